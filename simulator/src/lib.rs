@@ -1,0 +1,219 @@
+//! A local stand-in for Anomali ThreatStream's REST API.
+//!
+//! The plugin's tests and `make demo` need a ThreatStream that answers over a
+//! real socket, can be told to misbehave, and remembers what it was asked. This
+//! crate is that server: hyper on 127.0.0.1, on its own thread and runtime, so
+//! synchronous and asynchronous tests alike can start one with
+//! [`Simulator::start`] and drop it when done.
+//!
+//! It speaks only the wire format (JSON bodies, query strings, multipart
+//! forms) and never imports the plugin, so the two cannot agree by sharing a
+//! bug.
+//!
+//! # Routes
+//! ThreatStream's own (authenticated with `Authorization: apikey user:key`;
+//! credentials in the query string are deliberately *not* accepted, so a plugin
+//! that falls back to them fails loudly):
+//! - `GET /api/v2/intelligence/`: observable search (`value` prefix filter,
+//!   `type`, `limit`, `offset`).
+//! - `GET /api/v1/intelligence/`: legacy search (`ip`, `url`, `md5`, `value`),
+//!   objects in the flat v1 shape.
+//! - `POST /api/v2/intelligence/import/`, `POST /api/v1/intelligence/import/`:
+//!   import with approval (multipart).
+//! - `GET /api/v1/importsession/<id>/`: the import session created above.
+//!
+//! Control routes for scripts (no authentication, never recorded):
+//! - `GET /__simulator/requests`: JSON array of
+//!   `{"method", "path", "query", "headers": [[name, value], ...], "body"}`,
+//!   `body` decoded as lossy UTF-8. `DELETE /__simulator/requests` forgets them.
+//! - `POST /__simulator/faults`: queue one fault object, or an array of them.
+//!   Every object names its `kind` (snake case of the [`Fault`] variant):
+//!   `{"kind": "status", "status": 500, "body": "..."}` (`kind` may be left
+//!   out when `status` is present), `{"kind": "rate_limited", "retry_after":
+//!   "2"}` (`retry_after` optional), `{"kind": "html", "status": 502}`,
+//!   `{"kind": "broken_json"}`, `{"kind": "invalid_utf8"}`, `{"kind": "slow",
+//!   "millis": 1500}`, `{"kind": "drop_connection"}`, `{"kind":
+//!   "endless_pages"}`, `{"kind": "huge_body", "bytes": 10485760}`, `{"kind":
+//!   "wrong_types"}`.
+//! - `DELETE /__simulator/faults`: [`Simulator::clear_faults`].
+
+mod control;
+mod fault;
+mod filler;
+mod import;
+mod observables;
+mod request;
+mod response;
+mod routes;
+mod search;
+mod seed;
+mod server;
+mod state;
+mod tls;
+mod v1_shape;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+pub use fault::Fault;
+pub use import::ImportSession;
+pub use request::RecordedRequest;
+
+use state::{Account, State};
+
+/// The account every simulator accepts unless told otherwise.
+pub const USERNAME: &str = "analyst@example.com";
+
+/// The API key a [`SimulatorBuilder`] uses when none is given; the bin's
+/// default too, so `make demo` works without configuration.
+pub const DEFAULT_API_KEY: &str = "demo-api-key-not-secret";
+
+/// How many copies of the bulk observable (`203.0.113.77`) exist by default:
+/// enough for three pages of 1000.
+pub const DEFAULT_BULK_RECORDS: usize = 2500;
+
+/// A running ThreatStream stand-in. Dropping it stops the server.
+pub struct Simulator {
+    state: Arc<State>,
+    addr: SocketAddr,
+    running: Option<server::Running>,
+    ca_pem: Option<String>,
+}
+
+impl Simulator {
+    /// Starts a plain-HTTP simulator on a free port for [`USERNAME`] and
+    /// `api_key`.
+    pub fn start(api_key: &str) -> Simulator {
+        Simulator::builder().api_key(api_key).start()
+    }
+
+    pub fn builder() -> SimulatorBuilder {
+        SimulatorBuilder::default()
+    }
+
+    /// The base URL, without a trailing slash, ready for `+ "/api/v2/..."`.
+    pub fn url(&self) -> String {
+        let scheme = if self.ca_pem.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr())
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Every API request received so far, oldest first.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.state.requests()
+    }
+
+    pub fn clear_requests(&self) {
+        self.state.clear_requests();
+    }
+
+    /// Queues a fault; each answers exactly one later API request, in order.
+    pub fn push_fault(&self, fault: Fault) {
+        self.state.push_fault(fault);
+    }
+
+    /// Forgets queued faults and ends [`Fault::EndlessPages`].
+    pub fn clear_faults(&self) {
+        self.state.clear_faults();
+    }
+
+    pub fn import_session(&self, id: u64) -> Option<ImportSession> {
+        self.state.import_session(id)
+    }
+
+    /// The self-signed certificate to trust, when started with TLS.
+    pub fn ca_cert_pem(&self) -> Option<String> {
+        self.ca_pem.clone()
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        if let Some(running) = self.running.take() {
+            running.stop();
+        }
+    }
+}
+
+/// Options for a [`Simulator`]; see [`Simulator::builder`].
+#[must_use]
+#[derive(Clone, Debug)]
+pub struct SimulatorBuilder {
+    username: String,
+    api_key: String,
+    port: u16,
+    tls: bool,
+    bulk_records: usize,
+}
+
+impl Default for SimulatorBuilder {
+    fn default() -> Self {
+        SimulatorBuilder {
+            username: USERNAME.to_owned(),
+            api_key: DEFAULT_API_KEY.to_owned(),
+            port: 0,
+            tls: false,
+            bulk_records: DEFAULT_BULK_RECORDS,
+        }
+    }
+}
+
+impl SimulatorBuilder {
+    pub fn api_key(mut self, api_key: &str) -> Self {
+        api_key.clone_into(&mut self.api_key);
+        self
+    }
+
+    pub fn username(mut self, username: &str) -> Self {
+        username.clone_into(&mut self.username);
+        self
+    }
+
+    /// 0 (the default) lets the OS pick a free port.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Serve HTTPS with a fresh self-signed certificate for 127.0.0.1 and
+    /// localhost.
+    pub fn tls(mut self, tls: bool) -> Self {
+        self.tls = tls;
+        self
+    }
+
+    /// How many records share the bulk value `203.0.113.77`.
+    pub fn bulk_records(mut self, count: usize) -> Self {
+        self.bulk_records = count;
+        self
+    }
+
+    /// Binds and starts serving before returning.
+    ///
+    /// # Panics
+    /// When the port cannot be bound or the certificate cannot be made: this
+    /// is test equipment, and a test cannot go on without its server.
+    pub fn start(self) -> Simulator {
+        let account = Account {
+            username: self.username,
+            api_key: self.api_key,
+        };
+        let state = Arc::new(State::new(account, seed::records(self.bulk_records)));
+        let tls = self
+            .tls
+            .then(|| tls::self_signed().expect("generate the simulator's TLS certificate"));
+        let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone());
+        let acceptor = tls.map(|t| t.acceptor);
+        let running = server::spawn(Arc::clone(&state), self.port, acceptor)
+            .expect("bind and start the simulator on 127.0.0.1");
+        Simulator {
+            state,
+            addr: running.addr,
+            running: Some(running),
+            ca_pem,
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! `threatstream-simulator`: the simulator as a process, for `make demo` and
+//! scripts that cannot link the library. It prints one line, `listening on
+//! <url>`, and then serves until killed.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use threatstream_simulator::{Simulator, DEFAULT_API_KEY, DEFAULT_BULK_RECORDS, USERNAME};
+
+const USAGE: &str = "usage: threatstream-simulator [--port N] [--username U] [--api-key K] \
+                     [--tls [--cert-out PATH]] [--bulk-records N]";
+
+struct Args {
+    port: u16,
+    username: String,
+    api_key: String,
+    tls: bool,
+    cert_out: Option<PathBuf>,
+    bulk_records: usize,
+}
+
+fn main() -> ExitCode {
+    let args = match parse(std::env::args().skip(1)) {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("threatstream-simulator: {message}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let simulator = Simulator::builder()
+        .port(args.port)
+        .username(&args.username)
+        .api_key(&args.api_key)
+        .tls(args.tls)
+        .bulk_records(args.bulk_records)
+        .start();
+    if let Err(message) = announce(&simulator, args.cert_out.as_ref()) {
+        eprintln!("threatstream-simulator: {message}");
+        return ExitCode::FAILURE;
+    }
+    // The server runs on its own thread; this one only keeps it alive.
+    loop {
+        std::thread::park();
+    }
+}
+
+/// The certificate is written before the line is printed, so a script that
+/// waits for the line can read the file straight away.
+fn announce(simulator: &Simulator, cert_out: Option<&PathBuf>) -> Result<(), String> {
+    if let (Some(path), Some(pem)) = (cert_out, simulator.ca_cert_pem()) {
+        std::fs::write(path, pem).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    }
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "listening on {}", simulator.url())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| format!("writing to stdout: {e}"))
+}
+
+fn parse(mut argv: impl Iterator<Item = String>) -> Result<Args, String> {
+    let mut args = Args {
+        port: 0,
+        username: USERNAME.to_owned(),
+        api_key: DEFAULT_API_KEY.to_owned(),
+        tls: false,
+        cert_out: None,
+        bulk_records: DEFAULT_BULK_RECORDS,
+    };
+    while let Some(flag) = argv.next() {
+        let mut value = || argv.next().ok_or_else(|| format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--port" => args.port = number(&flag, &value()?)?,
+            "--username" => args.username = value()?,
+            "--api-key" => args.api_key = value()?,
+            "--tls" => args.tls = true,
+            "--cert-out" => args.cert_out = Some(PathBuf::from(value()?)),
+            "--bulk-records" => args.bulk_records = number(&flag, &value()?)?,
+            "-h" | "--help" => return Err("help requested".to_owned()),
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    if args.cert_out.is_some() && !args.tls {
+        return Err("--cert-out needs --tls".to_owned());
+    }
+    Ok(args)
+}
+
+fn number<T: std::str::FromStr>(flag: &str, raw: &str) -> Result<T, String> {
+    raw.parse().map_err(|_| format!("{flag} needs a number, got {raw:?}"))
+}

@@ -1,0 +1,137 @@
+//! Where a request goes: control routes aside, every request is recorded,
+//! meets its queued fault (if any), then routing, method and authentication
+//! in that order, as in ThreatStream's Tastypie dispatch.
+
+use std::fmt;
+use std::sync::Arc;
+
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use hyper::Request;
+
+use crate::control;
+use crate::fault::{self, Outcome};
+use crate::import;
+use crate::request::RecordedRequest;
+use crate::response::{self, Response};
+use crate::search::{self, ApiVersion};
+use crate::state::State;
+
+/// Returned to hyper to make it close the connection without answering.
+#[derive(Debug)]
+pub(crate) struct DropConnection;
+
+impl fmt::Display for DropConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("connection dropped on purpose by a simulator fault")
+    }
+}
+
+impl std::error::Error for DropConnection {}
+
+/// The API endpoints the simulator knows, by exact path.
+enum Route {
+    Search(ApiVersion),
+    Import(ApiVersion),
+    ImportSession(u64),
+}
+
+impl Route {
+    fn resolve(path: &str) -> Option<Route> {
+        match path {
+            "/api/v2/intelligence/" => Some(Route::Search(ApiVersion::V2)),
+            "/api/v1/intelligence/" => Some(Route::Search(ApiVersion::V1)),
+            "/api/v2/intelligence/import/" => Some(Route::Import(ApiVersion::V2)),
+            "/api/v1/intelligence/import/" => Some(Route::Import(ApiVersion::V1)),
+            _ => import_session_id(path).map(Route::ImportSession),
+        }
+    }
+
+    fn method(&self) -> &'static str {
+        match self {
+            Route::Import(_) => "POST",
+            Route::Search(_) | Route::ImportSession(_) => "GET",
+        }
+    }
+}
+
+fn import_session_id(path: &str) -> Option<u64> {
+    let id = path.strip_prefix("/api/v1/importsession/")?.strip_suffix('/')?;
+    id.bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| id.parse().ok())
+        .flatten()
+}
+
+pub(crate) async fn handle(
+    state: Arc<State>,
+    request: Request<Incoming>,
+) -> Result<Response, DropConnection> {
+    let (parts, body) = request.into_parts();
+    // A body that fails to arrive means the client is gone: nobody to answer.
+    let body = body.collect().await.map_err(|_| DropConnection)?.to_bytes();
+    let request = RecordedRequest::from_parts(&parts, body.to_vec());
+    if control::owns(&request.path) {
+        return Ok(control::handle(&state, &request));
+    }
+    state.record(request.clone());
+    if let Some(fault) = state.next_fault() {
+        match fault::apply(&state, fault).await {
+            Outcome::Answer(response) => return Ok(response),
+            Outcome::DropConnection => return Err(DropConnection),
+            Outcome::Proceed => {}
+        }
+    }
+    Ok(api(&state, &request).await)
+}
+
+async fn api(state: &State, request: &RecordedRequest) -> Response {
+    let Some(route) = Route::resolve(&request.path) else {
+        return response::message(404, &format!("Not found: {}", request.path));
+    };
+    if request.method != route.method() {
+        let text = format!("Method {} not allowed on {}", request.method, request.path);
+        return response::message(405, &text);
+    }
+    if !authenticated(state, request) {
+        return response::message(401, AUTH_FAILED);
+    }
+    match route {
+        Route::Search(version) => search::search(state, request, version),
+        Route::Import(version) => import::import(state, request, version).await,
+        Route::ImportSession(id) => match state.import_session(id) {
+            Some(session) => response::json(200, &import::session_json(&session)),
+            None => response::message(404, &format!("Not found: {}", request.path)),
+        },
+    }
+}
+
+const AUTH_FAILED: &str = "Authentication failed: the username or API key is invalid.";
+
+/// Only the header form counts; see the crate doc for why.
+fn authenticated(state: &State, request: &RecordedRequest) -> bool {
+    let Some((scheme, credentials)) = request.header("authorization").and_then(|h| h.split_once(' '))
+    else {
+        return false;
+    };
+    let account = &state.account;
+    let expected = format!("{}:{}", account.username, account.api_key);
+    scheme.eq_ignore_ascii_case("apikey") && credentials.trim() == expected
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_exact_slash_paths_resolve() {
+        assert!(Route::resolve("/api/v2/intelligence/").is_some());
+        assert!(Route::resolve("/api/v2/intelligence").is_none());
+        assert!(Route::resolve("//api/v2/intelligence/").is_none());
+        assert!(Route::resolve("/api/v2/intelligence/import").is_none());
+        assert!(matches!(Route::resolve("/api/v1/importsession/42/"), Some(Route::ImportSession(42))));
+        assert!(Route::resolve("/api/v1/importsession/42").is_none());
+        assert!(Route::resolve("/api/v1/importsession/+42/").is_none());
+        assert!(Route::resolve("/api/v1/importsession//").is_none());
+    }
+}

@@ -1,0 +1,105 @@
+//! The simulator's own thread and runtime.
+//!
+//! Owning a runtime (rather than borrowing the caller's) lets plain `#[test]`
+//! functions and `#[tokio::test]` ones use the simulator alike, and keeps a
+//! blocked test from starving the server.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use hyper::rt::{Read, Write};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+use tokio_rustls::TlsAcceptor;
+
+use crate::routes;
+use crate::state::State;
+
+/// Two workers: enough to serve a slow fault and a fresh request at once on
+/// a two-core CI machine.
+const WORKERS: usize = 2;
+
+pub(crate) struct Running {
+    pub(crate) addr: SocketAddr,
+    shutdown: oneshot::Sender<()>,
+    thread: JoinHandle<()>,
+}
+
+impl Running {
+    /// Stops accepting, drops every open connection and waits for the thread.
+    pub(crate) fn stop(self) {
+        // An Err means the loop already ended, which is the goal anyway.
+        let _ = self.shutdown.send(());
+        let _ = self.thread.join();
+    }
+}
+
+/// Binds before returning, so the address is known and connectable at once.
+pub(crate) fn spawn(state: Arc<State>, port: u16, tls: Option<TlsAcceptor>) -> io::Result<Running> {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port))?;
+    listener.set_nonblocking(true)?;
+    let addr = listener.local_addr()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(WORKERS)
+        .thread_name("threatstream-simulator")
+        .enable_all()
+        .build()?;
+    let (shutdown, stopped) = oneshot::channel();
+    let thread = std::thread::Builder::new()
+        .name("threatstream-simulator".into())
+        .spawn(move || runtime.block_on(accept_loop(listener, state, tls, stopped)))?;
+    Ok(Running { addr, shutdown, thread })
+}
+
+async fn accept_loop(
+    listener: std::net::TcpListener,
+    state: Arc<State>,
+    tls: Option<TlsAcceptor>,
+    mut stopped: oneshot::Receiver<()>,
+) {
+    let Ok(listener) = TcpListener::from_std(listener) else {
+        return;
+    };
+    loop {
+        tokio::select! {
+            _ = &mut stopped => return,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    tokio::spawn(serve(stream, Arc::clone(&state), tls.clone()));
+                }
+                // Usually out of file descriptors: back off instead of spinning.
+                Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+            },
+        }
+    }
+}
+
+async fn serve(stream: TcpStream, state: Arc<State>, tls: Option<TlsAcceptor>) {
+    let _ = stream.set_nodelay(true);
+    match tls {
+        None => serve_http(TokioIo::new(stream), state).await,
+        Some(acceptor) => {
+            // A failed handshake (say, a client that does not trust the
+            // certificate) concerns only that client.
+            if let Ok(stream) = acceptor.accept(stream).await {
+                serve_http(TokioIo::new(stream), state).await;
+            }
+        }
+    }
+}
+
+async fn serve_http<I>(io: I, state: Arc<State>)
+where
+    I: Read + Write + Unpin + Send + 'static,
+{
+    let service = service_fn(move |request| routes::handle(Arc::clone(&state), request));
+    // Errors here are a client hanging up or a DropConnection fault; either
+    // way the connection is finished and nothing else is affected.
+    let _ = http1::Builder::new().serve_connection(io, service).await;
+}

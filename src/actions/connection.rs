@@ -1,0 +1,161 @@
+//! The plugin connection: its schema, the client it builds, and the connection test.
+//!
+//! Connections saved for the published Python plugin name the instance URL `url`; the seed's help page
+//! calls it `threatstream_url`. Both are accepted so an existing connection keeps working.
+
+use std::time::Duration;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::protocol::{schema_for, Connector, Failure, StepFuture};
+use crate::threatstream::{ApiVersion, Client, ClientConfig};
+
+/// A ThreatStream request that takes longer than this has almost certainly hung.
+const DEFAULT_TIMEOUT_SECONDS: u64 = 60;
+
+#[derive(Deserialize, JsonSchema)]
+#[schemars(title = "Connection")]
+pub(crate) struct Connection {
+    /// Anomali ThreatStream username (the account's e-mail address)
+    #[schemars(title = "Username", extend("order" = 1))]
+    pub(crate) username: String,
+    /// URL of the ThreatStream instance, for example https://ts.example.com
+    #[schemars(title = "ThreatStream URL", extend("order" = 2))]
+    pub(crate) threatstream_url: String,
+    /// Anomali ThreatStream API key
+    #[schemars(title = "API Key", extend("order" = 3))]
+    pub(crate) api_key: SecretKey,
+    /// Verify the server's SSL/TLS certificate
+    #[serde(default = "verify_by_default")]
+    #[schemars(title = "SSL Verify", extend("order" = 4))]
+    pub(crate) ssl_verify: bool,
+    /// ThreatStream API version the actions use; v1 is the legacy API of older on-premises instances
+    #[serde(default)]
+    #[schemars(title = "API Version", extend("order" = 5))]
+    pub(crate) api_version: ApiVersionChoice,
+    /// Seconds to wait for each ThreatStream request before giving up
+    #[serde(default = "default_timeout")]
+    #[schemars(title = "Timeout", range(min = 1, max = 600), extend("order" = 6))]
+    pub(crate) timeout: u64,
+}
+
+fn verify_by_default() -> bool {
+    true
+}
+
+fn default_timeout() -> u64 {
+    DEFAULT_TIMEOUT_SECONDS
+}
+
+/// The runtime's `credential_secret_key` type: `{"secretKey": "..."}`.
+#[derive(Deserialize, JsonSchema)]
+#[schemars(rename = "credential_secret_key", title = "Credential: Secret Key")]
+pub(crate) struct SecretKey {
+    /// The shared secret key
+    #[serde(rename = "secretKey")]
+    #[schemars(title = "Secret Key", extend("displayType" = "password", "format" = "password"))]
+    pub(crate) secret_key: String,
+}
+
+#[derive(Clone, Copy, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[schemars(inline)]
+pub(crate) enum ApiVersionChoice {
+    #[default]
+    V2,
+    V1,
+}
+
+impl Connection {
+    /// Builds the ThreatStream client for a connection that passed its schema.
+    pub(crate) fn client(connection: &Value) -> Result<Client, Failure> {
+        let connection: Connection = serde_json::from_value(connection.clone()).map_err(|error| {
+            Failure::client(format!("The connection is invalid: {error}."), "Correct the plugin connection settings and try again.")
+        })?;
+        connection.check()?;
+        if !connection.ssl_verify {
+            tracing::warn!("SSL Verify is off: the ThreatStream server's certificate is not checked for this connection");
+        }
+        let config = ClientConfig {
+            base_url: connection.threatstream_url,
+            username: connection.username,
+            api_key: connection.api_key.secret_key,
+            verify_tls: connection.ssl_verify,
+            api_version: match connection.api_version {
+                ApiVersionChoice::V1 => ApiVersion::V1,
+                ApiVersionChoice::V2 => ApiVersion::V2,
+            },
+            timeout: Duration::from_secs(connection.timeout),
+        };
+        Ok(Client::new(config)?)
+    }
+
+    fn check(&self) -> Result<(), Failure> {
+        let empty = |field: &str| {
+            Failure::client(
+                format!("The connection's {field} is empty."),
+                "Correct the plugin connection settings and try again.",
+            )
+        };
+        if self.username.trim().is_empty() {
+            return Err(empty("username"));
+        }
+        if self.api_key.secret_key.trim().is_empty() {
+            return Err(empty("API key"));
+        }
+        if self.threatstream_url.trim().is_empty() {
+            return Err(empty("ThreatStream URL"));
+        }
+        Ok(())
+    }
+}
+
+pub(crate) struct ThreatStreamConnection;
+
+impl Connector for ThreatStreamConnection {
+    fn schema(&self) -> Value {
+        schema_for::<Connection>()
+    }
+
+    fn upgrade(&self, mut connection: Value) -> Value {
+        if let Some(fields) = connection.as_object_mut() {
+            if !fields.contains_key("threatstream_url") {
+                if let Some(url) = fields.remove("url") {
+                    fields.insert("threatstream_url".to_owned(), url);
+                }
+            }
+        }
+        connection
+    }
+
+    /// The call every ThreatStream integration uses to check a connection: one observable, any.
+    fn test<'a>(&'a self, connection: &'a Value) -> StepFuture<'a> {
+        Box::pin(async move {
+            let client = Connection::client(connection)?;
+            crate::threatstream::probe(&client).await?;
+            Ok(json!({"success": true}))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn legacy_url_field_is_renamed_but_never_overrides() {
+        let upgraded = ThreatStreamConnection.upgrade(json!({"url": "https://a"}));
+        assert_eq!(upgraded, json!({"threatstream_url": "https://a"}));
+        let both = ThreatStreamConnection.upgrade(json!({"url": "https://a", "threatstream_url": "https://b"}));
+        assert_eq!(both["threatstream_url"], "https://b");
+    }
+
+    #[test]
+    fn empty_fields_are_named() {
+        let connection = json!({"username": "u", "threatstream_url": "https://a", "api_key": {"secretKey": " "}});
+        let failure = Connection::client(&connection).err().expect("empty key is refused");
+        assert_eq!(failure.cause, "The connection's API key is empty.");
+    }
+}

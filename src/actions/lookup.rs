@@ -1,0 +1,187 @@
+//! What the three lookup actions share: the output type and the lookup itself.
+//!
+//! Each lookup action only validates its own input into an `Observable`; fetching every page, keeping
+//! exact matches and cleaning the records is the same for IPs, URLs and hashes.
+
+use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::protocol::{clean, Failure};
+use crate::threatstream::{self, Observable, Record};
+
+use super::connection::Connection;
+
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct LookupOutput {
+    /// Intelligence records whose value is exactly the one looked up; empty when there are none
+    #[schemars(title = "Results", extend("order" = 1))]
+    pub(crate) results: Vec<ResultRecord>,
+}
+
+/// Looks `observable` up and answers with the cleaned, exactly matching records.
+pub(crate) async fn lookup(connection: &Value, observable: Observable) -> Result<Value, Failure> {
+    let client = Connection::client(connection)?;
+    let records = threatstream::lookup(&client, &observable).await?;
+    let output = LookupOutput {
+        results: records.into_iter().map(ResultRecord::cleaned).collect(),
+    };
+    serde_json::to_value(output).map_err(|error| {
+        Failure::new("The lookup results could not be encoded.", "Please contact support.").with_data(error.to_string())
+    })
+}
+
+/// One intelligence record, every field passed through as ThreatStream sent it.
+#[derive(Serialize)]
+#[serde(transparent)]
+pub(crate) struct ResultRecord(Record);
+
+impl ResultRecord {
+    fn cleaned(record: Record) -> ResultRecord {
+        let mut value = Value::Object(record);
+        clean(&mut value);
+        match value {
+            Value::Object(record) => ResultRecord(record),
+            _ => ResultRecord(Record::new()),
+        }
+    }
+}
+
+/// The schema documents the fields a playbook most often reads, in both API shapes (v2 names and the
+/// legacy v1 ones). It is deliberately lenient: ThreatStream sends ids, scores and `update_id` as
+/// numbers or strings depending on version and endpoint, and the published plugin's strict types
+/// rejected real answers. Fields not listed pass through.
+impl JsonSchema for ResultRecord {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "result".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        ResultFields::json_schema(generator)
+    }
+}
+
+fn number_or_string(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({"type": ["integer", "number", "string"]})
+}
+
+/// Only for the schema: see `ResultRecord`.
+#[allow(dead_code)]
+#[derive(JsonSchema)]
+#[schemars(title = "result")]
+struct ResultFields {
+    /// ThreatStream's ID of the record
+    #[schemars(title = "ID", schema_with = "number_or_string")]
+    id: Option<i64>,
+    /// The observable's value (v2)
+    #[schemars(title = "Value")]
+    value: Option<String>,
+    /// Observable type: ip, ipv6, domain, url, email or md5 (every hash algorithm) (v2)
+    #[schemars(title = "Type")]
+    r#type: Option<String>,
+    /// Hash algorithm of a hash observable, such as SHA256 (v2)
+    #[schemars(title = "Subtype")]
+    subtype: Option<String>,
+    /// Indicator type, such as c2_ip or mal_md5
+    #[schemars(title = "Itype")]
+    itype: Option<String>,
+    /// Summary threat class, such as c2, malware or phish (v2)
+    #[schemars(title = "Threat Type")]
+    threat_type: Option<String>,
+    /// Confidence, 0-100 (-1 when unknown)
+    #[schemars(title = "Confidence", schema_with = "number_or_string")]
+    confidence: Option<i64>,
+    /// Record status: active, inactive or falsepos (v2)
+    #[schemars(title = "Status")]
+    status: Option<String>,
+    /// Record status (v1)
+    #[schemars(title = "State")]
+    state: Option<String>,
+    /// Severity: low, medium, high or very-high (v1; v2 keeps it in meta.severity)
+    #[schemars(title = "Severity")]
+    severity: Option<String>,
+    /// Classification: public or private (v1)
+    #[schemars(title = "Classification")]
+    classification: Option<String>,
+    /// Source of the intelligence
+    #[schemars(title = "Source")]
+    source: Option<String>,
+    /// Feed ID, 0 for user-created records (v2)
+    #[schemars(title = "Feed ID", schema_with = "number_or_string")]
+    feed_id: Option<i64>,
+    /// Source feed ID (v1)
+    #[schemars(title = "Source Feed ID", schema_with = "number_or_string")]
+    source_feed_id: Option<i64>,
+    /// Autonomous system number
+    #[schemars(title = "ASN", schema_with = "number_or_string")]
+    asn: Option<String>,
+    /// Organization owning the address
+    #[schemars(title = "Organization")]
+    org: Option<String>,
+    /// Country code
+    #[schemars(title = "Country")]
+    country: Option<String>,
+    /// Resolved IP address of a domain or URL (v2)
+    #[schemars(title = "IP")]
+    ip: Option<String>,
+    /// IP address (v1)
+    #[schemars(title = "Source IP")]
+    srcip: Option<String>,
+    /// URL (v1)
+    #[schemars(title = "URL")]
+    url: Option<String>,
+    /// Domain (v1)
+    #[schemars(title = "Domain")]
+    domain: Option<String>,
+    /// E-mail address (v1)
+    #[schemars(title = "Email")]
+    email: Option<String>,
+    /// MD5 or other hash (v1)
+    #[schemars(title = "MD5")]
+    md5: Option<String>,
+    /// Latitude (v2)
+    #[schemars(title = "Latitude", schema_with = "number_or_string")]
+    latitude: Option<f64>,
+    /// Longitude (v2)
+    #[schemars(title = "Longitude", schema_with = "number_or_string")]
+    longitude: Option<f64>,
+    /// Latitude (v1)
+    #[schemars(title = "Lat", schema_with = "number_or_string")]
+    lat: Option<f64>,
+    /// Longitude (v1)
+    #[schemars(title = "Lon", schema_with = "number_or_string")]
+    lon: Option<f64>,
+    /// When the record was created (v2)
+    #[schemars(title = "Created")]
+    created_ts: Option<String>,
+    /// When the record last changed (v2)
+    #[schemars(title = "Modified")]
+    modified_ts: Option<String>,
+    /// When the record expires (v2)
+    #[schemars(title = "Expiration")]
+    expiration_ts: Option<String>,
+    /// First seen (v1)
+    #[schemars(title = "Date First")]
+    date_first: Option<String>,
+    /// Last seen (v1)
+    #[schemars(title = "Date Last")]
+    date_last: Option<String>,
+    /// Details (v1; v2 keeps it in meta.detail2)
+    #[schemars(title = "Detail 2")]
+    detail2: Option<String>,
+    /// Change counter, increasing on every update
+    #[schemars(title = "Update ID", schema_with = "number_or_string")]
+    update_id: Option<i64>,
+    /// API path of the record
+    #[schemars(title = "Resource URI")]
+    resource_uri: Option<String>,
+    /// Traffic Light Protocol marking (v2)
+    #[schemars(title = "TLP")]
+    tlp: Option<String>,
+    /// Tags, each with at least a name (v2)
+    #[schemars(title = "Tags")]
+    tags: Option<Vec<serde_json::Map<String, Value>>>,
+    /// Further details: severity, detail2, maltype (v2)
+    #[schemars(title = "Meta")]
+    meta: Option<serde_json::Map<String, Value>>,
+}

@@ -1,0 +1,105 @@
+//! Lookup Hash: every intelligence record about one file hash, whatever its algorithm.
+//!
+//! ThreatStream stores MD5, SHA-1, SHA-256 and SHA-512 digests alike under type `md5`, so all four are
+//! looked up the same way; the digest is compared without regard to case.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::protocol::{schema_for, Action, Failure, StepFuture};
+use crate::threatstream::Observable;
+
+use super::lookup::{lookup, LookupOutput};
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LookupHashInput {
+    /// MD5, SHA-1, SHA-256 or SHA-512 hash to look up, in hexadecimal
+    #[schemars(title = "Hash", extend("order" = 1))]
+    pub(crate) hash: String,
+}
+
+/// Hex lengths of MD5, SHA-1, SHA-256 and SHA-512.
+const DIGEST_LENGTHS: [usize; 4] = [32, 40, 64, 128];
+
+impl LookupHashInput {
+    fn observable(&self) -> Result<Observable, Failure> {
+        let digest = self.hash.trim();
+        if digest.is_empty() {
+            return Err(Failure::invalid_input("hash", "it is empty; give an MD5, SHA-1, SHA-256 or SHA-512 hash"));
+        }
+        if !digest.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+            return Err(Failure::invalid_input("hash", format!("'{digest}' is not hexadecimal")));
+        }
+        if !DIGEST_LENGTHS.contains(&digest.len()) {
+            return Err(Failure::invalid_input(
+                "hash",
+                format!(
+                    "'{digest}' has {} hex digits; MD5, SHA-1, SHA-256 and SHA-512 have 32, 40, 64 and 128",
+                    digest.len()
+                ),
+            ));
+        }
+        Ok(Observable::Hash(digest.to_ascii_lowercase()))
+    }
+}
+
+pub(crate) struct LookupHash;
+
+impl Action for LookupHash {
+    fn id(&self) -> &'static str {
+        "lookup_hash"
+    }
+
+    fn title(&self) -> &'static str {
+        "Lookup Hash"
+    }
+
+    fn description(&self) -> &'static str {
+        "Lookup a file hash in Anomali ThreatStream"
+    }
+
+    fn input_schema(&self) -> Value {
+        schema_for::<LookupHashInput>()
+    }
+
+    fn output_schema(&self) -> Value {
+        schema_for::<LookupOutput>()
+    }
+
+    fn run<'a>(&'a self, connection: &'a Value, input: Value) -> StepFuture<'a> {
+        Box::pin(async move {
+            let input: LookupHashInput = super::parse_input(input)?;
+            lookup(connection, input.observable()?).await
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn observable(text: &str) -> Result<Observable, Failure> {
+        LookupHashInput { hash: text.to_owned() }.observable()
+    }
+
+    #[test]
+    fn accepts_every_algorithm_in_any_case() {
+        assert_eq!(
+            observable("44D88612FEA8A8F36DE82E1278ABB02F").unwrap(),
+            Observable::Hash("44d88612fea8a8f36de82e1278abb02f".into())
+        );
+        for length in DIGEST_LENGTHS {
+            assert!(observable(&"a".repeat(length)).is_ok(), "{length}");
+        }
+    }
+
+    #[test]
+    fn rejects_empty_non_hex_and_odd_lengths() {
+        for bad in ["", "  ", &"g".repeat(32), &"a".repeat(33), "44d88612-fea8"] {
+            let failure = observable(bad).expect_err(bad);
+            assert!(failure.cause.contains("'hash'"), "{}", failure.cause);
+        }
+    }
+}

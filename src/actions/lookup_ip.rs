@@ -1,0 +1,87 @@
+//! Lookup IP Address: every intelligence record about one IPv4 or IPv6 address.
+
+use std::net::IpAddr;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::protocol::{schema_for, Action, Failure, StepFuture};
+use crate::threatstream::Observable;
+
+use super::lookup::{lookup, LookupOutput};
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LookupIpInput {
+    /// IPv4 or IPv6 address to look up
+    #[schemars(title = "IP Address", extend("order" = 1))]
+    pub(crate) ip_address: String,
+}
+
+impl LookupIpInput {
+    /// An empty or malformed address must never reach ThreatStream: an empty filter searches everything.
+    fn observable(&self) -> Result<Observable, Failure> {
+        let text = self.ip_address.trim();
+        if text.is_empty() {
+            return Err(Failure::invalid_input("ip_address", "it is empty; give an IPv4 or IPv6 address"));
+        }
+        text.parse::<IpAddr>().map(Observable::Ip).map_err(|_| {
+            Failure::invalid_input("ip_address", format!("'{text}' is not an IPv4 or IPv6 address"))
+        })
+    }
+}
+
+pub(crate) struct LookupIp;
+
+impl Action for LookupIp {
+    fn id(&self) -> &'static str {
+        "lookup_ip"
+    }
+
+    fn title(&self) -> &'static str {
+        "Lookup IP Address"
+    }
+
+    fn description(&self) -> &'static str {
+        "Lookup an IP address in Anomali ThreatStream"
+    }
+
+    fn input_schema(&self) -> Value {
+        schema_for::<LookupIpInput>()
+    }
+
+    fn output_schema(&self) -> Value {
+        schema_for::<LookupOutput>()
+    }
+
+    fn run<'a>(&'a self, connection: &'a Value, input: Value) -> StepFuture<'a> {
+        Box::pin(async move {
+            let input: LookupIpInput = super::parse_input(input)?;
+            lookup(connection, input.observable()?).await
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn observable(text: &str) -> Result<Observable, Failure> {
+        LookupIpInput { ip_address: text.to_owned() }.observable()
+    }
+
+    #[test]
+    fn accepts_both_families_and_trims() {
+        assert_eq!(observable(" 198.51.100.23 ").unwrap(), Observable::Ip("198.51.100.23".parse().unwrap()));
+        assert!(matches!(observable("2001:DB8::bad:C0DE").unwrap(), Observable::Ip(IpAddr::V6(_))));
+    }
+
+    #[test]
+    fn rejects_empty_and_malformed_naming_the_input() {
+        for bad in ["", "   ", "198.51.100", "198.51.100.256", "example.com", "1.2.3.4/24"] {
+            let failure = observable(bad).expect_err(bad);
+            assert!(failure.cause.contains("'ip_address'"), "{}", failure.cause);
+        }
+    }
+}

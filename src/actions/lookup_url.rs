@@ -1,0 +1,103 @@
+//! Lookup URL: every intelligence record about one URL.
+//!
+//! ThreatStream stores URLs as they were reported, with or without a scheme, so the value is looked up
+//! as given (trimmed) and matched exactly; only values that cannot be a URL are refused.
+
+use reqwest::Url;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::protocol::{schema_for, Action, Failure, StepFuture};
+use crate::threatstream::Observable;
+
+use super::lookup::{lookup, LookupOutput};
+
+/// Longer than any URL a browser or proxy accepts.
+const MAX_URL_LENGTH: usize = 8192;
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LookupUrlInput {
+    /// URL to look up, as ThreatStream stores it, for example http://malicious.example.net/payload.exe
+    #[schemars(title = "URL", extend("order" = 1))]
+    pub(crate) url: String,
+}
+
+impl LookupUrlInput {
+    fn observable(&self) -> Result<Observable, Failure> {
+        let text = self.url.trim();
+        let invalid = |reason: String| Err(Failure::invalid_input("url", reason));
+        if text.is_empty() {
+            return invalid("it is empty; give a URL such as http://example.com/path".into());
+        }
+        if text.len() > MAX_URL_LENGTH {
+            return invalid(format!("it is {} characters long, more than the {MAX_URL_LENGTH} a URL can have", text.len()));
+        }
+        if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return invalid(format!("'{}' contains spaces or control characters", text.escape_debug()));
+        }
+        let absolute = if text.contains("://") { text.to_owned() } else { format!("http://{text}") };
+        match Url::parse(&absolute) {
+            Ok(url) if url.host_str().is_some_and(|host| !host.is_empty()) => Ok(Observable::Url(text.to_owned())),
+            _ => invalid(format!("'{text}' is not a URL")),
+        }
+    }
+}
+
+pub(crate) struct LookupUrl;
+
+impl Action for LookupUrl {
+    fn id(&self) -> &'static str {
+        "lookup_url"
+    }
+
+    fn title(&self) -> &'static str {
+        "Lookup URL"
+    }
+
+    fn description(&self) -> &'static str {
+        "Lookup a URL in Anomali ThreatStream"
+    }
+
+    fn input_schema(&self) -> Value {
+        schema_for::<LookupUrlInput>()
+    }
+
+    fn output_schema(&self) -> Value {
+        schema_for::<LookupOutput>()
+    }
+
+    fn run<'a>(&'a self, connection: &'a Value, input: Value) -> StepFuture<'a> {
+        Box::pin(async move {
+            let input: LookupUrlInput = super::parse_input(input)?;
+            lookup(connection, input.observable()?).await
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn observable(text: &str) -> Result<Observable, Failure> {
+        LookupUrlInput { url: text.to_owned() }.observable()
+    }
+
+    #[test]
+    fn accepts_urls_with_and_without_scheme() {
+        assert_eq!(
+            observable(" http://malicious.example.net/payload.exe ").unwrap(),
+            Observable::Url("http://malicious.example.net/payload.exe".into())
+        );
+        assert!(observable("www.example.com/login").is_ok());
+    }
+
+    #[test]
+    fn rejects_what_cannot_be_a_url() {
+        for bad in ["", " ", "http://", "a b", "http://exa mple.com", "line\nbreak", &"a".repeat(9000)] {
+            let failure = observable(bad).expect_err(bad);
+            assert!(failure.cause.contains("'url'"), "{}", failure.cause);
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! The InsightConnect plugin protocol: start messages in, events out, preset texts, schema checks and
+//! the step pipeline shared by the CLI and the server.
+//!
+//! This room knows nothing of ThreatStream. It sees the plugin only through the `Plugin`, `Action` and
+//! `Connector` types, which the `actions` room fills in.
+
+mod clean;
+mod envelope;
+mod failure;
+mod log;
+mod plugin;
+mod preset;
+mod sample;
+mod schema;
+mod step;
+
+pub(crate) use clean::clean;
+pub(crate) use failure::Failure;
+pub(crate) use plugin::{Action, Connector, Plugin, StepFuture};
+pub(crate) use preset::Preset;
+pub(crate) use sample::start_message as sample_message;
+pub(crate) use schema::schema_for;
+pub(crate) use step::{execute, Outcome, StepKind};

@@ -1,0 +1,58 @@
+//! What the protocol needs to know of a plugin: its identity, its connection and its actions.
+//!
+//! The protocol room never names a ThreatStream type. Actions speak JSON values and `Failure`s; the
+//! `actions` room implements these traits, the way ripgrep's searcher reports to a `Sink` it never sees
+//! implemented.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use serde_json::Value;
+
+use super::failure::Failure;
+
+/// What running a step yields: the output object, or why there is none.
+pub(crate) type StepFuture<'a> = Pin<Box<dyn Future<Output = Result<Value, Failure>> + Send + 'a>>;
+
+/// One action of the plugin, as `plugin.spec.yaml` lists it.
+pub(crate) trait Action: Sync {
+    /// The snake_case id used on the wire, in routes and in file names.
+    fn id(&self) -> &'static str;
+    fn title(&self) -> &'static str;
+    fn description(&self) -> &'static str;
+    fn input_schema(&self) -> Value;
+    fn output_schema(&self) -> Value;
+    /// Runs the action with a connection and an input that already passed their schemas.
+    fn run<'a>(&'a self, connection: &'a Value, input: Value) -> StepFuture<'a>;
+}
+
+/// The plugin's connection: its schema, and the test the orchestrator runs before saving it.
+pub(crate) trait Connector: Sync {
+    fn schema(&self) -> Value;
+    /// Renames fields that older connections carry under another name, before schema validation.
+    fn upgrade(&self, connection: Value) -> Value;
+    fn test<'a>(&'a self, connection: &'a Value) -> StepFuture<'a>;
+}
+
+/// The identity `info`, the log lines and the server's `/api/v1/info` report.
+pub(crate) struct Plugin {
+    pub(crate) name: &'static str,
+    /// The spec's `title`; the runtime calls it the plugin's Name in logs and `info`.
+    pub(crate) title: &'static str,
+    pub(crate) vendor: &'static str,
+    pub(crate) version: &'static str,
+    pub(crate) description: &'static str,
+    pub(crate) connector: &'static dyn Connector,
+    pub(crate) actions: &'static [&'static dyn Action],
+}
+
+impl Plugin {
+    pub(crate) fn action(&self, id: &str) -> Option<&'static dyn Action> {
+        self.actions.iter().copied().find(|action| action.id() == id)
+    }
+
+    /// `<vendor>/<Title>:<version>`, the prefix of the runtime's step log line.
+    pub(crate) fn signature(&self) -> String {
+        format!("{}/{}:{}", self.vendor, self.title, self.version)
+    }
+}

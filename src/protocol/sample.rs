@@ -1,0 +1,103 @@
+//! `sample <action>`: a start message filled with the defaults of the action's schemas.
+//!
+//! The runtime derives samples the same way (protocol reference §7.1): `default` if the schema has one,
+//! else the first `enum` value, else an empty value of the type; objects and references recurse.
+
+use serde_json::{json, Map, Value};
+
+use super::plugin::{Action, Plugin};
+
+/// The compact start message for `action`, in the runtime's key order.
+pub(crate) fn start_message(plugin: &Plugin, action: &dyn Action) -> Value {
+    let input = action.input_schema();
+    let connection = plugin.connector.schema();
+    json!({
+        "body": {
+            "action": action.id(),
+            "meta": {},
+            "input": default_value(&input, &input),
+            "connection": default_value(&connection, &connection),
+        },
+        "type": "action_start",
+        "version": "v1",
+    })
+}
+
+/// The value the runtime would pre-fill for `schema`; `root` holds the definitions `$ref`s point into.
+pub(crate) fn default_value(schema: &Value, root: &Value) -> Value {
+    if let Some(default) = schema.get("default") {
+        return default.clone();
+    }
+    if let Some(target) = schema.get("$ref").and_then(Value::as_str) {
+        return resolve(target, root).map_or(Value::Null, |found| default_value(found, root));
+    }
+    if let Some(first) = schema.get("enum").and_then(Value::as_array).and_then(|values| values.first()) {
+        return first.clone();
+    }
+    for combinator in ["allOf", "anyOf", "oneOf"] {
+        let branches = schema.get(combinator).and_then(Value::as_array).into_iter().flatten();
+        if let Some(branch) = branches.into_iter().find(|branch| !is_null_type(branch)) {
+            return default_value(branch, root);
+        }
+    }
+    empty_of_type(schema, root)
+}
+
+fn empty_of_type(schema: &Value, root: &Value) -> Value {
+    let kind = match schema.get("type") {
+        Some(Value::Array(kinds)) => kinds.iter().filter_map(Value::as_str).find(|kind| *kind != "null"),
+        Some(Value::String(kind)) => Some(kind.as_str()),
+        _ => None,
+    };
+    match kind {
+        Some("string") => json!(""),
+        Some("integer" | "number") => json!(0),
+        Some("boolean") => json!(false),
+        Some("array") => json!([]),
+        Some("object") | None => {
+            let properties = schema.get("properties").and_then(Value::as_object);
+            let fields = properties.into_iter().flatten();
+            Value::Object(fields.map(|(name, field)| (name.clone(), default_value(field, root))).collect::<Map<_, _>>())
+        }
+        Some(_) => Value::Null,
+    }
+}
+
+fn is_null_type(schema: &Value) -> bool {
+    schema.get("type").and_then(Value::as_str) == Some("null")
+}
+
+/// Follows a local reference such as `#/definitions/file`.
+fn resolve<'a>(target: &str, root: &'a Value) -> Option<&'a Value> {
+    root.pointer(target.strip_prefix('#')?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fills_defaults_enums_and_empty_values() {
+        let schema = json!({
+            "type": "object",
+            "properties": {
+                "text": {"type": "string"},
+                "mode": {"type": "string", "enum": ["ok", "fail"]},
+                "verify": {"type": "boolean", "default": true},
+                "key": {"$ref": "#/definitions/credential_secret_key"},
+                "count": {"type": ["integer", "null"]},
+                "tags": {"type": "array", "items": {"type": "string"}},
+                "file": {"anyOf": [{"$ref": "#/definitions/file"}, {"type": "null"}]}
+            },
+            "definitions": {
+                "credential_secret_key": {"type": "object", "properties": {"secretKey": {"type": "string"}}},
+                "file": {"type": "object", "properties": {"filename": {"type": "string"}, "content": {"type": "string"}}}
+            }
+        });
+        assert_eq!(
+            default_value(&schema, &schema),
+            json!({"text": "", "mode": "ok", "verify": true, "key": {"secretKey": ""}, "count": 0, "tags": [],
+                   "file": {"filename": "", "content": ""}})
+        );
+    }
+}

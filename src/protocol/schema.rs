@@ -1,0 +1,81 @@
+//! JSON Schema checks of what comes in (connection, input) and goes out (output).
+//!
+//! The runtime validates with Python `jsonschema` before and after every step; we do the same with the
+//! schemas generated from our Rust types, so `schemas/` describes exactly what the binary enforces.
+
+use serde_json::Value;
+
+/// The draft-07 schema of `T`, with `definitions` as InsightConnect schemas have them.
+pub(crate) fn schema_for<T: schemars::JsonSchema>() -> Value {
+    let mut settings = schemars::generate::SchemaSettings::draft07();
+    settings.meta_schema = None;
+    settings.into_generator().into_root_schema_for::<T>().to_value()
+}
+
+/// How many problems one message lists; the first few are enough to fix an envelope.
+const MAX_REPORTED: usize = 5;
+
+/// Whether a problem report may quote the offending value. Connection values can be secrets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Quote {
+    Values,
+    Nothing,
+}
+
+/// Checks `instance` against `schema`, answering with one line per problem (field path first).
+pub(crate) fn check(schema: &Value, instance: &Value, quote: Quote) -> Result<(), String> {
+    // The runtime's Python jsonschema does not check `format`, and InsightConnect formats such as
+    // `bytes` and `password` are not standard ones, so formats stay unchecked here too.
+    let validator = jsonschema::draft7::options()
+        .should_validate_formats(false)
+        .build(schema)
+        .map_err(|error| format!("the schema itself is invalid: {}", error.masked()))?;
+    let problems: Vec<String> = validator
+        .iter_errors(instance)
+        .take(MAX_REPORTED)
+        .map(|error| {
+            let path = error.instance_path().to_string();
+            let path = if path.is_empty() { "(top level)".to_owned() } else { path };
+            match quote {
+                Quote::Values => format!("{path}: {error}"),
+                Quote::Nothing => format!("{path}: {}", error.masked()),
+            }
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("; "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn schema() -> Value {
+        json!({"type": "object", "properties": {"secretKey": {"type": "string"}, "n": {"type": "integer", "maximum": 3}}, "required": ["secretKey"]})
+    }
+
+    #[test]
+    fn problems_name_the_field() {
+        let problem = check(&schema(), &json!({"secretKey": "x", "n": 9}), Quote::Values).unwrap_err();
+        assert!(problem.starts_with("/n: "), "{problem}");
+        assert!(problem.contains('9'), "{problem}");
+    }
+
+    #[test]
+    fn secrets_are_not_quoted() {
+        let problem = check(&schema(), &json!({"secretKey": ["hunter2-canary"]}), Quote::Nothing).unwrap_err();
+        assert!(problem.starts_with("/secretKey: "), "{problem}");
+        assert!(!problem.contains("hunter2-canary"), "{problem}");
+    }
+
+    #[test]
+    fn missing_required_is_reported_at_top_level() {
+        let problem = check(&schema(), &json!({}), Quote::Values).unwrap_err();
+        assert!(problem.starts_with("(top level): "), "{problem}");
+        assert!(problem.contains("secretKey"), "{problem}");
+    }
+}

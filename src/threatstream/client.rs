@@ -1,0 +1,255 @@
+//! The HTTP client for one ThreatStream connection: base URL, TLS, time-outs and authentication.
+//!
+//! The API key lives here and nowhere else: it is sent only in the `Authorization` header (marked
+//! sensitive so it never shows in debug output) and scrubbed from anything an error carries. Turning
+//! statuses and bodies into `ApiError`s also happens only here, in `read_json`.
+
+use std::time::Duration;
+
+use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, USER_AGENT};
+use reqwest::{Response, Url};
+use serde::de::DeserializeOwned;
+
+use super::error::{excerpt, scrub, ApiError};
+
+/// Largest body we read: a page of 1000 observables is a few megabytes, so anything near this size
+/// is a misbehaving server or proxy, and reading on would only exhaust memory.
+const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+
+/// Which generation of the API the connection speaks; v1 is the legacy one older instances have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ApiVersion {
+    V1,
+    V2,
+}
+
+impl ApiVersion {
+    pub(crate) fn segment(self) -> &'static str {
+        match self {
+            ApiVersion::V1 => "v1",
+            ApiVersion::V2 => "v2",
+        }
+    }
+}
+
+/// What a client needs to reach one ThreatStream instance.
+pub(crate) struct ClientConfig {
+    pub(crate) base_url: String,
+    pub(crate) username: String,
+    pub(crate) api_key: String,
+    pub(crate) verify_tls: bool,
+    pub(crate) api_version: ApiVersion,
+    pub(crate) timeout: Duration,
+}
+
+impl std::fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("base_url", &self.base_url)
+            .field("username", &self.username)
+            .field("api_key", &"********")
+            .field("verify_tls", &self.verify_tls)
+            .field("api_version", &self.api_version)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+pub(crate) struct Client {
+    http: reqwest::Client,
+    base: Url,
+    authorization: HeaderValue,
+    api_key: String,
+    api_version: ApiVersion,
+}
+
+impl Client {
+    pub(crate) fn new(config: ClientConfig) -> Result<Client, ApiError> {
+        let base = base_url(&config.base_url)?;
+        let mut authorization = HeaderValue::from_str(&format!("apikey {}:{}", config.username, config.api_key))
+            .map_err(|_| ApiError::InvalidBaseUrl {
+                reason: "the username or API key contains characters an HTTP header cannot carry".into(),
+            })?;
+        authorization.set_sensitive(true);
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("anomali-threatstream-insightconnect/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(config.timeout.min(Duration::from_secs(10)))
+            .timeout(config.timeout)
+            .danger_accept_invalid_certs(!config.verify_tls)
+            .build()
+            .map_err(|error| ApiError::Transport { reason: error.without_url().to_string() })?;
+        Ok(Client {
+            http,
+            base,
+            authorization,
+            api_key: config.api_key,
+            api_version: config.api_version,
+        })
+    }
+
+    pub(crate) fn api_version(&self) -> ApiVersion {
+        self.api_version
+    }
+
+    /// `<base>/<path>`, keeping any path prefix of the instance URL and never producing `//`.
+    pub(crate) fn endpoint(&self, path: &str) -> Url {
+        let mut url = self.base.clone();
+        let joined = format!("{}/{}", self.base.path().trim_end_matches('/'), path.trim_start_matches('/'));
+        url.set_path(&joined);
+        url
+    }
+
+    /// GETs `path` with `query` and decodes the JSON answer.
+    pub(crate) async fn get_json<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<T, ApiError> {
+        let request = self
+            .http
+            .get(self.endpoint(path))
+            .query(query)
+            .header(AUTHORIZATION, self.authorization.clone())
+            .header(ACCEPT, "application/json");
+        let response = request.send().await.map_err(|error| self.transport_error(&error))?;
+        self.read_json(response).await
+    }
+
+    /// The one place a response becomes a value or an `ApiError`.
+    async fn read_json<T: DeserializeOwned>(&self, response: Response) -> Result<T, ApiError> {
+        let status = response.status();
+        let body = self.read_body(response).await?;
+        if !status.is_success() {
+            return Err(ApiError::Status {
+                status: status.as_u16(),
+                body: excerpt(&body, &self.api_key),
+            });
+        }
+        let mut decoder = serde_json::Deserializer::from_slice(&body);
+        serde_path_to_error::deserialize(&mut decoder).map_err(|error| {
+            let excerpt = excerpt(&body, &self.api_key);
+            if error.inner().is_data() {
+                ApiError::Decode {
+                    path: error.path().to_string(),
+                    reason: scrub(&error.inner().to_string(), &self.api_key),
+                    excerpt,
+                }
+            } else {
+                ApiError::NotJson { excerpt }
+            }
+        })
+    }
+
+    async fn read_body(&self, mut response: Response) -> Result<Vec<u8>, ApiError> {
+        let too_large = ApiError::BodyTooLarge { limit: MAX_BODY_BYTES };
+        if response.content_length().is_some_and(|length| length > MAX_BODY_BYTES as u64) {
+            return Err(too_large);
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|error| self.transport_error(&error))? {
+            if body.len() + chunk.len() > MAX_BODY_BYTES {
+                return Err(too_large);
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+
+    fn transport_error(&self, error: &reqwest::Error) -> ApiError {
+        let reason = scrub(&error_chain(error), &self.api_key);
+        if error.is_timeout() {
+            ApiError::Timeout
+        } else if error.is_redirect() {
+            ApiError::Redirect
+        } else if is_certificate_problem(&reason) {
+            ApiError::Tls { reason }
+        } else if error.is_connect() {
+            ApiError::Connect { reason }
+        } else {
+            ApiError::Transport { reason }
+        }
+    }
+}
+
+/// Parses the instance URL the user configured, refusing anything that is not a plain http(s) origin.
+fn base_url(configured: &str) -> Result<Url, ApiError> {
+    let invalid = |reason: &str| ApiError::InvalidBaseUrl { reason: reason.to_owned() };
+    let url = Url::parse(configured.trim()).map_err(|error| ApiError::InvalidBaseUrl {
+        reason: format!("'{}' is not an absolute URL ({error})", configured.trim()),
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid("the URL must start with https:// or http://"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("the URL has no host name"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid("the URL must not carry credentials; use the username and API key fields"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid("the URL must not have a query string or fragment"));
+    }
+    Ok(url)
+}
+
+/// The error and its sources on one line, without the request URL (it is ours and adds nothing).
+fn error_chain(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    if let Some(url) = error.url() {
+        text = text.replace(&format!(" for url ({url})"), "");
+    }
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+fn is_certificate_problem(reason: &str) -> bool {
+    let reason = reason.to_ascii_lowercase();
+    reason.contains("certificate") || reason.contains("unknownissuer") || reason.contains("tls handshake")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(base: &str) -> Client {
+        Client::new(ClientConfig {
+            base_url: base.to_owned(),
+            username: "analyst@example.com".into(),
+            api_key: "k".into(),
+            verify_tls: true,
+            api_version: ApiVersion::V2,
+            timeout: Duration::from_secs(5),
+        })
+        .expect("valid config")
+    }
+
+    #[test]
+    fn endpoint_never_doubles_slashes_and_keeps_prefixes() {
+        assert_eq!(client("https://ts.example.com").endpoint("api/v2/intelligence/").as_str(), "https://ts.example.com/api/v2/intelligence/");
+        assert_eq!(client("https://ts.example.com/").endpoint("api/v2/intelligence/").as_str(), "https://ts.example.com/api/v2/intelligence/");
+        assert_eq!(client("https://ts.example.com//").endpoint("/api/v2/intelligence/").as_str(), "https://ts.example.com/api/v2/intelligence/");
+        assert_eq!(client("https://ex.com/threatstream/").endpoint("api/v1/intelligence/").as_str(), "https://ex.com/threatstream/api/v1/intelligence/");
+    }
+
+    #[test]
+    fn base_url_rejects_what_cannot_be_an_instance() {
+        for bad in ["", "ts.example.com", "ftp://ts.example.com", "https://user:pw@ts.example.com", "https://ts.example.com/?a=1", "http://"] {
+            assert!(base_url(bad).is_err(), "{bad} should be rejected");
+        }
+        assert!(base_url(" https://ts.example.com ").is_ok());
+    }
+
+    #[test]
+    fn debug_of_config_hides_the_key() {
+        let config = ClientConfig {
+            base_url: "https://x".into(),
+            username: "u".into(),
+            api_key: "canary-secret".into(),
+            verify_tls: true,
+            api_version: ApiVersion::V2,
+            timeout: Duration::from_secs(1),
+        };
+        assert!(!format!("{config:?}").contains("canary-secret"));
+    }
+}

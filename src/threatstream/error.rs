@@ -1,0 +1,95 @@
+//! Everything that can go wrong talking to ThreatStream, as data.
+//!
+//! No user-facing wording lives here: `actions::failure` turns each variant into the runtime's preset.
+//! Bodies and reasons are scrubbed of the API key and capped when the error is built, so no `Display`
+//! or `Debug` of an error can leak the credential or flood a log.
+
+use std::fmt;
+
+/// Longest excerpt of a response body kept in an error.
+pub(crate) const MAX_EXCERPT_BYTES: usize = 4096;
+
+#[derive(Debug)]
+pub(crate) enum ApiError {
+    /// The configured instance URL cannot be used.
+    InvalidBaseUrl { reason: String },
+    /// ThreatStream answered with a non-2xx status.
+    Status { status: u16, body: String },
+    /// No answer within the time-out.
+    Timeout,
+    /// The TCP connection could not be made (refused, unreachable, DNS).
+    Connect { reason: String },
+    /// The TLS handshake failed, usually on the server's certificate.
+    Tls { reason: String },
+    /// Too many redirects.
+    Redirect,
+    /// The connection broke during the exchange.
+    Transport { reason: String },
+    /// The body is not JSON at all (an HTML page from a proxy, a truncated body).
+    NotJson { excerpt: String },
+    /// The body is JSON, but not in the shape ThreatStream documents; `path` names the field.
+    Decode { path: String, reason: String, excerpt: String },
+    /// The body is larger than any legitimate answer.
+    BodyTooLarge { limit: usize },
+    /// Paging did not end: the same page came back, or there were more pages than the ceiling.
+    Runaway { reason: String },
+    /// A 2xx answer whose JSON says the request failed (`success: false` or an `error` key).
+    Rejected { body: String },
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiError::InvalidBaseUrl { reason } => write!(f, "invalid ThreatStream URL: {reason}"),
+            ApiError::Status { status, .. } => write!(f, "ThreatStream answered HTTP {status}"),
+            ApiError::Timeout => f.write_str("ThreatStream did not answer in time"),
+            ApiError::Connect { reason } => write!(f, "could not connect to ThreatStream: {reason}"),
+            ApiError::Tls { reason } => write!(f, "TLS handshake with ThreatStream failed: {reason}"),
+            ApiError::Redirect => f.write_str("too many redirects"),
+            ApiError::Transport { reason } => write!(f, "the exchange with ThreatStream broke: {reason}"),
+            ApiError::NotJson { .. } => f.write_str("ThreatStream's answer is not JSON"),
+            ApiError::Decode { path, reason, .. } => write!(f, "unexpected JSON at {path}: {reason}"),
+            ApiError::BodyTooLarge { limit } => write!(f, "answer larger than {limit} bytes"),
+            ApiError::Runaway { reason } => write!(f, "paging did not end: {reason}"),
+            ApiError::Rejected { .. } => f.write_str("ThreatStream rejected the request"),
+        }
+    }
+}
+
+/// A short, secret-free excerpt of a response body for error data.
+pub(crate) fn excerpt(body: &[u8], secret: &str) -> String {
+    let cut = body.len().min(MAX_EXCERPT_BYTES);
+    let mut text = String::from_utf8_lossy(&body[..cut]).into_owned();
+    if body.len() > cut {
+        text.push_str("… (truncated)");
+    }
+    scrub(&text, secret)
+}
+
+/// Replaces every occurrence of the secret with the runtime's mask.
+pub(crate) fn scrub(text: &str, secret: &str) -> String {
+    if secret.is_empty() {
+        text.to_owned()
+    } else {
+        text.replace(secret, "********")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpt_scrubs_and_caps() {
+        let body = format!("{{\"detail\": \"key canary-123 rejected\"}}{}", "x".repeat(10_000));
+        let text = excerpt(body.as_bytes(), "canary-123");
+        assert!(text.starts_with("{\"detail\": \"key ******** rejected\"}"));
+        assert!(text.ends_with("… (truncated)"));
+        assert!(text.len() < MAX_EXCERPT_BYTES + 64);
+    }
+
+    #[test]
+    fn excerpt_survives_invalid_utf8() {
+        assert_eq!(excerpt(b"ok \xff\xfe", "k"), "ok \u{fffd}\u{fffd}");
+    }
+}

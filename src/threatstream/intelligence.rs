@@ -1,0 +1,217 @@
+//! Looking an observable up in ThreatStream's intelligence, every page of it, exact matches only.
+//!
+//! The API's `value` filter is not an exact match (peers found prefix and case variants in the
+//! answers), so records are kept only when their value equals the one asked for. Paging follows
+//! `meta.next` with a guard: a server that repeats a page or never stops gets an error, not a loop.
+
+use std::net::IpAddr;
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use tracing::{debug, info};
+
+use super::client::{ApiVersion, Client};
+use super::error::ApiError;
+
+/// ThreatStream's maximum page size.
+const PAGE_SIZE: usize = 1000;
+
+/// More pages than any real observable has (250,000 records): past this, the server is misbehaving.
+pub(crate) const MAX_PAGES: usize = 250;
+
+/// One intelligence record, passed through as ThreatStream sent it.
+pub(crate) type Record = Map<String, Value>;
+
+/// The value being looked up, already validated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Observable {
+    Ip(IpAddr),
+    Url(String),
+    /// A hex digest of any algorithm, lower-cased.
+    Hash(String),
+}
+
+impl Observable {
+    /// The `value` query parameter: the canonical form, so `2001:DB8::1` and `2001:db8::1` are one.
+    pub(crate) fn value(&self) -> String {
+        match self {
+            Observable::Ip(address) => address.to_string(),
+            Observable::Url(url) => url.clone(),
+            Observable::Hash(digest) => digest.clone(),
+        }
+    }
+
+    /// The v2 `type` filter. ThreatStream files hashes of every algorithm under `md5`, with the real
+    /// algorithm in `subtype`.
+    fn v2_type(&self) -> &'static str {
+        match self {
+            Observable::Ip(IpAddr::V4(_)) => "ip",
+            Observable::Ip(IpAddr::V6(_)) => "ipv6",
+            Observable::Url(_) => "url",
+            Observable::Hash(_) => "md5",
+        }
+    }
+
+    /// The v1 filter key, which is also the v1 record's value field (`srcip` for addresses).
+    fn v1_filter(&self) -> &'static str {
+        match self {
+            Observable::Ip(_) => "ip",
+            Observable::Url(_) => "url",
+            Observable::Hash(_) => "md5",
+        }
+    }
+
+    fn query(&self, version: ApiVersion, offset: usize) -> Vec<(&'static str, String)> {
+        let mut query = match version {
+            ApiVersion::V2 => vec![("value", self.value()), ("type", self.v2_type().to_owned())],
+            ApiVersion::V1 => vec![(self.v1_filter(), self.value())],
+        };
+        query.push(("limit", PAGE_SIZE.to_string()));
+        query.push(("offset", offset.to_string()));
+        query
+    }
+
+    /// Whether `record` is about exactly this observable. v2 records carry `value`; v1 records carry
+    /// the type-specific key instead.
+    pub(crate) fn matches(&self, record: &Record) -> bool {
+        let fields: &[&str] = match self {
+            Observable::Ip(_) => &["value", "srcip", "ip"],
+            Observable::Url(_) => &["value", "url"],
+            Observable::Hash(_) => &["value", "md5"],
+        };
+        let Some(found) = fields.iter().find_map(|field| record.get(*field).and_then(Value::as_str)) else {
+            return false;
+        };
+        match self {
+            Observable::Ip(address) => found.trim().parse::<IpAddr>().is_ok_and(|other| other == *address),
+            Observable::Url(url) => found == url,
+            Observable::Hash(digest) => found.eq_ignore_ascii_case(digest),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Page {
+    #[serde(default)]
+    meta: PageMeta,
+    objects: Vec<Record>,
+}
+
+#[derive(Default, Deserialize)]
+struct PageMeta {
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// Every record whose value is exactly `observable`, across all pages.
+pub(crate) async fn lookup(client: &Client, observable: &Observable) -> Result<Vec<Record>, ApiError> {
+    let path = format!("api/{}/intelligence/", client.api_version().segment());
+    let mut found = Vec::new();
+    let mut offset = 0;
+    let mut previous: Option<PageMark> = None;
+    for number in 1..=MAX_PAGES {
+        let page: Page = client.get_json(&path, &observable.query(client.api_version(), offset)).await?;
+        let mark = PageMark::of(&page.objects);
+        let received = page.objects.len();
+        let before = found.len();
+        found.extend(page.objects.into_iter().filter(|record| observable.matches(record)));
+        debug!("Page {number} at offset {offset}: {received} records, {} exact matches", found.len() - before);
+        if page.meta.next.as_deref().is_none_or(str::is_empty) {
+            info!("Found {} records for {}", found.len(), observable.value());
+            return Ok(found);
+        }
+        check_progress(&mark, previous.as_ref(), offset)?;
+        offset += received;
+        previous = Some(mark);
+    }
+    Err(ApiError::Runaway {
+        reason: format!("more than {MAX_PAGES} pages of {PAGE_SIZE} records"),
+    })
+}
+
+/// The connection test every ThreatStream integration uses: one record of intelligence, any record.
+pub(crate) async fn probe(client: &Client) -> Result<(), ApiError> {
+    let path = format!("api/{}/intelligence/", client.api_version().segment());
+    let _: Page = client.get_json(&path, &[("limit", "1".to_owned())]).await?;
+    Ok(())
+}
+
+/// What tells one page from the next, cheaply: its size and the ids at both ends.
+#[derive(PartialEq, Eq)]
+struct PageMark {
+    len: usize,
+    first_id: Option<Value>,
+    last_id: Option<Value>,
+}
+
+impl PageMark {
+    fn of(records: &[Record]) -> PageMark {
+        PageMark {
+            len: records.len(),
+            first_id: records.first().and_then(|record| record.get("id").cloned()),
+            last_id: records.last().and_then(|record| record.get("id").cloned()),
+        }
+    }
+}
+
+fn check_progress(mark: &PageMark, previous: Option<&PageMark>, offset: usize) -> Result<(), ApiError> {
+    if mark.len == 0 {
+        return Err(ApiError::Runaway {
+            reason: format!("an empty page at offset {offset} still announced a next page"),
+        });
+    }
+    if previous == Some(mark) && mark.first_id.is_some() {
+        return Err(ApiError::Runaway {
+            reason: format!("the page at offset {offset} repeats the previous page"),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn record(value: Value) -> Record {
+        match value {
+            Value::Object(map) => map,
+            _ => unreachable!("test records are objects"),
+        }
+    }
+
+    #[test]
+    fn v2_query_carries_value_type_and_paging() {
+        let ip = Observable::Ip("2001:DB8::1".parse().unwrap());
+        assert_eq!(
+            ip.query(ApiVersion::V2, 2000),
+            vec![("value", "2001:db8::1".into()), ("type", "ipv6".into()), ("limit", "1000".into()), ("offset", "2000".into())]
+        );
+        let hash = Observable::Hash("44d88612fea8a8f36de82e1278abb02f".into());
+        assert_eq!(hash.query(ApiVersion::V1, 0)[0], ("md5", "44d88612fea8a8f36de82e1278abb02f".into()));
+    }
+
+    #[test]
+    fn matching_is_exact_per_kind() {
+        let ip = Observable::Ip("198.51.100.23".parse().unwrap());
+        assert!(ip.matches(&record(json!({"value": "198.51.100.23"}))));
+        assert!(ip.matches(&record(json!({"srcip": "198.51.100.23"}))));
+        assert!(!ip.matches(&record(json!({"value": "198.51.100.230"}))));
+        assert!(!ip.matches(&record(json!({"value": 7}))));
+        let url = Observable::Url("http://a.example/x".into());
+        assert!(url.matches(&record(json!({"url": "http://a.example/x"}))));
+        assert!(!url.matches(&record(json!({"value": "http://a.example/x?y=1"}))));
+        let hash = Observable::Hash("44d88612fea8a8f36de82e1278abb02f".into());
+        assert!(hash.matches(&record(json!({"value": "44D88612FEA8A8F36DE82E1278ABB02F"}))));
+        assert!(!hash.matches(&record(json!({"id": 1}))));
+    }
+
+    #[test]
+    fn progress_guard_stops_repeats_and_empty_pages() {
+        let page = [record(json!({"id": 1})), record(json!({"id": 2}))];
+        let mark = PageMark::of(&page);
+        assert!(check_progress(&mark, None, 0).is_ok());
+        assert!(check_progress(&PageMark::of(&page), Some(&mark), 2).is_err());
+        assert!(check_progress(&PageMark::of(&[]), None, 0).is_err());
+    }
+}

@@ -1,0 +1,12 @@
+//! The Anomali ThreatStream REST API: the client, its errors and the calls the actions make.
+//!
+//! This room knows nothing of InsightConnect envelopes or presets; it answers with records and typed
+//! `ApiError`s, and the `actions` room decides what a user reads.
+
+mod client;
+mod error;
+mod intelligence;
+
+pub(crate) use client::{ApiVersion, Client, ClientConfig};
+pub(crate) use error::ApiError;
+pub(crate) use intelligence::{lookup, probe, Observable, Record};
