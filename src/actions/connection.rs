@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::protocol::{schema_for, Connector, Failure, StepFuture};
@@ -49,7 +49,8 @@ fn default_timeout() -> u64 {
     DEFAULT_TIMEOUT_SECONDS
 }
 
-/// The runtime's `credential_secret_key` type: `{"secretKey": "..."}`.
+/// A secret key credential
+// The runtime's `credential_secret_key` type: `{"secretKey": "..."}`.
 #[derive(Deserialize, JsonSchema)]
 #[schemars(rename = "credential_secret_key", title = "Credential: Secret Key")]
 pub(crate) struct SecretKey {
@@ -59,7 +60,7 @@ pub(crate) struct SecretKey {
     pub(crate) secret_key: String,
 }
 
-#[derive(Clone, Copy, Default, Deserialize, JsonSchema)]
+#[derive(Clone, Copy, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 #[schemars(inline)]
 pub(crate) enum ApiVersionChoice {

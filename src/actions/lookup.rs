@@ -61,8 +61,21 @@ impl JsonSchema for ResultRecord {
     }
 }
 
-fn number_or_string(_: &mut SchemaGenerator) -> Schema {
-    json_schema!({"type": ["integer", "number", "string"]})
+/// A number that ThreatStream sometimes sends as a string.
+struct NumberOrString;
+
+impl JsonSchema for NumberOrString {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "NumberOrString".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({"type": ["integer", "number", "string"]})
+    }
 }
 
 /// Only for the schema: see `ResultRecord`.
@@ -71,8 +84,8 @@ fn number_or_string(_: &mut SchemaGenerator) -> Schema {
 #[schemars(title = "result")]
 struct ResultFields {
     /// ThreatStream's ID of the record
-    #[schemars(title = "ID", schema_with = "number_or_string")]
-    id: Option<i64>,
+    #[schemars(title = "ID")]
+    id: Option<NumberOrString>,
     /// The observable's value (v2)
     #[schemars(title = "Value")]
     value: Option<String>,
@@ -89,8 +102,8 @@ struct ResultFields {
     #[schemars(title = "Threat Type")]
     threat_type: Option<String>,
     /// Confidence, 0-100 (-1 when unknown)
-    #[schemars(title = "Confidence", schema_with = "number_or_string")]
-    confidence: Option<i64>,
+    #[schemars(title = "Confidence")]
+    confidence: Option<NumberOrString>,
     /// Record status: active, inactive or falsepos (v2)
     #[schemars(title = "Status")]
     status: Option<String>,
@@ -107,14 +120,14 @@ struct ResultFields {
     #[schemars(title = "Source")]
     source: Option<String>,
     /// Feed ID, 0 for user-created records (v2)
-    #[schemars(title = "Feed ID", schema_with = "number_or_string")]
-    feed_id: Option<i64>,
+    #[schemars(title = "Feed ID")]
+    feed_id: Option<NumberOrString>,
     /// Source feed ID (v1)
-    #[schemars(title = "Source Feed ID", schema_with = "number_or_string")]
-    source_feed_id: Option<i64>,
+    #[schemars(title = "Source Feed ID")]
+    source_feed_id: Option<NumberOrString>,
     /// Autonomous system number
-    #[schemars(title = "ASN", schema_with = "number_or_string")]
-    asn: Option<String>,
+    #[schemars(title = "ASN")]
+    asn: Option<NumberOrString>,
     /// Organization owning the address
     #[schemars(title = "Organization")]
     org: Option<String>,
@@ -140,17 +153,17 @@ struct ResultFields {
     #[schemars(title = "MD5")]
     md5: Option<String>,
     /// Latitude (v2)
-    #[schemars(title = "Latitude", schema_with = "number_or_string")]
-    latitude: Option<f64>,
+    #[schemars(title = "Latitude")]
+    latitude: Option<NumberOrString>,
     /// Longitude (v2)
-    #[schemars(title = "Longitude", schema_with = "number_or_string")]
-    longitude: Option<f64>,
+    #[schemars(title = "Longitude")]
+    longitude: Option<NumberOrString>,
     /// Latitude (v1)
-    #[schemars(title = "Lat", schema_with = "number_or_string")]
-    lat: Option<f64>,
+    #[schemars(title = "Lat")]
+    lat: Option<NumberOrString>,
     /// Longitude (v1)
-    #[schemars(title = "Lon", schema_with = "number_or_string")]
-    lon: Option<f64>,
+    #[schemars(title = "Lon")]
+    lon: Option<NumberOrString>,
     /// When the record was created (v2)
     #[schemars(title = "Created")]
     created_ts: Option<String>,
@@ -170,8 +183,8 @@ struct ResultFields {
     #[schemars(title = "Detail 2")]
     detail2: Option<String>,
     /// Change counter, increasing on every update
-    #[schemars(title = "Update ID", schema_with = "number_or_string")]
-    update_id: Option<i64>,
+    #[schemars(title = "Update ID")]
+    update_id: Option<NumberOrString>,
     /// API path of the record
     #[schemars(title = "Resource URI")]
     resource_uri: Option<String>,

@@ -1,0 +1,46 @@
+# anomali_threatstream: the InsightConnect plugin for Anomali ThreatStream, in Rust.
+# `make demo` and `make test` are the two commands a newcomer needs; the rest build and package.
+
+NAME    := $(shell sed -n 's/^name: //p' plugin.spec.yaml)
+VENDOR  := $(shell sed -n 's/^vendor: //p' plugin.spec.yaml)
+VERSION := $(shell sed -n 's/^version: //p' plugin.spec.yaml)
+IMAGE   := $(VENDOR)/$(NAME):$(VERSION)
+BIN     := icon_anomali_threatstream
+
+.PHONY: default build release test schemas demo lint image tarball export clean
+
+default: image tarball
+
+build:
+	cargo build --workspace
+
+release:
+	cargo build --release --bin $(BIN)
+
+test:
+	cargo test --workspace
+
+# Rewrites schemas/ from the Rust types; `make test` fails while they differ.
+schemas:
+	SCHEMAS=write cargo test --lib schemas_directory_is_fresh
+
+demo: build
+	bash scripts/demo.sh target/debug/$(BIN) target/debug/threatstream-simulator
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+image:
+	docker build --pull -t $(IMAGE) .
+	docker tag $(IMAGE) $(VENDOR)/$(NAME):latest
+
+tarball:
+	tar -cvzf $(VENDOR)-$(NAME)-$(VERSION).tar.gz --exclude=./target --exclude=./.git --exclude=./tests --exclude='*.tar.gz' --exclude='*.plg' .
+
+# The artifact customers import into InsightConnect.
+export: image
+	docker save $(IMAGE) | gzip > $(VENDOR)_$(NAME)_$(VERSION).plg
+
+clean:
+	cargo clean

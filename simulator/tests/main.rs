@@ -1,0 +1,16 @@
+//! The simulator exercised over real loopback sockets, the way the plugin
+//! will use it. One test binary keeps link time down on small CI machines.
+
+/// Shared client set-up and request helpers.
+mod support;
+
+/// Authentication, search, filters, paging, the v1 shape, 404/405.
+mod search;
+/// Every fault kind, and that faults come before authentication.
+mod faults;
+/// Import with approval and the import session route.
+mod import;
+/// Request recording and the `/__simulator/` control routes.
+mod control;
+/// HTTPS with the generated certificate, and the bin.
+mod process;

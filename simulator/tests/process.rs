@@ -1,0 +1,53 @@
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use threatstream_simulator::{Simulator, USERNAME};
+
+#[tokio::test]
+async fn tls_serves_https_with_a_certificate_the_client_must_trust() {
+    let sim = Simulator::builder().api_key("k").tls(true).start();
+    assert!(sim.url().starts_with("https://127.0.0.1:"));
+    let pem = sim.ca_cert_pem().expect("a certificate when tls");
+    assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"));
+    let trusted = reqwest::Client::builder()
+        .no_proxy()
+        .add_root_certificate(reqwest::Certificate::from_pem(pem.as_bytes()).expect("PEM"))
+        .build()
+        .expect("client");
+    let response = trusted
+        .get(format!("{}/api/v2/intelligence/?limit=1", sim.url()))
+        .header("authorization", format!("apikey {USERNAME}:k"))
+        .send()
+        .await
+        .expect("TLS works with the certificate trusted");
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.version(), reqwest::Version::HTTP_11);
+
+    let untrusting = reqwest::Client::builder().no_proxy().build().expect("client");
+    let refused = untrusting.get(format!("{}/api/v2/intelligence/", sim.url())).send().await;
+    assert!(refused.is_err(), "an untrusted self-signed certificate is refused");
+    assert!(Simulator::start("k").ca_cert_pem().is_none());
+}
+
+#[tokio::test]
+async fn the_bin_announces_its_url_and_serves() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_threatstream-simulator"))
+        .args(["--api-key", "bin-key", "--bulk-records", "10"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the bin");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).expect("one line");
+    let url = line.trim().strip_prefix("listening on ").expect("the announced line").to_owned();
+    let response = reqwest::Client::new()
+        .get(format!("{url}/api/v2/intelligence/?value=203.0.113.77"))
+        .header("authorization", format!("apikey {USERNAME}:bin-key"))
+        .send()
+        .await
+        .expect("an answer");
+    let page = crate::support::json_of(response).await;
+    child.kill().expect("stop the bin");
+    let _ = child.wait();
+    assert_eq!(page["meta"]["total_count"], 10);
+}
