@@ -38,7 +38,9 @@ fn push_faults(state: &State, body: &[u8]) -> Response {
     match fault::parse_specs(body) {
         Ok(faults) => {
             let queued = faults.len();
-            faults.into_iter().for_each(|f| state.push_fault(f));
+            for fault in faults {
+                state.push_fault(fault);
+            }
             response::json(200, &json!({ "queued": queued }))
         }
         Err(message) => response::message(400, &format!("Bad fault: {message}")),

@@ -50,22 +50,16 @@ pub(crate) enum Outcome {
 }
 
 pub(crate) async fn apply(state: &State, fault: Fault) -> Outcome {
-    match fault {
+    let answer = match fault {
         Fault::Slow(delay) => {
             tokio::time::sleep(delay).await;
-            Outcome::Proceed
+            return Outcome::Proceed;
         }
         Fault::EndlessPages => {
             state.start_endless_pages();
-            Outcome::Proceed
+            return Outcome::Proceed;
         }
-        Fault::DropConnection => Outcome::DropConnection,
-        other => Outcome::Answer(answer(other)),
-    }
-}
-
-fn answer(fault: Fault) -> Response {
-    match fault {
+        Fault::DropConnection => return Outcome::DropConnection,
         Fault::Status { status, body } => response::bytes(status, JSON, body),
         Fault::RateLimited { retry_after } => rate_limited(retry_after),
         Fault::Html { status } => html_page(status),
@@ -73,10 +67,8 @@ fn answer(fault: Fault) -> Response {
         Fault::InvalidUtf8 => response::bytes(200, JSON, invalid_utf8()),
         Fault::HugeBody { bytes } => response::with_body(200, JSON, Filler::new(bytes).boxed()),
         Fault::WrongTypes => response::json(200, &wrong_types()),
-        Fault::Slow(_) | Fault::EndlessPages | Fault::DropConnection => {
-            response::message(500, "simulator: this fault has no response of its own")
-        }
-    }
+    };
+    Outcome::Answer(answer)
 }
 
 fn rate_limited(retry_after: Option<String>) -> Response {
@@ -126,15 +118,28 @@ fn wrong_types() -> serde_json::Value {
 #[derive(Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub(crate) enum FaultSpec {
-    Status { status: u16, #[serde(default)] body: String },
-    RateLimited { #[serde(default)] retry_after: Option<String> },
-    Html { status: u16 },
+    Status {
+        status: u16,
+        #[serde(default)]
+        body: String,
+    },
+    RateLimited {
+        #[serde(default)]
+        retry_after: Option<String>,
+    },
+    Html {
+        status: u16,
+    },
     BrokenJson,
     InvalidUtf8,
-    Slow { millis: u64 },
+    Slow {
+        millis: u64,
+    },
     DropConnection,
     EndlessPages,
-    HugeBody { bytes: u64 },
+    HugeBody {
+        bytes: u64,
+    },
     WrongTypes,
 }
 

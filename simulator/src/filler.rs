@@ -37,7 +37,9 @@ impl Filler {
             Bytes::from_static(PREFIX)
         };
         // A remainder too big for usize is bigger than any chunk, hence CHUNK.
-        let take = source.len().min(usize::try_from(self.remaining).unwrap_or(CHUNK));
+        let take = source
+            .len()
+            .min(usize::try_from(self.remaining).unwrap_or(CHUNK));
         self.remaining -= take as u64;
         source.slice(..take)
     }

@@ -73,6 +73,7 @@ pub const DEFAULT_API_KEY: &str = "demo-api-key-not-secret";
 pub const DEFAULT_BULK_RECORDS: usize = 2500;
 
 /// A running ThreatStream stand-in. Dropping it stops the server.
+#[must_use = "dropping the Simulator stops its server"]
 pub struct Simulator {
     state: Arc<State>,
     addr: SocketAddr,
@@ -92,16 +93,23 @@ impl Simulator {
     }
 
     /// The base URL, without a trailing slash, ready for `+ "/api/v2/..."`.
+    #[must_use]
     pub fn url(&self) -> String {
-        let scheme = if self.ca_pem.is_some() { "https" } else { "http" };
+        let scheme = if self.ca_pem.is_some() {
+            "https"
+        } else {
+            "http"
+        };
         format!("{scheme}://{}", self.addr())
     }
 
+    #[must_use]
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
 
     /// Every API request received so far, oldest first.
+    #[must_use]
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.state.requests()
     }
@@ -120,11 +128,13 @@ impl Simulator {
         self.state.clear_faults();
     }
 
+    #[must_use]
     pub fn import_session(&self, id: u64) -> Option<ImportSession> {
         self.state.import_session(id)
     }
 
     /// The self-signed certificate to trust, when started with TLS.
+    #[must_use]
     pub fn ca_cert_pem(&self) -> Option<String> {
         self.ca_pem.clone()
     }

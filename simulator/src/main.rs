@@ -22,7 +22,11 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = match parse(std::env::args().skip(1)) {
-        Ok(args) => args,
+        Ok(Some(args)) => args,
+        Ok(None) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
         Err(message) => {
             eprintln!("threatstream-simulator: {message}\n{USAGE}");
             return ExitCode::from(2);
@@ -57,7 +61,8 @@ fn announce(simulator: &Simulator, cert_out: Option<&PathBuf>) -> Result<(), Str
         .map_err(|e| format!("writing to stdout: {e}"))
 }
 
-fn parse(mut argv: impl Iterator<Item = String>) -> Result<Args, String> {
+/// `Ok(None)` means help was asked for.
+fn parse(mut words: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
     let mut args = Args {
         port: 0,
         username: USERNAME.to_owned(),
@@ -66,8 +71,8 @@ fn parse(mut argv: impl Iterator<Item = String>) -> Result<Args, String> {
         cert_out: None,
         bulk_records: DEFAULT_BULK_RECORDS,
     };
-    while let Some(flag) = argv.next() {
-        let mut value = || argv.next().ok_or_else(|| format!("{flag} needs a value"));
+    while let Some(flag) = words.next() {
+        let mut value = || words.next().ok_or_else(|| format!("{flag} needs a value"));
         match flag.as_str() {
             "--port" => args.port = number(&flag, &value()?)?,
             "--username" => args.username = value()?,
@@ -75,16 +80,17 @@ fn parse(mut argv: impl Iterator<Item = String>) -> Result<Args, String> {
             "--tls" => args.tls = true,
             "--cert-out" => args.cert_out = Some(PathBuf::from(value()?)),
             "--bulk-records" => args.bulk_records = number(&flag, &value()?)?,
-            "-h" | "--help" => return Err("help requested".to_owned()),
+            "-h" | "--help" => return Ok(None),
             other => return Err(format!("unknown argument {other}")),
         }
     }
     if args.cert_out.is_some() && !args.tls {
         return Err("--cert-out needs --tls".to_owned());
     }
-    Ok(args)
+    Ok(Some(args))
 }
 
 fn number<T: std::str::FromStr>(flag: &str, raw: &str) -> Result<T, String> {
-    raw.parse().map_err(|_| format!("{flag} needs a number, got {raw:?}"))
+    raw.parse()
+        .map_err(|_| format!("{flag} needs a number, got {raw:?}"))
 }

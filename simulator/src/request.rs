@@ -37,6 +37,7 @@ impl RecordedRequest {
     }
 
     /// The first header with this name, compared case-insensitively.
+    #[must_use]
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -45,6 +46,7 @@ impl RecordedRequest {
     }
 
     /// The query decoded the way form encoding is (`+` is a space), in order.
+    #[must_use]
     pub fn query_pairs(&self) -> Vec<(String, String)> {
         let query = self.query.as_deref().unwrap_or("");
         form_urlencoded::parse(query.as_bytes())

@@ -56,7 +56,9 @@ impl Route {
 }
 
 fn import_session_id(path: &str) -> Option<u64> {
-    let id = path.strip_prefix("/api/v1/importsession/")?.strip_suffix('/')?;
+    let id = path
+        .strip_prefix("/api/v1/importsession/")?
+        .strip_suffix('/')?;
     id.bytes()
         .all(|b| b.is_ascii_digit())
         .then(|| id.parse().ok())
@@ -110,7 +112,9 @@ const AUTH_FAILED: &str = "Authentication failed: the username or API key is inv
 
 /// Only the header form counts; see the crate doc for why.
 fn authenticated(state: &State, request: &RecordedRequest) -> bool {
-    let Some((scheme, credentials)) = request.header("authorization").and_then(|h| h.split_once(' '))
+    let Some((scheme, credentials)) = request
+        .header("authorization")
+        .and_then(|h| h.split_once(' '))
     else {
         return false;
     };
@@ -129,7 +133,10 @@ mod tests {
         assert!(Route::resolve("/api/v2/intelligence").is_none());
         assert!(Route::resolve("//api/v2/intelligence/").is_none());
         assert!(Route::resolve("/api/v2/intelligence/import").is_none());
-        assert!(matches!(Route::resolve("/api/v1/importsession/42/"), Some(Route::ImportSession(42))));
+        assert!(matches!(
+            Route::resolve("/api/v1/importsession/42/"),
+            Some(Route::ImportSession(42))
+        ));
         assert!(Route::resolve("/api/v1/importsession/42").is_none());
         assert!(Route::resolve("/api/v1/importsession/+42/").is_none());
         assert!(Route::resolve("/api/v1/importsession//").is_none());

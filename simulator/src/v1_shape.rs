@@ -83,7 +83,7 @@ mod tests {
         let v2 = json!({
             "id": 7, "value": "2001:db8::1", "type": "ipv6", "itype": "apt_ip", "confidence": 90,
             "is_public": false, "latitude": 1.5, "longitude": null, "created_ts": "a", "modified_ts": "b",
-            "status": "active", "feed_id": 3, "update_id": 272270002,
+            "status": "active", "feed_id": 3, "update_id": 272_270_002,
             "meta": {"severity": "high", "detail2": "imported by user 121"}
         });
         let v1 = render(&v2);

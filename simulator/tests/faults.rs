@@ -1,16 +1,22 @@
+//! Each fault kind, seen from a client: the plugin's error handling is only
+//! as good as these misbehaviours are faithful.
+
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use threatstream_simulator::Fault;
 
-use crate::support::{json_of, client, get, get_json, start, values};
+use crate::support::{client, get, get_json, json_of, start, values};
 
 const SEARCH: &str = "/api/v2/intelligence/?value=198.51.100.23&limit=1000&offset=0";
 
 #[tokio::test]
 async fn status_fault_answers_once_and_before_authentication() {
     let sim = start();
-    sim.push_fault(Fault::Status { status: 503, body: r#"{"error": "maintenance"}"#.into() });
+    sim.push_fault(Fault::Status {
+        status: 503,
+        body: r#"{"error": "maintenance"}"#.into(),
+    });
     let response = client()
         .get(format!("{}{SEARCH}", sim.url()))
         .send()
@@ -18,14 +24,20 @@ async fn status_fault_answers_once_and_before_authentication() {
         .expect("an answer");
     assert_eq!(response.status(), 503);
     assert_eq!(response.headers()["content-type"], "application/json");
-    assert_eq!(response.text().await.expect("body"), r#"{"error": "maintenance"}"#);
+    assert_eq!(
+        response.text().await.expect("body"),
+        r#"{"error": "maintenance"}"#
+    );
     assert_eq!(get(&sim, SEARCH).await.status(), 200, "used up");
 }
 
 #[tokio::test]
 async fn faults_are_served_in_order() {
     let sim = start();
-    sim.push_fault(Fault::Status { status: 500, body: "{}".into() });
+    sim.push_fault(Fault::Status {
+        status: 500,
+        body: "{}".into(),
+    });
     sim.push_fault(Fault::Html { status: 502 });
     assert_eq!(get(&sim, SEARCH).await.status(), 500);
     assert_eq!(get(&sim, SEARCH).await.status(), 502);
@@ -35,7 +47,9 @@ async fn faults_are_served_in_order() {
 #[tokio::test]
 async fn rate_limited_sends_retry_after_only_when_given() {
     let sim = start();
-    sim.push_fault(Fault::RateLimited { retry_after: Some("2".into()) });
+    sim.push_fault(Fault::RateLimited {
+        retry_after: Some("2".into()),
+    });
     sim.push_fault(Fault::RateLimited { retry_after: None });
     let first = get(&sim, SEARCH).await;
     assert_eq!(first.status(), 429);
@@ -53,7 +67,10 @@ async fn html_fault_looks_like_a_proxy_page() {
     sim.push_fault(Fault::Html { status: 504 });
     let response = get(&sim, SEARCH).await;
     assert_eq!(response.status(), 504);
-    assert!(response.headers()["content-type"].to_str().unwrap_or_default().starts_with("text/html"));
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap_or_default()
+        .starts_with("text/html"));
     let text = response.text().await.expect("body");
     assert!(text.contains("<h1>504 Gateway Timeout</h1>"), "{text}");
 }
@@ -104,8 +121,16 @@ async fn drop_connection_closes_without_an_answer() {
         .await
         .expect_err("no response at all");
     assert!(!error.is_timeout() && !error.is_status(), "{error:?}");
-    assert_eq!(get(&sim, SEARCH).await.status(), 200, "the next request is fine");
-    assert_eq!(sim.requests().len(), 2, "the dropped request was still recorded");
+    assert_eq!(
+        get(&sim, SEARCH).await.status(),
+        200,
+        "the next request is fine"
+    );
+    assert_eq!(
+        sim.requests().len(),
+        2,
+        "the dropped request was still recorded"
+    );
 }
 
 #[tokio::test]
@@ -113,10 +138,17 @@ async fn endless_pages_repeat_until_faults_are_cleared() {
     let sim = start();
     sim.push_fault(Fault::EndlessPages);
     let (_, first) = get_json(&sim, SEARCH).await;
-    let (_, far) = get_json(&sim, "/api/v2/intelligence/?value=198.51.100.23&limit=1000&offset=99000").await;
+    let (_, far) = get_json(
+        &sim,
+        "/api/v2/intelligence/?value=198.51.100.23&limit=1000&offset=99000",
+    )
+    .await;
     assert_eq!(values(&first), values(&far));
     assert_eq!(values(&far).len(), 3);
-    assert_eq!(far["meta"]["next"], "/api/v2/intelligence/?value=198.51.100.23&limit=1000&offset=100000");
+    assert_eq!(
+        far["meta"]["next"],
+        "/api/v2/intelligence/?value=198.51.100.23&limit=1000&offset=100000"
+    );
     sim.clear_faults();
     let (_, after) = get_json(&sim, SEARCH).await;
     assert!(after["meta"]["next"].is_null());

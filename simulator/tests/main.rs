@@ -4,13 +4,13 @@
 /// Shared client set-up and request helpers.
 mod support;
 
-/// Authentication, search, filters, paging, the v1 shape, 404/405.
-mod search;
+/// Request recording and the `/__simulator/` control routes.
+mod control;
 /// Every fault kind, and that faults come before authentication.
 mod faults;
 /// Import with approval and the import session route.
 mod import;
-/// Request recording and the `/__simulator/` control routes.
-mod control;
 /// HTTPS with the generated certificate, and the bin.
 mod process;
+/// Authentication, search, filters, paging, the v1 shape, 404/405.
+mod search;

@@ -1,17 +1,20 @@
+//! One way to build clients and read answers, so each test says only what
+//! it checks.
+
 use serde_json::Value;
 use threatstream_simulator::{Simulator, USERNAME};
 
-pub const KEY: &str = "test-api-key-0123";
+pub(crate) const KEY: &str = "test-api-key-0123";
 
-pub fn start() -> Simulator {
+pub(crate) fn start() -> Simulator {
     Simulator::start(KEY)
 }
 
-pub fn auth() -> String {
+pub(crate) fn auth() -> String {
     format!("apikey {USERNAME}:{KEY}")
 }
 
-pub fn client() -> reqwest::Client {
+pub(crate) fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .no_proxy()
         .build()
@@ -19,7 +22,7 @@ pub fn client() -> reqwest::Client {
 }
 
 /// GET with the right credentials; `path` includes any query.
-pub async fn get(sim: &Simulator, path: &str) -> reqwest::Response {
+pub(crate) async fn get(sim: &Simulator, path: &str) -> reqwest::Response {
     client()
         .get(format!("{}{path}", sim.url()))
         .header("authorization", auth())
@@ -28,14 +31,14 @@ pub async fn get(sim: &Simulator, path: &str) -> reqwest::Response {
         .expect("the simulator answers")
 }
 
-pub async fn get_json(sim: &Simulator, path: &str) -> (u16, Value) {
+pub(crate) async fn get_json(sim: &Simulator, path: &str) -> (u16, Value) {
     let response = get(sim, path).await;
     let status = response.status().as_u16();
     let body = json_of(response).await;
     (status, body)
 }
 
-pub fn values(page: &Value) -> Vec<String> {
+pub(crate) fn values(page: &Value) -> Vec<String> {
     page["objects"]
         .as_array()
         .map(|objects| {
@@ -49,7 +52,7 @@ pub fn values(page: &Value) -> Vec<String> {
 
 /// Decodes a body as JSON without reqwest's `json` feature, which would
 /// change the plugin's reqwest build when the whole workspace is tested.
-pub async fn json_of(response: reqwest::Response) -> Value {
+pub(crate) async fn json_of(response: reqwest::Response) -> Value {
     let bytes = response.bytes().await.expect("a body");
     serde_json::from_slice(&bytes).expect("a JSON body")
 }

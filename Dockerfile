@@ -1,0 +1,30 @@
+# The plugin image. Both stages start from Rapid7's plugin base image, because InsightConnect's
+# validator accepts no other parent; the slim (Debian) variant already carries the CA bundle and sets
+# SSL_CERT_FILE, which the plugin honours. The Rust toolchain lives only in the builder stage.
+
+FROM --platform=linux/amd64 rapid7/insightconnect-python-3-slim-plugin:6.3.7 AS builder
+ADD ./plugin.spec.yaml /plugin.spec.yaml
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends curl ca-certificates gcc libc6-dev \
+ && rm -rf /var/lib/apt/lists/*
+RUN curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs \
+  | sh -s -- -y --profile minimal --default-toolchain 1.95.0
+ENV PATH=/root/.cargo/bin:$PATH
+WORKDIR /build
+COPY Cargo.toml Cargo.lock ./
+COPY src ./src
+# The workspace manifest names the simulator; cargo reads its manifest but does not build it here.
+COPY simulator/Cargo.toml ./simulator/Cargo.toml
+COPY simulator/src ./simulator/src
+RUN cargo build --release --locked --bin icon_anomali_threatstream
+
+FROM --platform=linux/amd64 rapid7/insightconnect-python-3-slim-plugin:6.3.7
+LABEL organization=rapid7
+LABEL sdk=rust
+LABEL type=plugin
+ADD ./plugin.spec.yaml /plugin.spec.yaml
+COPY --from=builder /build/target/release/icon_anomali_threatstream /usr/local/bin/icon_anomali_threatstream
+RUN mkdir -p /workspace && cp /plugin.spec.yaml /workspace/plugin.spec.yaml
+WORKDIR /workspace
+USER nobody
+ENTRYPOINT ["/usr/local/bin/icon_anomali_threatstream"]

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# `make demo`: start the ThreatStream simulator, run each action's sample start message (filled in with
+# the simulator's connection and a real observable) through the plugin, and print the events.
+# Needs no ThreatStream account. Usage: demo.sh PLUGIN_BINARY SIMULATOR_BINARY
+set -euo pipefail
+plugin=$1
+simulator=$2
+key=demo-api-key-not-secret
+listening=$(mktemp)
+"$simulator" --api-key "$key" >"$listening" &
+simulator_pid=$!
+trap 'kill "$simulator_pid" 2>/dev/null; rm -f "$listening"' EXIT
+
+url=
+for _ in $(seq 100); do
+  url=$(sed -n 's/^listening on //p' "$listening")
+  [ -n "$url" ] && break
+  sleep 0.1
+done
+[ -n "$url" ] || { echo "the simulator did not start" >&2; exit 1; }
+echo "ThreatStream simulator listening on $url"
+
+# fill ACTION INPUT_JSON SECRET: the plugin's own sample message with a connection and an input.
+fill() {
+  "$plugin" sample "$1" | python3 -c '
+import json, sys
+message = json.load(sys.stdin)
+url, input_json, secret = sys.argv[1:4]
+message["body"]["connection"].update({"username": "analyst@example.com", "threatstream_url": url,
+                                      "api_key": {"secretKey": secret}})
+message["body"]["input"] = json.loads(input_json)
+message["body"]["meta"] = {"jobId": "demo"}
+print(json.dumps(message))' "$url" "$2" "$3"
+}
+
+# step COMMAND ACTION INPUT_JSON SECRET EXPECTED_EXIT
+step() {
+  echo
+  echo "== icon_anomali_threatstream $1: $2 $3"
+  local status=0
+  fill "$2" "$3" "$4" | "$plugin" "$1" 2>/dev/null | python3 -m json.tool || status=${PIPESTATUS[1]}
+  echo "(exit code $status)"
+  [ "$status" -eq "$5" ] || { echo "expected exit code $5" >&2; exit 1; }
+}
+
+step test lookup_ip '{}' "$key" 0
+step run lookup_ip '{"ip_address": "198.51.100.23"}' "$key" 0
+step run lookup_url '{"url": "http://malicious.example.net/payload.exe"}' "$key" 0
+step run lookup_hash '{"hash": "275A021BBFB6489E54D471899F7DB9D1663FC695EC2FE2A2C4538AABF651FD0F"}' "$key" 0
+step run lookup_ip '{"ip_address": "not-an-ip"}' "$key" 1
+step run lookup_ip '{"ip_address": "198.51.100.23"}' wrong-key 1
+echo
+echo "demo finished: every step answered as expected"

@@ -1,0 +1,271 @@
+//! Runs the real `icon_anomali_threatstream` binary and checks what it prints.
+//!
+//! `Plugin::run("lookup_ip").input(..).against(&sim).ok()` builds a start message, pipes it through the
+//! binary and asserts the exit status and envelope shape. Every run uses `CANARY_KEY` and fails if the
+//! key shows up on stdout or stderr. The envelope is decoded with this file's own types
+//! (`deny_unknown_fields`), and the preset texts below are a separate copy of the runtime's, so a wrong
+//! text in `src/` cannot pass by agreeing with itself.
+
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+use threatstream_simulator::{Simulator, USERNAME};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_icon_anomali_threatstream");
+
+/// Obviously fake, and unique enough that finding it anywhere but the Authorization header is a leak.
+pub const CANARY_KEY: &str = "canary-key-3c1f0e2d-never-print-me";
+
+pub fn simulator() -> Simulator {
+    Simulator::start(CANARY_KEY)
+}
+
+/// A connection to `sim` with the canary key.
+pub fn connection(sim: &Simulator) -> Value {
+    json!({"username": USERNAME, "threatstream_url": sim.url(), "api_key": {"secretKey": CANARY_KEY}})
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    pub body: Body,
+    pub version: String,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Body {
+    pub log: String,
+    pub status: String,
+    pub meta: Value,
+    pub output: Option<Value>,
+    pub error: Option<String>,
+    pub exception: Option<Exception>,
+}
+
+#[derive(Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Exception {
+    pub cause: String,
+    pub assistance: String,
+    pub data: String,
+}
+
+/// The runtime 6.6.x preset texts (insightconnect_plugin_runtime exceptions.py), as the reference gives them.
+#[derive(Clone, Copy, Debug)]
+pub enum Preset {
+    Unauthorized,
+    RateLimit,
+    NotFound,
+    ServerError,
+    ServiceUnavailable,
+    InvalidJson,
+    Unknown,
+    Timeout,
+    BadRequest,
+    InvalidCredentials,
+    MethodNotAllowed,
+    Conflict,
+    ConnectionError,
+}
+
+impl Preset {
+    pub fn texts(self) -> (&'static str, &'static str) {
+        match self {
+            Preset::Unauthorized => ("The account configured in your connection is unauthorized to access this service.", "Verify the permissions for your account and try again."),
+            Preset::RateLimit => ("The account configured in your plugin connection is currently rate-limited.", "Adjust the time between requests if possible."),
+            Preset::NotFound => ("Invalid or unreachable endpoint provided.", "Verify the URLs or endpoints in your configuration are correct."),
+            Preset::ServerError => ("Server error occurred", "Verify your plugin connection inputs are correct and not malformed and try again. If the issue persists, please contact support."),
+            Preset::ServiceUnavailable => ("The service is currently unavailable.", "Try again later. If the issue persists, please contact support."),
+            Preset::InvalidJson => ("Received an unexpected response from the server.", "(non-JSON or no response was received)."),
+            Preset::Unknown => ("Something unexpected occurred.", "Check the logs and if the issue persists please contact support."),
+            Preset::Timeout => ("The connection timed out.", "This is likely a network error. Verify the network activity. If the issue persists, please contact support."),
+            Preset::BadRequest => ("The server is unable to process the request.", "Verify your plugin input is correct and not malformed and try again. If the issue persists, please contact support."),
+            Preset::InvalidCredentials => ("Authentication failed: invalid credentials.", "Please verify the credentials for your account and try again."),
+            Preset::MethodNotAllowed => ("The request method is not allowed for this resource.", "Please try a supported method for this resource."),
+            Preset::Conflict => ("Request cannot be completed due to a conflict with the current state of the resource.", "Please check your request, and try again."),
+            Preset::ConnectionError => ("Failed to connect to the server.", "Please check your network connection and try again."),
+        }
+    }
+}
+
+/// What one run of the binary produced.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub stdin: String,
+}
+
+impl Run {
+    /// The envelope: the last line of stdout, decoded with the test-side types.
+    #[track_caller]
+    pub fn event(&self) -> Event {
+        let last = self.stdout.lines().last().unwrap_or_else(|| self.fail("stdout is empty"));
+        serde_json::from_str(last).unwrap_or_else(|error| self.fail(&format!("envelope does not decode: {error}")))
+    }
+
+    /// The envelope as plain JSON, for snapshots.
+    #[track_caller]
+    pub fn json(&self) -> Value {
+        let last = self.stdout.lines().last().unwrap_or_else(|| self.fail("stdout is empty"));
+        serde_json::from_str(last).unwrap_or_else(|error| self.fail(&format!("stdout is not JSON: {error}")))
+    }
+
+    #[track_caller]
+    pub fn fail(&self, why: &str) -> ! {
+        panic!(
+            "{why}\n--- command: {BIN}\n--- stdin:\n{}\n--- exit: {}\n--- stdout:\n{}\n--- stderr:\n{}",
+            truncate(&self.stdin), self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+fn truncate(text: &str) -> String {
+    text.chars().take(2000).collect()
+}
+
+/// One invocation of the binary, described by its setters and run by an ending verb.
+#[must_use]
+pub struct Plugin {
+    args: Vec<String>,
+    action: String,
+    input: Value,
+    connection: Value,
+    meta: Value,
+    stdin: Option<Vec<u8>>,
+}
+
+impl Plugin {
+    pub fn run(action: &str) -> Plugin {
+        Plugin::command(&["run"], action)
+    }
+
+    pub fn test(action: &str) -> Plugin {
+        Plugin::command(&["test"], action)
+    }
+
+    pub fn command(args: &[&str], action: &str) -> Plugin {
+        Plugin {
+            args: args.iter().map(|arg| (*arg).to_owned()).collect(),
+            action: action.to_owned(),
+            input: json!({}),
+            connection: json!({}),
+            meta: json!({}),
+            stdin: None,
+        }
+    }
+
+    pub fn input(mut self, input: Value) -> Plugin {
+        self.input = input;
+        self
+    }
+
+    pub fn connection(mut self, connection: Value) -> Plugin {
+        self.connection = connection;
+        self
+    }
+
+    pub fn against(self, sim: &Simulator) -> Plugin {
+        self.connection(connection(sim))
+    }
+
+    pub fn meta(mut self, meta: Value) -> Plugin {
+        self.meta = meta;
+        self
+    }
+
+    /// Sends these bytes instead of a start message built from the setters.
+    pub fn stdin_raw(mut self, bytes: impl Into<Vec<u8>>) -> Plugin {
+        self.stdin = Some(bytes.into());
+        self
+    }
+
+    pub fn message(&self) -> Value {
+        json!({"version": "v1", "type": "action_start",
+               "body": {"action": self.action, "meta": self.meta, "input": self.input, "connection": self.connection}})
+    }
+
+    /// Runs the binary and checks that the canary key appears nowhere in its output.
+    #[track_caller]
+    pub fn execute(self) -> Run {
+        let stdin = self.stdin.clone().unwrap_or_else(|| self.message().to_string().into_bytes());
+        let shown = String::from_utf8_lossy(&stdin).into_owned();
+        let mut child = Command::new(BIN)
+            .args(&self.args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the plugin binary starts");
+        let mut pipe = child.stdin.take().expect("stdin is piped");
+        // Written from a thread so a plugin that answers before reading everything cannot deadlock us.
+        let writer = std::thread::spawn(move || {
+            let _ = pipe.write_all(&stdin);
+        });
+        let output = child.wait_with_output().expect("the plugin binary finishes");
+        let _ = writer.join();
+        let run = Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            stdin: shown,
+        };
+        if run.stdout.contains(CANARY_KEY) || run.stderr.contains(CANARY_KEY) {
+            run.fail("the API key leaked into the plugin's output");
+        }
+        run
+    }
+
+    /// Asserts exit 0 and an ok envelope; answers with the output.
+    #[track_caller]
+    pub fn ok(self) -> Value {
+        let run = self.execute();
+        let event = run.event();
+        if run.code != 0 || event.body.status != "ok" || event.body.error.is_some() || event.body.exception.is_some() {
+            run.fail("expected an ok envelope and exit 0");
+        }
+        event.body.output.unwrap_or_else(|| run.fail("ok envelope without output"))
+    }
+
+    /// Asserts exit 1 and an error envelope carrying `preset`'s texts; answers with the run.
+    #[track_caller]
+    pub fn fails(self, preset: Preset) -> Run {
+        let run = self.errs();
+        let exception = run.event().body.exception.unwrap_or_else(|| run.fail("no exception"));
+        let (cause, assistance) = preset.texts();
+        if exception.cause != cause || exception.assistance != assistance {
+            run.fail(&format!("expected preset {preset:?}"));
+        }
+        run
+    }
+
+    /// Asserts exit 1 and an error envelope of any kind.
+    #[track_caller]
+    pub fn errs(self) -> Run {
+        let run = self.execute();
+        let event = run.event();
+        if run.code != 1 || event.body.status != "error" || event.body.output.is_some() {
+            run.fail("expected an error envelope and exit 1");
+        }
+        let error = event.body.error.clone().unwrap_or_default();
+        if !(error.starts_with("An error occurred during plugin execution! ") || error.starts_with("Connection test failed! ")) {
+            run.fail("error text is not in the runtime's format");
+        }
+        run
+    }
+}
+
+/// The envelope with what changes between runs (the simulator's port) made stable for snapshots.
+pub fn stable(mut event: Value, sim: &Simulator) -> Value {
+    let text = event.to_string().replace(&sim.url(), "http://127.0.0.1:PORT");
+    event = serde_json::from_str(&text).expect("still JSON");
+    event
+}

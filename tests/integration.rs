@@ -1,0 +1,17 @@
+//! End-to-end tests: the real binary, real start messages on stdin, and the ThreatStream simulator on
+//! 127.0.0.1. One test binary, one module per topic.
+
+// The `Plugin` builder, the test-side wire types and the preset texts, written apart from `src/`.
+mod harness;
+
+// The three lookup actions: requests sent, paging, exact matching, cleaning, v1 and v2.
+mod lookups;
+
+// Upstream failures: every HTTP status and transport error mapped to its preset.
+mod upstream_errors;
+
+// The envelope itself: bad stdin, unknown actions, meta echo, the test command, info and sample.
+mod protocol;
+
+// The API key travels only in the Authorization header.
+mod secrets;

@@ -1,0 +1,158 @@
+//! The InsightConnect envelope: what the binary does with every kind of start message.
+
+use serde_json::{json, Value};
+
+use crate::harness::{connection, simulator, stable, Plugin, Preset, BIN};
+
+fn cause(run: &crate::harness::Run) -> String {
+    run.event().body.exception.map(|exception| exception.cause).unwrap_or_default()
+}
+
+#[test]
+fn meta_is_echoed_and_the_envelope_is_the_only_stdout_line() {
+    let sim = simulator();
+    let meta = json!({"jobId": "j-1", "stepId": "s-2", "nested": {"z": 1, "a": [1, 2]}});
+    let run = Plugin::run("lookup_hash")
+        .input(json!({"hash": "44d88612fea8a8f36de82e1278abb02f"}))
+        .meta(meta.clone())
+        .against(&sim)
+        .execute();
+    let event = run.event();
+    assert_eq!(event.body.meta, meta);
+    assert_eq!(event.kind.as_deref(), Some("action_event"));
+    assert_eq!(event.version, "v1");
+    assert_eq!(run.stdout.lines().count(), 1, "stdout must hold only the envelope");
+    assert!(run.stdout.starts_with("{\"body\":{\"log\":"), "runtime key order");
+    assert!(event.body.log.contains("rapid7/Anomali ThreatStream:2.1.0. Step name: lookup_hash"), "{}", event.body.log);
+    assert!(run.stderr.contains("Step name: lookup_hash"), "log lines go to stderr too");
+}
+
+#[test]
+fn bad_stdin_gets_an_error_envelope() {
+    let cases: [(&[u8], &str); 9] = [
+        (b"", "not valid JSON"),
+        (b"{", "not valid JSON"),
+        (b"\xff\xfe", "not valid JSON"),
+        (b"[]", "must be a JSON object"),
+        (br#"{"version":"v1","body":{}}"#, "\"type\" missing from input message"),
+        (br#"{"version":"v1","type":"trigger_start","body":{}}"#, "Unsupported message type \"trigger_start\""),
+        (br#"{"version":"v9","type":"action_start","body":{}}"#, "Unsupported version 'v9'. Only v1 is supported"),
+        (br#"{"version":"v1","type":"action_start","body":{"input":{}}}"#, "Message is action_start but field \"action\" is missing from body"),
+        (br#"{"version":"v1","type":"action_start","body":{"action":"lookup_domain"}}"#, "Unknown action \"lookup_domain\""),
+    ];
+    for (stdin, expected) in cases {
+        let run = Plugin::run("x").stdin_raw(stdin).errs();
+        if !cause(&run).contains(expected) {
+            run.fail(&format!("cause should contain {expected:?}"));
+        }
+    }
+}
+
+#[test]
+fn not_json_snapshot() {
+    let run = Plugin::run("x").stdin_raw("not json").errs();
+    insta::assert_json_snapshot!("not_json", run.json());
+}
+
+#[test]
+fn invalid_connections_are_refused_before_any_request() {
+    let sim = simulator();
+    let base = connection(&sim);
+    let mut cases = Vec::new();
+    for (field, value) in [
+        ("username", json!(null)),
+        ("username", json!("")),
+        ("api_key", json!("a-bare-string-key")),
+        ("api_key", json!({"secretKey": ""})),
+        ("api_key", json!({"key": "x"})),
+        ("threatstream_url", json!("ts.example.com")),
+        ("threatstream_url", json!("ftp://ts.example.com")),
+        ("ssl_verify", json!("yes")),
+        ("api_version", json!("v3")),
+        ("timeout", json!(0)),
+    ] {
+        let mut connection = base.clone();
+        connection[field] = value;
+        cases.push((field, connection));
+    }
+    let mut without_url = base.clone();
+    without_url.as_object_mut().map(|fields| fields.remove("threatstream_url"));
+    cases.push(("threatstream_url", without_url));
+    for (field, connection) in cases {
+        let run = Plugin::run("lookup_ip").input(json!({"ip_address": "198.51.100.23"})).connection(connection).errs();
+        let text = cause(&run).to_lowercase();
+        let named = field.replace('_', " ");
+        if !(text.contains(field) || text.contains(&named) || text.contains("api key") || text.contains("url")) {
+            run.fail(&format!("the error should name {field}"));
+        }
+    }
+    assert!(sim.requests().is_empty());
+}
+
+#[test]
+fn test_command_checks_the_connection() {
+    let sim = simulator();
+    let output = Plugin::test("lookup_ip").against(&sim).ok();
+    assert_eq!(output, json!({"success": true}));
+    let request = &sim.requests()[0];
+    assert_eq!(request.path, "/api/v2/intelligence/");
+    assert_eq!(request.query.as_deref(), Some("limit=1"));
+}
+
+#[test]
+fn test_command_failure_uses_connection_test_text() {
+    let sim = simulator();
+    let mut connection = connection(&sim);
+    connection["api_key"] = json!({"secretKey": "wrong"});
+    let run = Plugin::test("lookup_ip").connection(connection).fails(Preset::InvalidCredentials);
+    let error = run.event().body.error.unwrap_or_default();
+    assert!(error.starts_with("Connection test failed! Authentication failed: invalid credentials."), "{error}");
+    assert!(error.contains(" Response was: "), "{error}");
+    insta::assert_json_snapshot!("test_invalid_credentials", stable(run.json(), &sim));
+}
+
+#[test]
+fn connection_test_message_answers_with_connection_test_type() {
+    let sim = simulator();
+    let message = json!({"version": "v1", "type": "connection_test", "body": {"connection": connection(&sim)}});
+    let run = Plugin::test("").stdin_raw(message.to_string()).execute();
+    let event = run.event();
+    assert_eq!(event.kind.as_deref(), Some("connection_test"));
+    assert_eq!(event.body.output, Some(json!({"success": true})));
+}
+
+#[test]
+fn message_after_double_dash_and_debug_after_subcommand() {
+    let sim = simulator();
+    let message = Plugin::run("lookup_hash").input(json!({"hash": "44d88612fea8a8f36de82e1278abb02f"})).against(&sim).message();
+    let output = std::process::Command::new(BIN)
+        .args(["run", "--debug", "--", &message.to_string()])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stdout));
+    let event: Value = serde_json::from_slice(&output.stdout).expect("envelope");
+    assert_eq!(event["body"]["output"]["results"].as_array().map(Vec::len), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("Page 1"), "debug lines on stderr");
+}
+
+#[test]
+fn info_sample_and_version() {
+    let info = std::process::Command::new(BIN).arg("info").output().expect("runs");
+    let text = String::from_utf8_lossy(&info.stdout);
+    assert!(text.starts_with("Name:        \u{1b}[92mAnomali ThreatStream\u{1b}[0m\n"), "{text}");
+    assert!(text.contains("Actions (3):\n└── lookup_ip (Lookup an IP address in Anomali ThreatStream\u{1b}[0m)\n"), "{text}");
+
+    let sample = std::process::Command::new(BIN).args(["sample", "lookup_url"]).output().expect("runs");
+    let message: Value = serde_json::from_slice(&sample.stdout).expect("sample is JSON");
+    assert_eq!(message["body"]["action"], "lookup_url");
+    assert_eq!(message["body"]["input"], json!({"url": ""}));
+    assert_eq!(message["body"]["connection"]["api_key"], json!({"secretKey": ""}));
+    assert_eq!(message["type"], "action_start");
+
+    let unknown = std::process::Command::new(BIN).args(["sample", "nope"]).output().expect("runs");
+    assert_eq!(unknown.status.code(), Some(1));
+
+    let version = std::process::Command::new(BIN).arg("--version").output().expect("runs");
+    assert_eq!(String::from_utf8_lossy(&version.stdout).trim(), "icon_anomali_threatstream 2.1.0");
+}
