@@ -100,7 +100,10 @@ fn step(plugin: &Plugin, kind: StepKind, message: Option<String>, debug: bool) -
 /// Reads all of stdin, or a little more than the limit, so the envelope parser can say what is wrong.
 fn read_stdin() -> Vec<u8> {
     let mut message = Vec::new();
-    let read = std::io::stdin().lock().take(MAX_MESSAGE_BYTES + 1).read_to_end(&mut message);
+    let read = std::io::stdin()
+        .lock()
+        .take(MAX_MESSAGE_BYTES + 1)
+        .read_to_end(&mut message);
     if read.is_err() || message.len() as u64 > MAX_MESSAGE_BYTES {
         // Not JSON, so the step answers with a clear "not valid JSON" event instead of a partial read.
         return format!("start message unreadable or larger than {MAX_MESSAGE_BYTES} bytes").into_bytes();
@@ -131,7 +134,10 @@ fn sample(plugin: &Plugin, id: &str) -> i32 {
         Some(action) => print_out(&sample_message(plugin, action).to_string()),
         None => {
             let known: Vec<&str> = plugin.actions.iter().map(|action| action.id()).collect();
-            eprintln!("ValueError: Invalid trigger, action or task name. Known actions: {}", known.join(", "));
+            eprintln!(
+                "ValueError: Invalid trigger, action or task name. Known actions: {}",
+                known.join(", ")
+            );
             1
         }
     }

@@ -108,14 +108,22 @@ impl Run {
     /// The envelope: the last line of stdout, decoded with the test-side types.
     #[track_caller]
     pub fn event(&self) -> Event {
-        let last = self.stdout.lines().last().unwrap_or_else(|| self.fail("stdout is empty"));
+        let last = self
+            .stdout
+            .lines()
+            .last()
+            .unwrap_or_else(|| self.fail("stdout is empty"));
         serde_json::from_str(last).unwrap_or_else(|error| self.fail(&format!("envelope does not decode: {error}")))
     }
 
     /// The envelope as plain JSON, for snapshots.
     #[track_caller]
     pub fn json(&self) -> Value {
-        let last = self.stdout.lines().last().unwrap_or_else(|| self.fail("stdout is empty"));
+        let last = self
+            .stdout
+            .lines()
+            .last()
+            .unwrap_or_else(|| self.fail("stdout is empty"));
         serde_json::from_str(last).unwrap_or_else(|error| self.fail(&format!("stdout is not JSON: {error}")))
     }
 
@@ -123,7 +131,10 @@ impl Run {
     pub fn fail(&self, why: &str) -> ! {
         panic!(
             "{why}\n--- command: {BIN}\n--- stdin:\n{}\n--- exit: {}\n--- stdout:\n{}\n--- stderr:\n{}",
-            truncate(&self.stdin), self.code, self.stdout, self.stderr
+            truncate(&self.stdin),
+            self.code,
+            self.stdout,
+            self.stderr
         )
     }
 }
@@ -196,7 +207,10 @@ impl Plugin {
     /// Runs the binary and checks that the canary key appears nowhere in its output.
     #[track_caller]
     pub fn execute(self) -> Run {
-        let stdin = self.stdin.clone().unwrap_or_else(|| self.message().to_string().into_bytes());
+        let stdin = self
+            .stdin
+            .clone()
+            .unwrap_or_else(|| self.message().to_string().into_bytes());
         let shown = String::from_utf8_lossy(&stdin).into_owned();
         let mut child = Command::new(BIN)
             .args(&self.args)
@@ -232,7 +246,10 @@ impl Plugin {
         if run.code != 0 || event.body.status != "ok" || event.body.error.is_some() || event.body.exception.is_some() {
             run.fail("expected an ok envelope and exit 0");
         }
-        event.body.output.unwrap_or_else(|| run.fail("ok envelope without output"))
+        event
+            .body
+            .output
+            .unwrap_or_else(|| run.fail("ok envelope without output"))
     }
 
     /// Asserts exit 1 and an error envelope carrying `preset`'s texts; answers with the run.
@@ -256,7 +273,9 @@ impl Plugin {
             run.fail("expected an error envelope and exit 1");
         }
         let error = event.body.error.clone().unwrap_or_default();
-        if !(error.starts_with("An error occurred during plugin execution! ") || error.starts_with("Connection test failed! ")) {
+        if !(error.starts_with("An error occurred during plugin execution! ")
+            || error.starts_with("Connection test failed! "))
+        {
             run.fail("error text is not in the runtime's format");
         }
         run

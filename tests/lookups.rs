@@ -10,52 +10,93 @@ fn results(output: &Value) -> &Vec<Value> {
 }
 
 fn values(output: &Value) -> Vec<&str> {
-    results(output).iter().map(|record| record["value"].as_str().unwrap_or_default()).collect()
+    results(output)
+        .iter()
+        .map(|record| record["value"].as_str().unwrap_or_default())
+        .collect()
 }
 
 #[test]
 fn lookup_ip_returns_exact_matches_only() {
     let sim = simulator();
-    let run = Plugin::run("lookup_ip").input(json!({"ip_address": "198.51.100.23"})).against(&sim).execute();
+    let run = Plugin::run("lookup_ip")
+        .input(json!({"ip_address": "198.51.100.23"}))
+        .against(&sim)
+        .execute();
     let output = run.event().body.output.unwrap_or_else(|| run.fail("no output"));
-    assert_eq!(values(&output), ["198.51.100.23", "198.51.100.23"], "the decoy 198.51.100.230 must be filtered out");
+    assert_eq!(
+        values(&output),
+        ["198.51.100.23", "198.51.100.23"],
+        "the decoy 198.51.100.230 must be filtered out"
+    );
     insta::assert_json_snapshot!("lookup_ip_ok", stable(run.json(), &sim));
 }
 
 #[test]
 fn lookup_ip_asks_v2_with_value_type_and_paging() {
     let sim = simulator();
-    Plugin::run("lookup_ip").input(json!({"ip_address": " 198.51.100.23 "})).against(&sim).ok();
+    Plugin::run("lookup_ip")
+        .input(json!({"ip_address": " 198.51.100.23 "}))
+        .against(&sim)
+        .ok();
     let requests = sim.requests();
     assert_eq!(requests.len(), 1);
     assert_eq!(requests[0].method, "GET");
     assert_eq!(requests[0].path, "/api/v2/intelligence/");
     assert_eq!(
         requests[0].query_pairs(),
-        [("value", "198.51.100.23"), ("type", "ip"), ("limit", "1000"), ("offset", "0")].map(|(k, v)| (k.to_owned(), v.to_owned()))
+        [
+            ("value", "198.51.100.23"),
+            ("type", "ip"),
+            ("limit", "1000"),
+            ("offset", "0")
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
     );
-    assert_eq!(requests[0].header("authorization"), Some(format!("apikey analyst@example.com:{CANARY_KEY}").as_str()));
+    assert_eq!(
+        requests[0].header("authorization"),
+        Some(format!("apikey analyst@example.com:{CANARY_KEY}").as_str())
+    );
 }
 
 #[test]
 fn lookup_ipv6_uses_type_ipv6_and_canonical_form() {
     let sim = simulator();
-    let output = Plugin::run("lookup_ip").input(json!({"ip_address": "2001:DB8:0::BAD:C0DE"})).against(&sim).ok();
+    let output = Plugin::run("lookup_ip")
+        .input(json!({"ip_address": "2001:DB8:0::BAD:C0DE"}))
+        .against(&sim)
+        .ok();
     assert_eq!(values(&output), ["2001:db8::bad:c0de"]);
     let query = sim.requests()[0].query_pairs();
     assert!(query.contains(&("type".into(), "ipv6".into())), "{query:?}");
-    assert!(query.contains(&("value".into(), "2001:db8::bad:c0de".into())), "{query:?}");
+    assert!(
+        query.contains(&("value".into(), "2001:db8::bad:c0de".into())),
+        "{query:?}"
+    );
 }
 
 #[test]
 fn lookup_follows_every_page() {
-    let sim = SimulatorBuilder::default().api_key(CANARY_KEY).bulk_records(2500).start();
-    let output = Plugin::run("lookup_ip").input(json!({"ip_address": "203.0.113.77"})).against(&sim).ok();
+    let sim = SimulatorBuilder::default()
+        .api_key(CANARY_KEY)
+        .bulk_records(2500)
+        .start();
+    let output = Plugin::run("lookup_ip")
+        .input(json!({"ip_address": "203.0.113.77"}))
+        .against(&sim)
+        .ok();
     assert_eq!(results(&output).len(), 2500);
     let offsets: Vec<String> = sim
         .requests()
         .iter()
-        .map(|request| request.query_pairs().into_iter().find(|(key, _)| key == "offset").map(|(_, v)| v).unwrap_or_default())
+        .map(|request| {
+            request
+                .query_pairs()
+                .into_iter()
+                .find(|(key, _)| key == "offset")
+                .map(|(_, v)| v)
+                .unwrap_or_default()
+        })
         .collect();
     assert_eq!(offsets, ["0", "1000", "2000"]);
     let mut ids: Vec<&Value> = results(&output).iter().map(|record| &record["id"]).collect();
@@ -66,14 +107,20 @@ fn lookup_follows_every_page() {
 #[test]
 fn no_match_is_an_empty_list() {
     let sim = simulator();
-    let output = Plugin::run("lookup_ip").input(json!({"ip_address": "192.0.2.200"})).against(&sim).ok();
+    let output = Plugin::run("lookup_ip")
+        .input(json!({"ip_address": "192.0.2.200"}))
+        .against(&sim)
+        .ok();
     assert_eq!(output, json!({"results": []}));
 }
 
 #[test]
 fn records_are_cleaned_of_nulls_and_empty_strings() {
     let sim = simulator();
-    let output = Plugin::run("lookup_ip").input(json!({"ip_address": "198.51.100.23"})).against(&sim).ok();
+    let output = Plugin::run("lookup_ip")
+        .input(json!({"ip_address": "198.51.100.23"}))
+        .against(&sim)
+        .ok();
     fn walk(value: &Value) {
         match value {
             Value::Null => panic!("null left in output"),
@@ -110,7 +157,10 @@ fn lookup_hash_finds_every_algorithm_in_any_case() {
         assert_eq!(values(&output), [digest.to_ascii_lowercase()], "{digest}");
     }
     for request in sim.requests() {
-        assert!(request.query_pairs().contains(&("type".into(), "md5".into())), "{request:?}");
+        assert!(
+            request.query_pairs().contains(&("type".into(), "md5".into())),
+            "{request:?}"
+        );
     }
 }
 
@@ -119,11 +169,16 @@ fn v1_api_uses_legacy_filters_and_accepts_string_update_ids() {
     let sim = simulator();
     let mut connection = connection(&sim);
     connection["api_version"] = json!("v1");
-    let run = Plugin::run("lookup_ip").input(json!({"ip_address": "198.51.100.23"})).connection(connection).execute();
+    let run = Plugin::run("lookup_ip")
+        .input(json!({"ip_address": "198.51.100.23"}))
+        .connection(connection)
+        .execute();
     let output = run.event().body.output.unwrap_or_else(|| run.fail("no output"));
     let records = results(&output);
     assert_eq!(records.len(), 2);
-    assert!(records.iter().all(|record| record["srcip"] == "198.51.100.23" && record["update_id"].is_string()));
+    assert!(records
+        .iter()
+        .all(|record| record["srcip"] == "198.51.100.23" && record["update_id"].is_string()));
     let request = &sim.requests()[0];
     assert_eq!(request.path, "/api/v1/intelligence/");
     assert_eq!(request.query_pairs()[0], ("ip".to_owned(), "198.51.100.23".to_owned()));
@@ -135,7 +190,10 @@ fn legacy_url_field_and_trailing_slash_work() {
     let sim = simulator();
     let connection = json!({"username": threatstream_simulator::USERNAME, "url": format!("{}/", sim.url()),
                             "api_key": {"secretKey": CANARY_KEY}, "ssl_verify": true});
-    Plugin::run("lookup_hash").input(json!({"hash": "44d88612fea8a8f36de82e1278abb02f"})).connection(connection).ok();
+    Plugin::run("lookup_hash")
+        .input(json!({"hash": "44d88612fea8a8f36de82e1278abb02f"}))
+        .connection(connection)
+        .ok();
     assert_eq!(sim.requests()[0].path, "/api/v2/intelligence/");
 }
 
@@ -154,21 +212,37 @@ fn bad_inputs_never_reach_threatstream() {
         ("lookup_url", json!({"url": "not a url"}), "url"),
         ("lookup_hash", json!({"hash": ""}), "hash"),
         ("lookup_hash", json!({"hash": "xyz"}), "hash"),
-        ("lookup_hash", json!({"hash": "44d88612fea8a8f36de82e1278abb02"}), "hash"),
+        (
+            "lookup_hash",
+            json!({"hash": "44d88612fea8a8f36de82e1278abb02"}),
+            "hash",
+        ),
     ];
     for (action, input, named) in cases {
         let run = Plugin::run(action).input(input.clone()).against(&sim).errs();
-        let cause = run.event().body.exception.map(|exception| exception.cause).unwrap_or_default();
+        let cause = run
+            .event()
+            .body
+            .exception
+            .map(|exception| exception.cause)
+            .unwrap_or_default();
         if !cause.contains(named) {
             run.fail(&format!("the error for {input} should name '{named}'"));
         }
     }
-    assert!(sim.requests().is_empty(), "bad inputs reached the simulator: {:?}", sim.requests());
+    assert!(
+        sim.requests().is_empty(),
+        "bad inputs reached the simulator: {:?}",
+        sim.requests()
+    );
 }
 
 #[test]
 fn invalid_input_envelope_snapshot() {
     let sim = simulator();
-    let run = Plugin::run("lookup_ip").input(json!({"ip_address": ""})).against(&sim).errs();
+    let run = Plugin::run("lookup_ip")
+        .input(json!({"ip_address": ""}))
+        .against(&sim)
+        .errs();
     insta::assert_json_snapshot!("lookup_ip_empty_input", stable(run.json(), &sim));
 }

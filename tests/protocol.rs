@@ -5,7 +5,11 @@ use serde_json::{json, Value};
 use crate::harness::{connection, simulator, stable, Plugin, Preset, BIN};
 
 fn cause(run: &crate::harness::Run) -> String {
-    run.event().body.exception.map(|exception| exception.cause).unwrap_or_default()
+    run.event()
+        .body
+        .exception
+        .map(|exception| exception.cause)
+        .unwrap_or_default()
 }
 
 #[test]
@@ -23,8 +27,18 @@ fn meta_is_echoed_and_the_envelope_is_the_only_stdout_line() {
     assert_eq!(event.version, "v1");
     assert_eq!(run.stdout.lines().count(), 1, "stdout must hold only the envelope");
     assert!(run.stdout.starts_with("{\"body\":{\"log\":"), "runtime key order");
-    assert!(event.body.log.contains("rapid7/Anomali ThreatStream:2.1.0. Step name: lookup_hash"), "{}", event.body.log);
-    assert!(run.stderr.contains("Step name: lookup_hash"), "log lines go to stderr too");
+    assert!(
+        event
+            .body
+            .log
+            .contains("rapid7/Anomali ThreatStream:2.1.0. Step name: lookup_hash"),
+        "{}",
+        event.body.log
+    );
+    assert!(
+        run.stderr.contains("Step name: lookup_hash"),
+        "log lines go to stderr too"
+    );
 }
 
 #[test]
@@ -35,10 +49,22 @@ fn bad_stdin_gets_an_error_envelope() {
         (b"\xff\xfe", "not valid JSON"),
         (b"[]", "must be a JSON object"),
         (br#"{"version":"v1","body":{}}"#, "\"type\" missing from input message"),
-        (br#"{"version":"v1","type":"trigger_start","body":{}}"#, "Unsupported message type \"trigger_start\""),
-        (br#"{"version":"v9","type":"action_start","body":{}}"#, "Unsupported version 'v9'. Only v1 is supported"),
-        (br#"{"version":"v1","type":"action_start","body":{"input":{}}}"#, "Message is action_start but field \"action\" is missing from body"),
-        (br#"{"version":"v1","type":"action_start","body":{"action":"lookup_domain"}}"#, "Unknown action \"lookup_domain\""),
+        (
+            br#"{"version":"v1","type":"trigger_start","body":{}}"#,
+            "Unsupported message type \"trigger_start\"",
+        ),
+        (
+            br#"{"version":"v9","type":"action_start","body":{}}"#,
+            "Unsupported version 'v9'. Only v1 is supported",
+        ),
+        (
+            br#"{"version":"v1","type":"action_start","body":{"input":{}}}"#,
+            "Message is action_start but field \"action\" is missing from body",
+        ),
+        (
+            br#"{"version":"v1","type":"action_start","body":{"action":"lookup_domain"}}"#,
+            "Unknown action \"lookup_domain\"",
+        ),
     ];
     for (stdin, expected) in cases {
         let run = Plugin::run("x").stdin_raw(stdin).errs();
@@ -76,10 +102,15 @@ fn invalid_connections_are_refused_before_any_request() {
         cases.push((field, connection));
     }
     let mut without_url = base.clone();
-    without_url.as_object_mut().map(|fields| fields.remove("threatstream_url"));
+    without_url
+        .as_object_mut()
+        .map(|fields| fields.remove("threatstream_url"));
     cases.push(("threatstream_url", without_url));
     for (field, connection) in cases {
-        let run = Plugin::run("lookup_ip").input(json!({"ip_address": "198.51.100.23"})).connection(connection).errs();
+        let run = Plugin::run("lookup_ip")
+            .input(json!({"ip_address": "198.51.100.23"}))
+            .connection(connection)
+            .errs();
         let text = cause(&run).to_lowercase();
         let named = field.replace('_', " ");
         if !(text.contains(field) || text.contains(&named) || text.contains("api key") || text.contains("url")) {
@@ -104,9 +135,14 @@ fn test_command_failure_uses_connection_test_text() {
     let sim = simulator();
     let mut connection = connection(&sim);
     connection["api_key"] = json!({"secretKey": "wrong"});
-    let run = Plugin::test("lookup_ip").connection(connection).fails(Preset::InvalidCredentials);
+    let run = Plugin::test("lookup_ip")
+        .connection(connection)
+        .fails(Preset::InvalidCredentials);
     let error = run.event().body.error.unwrap_or_default();
-    assert!(error.starts_with("Connection test failed! Authentication failed: invalid credentials."), "{error}");
+    assert!(
+        error.starts_with("Connection test failed! Authentication failed: invalid credentials."),
+        "{error}"
+    );
     assert!(error.contains(" Response was: "), "{error}");
     insta::assert_json_snapshot!("test_invalid_credentials", stable(run.json(), &sim));
 }
@@ -124,35 +160,61 @@ fn connection_test_message_answers_with_connection_test_type() {
 #[test]
 fn message_after_double_dash_and_debug_after_subcommand() {
     let sim = simulator();
-    let message = Plugin::run("lookup_hash").input(json!({"hash": "44d88612fea8a8f36de82e1278abb02f"})).against(&sim).message();
+    let message = Plugin::run("lookup_hash")
+        .input(json!({"hash": "44d88612fea8a8f36de82e1278abb02f"}))
+        .against(&sim)
+        .message();
     let output = std::process::Command::new(BIN)
         .args(["run", "--debug", "--", &message.to_string()])
         .stdin(std::process::Stdio::null())
         .output()
         .expect("runs");
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stdout));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
     let event: Value = serde_json::from_slice(&output.stdout).expect("envelope");
     assert_eq!(event["body"]["output"]["results"].as_array().map(Vec::len), Some(1));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("Page 1"), "debug lines on stderr");
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("Page 1"),
+        "debug lines on stderr"
+    );
 }
 
 #[test]
 fn info_sample_and_version() {
     let info = std::process::Command::new(BIN).arg("info").output().expect("runs");
     let text = String::from_utf8_lossy(&info.stdout);
-    assert!(text.starts_with("Name:        \u{1b}[92mAnomali ThreatStream\u{1b}[0m\n"), "{text}");
-    assert!(text.contains("Actions (3):\n└── lookup_ip (Lookup an IP address in Anomali ThreatStream\u{1b}[0m)\n"), "{text}");
+    assert!(
+        text.starts_with("Name:        \u{1b}[92mAnomali ThreatStream\u{1b}[0m\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Actions (3):\n└── lookup_ip (Lookup an IP address in Anomali ThreatStream\u{1b}[0m)\n"),
+        "{text}"
+    );
 
-    let sample = std::process::Command::new(BIN).args(["sample", "lookup_url"]).output().expect("runs");
+    let sample = std::process::Command::new(BIN)
+        .args(["sample", "lookup_url"])
+        .output()
+        .expect("runs");
     let message: Value = serde_json::from_slice(&sample.stdout).expect("sample is JSON");
     assert_eq!(message["body"]["action"], "lookup_url");
     assert_eq!(message["body"]["input"], json!({"url": ""}));
     assert_eq!(message["body"]["connection"]["api_key"], json!({"secretKey": ""}));
     assert_eq!(message["type"], "action_start");
 
-    let unknown = std::process::Command::new(BIN).args(["sample", "nope"]).output().expect("runs");
+    let unknown = std::process::Command::new(BIN)
+        .args(["sample", "nope"])
+        .output()
+        .expect("runs");
     assert_eq!(unknown.status.code(), Some(1));
 
     let version = std::process::Command::new(BIN).arg("--version").output().expect("runs");
-    assert_eq!(String::from_utf8_lossy(&version.stdout).trim(), "icon_anomali_threatstream 2.1.0");
+    assert_eq!(
+        String::from_utf8_lossy(&version.stdout).trim(),
+        "icon_anomali_threatstream 2.1.0"
+    );
 }

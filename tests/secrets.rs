@@ -10,23 +10,55 @@ use crate::harness::{simulator, Plugin, CANARY_KEY};
 #[test]
 fn the_key_is_only_ever_in_the_authorization_header() {
     let sim = simulator();
-    Plugin::run("lookup_ip").input(json!({"ip_address": "198.51.100.23"})).against(&sim).ok();
-    Plugin::run("lookup_url").input(json!({"url": "http://malicious.example.net/payload.exe"})).against(&sim).ok();
-    Plugin::run("lookup_hash").input(json!({"hash": "44d88612fea8a8f36de82e1278abb02f"})).against(&sim).ok();
+    Plugin::run("lookup_ip")
+        .input(json!({"ip_address": "198.51.100.23"}))
+        .against(&sim)
+        .ok();
+    Plugin::run("lookup_url")
+        .input(json!({"url": "http://malicious.example.net/payload.exe"}))
+        .against(&sim)
+        .ok();
+    Plugin::run("lookup_hash")
+        .input(json!({"hash": "44d88612fea8a8f36de82e1278abb02f"}))
+        .against(&sim)
+        .ok();
     Plugin::test("lookup_ip").against(&sim).ok();
-    sim.push_fault(Fault::Status { status: 500, body: format!("{{\"echo\": \"{CANARY_KEY}\"}}") });
+    sim.push_fault(Fault::Status {
+        status: 500,
+        body: format!("{{\"echo\": \"{CANARY_KEY}\"}}"),
+    });
     for _ in 0..8 {
-        sim.push_fault(Fault::Status { status: 500, body: format!("{{\"echo\": \"{CANARY_KEY}\"}}") });
+        sim.push_fault(Fault::Status {
+            status: 500,
+            body: format!("{{\"echo\": \"{CANARY_KEY}\"}}"),
+        });
     }
-    let run = Plugin::run("lookup_ip").input(json!({"ip_address": "198.51.100.23"})).against(&sim).errs();
-    let data = run.event().body.exception.map(|exception| exception.data).unwrap_or_default();
-    assert_eq!(data, "{\"echo\": \"********\"}", "an echoed key is masked in error data");
+    let run = Plugin::run("lookup_ip")
+        .input(json!({"ip_address": "198.51.100.23"}))
+        .against(&sim)
+        .errs();
+    let data = run
+        .event()
+        .body
+        .exception
+        .map(|exception| exception.data)
+        .unwrap_or_default();
+    assert_eq!(
+        data, "{\"echo\": \"********\"}",
+        "an echoed key is masked in error data"
+    );
 
     let requests = sim.requests();
     assert!(requests.len() >= 5);
     for request in requests {
-        assert!(!request.path.contains(CANARY_KEY) && !request.query.clone().unwrap_or_default().contains(CANARY_KEY), "{request:?}");
-        assert!(!String::from_utf8_lossy(&request.body).contains(CANARY_KEY), "{request:?}");
+        assert!(
+            !request.path.contains(CANARY_KEY) && !request.query.clone().unwrap_or_default().contains(CANARY_KEY),
+            "{request:?}"
+        );
+        assert!(
+            !String::from_utf8_lossy(&request.body).contains(CANARY_KEY),
+            "{request:?}"
+        );
         for (name, value) in &request.headers {
             if value.contains(CANARY_KEY) {
                 assert_eq!(name, "authorization", "the key appeared in header {name}");

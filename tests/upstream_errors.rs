@@ -9,7 +9,9 @@ use threatstream_simulator::{Fault, Simulator};
 use crate::harness::{connection, simulator, stable, Plugin, Preset};
 
 fn lookup(sim: &Simulator) -> Plugin {
-    Plugin::run("lookup_ip").input(json!({"ip_address": "198.51.100.23"})).against(sim)
+    Plugin::run("lookup_ip")
+        .input(json!({"ip_address": "198.51.100.23"}))
+        .against(sim)
 }
 
 #[test]
@@ -17,7 +19,10 @@ fn wrong_api_key_is_invalid_credentials() {
     let sim = simulator();
     let mut connection = connection(&sim);
     connection["api_key"] = json!({"secretKey": "wrong-key"});
-    let run = Plugin::run("lookup_ip").input(json!({"ip_address": "198.51.100.23"})).connection(connection).fails(Preset::InvalidCredentials);
+    let run = Plugin::run("lookup_ip")
+        .input(json!({"ip_address": "198.51.100.23"}))
+        .connection(connection)
+        .fails(Preset::InvalidCredentials);
     insta::assert_json_snapshot!("lookup_ip_invalid_credentials", stable(run.json(), &sim));
 }
 
@@ -42,11 +47,19 @@ fn every_status_maps_to_its_preset_with_the_body_as_data() {
     for (status, preset) in table {
         let body = format!("{{\"message\": \"simulated {status}\"}}");
         for _ in 0..8 {
-            sim.push_fault(Fault::Status { status, body: body.clone() });
+            sim.push_fault(Fault::Status {
+                status,
+                body: body.clone(),
+            });
         }
         let run = lookup(&sim).fails(preset);
         sim.clear_faults();
-        let data = run.event().body.exception.map(|exception| exception.data).unwrap_or_default();
+        let data = run
+            .event()
+            .body
+            .exception
+            .map(|exception| exception.data)
+            .unwrap_or_default();
         if data != body {
             run.fail(&format!("HTTP {status}: data should be the response body"));
         }
@@ -74,7 +87,12 @@ fn wrong_json_types_name_the_field() {
     let sim = simulator();
     sim.push_fault(Fault::WrongTypes);
     let run = lookup(&sim).fails(Preset::InvalidJson);
-    let data = run.event().body.exception.map(|exception| exception.data).unwrap_or_default();
+    let data = run
+        .event()
+        .body
+        .exception
+        .map(|exception| exception.data)
+        .unwrap_or_default();
     if !data.contains("objects") {
         run.fail("the data should name the offending field");
     }
@@ -95,7 +113,10 @@ fn nothing_listening_is_a_connection_error() {
     let mut connection = connection(&sim);
     drop(sim);
     connection["threatstream_url"] = json!("http://127.0.0.1:9");
-    Plugin::run("lookup_ip").input(json!({"ip_address": "198.51.100.23"})).connection(connection).fails(Preset::ConnectionError);
+    Plugin::run("lookup_ip")
+        .input(json!({"ip_address": "198.51.100.23"}))
+        .connection(connection)
+        .fails(Preset::ConnectionError);
 }
 
 #[test]
@@ -106,7 +127,10 @@ fn a_hung_server_times_out_within_the_connection_timeout() {
     }
     let mut connection = connection(&sim);
     connection["timeout"] = json!(1);
-    Plugin::run("lookup_ip").input(json!({"ip_address": "198.51.100.23"})).connection(connection).fails(Preset::Timeout);
+    Plugin::run("lookup_ip")
+        .input(json!({"ip_address": "198.51.100.23"}))
+        .connection(connection)
+        .fails(Preset::Timeout);
 }
 
 #[test]
@@ -114,9 +138,18 @@ fn endless_pages_end_in_a_clear_error() {
     let sim = simulator();
     sim.push_fault(Fault::EndlessPages);
     let run = lookup(&sim).errs();
-    let cause = run.event().body.exception.map(|exception| exception.cause).unwrap_or_default();
+    let cause = run
+        .event()
+        .body
+        .exception
+        .map(|exception| exception.cause)
+        .unwrap_or_default();
     if !cause.contains("pages") {
         run.fail("the cause should say paging did not end");
     }
-    assert!(sim.requests().len() <= 3, "the repeat should be noticed at once, not after {} pages", sim.requests().len());
+    assert!(
+        sim.requests().len() <= 3,
+        "the repeat should be noticed at once, not after {} pages",
+        sim.requests().len()
+    );
 }

@@ -81,9 +81,7 @@ fn rate_limited(retry_after: Option<String>) -> Response {
 }
 
 fn html_page(status: u16) -> Response {
-    let reason = response::status(status)
-        .canonical_reason()
-        .unwrap_or("Error");
+    let reason = response::status(status).canonical_reason().unwrap_or("Error");
     let page = format!(
         "<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n\
          <center><h1>{status} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n\

@@ -37,9 +37,7 @@ impl Filler {
             Bytes::from_static(PREFIX)
         };
         // A remainder too big for usize is bigger than any chunk, hence CHUNK.
-        let take = source
-            .len()
-            .min(usize::try_from(self.remaining).unwrap_or(CHUNK));
+        let take = source.len().min(usize::try_from(self.remaining).unwrap_or(CHUNK));
         self.remaining -= take as u64;
         source.slice(..take)
     }
@@ -49,10 +47,7 @@ impl Body for Filler {
     type Data = Bytes;
     type Error = Infallible;
 
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+    fn poll_frame(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
         let this = self.get_mut();
         if this.remaining == 0 {
             return Poll::Ready(None);

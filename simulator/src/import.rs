@@ -40,11 +40,7 @@ struct Form {
     file: Option<(Option<String>, Vec<u8>)>,
 }
 
-pub(crate) async fn import(
-    state: &State,
-    request: &RecordedRequest,
-    version: ApiVersion,
-) -> Response {
+pub(crate) async fn import(state: &State, request: &RecordedRequest, version: ApiVersion) -> Response {
     let form = match read_form(request).await {
         Ok(form) => form,
         Err(message) => return rejected(&message),
@@ -65,8 +61,8 @@ fn rejected(message: &str) -> Response {
 
 async fn read_form(request: &RecordedRequest) -> Result<Form, String> {
     let content_type = request.header("content-type").unwrap_or_default();
-    let boundary = multer::parse_boundary(content_type)
-        .map_err(|_| "The body must be multipart/form-data.".to_owned())?;
+    let boundary =
+        multer::parse_boundary(content_type).map_err(|_| "The body must be multipart/form-data.".to_owned())?;
     let body = Bytes::from(request.body.clone());
     let stream = futures_util::stream::once(async move { Ok::<Bytes, Infallible>(body) });
     let mut multipart = multer::Multipart::new(stream, boundary);
@@ -85,8 +81,7 @@ async fn read_form(request: &RecordedRequest) -> Result<Form, String> {
             form.file = Some((file_name, bytes.to_vec()));
         } else {
             let bytes = field.bytes().await.map_err(|e| e.to_string())?;
-            form.fields
-                .push((name, String::from_utf8_lossy(&bytes).into_owned()));
+            form.fields.push((name, String::from_utf8_lossy(&bytes).into_owned()));
         }
     }
     Ok(form)
@@ -109,9 +104,7 @@ fn check_field(name: &str, value: &str) -> Result<(), String> {
         "classification" => ["public", "private"].contains(&value),
         "confidence" | "source_confidence_weight" => is_percent(value),
         "severity" => ["", "low", "medium", "high", "very-high"].contains(&value),
-        "trustedcircles" => {
-            value.is_empty() || value.split(',').all(|id| id.trim().parse::<u64>().is_ok())
-        }
+        "trustedcircles" => value.is_empty() || value.split(',').all(|id| id.trim().parse::<u64>().is_ok()),
         _ => true,
     };
     if ok {

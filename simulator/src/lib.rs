@@ -95,11 +95,7 @@ impl Simulator {
     /// The base URL, without a trailing slash, ready for `+ "/api/v2/..."`.
     #[must_use]
     pub fn url(&self) -> String {
-        let scheme = if self.ca_pem.is_some() {
-            "https"
-        } else {
-            "http"
-        };
+        let scheme = if self.ca_pem.is_some() { "https" } else { "http" };
         format!("{scheme}://{}", self.addr())
     }
 
@@ -217,8 +213,8 @@ impl SimulatorBuilder {
             .then(|| tls::self_signed().expect("generate the simulator's TLS certificate"));
         let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone());
         let acceptor = tls.map(|t| t.acceptor);
-        let running = server::spawn(Arc::clone(&state), self.port, acceptor)
-            .expect("bind and start the simulator on 127.0.0.1");
+        let running =
+            server::spawn(Arc::clone(&state), self.port, acceptor).expect("bind and start the simulator on 127.0.0.1");
         Simulator {
             state,
             addr: running.addr,

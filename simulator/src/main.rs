@@ -91,6 +91,5 @@ fn parse(mut words: impl Iterator<Item = String>) -> Result<Option<Args>, String
 }
 
 fn number<T: std::str::FromStr>(flag: &str, raw: &str) -> Result<T, String> {
-    raw.parse()
-        .map_err(|_| format!("{flag} needs a number, got {raw:?}"))
+    raw.parse().map_err(|_| format!("{flag} needs a number, got {raw:?}"))
 }

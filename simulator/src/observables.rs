@@ -20,10 +20,7 @@ pub(crate) fn extract(text: &str) -> Vec<String> {
 }
 
 fn lines_without_header(text: &str) -> impl Iterator<Item = &str> {
-    let mut lines = text
-        .lines()
-        .skip_while(|line| line.trim().is_empty())
-        .peekable();
+    let mut lines = text.lines().skip_while(|line| line.trim().is_empty()).peekable();
     if lines.peek().is_some_and(|first| is_csv_header(first)) {
         lines.next();
     }
@@ -60,9 +57,7 @@ fn is_email(token: &str) -> bool {
     match token.split_once('@') {
         Some((local, domain)) => {
             !local.is_empty()
-                && local
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "._%+-".contains(c))
+                && local.chars().all(|c| c.is_ascii_alphanumeric() || "._%+-".contains(c))
                 && is_domain(domain)
         }
         None => false,
@@ -104,8 +99,7 @@ mod tests {
 
     #[test]
     fn recognises_every_kind_in_free_text() {
-        let text =
-            "seen 198.51.100.23, 2001:db8::bad:c0de and http://malicious.example.net/payload.exe\n\
+        let text = "seen 198.51.100.23, 2001:db8::bad:c0de and http://malicious.example.net/payload.exe\n\
                     from phisher@example.org via evil-domain.example; \
                     3395856ce81f2b7382dee72602f798b642f14140 198.51.100.23";
         assert_eq!(

@@ -49,9 +49,7 @@ impl RecordedRequest {
     #[must_use]
     pub fn query_pairs(&self) -> Vec<(String, String)> {
         let query = self.query.as_deref().unwrap_or("");
-        form_urlencoded::parse(query.as_bytes())
-            .into_owned()
-            .collect()
+        form_urlencoded::parse(query.as_bytes()).into_owned().collect()
     }
 }
 

@@ -56,19 +56,14 @@ impl Route {
 }
 
 fn import_session_id(path: &str) -> Option<u64> {
-    let id = path
-        .strip_prefix("/api/v1/importsession/")?
-        .strip_suffix('/')?;
+    let id = path.strip_prefix("/api/v1/importsession/")?.strip_suffix('/')?;
     id.bytes()
         .all(|b| b.is_ascii_digit())
         .then(|| id.parse().ok())
         .flatten()
 }
 
-pub(crate) async fn handle(
-    state: Arc<State>,
-    request: Request<Incoming>,
-) -> Result<Response, DropConnection> {
+pub(crate) async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Response, DropConnection> {
     let (parts, body) = request.into_parts();
     // A body that fails to arrive means the client is gone: nobody to answer.
     let body = body.collect().await.map_err(|_| DropConnection)?.to_bytes();
@@ -112,10 +107,7 @@ const AUTH_FAILED: &str = "Authentication failed: the username or API key is inv
 
 /// Only the header form counts; see the crate doc for why.
 fn authenticated(state: &State, request: &RecordedRequest) -> bool {
-    let Some((scheme, credentials)) = request
-        .header("authorization")
-        .and_then(|h| h.split_once(' '))
-    else {
+    let Some((scheme, credentials)) = request.header("authorization").and_then(|h| h.split_once(' ')) else {
         return false;
     };
     let account = &state.account;

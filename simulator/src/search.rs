@@ -168,11 +168,7 @@ impl Page<'_> {
     /// `limit` and `offset` replaced and moved to the end.
     fn link(&self, offset: usize) -> String {
         let mut query = form_urlencoded::Serializer::new(String::new());
-        for (key, value) in self
-            .pairs
-            .iter()
-            .filter(|(k, _)| k != "limit" && k != "offset")
-        {
+        for (key, value) in self.pairs.iter().filter(|(k, _)| k != "limit" && k != "offset") {
             query.append_pair(key, value);
         }
         query.append_pair("limit", &self.paging.limit.to_string());
@@ -186,33 +182,16 @@ mod tests {
     use super::*;
 
     fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
+        list.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
     }
 
     #[test]
     fn paging_defaults_caps_and_rejects() {
-        assert_eq!(
-            paging(&[]),
-            Ok(Paging {
-                limit: 20,
-                offset: 0
-            })
-        );
-        assert_eq!(
-            paging(&pairs(&[("limit", "0")])),
-            Ok(Paging {
-                limit: 1000,
-                offset: 0
-            })
-        );
+        assert_eq!(paging(&[]), Ok(Paging { limit: 20, offset: 0 }));
+        assert_eq!(paging(&pairs(&[("limit", "0")])), Ok(Paging { limit: 1000, offset: 0 }));
         assert_eq!(
             paging(&pairs(&[("limit", "5000"), ("offset", "7")])),
-            Ok(Paging {
-                limit: 1000,
-                offset: 7
-            })
+            Ok(Paging { limit: 1000, offset: 7 })
         );
         assert!(paging(&pairs(&[("limit", "ten")])).is_err());
         assert!(paging(&pairs(&[("offset", "-1")])).is_err());
@@ -224,17 +203,11 @@ mod tests {
         let page = Page {
             path: "/api/v2/intelligence/",
             pairs: &sent,
-            paging: Paging {
-                limit: 2,
-                offset: 0,
-            },
+            paging: Paging { limit: 2, offset: 0 },
             total: 5,
             endless: false,
         };
-        assert_eq!(
-            page.link(2),
-            "/api/v2/intelligence/?value=a+b%3Ac&limit=2&offset=2"
-        );
+        assert_eq!(page.link(2), "/api/v2/intelligence/?value=a+b%3Ac&limit=2&offset=2");
         assert_eq!(page.meta()["previous"], Value::Null);
     }
 

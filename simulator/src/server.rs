@@ -54,11 +54,7 @@ pub(crate) fn spawn(state: Arc<State>, port: u16, tls: Option<TlsAcceptor>) -> i
     let thread = std::thread::Builder::new()
         .name("threatstream-simulator".into())
         .spawn(move || runtime.block_on(accept_loop(listener, state, tls, stopped)))?;
-    Ok(Running {
-        addr,
-        shutdown,
-        thread,
-    })
+    Ok(Running { addr, shutdown, thread })
 }
 
 async fn accept_loop(

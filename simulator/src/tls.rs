@@ -17,9 +17,7 @@ pub(crate) struct Tls {
 pub(crate) fn self_signed() -> Result<Tls, String> {
     let names = vec!["127.0.0.1".to_owned(), "localhost".to_owned()];
     let certified = rcgen::generate_simple_self_signed(names).map_err(|e| e.to_string())?;
-    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
-        certified.signing_key.serialize_der(),
-    ));
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(certified.signing_key.serialize_der()));
     let mut config = ServerConfig::builder_with_provider(Arc::new(ring::default_provider()))
         .with_safe_default_protocol_versions()
         .map_err(|e| e.to_string())?

@@ -39,10 +39,7 @@ async fn every_api_request_is_recorded_in_order() {
         ("value".to_owned(), "Example observable".to_owned())
     );
     assert_eq!(first.header("Authorization"), Some(auth().as_str()));
-    assert!(first
-        .headers
-        .iter()
-        .all(|(name, _)| name == &name.to_lowercase()));
+    assert!(first.headers.iter().all(|(name, _)| name == &name.to_lowercase()));
     assert_eq!(requests[1].path, "/nowhere");
     assert_eq!(requests[1].header("authorization"), None);
     assert_eq!(requests[2].body, b"raw bytes");
@@ -56,20 +53,13 @@ async fn control_routes_steer_without_being_recorded() {
     let control = |path: &str| format!("{}/__simulator/{path}", sim.url());
     let queued = client()
         .post(control("faults"))
-        .body(
-            json!([{"status": 418, "body": "{}"}, {"kind": "rate_limited", "retry_after": "7"}])
-                .to_string(),
-        )
+        .body(json!([{"status": 418, "body": "{}"}, {"kind": "rate_limited", "retry_after": "7"}]).to_string())
         .send()
         .await
         .expect("an answer");
     assert_eq!(queued.status(), 200);
     assert_eq!(get(&sim, "/api/v2/intelligence/").await.status(), 418);
-    client()
-        .delete(control("faults"))
-        .send()
-        .await
-        .expect("an answer");
+    client().delete(control("faults")).send().await.expect("an answer");
     assert_eq!(get(&sim, "/api/v2/intelligence/").await.status(), 200);
 
     let bad = client()
@@ -80,14 +70,7 @@ async fn control_routes_steer_without_being_recorded() {
         .expect("an answer");
     assert_eq!(bad.status(), 400);
 
-    let listed = json_of(
-        client()
-            .get(control("requests"))
-            .send()
-            .await
-            .expect("an answer"),
-    )
-    .await;
+    let listed = json_of(client().get(control("requests")).send().await.expect("an answer")).await;
     let listed = listed.as_array().expect("an array");
     assert_eq!(listed.len(), 2, "control requests are not recorded");
     assert_eq!(listed[0]["path"], "/api/v2/intelligence/");
@@ -98,10 +81,6 @@ async fn control_routes_steer_without_being_recorded() {
         .iter()
         .any(|h| h[0] == "authorization"));
 
-    client()
-        .delete(control("requests"))
-        .send()
-        .await
-        .expect("an answer");
+    client().delete(control("requests")).send().await.expect("an answer");
     assert!(sim.requests().is_empty());
 }

@@ -24,10 +24,7 @@ async fn status_fault_answers_once_and_before_authentication() {
         .expect("an answer");
     assert_eq!(response.status(), 503);
     assert_eq!(response.headers()["content-type"], "application/json");
-    assert_eq!(
-        response.text().await.expect("body"),
-        r#"{"error": "maintenance"}"#
-    );
+    assert_eq!(response.text().await.expect("body"), r#"{"error": "maintenance"}"#);
     assert_eq!(get(&sim, SEARCH).await.status(), 200, "used up");
 }
 
@@ -121,16 +118,8 @@ async fn drop_connection_closes_without_an_answer() {
         .await
         .expect_err("no response at all");
     assert!(!error.is_timeout() && !error.is_status(), "{error:?}");
-    assert_eq!(
-        get(&sim, SEARCH).await.status(),
-        200,
-        "the next request is fine"
-    );
-    assert_eq!(
-        sim.requests().len(),
-        2,
-        "the dropped request was still recorded"
-    );
+    assert_eq!(get(&sim, SEARCH).await.status(), 200, "the next request is fine");
+    assert_eq!(sim.requests().len(), 2, "the dropped request was still recorded");
 }
 
 #[tokio::test]

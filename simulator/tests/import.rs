@@ -6,8 +6,7 @@ use serde_json::Value;
 
 use crate::support::{auth, client, get_json, json_of, start};
 
-const CSV: &[u8] =
-    b"value,itype,tags\n198.51.100.99,mal_ip,\nbad-site.example,mal_domain,\"a,b\"\n";
+const CSV: &[u8] = b"value,itype,tags\n198.51.100.99,mal_ip,\nbad-site.example,mal_domain,\"a,b\"\n";
 
 async fn post(sim: &threatstream_simulator::Simulator, version: &str, form: Form) -> (u16, Value) {
     let response = client()
@@ -46,10 +45,7 @@ async fn file_import_creates_a_session_waiting_for_review() {
     assert_eq!(id, 1_000_000_344);
     let session = sim.import_session(id).expect("stored");
     assert_eq!(body["job_id"], session.job_id.as_str());
-    assert_eq!(
-        (session.status.as_str(), session.api_version.as_str()),
-        ("done", "v2")
-    );
+    assert_eq!((session.status.as_str(), session.api_version.as_str()), ("done", "v2"));
     let names: Vec<&str> = session.fields.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
         names,
@@ -77,16 +73,17 @@ async fn file_import_creates_a_session_waiting_for_review() {
     assert_eq!(json["numIndicators"], 2);
     assert_eq!(json["fields"]["tlp"], "amber");
     assert_eq!(json["fileName"], "observables.csv");
-    assert_eq!(json["fileBytesBase64"], "dmFsdWUsaXR5cGUsdGFncwoxOTguNTEuMTAwLjk5LG1hbF9pcCwKYmFkLXNpdGUuZXhhbXBsZSxtYWxfZG9tYWluLCJhLGIiCg==");
+    assert_eq!(
+        json["fileBytesBase64"],
+        "dmFsdWUsaXR5cGUsdGFncwoxOTguNTEuMTAwLjk5LG1hbF9pcCwKYmFkLXNpdGUuZXhhbXBsZSxtYWxfZG9tYWluLCJhLGIiCg=="
+    );
 }
 
 #[tokio::test]
 async fn datatext_import_on_v1_parses_free_text() {
     let sim = start();
     let text = "c2 at 203.0.113.5 and https://drop.example.com/x, mail from a@evil.example";
-    let form = Form::new()
-        .text("classification", "public")
-        .text("datatext", text);
+    let form = Form::new().text("classification", "public").text("datatext", text);
     let (status, body) = post(&sim, "v1", form).await;
     assert_eq!(status, 202);
     let second = post(&sim, "v1", Form::new().text("datatext", "x")).await.1;
@@ -101,11 +98,7 @@ async fn datatext_import_on_v1_parses_free_text() {
     assert_eq!(session.file_name, None);
     assert_eq!(
         session.observables,
-        [
-            "203.0.113.5",
-            "https://drop.example.com/x",
-            "a@evil.example"
-        ]
+        ["203.0.113.5", "https://drop.example.com/x", "a@evil.example"]
     );
     assert_eq!(session.fields[1], ("datatext".to_owned(), text.to_owned()));
 }
@@ -115,19 +108,13 @@ async fn bad_settings_and_bad_sources_are_400() {
     let sim = start();
     let file = || Part::bytes(CSV).file_name("f.csv");
     let cases = [
-        Form::new()
-            .text("classification", "secret")
-            .part("file", file()),
+        Form::new().text("classification", "secret").part("file", file()),
         Form::new().text("confidence", "101").part("file", file()),
         Form::new()
             .text("source_confidence_weight", "high")
             .part("file", file()),
-        Form::new()
-            .text("severity", "critical")
-            .part("file", file()),
-        Form::new()
-            .text("trustedcircles", "146,abc")
-            .part("file", file()),
+        Form::new().text("severity", "critical").part("file", file()),
+        Form::new().text("trustedcircles", "146,abc").part("file", file()),
         Form::new().text("datatext", "1.2.3.4").part("file", file()),
         Form::new().text("classification", "private"),
     ];

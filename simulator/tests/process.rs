@@ -25,18 +25,12 @@ async fn tls_serves_https_with_a_certificate_the_client_must_trust() {
     assert_eq!(response.status(), 200);
     assert_eq!(response.version(), reqwest::Version::HTTP_11);
 
-    let untrusting = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("client");
+    let untrusting = reqwest::Client::builder().no_proxy().build().expect("client");
     let refused = untrusting
         .get(format!("{}/api/v2/intelligence/", sim.url()))
         .send()
         .await;
-    assert!(
-        refused.is_err(),
-        "an untrusted self-signed certificate is refused"
-    );
+    assert!(refused.is_err(), "an untrusted self-signed certificate is refused");
     assert!(Simulator::start("k").ca_cert_pem().is_none());
 }
 
@@ -49,9 +43,7 @@ async fn the_bin_announces_its_url_and_serves() {
         .expect("start the bin");
     let stdout = child.stdout.take().expect("piped stdout");
     let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("one line");
+    BufReader::new(stdout).read_line(&mut line).expect("one line");
     let url = line
         .trim()
         .strip_prefix("listening on ")

@@ -33,10 +33,7 @@ async fn missing_or_wrong_credentials_get_401() {
 #[tokio::test]
 async fn query_string_credentials_are_not_accepted() {
     let sim = start();
-    let url = format!(
-        "{}/api/v2/intelligence/?username={USERNAME}&api_key={KEY}",
-        sim.url()
-    );
+    let url = format!("{}/api/v2/intelligence/?username={USERNAME}&api_key={KEY}", sim.url());
     let response = client().get(url).send().await.expect("an answer");
     assert_eq!(response.status(), 401);
 }
@@ -44,8 +41,7 @@ async fn query_string_credentials_are_not_accepted() {
 #[tokio::test]
 async fn bulk_value_pages_three_times_following_next() {
     let sim = start();
-    let mut path =
-        "/api/v2/intelligence/?value=203.0.113.77&type=ip&limit=1000&offset=0".to_owned();
+    let mut path = "/api/v2/intelligence/?value=203.0.113.77&type=ip&limit=1000&offset=0".to_owned();
     let mut sizes = Vec::new();
     let mut ids = std::collections::HashSet::new();
     loop {
@@ -55,11 +51,7 @@ async fn bulk_value_pages_three_times_following_next() {
         assert_eq!(page["meta"]["limit"], 1000);
         let objects = page["objects"].as_array().expect("objects");
         sizes.push(objects.len());
-        ids.extend(
-            objects
-                .iter()
-                .map(|o| o["id"].as_u64().expect("integer id")),
-        );
+        ids.extend(objects.iter().map(|o| o["id"].as_u64().expect("integer id")));
         match &page["meta"]["next"] {
             Value::String(next) => path = next.clone(),
             Value::Null => break,
@@ -73,11 +65,7 @@ async fn bulk_value_pages_three_times_following_next() {
 #[tokio::test]
 async fn next_and_previous_keep_the_filters() {
     let sim = start();
-    let (_, page) = get_json(
-        &sim,
-        "/api/v2/intelligence/?value=203.0.113.77&limit=1000&offset=1000",
-    )
-    .await;
+    let (_, page) = get_json(&sim, "/api/v2/intelligence/?value=203.0.113.77&limit=1000&offset=1000").await;
     assert_eq!(
         page["meta"]["next"],
         "/api/v2/intelligence/?value=203.0.113.77&limit=1000&offset=2000"
@@ -92,17 +80,10 @@ async fn next_and_previous_keep_the_filters() {
 #[tokio::test]
 async fn value_filter_is_a_prefix_match_that_returns_the_decoy() {
     let sim = start();
-    let (_, page) = get_json(
-        &sim,
-        "/api/v2/intelligence/?value=198.51.100.23&limit=1000&offset=0",
-    )
-    .await;
+    let (_, page) = get_json(&sim, "/api/v2/intelligence/?value=198.51.100.23&limit=1000&offset=0").await;
     let mut found = values(&page);
     found.sort();
-    assert_eq!(
-        found,
-        vec!["198.51.100.23", "198.51.100.23", "198.51.100.230"]
-    );
+    assert_eq!(found, vec!["198.51.100.23", "198.51.100.23", "198.51.100.230"]);
     let itypes: Vec<&str> = page["objects"]
         .as_array()
         .expect("objects")
@@ -118,34 +99,18 @@ async fn value_filter_is_a_prefix_match_that_returns_the_decoy() {
         .append_pair("value", url)
         .finish();
     let (_, page) = get_json(&sim, &format!("/api/v2/intelligence/?{query}")).await;
-    assert_eq!(
-        values(&page).len(),
-        2,
-        "the ?campaign=7 decoy comes back too"
-    );
+    assert_eq!(values(&page).len(), 2, "the ?campaign=7 decoy comes back too");
 }
 
 #[tokio::test]
 async fn type_filter_is_exact_and_hashes_are_all_md5() {
     let sim = start();
-    let (_, page) = get_json(
-        &sim,
-        "/api/v2/intelligence/?value=2001:DB8::BAD:C0DE&type=ipv6",
-    )
-    .await;
+    let (_, page) = get_json(&sim, "/api/v2/intelligence/?value=2001:DB8::BAD:C0DE&type=ipv6").await;
     assert_eq!(values(&page), vec!["2001:db8::bad:c0de"]);
-    let (_, page) = get_json(
-        &sim,
-        "/api/v2/intelligence/?value=2001:db8::bad:c0de&type=ip",
-    )
-    .await;
+    let (_, page) = get_json(&sim, "/api/v2/intelligence/?value=2001:db8::bad:c0de&type=ip").await;
     assert!(values(&page).is_empty());
     let sha256 = "275A021BBFB6489E54D471899F7DB9D1663FC695EC2FE2A2C4538AABF651FD0F";
-    let (_, page) = get_json(
-        &sim,
-        &format!("/api/v2/intelligence/?value={sha256}&type=md5"),
-    )
-    .await;
+    let (_, page) = get_json(&sim, &format!("/api/v2/intelligence/?value={sha256}&type=md5")).await;
     assert_eq!(values(&page), vec![sha256.to_lowercase()]);
     assert_eq!(page["objects"][0]["subtype"], "SHA256");
     let (_, page) = get_json(&sim, "/api/v2/intelligence/?type=md5&limit=0").await;
@@ -170,18 +135,11 @@ async fn limit_defaults_caps_and_rejects_garbage() {
 #[tokio::test]
 async fn v1_search_renders_the_legacy_shape() {
     let sim = start();
-    let (status, page) = get_json(
-        &sim,
-        "/api/v1/intelligence/?ip=198.51.100.23&limit=1000&offset=0",
-    )
-    .await;
+    let (status, page) = get_json(&sim, "/api/v1/intelligence/?ip=198.51.100.23&limit=1000&offset=0").await;
     assert_eq!(status, 200);
     let objects = page["objects"].as_array().expect("objects");
     assert_eq!(objects.len(), 3);
-    let c2 = objects
-        .iter()
-        .find(|o| o["itype"] == "c2_ip")
-        .expect("the c2 record");
+    let c2 = objects.iter().find(|o| o["itype"] == "c2_ip").expect("the c2 record");
     assert_eq!(c2["srcip"], "198.51.100.23");
     assert_eq!(c2["update_id"], "271940331");
     assert_eq!(c2["state"], "active");
@@ -194,20 +152,9 @@ async fn v1_search_renders_the_legacy_shape() {
 
     let (_, page) = get_json(&sim, "/api/v1/intelligence/?ip=2001:db8::").await;
     assert_eq!(page["objects"][0]["srcip"], "2001:db8::bad:c0de");
-    let (_, page) = get_json(
-        &sim,
-        "/api/v1/intelligence/?md5=44D88612FEA8A8F36DE82E1278ABB02F",
-    )
-    .await;
-    assert_eq!(
-        page["objects"][0]["md5"],
-        "44d88612fea8a8f36de82e1278abb02f"
-    );
-    let (_, page) = get_json(
-        &sim,
-        "/api/v1/intelligence/?url=http%3A%2F%2Fmalicious.example.net%2F",
-    )
-    .await;
+    let (_, page) = get_json(&sim, "/api/v1/intelligence/?md5=44D88612FEA8A8F36DE82E1278ABB02F").await;
+    assert_eq!(page["objects"][0]["md5"], "44d88612fea8a8f36de82e1278abb02f");
+    let (_, page) = get_json(&sim, "/api/v1/intelligence/?url=http%3A%2F%2Fmalicious.example.net%2F").await;
     assert_eq!(page["meta"]["total_count"], 2);
     assert!(page["meta"]["next"].is_null());
 }
@@ -215,12 +162,7 @@ async fn v1_search_renders_the_legacy_shape() {
 #[tokio::test]
 async fn paths_must_match_exactly_and_methods_too() {
     let sim = start();
-    for path in [
-        "/api/v2/intelligence",
-        "//api/v2/intelligence/",
-        "/api/v2/intel/",
-        "/",
-    ] {
+    for path in ["/api/v2/intelligence", "//api/v2/intelligence/", "/api/v2/intel/", "/"] {
         let (status, body) = get_json(&sim, path).await;
         assert_eq!(status, 404, "{path}");
         assert_eq!(body["message"], format!("Not found: {path}"));
@@ -244,10 +186,7 @@ async fn builder_sets_account_and_bulk_size() {
         .bulk_records(3)
         .start();
     let response = client()
-        .get(format!(
-            "{}/api/v2/intelligence/?value=203.0.113.77",
-            sim.url()
-        ))
+        .get(format!("{}/api/v2/intelligence/?value=203.0.113.77", sim.url()))
         .header("authorization", "apikey soc@example.com:k2")
         .send()
         .await

@@ -73,11 +73,16 @@ impl Connection {
     /// Builds the ThreatStream client for a connection that passed its schema.
     pub(crate) fn client(connection: &Value) -> Result<Client, Failure> {
         let connection: Connection = serde_json::from_value(connection.clone()).map_err(|error| {
-            Failure::client(format!("The connection is invalid: {error}."), "Correct the plugin connection settings and try again.")
+            Failure::client(
+                format!("The connection is invalid: {error}."),
+                "Correct the plugin connection settings and try again.",
+            )
         })?;
         connection.check()?;
         if !connection.ssl_verify {
-            tracing::warn!("SSL Verify is off: the ThreatStream server's certificate is not checked for this connection");
+            tracing::warn!(
+                "SSL Verify is off: the ThreatStream server's certificate is not checked for this connection"
+            );
         }
         let config = ClientConfig {
             base_url: connection.threatstream_url,

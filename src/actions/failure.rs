@@ -25,8 +25,9 @@ impl From<ApiError> for Failure {
             ApiError::NotJson { excerpt } => Failure::preset(Preset::InvalidJson).with_data(excerpt),
             ApiError::Decode { path, reason, excerpt } => Failure::preset(Preset::InvalidJson)
                 .with_data(format!("unexpected JSON at {path}: {reason}; body: {excerpt}")),
-            ApiError::BodyTooLarge { limit } => Failure::preset(Preset::InvalidJson)
-                .with_data(format!("the answer was larger than {limit} bytes and was not read further")),
+            ApiError::BodyTooLarge { limit } => Failure::preset(Preset::InvalidJson).with_data(format!(
+                "the answer was larger than {limit} bytes and was not read further"
+            )),
             ApiError::Runaway { reason } => Failure::new(
                 "ThreatStream kept announcing more pages without end.",
                 "The server or a proxy in front of it is not paging correctly; check the ThreatStream URL \
@@ -81,7 +82,10 @@ mod tests {
             (302, Preset::Unknown),
         ];
         for (status, preset) in table {
-            let failure = Failure::from(ApiError::Status { status, body: "b".into() });
+            let failure = Failure::from(ApiError::Status {
+                status,
+                body: "b".into(),
+            });
             assert_eq!(failure.preset, Some(preset), "HTTP {status}");
             assert_eq!(failure.data, "b");
         }
@@ -90,9 +94,23 @@ mod tests {
     #[test]
     fn transport_errors_map_to_presets() {
         assert_eq!(Failure::from(ApiError::Timeout).preset, Some(Preset::Timeout));
-        assert_eq!(Failure::from(ApiError::Connect { reason: "refused".into() }).preset, Some(Preset::ConnectionError));
-        assert_eq!(Failure::from(ApiError::NotJson { excerpt: "<html>".into() }).preset, Some(Preset::InvalidJson));
-        let tls = Failure::from(ApiError::Tls { reason: "UnknownIssuer".into() });
+        assert_eq!(
+            Failure::from(ApiError::Connect {
+                reason: "refused".into()
+            })
+            .preset,
+            Some(Preset::ConnectionError)
+        );
+        assert_eq!(
+            Failure::from(ApiError::NotJson {
+                excerpt: "<html>".into()
+            })
+            .preset,
+            Some(Preset::InvalidJson)
+        );
+        let tls = Failure::from(ApiError::Tls {
+            reason: "UnknownIssuer".into(),
+        });
         assert!(tls.cause.contains("certificate") && tls.assistance.contains("ssl_verify"));
     }
 }

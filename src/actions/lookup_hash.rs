@@ -27,7 +27,10 @@ impl LookupHashInput {
     fn observable(&self) -> Result<Observable, Failure> {
         let digest = self.hash.trim();
         if digest.is_empty() {
-            return Err(Failure::invalid_input("hash", "it is empty; give an MD5, SHA-1, SHA-256 or SHA-512 hash"));
+            return Err(Failure::invalid_input(
+                "hash",
+                "it is empty; give an MD5, SHA-1, SHA-256 or SHA-512 hash",
+            ));
         }
         if !digest.bytes().all(|byte| byte.is_ascii_hexdigit()) {
             return Err(Failure::invalid_input("hash", format!("'{digest}' is not hexadecimal")));

@@ -24,11 +24,14 @@ impl LookupIpInput {
     fn observable(&self) -> Result<Observable, Failure> {
         let text = self.ip_address.trim();
         if text.is_empty() {
-            return Err(Failure::invalid_input("ip_address", "it is empty; give an IPv4 or IPv6 address"));
+            return Err(Failure::invalid_input(
+                "ip_address",
+                "it is empty; give an IPv4 or IPv6 address",
+            ));
         }
-        text.parse::<IpAddr>().map(Observable::Ip).map_err(|_| {
-            Failure::invalid_input("ip_address", format!("'{text}' is not an IPv4 or IPv6 address"))
-        })
+        text.parse::<IpAddr>()
+            .map(Observable::Ip)
+            .map_err(|_| Failure::invalid_input("ip_address", format!("'{text}' is not an IPv4 or IPv6 address")))
     }
 }
 
@@ -68,13 +71,22 @@ mod tests {
     use super::*;
 
     fn observable(text: &str) -> Result<Observable, Failure> {
-        LookupIpInput { ip_address: text.to_owned() }.observable()
+        LookupIpInput {
+            ip_address: text.to_owned(),
+        }
+        .observable()
     }
 
     #[test]
     fn accepts_both_families_and_trims() {
-        assert_eq!(observable(" 198.51.100.23 ").unwrap(), Observable::Ip("198.51.100.23".parse().unwrap()));
-        assert!(matches!(observable("2001:DB8::bad:C0DE").unwrap(), Observable::Ip(IpAddr::V6(_))));
+        assert_eq!(
+            observable(" 198.51.100.23 ").unwrap(),
+            Observable::Ip("198.51.100.23".parse().unwrap())
+        );
+        assert!(matches!(
+            observable("2001:DB8::bad:C0DE").unwrap(),
+            Observable::Ip(IpAddr::V6(_))
+        ));
     }
 
     #[test]

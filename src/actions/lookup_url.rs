@@ -32,12 +32,22 @@ impl LookupUrlInput {
             return invalid("it is empty; give a URL such as http://example.com/path".into());
         }
         if text.len() > MAX_URL_LENGTH {
-            return invalid(format!("it is {} characters long, more than the {MAX_URL_LENGTH} a URL can have", text.len()));
+            return invalid(format!(
+                "it is {} characters long, more than the {MAX_URL_LENGTH} a URL can have",
+                text.len()
+            ));
         }
         if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return invalid(format!("'{}' contains spaces or control characters", text.escape_debug()));
+            return invalid(format!(
+                "'{}' contains spaces or control characters",
+                text.escape_debug()
+            ));
         }
-        let absolute = if text.contains("://") { text.to_owned() } else { format!("http://{text}") };
+        let absolute = if text.contains("://") {
+            text.to_owned()
+        } else {
+            format!("http://{text}")
+        };
         match Url::parse(&absolute) {
             Ok(url) if url.host_str().is_some_and(|host| !host.is_empty()) => Ok(Observable::Url(text.to_owned())),
             _ => invalid(format!("'{text}' is not a URL")),
@@ -95,7 +105,15 @@ mod tests {
 
     #[test]
     fn rejects_what_cannot_be_a_url() {
-        for bad in ["", " ", "http://", "a b", "http://exa mple.com", "line\nbreak", &"a".repeat(9000)] {
+        for bad in [
+            "",
+            " ",
+            "http://",
+            "a b",
+            "http://exa mple.com",
+            "line\nbreak",
+            &"a".repeat(9000),
+        ] {
             let failure = observable(bad).expect_err(bad);
             assert!(failure.cause.contains("'url'"), "{}", failure.cause);
         }

@@ -33,7 +33,10 @@ pub(crate) static PLUGIN: Plugin = Plugin {
 /// Decodes an input that already passed its schema; a mismatch here is a schema/type disagreement.
 fn parse_input<T: DeserializeOwned>(input: Value) -> Result<T, Failure> {
     serde_json::from_value(input).map_err(|error| {
-        Failure::client(format!("The action input is invalid: {error}."), "Correct the action input and try again.")
+        Failure::client(
+            format!("The action input is invalid: {error}."),
+            "Correct the action input and try again.",
+        )
     })
 }
 

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::{PLUGIN, REGISTRY};
-use crate::protocol::{sample_message, Action};
+use crate::protocol::sample_message;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -38,7 +38,11 @@ fn action_ids_are_unique_snake_case() {
     for action in REGISTRY {
         let id = action.id();
         assert!(seen.insert(id), "duplicate action id {id}");
-        assert!(id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'), "{id} is not snake_case");
+        assert!(
+            id.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+            "{id} is not snake_case"
+        );
     }
 }
 
@@ -58,7 +62,10 @@ fn schemas_directory_is_fresh() {
         .collect();
     for path in &on_disk {
         let name = path.file_name().and_then(|name| name.to_str()).unwrap_or_default();
-        assert!(schemas.contains_key(name), "schemas/{name} belongs to no action; run `make schemas` and delete it");
+        assert!(
+            schemas.contains_key(name),
+            "schemas/{name} belongs to no action; run `make schemas` and delete it"
+        );
     }
     for (name, schema) in &schemas {
         let text = std::fs::read_to_string(dir.join(name)).unwrap_or_default();
@@ -73,7 +80,11 @@ fn samples_pass_their_own_schemas() {
         let body = &sample["body"];
         let input_ok = jsonschema::draft7::is_valid(&action.input_schema(), &body["input"]);
         let connection_ok = jsonschema::draft7::is_valid(&PLUGIN.connector.schema(), &body["connection"]);
-        assert!(input_ok && connection_ok, "sample of {} fails its schemas: {sample}", action.id());
+        assert!(
+            input_ok && connection_ok,
+            "sample of {} fails its schemas: {sample}",
+            action.id()
+        );
     }
 }
 

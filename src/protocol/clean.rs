@@ -38,6 +38,9 @@ mod tests {
         let mut value = json!({"a": null, "b": "", "c": 0, "d": false, "e": [], "f": {},
                                "g": [null, "", "x", {"h": null, "i": "y"}], "j": {"k": ""}});
         clean(&mut value);
-        assert_eq!(value, json!({"c": 0, "d": false, "e": [], "f": {}, "g": ["x", {"i": "y"}], "j": {}}));
+        assert_eq!(
+            value,
+            json!({"c": 0, "d": false, "e": [], "f": {}, "g": ["x", {"i": "y"}], "j": {}})
+        );
     }
 }

@@ -50,18 +50,22 @@ const ENVELOPE_HELP: &str = "Send one JSON start message, as the InsightConnect 
     {\"version\": \"v1\", \"type\": \"action_start\", \"body\": {\"action\": \"<id>\", \"meta\": {}, \
     \"input\": {}, \"connection\": {}}}.";
 
-fn reject(cause: impl Into<String>, event_type: Option<&'static str>, meta: Value) -> Rejected {
-    Rejected {
+fn reject(cause: impl Into<String>, event_type: Option<&'static str>, meta: Value) -> Box<Rejected> {
+    Box::new(Rejected {
         failure: Failure::client(cause, ENVELOPE_HELP),
         event_type,
         meta,
-    }
+    })
 }
 
 impl StartMessage {
-    pub(crate) fn parse(bytes: &[u8]) -> Result<StartMessage, Rejected> {
+    pub(crate) fn parse(bytes: &[u8]) -> Result<StartMessage, Box<Rejected>> {
         let message: Value = serde_json::from_slice(bytes).map_err(|error| {
-            reject(format!("The start message is not valid JSON: {error}."), None, Value::Null)
+            reject(
+                format!("The start message is not valid JSON: {error}."),
+                None,
+                Value::Null,
+            )
         })?;
         let Value::Object(mut message) = message else {
             return Err(reject("The start message must be a JSON object.", None, Value::Null));
@@ -71,21 +75,33 @@ impl StartMessage {
         let body = match message.remove("body") {
             Some(Value::Object(body)) => body,
             Some(_) => {
-                return Err(reject("\"body\" must be a JSON object", Some(message_type.event_type()), Value::Null))
+                return Err(reject(
+                    "\"body\" must be a JSON object",
+                    Some(message_type.event_type()),
+                    Value::Null,
+                ))
             }
             None => {
-                return Err(reject("\"body\" missing from input message", Some(message_type.event_type()), Value::Null))
+                return Err(reject(
+                    "\"body\" missing from input message",
+                    Some(message_type.event_type()),
+                    Value::Null,
+                ))
             }
         };
         StartMessage::from_body(message_type, body)
     }
 
-    fn from_body(message_type: MessageType, mut body: Map<String, Value>) -> Result<StartMessage, Rejected> {
+    fn from_body(message_type: MessageType, mut body: Map<String, Value>) -> Result<StartMessage, Box<Rejected>> {
         let meta = body.remove("meta").unwrap_or_else(empty_object);
         let action = match (message_type, body.remove("action")) {
             (_, Some(Value::String(action))) => Some(action),
             (MessageType::ActionStart, Some(_)) => {
-                return Err(reject("Action field must be a string", Some(message_type.event_type()), meta))
+                return Err(reject(
+                    "Action field must be a string",
+                    Some(message_type.event_type()),
+                    meta,
+                ))
             }
             (MessageType::ActionStart, None) => {
                 let cause = "Message is action_start but field \"action\" is missing from body";
@@ -103,8 +119,14 @@ impl StartMessage {
     }
 }
 
-fn message_type(message: &Map<String, Value>) -> Result<MessageType, Rejected> {
-    let meta = || message.get("body").and_then(|body| body.get("meta")).cloned().unwrap_or(Value::Null);
+fn message_type(message: &Map<String, Value>) -> Result<MessageType, Box<Rejected>> {
+    let meta = || {
+        message
+            .get("body")
+            .and_then(|body| body.get("meta"))
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
     match message.get("type") {
         None => Err(reject("\"type\" missing from input message", None, meta())),
         Some(Value::String(kind)) if kind == "action_start" => Ok(MessageType::ActionStart),
@@ -122,11 +144,15 @@ fn message_type(message: &Map<String, Value>) -> Result<MessageType, Rejected> {
     }
 }
 
-fn version(message: &Map<String, Value>, message_type: MessageType) -> Result<(), Rejected> {
+fn version(message: &Map<String, Value>, message_type: MessageType) -> Result<(), Box<Rejected>> {
     let event_type = Some(message_type.event_type());
     match message.get("version") {
         Some(Value::String(version)) if version == "v1" => Ok(()),
-        None => Err(reject("\"version\" missing from input message", event_type, Value::Null)),
+        None => Err(reject(
+            "\"version\" missing from input message",
+            event_type,
+            Value::Null,
+        )),
         Some(other) => Err(reject(
             format!("Unsupported version '{}'. Only v1 is supported", display_value(other)),
             event_type,
@@ -188,7 +214,7 @@ pub(crate) struct Exception {
 mod tests {
     use super::*;
 
-    fn rejected(text: &str) -> Rejected {
+    fn rejected(text: &str) -> Box<Rejected> {
         StartMessage::parse(text.as_bytes()).expect_err("message should be rejected")
     }
 
@@ -204,21 +230,30 @@ mod tests {
 
     #[test]
     fn runtime_messages_for_bad_envelopes() {
-        assert_eq!(rejected(r#"{"version":"v1","body":{}}"#).failure.cause, "\"type\" missing from input message");
+        assert_eq!(
+            rejected(r#"{"version":"v1","body":{}}"#).failure.cause,
+            "\"type\" missing from input message"
+        );
         let unsupported = rejected(r#"{"version":"v1","type":"bogus","body":{"meta":{"a":1}}}"#);
         assert_eq!(unsupported.failure.cause, "Unsupported message type \"bogus\"");
         assert_eq!(unsupported.event_type, None);
         assert_eq!(unsupported.meta, serde_json::json!({"a": 1}));
         assert_eq!(
-            rejected(r#"{"version":"v2","type":"action_start","body":{}}"#).failure.cause,
+            rejected(r#"{"version":"v2","type":"action_start","body":{}}"#)
+                .failure
+                .cause,
             "Unsupported version 'v2'. Only v1 is supported"
         );
         assert_eq!(
-            rejected(r#"{"version":"v1","type":"action_start","body":{}}"#).failure.cause,
+            rejected(r#"{"version":"v1","type":"action_start","body":{}}"#)
+                .failure
+                .cause,
             "Message is action_start but field \"action\" is missing from body"
         );
         assert_eq!(
-            rejected(r#"{"version":"v1","type":"action_start","body":{"action":7}}"#).failure.cause,
+            rejected(r#"{"version":"v1","type":"action_start","body":{"action":7}}"#)
+                .failure
+                .cause,
             "Action field must be a string"
         );
     }
@@ -234,7 +269,10 @@ mod tests {
     #[test]
     fn not_json_is_rejected_without_type_or_meta() {
         let rejected = rejected("{");
-        assert!(rejected.failure.cause.starts_with("The start message is not valid JSON"));
+        assert!(rejected
+            .failure
+            .cause
+            .starts_with("The start message is not valid JSON"));
         assert_eq!(rejected.event_type, None);
         assert_eq!(rejected.meta, Value::Null);
     }

@@ -115,7 +115,9 @@ mod tests {
             "Connection test failed! Invalid API key provided. Verify your API key configured in your \
              connection is correct. Response was: 401 body"
         );
-        assert!(!Failure::preset(Preset::ApiKey).connection_test_text().contains("Response"));
+        assert!(!Failure::preset(Preset::ApiKey)
+            .connection_test_text()
+            .contains("Response"));
     }
 
     #[test]

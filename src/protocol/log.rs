@@ -58,7 +58,10 @@ impl<S: Subscriber> Layer<S> for Capture {
         text.push('\n');
         // A closed stderr must not fail the step; the line still reaches body.log.
         let _ = std::io::stderr().lock().write_all(text.as_bytes());
-        self.lines.lock().unwrap_or_else(PoisonError::into_inner).push_str(&text);
+        self.lines
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push_str(&text);
     }
 }
 

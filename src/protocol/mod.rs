@@ -20,4 +20,4 @@ pub(crate) use plugin::{Action, Connector, Plugin, StepFuture};
 pub(crate) use preset::Preset;
 pub(crate) use sample::start_message as sample_message;
 pub(crate) use schema::schema_for;
-pub(crate) use step::{execute, Outcome, StepKind};
+pub(crate) use step::{execute, StepKind};

@@ -18,6 +18,7 @@ pub(crate) type StepFuture<'a> = Pin<Box<dyn Future<Output = Result<Value, Failu
 pub(crate) trait Action: Sync {
     /// The snake_case id used on the wire, in routes and in file names.
     fn id(&self) -> &'static str;
+    #[allow(dead_code, reason = "read by the spec test and the server's action routes")]
     fn title(&self) -> &'static str;
     fn description(&self) -> &'static str;
     fn input_schema(&self) -> Value;
@@ -36,6 +37,7 @@ pub(crate) trait Connector: Sync {
 
 /// The identity `info`, the log lines and the server's `/api/v1/info` report.
 pub(crate) struct Plugin {
+    #[allow(dead_code, reason = "read by the spec test and the server's info route")]
     pub(crate) name: &'static str,
     /// The spec's `title`; the runtime calls it the plugin's Name in logs and `info`.
     pub(crate) title: &'static str,

@@ -6,6 +6,7 @@
 
 /// One entry of the runtime's `PluginException.Preset` table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(dead_code, reason = "the runtime's whole table, kept complete so it can be checked against the reference")]
 pub(crate) enum Preset {
     ApiKey,
     Unauthorized,
@@ -31,35 +32,23 @@ impl Preset {
     pub(crate) fn cause(self) -> &'static str {
         match self {
             Preset::ApiKey => "Invalid API key provided.",
-            Preset::Unauthorized => {
-                "The account configured in your connection is unauthorized to access this service."
-            }
-            Preset::RateLimit => {
-                "The account configured in your plugin connection is currently rate-limited."
-            }
+            Preset::Unauthorized => "The account configured in your connection is unauthorized to access this service.",
+            Preset::RateLimit => "The account configured in your plugin connection is currently rate-limited.",
             Preset::UsernamePassword => "Invalid username or password provided.",
             Preset::NotFound => "Invalid or unreachable endpoint provided.",
             Preset::ServerError => "Server error occurred",
             Preset::ServiceUnavailable => "The service is currently unavailable.",
             Preset::InvalidJson => "Received an unexpected response from the server.",
             Preset::Unknown => "Something unexpected occurred.",
-            Preset::Base64Encode => {
-                "Unable to base64 encode content due to incorrect padding length."
-            }
-            Preset::Base64Decode => {
-                "Unable to base64 decode content due to incorrect padding length."
-            }
+            Preset::Base64Encode => "Unable to base64 encode content due to incorrect padding length.",
+            Preset::Base64Decode => "Unable to base64 decode content due to incorrect padding length.",
             Preset::Timeout => "The connection timed out.",
             Preset::BadRequest => "The server is unable to process the request.",
             Preset::InvalidCredentials => "Authentication failed: invalid credentials.",
             Preset::MethodNotAllowed => "The request method is not allowed for this resource.",
-            Preset::Conflict => {
-                "Request cannot be completed due to a conflict with the current state of the resource."
-            }
+            Preset::Conflict => "Request cannot be completed due to a conflict with the current state of the resource.",
             Preset::ConnectionError => "Failed to connect to the server.",
-            Preset::RedirectError => {
-                "Request redirected more than the set limit for the server."
-            }
+            Preset::RedirectError => "Request redirected more than the set limit for the server.",
         }
     }
 
@@ -74,13 +63,9 @@ impl Preset {
                 "Verify your plugin connection inputs are correct and not malformed and try again. \
                  If the issue persists, please contact support."
             }
-            Preset::ServiceUnavailable => {
-                "Try again later. If the issue persists, please contact support."
-            }
+            Preset::ServiceUnavailable => "Try again later. If the issue persists, please contact support.",
             Preset::InvalidJson => "(non-JSON or no response was received).",
-            Preset::Unknown => {
-                "Check the logs and if the issue persists please contact support."
-            }
+            Preset::Unknown => "Check the logs and if the issue persists please contact support.",
             Preset::Base64Encode | Preset::Base64Decode => {
                 "This is likely a programming error, if the issue persists please contact support."
             }
@@ -92,9 +77,7 @@ impl Preset {
                 "Verify your plugin input is correct and not malformed and try again. \
                  If the issue persists, please contact support."
             }
-            Preset::InvalidCredentials => {
-                "Please verify the credentials for your account and try again."
-            }
+            Preset::InvalidCredentials => "Please verify the credentials for your account and try again.",
             Preset::MethodNotAllowed => "Please try a supported method for this resource.",
             Preset::Conflict => "Please check your request, and try again.",
             Preset::ConnectionError => "Please check your network connection and try again.",

@@ -31,7 +31,11 @@ pub(crate) fn default_value(schema: &Value, root: &Value) -> Value {
     if let Some(target) = schema.get("$ref").and_then(Value::as_str) {
         return resolve(target, root).map_or(Value::Null, |found| default_value(found, root));
     }
-    if let Some(first) = schema.get("enum").and_then(Value::as_array).and_then(|values| values.first()) {
+    if let Some(first) = schema
+        .get("enum")
+        .and_then(Value::as_array)
+        .and_then(|values| values.first())
+    {
         return first.clone();
     }
     for combinator in ["allOf", "anyOf", "oneOf"] {
@@ -57,7 +61,11 @@ fn empty_of_type(schema: &Value, root: &Value) -> Value {
         Some("object") | None => {
             let properties = schema.get("properties").and_then(Value::as_object);
             let fields = properties.into_iter().flatten();
-            Value::Object(fields.map(|(name, field)| (name.clone(), default_value(field, root))).collect::<Map<_, _>>())
+            Value::Object(
+                fields
+                    .map(|(name, field)| (name.clone(), default_value(field, root)))
+                    .collect::<Map<_, _>>(),
+            )
         }
         Some(_) => Value::Null,
     }

@@ -35,7 +35,11 @@ pub(crate) fn check(schema: &Value, instance: &Value, quote: Quote) -> Result<()
         .take(MAX_REPORTED)
         .map(|error| {
             let path = error.instance_path().to_string();
-            let path = if path.is_empty() { "(top level)".to_owned() } else { path };
+            let path = if path.is_empty() {
+                "(top level)".to_owned()
+            } else {
+                path
+            };
             match quote {
                 Quote::Values => format!("{path}: {error}"),
                 Quote::Nothing => format!("{path}: {}", error.masked()),

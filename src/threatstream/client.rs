@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, USER_AGENT};
+use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION};
 use reqwest::{Response, Url};
 use serde::de::DeserializeOwned;
 
@@ -72,12 +72,17 @@ impl Client {
             })?;
         authorization.set_sensitive(true);
         let http = reqwest::Client::builder()
-            .user_agent(concat!("anomali-threatstream-insightconnect/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!(
+                "anomali-threatstream-insightconnect/",
+                env!("CARGO_PKG_VERSION")
+            ))
             .connect_timeout(config.timeout.min(Duration::from_secs(10)))
             .timeout(config.timeout)
             .danger_accept_invalid_certs(!config.verify_tls)
             .build()
-            .map_err(|error| ApiError::Transport { reason: error.without_url().to_string() })?;
+            .map_err(|error| ApiError::Transport {
+                reason: error.without_url().to_string(),
+            })?;
         Ok(Client {
             http,
             base,
@@ -94,13 +99,21 @@ impl Client {
     /// `<base>/<path>`, keeping any path prefix of the instance URL and never producing `//`.
     pub(crate) fn endpoint(&self, path: &str) -> Url {
         let mut url = self.base.clone();
-        let joined = format!("{}/{}", self.base.path().trim_end_matches('/'), path.trim_start_matches('/'));
+        let joined = format!(
+            "{}/{}",
+            self.base.path().trim_end_matches('/'),
+            path.trim_start_matches('/')
+        );
         url.set_path(&joined);
         url
     }
 
     /// GETs `path` with `query` and decodes the JSON answer.
-    pub(crate) async fn get_json<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<T, ApiError> {
+    pub(crate) async fn get_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<T, ApiError> {
         let request = self
             .http
             .get(self.endpoint(path))
@@ -138,7 +151,10 @@ impl Client {
 
     async fn read_body(&self, mut response: Response) -> Result<Vec<u8>, ApiError> {
         let too_large = ApiError::BodyTooLarge { limit: MAX_BODY_BYTES };
-        if response.content_length().is_some_and(|length| length > MAX_BODY_BYTES as u64) {
+        if response
+            .content_length()
+            .is_some_and(|length| length > MAX_BODY_BYTES as u64)
+        {
             return Err(too_large);
         }
         let mut body = Vec::new();
@@ -169,7 +185,9 @@ impl Client {
 
 /// Parses the instance URL the user configured, refusing anything that is not a plain http(s) origin.
 fn base_url(configured: &str) -> Result<Url, ApiError> {
-    let invalid = |reason: &str| ApiError::InvalidBaseUrl { reason: reason.to_owned() };
+    let invalid = |reason: &str| ApiError::InvalidBaseUrl {
+        reason: reason.to_owned(),
+    };
     let url = Url::parse(configured.trim()).map_err(|error| ApiError::InvalidBaseUrl {
         reason: format!("'{}' is not an absolute URL ({error})", configured.trim()),
     })?;
@@ -180,7 +198,9 @@ fn base_url(configured: &str) -> Result<Url, ApiError> {
         return Err(invalid("the URL has no host name"));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(invalid("the URL must not carry credentials; use the username and API key fields"));
+        return Err(invalid(
+            "the URL must not carry credentials; use the username and API key fields",
+        ));
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(invalid("the URL must not have a query string or fragment"));
@@ -226,15 +246,42 @@ mod tests {
 
     #[test]
     fn endpoint_never_doubles_slashes_and_keeps_prefixes() {
-        assert_eq!(client("https://ts.example.com").endpoint("api/v2/intelligence/").as_str(), "https://ts.example.com/api/v2/intelligence/");
-        assert_eq!(client("https://ts.example.com/").endpoint("api/v2/intelligence/").as_str(), "https://ts.example.com/api/v2/intelligence/");
-        assert_eq!(client("https://ts.example.com//").endpoint("/api/v2/intelligence/").as_str(), "https://ts.example.com/api/v2/intelligence/");
-        assert_eq!(client("https://ex.com/threatstream/").endpoint("api/v1/intelligence/").as_str(), "https://ex.com/threatstream/api/v1/intelligence/");
+        assert_eq!(
+            client("https://ts.example.com")
+                .endpoint("api/v2/intelligence/")
+                .as_str(),
+            "https://ts.example.com/api/v2/intelligence/"
+        );
+        assert_eq!(
+            client("https://ts.example.com/")
+                .endpoint("api/v2/intelligence/")
+                .as_str(),
+            "https://ts.example.com/api/v2/intelligence/"
+        );
+        assert_eq!(
+            client("https://ts.example.com//")
+                .endpoint("/api/v2/intelligence/")
+                .as_str(),
+            "https://ts.example.com/api/v2/intelligence/"
+        );
+        assert_eq!(
+            client("https://ex.com/threatstream/")
+                .endpoint("api/v1/intelligence/")
+                .as_str(),
+            "https://ex.com/threatstream/api/v1/intelligence/"
+        );
     }
 
     #[test]
     fn base_url_rejects_what_cannot_be_an_instance() {
-        for bad in ["", "ts.example.com", "ftp://ts.example.com", "https://user:pw@ts.example.com", "https://ts.example.com/?a=1", "http://"] {
+        for bad in [
+            "",
+            "ts.example.com",
+            "ftp://ts.example.com",
+            "https://user:pw@ts.example.com",
+            "https://ts.example.com/?a=1",
+            "http://",
+        ] {
             assert!(base_url(bad).is_err(), "{bad} should be rejected");
         }
         assert!(base_url(" https://ts.example.com ").is_ok());

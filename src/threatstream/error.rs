@@ -28,7 +28,11 @@ pub(crate) enum ApiError {
     /// The body is not JSON at all (an HTML page from a proxy, a truncated body).
     NotJson { excerpt: String },
     /// The body is JSON, but not in the shape ThreatStream documents; `path` names the field.
-    Decode { path: String, reason: String, excerpt: String },
+    Decode {
+        path: String,
+        reason: String,
+        excerpt: String,
+    },
     /// The body is larger than any legitimate answer.
     BodyTooLarge { limit: usize },
     /// Paging did not end: the same page came back, or there were more pages than the ceiling.

@@ -79,7 +79,10 @@ impl Observable {
             Observable::Url(_) => &["value", "url"],
             Observable::Hash(_) => &["value", "md5"],
         };
-        let Some(found) = fields.iter().find_map(|field| record.get(*field).and_then(Value::as_str)) else {
+        let Some(found) = fields
+            .iter()
+            .find_map(|field| record.get(*field).and_then(Value::as_str))
+        else {
             return false;
         };
         match self {
@@ -110,12 +113,17 @@ pub(crate) async fn lookup(client: &Client, observable: &Observable) -> Result<V
     let mut offset = 0;
     let mut previous: Option<PageMark> = None;
     for number in 1..=MAX_PAGES {
-        let page: Page = client.get_json(&path, &observable.query(client.api_version(), offset)).await?;
+        let page: Page = client
+            .get_json(&path, &observable.query(client.api_version(), offset))
+            .await?;
         let mark = PageMark::of(&page.objects);
         let received = page.objects.len();
         let before = found.len();
         found.extend(page.objects.into_iter().filter(|record| observable.matches(record)));
-        debug!("Page {number} at offset {offset}: {received} records, {} exact matches", found.len() - before);
+        debug!(
+            "Page {number} at offset {offset}: {received} records, {} exact matches",
+            found.len() - before
+        );
         if page.meta.next.as_deref().is_none_or(str::is_empty) {
             info!("Found {} records for {}", found.len(), observable.value());
             return Ok(found);
@@ -185,10 +193,18 @@ mod tests {
         let ip = Observable::Ip("2001:DB8::1".parse().unwrap());
         assert_eq!(
             ip.query(ApiVersion::V2, 2000),
-            vec![("value", "2001:db8::1".into()), ("type", "ipv6".into()), ("limit", "1000".into()), ("offset", "2000".into())]
+            vec![
+                ("value", "2001:db8::1".into()),
+                ("type", "ipv6".into()),
+                ("limit", "1000".into()),
+                ("offset", "2000".into())
+            ]
         );
         let hash = Observable::Hash("44d88612fea8a8f36de82e1278abb02f".into());
-        assert_eq!(hash.query(ApiVersion::V1, 0)[0], ("md5", "44d88612fea8a8f36de82e1278abb02f".into()));
+        assert_eq!(
+            hash.query(ApiVersion::V1, 0)[0],
+            ("md5", "44d88612fea8a8f36de82e1278abb02f".into())
+        );
     }
 
     #[test]

@@ -5,7 +5,6 @@
 use serde_json::{Map, Value};
 
 use super::{root, PLUGIN, REGISTRY};
-use crate::protocol::Action;
 
 fn spec() -> Value {
     let text = std::fs::read_to_string(root().join("plugin.spec.yaml")).expect("plugin.spec.yaml exists");
@@ -14,7 +13,10 @@ fn spec() -> Value {
 
 fn section<'a>(value: &'a Value, key: &str) -> &'a Map<String, Value> {
     static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
-    value.get(key).and_then(Value::as_object).unwrap_or_else(|| EMPTY.get_or_init(Map::new))
+    value
+        .get(key)
+        .and_then(Value::as_object)
+        .unwrap_or_else(|| EMPTY.get_or_init(Map::new))
 }
 
 #[test]
@@ -36,14 +38,24 @@ fn actions_are_the_registry_in_order() {
     for action in REGISTRY {
         let entry = &spec["actions"][action.id()];
         assert_eq!(entry["title"], action.title(), "{} title", action.id());
-        assert_eq!(entry["description"], action.description(), "{} description", action.id());
+        assert_eq!(
+            entry["description"],
+            action.description(),
+            "{} description",
+            action.id()
+        );
     }
 }
 
 #[test]
 fn connection_agrees_with_its_schema() {
     let spec = spec();
-    agree(&spec, section(&spec, "connection"), &PLUGIN.connector.schema(), "connection");
+    agree(
+        &spec,
+        section(&spec, "connection"),
+        &PLUGIN.connector.schema(),
+        "connection",
+    );
 }
 
 #[test]
@@ -51,8 +63,18 @@ fn inputs_and_outputs_agree_with_their_schemas() {
     let spec = spec();
     for action in REGISTRY {
         let entry = &spec["actions"][action.id()];
-        agree(&spec, section(entry, "input"), &action.input_schema(), &format!("{} input", action.id()));
-        agree(&spec, section(entry, "output"), &action.output_schema(), &format!("{} output", action.id()));
+        agree(
+            &spec,
+            section(entry, "input"),
+            &action.input_schema(),
+            &format!("{} input", action.id()),
+        );
+        agree(
+            &spec,
+            section(entry, "output"),
+            &action.output_schema(),
+            &format!("{} output", action.id()),
+        );
     }
 }
 
@@ -62,13 +84,27 @@ fn agree(spec: &Value, params: &Map<String, Value>, schema: &Value, place: &str)
     let spec_names: Vec<&String> = params.keys().collect();
     let schema_names: Vec<&String> = properties.keys().collect();
     assert_eq!(spec_names, schema_names, "{place}: parameter names or order differ");
-    let required: Vec<&str> = schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+    let required: Vec<&str> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
     for (name, param) in params {
         let here = format!("{place}.{name}");
         let property = &properties[name];
-        assert_eq!(param["required"].as_bool(), Some(required.contains(&name.as_str())), "{here}: required");
+        assert_eq!(
+            param["required"].as_bool(),
+            Some(required.contains(&name.as_str())),
+            "{here}: required"
+        );
         assert_eq!(param.get("title"), property.get("title"), "{here}: title");
-        assert_eq!(param.get("description"), property.get("description"), "{here}: description");
+        assert_eq!(
+            param.get("description"),
+            property.get("description"),
+            "{here}: description"
+        );
         assert_eq!(param.get("default"), property.get("default"), "{here}: default");
         assert_eq!(param.get("enum"), property.get("enum"), "{here}: enum");
         let spec_type = param["type"].as_str().unwrap_or_else(|| panic!("{here}: type missing"));
@@ -80,7 +116,10 @@ fn agree(spec: &Value, params: &Map<String, Value>, schema: &Value, place: &str)
 fn agree_type(spec: &Value, spec_type: &str, property: &Value, root: &Value, place: &str) {
     let property = non_null_branch(property);
     if let Some(item_type) = spec_type.strip_prefix("[]") {
-        assert!(json_types(property).contains(&"array"), "{place}: {spec_type} needs an array schema");
+        assert!(
+            json_types(property).contains(&"array"),
+            "{place}: {spec_type} needs an array schema"
+        );
         return agree_type(spec, item_type, &property["items"], root, place);
     }
     let json_type = match spec_type {
@@ -91,26 +130,46 @@ fn agree_type(spec: &Value, spec_type: &str, property: &Value, root: &Value, pla
         "object" => "object",
         custom => return agree_reference(spec, custom, property, root, place),
     };
-    assert!(json_types(property).contains(&json_type), "{place}: spec {spec_type}, schema {property}");
+    assert!(
+        json_types(property).contains(&json_type),
+        "{place}: spec {spec_type}, schema {property}"
+    );
 }
 
 fn agree_reference(spec: &Value, name: &str, property: &Value, root: &Value, place: &str) {
     let target = format!("#/definitions/{name}");
-    assert_eq!(property.get("$ref").and_then(Value::as_str), Some(target.as_str()), "{place}: schema must refer to {target}");
+    assert_eq!(
+        property.get("$ref").and_then(Value::as_str),
+        Some(target.as_str()),
+        "{place}: schema must refer to {target}"
+    );
     let definition = &root["definitions"][name];
-    if let Some(fields) = spec.get("types").and_then(|types| types.get(name)).and_then(Value::as_object) {
+    if let Some(fields) = spec
+        .get("types")
+        .and_then(|types| types.get(name))
+        .and_then(Value::as_object)
+    {
         agree(spec, fields, definition, &format!("type {name}"));
     } else {
-        assert!(matches!(name, "file" | "credential_secret_key"), "{place}: type {name} is not in the spec's types");
+        assert!(
+            matches!(name, "file" | "credential_secret_key"),
+            "{place}: type {name} is not in the spec's types"
+        );
     }
 }
 
 /// `Option<T>` becomes `anyOf [T, null]` or a type list with "null"; the spec only says "not required".
 /// Draft 7 ignores keywords beside `$ref`, so schemars wraps a described reference in `allOf [T]`.
 fn non_null_branch(property: &Value) -> &Value {
-    let branches = property.get("anyOf").or_else(|| property.get("allOf")).and_then(Value::as_array);
+    let branches = property
+        .get("anyOf")
+        .or_else(|| property.get("allOf"))
+        .and_then(Value::as_array);
     match branches {
-        Some(branches) => branches.iter().find(|branch| branch.get("type") != Some(&Value::from("null"))).unwrap_or(property),
+        Some(branches) => branches
+            .iter()
+            .find(|branch| branch.get("type") != Some(&Value::from("null")))
+            .unwrap_or(property),
         None => property,
     }
 }
@@ -118,7 +177,11 @@ fn non_null_branch(property: &Value) -> &Value {
 fn json_types(property: &Value) -> Vec<&str> {
     match property.get("type") {
         Some(Value::String(kind)) => vec![kind.as_str()],
-        Some(Value::Array(kinds)) => kinds.iter().filter_map(Value::as_str).filter(|kind| *kind != "null").collect(),
+        Some(Value::Array(kinds)) => kinds
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(|kind| *kind != "null")
+            .collect(),
         _ => Vec::new(),
     }
 }
