@@ -84,7 +84,7 @@ fn step(plugin: &Plugin, kind: StepKind, message: Option<String>, debug: bool) -
             return 1;
         }
     };
-    let outcome = runtime.block_on(execute(plugin, kind, &message, debug));
+    let outcome = runtime.block_on(execute(plugin, kind, message, debug));
     match serde_json::to_string(&outcome.event) {
         Ok(event) => {
             print_out(&format!("{event}\n"));

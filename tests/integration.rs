@@ -13,5 +13,8 @@ mod upstream_errors;
 // The envelope itself: bad stdin, unknown actions, meta echo, the test command, info and sample.
 mod protocol;
 
+// Add Approval Indicator: the multipart upload, what ThreatStream receives, bad inputs.
+mod import;
+
 // The API key travels only in the Authorization header.
 mod secrets;

@@ -192,7 +192,7 @@ fn info_sample_and_version() {
         "{text}"
     );
     assert!(
-        text.contains("Actions (3):\n└── lookup_ip (Lookup an IP address in Anomali ThreatStream\u{1b}[0m)\n"),
+        text.contains("Actions (4):\n└── lookup_ip (Lookup an IP address in Anomali ThreatStream\u{1b}[0m)\n"),
         "{text}"
     );
 

@@ -4,6 +4,7 @@
 //! file here and one line in `REGISTRY`; the registry tests below keep `schemas/`, `plugin.spec.yaml`
 //! and the code in agreement.
 
+mod add_approval_indicator;
 mod connection;
 mod failure;
 mod lookup;
@@ -17,7 +18,12 @@ use serde_json::Value;
 use crate::protocol::{Action, Failure, Plugin};
 
 /// Every action, in the order the spec lists them.
-const REGISTRY: &[&dyn Action] = &[&lookup_ip::LookupIp, &lookup_url::LookupUrl, &lookup_hash::LookupHash];
+const REGISTRY: &[&dyn Action] = &[
+    &lookup_ip::LookupIp,
+    &lookup_url::LookupUrl,
+    &lookup_hash::LookupHash,
+    &add_approval_indicator::AddApprovalIndicator,
+];
 
 pub(crate) static PLUGIN: Plugin = Plugin {
     name: "anomali_threatstream",

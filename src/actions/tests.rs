@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::{PLUGIN, REGISTRY};
-use crate::protocol::sample_message;
+use crate::protocol::{check_schema, sample_message, Quote};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -78,11 +78,11 @@ fn samples_pass_their_own_schemas() {
     for action in REGISTRY {
         let sample = sample_message(&PLUGIN, *action);
         let body = &sample["body"];
-        let input_ok = jsonschema::draft7::is_valid(&action.input_schema(), &body["input"]);
-        let connection_ok = jsonschema::draft7::is_valid(&PLUGIN.connector.schema(), &body["connection"]);
+        let input = check_schema(&action.input_schema(), &body["input"], Quote::Values);
+        let connection = check_schema(&PLUGIN.connector.schema(), &body["connection"], Quote::Values);
         assert!(
-            input_ok && connection_ok,
-            "sample of {} fails its schemas: {sample}",
+            input.is_ok() && connection.is_ok(),
+            "sample of {}: {input:?} {connection:?}",
             action.id()
         );
     }

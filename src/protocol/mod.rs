@@ -20,4 +20,6 @@ pub(crate) use plugin::{Action, Connector, Plugin, StepFuture};
 pub(crate) use preset::Preset;
 pub(crate) use sample::start_message as sample_message;
 pub(crate) use schema::schema_for;
+#[cfg(test)]
+pub(crate) use schema::{check as check_schema, Quote};
 pub(crate) use step::{execute, StepKind};

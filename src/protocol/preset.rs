@@ -6,7 +6,10 @@
 
 /// One entry of the runtime's `PluginException.Preset` table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[allow(dead_code, reason = "the runtime's whole table, kept complete so it can be checked against the reference")]
+#[allow(
+    dead_code,
+    reason = "the runtime's whole table, kept complete so it can be checked against the reference"
+)]
 pub(crate) enum Preset {
     ApiKey,
     Unauthorized,

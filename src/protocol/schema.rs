@@ -9,7 +9,31 @@ use serde_json::Value;
 pub(crate) fn schema_for<T: schemars::JsonSchema>() -> Value {
     let mut settings = schemars::generate::SchemaSettings::draft07();
     settings.meta_schema = None;
-    settings.into_generator().into_root_schema_for::<T>().to_value()
+    let mut schema = settings.into_generator().into_root_schema_for::<T>().to_value();
+    drop_null_branches(&mut schema);
+    schema
+}
+
+/// schemars writes an optional object as `anyOf: [{"$ref": ...}, {"type": "null"}]`; a validation
+/// error against that says only "not valid under any of the schemas", hiding which field is wrong.
+/// InsightConnect schemas express "optional" by leaving the field out of `required`, so the null
+/// branch goes and the reference stays (wrapped in `allOf`, as draft 7 ignores keywords beside `$ref`).
+fn drop_null_branches(schema: &mut Value) {
+    match schema {
+        Value::Object(members) => {
+            let is_null = |branch: &Value| branch.get("type").and_then(Value::as_str) == Some("null");
+            if let Some(Value::Array(branches)) = members.get("anyOf") {
+                if branches.len() == 2 && branches.iter().any(is_null) {
+                    let kept: Vec<Value> = branches.iter().filter(|branch| !is_null(branch)).cloned().collect();
+                    members.remove("anyOf");
+                    members.insert("allOf".to_owned(), Value::Array(kept));
+                }
+            }
+            members.values_mut().for_each(drop_null_branches);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_null_branches),
+        _ => {}
+    }
 }
 
 /// How many problems one message lists; the first few are enough to fix an envelope.

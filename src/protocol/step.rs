@@ -39,7 +39,10 @@ impl Outcome {
 }
 
 /// Runs one start message through the plugin and answers with the event, never with a panic.
-pub(crate) async fn execute(plugin: &Plugin, kind: StepKind, message: &[u8], debug: bool) -> Outcome {
+///
+/// The message is taken by value and dropped once parsed: an import carries its file in it, and a
+/// second copy of tens of megabytes would double the step's memory.
+pub(crate) async fn execute(plugin: &Plugin, kind: StepKind, message: Vec<u8>, debug: bool) -> Outcome {
     let log = StepLog::default();
     let (event_type, meta, result) = perform(plugin, kind, message)
         .with_subscriber(log.subscriber(debug))
@@ -86,9 +89,11 @@ fn error_text(kind: StepKind, failure: &Failure) -> String {
 async fn perform(
     plugin: &Plugin,
     kind: StepKind,
-    message: &[u8],
+    message: Vec<u8>,
 ) -> (Option<&'static str>, Value, Result<Value, Failure>) {
-    let message = match StartMessage::parse(message) {
+    let parsed = StartMessage::parse(&message);
+    drop(message);
+    let mut message = match parsed {
         Ok(message) => message,
         Err(rejected) => {
             error!("{}", error_text(kind, &rejected.failure));
@@ -100,7 +105,8 @@ async fn perform(
     let result = if is_test {
         test_connection(plugin, &message).await
     } else {
-        run_action(plugin, message.action.as_deref().unwrap_or_default(), &message).await
+        let input = std::mem::take(&mut message.input);
+        run_action(plugin, message.action.as_deref().unwrap_or_default(), &message.connection, input).await
     };
     if let Err(failure) = &result {
         error!("{}", error_text(kind, failure));
@@ -117,12 +123,12 @@ async fn test_connection(plugin: &Plugin, message: &StartMessage) -> Result<Valu
     plugin.connector.test(&connection).await
 }
 
-async fn run_action(plugin: &Plugin, id: &str, message: &StartMessage) -> Result<Value, Failure> {
+async fn run_action(plugin: &Plugin, id: &str, connection: &Value, input: Value) -> Result<Value, Failure> {
     let action = find_action(plugin, id)?;
-    let connection = checked_connection(plugin, &message.connection)?;
+    let connection = checked_connection(plugin, connection)?;
     info!("{}. Step name: {}", plugin.signature(), action.id());
-    checked_input(action, &message.input)?;
-    let output = action.run(&connection, message.input.clone()).await?;
+    checked_input(action, &input)?;
+    let output = action.run(&connection, input).await?;
     schema::check(&action.output_schema(), &output, Quote::Values).map_err(|problems| {
         Failure::new(
             "The action produced output that does not match its output schema.",

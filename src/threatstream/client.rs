@@ -9,6 +9,7 @@ use std::time::Duration;
 use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION};
 use reqwest::{Response, Url};
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use super::error::{excerpt, scrub, ApiError};
 
@@ -122,6 +123,23 @@ impl Client {
             .header(ACCEPT, "application/json");
         let response = request.send().await.map_err(|error| self.transport_error(&error))?;
         self.read_json(response).await
+    }
+
+    /// POSTs a multipart form. Sent once: a POST that failed midway may still have been acted on.
+    pub(crate) async fn post_form(&self, path: &str, form: reqwest::multipart::Form) -> Result<Value, ApiError> {
+        let request = self
+            .http
+            .post(self.endpoint(path))
+            .multipart(form)
+            .header(AUTHORIZATION, self.authorization.clone())
+            .header(ACCEPT, "application/json");
+        let response = request.send().await.map_err(|error| self.transport_error(&error))?;
+        self.read_json(response).await
+    }
+
+    /// A JSON answer as error data: capped, with the key masked.
+    pub(crate) fn excerpt_of(&self, answer: &Value) -> String {
+        excerpt(answer.to_string().as_bytes(), &self.api_key)
     }
 
     /// The one place a response becomes a value or an `ApiError`.

@@ -5,8 +5,10 @@
 
 mod client;
 mod error;
+mod import;
 mod intelligence;
 
 pub(crate) use client::{ApiVersion, Client, ClientConfig};
 pub(crate) use error::ApiError;
+pub(crate) use import::{import_with_approval, ImportSource};
 pub(crate) use intelligence::{lookup, probe, Observable, Record};

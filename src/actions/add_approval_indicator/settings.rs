@@ -1,0 +1,281 @@
+//! `indicator_settings`: how ThreatStream should file the imported observables, and the form fields
+//! they become.
+//!
+//! Each setting the user gave becomes one form field with the same name; settings left empty (absent,
+//! null, "" or an empty list, which is what the InsightConnect UI sends for an untouched field) are not
+//! sent, so ThreatStream applies its own defaults (private classification, expiry in 90 days).
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::protocol::Failure;
+
+#[derive(Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "indicator_settings", title = "indicator_settings")]
+pub(crate) struct IndicatorSettings {
+    /// Confidence value assigned to the indicator. Confidence score can range from 0-100, in increasing order of confidence
+    #[schemars(title = "Confidence", range(min = 0, max = 100), extend("order" = 1))]
+    confidence: Option<i64>,
+    /// Specifies the ratio between the amount of the source confidence of each indicator and the ThreatStream confidence
+    #[schemars(title = "Source Confidence Weight", range(min = 0, max = 100), extend("order" = 2))]
+    source_confidence_weight: Option<i64>,
+    /// Severity you want to assign to the indicator when it is imported
+    #[schemars(title = "Severity", extend("default" = "", "order" = 3))]
+    severity: Option<Severity>,
+    /// Classification of the indicator
+    #[schemars(title = "Classification", extend("default" = "private", "order" = 4))]
+    classification: Option<Classification>,
+    /// Time stamp of when intelligence will expire on ThreatStream; when empty, ThreatStream sets it to 90 days from the import
+    #[schemars(title = "Expiration Time Stamp", extend("format" = "date-time", "displayType" = "date", "order" = 5))]
+    expiration_ts: Option<String>,
+    /// Additional details for the indicator. This information is displayed in the Tags column of the ThreatStream UI e.g ['note1', 'note2', 'note3']
+    #[schemars(title = "Notes", extend("order" = 6))]
+    notes: Option<Vec<String>>,
+    /// Indicator type to assign to IP addresses if a specific type is not associated with an indicator
+    #[schemars(title = "IP Mapping", extend("order" = 7))]
+    ip_mapping: Option<String>,
+    /// Indicator type to assign to domains if a specific type is not associated with an indicator
+    #[schemars(title = "Domain Mapping", extend("order" = 8))]
+    domain_mapping: Option<String>,
+    /// Indicator type to assign to URLs if a specific type is not associated with an indicator
+    #[schemars(title = "URL Mapping", extend("order" = 9))]
+    url_mapping: Option<String>,
+    /// Indicator type to assign to e-mail addresses if a specific type is not associated with an indicator
+    #[schemars(title = "Email Mapping", extend("order" = 10))]
+    email_mapping: Option<String>,
+    /// Indicator type to assign to hashes if a specific type is not associated with an indicator
+    #[schemars(title = "MD5 Mapping", extend("order" = 11))]
+    md5_mapping: Option<String>,
+    /// IDs of the trusted circles to import the threat data into, e.g [1,2,3]
+    #[schemars(title = "Trusted Circles", extend("order" = 12))]
+    trustedcircles: Option<Vec<i64>>,
+    /// Type of threat associated with the imported indicators, such as malware or phish
+    #[schemars(title = "Threat Type", extend("order" = 13))]
+    threat_type: Option<String>,
+}
+
+#[derive(Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[schemars(inline)]
+pub(crate) enum Severity {
+    #[serde(rename = "low")]
+    Low,
+    #[serde(rename = "medium")]
+    Medium,
+    #[serde(rename = "high")]
+    High,
+    #[serde(rename = "very-high")]
+    VeryHigh,
+    // Not set: ThreatStream decides.
+    #[serde(rename = "")]
+    Unset,
+}
+
+#[derive(Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[schemars(inline)]
+pub(crate) enum Classification {
+    Public,
+    Private,
+}
+
+impl IndicatorSettings {
+    /// The form fields to send, in the spec's order, after checking what the schema cannot.
+    pub(crate) fn form_fields(&self) -> Result<Vec<(&'static str, String)>, Failure> {
+        let mut fields = Vec::new();
+        let mut text = |name: &'static str, value: Option<String>| {
+            if let Some(value) = value.filter(|value| !value.trim().is_empty()) {
+                fields.push((name, value.trim().to_owned()));
+            }
+        };
+        text("confidence", self.confidence.map(|value| value.to_string()));
+        text(
+            "source_confidence_weight",
+            self.source_confidence_weight.map(|value| value.to_string()),
+        );
+        text("severity", self.severity.map(|severity| wire_name(&severity)));
+        text(
+            "classification",
+            self.classification.map(|classification| wire_name(&classification)),
+        );
+        text("expiration_ts", expiration(self.expiration_ts.as_deref())?);
+        text("notes", self.notes.as_ref().map(|notes| notes.join(",")));
+        text("ip_mapping", self.ip_mapping.clone());
+        text("domain_mapping", self.domain_mapping.clone());
+        text("url_mapping", self.url_mapping.clone());
+        text("email_mapping", self.email_mapping.clone());
+        text("md5_mapping", self.md5_mapping.clone());
+        text("trustedcircles", self.trustedcircles.as_ref().map(|ids| join(ids)));
+        text("threat_type", self.threat_type.clone());
+        Ok(fields)
+    }
+}
+
+fn wire_name(value: &impl Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|value| value.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn join(ids: &[i64]) -> String {
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+}
+
+/// The expiration to send: `None` for an empty date or InsightConnect's empty-date sentinel
+/// (`0001-01-01T00:00:00Z`), so ThreatStream applies its 90-day default; an error for a date that
+/// does not parse.
+fn expiration(given: Option<&str>) -> Result<Option<String>, Failure> {
+    let Some(date) = given
+        .map(str::trim)
+        .filter(|date| !date.is_empty() && !date.starts_with("0001-01-01"))
+    else {
+        return Ok(None);
+    };
+    if is_iso_date_time(date) {
+        Ok(Some(date.to_owned()))
+    } else {
+        Err(Failure::invalid_input(
+            "indicator_settings.expiration_ts",
+            format!("'{date}' is not a date; use ISO 8601, such as 2026-12-31T00:00:00Z or 2026-12-31"),
+        ))
+    }
+}
+
+/// `YYYY-MM-DD`, optionally followed by `THH:MM[:SS[.fraction]]` and `Z` or `±HH:MM`.
+fn is_iso_date_time(text: &str) -> bool {
+    let (date, time) = match text.split_once(['T', 't', ' ']) {
+        Some((date, time)) => (date, Some(time)),
+        None => (text, None),
+    };
+    is_date(date) && time.is_none_or(is_time_with_zone)
+}
+
+fn is_date(date: &str) -> bool {
+    let parts: Vec<&str> = date.split('-').collect();
+    let [year, month, day] = parts.as_slice() else {
+        return false;
+    };
+    let (Some(year), Some(month), Some(day)) = (number(year, 4), number(month, 2), number(day, 2)) else {
+        return false;
+    };
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    year >= 1 && (1..=days).contains(&day)
+}
+
+fn is_time_with_zone(time: &str) -> bool {
+    let (clock, zone) = if let Some(clock) = time.strip_suffix(['Z', 'z']) {
+        (clock, None)
+    } else if let Some(at) = time.rfind(['+', '-']) {
+        (&time[..at], Some(&time[at + 1..]))
+    } else {
+        (time, None)
+    };
+    let clock = clock.split_once('.').map_or(clock, |(whole, fraction)| {
+        if !fraction.is_empty() && fraction.bytes().all(|byte| byte.is_ascii_digit()) {
+            whole
+        } else {
+            ""
+        }
+    });
+    let fields: Vec<&str> = clock.split(':').collect();
+    let clock_ok = match fields.as_slice() {
+        [hour, minute] => in_range(hour, 23) && in_range(minute, 59),
+        [hour, minute, second] => in_range(hour, 23) && in_range(minute, 59) && in_range(second, 60),
+        _ => false,
+    };
+    let zone_ok = zone.is_none_or(|zone| match zone.split_once(':') {
+        Some((hours, minutes)) => in_range(hours, 23) && in_range(minutes, 59),
+        None => false,
+    });
+    clock_ok && zone_ok
+}
+
+fn in_range(text: &str, max: u32) -> bool {
+    number(text, 2).is_some_and(|value| value <= max)
+}
+
+fn number(text: &str, digits: usize) -> Option<u32> {
+    (text.len() == digits && text.bytes().all(|byte| byte.is_ascii_digit())).then(|| text.parse().ok())?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn settings(value: serde_json::Value) -> IndicatorSettings {
+        serde_json::from_value(value).expect("valid settings")
+    }
+
+    #[test]
+    fn the_seed_example_sends_only_what_was_given() {
+        let fields = settings(json!({
+            "classification": "private", "confidence": 0, "domain_mapping": "", "email_mapping": "",
+            "expiration_ts": "2018-12-19T00:00:00-05:00", "ip_mapping": "", "md5_mapping": "", "notes": [],
+            "severity": "", "source_confidence_weight": 0, "trustedcircles": [], "url_mapping": ""
+        }))
+        .form_fields()
+        .expect("valid");
+        assert_eq!(
+            fields,
+            [
+                ("confidence", "0".to_owned()),
+                ("source_confidence_weight", "0".to_owned()),
+                ("classification", "private".to_owned()),
+                ("expiration_ts", "2018-12-19T00:00:00-05:00".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn lists_are_joined_with_commas_and_enums_use_wire_names() {
+        let fields = settings(
+            json!({"notes": ["a", "b c"], "trustedcircles": [1, 22], "severity": "very-high",
+                                     "threat_type": "malware"}),
+        )
+        .form_fields()
+        .expect("valid");
+        assert_eq!(
+            fields,
+            [
+                ("severity", "very-high".to_owned()),
+                ("notes", "a,b c".to_owned()),
+                ("trustedcircles", "1,22".to_owned()),
+                ("threat_type", "malware".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn empty_dates_are_left_out_and_bad_ones_refused() {
+        assert_eq!(expiration(Some("0001-01-01T00:00:00Z")).unwrap(), None);
+        assert_eq!(expiration(Some("  ")).unwrap(), None);
+        for good in [
+            "2026-12-31",
+            "2026-12-31T23:59:59Z",
+            "2024-02-29T00:00:00.123+05:30",
+            "2026-01-01T10:00",
+        ] {
+            assert!(is_iso_date_time(good), "{good}");
+        }
+        for bad in [
+            "tomorrow",
+            "2026-13-01",
+            "2025-02-29",
+            "2026-12-31T24:00:00Z",
+            "2026-1-1",
+            "2026-12-31T10:00:00+5",
+        ] {
+            assert!(!is_iso_date_time(bad), "{bad}");
+            assert!(expiration(Some(bad)).is_err(), "{bad}");
+        }
+    }
+}

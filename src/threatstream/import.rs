@@ -1,0 +1,103 @@
+//! Import with approval: ThreatStream parses the uploaded file or text into observables and files them
+//! as an import session that an analyst approves.
+//!
+//! This is the one call that writes to ThreatStream. It is not idempotent (each upload creates a new
+//! session), so it is sent once and never retried, and a 2xx answer whose JSON says the import failed
+//! is an error, not a success.
+
+use reqwest::multipart::{Form, Part};
+use serde_json::Value;
+use tracing::info;
+
+use super::client::Client;
+use super::error::ApiError;
+
+/// Where the observables come from: an uploaded file, or text pasted into the `datatext` field.
+pub(crate) enum ImportSource {
+    File { name: String, bytes: Vec<u8> },
+    Text(String),
+}
+
+/// The session ThreatStream created, waiting for approval.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct ImportSession {
+    pub(crate) id: String,
+    pub(crate) job_id: String,
+}
+
+/// Uploads `source` with the given form `fields` (ThreatStream's own field names and text values).
+pub(crate) async fn import_with_approval(
+    client: &Client,
+    fields: Vec<(&'static str, String)>,
+    source: ImportSource,
+) -> Result<ImportSession, ApiError> {
+    let mut form = Form::new();
+    for (name, value) in fields {
+        form = form.text(name, value);
+    }
+    form = match source {
+        ImportSource::File { name, bytes } => form.part("file", Part::bytes(bytes).file_name(name)),
+        ImportSource::Text(text) => form.text("datatext", text),
+    };
+    let path = format!("api/{}/intelligence/import/", client.api_version().segment());
+    let answer = client.post_form(&path, form).await?;
+    let session = session_of(&answer).ok_or_else(|| ApiError::Rejected {
+        body: client.excerpt_of(&answer),
+    })?;
+    info!(
+        "ThreatStream created import session {} (job {}), waiting for approval",
+        session.id, session.job_id
+    );
+    Ok(session)
+}
+
+/// The session in a 2xx answer, or `None` when the answer says the import failed.
+fn session_of(answer: &Value) -> Option<ImportSession> {
+    if answer.get("success") != Some(&Value::Bool(true)) || answer.get("error").is_some_and(|error| !error.is_null()) {
+        return None;
+    }
+    let id = match answer.get("import_session_id")? {
+        Value::Number(number) => number.to_string(),
+        Value::String(text) if !text.is_empty() => text.clone(),
+        _ => return None,
+    };
+    let job_id = answer
+        .get("job_id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    Some(ImportSession { id, job_id })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn session_id_is_always_text() {
+        let numeric = json!({"success": true, "import_session_id": 1000000344, "job_id": "00bc2d03-c608"});
+        assert_eq!(
+            session_of(&numeric),
+            Some(ImportSession {
+                id: "1000000344".into(),
+                job_id: "00bc2d03-c608".into()
+            })
+        );
+        let text = json!({"success": true, "import_session_id": "482", "job_id": "j"});
+        assert_eq!(session_of(&text).map(|session| session.id), Some("482".into()));
+    }
+
+    #[test]
+    fn failure_in_a_2xx_answer_is_not_a_session() {
+        for answer in [
+            json!({"success": false, "import_session_id": 1, "job_id": "j"}),
+            json!({"success": true, "error": "quota exceeded", "import_session_id": 1}),
+            json!({"import_session_id": 1, "job_id": "j"}),
+            json!({"success": true}),
+            json!({"success": true, "import_session_id": ""}),
+        ] {
+            assert_eq!(session_of(&answer), None, "{answer}");
+        }
+    }
+}
