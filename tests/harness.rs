@@ -24,6 +24,10 @@ pub fn simulator() -> Simulator {
     Simulator::start(CANARY_KEY)
 }
 
+/// Environment variables that change how the binary reaches ThreatStream.
+pub const ISOLATED_VARIABLES: [&str; 8] =
+    ["SSL_CERT_FILE", "SSL_CERT_DIR", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "NO_PROXY"];
+
 /// A connection to `sim` with the canary key.
 pub fn connection(sim: &Simulator) -> Value {
     json!({"username": USERNAME, "threatstream_url": sim.url(), "api_key": {"secretKey": CANARY_KEY}})
@@ -152,6 +156,7 @@ pub struct Plugin {
     connection: Value,
     meta: Value,
     stdin: Option<Vec<u8>>,
+    env: Vec<(String, String)>,
 }
 
 impl Plugin {
@@ -171,6 +176,7 @@ impl Plugin {
             connection: json!({}),
             meta: json!({}),
             stdin: None,
+            env: Vec::new(),
         }
     }
 
@@ -193,6 +199,12 @@ impl Plugin {
         self
     }
 
+    /// Sets an environment variable for this run (the harness clears TLS and proxy variables otherwise).
+    pub fn env(mut self, name: &str, value: &str) -> Plugin {
+        self.env.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
     /// Sends these bytes instead of a start message built from the setters.
     pub fn stdin_raw(mut self, bytes: impl Into<Vec<u8>>) -> Plugin {
         self.stdin = Some(bytes.into());
@@ -212,7 +224,13 @@ impl Plugin {
             .clone()
             .unwrap_or_else(|| self.message().to_string().into_bytes());
         let shown = String::from_utf8_lossy(&stdin).into_owned();
-        let mut child = Command::new(BIN)
+        let mut command = Command::new(BIN);
+        // The machine's own TLS and proxy settings must not decide a test's outcome.
+        for name in ISOLATED_VARIABLES {
+            command.env_remove(name);
+        }
+        command.envs(self.env.iter().map(|(name, value)| (name, value)));
+        let mut child = command
             .args(&self.args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

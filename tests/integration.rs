@@ -16,5 +16,8 @@ mod protocol;
 // Add Approval Indicator: the multipart upload, what ThreatStream receives, bad inputs.
 mod import;
 
+// Retries, time-outs, TLS verification and proxies.
+mod resilience;
+
 // The API key travels only in the Authorization header.
 mod secrets;

@@ -9,7 +9,7 @@ use crate::threatstream::ApiError;
 impl From<ApiError> for Failure {
     fn from(error: ApiError) -> Failure {
         match error {
-            ApiError::Status { status, body } => Failure::preset(status_preset(status)).with_data(body),
+            ApiError::Status { status, body, .. } => Failure::preset(status_preset(status)).with_data(body),
             ApiError::Timeout => Failure::preset(Preset::Timeout),
             ApiError::Connect { reason } | ApiError::Transport { reason } => {
                 Failure::preset(Preset::ConnectionError).with_data(reason)
@@ -85,6 +85,7 @@ mod tests {
             let failure = Failure::from(ApiError::Status {
                 status,
                 body: "b".into(),
+                retry_after: None,
             });
             assert_eq!(failure.preset, Some(preset), "HTTP {status}");
             assert_eq!(failure.data, "b");

@@ -6,12 +6,13 @@
 
 use std::time::Duration;
 
-use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION};
+use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, RETRY_AFTER};
 use reqwest::{Response, Url};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::error::{excerpt, scrub, ApiError};
+use super::retry::{delay_before_retry, parse_retry_after, MAX_ATTEMPTS};
 
 /// Largest body we read: a page of 1000 observables is a few megabytes, so anything near this size
 /// is a misbehaving server or proxy, and reading on would only exhaust memory.
@@ -72,18 +73,22 @@ impl Client {
                 reason: "the username or API key contains characters an HTTP header cannot carry".into(),
             })?;
         authorization.set_sensitive(true);
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .user_agent(concat!(
                 "anomali-threatstream-insightconnect/",
                 env!("CARGO_PKG_VERSION")
             ))
             .connect_timeout(config.timeout.min(Duration::from_secs(10)))
             .timeout(config.timeout)
-            .danger_accept_invalid_certs(!config.verify_tls)
-            .build()
-            .map_err(|error| ApiError::Transport {
-                reason: error.without_url().to_string(),
-            })?;
+            .danger_accept_invalid_certs(!config.verify_tls);
+        if config.verify_tls {
+            for certificate in system_bundle_beside_ssl_cert_file() {
+                builder = builder.add_root_certificate(certificate);
+            }
+        }
+        let http = builder.build().map_err(|error| ApiError::Transport {
+            reason: error.without_url().to_string(),
+        })?;
         Ok(Client {
             http,
             base,
@@ -109,12 +114,33 @@ impl Client {
         url
     }
 
-    /// GETs `path` with `query` and decodes the JSON answer.
+    /// GETs `path` with `query` and decodes the JSON answer, retrying what `retry` says is transient.
     pub(crate) async fn get_json<T: DeserializeOwned>(
         &self,
         path: &str,
         query: &[(&str, String)],
     ) -> Result<T, ApiError> {
+        let mut waited = Duration::ZERO;
+        let mut attempt = 1;
+        loop {
+            let error = match self.get_json_once(path, query).await {
+                Ok(answer) => return Ok(answer),
+                Err(error) => error,
+            };
+            let Some(delay) = delay_before_retry(&error, attempt, waited) else {
+                return Err(error);
+            };
+            attempt += 1;
+            tracing::warn!(
+                "{error}; retrying in {:.1} s (attempt {attempt} of {MAX_ATTEMPTS})",
+                delay.as_secs_f64()
+            );
+            tokio::time::sleep(delay).await;
+            waited += delay;
+        }
+    }
+
+    async fn get_json_once<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<T, ApiError> {
         let request = self
             .http
             .get(self.endpoint(path))
@@ -145,11 +171,17 @@ impl Client {
     /// The one place a response becomes a value or an `ApiError`.
     async fn read_json<T: DeserializeOwned>(&self, response: Response) -> Result<T, ApiError> {
         let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|value| value.to_str().ok())
+            .and_then(parse_retry_after);
         let body = self.read_body(response).await?;
         if !status.is_success() {
             return Err(ApiError::Status {
                 status: status.as_u16(),
                 body: excerpt(&body, &self.api_key),
+                retry_after,
             });
         }
         let mut decoder = serde_json::Deserializer::from_slice(&body);
@@ -199,6 +231,41 @@ impl Client {
             ApiError::Transport { reason }
         }
     }
+}
+
+/// Where distributions keep their CA bundle (Debian/Ubuntu/Alpine, RHEL/Fedora, BSD/macOS).
+const SYSTEM_BUNDLES: [&str; 3] = [
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/cert.pem",
+];
+
+/// The system's CA bundle, when `SSL_CERT_FILE` names another file.
+///
+/// reqwest trusts what rustls-native-certs loads, and that crate reads *only* `SSL_CERT_FILE` when it
+/// is set. A customer who points it at their interception CA must not lose the public CAs, so the
+/// system bundle is added back. InsightConnect's images point `SSL_CERT_FILE` at the system bundle
+/// itself; then there is nothing to add.
+fn system_bundle_beside_ssl_cert_file() -> Vec<reqwest::Certificate> {
+    let Some(configured) = std::env::var_os("SSL_CERT_FILE") else {
+        return Vec::new();
+    };
+    let configured = std::path::Path::new(&configured);
+    let Some(system) = SYSTEM_BUNDLES
+        .iter()
+        .map(std::path::Path::new)
+        .find(|path| path.exists())
+    else {
+        return Vec::new();
+    };
+    let same = std::fs::canonicalize(system).ok() == std::fs::canonicalize(configured).ok();
+    if same {
+        return Vec::new();
+    }
+    std::fs::read(system)
+        .ok()
+        .and_then(|pem| reqwest::Certificate::from_pem_bundle(&pem).ok())
+        .unwrap_or_default()
 }
 
 /// Parses the instance URL the user configured, refusing anything that is not a plain http(s) origin.

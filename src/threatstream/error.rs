@@ -13,8 +13,12 @@ pub(crate) const MAX_EXCERPT_BYTES: usize = 4096;
 pub(crate) enum ApiError {
     /// The configured instance URL cannot be used.
     InvalidBaseUrl { reason: String },
-    /// ThreatStream answered with a non-2xx status.
-    Status { status: u16, body: String },
+    /// ThreatStream answered with a non-2xx status; `retry_after` is the server's `Retry-After`.
+    Status {
+        status: u16,
+        body: String,
+        retry_after: Option<std::time::Duration>,
+    },
     /// No answer within the time-out.
     Timeout,
     /// The TCP connection could not be made (refused, unreachable, DNS).

@@ -7,6 +7,7 @@ mod client;
 mod error;
 mod import;
 mod intelligence;
+mod retry;
 
 pub(crate) use client::{ApiVersion, Client, ClientConfig};
 pub(crate) use error::ApiError;
