@@ -7,7 +7,7 @@ VERSION := $(shell sed -n 's/^version: //p' plugin.spec.yaml)
 IMAGE   := $(VENDOR)/$(NAME):$(VERSION)
 BIN     := icon_anomali_threatstream
 
-.PHONY: default build release test schemas demo lint image tarball export clean
+.PHONY: default build release test schemas demo lint fuzz image tarball export clean
 
 default: image tarball
 
@@ -44,3 +44,8 @@ export: image
 
 clean:
 	cargo clean
+
+# Property tests over the step pipeline with many more cases than `make test` runs; a failure is
+# saved under proptest-regressions/ and replayed by every later test run.
+fuzz:
+	PROPTEST_CASES=$${PROPTEST_CASES:-20000} cargo test --lib fuzz 2>/dev/null

@@ -52,7 +52,7 @@ enum Command {
 }
 
 /// Parses `args` and runs the command, answering with the process exit status.
-pub(crate) fn main(plugin: &Plugin, args: Vec<OsString>) -> i32 {
+pub(crate) fn main(plugin: &'static Plugin, args: Vec<OsString>) -> i32 {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(error) => {
@@ -72,7 +72,7 @@ pub(crate) fn main(plugin: &Plugin, args: Vec<OsString>) -> i32 {
     }
 }
 
-fn step(plugin: &Plugin, kind: StepKind, message: Option<String>, debug: bool) -> i32 {
+fn step(plugin: &'static Plugin, kind: StepKind, message: Option<String>, debug: bool) -> i32 {
     let message = match message {
         Some(message) => message.into_bytes(),
         None => read_stdin(),

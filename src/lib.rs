@@ -4,6 +4,9 @@
 //! pipeline), `threatstream` speaks the ThreatStream REST API, and `actions` joins them. Only `run` is
 //! public, so the binary, the server and the tests share one code path.
 
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
 mod actions;
 mod cli;
 mod protocol;
@@ -17,5 +20,18 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString>,
 {
+    install_panic_hook();
     cli::main(&actions::PLUGIN, args.into_iter().map(Into::into).collect())
+}
+
+/// Reports where a panic happened, never its message: a message could quote input or a response,
+/// and stderr ends up in job logs. The step turns the panic into an error event (see `protocol::step`).
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|panic| {
+        let place = panic
+            .location()
+            .map(ToString::to_string)
+            .unwrap_or_else(|| "an unknown place".to_owned());
+        eprintln!("ERROR: internal error (panic) at {place}");
+    }));
 }

@@ -25,8 +25,16 @@ pub fn simulator() -> Simulator {
 }
 
 /// Environment variables that change how the binary reaches ThreatStream.
-pub const ISOLATED_VARIABLES: [&str; 8] =
-    ["SSL_CERT_FILE", "SSL_CERT_DIR", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "NO_PROXY"];
+pub const ISOLATED_VARIABLES: [&str; 8] = [
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "NO_PROXY",
+];
 
 /// A connection to `sim` with the canary key.
 pub fn connection(sim: &Simulator) -> Value {

@@ -19,5 +19,8 @@ mod import;
 // Retries, time-outs, TLS verification and proxies.
 mod resilience;
 
+// Malformed envelopes, connections and inputs; hostile answers from upstream.
+mod hostile;
+
 // The API key travels only in the Authorization header.
 mod secrets;

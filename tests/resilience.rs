@@ -7,7 +7,9 @@ use threatstream_simulator::{Fault, Simulator, SimulatorBuilder};
 use crate::harness::{connection, simulator, Plugin, Preset, CANARY_KEY};
 
 fn lookup(sim: &Simulator) -> Plugin {
-    Plugin::run("lookup_ip").input(json!({"ip_address": "198.51.100.23"})).against(sim)
+    Plugin::run("lookup_ip")
+        .input(json!({"ip_address": "198.51.100.23"}))
+        .against(sim)
 }
 
 fn log(run: &crate::harness::Run) -> String {
@@ -17,8 +19,14 @@ fn log(run: &crate::harness::Run) -> String {
 #[test]
 fn a_gateway_hiccup_is_retried_and_logged() {
     let sim = simulator();
-    sim.push_fault(Fault::Status { status: 503, body: "{}".into() });
-    sim.push_fault(Fault::Status { status: 502, body: "{}".into() });
+    sim.push_fault(Fault::Status {
+        status: 503,
+        body: "{}".into(),
+    });
+    sim.push_fault(Fault::Status {
+        status: 502,
+        body: "{}".into(),
+    });
     let run = lookup(&sim).execute();
     let event = run.event();
     if event.body.status != "ok" {
@@ -26,23 +34,34 @@ fn a_gateway_hiccup_is_retried_and_logged() {
     }
     assert_eq!(sim.requests().len(), 3);
     let log = log(&run);
-    assert!(log.contains("WARNING: ThreatStream answered HTTP 503; retrying in"), "{log}");
+    assert!(
+        log.contains("WARNING: ThreatStream answered HTTP 503; retrying in"),
+        "{log}"
+    );
     assert!(log.contains("(attempt 3 of 4)"), "{log}");
 }
 
 #[test]
 fn rate_limits_wait_as_long_as_the_server_asks() {
     let sim = simulator();
-    sim.push_fault(Fault::RateLimited { retry_after: Some("1".into()) });
+    sim.push_fault(Fault::RateLimited {
+        retry_after: Some("1".into()),
+    });
     let run = lookup(&sim).execute();
     assert_eq!(run.event().body.status, "ok", "{}", run.stdout);
-    assert!(log(&run).contains("retrying in 1.0 s (attempt 2 of 4)"), "{}", log(&run));
+    assert!(
+        log(&run).contains("retrying in 1.0 s (attempt 2 of 4)"),
+        "{}",
+        log(&run)
+    );
 }
 
 #[test]
 fn a_rate_limit_beyond_the_budget_fails_at_once() {
     let sim = simulator();
-    sim.push_fault(Fault::RateLimited { retry_after: Some("3600".into()) });
+    sim.push_fault(Fault::RateLimited {
+        retry_after: Some("3600".into()),
+    });
     lookup(&sim).fails(Preset::RateLimit);
     assert_eq!(sim.requests().len(), 1, "an hour's wait is not attempted");
 }
@@ -60,7 +79,10 @@ fn a_dropped_connection_is_retried() {
 fn persistent_unavailability_gives_up_after_four_attempts() {
     let sim = simulator();
     for _ in 0..10 {
-        sim.push_fault(Fault::Status { status: 503, body: "{\"message\": \"maintenance\"}".into() });
+        sim.push_fault(Fault::Status {
+            status: 503,
+            body: "{\"message\": \"maintenance\"}".into(),
+        });
     }
     lookup(&sim).fails(Preset::ServiceUnavailable);
     assert_eq!(sim.requests().len(), 4);
@@ -70,8 +92,20 @@ fn persistent_unavailability_gives_up_after_four_attempts() {
 fn errors_that_will_not_change_are_not_retried() {
     let sim = simulator();
     for (fault, preset) in [
-        (Fault::Status { status: 500, body: "{}".into() }, Preset::ServerError),
-        (Fault::Status { status: 400, body: "{}".into() }, Preset::BadRequest),
+        (
+            Fault::Status {
+                status: 500,
+                body: "{}".into(),
+            },
+            Preset::ServerError,
+        ),
+        (
+            Fault::Status {
+                status: 400,
+                body: "{}".into(),
+            },
+            Preset::BadRequest,
+        ),
         (Fault::Html { status: 200 }, Preset::InvalidJson),
     ] {
         sim.clear_requests();
@@ -84,7 +118,10 @@ fn errors_that_will_not_change_are_not_retried() {
 #[test]
 fn the_connection_test_is_retried_too() {
     let sim = simulator();
-    sim.push_fault(Fault::Status { status: 504, body: "{}".into() });
+    sim.push_fault(Fault::Status {
+        status: 504,
+        body: "{}".into(),
+    });
     assert_eq!(Plugin::test("lookup_ip").against(&sim).ok(), json!({"success": true}));
     assert_eq!(sim.requests().len(), 2);
 }
@@ -98,9 +135,15 @@ fn an_untrusted_certificate_is_refused_with_a_clear_cause() {
     let sim = tls_simulator();
     let run = lookup(&sim).errs();
     let exception = run.event().body.exception.unwrap_or_else(|| run.fail("no exception"));
-    assert_eq!(exception.cause, "The TLS certificate of the ThreatStream server could not be verified.");
+    assert_eq!(
+        exception.cause,
+        "The TLS certificate of the ThreatStream server could not be verified."
+    );
     assert!(exception.assistance.contains("ssl_verify") && exception.assistance.contains("SSL_CERT_FILE"));
-    assert!(sim.requests().is_empty(), "no request gets through an untrusted handshake");
+    assert!(
+        sim.requests().is_empty(),
+        "no request gets through an untrusted handshake"
+    );
 }
 
 #[test]
@@ -108,7 +151,10 @@ fn ssl_verify_false_accepts_it_with_a_warning() {
     let sim = tls_simulator();
     let mut connection = connection(&sim);
     connection["ssl_verify"] = json!(false);
-    let run = Plugin::run("lookup_ip").input(json!({"ip_address": "198.51.100.23"})).connection(connection).execute();
+    let run = Plugin::run("lookup_ip")
+        .input(json!({"ip_address": "198.51.100.23"}))
+        .connection(connection)
+        .execute();
     assert_eq!(run.event().body.status, "ok", "{}", run.stdout);
     assert!(log(&run).contains("WARNING: SSL Verify is off"), "{}", log(&run));
 }
@@ -118,7 +164,9 @@ fn ssl_cert_file_adds_a_private_ca() {
     let sim = tls_simulator();
     let ca = std::env::temp_dir().join(format!("threatstream-sim-ca-{}.pem", sim.addr().port()));
     std::fs::write(&ca, sim.ca_cert_pem().expect("a TLS simulator has a CA")).expect("write CA");
-    let run = lookup(&sim).env("SSL_CERT_FILE", ca.to_str().unwrap_or_default()).execute();
+    let run = lookup(&sim)
+        .env("SSL_CERT_FILE", ca.to_str().unwrap_or_default())
+        .execute();
     let _ = std::fs::remove_file(&ca);
     assert_eq!(run.event().body.status, "ok", "{}", run.stdout);
 }
@@ -141,5 +189,9 @@ fn http_proxy_is_honoured_and_no_proxy_bypasses_it() {
         .env("HTTP_PROXY", &sim.url())
         .env("NO_PROXY", "threatstream.invalid")
         .fails(Preset::ConnectionError);
-    assert_eq!(sim.requests().len(), 1, "NO_PROXY kept the second run away from the proxy");
+    assert_eq!(
+        sim.requests().len(),
+        1,
+        "NO_PROXY kept the second run away from the proxy"
+    );
 }

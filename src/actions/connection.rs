@@ -114,6 +114,14 @@ impl Connection {
         if self.threatstream_url.trim().is_empty() {
             return Err(empty("ThreatStream URL"));
         }
+        // Both travel in the Authorization header, where a line break would end the header early.
+        let unsendable = |text: &str| text.chars().any(char::is_control);
+        if unsendable(&self.username) || unsendable(&self.api_key.secret_key) {
+            return Err(Failure::client(
+                "The connection's username or API key contains control characters or line breaks.",
+                "Copy the username and API key again without surrounding whitespace or line breaks.",
+            ));
+        }
         Ok(())
     }
 }

@@ -7,7 +7,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::protocol::{schema_for, Action, Failure, StepFuture};
+use crate::protocol::{quoted, schema_for, Action, Failure, StepFuture};
 use crate::threatstream::Observable;
 
 use super::lookup::{lookup, LookupOutput};
@@ -33,13 +33,17 @@ impl LookupHashInput {
             ));
         }
         if !digest.bytes().all(|byte| byte.is_ascii_hexdigit()) {
-            return Err(Failure::invalid_input("hash", format!("'{digest}' is not hexadecimal")));
+            return Err(Failure::invalid_input(
+                "hash",
+                format!("{} is not hexadecimal", quoted(digest)),
+            ));
         }
         if !DIGEST_LENGTHS.contains(&digest.len()) {
             return Err(Failure::invalid_input(
                 "hash",
                 format!(
-                    "'{digest}' has {} hex digits; MD5, SHA-1, SHA-256 and SHA-512 have 32, 40, 64 and 128",
+                    "{} has {} hex digits; MD5, SHA-1, SHA-256 and SHA-512 have 32, 40, 64 and 128",
+                    quoted(digest),
                     digest.len()
                 ),
             ));

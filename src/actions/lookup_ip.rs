@@ -6,7 +6,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::protocol::{schema_for, Action, Failure, StepFuture};
+use crate::protocol::{quoted, schema_for, Action, Failure, StepFuture};
 use crate::threatstream::Observable;
 
 use super::lookup::{lookup, LookupOutput};
@@ -29,9 +29,9 @@ impl LookupIpInput {
                 "it is empty; give an IPv4 or IPv6 address",
             ));
         }
-        text.parse::<IpAddr>()
-            .map(Observable::Ip)
-            .map_err(|_| Failure::invalid_input("ip_address", format!("'{text}' is not an IPv4 or IPv6 address")))
+        text.parse::<IpAddr>().map(Observable::Ip).map_err(|_| {
+            Failure::invalid_input("ip_address", format!("{} is not an IPv4 or IPv6 address", quoted(text)))
+        })
     }
 }
 

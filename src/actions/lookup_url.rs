@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::protocol::{schema_for, Action, Failure, StepFuture};
+use crate::protocol::{quoted, schema_for, Action, Failure, StepFuture};
 use crate::threatstream::Observable;
 
 use super::lookup::{lookup, LookupOutput};
@@ -38,10 +38,7 @@ impl LookupUrlInput {
             ));
         }
         if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return invalid(format!(
-                "'{}' contains spaces or control characters",
-                text.escape_debug()
-            ));
+            return invalid(format!("{} contains spaces or control characters", quoted(text)));
         }
         let absolute = if text.contains("://") {
             text.to_owned()
@@ -50,7 +47,7 @@ impl LookupUrlInput {
         };
         match Url::parse(&absolute) {
             Ok(url) if url.host_str().is_some_and(|host| !host.is_empty()) => Ok(Observable::Url(text.to_owned())),
-            _ => invalid(format!("'{text}' is not a URL")),
+            _ => invalid(format!("{} is not a URL", quoted(text))),
         }
     }
 }

@@ -8,7 +8,7 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::failure::Failure;
+use super::failure::{shortened, Failure};
 
 /// The kinds of start message this plugin accepts; it has no triggers or tasks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -161,12 +161,13 @@ fn version(message: &Map<String, Value>, message_type: MessageType) -> Result<()
     }
 }
 
-/// A value as it appeared, without JSON quotes around strings.
+/// A value as it appeared, without JSON quotes around strings, cut short if long.
 fn display_value(value: &Value) -> String {
-    match value {
+    let text = match value {
         Value::String(text) => text.clone(),
         other => other.to_string(),
-    }
+    };
+    shortened(&text)
 }
 
 fn empty_object() -> Value {

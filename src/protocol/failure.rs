@@ -85,6 +85,29 @@ impl Failure {
     }
 }
 
+/// How much of a user's value an error message repeats: enough to recognise it, never megabytes.
+const MAX_QUOTED_CHARS: usize = 80;
+
+/// `text` in single quotes for an error message: control characters escaped, long values cut.
+pub(crate) fn quoted(text: &str) -> String {
+    format!("'{}'", shortened(text))
+}
+
+/// `text` for an error message: control characters escaped, long values cut.
+pub(crate) fn shortened(text: &str) -> String {
+    let mut shown: String = text
+        .chars()
+        .take(MAX_QUOTED_CHARS)
+        .flat_map(char::escape_debug)
+        .collect();
+    if text.chars().nth(MAX_QUOTED_CHARS).is_some() {
+        shown.push_str("… (");
+        shown.push_str(&text.chars().count().to_string());
+        shown.push_str(" characters)");
+    }
+    shown
+}
+
 fn cap(mut data: String) -> String {
     if let Some((cut, _)) = data.char_indices().nth(MAX_DATA_CHARS) {
         data.truncate(cut);
@@ -118,6 +141,13 @@ mod tests {
         assert!(!Failure::preset(Preset::ApiKey)
             .connection_test_text()
             .contains("Response"));
+    }
+
+    #[test]
+    fn quoted_values_are_short_and_escaped() {
+        assert_eq!(quoted("a\nb"), "'a\\nb'");
+        let long = quoted(&"x".repeat(10_000));
+        assert!(long.len() < 120 && long.ends_with("(10000 characters)'"), "{long}");
     }
 
     #[test]

@@ -15,7 +15,7 @@ mod schema;
 mod step;
 
 pub(crate) use clean::clean;
-pub(crate) use failure::Failure;
+pub(crate) use failure::{quoted, Failure};
 pub(crate) use plugin::{Action, Connector, Plugin, StepFuture};
 pub(crate) use preset::Preset;
 pub(crate) use sample::start_message as sample_message;

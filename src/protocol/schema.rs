@@ -69,11 +69,22 @@ pub(crate) fn check(schema: &Value, instance: &Value, quote: Quote) -> Result<()
                 Quote::Nothing => format!("{path}: {}", error.masked()),
             }
         })
+        .map(|problem| shortened(&problem))
         .collect();
     if problems.is_empty() {
         Ok(())
     } else {
         Err(problems.join("; "))
+    }
+}
+
+/// Longest problem line: a message quoting a megabyte-long input must not become a megabyte error.
+const MAX_PROBLEM_CHARS: usize = 300;
+
+fn shortened(problem: &str) -> String {
+    match problem.char_indices().nth(MAX_PROBLEM_CHARS) {
+        Some((cut, _)) => format!("{}…", &problem[..cut]),
+        None => problem.to_owned(),
     }
 }
 

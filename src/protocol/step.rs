@@ -8,8 +8,8 @@ use serde_json::Value;
 use tracing::instrument::WithSubscriber;
 use tracing::{error, info};
 
-use super::envelope::{Event, EventBody, Exception, MessageType, StartMessage, Status};
-use super::failure::Failure;
+use super::envelope::{Event, EventBody, Exception, MessageType, Rejected, StartMessage, Status};
+use super::failure::{shortened, Failure};
 use super::log::StepLog;
 use super::plugin::{Action, Plugin};
 use super::schema::{self, Quote};
@@ -41,33 +41,43 @@ impl Outcome {
 /// Runs one start message through the plugin and answers with the event, never with a panic.
 ///
 /// The message is taken by value and dropped once parsed: an import carries its file in it, and a
-/// second copy of tens of megabytes would double the step's memory.
-pub(crate) async fn execute(plugin: &Plugin, kind: StepKind, message: Vec<u8>, debug: bool) -> Outcome {
+/// second copy of tens of megabytes would double the step's memory. The step runs as its own task, so
+/// a defect that panics still ends in an error event (with the envelope's type and meta) and exit 1.
+pub(crate) async fn execute(plugin: &'static Plugin, kind: StepKind, message: Vec<u8>, debug: bool) -> Outcome {
     let log = StepLog::default();
-    let (event_type, meta, result) = perform(plugin, kind, message)
-        .with_subscriber(log.subscriber(debug))
-        .await;
-    let body = match &result {
-        Ok(output) => EventBody {
-            log: log.text(),
-            status: Status::Ok,
-            meta,
-            output: Some(output.clone()),
-            error: None,
-            exception: None,
-        },
-        Err(failure) => EventBody {
-            log: log.text(),
-            status: Status::Error,
-            meta,
-            output: None,
-            error: Some(error_text(kind, failure)),
-            exception: Some(Exception {
+    let parsed = StartMessage::parse(&message);
+    drop(message);
+    let (event_type, meta, result) = match parsed {
+        Err(rejected) => {
+            let Rejected {
+                failure,
+                event_type,
+                meta,
+            } = *rejected;
+            (event_type, meta, Err(failure))
+        }
+        Ok(mut message) => {
+            let event_type = Some(message.message_type.event_type());
+            let meta = std::mem::take(&mut message.meta);
+            let step = tokio::spawn(perform(plugin, kind, message).with_subscriber(log.subscriber(debug)));
+            (event_type, meta, step.await.unwrap_or_else(|_| Err(crashed())))
+        }
+    };
+    if let Err(failure) = &result {
+        tracing::subscriber::with_default(log.subscriber(debug), || error!("{}", error_text(kind, failure)));
+    }
+    let (body, failure) = match result {
+        Ok(output) => (event_body(log.text(), meta, Status::Ok, Some(output)), None),
+        Err(failure) => {
+            let mut body = event_body(log.text(), meta, Status::Error, None);
+            body.error = Some(error_text(kind, &failure));
+            body.exception = Some(Exception {
                 cause: failure.cause.clone(),
                 assistance: failure.assistance.clone(),
                 data: failure.data.clone(),
-            }),
-        },
+            });
+            (body, Some(failure))
+        }
     };
     Outcome {
         event: Event {
@@ -75,8 +85,27 @@ pub(crate) async fn execute(plugin: &Plugin, kind: StepKind, message: Vec<u8>, d
             version: "v1",
             event_type,
         },
-        failure: result.err(),
+        failure,
     }
+}
+
+fn event_body(log: String, meta: Value, status: Status, output: Option<Value>) -> EventBody {
+    EventBody {
+        log,
+        status,
+        meta,
+        output,
+        error: None,
+        exception: None,
+    }
+}
+
+/// What a panicking step reports; the panic hook has already written where it happened to stderr.
+fn crashed() -> Failure {
+    Failure::new(
+        "The plugin failed unexpectedly.",
+        "This is a defect in the plugin; please report it together with the step log.",
+    )
 }
 
 fn error_text(kind: StepKind, failure: &Failure) -> String {
@@ -86,38 +115,14 @@ fn error_text(kind: StepKind, failure: &Failure) -> String {
     }
 }
 
-async fn perform(
-    plugin: &Plugin,
-    kind: StepKind,
-    message: Vec<u8>,
-) -> (Option<&'static str>, Value, Result<Value, Failure>) {
-    let parsed = StartMessage::parse(&message);
-    drop(message);
-    let mut message = match parsed {
-        Ok(message) => message,
-        Err(rejected) => {
-            error!("{}", error_text(kind, &rejected.failure));
-            return (rejected.event_type, rejected.meta, Err(rejected.failure));
-        }
-    };
-    let event_type = Some(message.message_type.event_type());
+async fn perform(plugin: &Plugin, kind: StepKind, mut message: StartMessage) -> Result<Value, Failure> {
     let is_test = kind == StepKind::Test || message.message_type == MessageType::ConnectionTest;
-    let result = if is_test {
-        test_connection(plugin, &message).await
-    } else {
-        let input = std::mem::take(&mut message.input);
-        run_action(
-            plugin,
-            message.action.as_deref().unwrap_or_default(),
-            &message.connection,
-            input,
-        )
-        .await
-    };
-    if let Err(failure) = &result {
-        error!("{}", error_text(kind, failure));
+    if is_test {
+        return test_connection(plugin, &message).await;
     }
-    (event_type, message.meta, result)
+    let input = std::mem::take(&mut message.input);
+    let id = message.action.as_deref().unwrap_or_default();
+    run_action(plugin, id, &message.connection, input).await
 }
 
 async fn test_connection(plugin: &Plugin, message: &StartMessage) -> Result<Value, Failure> {
@@ -149,7 +154,7 @@ fn find_action(plugin: &Plugin, id: &str) -> Result<&'static dyn Action, Failure
     plugin.action(id).ok_or_else(|| {
         let known: Vec<&str> = plugin.actions.iter().map(|action| action.id()).collect();
         Failure::client(
-            format!("Unknown action \"{id}\""),
+            format!("Unknown action \"{}\"", shortened(id)),
             format!("Use one of the plugin's actions: {}.", known.join(", ")),
         )
     })
@@ -190,4 +195,75 @@ fn required_not_empty(schema: &Value, input: &Value) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::plugin::{Connector, StepFuture};
+    use serde_json::json;
+
+    struct Panicking;
+
+    impl Action for Panicking {
+        fn id(&self) -> &'static str {
+            "explode"
+        }
+        fn title(&self) -> &'static str {
+            "Explode"
+        }
+        fn description(&self) -> &'static str {
+            "Panics"
+        }
+        fn input_schema(&self) -> Value {
+            json!({"type": "object"})
+        }
+        fn output_schema(&self) -> Value {
+            json!({"type": "object"})
+        }
+        fn run<'a>(&'a self, _: &'a Value, input: Value) -> StepFuture<'a> {
+            Box::pin(async move { panic!("input was {input}") })
+        }
+    }
+
+    struct AnyConnection;
+
+    impl Connector for AnyConnection {
+        fn schema(&self) -> Value {
+            json!({"type": "object"})
+        }
+        fn upgrade(&self, connection: Value) -> Value {
+            connection
+        }
+        fn test<'a>(&'a self, _: &'a Value) -> StepFuture<'a> {
+            Box::pin(async { Ok(json!({"success": true})) })
+        }
+    }
+
+    static PANICKING: Plugin = Plugin {
+        name: "test",
+        title: "Test",
+        vendor: "tests",
+        version: "0.0.0",
+        description: "A plugin whose action panics",
+        connector: &AnyConnection,
+        actions: &[&Panicking],
+    };
+
+    #[tokio::test]
+    async fn a_panicking_action_still_answers_with_an_error_event() {
+        let message = json!({"version": "v1", "type": "action_start",
+            "body": {"action": "explode", "meta": {"jobId": "j"}, "input": {"secret": "canary-in-input"}}});
+        let outcome = execute(&PANICKING, StepKind::Run, message.to_string().into_bytes(), false).await;
+        assert_eq!(outcome.exit_code(), 1);
+        let event = serde_json::to_value(&outcome.event).unwrap();
+        assert_eq!(event["body"]["status"], "error");
+        assert_eq!(event["body"]["meta"], json!({"jobId": "j"}));
+        assert_eq!(event["type"], "action_event");
+        assert_eq!(event["body"]["exception"]["cause"], "The plugin failed unexpectedly.");
+        assert!(
+            !event.to_string().contains("canary-in-input"),
+            "the panic message stays out of the event"
+        );
+    }
 }

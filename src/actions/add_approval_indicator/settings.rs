@@ -8,7 +8,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::Failure;
+use crate::protocol::{quoted, Failure};
 
 #[derive(Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -137,7 +137,10 @@ fn expiration(given: Option<&str>) -> Result<Option<String>, Failure> {
     } else {
         Err(Failure::invalid_input(
             "indicator_settings.expiration_ts",
-            format!("'{date}' is not a date; use ISO 8601, such as 2026-12-31T00:00:00Z or 2026-12-31"),
+            format!(
+                "{} is not a date; use ISO 8601, such as 2026-12-31T00:00:00Z or 2026-12-31",
+                quoted(date)
+            ),
         ))
     }
 }

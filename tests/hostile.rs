@@ -1,0 +1,283 @@
+//! Hostile input: malformed envelopes, connections and inputs, each answered with a clear error
+//! envelope and exit 1, never a panic, never a request upstream; and hostile answers from upstream.
+
+use serde_json::{json, Value};
+use threatstream_simulator::{Fault, Simulator};
+
+use crate::harness::{connection, simulator, Plugin, Preset};
+
+/// Largest envelope a rejection may produce: errors quote inputs, but never whole megabytes of them.
+const MAX_ERROR_ENVELOPE: usize = 16 * 1024;
+
+fn envelope(action: &str, input: Value, connection: Value) -> Vec<u8> {
+    json!({"version": "v1", "type": "action_start",
+           "body": {"action": action, "meta": {}, "input": input, "connection": connection}})
+    .to_string()
+    .into_bytes()
+}
+
+fn raw_cases() -> Vec<(&'static str, Vec<u8>)> {
+    let text = |name, body: &str| (name, body.as_bytes().to_vec());
+    let mut cases = vec![
+        text("empty stdin", ""),
+        text("whitespace", "  \n\t "),
+        text("open brace", "{"),
+        text("close brace", "}"),
+        text("null", "null"),
+        text("true", "true"),
+        text("number", "42"),
+        text("string", "\"action_start\""),
+        text("array", "[]"),
+        text(
+            "array of envelope",
+            "[{\"version\":\"v1\",\"type\":\"action_start\",\"body\":{}}]",
+        ),
+        (
+            "invalid utf-8",
+            b"{\"version\":\"v1\",\"type\":\"action_\xff\xfe\"}".to_vec(),
+        ),
+        ("nul bytes", b"\0\0\0\0".to_vec()),
+        text("no type", r#"{"version":"v1","body":{"action":"lookup_ip"}}"#),
+        text(
+            "type number",
+            r#"{"version":"v1","type":7,"body":{"action":"lookup_ip"}}"#,
+        ),
+        text(
+            "type null",
+            r#"{"version":"v1","type":null,"body":{"action":"lookup_ip"}}"#,
+        ),
+        text(
+            "type upper case",
+            r#"{"version":"v1","type":"ACTION_START","body":{"action":"lookup_ip"}}"#,
+        ),
+        text(
+            "trigger",
+            r#"{"version":"v1","type":"trigger_start","body":{"trigger":"t"}}"#,
+        ),
+        text("task", r#"{"version":"v1","type":"task_start","body":{"task":"t"}}"#),
+        text("no version", r#"{"type":"action_start","body":{"action":"lookup_ip"}}"#),
+        text(
+            "version number",
+            r#"{"version":1,"type":"action_start","body":{"action":"lookup_ip"}}"#,
+        ),
+        text(
+            "version v2",
+            r#"{"version":"v2","type":"action_start","body":{"action":"lookup_ip"}}"#,
+        ),
+        text("no body", r#"{"version":"v1","type":"action_start"}"#),
+        text("body array", r#"{"version":"v1","type":"action_start","body":[]}"#),
+        text(
+            "body string",
+            r#"{"version":"v1","type":"action_start","body":"lookup_ip"}"#,
+        ),
+        text("body null", r#"{"version":"v1","type":"action_start","body":null}"#),
+        text(
+            "no action",
+            r#"{"version":"v1","type":"action_start","body":{"input":{}}}"#,
+        ),
+        text(
+            "action number",
+            r#"{"version":"v1","type":"action_start","body":{"action":7}}"#,
+        ),
+        text(
+            "action null",
+            r#"{"version":"v1","type":"action_start","body":{"action":null}}"#,
+        ),
+        text(
+            "action empty",
+            r#"{"version":"v1","type":"action_start","body":{"action":""}}"#,
+        ),
+        text(
+            "action path",
+            r#"{"version":"v1","type":"action_start","body":{"action":"../../etc/passwd"}}"#,
+        ),
+        text(
+            "trailing garbage",
+            r#"{"version":"v1","type":"action_start","body":{"action":"lookup_ip"}} x"#,
+        ),
+        text("two messages", r#"{"version":"v1"}{"version":"v1"}"#),
+        text(
+            "byte order mark",
+            "\u{feff}{\"version\":\"v1\",\"type\":\"action_start\",\"body\":{\"action\":\"lookup_ip\"}}",
+        ),
+    ];
+    let huge_action = format!(
+        r#"{{"version":"v1","type":"action_start","body":{{"action":"{}"}}}}"#,
+        "a".repeat(1 << 20)
+    );
+    cases.push(("megabyte action name", huge_action.into_bytes()));
+    cases.push((
+        "deep nesting",
+        format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)).into_bytes(),
+    ));
+    cases.push(("100 MB of garbage", vec![b'a'; 100 * 1024 * 1024]));
+    cases
+}
+
+fn connection_cases(sim: &Simulator) -> Vec<(&'static str, Vec<u8>)> {
+    let input = json!({"ip_address": "198.51.100.23"});
+    let with = |name, field: &str, value: Value| {
+        let mut connection = connection(sim);
+        connection[field] = value;
+        (name, envelope("lookup_ip", input.clone(), connection))
+    };
+    vec![
+        ("connection null", envelope("lookup_ip", input.clone(), Value::Null)),
+        ("connection array", envelope("lookup_ip", input.clone(), json!([]))),
+        (
+            "connection string",
+            envelope("lookup_ip", input.clone(), json!("analyst:key")),
+        ),
+        ("connection empty", envelope("lookup_ip", input.clone(), json!({}))),
+        with("username number", "username", json!(123)),
+        with("username huge", "username", json!("u".repeat(1 << 20))),
+        with("api key bare string", "api_key", json!("a-bare-key")),
+        with("api key empty object", "api_key", json!({})),
+        with("api key number", "api_key", json!({"secretKey": 5})),
+        with("api key null", "api_key", json!({"secretKey": null})),
+        with(
+            "api key with newline",
+            "api_key",
+            json!({"secretKey": "abc\r\nX-Injected: 1"}),
+        ),
+        with("url number", "threatstream_url", json!(5)),
+        with("url javascript", "threatstream_url", json!("javascript:alert(1)")),
+        with("url without host", "threatstream_url", json!("http://")),
+        with(
+            "url with credentials",
+            "threatstream_url",
+            json!("https://user:pw@ts.example.com"),
+        ),
+        with("ssl_verify string", "ssl_verify", json!("false")),
+        with("timeout negative", "timeout", json!(-5)),
+        with("timeout huge", "timeout", json!(100_000)),
+        with("timeout fraction", "timeout", json!(1.5)),
+        with("api_version upper case", "api_version", json!("V2")),
+    ]
+}
+
+fn input_cases(sim: &Simulator) -> Vec<(&'static str, Vec<u8>)> {
+    let run = |name, action: &str, input: Value| (name, envelope(action, input, connection(sim)));
+    let import = |name, settings: Value| {
+        (
+            name,
+            envelope(
+                "add_approval_indicator",
+                json!({"datatext": "198.51.100.7", "indicator_settings": settings}),
+                connection(sim),
+            ),
+        )
+    };
+    vec![
+        run("input null", "lookup_ip", Value::Null),
+        run("input array", "lookup_ip", json!([])),
+        run("input string", "lookup_ip", json!("198.51.100.23")),
+        run("ip array", "lookup_ip", json!({"ip_address": []})),
+        run("ip object", "lookup_ip", json!({"ip_address": {}})),
+        run("ip with nul", "lookup_ip", json!({"ip_address": "198.51.100.23\u{0}"})),
+        run(
+            "ip ten megabytes",
+            "lookup_ip",
+            json!({"ip_address": "1".repeat(10 << 20)}),
+        ),
+        run("ip arabic digits", "lookup_ip", json!({"ip_address": "١٩٨.٥١.١٠٠.٢٣"})),
+        run("ip with port", "lookup_ip", json!({"ip_address": "198.51.100.23:443"})),
+        run(
+            "ip unknown field",
+            "lookup_ip",
+            json!({"ip_address": "198.51.100.23", "ip": "x"}),
+        ),
+        run("url with nul", "lookup_url", json!({"url": "http://a.example/\u{0}"})),
+        run("url number", "lookup_url", json!({"url": 80})),
+        run("hash unicode", "lookup_hash", json!({"hash": "ą".repeat(32)})),
+        run(
+            "hash huge number",
+            "lookup_hash",
+            json!({"hash": 18_446_744_073_709_551_615u64}),
+        ),
+        run(
+            "file bad base64",
+            "add_approval_indicator",
+            json!({"file": {"filename": "a.csv", "content": "@@@@"}}),
+        ),
+        run(
+            "file name number",
+            "add_approval_indicator",
+            json!({"file": {"filename": 1, "content": "YQ=="}}),
+        ),
+        run(
+            "file content array",
+            "add_approval_indicator",
+            json!({"file": {"filename": "a", "content": ["YQ=="]}}),
+        ),
+        import("confidence enormous", json!({"confidence": 1e300})),
+        import("confidence string", json!({"confidence": "50"})),
+        import("trusted circle fraction", json!({"trustedcircles": [1.5]})),
+        import("notes string", json!({"notes": "a"})),
+        import("expiration number", json!({"expiration_ts": 5})),
+        import("settings array", json!([])),
+    ]
+}
+
+#[test]
+fn every_hostile_message_gets_a_clear_error_and_no_request() {
+    let sim = simulator();
+    let cases: Vec<_> = raw_cases()
+        .into_iter()
+        .chain(connection_cases(&sim))
+        .chain(input_cases(&sim))
+        .collect();
+    assert!(cases.len() >= 60, "the table has {} cases", cases.len());
+    for (name, stdin) in cases {
+        let run = Plugin::run("lookup_ip").stdin_raw(stdin).errs();
+        let exception = run
+            .event()
+            .body
+            .exception
+            .unwrap_or_else(|| run.fail(&format!("{name}: no exception")));
+        if exception.cause.trim().is_empty() || exception.assistance.trim().is_empty() {
+            run.fail(&format!("{name}: the error must say what is wrong and what to do"));
+        }
+        if run.stdout.len() > MAX_ERROR_ENVELOPE || run.stdout.lines().count() != 1 {
+            run.fail(&format!(
+                "{name}: one short envelope line expected, got {} bytes",
+                run.stdout.len()
+            ));
+        }
+        if run.stderr.contains("panic") {
+            run.fail(&format!("{name}: panicked"));
+        }
+    }
+    assert!(
+        sim.requests().is_empty(),
+        "hostile input reached the simulator: {:?}",
+        sim.requests()
+    );
+}
+
+#[test]
+fn a_gigabyte_answer_is_refused_without_reading_it_all() {
+    let sim = simulator();
+    sim.push_fault(Fault::HugeBody { bytes: 1 << 30 });
+    let run = Plugin::run("lookup_ip")
+        .input(json!({"ip_address": "198.51.100.23"}))
+        .against(&sim)
+        .fails(Preset::InvalidJson);
+    let data = run
+        .event()
+        .body
+        .exception
+        .map(|exception| exception.data)
+        .unwrap_or_default();
+    assert!(data.contains("larger than"), "{data}");
+}
+
+#[test]
+fn invalid_utf8_in_an_answer_is_invalid_json() {
+    let sim = simulator();
+    sim.push_fault(Fault::InvalidUtf8);
+    Plugin::run("lookup_ip")
+        .input(json!({"ip_address": "198.51.100.23"}))
+        .against(&sim)
+        .fails(Preset::InvalidJson);
+}
