@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use crate::request::RecordedRequest;
 use crate::response::{self, Response};
-use crate::state::State;
+use crate::state::{RecordKey, State};
 use crate::v1_shape;
 
 /// ThreatStream's page size when none is asked for.
@@ -54,7 +54,9 @@ pub(crate) fn search(state: &State, request: &RecordedRequest, version: ApiVersi
     let matches: Vec<&Value> = state
         .records
         .iter()
-        .filter(|record| filters.iter().all(|f| f.accepts(record)))
+        .zip(&state.keys)
+        .filter(|(_, key)| filters.iter().all(|f| f.accepts(key)))
+        .map(|(record, _)| record)
         .collect();
     let page = Page {
         path: &request.path,
@@ -94,14 +96,9 @@ fn filter(key: &str, value: &str, version: ApiVersion) -> Option<Filter> {
 }
 
 impl Filter {
-    fn accepts(&self, record: &Value) -> bool {
-        let value = record["value"].as_str().unwrap_or_default();
-        let kind = record["type"].as_str().unwrap_or_default();
-        let prefix_ok = self
-            .prefix
-            .as_ref()
-            .is_none_or(|p| value.to_lowercase().starts_with(p.as_str()));
-        let types_ok = self.types.is_empty() || self.types.iter().any(|t| t == kind);
+    fn accepts(&self, key: &RecordKey) -> bool {
+        let prefix_ok = self.prefix.as_ref().is_none_or(|p| key.value.starts_with(p.as_str()));
+        let types_ok = self.types.is_empty() || self.types.iter().any(|t| *t == key.kind);
         prefix_ok && types_ok
     }
 }
@@ -214,8 +211,8 @@ mod tests {
     #[test]
     fn v1_ip_filter_matches_both_address_families_only() {
         let ip = filter("ip", "2001:DB8", ApiVersion::V1).expect("ip is a v1 filter");
-        assert!(ip.accepts(&json!({"value": "2001:db8::bad:c0de", "type": "ipv6"})));
-        assert!(!ip.accepts(&json!({"value": "2001:db8.example", "type": "domain"})));
+        assert!(ip.accepts(&RecordKey::of(&json!({"value": "2001:db8::bad:c0de", "type": "ipv6"}))));
+        assert!(!ip.accepts(&RecordKey::of(&json!({"value": "2001:db8.example", "type": "domain"}))));
         assert!(filter("ip", "x", ApiVersion::V2).is_none());
     }
 }
