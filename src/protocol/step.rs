@@ -106,7 +106,13 @@ async fn perform(
         test_connection(plugin, &message).await
     } else {
         let input = std::mem::take(&mut message.input);
-        run_action(plugin, message.action.as_deref().unwrap_or_default(), &message.connection, input).await
+        run_action(
+            plugin,
+            message.action.as_deref().unwrap_or_default(),
+            &message.connection,
+            input,
+        )
+        .await
     };
     if let Err(failure) = &result {
         error!("{}", error_text(kind, failure));
@@ -130,7 +136,7 @@ async fn run_action(plugin: &Plugin, id: &str, connection: &Value, input: Value)
     checked_input(action, &input)?;
     let output = action.run(&connection, input).await?;
     schema::check(&action.output_schema(), &output, Quote::Values).map_err(|problems| {
-        Failure::new(
+        Failure::unexpected(
             "The action produced output that does not match its output schema.",
             "This is a defect in the plugin; please report it together with the step log.",
         )
