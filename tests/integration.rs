@@ -18,3 +18,6 @@ mod import;
 
 // The API key travels only in the Authorization header.
 mod secrets;
+
+// `http` mode over loopback: routes, status codes, masking, concurrency and graceful shutdown.
+mod server;
