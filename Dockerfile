@@ -12,6 +12,8 @@ RUN curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs \
 ENV PATH=/root/.cargo/bin:$PATH
 WORKDIR /build
 COPY Cargo.toml Cargo.lock ./
+# Built into the binary (include_str!): the `http` mode's spec, info and action routes answer from it.
+COPY plugin.spec.yaml ./
 COPY src ./src
 # The workspace manifest names the simulator; cargo reads its manifest but does not build it here.
 COPY simulator/Cargo.toml ./simulator/Cargo.toml
@@ -26,5 +28,7 @@ ADD ./plugin.spec.yaml /plugin.spec.yaml
 COPY --from=builder /build/target/release/icon_anomali_threatstream /usr/local/bin/icon_anomali_threatstream
 RUN mkdir -p /workspace && cp /plugin.spec.yaml /workspace/plugin.spec.yaml
 WORKDIR /workspace
+# `http` mode's default port.
+EXPOSE 10001
 USER nobody
 ENTRYPOINT ["/usr/local/bin/icon_anomali_threatstream"]

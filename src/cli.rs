@@ -1,17 +1,15 @@
 //! The command line, as the InsightConnect runtime's plugins have it (protocol reference §1).
 //!
 //! `run` and `test` read one start message and print one event; `info` and `sample` finish before any
-//! I/O beyond stdout. Only this file knows that flags exist.
+//! I/O beyond stdout; `http` serves until told to stop. Only this file knows that flags exist.
 
 use std::ffi::OsString;
 use std::io::{Read, Write};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use clap::{Parser, Subcommand};
 
-use crate::protocol::{execute, sample_message, Plugin, StepKind};
-
-/// Larger than any legitimate start message: a 64 MiB file to import is about 86 MiB of base64.
-const MAX_MESSAGE_BYTES: u64 = 128 * 1024 * 1024;
+use crate::protocol::{execute, sample_message, serve, Plugin, StepKind, MAX_MESSAGE_BYTES};
 
 #[derive(Parser)]
 #[command(
@@ -49,6 +47,34 @@ enum Command {
         /// An action id, such as lookup_ip
         action: String,
     },
+    /// Serve the runtime's REST routes over HTTP until SIGTERM or SIGINT
+    Http {
+        /// TCP port to listen on (0 picks a free one)
+        #[arg(long, default_value_t = 10001)]
+        port: u16,
+        /// Address to listen on
+        #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::UNSPECIFIED))]
+        bind: IpAddr,
+        #[command(flatten)]
+        gunicorn: GunicornFlags,
+    },
+}
+
+/// The Python runtime's `http` tuning flags (protocol reference §1.1), accepted so an orchestrator
+/// that passes them still starts the plugin, and ignored: one process serves every request, on as
+/// many threads as there are cores.
+#[derive(clap::Args)]
+struct GunicornFlags {
+    #[arg(long = "process_workers", hide = true)]
+    _process_workers: Option<String>,
+    #[arg(long = "threads_per_worker", hide = true)]
+    _threads_per_worker: Option<String>,
+    #[arg(long = "worker_class", hide = true)]
+    _worker_class: Option<String>,
+    #[arg(long = "worker_connections", hide = true)]
+    _worker_connections: Option<String>,
+    #[arg(long = "graceful_timeout", hide = true)]
+    _graceful_timeout: Option<String>,
 }
 
 /// Parses `args` and runs the command, answering with the process exit status.
@@ -69,6 +95,27 @@ pub(crate) fn main(plugin: &'static Plugin, args: Vec<OsString>) -> i32 {
         Some(Command::Test { message }) => step(plugin, StepKind::Test, message, cli.debug),
         Some(Command::Info) => print_out(&info(plugin)),
         Some(Command::Sample { action }) => sample(plugin, &action),
+        Some(Command::Http { port, bind, .. }) => http(plugin, SocketAddr::new(bind, port), cli.debug),
+    }
+}
+
+/// Serves until a stop signal; exit 0 after a graceful stop, 1 if the server cannot start.
+fn http(plugin: &'static Plugin, address: SocketAddr, debug: bool) -> i32 {
+    // Many threads: one slow ThreatStream call must not hold up the requests behind it.
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("\nError: cannot start the async runtime: {error}");
+            return 1;
+        }
+    };
+    match runtime.block_on(serve(plugin, address, debug)) {
+        Ok(()) => 0,
+        Err(error) => {
+            // The runtime's start-up failure format (protocol reference §1.2).
+            eprintln!("\nError: {error}");
+            1
+        }
     }
 }
 
@@ -102,9 +149,9 @@ fn read_stdin() -> Vec<u8> {
     let mut message = Vec::new();
     let read = std::io::stdin()
         .lock()
-        .take(MAX_MESSAGE_BYTES + 1)
+        .take(MAX_MESSAGE_BYTES as u64 + 1)
         .read_to_end(&mut message);
-    if read.is_err() || message.len() as u64 > MAX_MESSAGE_BYTES {
+    if read.is_err() || message.len() > MAX_MESSAGE_BYTES {
         // Not JSON, so the step answers with a clear "not valid JSON" event instead of a partial read.
         return format!("start message unreadable or larger than {MAX_MESSAGE_BYTES} bytes").into_bytes();
     }

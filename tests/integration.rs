@@ -24,3 +24,6 @@ mod hostile;
 
 // The API key travels only in the Authorization header.
 mod secrets;
+
+// `http` mode over loopback: routes, status codes, masking, concurrency and graceful shutdown.
+mod server;

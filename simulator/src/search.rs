@@ -98,7 +98,7 @@ fn filter(key: &str, value: &str, version: ApiVersion) -> Option<Filter> {
 impl Filter {
     fn accepts(&self, key: &RecordKey) -> bool {
         let prefix_ok = self.prefix.as_ref().is_none_or(|p| key.value.starts_with(p.as_str()));
-        let types_ok = self.types.is_empty() || self.types.iter().any(|t| *t == key.kind);
+        let types_ok = self.types.is_empty() || self.types.contains(&key.kind);
         prefix_ok && types_ok
     }
 }

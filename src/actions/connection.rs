@@ -2,7 +2,13 @@
 //!
 //! Connections saved for the published Python plugin name the instance URL `url`; the seed's help page
 //! calls it `threatstream_url`. Both are accepted so an existing connection keeps working.
+//!
+//! In `http` mode one process runs many steps, so clients are kept per connection settings: steps with
+//! the same settings reuse keep-alive connections (and TLS sessions) to ThreatStream, while different
+//! settings never share a client. A client holds no per-step state, so nothing one step asks for can
+//! leak into the next.
 
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use schemars::JsonSchema;
@@ -95,7 +101,7 @@ impl Connection {
             },
             timeout: Duration::from_secs(connection.timeout),
         };
-        Ok(Client::new(config)?)
+        cached_client(config)
     }
 
     fn check(&self) -> Result<(), Failure> {
@@ -123,6 +129,83 @@ impl Connection {
             ));
         }
         Ok(())
+    }
+}
+
+/// Enough for every connection an orchestrator's workflows use at once; past it the least recently
+/// used client goes, so a process that sees ever new settings (rotated keys) does not grow forever.
+const MAX_CACHED_CLIENTS: usize = 32;
+
+/// The clients of this process, keyed by the whole `ClientConfig`: the settings a client is built
+/// from, compared field by field, so no two settings can collide on one key (as hashes can) and
+/// no JSON key order or unknown field can split one setting into two.
+static CLIENTS: Mutex<ClientCache> = Mutex::new(ClientCache::new());
+
+fn clients() -> MutexGuard<'static, ClientCache> {
+    // The cache is consistent after every statement, so a panic elsewhere cannot have broken it.
+    CLIENTS.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The client for `config`, built on first use.
+fn cached_client(config: ClientConfig) -> Result<Client, Failure> {
+    if let Some(client) = clients().get(&config) {
+        return Ok(client);
+    }
+    // Built outside the lock: loading the root certificates takes a while, and steps on other
+    // connections should not wait for it. Two steps racing here build twice and keep the first.
+    let client = Client::new(config.clone())?;
+    Ok(clients().insert(config, client))
+}
+
+struct ClientCache {
+    entries: Vec<CachedClient>,
+    /// Counts uses, to find the least recently used entry.
+    clock: u64,
+}
+
+struct CachedClient {
+    config: ClientConfig,
+    client: Client,
+    last_used: u64,
+}
+
+impl ClientCache {
+    const fn new() -> ClientCache {
+        ClientCache {
+            entries: Vec::new(),
+            clock: 0,
+        }
+    }
+
+    fn get(&mut self, config: &ClientConfig) -> Option<Client> {
+        self.clock += 1;
+        let entry = self.entries.iter_mut().find(|entry| entry.config == *config)?;
+        entry.last_used = self.clock;
+        Some(entry.client.clone())
+    }
+
+    /// Keeps `client` for `config`, unless one is already kept, and answers with the kept one.
+    fn insert(&mut self, config: ClientConfig, client: Client) -> Client {
+        if let Some(kept) = self.get(&config) {
+            return kept;
+        }
+        if self.entries.len() >= MAX_CACHED_CLIENTS {
+            let oldest = self
+                .entries
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, entry)| entry.last_used)
+                .map(|(index, _)| index);
+            if let Some(index) = oldest {
+                self.entries.swap_remove(index);
+            }
+        }
+        self.entries.push(CachedClient {
+            config,
+            client: client.clone(),
+            last_used: self.clock,
+        });
+        client
     }
 }
 
@@ -164,6 +247,47 @@ mod tests {
         assert_eq!(upgraded, json!({"threatstream_url": "https://a"}));
         let both = ThreatStreamConnection.upgrade(json!({"url": "https://a", "threatstream_url": "https://b"}));
         assert_eq!(both["threatstream_url"], "https://b");
+    }
+
+    fn config(api_key: &str) -> ClientConfig {
+        ClientConfig {
+            base_url: "http://127.0.0.1:9".into(),
+            username: "analyst@example.com".into(),
+            api_key: api_key.into(),
+            verify_tls: true,
+            api_version: ApiVersion::V2,
+            timeout: Duration::from_secs(5),
+        }
+    }
+
+    fn client(api_key: &str) -> Client {
+        Client::new(config(api_key)).expect("valid config")
+    }
+
+    #[test]
+    fn one_client_per_config_and_none_shared_between_configs() {
+        let mut cache = ClientCache::new();
+        cache.insert(config("a"), client("a"));
+        cache.insert(config("a"), client("a"));
+        assert_eq!(cache.entries.len(), 1, "equal settings share a client");
+        assert!(cache.get(&config("a")).is_some());
+        assert!(cache.get(&config("b")).is_none(), "another key is another client");
+        let mut slower = config("a");
+        slower.timeout = Duration::from_secs(6);
+        assert!(cache.get(&slower).is_none(), "any differing setting is another client");
+    }
+
+    #[test]
+    fn the_least_recently_used_client_goes_when_full() {
+        let mut cache = ClientCache::new();
+        for key in 0..MAX_CACHED_CLIENTS {
+            cache.insert(config(&key.to_string()), client(&key.to_string()));
+        }
+        assert!(cache.get(&config("0")).is_some());
+        cache.insert(config("new"), client("new"));
+        assert_eq!(cache.entries.len(), MAX_CACHED_CLIENTS);
+        assert!(cache.get(&config("0")).is_some(), "recently used, kept");
+        assert!(cache.get(&config("1")).is_none(), "least recently used, gone");
     }
 
     #[test]

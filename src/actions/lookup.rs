@@ -27,7 +27,8 @@ pub(crate) async fn lookup(connection: &Value, observable: Observable) -> Result
         results: records.into_iter().map(ResultRecord::cleaned).collect(),
     };
     serde_json::to_value(output).map_err(|error| {
-        Failure::new("The lookup results could not be encoded.", "Please contact support.").with_data(error.to_string())
+        Failure::unexpected("The lookup results could not be encoded.", "Please contact support.")
+            .with_data(error.to_string())
     })
 }
 

@@ -34,6 +34,7 @@ pub(crate) static PLUGIN: Plugin = Plugin {
                   that enables security teams to analyze and respond to threats",
     connector: &connection::ThreatStreamConnection,
     actions: REGISTRY,
+    spec: include_str!("../../plugin.spec.yaml"),
 };
 
 /// Decodes an input that already passed its schema; a mismatch here is a schema/type disagreement.

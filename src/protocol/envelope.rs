@@ -10,6 +10,10 @@ use serde_json::{Map, Value};
 
 use super::failure::{shortened, Failure};
 
+/// Larger than any legitimate start message: a 64 MiB file to import is about 86 MiB of base64. Both
+/// the CLI (stdin) and the server (request body) refuse to read more.
+pub(crate) const MAX_MESSAGE_BYTES: usize = 128 * 1024 * 1024;
+
 /// The kinds of start message this plugin accepts; it has no triggers or tasks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum MessageType {

@@ -18,6 +18,9 @@ pub(crate) struct Failure {
     pub(crate) preset: Option<Preset>,
     /// The caller sent something unusable (a bad envelope or input), as opposed to a failure upstream.
     pub(crate) client_error: bool,
+    /// Not a `PluginException` in the runtime's sense but a defect of the plugin itself (output that
+    /// breaks its own schema, a value that cannot be encoded): server mode answers 500, not 400.
+    pub(crate) unexpected: bool,
 }
 
 impl Failure {
@@ -28,6 +31,7 @@ impl Failure {
             data: String::new(),
             preset: None,
             client_error: false,
+            unexpected: false,
         }
     }
 
@@ -42,6 +46,14 @@ impl Failure {
     pub(crate) fn client(cause: impl Into<String>, assistance: impl Into<String>) -> Failure {
         Failure {
             client_error: true,
+            ..Failure::new(cause, assistance)
+        }
+    }
+
+    /// A defect of the plugin rather than of its input or of ThreatStream.
+    pub(crate) fn unexpected(cause: impl Into<String>, assistance: impl Into<String>) -> Failure {
+        Failure {
+            unexpected: true,
             ..Failure::new(cause, assistance)
         }
     }

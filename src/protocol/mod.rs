@@ -8,13 +8,16 @@ mod clean;
 mod envelope;
 mod failure;
 mod log;
+mod mask;
 mod plugin;
 mod preset;
 mod sample;
 mod schema;
+mod server;
 mod step;
 
 pub(crate) use clean::clean;
+pub(crate) use envelope::MAX_MESSAGE_BYTES;
 pub(crate) use failure::{quoted, Failure};
 pub(crate) use plugin::{Action, Connector, Plugin, StepFuture};
 pub(crate) use preset::Preset;
@@ -22,4 +25,5 @@ pub(crate) use sample::start_message as sample_message;
 pub(crate) use schema::schema_for;
 #[cfg(test)]
 pub(crate) use schema::{check as check_schema, Quote};
+pub(crate) use server::serve;
 pub(crate) use step::{execute, StepKind};

@@ -46,6 +46,9 @@ pub(crate) struct Plugin {
     pub(crate) description: &'static str,
     pub(crate) connector: &'static dyn Connector,
     pub(crate) actions: &'static [&'static dyn Action],
+    /// The text of `plugin.spec.yaml`, built into the binary: the server's spec, info and action
+    /// routes answer from it, so they cannot disagree with the file the image ships.
+    pub(crate) spec: &'static str,
 }
 
 impl Plugin {

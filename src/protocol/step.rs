@@ -102,7 +102,7 @@ fn event_body(log: String, meta: Value, status: Status, output: Option<Value>) -
 
 /// What a panicking step reports; the panic hook has already written where it happened to stderr.
 fn crashed() -> Failure {
-    Failure::new(
+    Failure::unexpected(
         "The plugin failed unexpectedly.",
         "This is a defect in the plugin; please report it together with the step log.",
     )
@@ -141,7 +141,7 @@ async fn run_action(plugin: &Plugin, id: &str, connection: &Value, input: Value)
     checked_input(action, &input)?;
     let output = action.run(&connection, input).await?;
     schema::check(&action.output_schema(), &output, Quote::Values).map_err(|problems| {
-        Failure::new(
+        Failure::unexpected(
             "The action produced output that does not match its output schema.",
             "This is a defect in the plugin; please report it together with the step log.",
         )
@@ -246,6 +246,7 @@ mod tests {
         vendor: "tests",
         version: "0.0.0",
         description: "A plugin whose action panics",
+        spec: "",
         connector: &AnyConnection,
         actions: &[&Panicking],
     };

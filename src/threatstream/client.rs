@@ -34,7 +34,9 @@ impl ApiVersion {
     }
 }
 
-/// What a client needs to reach one ThreatStream instance.
+/// What a client needs to reach one ThreatStream instance. Two equal configs make interchangeable
+/// clients, which is what lets `actions` keep one client per config.
+#[derive(Clone, PartialEq, Eq)]
 pub(crate) struct ClientConfig {
     pub(crate) base_url: String,
     pub(crate) username: String,
@@ -57,6 +59,9 @@ impl std::fmt::Debug for ClientConfig {
     }
 }
 
+/// Cheap to clone: `reqwest::Client` is a handle to one shared connection pool, so clones reuse the
+/// same keep-alive connections.
+#[derive(Clone)]
 pub(crate) struct Client {
     http: reqwest::Client,
     base: Url,

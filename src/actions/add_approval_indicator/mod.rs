@@ -136,7 +136,8 @@ async fn run(connection: &Value, input: AddApprovalIndicatorInput) -> Result<Val
         },
     };
     serde_json::to_value(output).map_err(|error| {
-        Failure::new("The import result could not be encoded.", "Please contact support.").with_data(error.to_string())
+        Failure::unexpected("The import result could not be encoded.", "Please contact support.")
+            .with_data(error.to_string())
     })
 }
 
