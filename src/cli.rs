@@ -132,13 +132,18 @@ fn step(plugin: &'static Plugin, kind: StepKind, message: Option<String>, debug:
         }
     };
     let outcome = runtime.block_on(execute(plugin, kind, message, debug));
-    match serde_json::to_string(&outcome.event) {
-        Ok(event) => {
-            print_out(&format!("{event}\n"));
-            outcome.exit_code()
-        }
+    // Streamed, not built as one string first: a large lookup's event would otherwise exist twice.
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = serde_json::to_writer(&mut stdout, &outcome.event)
+        .map_err(std::io::Error::from)
+        .and_then(|()| stdout.write_all(b"\n"))
+        .and_then(|()| stdout.flush());
+    match written {
+        Ok(()) => outcome.exit_code(),
+        // A reader that went away leaves no one to tell; anything else is worth a line on stderr.
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => outcome.exit_code(),
         Err(error) => {
-            eprintln!("ERROR: cannot encode the event: {error}");
+            eprintln!("ERROR: cannot write the event: {error}");
             1
         }
     }

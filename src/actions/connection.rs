@@ -15,7 +15,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::protocol::{schema_for, Connector, Failure, StepFuture};
+use crate::protocol::{output_of, schema_for, Connector, Failure, StepFuture};
 use crate::threatstream::{ApiVersion, Client, ClientConfig};
 
 /// A ThreatStream request that takes longer than this has almost certainly hung.
@@ -232,7 +232,7 @@ impl Connector for ThreatStreamConnection {
         Box::pin(async move {
             let client = Connection::client(connection)?;
             crate::threatstream::probe(&client).await?;
-            Ok(json!({"success": true}))
+            output_of(&json!({"success": true}))
         })
     }
 }

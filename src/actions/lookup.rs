@@ -4,15 +4,17 @@
 //! exact matches and cleaning the records is the same for IPs, URLs and hashes.
 
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
-use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
-use crate::protocol::{clean, Failure};
-use crate::threatstream::{self, Observable, Record};
+use crate::protocol::{clean, Failure, Output};
+use crate::threatstream::{self, Observable};
 
 use super::connection::Connection;
 
-#[derive(Serialize, JsonSchema)]
+// The lookups' output, for the schema; `lookup` writes the same shape as text.
+#[allow(dead_code, reason = "only its schema is used")]
+#[derive(JsonSchema)]
 pub(crate) struct LookupOutput {
     /// Intelligence records whose value is exactly the one looked up; empty when there are none
     #[schemars(title = "Results", extend("order" = 1))]
@@ -20,33 +22,56 @@ pub(crate) struct LookupOutput {
 }
 
 /// Looks `observable` up and answers with the cleaned, exactly matching records.
-pub(crate) async fn lookup(connection: &Value, observable: Observable) -> Result<Value, Failure> {
+///
+/// The output is written as JSON text while the pages arrive, one record at a time, in the shape of
+/// `LookupOutput`; a lookup with tens of thousands of records then costs little more memory than its
+/// output's size (see `protocol::Output`).
+pub(crate) async fn lookup(connection: &Value, observable: Observable) -> Result<Output, Failure> {
     let client = Connection::client(connection)?;
-    let records = threatstream::lookup(&client, &observable).await?;
-    let output = LookupOutput {
-        results: records.into_iter().map(ResultRecord::cleaned).collect(),
-    };
-    serde_json::to_value(output).map_err(|error| {
+    let mut results = String::from("{\"results\":[");
+    let mut broken = None;
+    threatstream::lookup(&client, &observable, |record| {
+        let mut record = Value::Object(record);
+        clean(&mut record);
+        if !results.ends_with('[') {
+            results.push(',');
+        }
+        // Writing a `Value` into a `String` fails only for a map with non-string keys, which JSON has not.
+        if let Err(error) = serde_json::to_writer(StringWriter(&mut results), &record) {
+            broken.get_or_insert(error);
+        }
+    })
+    .await?;
+    if let Some(error) = broken {
+        let failure = Failure::unexpected("The lookup results could not be encoded.", "Please contact support.");
+        return Err(failure.with_data(error.to_string()));
+    }
+    results.push_str("]}");
+    RawValue::from_string(results).map_err(|error| {
         Failure::unexpected("The lookup results could not be encoded.", "Please contact support.")
             .with_data(error.to_string())
     })
 }
 
-/// One intelligence record, every field passed through as ThreatStream sent it.
-#[derive(Serialize)]
-#[serde(transparent)]
-pub(crate) struct ResultRecord(Record);
+/// Lets serde_json write straight into the output text.
+struct StringWriter<'a>(&'a mut String);
 
-impl ResultRecord {
-    fn cleaned(record: Record) -> ResultRecord {
-        let mut value = Value::Object(record);
-        clean(&mut value);
-        match value {
-            Value::Object(record) => ResultRecord(record),
-            _ => ResultRecord(Record::new()),
-        }
+impl std::io::Write for StringWriter<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let text =
+            std::str::from_utf8(bytes).map_err(|error| std::io::Error::new(std::io::ErrorKind::InvalidData, error))?;
+        self.0.push_str(text);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
+
+/// One intelligence record, as the output schema describes it; the records themselves are written as
+/// text by `lookup` and never held in this type.
+pub(crate) struct ResultRecord;
 
 /// The schema documents the fields a playbook most often reads, in both API shapes (v2 names and the
 /// legacy v1 ones). It is deliberately lenient: ThreatStream sends ids, scores and `update_id` as

@@ -193,7 +193,7 @@ pub(crate) struct EventBody {
     pub(crate) status: Status,
     pub(crate) meta: Value,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) output: Option<Value>,
+    pub(crate) output: Option<Box<serde_json::value::RawValue>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) error: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

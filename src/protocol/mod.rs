@@ -19,7 +19,7 @@ mod step;
 pub(crate) use clean::clean;
 pub(crate) use envelope::MAX_MESSAGE_BYTES;
 pub(crate) use failure::{quoted, Failure};
-pub(crate) use plugin::{Action, Connector, Plugin, StepFuture};
+pub(crate) use plugin::{output_of, Action, Connector, Output, Plugin, StepFuture};
 pub(crate) use preset::Preset;
 pub(crate) use sample::start_message as sample_message;
 pub(crate) use schema::schema_for;

@@ -7,12 +7,26 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::failure::Failure;
 
+/// A step's output as JSON text. A lookup can return 50,000 records; as a `Value` tree they take
+/// about six times the memory of their text, so outputs stay text from the action to stdout.
+pub(crate) type Output = Box<RawValue>;
+
 /// What running a step yields: the output object, or why there is none.
-pub(crate) type StepFuture<'a> = Pin<Box<dyn Future<Output = Result<Value, Failure>> + Send + 'a>>;
+pub(crate) type StepFuture<'a> = Pin<Box<dyn Future<Output = Result<Output, Failure>> + Send + 'a>>;
+
+/// A small output, such as `{"success": true}`, as JSON text.
+pub(crate) fn output_of(value: &impl Serialize) -> Result<Output, Failure> {
+    serde_json::value::to_raw_value(value).map_err(|error| {
+        Failure::unexpected("The step's output could not be encoded.", "Please contact support.")
+            .with_data(error.to_string())
+    })
+}
 
 /// One action of the plugin, as `plugin.spec.yaml` lists it.
 pub(crate) trait Action: Sync {

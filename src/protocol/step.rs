@@ -11,7 +11,7 @@ use tracing::{error, info};
 use super::envelope::{Event, EventBody, Exception, MessageType, Rejected, StartMessage, Status};
 use super::failure::{shortened, Failure};
 use super::log::StepLog;
-use super::plugin::{Action, Plugin};
+use super::plugin::{Action, Output, Plugin};
 use super::schema::{self, Quote};
 
 /// Which path a start message takes: the action itself, or the connection test.
@@ -89,7 +89,7 @@ pub(crate) async fn execute(plugin: &'static Plugin, kind: StepKind, message: Ve
     }
 }
 
-fn event_body(log: String, meta: Value, status: Status, output: Option<Value>) -> EventBody {
+fn event_body(log: String, meta: Value, status: Status, output: Option<Output>) -> EventBody {
     EventBody {
         log,
         status,
@@ -115,7 +115,7 @@ fn error_text(kind: StepKind, failure: &Failure) -> String {
     }
 }
 
-async fn perform(plugin: &Plugin, kind: StepKind, mut message: StartMessage) -> Result<Value, Failure> {
+async fn perform(plugin: &Plugin, kind: StepKind, mut message: StartMessage) -> Result<Output, Failure> {
     let is_test = kind == StepKind::Test || message.message_type == MessageType::ConnectionTest;
     if is_test {
         return test_connection(plugin, &message).await;
@@ -125,7 +125,7 @@ async fn perform(plugin: &Plugin, kind: StepKind, mut message: StartMessage) -> 
     run_action(plugin, id, &message.connection, input).await
 }
 
-async fn test_connection(plugin: &Plugin, message: &StartMessage) -> Result<Value, Failure> {
+async fn test_connection(plugin: &Plugin, message: &StartMessage) -> Result<Output, Failure> {
     if let Some(id) = message.action.as_deref() {
         find_action(plugin, id)?;
     }
@@ -134,13 +134,13 @@ async fn test_connection(plugin: &Plugin, message: &StartMessage) -> Result<Valu
     plugin.connector.test(&connection).await
 }
 
-async fn run_action(plugin: &Plugin, id: &str, connection: &Value, input: Value) -> Result<Value, Failure> {
+async fn run_action(plugin: &Plugin, id: &str, connection: &Value, input: Value) -> Result<Output, Failure> {
     let action = find_action(plugin, id)?;
     let connection = checked_connection(plugin, connection)?;
     info!("{}. Step name: {}", plugin.signature(), action.id());
     checked_input(action, &input)?;
     let output = action.run(&connection, input).await?;
-    schema::check(&action.output_schema(), &output, Quote::Values).map_err(|problems| {
+    schema::check_output(&action.output_schema(), &output).map_err(|problems| {
         Failure::unexpected(
             "The action produced output that does not match its output schema.",
             "This is a defect in the plugin; please report it together with the step log.",
@@ -236,7 +236,7 @@ mod tests {
             connection
         }
         fn test<'a>(&'a self, _: &'a Value) -> StepFuture<'a> {
-            Box::pin(async { Ok(json!({"success": true})) })
+            Box::pin(async { crate::protocol::output_of(&json!({"success": true})) })
         }
     }
 

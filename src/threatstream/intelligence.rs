@@ -106,10 +106,16 @@ struct PageMeta {
     next: Option<String>,
 }
 
-/// Every record whose value is exactly `observable`, across all pages.
-pub(crate) async fn lookup(client: &Client, observable: &Observable) -> Result<Vec<Record>, ApiError> {
+/// Hands every record whose value is exactly `observable`, across all pages, to `keep`, page by page,
+/// and answers with how many there were. Records are passed on as they arrive rather than collected,
+/// so a caller that writes them out holds one page at a time, not all of them.
+pub(crate) async fn lookup(
+    client: &Client,
+    observable: &Observable,
+    mut keep: impl FnMut(Record),
+) -> Result<usize, ApiError> {
     let path = format!("api/{}/intelligence/", client.api_version().segment());
-    let mut found = Vec::new();
+    let mut found = 0;
     let mut offset = 0;
     let mut previous: Option<PageMark> = None;
     for number in 1..=MAX_PAGES {
@@ -118,14 +124,17 @@ pub(crate) async fn lookup(client: &Client, observable: &Observable) -> Result<V
             .await?;
         let mark = PageMark::of(&page.objects);
         let received = page.objects.len();
-        let before = found.len();
-        found.extend(page.objects.into_iter().filter(|record| observable.matches(record)));
+        let before = found;
+        for record in page.objects.into_iter().filter(|record| observable.matches(record)) {
+            keep(record);
+            found += 1;
+        }
         debug!(
             "Page {number} at offset {offset}: {received} records, {} exact matches",
-            found.len() - before
+            found - before
         );
         if page.meta.next.as_deref().is_none_or(str::is_empty) {
-            info!("Found {} records for {}", found.len(), observable.value());
+            info!("Found {found} records for {}", observable.value());
             return Ok(found);
         }
         check_progress(&mark, previous.as_ref(), offset)?;

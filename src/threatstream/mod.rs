@@ -12,4 +12,4 @@ mod retry;
 pub(crate) use client::{ApiVersion, Client, ClientConfig};
 pub(crate) use error::ApiError;
 pub(crate) use import::{import_with_approval, ImportSource};
-pub(crate) use intelligence::{lookup, probe, Observable, Record};
+pub(crate) use intelligence::{lookup, probe, Observable};

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tracing::info;
 
-use crate::protocol::{schema_for, Action, Failure, Preset, StepFuture};
+use crate::protocol::{output_of, schema_for, Action, Failure, Output, Preset, StepFuture};
 use crate::threatstream::{self, ApiError, ImportSource};
 
 use super::connection::Connection;
@@ -113,7 +113,7 @@ impl File {
     }
 }
 
-async fn run(connection: &Value, input: AddApprovalIndicatorInput) -> Result<Value, Failure> {
+async fn run(connection: &Value, input: AddApprovalIndicatorInput) -> Result<Output, Failure> {
     let (source, settings) = input.source()?;
     let fields = settings.form_fields()?;
     let client = Connection::client(connection)?;
@@ -135,10 +135,7 @@ async fn run(connection: &Value, input: AddApprovalIndicatorInput) -> Result<Val
             import_session_id: session.id,
         },
     };
-    serde_json::to_value(output).map_err(|error| {
-        Failure::unexpected("The import result could not be encoded.", "Please contact support.")
-            .with_data(error.to_string())
-    })
+    output_of(&output)
 }
 
 /// A 403 on import means the account may not import: the seed's troubleshooting note says which permission.
