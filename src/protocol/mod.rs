@@ -18,7 +18,7 @@ pub(crate) use clean::clean;
 pub(crate) use failure::Failure;
 pub(crate) use plugin::{Action, Connector, Plugin, StepFuture};
 pub(crate) use preset::Preset;
-pub(crate) use sample::start_message as sample_message;
+pub(crate) use sample::{python_json, start_message as sample_message};
 pub(crate) use schema::schema_for;
 #[cfg(test)]
 pub(crate) use schema::{check as check_schema, Quote};
