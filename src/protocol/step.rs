@@ -106,7 +106,13 @@ async fn perform(
         test_connection(plugin, &message).await
     } else {
         let input = std::mem::take(&mut message.input);
-        run_action(plugin, message.action.as_deref().unwrap_or_default(), &message.connection, input).await
+        run_action(
+            plugin,
+            message.action.as_deref().unwrap_or_default(),
+            &message.connection,
+            input,
+        )
+        .await
     };
     if let Err(failure) = &result {
         error!("{}", error_text(kind, failure));
