@@ -88,4 +88,5 @@ fn samples_pass_their_own_schemas() {
     }
 }
 
+mod help;
 mod spec;
