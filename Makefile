@@ -7,7 +7,7 @@ VERSION := $(shell sed -n 's/^version: //p' plugin.spec.yaml)
 IMAGE   := $(VENDOR)/$(NAME):$(VERSION)
 BIN     := icon_anomali_threatstream
 
-.PHONY: default build release test schemas demo lint image tarball export clean
+.PHONY: default build release test schemas samples demo lint image tarball export clean
 
 default: image tarball
 
@@ -23,6 +23,11 @@ test:
 # Rewrites schemas/ from the Rust types; `make test` fails while they differ.
 schemas:
 	SCHEMAS=write cargo test --lib schemas_directory_is_fresh
+
+# Rewrites tests/*.json, the start messages `insight-plugin samples` writes, from plugin.spec.yaml;
+# `make test` fails while they differ.
+samples:
+	SAMPLES=write cargo test --lib sample_files_are_fresh
 
 demo: build
 	bash scripts/demo.sh target/debug/$(BIN) target/debug/threatstream-simulator

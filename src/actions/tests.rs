@@ -89,4 +89,5 @@ fn samples_pass_their_own_schemas() {
 }
 
 mod help;
+mod samples;
 mod spec;
