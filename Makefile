@@ -7,7 +7,7 @@ VERSION := $(shell sed -n 's/^version: //p' plugin.spec.yaml)
 IMAGE   := $(VENDOR)/$(NAME):$(VERSION)
 BIN     := icon_anomali_threatstream
 
-.PHONY: default build release test schemas samples demo lint image tarball export clean
+.PHONY: default build release test schemas samples validate demo lint image tarball export clean
 
 default: image tarball
 
@@ -28,6 +28,22 @@ schemas:
 # `make test` fails while they differ.
 samples:
 	SAMPLES=write cargo test --lib sample_files_are_fresh
+
+# Rapid7's validators (icon-validate), pinned, in a local .venv this target creates. scripts/validate.py
+# skips seven and runs the rest: VersionValidator, UnapprovedKeywordsValidator, RuntimeValidator and
+# VersionBumpValidator need the internet (unreachable here, and they crash the whole run), while
+# VersionPinValidator, RegenerationValidator and OutputValidator read requirements.txt, .CHECKSUM and
+# schema.py, files only a Python (or Go) plugin has.
+VALIDATORS_VERSION := 2.47.35
+VENV := .venv
+
+validate: $(VENV)/validators-$(VALIDATORS_VERSION)
+	$(VENV)/bin/python scripts/validate.py .
+
+$(VENV)/validators-$(VALIDATORS_VERSION):
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check insightconnect-integrations-validators==$(VALIDATORS_VERSION)
+	touch $@
 
 demo: build
 	bash scripts/demo.sh target/debug/$(BIN) target/debug/threatstream-simulator
