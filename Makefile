@@ -7,7 +7,7 @@ VERSION := $(shell sed -n 's/^version: //p' plugin.spec.yaml)
 IMAGE   := $(VENDOR)/$(NAME):$(VERSION)
 BIN     := icon_anomali_threatstream
 
-.PHONY: default build release test schemas samples validate demo lint image tarball export clean
+.PHONY: default build release test schemas samples validate demo lint image image-check tarball export clean
 
 default: image tarball
 
@@ -56,8 +56,15 @@ image:
 	docker build --pull -t $(IMAGE) .
 	docker tag $(IMAGE) $(VENDOR)/$(NAME):latest
 
+# No Docker engine needed: the builder stage's build command on exactly the files the builder copies.
+image-check:
+	bash scripts/image-check.sh
+
+# Written elsewhere first: GNU tar fails ("file changed as we read it") when its output grows inside
+# the directory it is reading.
 tarball:
-	tar -cvzf $(VENDOR)-$(NAME)-$(VERSION).tar.gz --exclude=./target --exclude=./.git --exclude=./tests --exclude='*.tar.gz' --exclude='*.plg' .
+	tmp=$$(mktemp) && tar -cvzf $$tmp --exclude=./target --exclude=./.git --exclude=./.venv --exclude=./tests \
+	  --exclude='*.tar.gz' --exclude='*.plg' . && chmod 644 $$tmp && mv $$tmp $(VENDOR)-$(NAME)-$(VERSION).tar.gz
 
 # The artifact customers import into InsightConnect.
 export: image

@@ -18,3 +18,6 @@ mod import;
 
 // The API key travels only in the Authorization header.
 mod secrets;
+
+// The image without Docker: Dockerfile, .dockerignore and Makefile against the plugin image rules.
+mod image;
