@@ -1,6 +1,7 @@
 # The plugin image. Both stages start from Rapid7's plugin base image, because InsightConnect's
-# validator accepts no other parent; the slim (Debian) variant already carries the CA bundle and sets
-# SSL_CERT_FILE, which the plugin honours. The Rust toolchain lives only in the builder stage.
+# validator accepts no other parent; the slim (Debian) variant runs a glibc binary. The Rust toolchain
+# lives only in the builder stage. tests/image.rs checks these rules and `make image-check` runs the
+# builder's build command on exactly the files it copies.
 
 FROM --platform=linux/amd64 rapid7/insightconnect-python-3-slim-plugin:6.3.7 AS builder
 ADD ./plugin.spec.yaml /plugin.spec.yaml
@@ -25,6 +26,10 @@ LABEL organization=rapid7
 LABEL sdk=rust
 LABEL type=plugin
 ADD ./plugin.spec.yaml /plugin.spec.yaml
+# The CA bundle the builder installed, so ThreatStream's certificate can be verified whatever the base
+# ships; the plugin's TLS roots come from SSL_CERT_FILE.
+COPY --from=builder /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
 COPY --from=builder /build/target/release/icon_anomali_threatstream /usr/local/bin/icon_anomali_threatstream
 RUN mkdir -p /workspace && cp /plugin.spec.yaml /workspace/plugin.spec.yaml
 WORKDIR /workspace

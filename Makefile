@@ -7,7 +7,7 @@ VERSION := $(shell sed -n 's/^version: //p' plugin.spec.yaml)
 IMAGE   := $(VENDOR)/$(NAME):$(VERSION)
 BIN     := icon_anomali_threatstream
 
-.PHONY: default build release test schemas demo lint fuzz image tarball export clean
+.PHONY: default build release test schemas samples validate demo lint fuzz image image-check tarball export clean
 
 default: image tarball
 
@@ -24,6 +24,27 @@ test:
 schemas:
 	SCHEMAS=write cargo test --lib schemas_directory_is_fresh
 
+# Rewrites tests/*.json, the start messages `insight-plugin samples` writes, from plugin.spec.yaml;
+# `make test` fails while they differ.
+samples:
+	SAMPLES=write cargo test --lib sample_files_are_fresh
+
+# Rapid7's validators (icon-validate), pinned, in a local .venv this target creates. scripts/validate.py
+# skips seven and runs the rest: VersionValidator, UnapprovedKeywordsValidator, RuntimeValidator and
+# VersionBumpValidator need the internet (unreachable here, and they crash the whole run), while
+# VersionPinValidator, RegenerationValidator and OutputValidator read requirements.txt, .CHECKSUM and
+# schema.py, files only a Python (or Go) plugin has.
+VALIDATORS_VERSION := 2.47.35
+VENV := .venv
+
+validate: $(VENV)/validators-$(VALIDATORS_VERSION)
+	$(VENV)/bin/python scripts/validate.py .
+
+$(VENV)/validators-$(VALIDATORS_VERSION):
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check insightconnect-integrations-validators==$(VALIDATORS_VERSION)
+	touch $@
+
 demo: build
 	bash scripts/demo.sh target/debug/$(BIN) target/debug/threatstream-simulator
 
@@ -35,8 +56,15 @@ image:
 	docker build --pull -t $(IMAGE) .
 	docker tag $(IMAGE) $(VENDOR)/$(NAME):latest
 
+# No Docker engine needed: the builder stage's build command on exactly the files the builder copies.
+image-check:
+	bash scripts/image-check.sh
+
+# Written elsewhere first: GNU tar fails ("file changed as we read it") when its output grows inside
+# the directory it is reading.
 tarball:
-	tar -cvzf $(VENDOR)-$(NAME)-$(VERSION).tar.gz --exclude=./target --exclude=./.git --exclude=./tests --exclude='*.tar.gz' --exclude='*.plg' .
+	tmp=$$(mktemp) && tar -cvzf $$tmp --exclude=./target --exclude=./.git --exclude=./.venv --exclude=./tests \
+	  --exclude='*.tar.gz' --exclude='*.plg' . && chmod 644 $$tmp && mv $$tmp $(VENDOR)-$(NAME)-$(VERSION).tar.gz
 
 # The artifact customers import into InsightConnect.
 export: image

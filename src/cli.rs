@@ -9,7 +9,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use clap::{Parser, Subcommand};
 
-use crate::protocol::{execute, sample_message, serve, Plugin, StepKind, MAX_MESSAGE_BYTES};
+use crate::protocol::{execute, python_json, sample_message, serve, Plugin, StepKind, MAX_MESSAGE_BYTES};
 
 #[derive(Parser)]
 #[command(
@@ -163,9 +163,11 @@ fn read_stdin() -> Vec<u8> {
     message
 }
 
-/// The runtime's `info` text, ANSI colours included (protocol reference §1.2).
+/// The runtime's `info` text, byte for byte (runtime 6.6.1 `cli.py`, protocol reference §1.2): the
+/// values, the action count and each action id in green, and a stray reset after each description.
+/// The runtime ends with `print(result)` on text that already ends in a newline, hence the blank line.
 fn info(plugin: &Plugin) -> String {
-    let green = |text: &str| format!("\u{1b}[92m{text}\u{1b}[0m");
+    let green = |text: &str| format!("{GREEN}{text}{RESET}");
     let mut text = format!(
         "Name:        {}\nVendor:      {}\nVersion:     {}\nDescription: {}\n",
         green(plugin.title),
@@ -173,17 +175,27 @@ fn info(plugin: &Plugin) -> String {
         green(plugin.version),
         green(plugin.description)
     );
-    text.push_str(&format!("\nActions ({}):\n", plugin.actions.len()));
-    for action in plugin.actions {
-        text.push_str(&format!("└── {} ({}\u{1b}[0m)\n", action.id(), action.description()));
+    // A plugin without actions prints no Actions block; this one has no triggers or tasks.
+    if !plugin.actions.is_empty() {
+        text.push_str(&format!("\nActions ({}):\n", green(&plugin.actions.len().to_string())));
+        for action in plugin.actions {
+            text.push_str(&format!(
+                "└── {} ({}{RESET})\n",
+                green(action.id()),
+                action.description()
+            ));
+        }
     }
     text.push('\n');
     text
 }
 
+const GREEN: &str = "\u{1b}[92m";
+const RESET: &str = "\u{1b}[0m";
+
 fn sample(plugin: &Plugin, id: &str) -> i32 {
     match plugin.action(id) {
-        Some(action) => print_out(&sample_message(plugin, action).to_string()),
+        Some(action) => print_out(&python_json(&sample_message(plugin, action))),
         None => {
             let known: Vec<&str> = plugin.actions.iter().map(|action| action.id()).collect();
             eprintln!(

@@ -27,3 +27,6 @@ mod secrets;
 
 // `http` mode over loopback: routes, status codes, masking, concurrency and graceful shutdown.
 mod server;
+
+// The image without Docker: Dockerfile, .dockerignore and Makefile against the plugin image rules.
+mod image;

@@ -191,15 +191,30 @@ fn info_sample_and_version() {
         text.starts_with("Name:        \u{1b}[92mAnomali ThreatStream\u{1b}[0m\n"),
         "{text}"
     );
+    // The runtime greens the count and each id, and leaves a stray reset after each description.
     assert!(
-        text.contains("Actions (4):\n└── lookup_ip (Lookup an IP address in Anomali ThreatStream\u{1b}[0m)\n"),
+        text.contains(
+            "\nActions (\u{1b}[92m4\u{1b}[0m):\n\
+             └── \u{1b}[92mlookup_ip\u{1b}[0m (Lookup an IP address in Anomali ThreatStream\u{1b}[0m)\n"
+        ),
         "{text}"
     );
+    assert!(text.ends_with("\u{1b}[0m)\n\n"), "print() adds a blank line: {text:?}");
 
     let sample = std::process::Command::new(BIN)
         .args(["sample", "lookup_url"])
         .output()
         .expect("runs");
+    // Python's json.dump: one line, ", " and ": " separators, no trailing newline.
+    let printed = String::from_utf8_lossy(&sample.stdout);
+    assert!(
+        printed.starts_with(r#"{"body": {"action": "lookup_url", "meta": {}, "input": {"url": ""}, "connection": {"#),
+        "{printed}"
+    );
+    assert!(
+        printed.ends_with(r#"}, "type": "action_start", "version": "v1"}"#),
+        "{printed}"
+    );
     let message: Value = serde_json::from_slice(&sample.stdout).expect("sample is JSON");
     assert_eq!(message["body"]["action"], "lookup_url");
     assert_eq!(message["body"]["input"], json!({"url": ""}));

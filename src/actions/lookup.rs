@@ -115,7 +115,7 @@ struct ResultFields {
     /// The observable's value (v2)
     #[schemars(title = "Value")]
     value: Option<String>,
-    /// Observable type: ip, ipv6, domain, url, email or md5 (every hash algorithm) (v2)
+    /// Observable type: `ip`, `ipv6`, `domain`, `url`, `email` or `md5` (every hash algorithm) (v2)
     #[schemars(title = "Type")]
     r#type: Option<String>,
     /// Hash algorithm of a hash observable, such as SHA256 (v2)

@@ -89,4 +89,6 @@ fn samples_pass_their_own_schemas() {
 }
 
 mod fuzz;
+mod help;
+mod samples;
 mod spec;

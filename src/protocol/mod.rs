@@ -21,7 +21,7 @@ pub(crate) use envelope::MAX_MESSAGE_BYTES;
 pub(crate) use failure::{quoted, Failure};
 pub(crate) use plugin::{output_of, Action, Connector, Output, Plugin, StepFuture};
 pub(crate) use preset::Preset;
-pub(crate) use sample::start_message as sample_message;
+pub(crate) use sample::{python_json, start_message as sample_message};
 pub(crate) use schema::schema_for;
 #[cfg(test)]
 pub(crate) use schema::{check as check_schema, Quote};

@@ -1,8 +1,12 @@
 //! `sample <action>`: a start message filled with the defaults of the action's schemas.
 //!
 //! The runtime derives samples the same way (protocol reference §7.1): `default` if the schema has one,
-//! else the first `enum` value, else an empty value of the type; objects and references recurse.
+//! else the first `enum` value, else an empty value of the type; objects and references recurse. It
+//! prints them with Python's `json.dump`, so `python_json` reproduces that text.
 
+use std::io;
+
+use serde_json::ser::Formatter;
 use serde_json::{json, Map, Value};
 
 use super::plugin::{Action, Plugin};
@@ -21,6 +25,55 @@ pub(crate) fn start_message(plugin: &Plugin, action: &dyn Action) -> Value {
         "type": "action_start",
         "version": "v1",
     })
+}
+
+/// `value` as Python's `json.dumps(value)` writes it: one line, `", "` and `": "` between items, every
+/// non-ASCII character escaped (`ensure_ascii`). The runtime's `sample` prints exactly this, no newline.
+pub(crate) fn python_json(value: &Value) -> String {
+    let mut text = Vec::new();
+    let mut serializer = serde_json::Serializer::with_formatter(&mut text, PythonFormatter);
+    // Writing into a Vec cannot fail, and a `Value` always serializes.
+    let _ = serde::Serialize::serialize(value, &mut serializer);
+    String::from_utf8_lossy(&text).into_owned()
+}
+
+/// serde_json's compact output with Python's default separators and `ensure_ascii`.
+struct PythonFormatter;
+
+impl Formatter for PythonFormatter {
+    fn begin_array_value<W: ?Sized + io::Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
+        if first {
+            Ok(())
+        } else {
+            writer.write_all(b", ")
+        }
+    }
+
+    fn begin_object_key<W: ?Sized + io::Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
+        if first {
+            Ok(())
+        } else {
+            writer.write_all(b", ")
+        }
+    }
+
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        writer.write_all(b": ")
+    }
+
+    fn write_string_fragment<W: ?Sized + io::Write>(&mut self, writer: &mut W, fragment: &str) -> io::Result<()> {
+        for character in fragment.chars() {
+            if character.is_ascii() {
+                writer.write_all(&[character as u8])?;
+            } else {
+                let mut units = [0; 2];
+                for unit in character.encode_utf16(&mut units) {
+                    write!(writer, "\\u{unit:04x}")?;
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The value the runtime would pre-fill for `schema`; `root` holds the definitions `$ref`s point into.
@@ -83,6 +136,16 @@ fn resolve<'a>(target: &str, root: &'a Value) -> Option<&'a Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prints_like_python_json_dumps() {
+        // json.dumps({"a": [1, "x"], "b": {}, "c": "caf\u00e9 \U0001F600", "d": "q\"\n"}) in Python 3.
+        let value = json!({"a": [1, "x"], "b": {}, "c": "caf\u{e9} \u{1F600}", "d": "q\"\n"});
+        assert_eq!(
+            python_json(&value),
+            r#"{"a": [1, "x"], "b": {}, "c": "caf\u00e9 \ud83d\ude00", "d": "q\"\n"}"#
+        );
+    }
 
     #[test]
     fn fills_defaults_enums_and_empty_values() {

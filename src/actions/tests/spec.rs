@@ -6,17 +6,33 @@ use serde_json::{Map, Value};
 
 use super::{root, PLUGIN, REGISTRY};
 
-fn spec() -> Value {
+pub(super) fn spec() -> Value {
     let text = std::fs::read_to_string(root().join("plugin.spec.yaml")).expect("plugin.spec.yaml exists");
     serde_norway::from_str(&text).expect("plugin.spec.yaml is YAML")
 }
 
-fn section<'a>(value: &'a Value, key: &str) -> &'a Map<String, Value> {
+pub(super) fn section<'a>(value: &'a Value, key: &str) -> &'a Map<String, Value> {
     static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
     value
         .get(key)
         .and_then(Value::as_object)
         .unwrap_or_else(|| EMPTY.get_or_init(Map::new))
+}
+
+/// The catalogue and EncodingValidator reject any character outside ASCII anywhere in the spec.
+#[test]
+fn spec_is_ascii() {
+    let text = std::fs::read_to_string(root().join("plugin.spec.yaml")).expect("plugin.spec.yaml exists");
+    let offending: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| !line.is_ascii())
+        .map(|(index, line)| (index + 1, line))
+        .collect();
+    assert!(
+        offending.is_empty(),
+        "non-ASCII lines in plugin.spec.yaml: {offending:?}"
+    );
 }
 
 #[test]
