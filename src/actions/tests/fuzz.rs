@@ -1,4 +1,4 @@
-//! Property test over the whole step pipeline: seed envelopes from `tests/fuzz-corpus/`, mutated at
+//! Property test over the whole step pipeline: seed envelopes from `fuzz-corpus/` beside this file,
 //! random (bytes flipped, cut, duplicated, inserted), must always come back as one well-formed event:
 //! never a panic (a panicking step reports "The plugin failed unexpectedly."), status and exit code
 //! in agreement, an error that says what is wrong.
@@ -14,9 +14,9 @@ use super::{root, PLUGIN};
 use crate::protocol::{execute, StepKind};
 
 fn seeds() -> Vec<Vec<u8>> {
-    let dir = root().join("tests/fuzz-corpus");
+    let dir = root().join("src/actions/tests/fuzz-corpus");
     let mut paths: Vec<_> = std::fs::read_dir(&dir)
-        .expect("tests/fuzz-corpus exists")
+        .expect("src/actions/tests/fuzz-corpus exists")
         .map(|e| e.unwrap().path())
         .collect();
     paths.sort();
