@@ -1,4 +1,4 @@
-//! Property test over the whole step pipeline: seed envelopes from `fuzz-corpus/` beside this file,
+//! Property test over the whole step pipeline: seed envelopes from `fuzz-corpus/` beside this file, mutated at
 //! random (bytes flipped, cut, duplicated, inserted), must always come back as one well-formed event:
 //! never a panic (a panicking step reports "The plugin failed unexpectedly."), status and exit code
 //! in agreement, an error that says what is wrong.
