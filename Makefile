@@ -7,7 +7,7 @@ VERSION := $(shell sed -n 's/^version: //p' plugin.spec.yaml)
 IMAGE   := $(VENDOR)/$(NAME):$(VERSION)
 BIN     := icon_anomali_threatstream
 
-.PHONY: default build release test schemas samples validate demo lint fuzz image image-check tarball export clean
+.PHONY: default build release test schemas samples validate demo lint fuzz image image-check tarball export bench clean
 
 default: image tarball
 
@@ -77,3 +77,7 @@ clean:
 # saved under proptest-regressions/ and replayed by every later test run.
 fuzz:
 	PROPTEST_CASES=$${PROPTEST_CASES:-20000} cargo test --lib fuzz 2>/dev/null
+
+# Speed and memory against baselines measured in the same run; prints the table BENCHMARKS.md holds.
+bench:
+	bash bench/run.sh

@@ -212,7 +212,7 @@ impl ClientCache {
 pub(crate) struct ThreatStreamConnection;
 
 impl Connector for ThreatStreamConnection {
-    fn schema(&self) -> Value {
+    fn schema(&self) -> &'static Value {
         schema_for::<Connection>()
     }
 

@@ -67,11 +67,11 @@ impl Action for LookupHash {
         "Lookup a file hash in Anomali ThreatStream"
     }
 
-    fn input_schema(&self) -> Value {
+    fn input_schema(&self) -> &'static Value {
         schema_for::<LookupHashInput>()
     }
 
-    fn output_schema(&self) -> Value {
+    fn output_schema(&self) -> &'static Value {
         schema_for::<LookupOutput>()
     }
 

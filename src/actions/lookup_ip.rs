@@ -50,11 +50,11 @@ impl Action for LookupIp {
         "Lookup an IP address in Anomali ThreatStream"
     }
 
-    fn input_schema(&self) -> Value {
+    fn input_schema(&self) -> &'static Value {
         schema_for::<LookupIpInput>()
     }
 
-    fn output_schema(&self) -> Value {
+    fn output_schema(&self) -> &'static Value {
         schema_for::<LookupOutput>()
     }
 

@@ -67,11 +67,11 @@ impl Action for LookupUrl {
         "Lookup a URL in Anomali ThreatStream"
     }
 
-    fn input_schema(&self) -> Value {
+    fn input_schema(&self) -> &'static Value {
         schema_for::<LookupUrlInput>()
     }
 
-    fn output_schema(&self) -> Value {
+    fn output_schema(&self) -> &'static Value {
         schema_for::<LookupOutput>()
     }
 

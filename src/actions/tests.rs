@@ -18,10 +18,10 @@ fn root() -> &'static Path {
 /// Every schema file the plugin has, by file name.
 fn generated_schemas() -> BTreeMap<String, Value> {
     let mut schemas = BTreeMap::new();
-    schemas.insert("connection.json".to_owned(), PLUGIN.connector.schema());
+    schemas.insert("connection.json".to_owned(), PLUGIN.connector.schema().clone());
     for action in REGISTRY {
-        schemas.insert(format!("{}.input.json", action.id()), action.input_schema());
-        schemas.insert(format!("{}.output.json", action.id()), action.output_schema());
+        schemas.insert(format!("{}.input.json", action.id()), action.input_schema().clone());
+        schemas.insert(format!("{}.output.json", action.id()), action.output_schema().clone());
     }
     schemas
 }
@@ -78,8 +78,8 @@ fn samples_pass_their_own_schemas() {
     for action in REGISTRY {
         let sample = sample_message(&PLUGIN, *action);
         let body = &sample["body"];
-        let input = check_schema(&action.input_schema(), &body["input"], Quote::Values);
-        let connection = check_schema(&PLUGIN.connector.schema(), &body["connection"], Quote::Values);
+        let input = check_schema(action.input_schema(), &body["input"], Quote::Values);
+        let connection = check_schema(PLUGIN.connector.schema(), &body["connection"], Quote::Values);
         assert!(
             input.is_ok() && connection.is_ok(),
             "sample of {}: {input:?} {connection:?}",

@@ -35,15 +35,15 @@ pub(crate) trait Action: Sync {
     #[allow(dead_code, reason = "read by the spec test and the server's action routes")]
     fn title(&self) -> &'static str;
     fn description(&self) -> &'static str;
-    fn input_schema(&self) -> Value;
-    fn output_schema(&self) -> Value;
+    fn input_schema(&self) -> &'static Value;
+    fn output_schema(&self) -> &'static Value;
     /// Runs the action with a connection and an input that already passed their schemas.
     fn run<'a>(&'a self, connection: &'a Value, input: Value) -> StepFuture<'a>;
 }
 
 /// The plugin's connection: its schema, and the test the orchestrator runs before saving it.
 pub(crate) trait Connector: Sync {
-    fn schema(&self) -> Value;
+    fn schema(&self) -> &'static Value;
     /// Renames fields that older connections carry under another name, before schema validation.
     fn upgrade(&self, connection: Value) -> Value;
     fn test<'a>(&'a self, connection: &'a Value) -> StepFuture<'a>;

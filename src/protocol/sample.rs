@@ -19,8 +19,8 @@ pub(crate) fn start_message(plugin: &Plugin, action: &dyn Action) -> Value {
         "body": {
             "action": action.id(),
             "meta": {},
-            "input": default_value(&input, &input),
-            "connection": default_value(&connection, &connection),
+            "input": default_value(input, input),
+            "connection": default_value(connection, connection),
         },
         "type": "action_start",
         "version": "v1",

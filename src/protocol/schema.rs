@@ -3,13 +3,31 @@
 //! The runtime validates with Python `jsonschema` before and after every step; we do the same with the
 //! schemas generated from our Rust types, so `schemas/` describes exactly what the binary enforces.
 
-use std::collections::BTreeMap;
+use std::any::TypeId;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
+use jsonschema::Validator;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
 /// The draft-07 schema of `T`, with `definitions` as InsightConnect schemas have them.
-pub(crate) fn schema_for<T: schemars::JsonSchema>() -> Value {
+///
+/// Generated once per type and kept for the life of the process (a handful of schemas, so leaking
+/// them is the simplest owner): every step reads three schemas, and in server mode generating and
+/// compiling them anew for each request was most of what a step cost.
+pub(crate) fn schema_for<T: schemars::JsonSchema + 'static>() -> &'static Value {
+    static SCHEMAS: OnceLock<Mutex<HashMap<TypeId, &'static Value>>> = OnceLock::new();
+    let mut schemas = SCHEMAS
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    schemas
+        .entry(TypeId::of::<T>())
+        .or_insert_with(|| Box::leak(Box::new(generate::<T>())))
+}
+
+fn generate<T: schemars::JsonSchema>() -> Value {
     let mut settings = schemars::generate::SchemaSettings::draft07();
     settings.meta_schema = None;
     let mut schema = settings.into_generator().into_root_schema_for::<T>().to_value();
@@ -50,8 +68,8 @@ pub(crate) enum Quote {
 }
 
 /// Checks `instance` against `schema`, answering with one line per problem (field path first).
-pub(crate) fn check(schema: &Value, instance: &Value, quote: Quote) -> Result<(), String> {
-    let validator = validator(schema)?;
+pub(crate) fn check(schema: &'static Value, instance: &Value, quote: Quote) -> Result<(), String> {
+    let validator = cached(schema, || compile(schema))?;
     let problems = problems(&validator, instance, quote, "");
     if problems.is_empty() {
         Ok(())
@@ -63,50 +81,36 @@ pub(crate) fn check(schema: &Value, instance: &Value, quote: Quote) -> Result<()
 /// Checks an object output given as JSON text, one array item at a time: the object with its arrays
 /// emptied, then each item against the array's `items` schema. A lookup's 50,000 records are thus
 /// never one JSON tree in memory, yet every one of them is checked.
-pub(crate) fn check_output(schema: &Value, output: &RawValue) -> Result<(), String> {
-    let members: Vec<(String, &RawValue)> = match serde_json::from_str::<BTreeMap<String, &RawValue>>(output.get()) {
-        Ok(members) => members.into_iter().collect(),
-        Err(_) => {
-            let whole: Value = serde_json::from_str(output.get()).map_err(|error| error.to_string())?;
-            return check(schema, &whole, Quote::Values);
-        }
+pub(crate) fn check_output(schema: &'static Value, output: &RawValue) -> Result<(), String> {
+    let whole = cached(schema, || compile(schema))?;
+    let Ok(members) = serde_json::from_str::<BTreeMap<String, &RawValue>>(output.get()) else {
+        let output: Value = serde_json::from_str(output.get()).map_err(|error| error.to_string())?;
+        return check(schema, &output, Quote::Values);
     };
     let mut shallow = serde_json::Map::new();
     let mut arrays = Vec::new();
     for (name, raw) in members {
-        match serde_json::from_str::<Vec<&RawValue>>(raw.get()) {
-            Ok(items) => {
-                shallow.insert(name.clone(), Value::Array(Vec::new()));
-                arrays.push((name, items));
-            }
-            Err(_) => {
-                shallow.insert(
-                    name,
-                    serde_json::from_str(raw.get()).map_err(|error| error.to_string())?,
-                );
-            }
+        if let Ok(items) = serde_json::from_str::<Vec<&RawValue>>(raw.get()) {
+            shallow.insert(name.clone(), Value::Array(Vec::new()));
+            arrays.push((name, items));
+        } else {
+            shallow.insert(
+                name,
+                serde_json::from_str(raw.get()).map_err(|error| error.to_string())?,
+            );
         }
     }
-    let mut found = problems(&validator(schema)?, &Value::Object(shallow), Quote::Values, "");
+    let mut found = problems(&whole, &Value::Object(shallow), Quote::Values, "");
     for (name, items) in arrays {
-        let Some(item_schema) = schema
-            .get("properties")
-            .and_then(|p| p.get(&name))
-            .and_then(|p| p.get("items"))
-        else {
+        let Some(validator) = item_validator(schema, &name)? else {
             continue;
         };
-        let mut item_root = item_schema.clone();
-        if let (Some(root), Some(definitions)) = (item_root.as_object_mut(), schema.get("definitions")) {
-            root.insert("definitions".to_owned(), definitions.clone());
-        }
-        let validator = validator(&item_root)?;
         for (index, item) in items.iter().enumerate() {
-            let item: Value = serde_json::from_str(item.get()).map_err(|error| error.to_string())?;
-            found.extend(problems(&validator, &item, Quote::Values, &format!("/{name}/{index}")));
             if found.len() >= MAX_REPORTED {
                 break;
             }
+            let item: Value = serde_json::from_str(item.get()).map_err(|error| error.to_string())?;
+            found.extend(problems(&validator, &item, Quote::Values, &format!("/{name}/{index}")));
         }
     }
     if found.is_empty() {
@@ -116,7 +120,42 @@ pub(crate) fn check_output(schema: &Value, output: &RawValue) -> Result<(), Stri
     }
 }
 
-fn validator(schema: &Value) -> Result<jsonschema::Validator, String> {
+/// The validator of the items of array property `name`, carrying the root's definitions along.
+fn item_validator(schema: &'static Value, name: &str) -> Result<Option<Arc<Validator>>, String> {
+    let pointer = format!("/properties/{}/items", name.replace('~', "~0").replace('/', "~1"));
+    let Some(items) = schema.pointer(&pointer) else {
+        return Ok(None);
+    };
+    cached(items, || {
+        let mut root = items.clone();
+        if let (Some(root), Some(definitions)) = (root.as_object_mut(), schema.get("definitions")) {
+            root.insert("definitions".to_owned(), definitions.clone());
+        }
+        compile(&root)
+    })
+    .map(Some)
+}
+
+/// Compiled validators by the address of their `'static` schema, which never moves or changes.
+fn cached(
+    schema: &'static Value,
+    compile: impl FnOnce() -> Result<Validator, String>,
+) -> Result<Arc<Validator>, String> {
+    static VALIDATORS: OnceLock<Mutex<HashMap<usize, Arc<Validator>>>> = OnceLock::new();
+    let key = std::ptr::from_ref(schema) as usize;
+    let validators = VALIDATORS.get_or_init(Mutex::default);
+    if let Some(validator) = validators.lock().unwrap_or_else(PoisonError::into_inner).get(&key) {
+        return Ok(Arc::clone(validator));
+    }
+    let validator = Arc::new(compile()?);
+    validators
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(key, Arc::clone(&validator));
+    Ok(validator)
+}
+
+fn compile(schema: &Value) -> Result<Validator, String> {
     // The runtime's Python jsonschema does not check `format`, and InsightConnect formats such as
     // `bytes` and `password` are not standard ones, so formats stay unchecked here too.
     jsonschema::draft7::options()
@@ -126,7 +165,7 @@ fn validator(schema: &Value) -> Result<jsonschema::Validator, String> {
 }
 
 /// One line per problem, at most `MAX_REPORTED`, each path prefixed with `prefix`.
-fn problems(validator: &jsonschema::Validator, instance: &Value, quote: Quote, prefix: &str) -> Vec<String> {
+fn problems(validator: &Validator, instance: &Value, quote: Quote, prefix: &str) -> Vec<String> {
     validator
         .iter_errors(instance)
         .take(MAX_REPORTED)
@@ -161,42 +200,43 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn schema() -> Value {
-        json!({"type": "object", "properties": {"secretKey": {"type": "string"}, "n": {"type": "integer", "maximum": 3}}, "required": ["secretKey"]})
+    fn schema() -> &'static Value {
+        static SCHEMA: OnceLock<Value> = OnceLock::new();
+        SCHEMA.get_or_init(|| json!({"type": "object", "properties": {"secretKey": {"type": "string"}, "n": {"type": "integer", "maximum": 3}}, "required": ["secretKey"]}))
     }
 
     #[test]
     fn problems_name_the_field() {
-        let problem = check(&schema(), &json!({"secretKey": "x", "n": 9}), Quote::Values).unwrap_err();
+        let problem = check(schema(), &json!({"secretKey": "x", "n": 9}), Quote::Values).unwrap_err();
         assert!(problem.starts_with("/n: "), "{problem}");
         assert!(problem.contains('9'), "{problem}");
     }
 
     #[test]
     fn secrets_are_not_quoted() {
-        let problem = check(&schema(), &json!({"secretKey": ["hunter2-canary"]}), Quote::Nothing).unwrap_err();
+        let problem = check(schema(), &json!({"secretKey": ["hunter2-canary"]}), Quote::Nothing).unwrap_err();
         assert!(problem.starts_with("/secretKey: "), "{problem}");
         assert!(!problem.contains("hunter2-canary"), "{problem}");
     }
 
     #[test]
     fn outputs_are_checked_item_by_item() {
-        let schema = json!({"type": "object", "required": ["results"],
+        let schema: &'static Value = Box::leak(Box::new(json!({"type": "object", "required": ["results"],
             "properties": {"results": {"type": "array", "items": {"$ref": "#/definitions/result"}}},
-            "definitions": {"result": {"type": "object", "properties": {"id": {"type": "integer"}}}}});
+            "definitions": {"result": {"type": "object", "properties": {"id": {"type": "integer"}}}}})));
         let raw = |text: &str| RawValue::from_string(text.to_owned()).unwrap();
-        assert!(check_output(&schema, &raw(r#"{"results": [{"id": 1}, {"id": 2}]}"#)).is_ok());
-        let problem = check_output(&schema, &raw(r#"{"results": [{"id": 1}, {"id": "x"}]}"#)).unwrap_err();
+        assert!(check_output(schema, &raw(r#"{"results": [{"id": 1}, {"id": 2}]}"#)).is_ok());
+        let problem = check_output(schema, &raw(r#"{"results": [{"id": 1}, {"id": "x"}]}"#)).unwrap_err();
         assert!(problem.starts_with("/results/1/id: "), "{problem}");
-        assert!(check_output(&schema, &raw(r#"{"other": 1}"#))
+        assert!(check_output(schema, &raw(r#"{"other": 1}"#))
             .unwrap_err()
             .contains("results"));
-        assert!(check_output(&schema, &raw(r#"{"results": 5}"#)).is_err());
+        assert!(check_output(schema, &raw(r#"{"results": 5}"#)).is_err());
     }
 
     #[test]
     fn missing_required_is_reported_at_top_level() {
-        let problem = check(&schema(), &json!({}), Quote::Values).unwrap_err();
+        let problem = check(schema(), &json!({}), Quote::Values).unwrap_err();
         assert!(problem.starts_with("(top level): "), "{problem}");
         assert!(problem.contains("secretKey"), "{problem}");
     }

@@ -140,7 +140,7 @@ async fn run_action(plugin: &Plugin, id: &str, connection: &Value, input: Value)
     info!("{}. Step name: {}", plugin.signature(), action.id());
     checked_input(action, &input)?;
     let output = action.run(&connection, input).await?;
-    schema::check_output(&action.output_schema(), &output).map_err(|problems| {
+    schema::check_output(action.output_schema(), &output).map_err(|problems| {
         Failure::unexpected(
             "The action produced output that does not match its output schema.",
             "This is a defect in the plugin; please report it together with the step log.",
@@ -162,7 +162,7 @@ fn find_action(plugin: &Plugin, id: &str) -> Result<&'static dyn Action, Failure
 
 fn checked_connection(plugin: &Plugin, connection: &Value) -> Result<Value, Failure> {
     let connection = plugin.connector.upgrade(connection.clone());
-    schema::check(&plugin.connector.schema(), &connection, Quote::Nothing).map_err(|problems| {
+    schema::check(plugin.connector.schema(), &connection, Quote::Nothing).map_err(|problems| {
         Failure::client(
             format!("The connection is invalid: {problems}."),
             "Correct the plugin connection settings and try again.",
@@ -173,13 +173,13 @@ fn checked_connection(plugin: &Plugin, connection: &Value) -> Result<Value, Fail
 
 fn checked_input(action: &dyn Action, input: &Value) -> Result<(), Failure> {
     let schema = action.input_schema();
-    schema::check(&schema, input, Quote::Values).map_err(|problems| {
+    schema::check(schema, input, Quote::Values).map_err(|problems| {
         Failure::client(
             format!("The action input is invalid: {problems}."),
             "Correct the action input and try again.",
         )
     })?;
-    required_not_empty(&schema, input)
+    required_not_empty(schema, input)
 }
 
 /// The runtime's extra rule: a required input that is null or "" fails even if its schema allows it.
@@ -203,6 +203,11 @@ mod tests {
     use crate::protocol::plugin::{Connector, StepFuture};
     use serde_json::json;
 
+    fn any_object() -> &'static Value {
+        static SCHEMA: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+        SCHEMA.get_or_init(|| json!({"type": "object"}))
+    }
+
     struct Panicking;
 
     impl Action for Panicking {
@@ -215,11 +220,11 @@ mod tests {
         fn description(&self) -> &'static str {
             "Panics"
         }
-        fn input_schema(&self) -> Value {
-            json!({"type": "object"})
+        fn input_schema(&self) -> &'static Value {
+            any_object()
         }
-        fn output_schema(&self) -> Value {
-            json!({"type": "object"})
+        fn output_schema(&self) -> &'static Value {
+            any_object()
         }
         fn run<'a>(&'a self, _: &'a Value, input: Value) -> StepFuture<'a> {
             Box::pin(async move { panic!("input was {input}") })
@@ -229,8 +234,8 @@ mod tests {
     struct AnyConnection;
 
     impl Connector for AnyConnection {
-        fn schema(&self) -> Value {
-            json!({"type": "object"})
+        fn schema(&self) -> &'static Value {
+            any_object()
         }
         fn upgrade(&self, connection: Value) -> Value {
             connection

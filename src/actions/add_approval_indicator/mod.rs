@@ -166,11 +166,11 @@ impl Action for AddApprovalIndicator {
         "Import indicator(s) into Anomali ThreatStream with approval"
     }
 
-    fn input_schema(&self) -> Value {
+    fn input_schema(&self) -> &'static Value {
         schema_for::<AddApprovalIndicatorInput>()
     }
 
-    fn output_schema(&self) -> Value {
+    fn output_schema(&self) -> &'static Value {
         schema_for::<AddApprovalIndicatorOutput>()
     }
 

@@ -360,7 +360,7 @@ fn help_actions_match_the_spec() {
                 "{id}: example input `{name}` is not the spec's"
             );
         }
-        let checked = check_schema(&registered.input_schema(), &example_input, Quote::Values);
+        let checked = check_schema(registered.input_schema(), &example_input, Quote::Values);
         assert!(checked.is_ok(), "{id}: example input fails its schema: {checked:?}");
 
         let example_output = example_after(&output.body, "Example output:", &format!("{id} output"));
@@ -371,7 +371,7 @@ fn help_actions_match_the_spec() {
                 "{id}: example output lacks `{name}`"
             );
         }
-        let checked = check_schema(&registered.output_schema(), &example_output, Quote::Values);
+        let checked = check_schema(registered.output_schema(), &example_output, Quote::Values);
         assert!(checked.is_ok(), "{id}: example output fails its schema: {checked:?}");
     }
 }

@@ -69,7 +69,7 @@ fn connection_agrees_with_its_schema() {
     agree(
         &spec,
         section(&spec, "connection"),
-        &PLUGIN.connector.schema(),
+        PLUGIN.connector.schema(),
         "connection",
     );
 }
@@ -82,13 +82,13 @@ fn inputs_and_outputs_agree_with_their_schemas() {
         agree(
             &spec,
             section(entry, "input"),
-            &action.input_schema(),
+            action.input_schema(),
             &format!("{} input", action.id()),
         );
         agree(
             &spec,
             section(entry, "output"),
-            &action.output_schema(),
+            action.output_schema(),
             &format!("{} output", action.id()),
         );
     }
