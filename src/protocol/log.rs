@@ -1,12 +1,15 @@
 //! The step log: every log line of a step goes to stderr and into the event's `body.log`.
 //!
 //! The orchestrator shows `body.log` as the job log, and people running the container by hand read
-//! stderr; stdout carries only the envelope. Capture is per step (a subscriber scoped to the step's
-//! future), so concurrent steps in server mode never see each other's lines.
+//! stderr; stdout carries only the envelope. One subscriber serves the whole process; a line joins
+//! the log of the step whose task emitted it (a task-local), so concurrent steps in server mode never
+//! see each other's lines. A subscriber per step would be simpler, but tracing rebuilds its callsite
+//! cache whenever a dispatcher comes or goes, which cost a server under load a good part of its time.
 
 use std::fmt::Write as _;
+use std::future::Future;
 use std::io::Write as _;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Metadata, Subscriber};
@@ -16,6 +19,10 @@ use tracing_subscriber::Registry;
 /// Only our own events: dependencies may log things we have not vetted for secrets.
 const OWN_TARGET: &str = "anomali_threatstream";
 
+tokio::task_local! {
+    static CURRENT: StepLog;
+}
+
 /// The lines captured for one step.
 #[derive(Clone, Default)]
 pub(crate) struct StepLog {
@@ -23,22 +30,36 @@ pub(crate) struct StepLog {
 }
 
 impl StepLog {
-    /// A subscriber that writes each event of `level` or more severe to stderr and to this log.
-    pub(crate) fn subscriber(&self, debug: bool) -> impl Subscriber + Send + Sync {
-        let max_level = if debug { Level::DEBUG } else { Level::INFO };
-        Registry::default().with(Capture {
-            lines: Arc::clone(&self.lines),
-            max_level,
-        })
+    /// Runs `step` with this log as the one its lines go to.
+    pub(crate) async fn capture<F: Future>(&self, step: F) -> F::Output {
+        CURRENT.scope(self.clone(), step).await
+    }
+
+    /// Runs `write` with this log as the one its lines go to, outside any step's task.
+    pub(crate) fn capture_now<R>(&self, write: impl FnOnce() -> R) -> R {
+        CURRENT.sync_scope(self.clone(), write)
     }
 
     pub(crate) fn text(&self) -> String {
         self.lines.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
+
+    fn push(&self, line: &str) {
+        self.lines.lock().unwrap_or_else(PoisonError::into_inner).push_str(line);
+    }
+}
+
+/// Installs the process's subscriber once; the first call decides the level (the CLI's `--debug`).
+pub(crate) fn install(debug: bool) {
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        let max_level = if debug { Level::DEBUG } else { Level::INFO };
+        // Fails only if another subscriber is already global, and then lines still go to that one.
+        let _ = tracing::subscriber::set_global_default(Registry::default().with(Capture { max_level }));
+    });
 }
 
 struct Capture {
-    lines: Arc<Mutex<String>>,
     max_level: Level,
 }
 
@@ -58,10 +79,7 @@ impl<S: Subscriber> Layer<S> for Capture {
         text.push('\n');
         // A closed stderr must not fail the step; the line still reaches body.log.
         let _ = std::io::stderr().lock().write_all(text.as_bytes());
-        self.lines
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push_str(&text);
+        let _ = CURRENT.try_with(|log| log.push(&text));
     }
 }
 
@@ -95,21 +113,24 @@ impl LinePrinter {
 mod tests {
     use super::*;
 
-    #[test]
-    fn captures_own_lines_at_info_and_above() {
-        let log = StepLog::default();
-        tracing::subscriber::with_default(log.subscriber(false), || {
-            tracing::info!(page = 2, "Fetched a page");
-            tracing::debug!("not at info");
-            tracing::warn!("careful");
-        });
-        assert_eq!(log.text(), "Fetched a page page=2\nWARNING: careful\n");
+    #[tokio::test]
+    async fn each_step_captures_its_own_lines() {
+        install(false);
+        let (first, second) = (StepLog::default(), StepLog::default());
+        first
+            .capture(async { tracing::info!(page = 2, "Fetched a page") })
+            .await;
+        second.capture(async { tracing::warn!("careful") }).await;
+        tracing::info!("outside any step");
+        assert_eq!(first.text(), "Fetched a page page=2\n");
+        assert_eq!(second.text(), "WARNING: careful\n");
     }
 
     #[test]
-    fn debug_lines_need_debug() {
+    fn lines_outside_a_task_can_join_a_step() {
+        install(false);
         let log = StepLog::default();
-        tracing::subscriber::with_default(log.subscriber(true), || tracing::debug!("now shown"));
-        assert_eq!(log.text(), "now shown\n");
+        log.capture_now(|| tracing::error!("late failure"));
+        assert_eq!(log.text(), "ERROR: late failure\n");
     }
 }

@@ -5,7 +5,6 @@
 //! an error event: nothing is thrown past this function.
 
 use serde_json::Value;
-use tracing::instrument::WithSubscriber;
 use tracing::{error, info};
 
 use super::envelope::{Event, EventBody, Exception, MessageType, Rejected, StartMessage, Status};
@@ -44,6 +43,7 @@ impl Outcome {
 /// second copy of tens of megabytes would double the step's memory. The step runs as its own task, so
 /// a defect that panics still ends in an error event (with the envelope's type and meta) and exit 1.
 pub(crate) async fn execute(plugin: &'static Plugin, kind: StepKind, message: Vec<u8>, debug: bool) -> Outcome {
+    super::log::install(debug);
     let log = StepLog::default();
     let parsed = StartMessage::parse(&message);
     drop(message);
@@ -59,12 +59,15 @@ pub(crate) async fn execute(plugin: &'static Plugin, kind: StepKind, message: Ve
         Ok(mut message) => {
             let event_type = Some(message.message_type.event_type());
             let meta = std::mem::take(&mut message.meta);
-            let step = tokio::spawn(perform(plugin, kind, message).with_subscriber(log.subscriber(debug)));
+            let step = tokio::spawn({
+                let log = log.clone();
+                async move { log.capture(perform(plugin, kind, message)).await }
+            });
             (event_type, meta, step.await.unwrap_or_else(|_| Err(crashed())))
         }
     };
     if let Err(failure) = &result {
-        tracing::subscriber::with_default(log.subscriber(debug), || error!("{}", error_text(kind, failure)));
+        log.capture_now(|| error!("{}", error_text(kind, failure)));
     }
     let (body, failure) = match result {
         Ok(output) => (event_body(log.text(), meta, Status::Ok, Some(output)), None),
