@@ -37,6 +37,17 @@ impl Secrets {
 
     /// Replaces every secret in every string of `answer` with the mask. Object keys are left alone:
     /// they are the plugin's own field names.
+    /// Whether any secret could be in `encoded`, an answer as JSON text: masking walks every string of
+    /// the answer as a `Value`, so an answer that holds no secret (nearly all of them) skips it.
+    pub(crate) fn may_appear_in(&self, encoded: &[u8]) -> bool {
+        self.values.iter().any(|secret| {
+            let escaped = serde_json::to_string(secret).unwrap_or_default();
+            let escaped = escaped.get(1..escaped.len().saturating_sub(1)).unwrap_or(secret);
+            memchr::memmem::find(encoded, escaped.as_bytes()).is_some()
+                || memchr::memmem::find(encoded, secret.as_bytes()).is_some()
+        })
+    }
+
     pub(crate) fn mask(&self, answer: &mut Value) {
         if self.values.is_empty() {
             return;
@@ -77,6 +88,14 @@ fn collect(value: &Value, secrets: &mut Vec<String>) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_quick_check_finds_secrets_raw_and_escaped() {
+        let secrets = super::Secrets::of(&serde_json::json!({"api_key": {"secretKey": "a\"b"}, "token": "t0k"}));
+        assert!(secrets.may_appear_in(br#"{"log":"x a\"b y"}"#));
+        assert!(secrets.may_appear_in(b"...t0k..."));
+        assert!(!secrets.may_appear_in(br#"{"log":"clean"}"#));
+    }
+
     use super::*;
     use serde_json::json;
 

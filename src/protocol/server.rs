@@ -264,7 +264,14 @@ fn envelope(outcome: &Outcome, route: StepRoute, secrets: &Secrets, origin: &Ori
         return StatusCode::NO_CONTENT.into_response();
     }
     let status = step_status(outcome.failure.as_ref());
-    match serde_json::to_value(&outcome.event) {
+    let encoded = match serde_json::to_vec(&outcome.event) {
+        Ok(encoded) => encoded,
+        Err(_) => return unexpected("The event could not be encoded.", origin),
+    };
+    if !secrets.may_appear_in(&encoded) {
+        return answer_encoded(status, encoded);
+    }
+    match serde_json::from_slice::<Value>(&encoded) {
         Ok(mut event) => {
             secrets.mask(&mut event);
             answer(status, &event)
@@ -486,10 +493,14 @@ fn ok(value: &impl Serialize) -> Response {
 
 /// A JSON answer, newline-terminated like Flask's `jsonify`.
 fn answer(status: StatusCode, value: &impl Serialize) -> Response {
-    let mut body = match serde_json::to_vec(value) {
-        Ok(body) => body,
-        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    };
+    match serde_json::to_vec(value) {
+        Ok(body) => answer_encoded(status, body),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+/// An answer already encoded as JSON.
+fn answer_encoded(status: StatusCode, mut body: Vec<u8>) -> Response {
     body.push(b'\n');
     (
         status,
