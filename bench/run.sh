@@ -83,11 +83,13 @@ for scheme in http https; do
   message lookup_ip '{"ip_address": "198.51.100.23"}' "$url" >"$work/cold-$scheme.json"
   query="$url/api/v2/intelligence/?value=198.51.100.23&type=ip&limit=1000&offset=0"
   curl_cmd=(curl -s -o /dev/null "${curl_tls[@]}" -H "Authorization: apikey $USER_NAME:$KEY" "$query")
+  curl_line="curl -s -o /dev/null ${curl_tls[*]} -H 'Authorization: apikey $USER_NAME:$KEY' '$query'"
   cert_env=(); [ $scheme = https ] && cert_env=(env "SSL_CERT_FILE=$work/ca.pem")
-  # Through a shell (Debian's hyperfine predates --input); hyperfine subtracts the shell's own start-up.
-  "${cert_env[@]}" hyperfine --style none --warmup 3 --runs "$RUNS" \
-    --export-json "$work/plugin-$scheme.json" "$PLUGIN run < $work/cold-$scheme.json" >/dev/null
-  hyperfine --style none --warmup 3 --runs "$RUNS" --export-json "$work/curl-$scheme.json" "${curl_cmd[*]}" >/dev/null
+  # No shell in between (-N): the message goes after `--`, which the binary reads like stdin
+  # (Debian's hyperfine predates --input, and a shell's start-up dwarfs a 10 ms run).
+  "${cert_env[@]}" hyperfine -N --style none --warmup 3 --runs "$RUNS" \
+    --export-json "$work/plugin-$scheme.json" "$PLUGIN run -- '$(cat "$work/cold-$scheme.json")'" >/dev/null
+  hyperfine -N --style none --warmup 3 --runs "$RUNS" --export-json "$work/curl-$scheme.json" "$curl_line" >/dev/null
   plugin_s=$(median "plugin-$scheme"); curl_s=$(median "curl-$scheme")
   read -r plugin_rss _ < <(STDIN="$work/cold-$scheme.json" rss_and_wall 10 "${cert_env[@]}" "$PLUGIN" run)
   read -r curl_rss _ < <(rss_and_wall 10 "${curl_cmd[@]}")
