@@ -139,6 +139,15 @@ impl Run {
         serde_json::from_str(last).unwrap_or_else(|error| self.fail(&format!("stdout is not JSON: {error}")))
     }
 
+    /// The envelope's exception; a run without one fails.
+    #[track_caller]
+    pub fn exception(&self) -> Exception {
+        self.event()
+            .body
+            .exception
+            .unwrap_or_else(|| self.fail("the envelope has no exception"))
+    }
+
     #[track_caller]
     pub fn fail(&self, why: &str) -> ! {
         panic!(
@@ -282,10 +291,28 @@ impl Plugin {
     #[track_caller]
     pub fn fails(self, preset: Preset) -> Run {
         let run = self.errs();
-        let exception = run.event().body.exception.unwrap_or_else(|| run.fail("no exception"));
+        let exception = run.exception();
         let (cause, assistance) = preset.texts();
         if exception.cause != cause || exception.assistance != assistance {
             run.fail(&format!("expected preset {preset:?}"));
+        }
+        run
+    }
+
+    /// Asserts exit 1 and an error envelope whose cause names `what` (an input, a field).
+    #[track_caller]
+    pub fn refused_naming(self, what: &str) -> Run {
+        let shown = self
+            .message()
+            .get("body")
+            .map(|body| body["input"].to_string())
+            .unwrap_or_default();
+        let run = self.errs();
+        if !run.exception().cause.contains(what) {
+            run.fail(&format!(
+                "the error for input {} should name '{what}'",
+                shown.chars().take(200).collect::<String>()
+            ));
         }
         run
     }
@@ -306,6 +333,13 @@ impl Plugin {
         }
         run
     }
+}
+
+/// Fails unless `sim` received no request at all.
+#[track_caller]
+pub fn assert_untouched(sim: &Simulator) {
+    let requests = sim.requests();
+    assert!(requests.is_empty(), "requests reached the simulator: {requests:?}");
 }
 
 /// The envelope with what changes between runs (the simulator's port) made stable for snapshots.

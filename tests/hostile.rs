@@ -263,12 +263,7 @@ fn a_gigabyte_answer_is_refused_without_reading_it_all() {
         .input(json!({"ip_address": "198.51.100.23"}))
         .against(&sim)
         .fails(Preset::InvalidJson);
-    let data = run
-        .event()
-        .body
-        .exception
-        .map(|exception| exception.data)
-        .unwrap_or_default();
+    let data = run.exception().data;
     assert!(data.contains("larger than"), "{data}");
 }
 

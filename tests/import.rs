@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 use threatstream_simulator::Fault;
 
-use crate::harness::{connection, simulator, stable, Plugin, Preset};
+use crate::harness::{assert_untouched, connection, simulator, stable, Plugin, Preset};
 
 /// The published plugin's own test message (2.0.0 `tests/add_approval_indicator.json`).
 fn seed_input() -> Value {
@@ -158,25 +158,12 @@ fn bad_inputs_get_an_error_and_no_request() {
         (with_settings(json!({"tlp": "red"})), "tlp"),
     ];
     for (input, named) in cases {
-        let run = Plugin::run("add_approval_indicator")
-            .input(input.clone())
+        Plugin::run("add_approval_indicator")
+            .input(input)
             .against(&sim)
-            .errs();
-        let cause = run
-            .event()
-            .body
-            .exception
-            .map(|exception| exception.cause)
-            .unwrap_or_default();
-        if !cause.contains(named) {
-            run.fail(&format!("the error for {input} should name '{named}'"));
-        }
+            .refused_naming(named);
     }
-    assert!(
-        sim.requests().is_empty(),
-        "bad inputs reached the simulator: {:?}",
-        sim.requests()
-    );
+    assert_untouched(&sim);
 }
 
 #[test]
@@ -190,7 +177,7 @@ fn forbidden_says_which_permission_is_missing() {
         .input(seed_input())
         .against(&sim)
         .errs();
-    let exception = run.event().body.exception.unwrap_or_else(|| run.fail("no exception"));
+    let exception = run.exception();
     assert_eq!(exception.cause, Preset::Unauthorized.texts().0);
     assert!(exception.assistance.contains("approver"), "{}", exception.assistance);
     insta::assert_json_snapshot!("import_forbidden", stable(run.json(), &sim));
@@ -255,12 +242,7 @@ fn a_2xx_that_says_it_failed_is_an_error() {
             .input(seed_input())
             .against(&sim)
             .fails(Preset::BadRequest);
-        let data = run
-            .event()
-            .body
-            .exception
-            .map(|exception| exception.data)
-            .unwrap_or_default();
+        let data = run.exception().data;
         assert!(data.contains("bad file") || data.contains("quota"), "{data}");
     }
 }

@@ -5,11 +5,7 @@ use serde_json::{json, Value};
 use crate::harness::{connection, simulator, stable, Plugin, Preset, BIN};
 
 fn cause(run: &crate::harness::Run) -> String {
-    run.event()
-        .body
-        .exception
-        .map(|exception| exception.cause)
-        .unwrap_or_default()
+    run.exception().cause
 }
 
 #[test]

@@ -134,7 +134,7 @@ fn tls_simulator() -> Simulator {
 fn an_untrusted_certificate_is_refused_with_a_clear_cause() {
     let sim = tls_simulator();
     let run = lookup(&sim).errs();
-    let exception = run.event().body.exception.unwrap_or_else(|| run.fail("no exception"));
+    let exception = run.exception();
     assert_eq!(
         exception.cause,
         "The TLS certificate of the ThreatStream server could not be verified."

@@ -37,12 +37,7 @@ fn the_key_is_only_ever_in_the_authorization_header() {
         .input(json!({"ip_address": "198.51.100.23"}))
         .against(&sim)
         .errs();
-    let data = run
-        .event()
-        .body
-        .exception
-        .map(|exception| exception.data)
-        .unwrap_or_default();
+    let data = run.exception().data;
     assert_eq!(
         data, "{\"echo\": \"********\"}",
         "an echoed key is masked in error data"

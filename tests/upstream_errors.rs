@@ -54,12 +54,7 @@ fn every_status_maps_to_its_preset_with_the_body_as_data() {
         }
         let run = lookup(&sim).fails(preset);
         sim.clear_faults();
-        let data = run
-            .event()
-            .body
-            .exception
-            .map(|exception| exception.data)
-            .unwrap_or_default();
+        let data = run.exception().data;
         if data != body {
             run.fail(&format!("HTTP {status}: data should be the response body"));
         }
@@ -87,12 +82,7 @@ fn wrong_json_types_name_the_field() {
     let sim = simulator();
     sim.push_fault(Fault::WrongTypes);
     let run = lookup(&sim).fails(Preset::InvalidJson);
-    let data = run
-        .event()
-        .body
-        .exception
-        .map(|exception| exception.data)
-        .unwrap_or_default();
+    let data = run.exception().data;
     if !data.contains("objects") {
         run.fail("the data should name the offending field");
     }
@@ -138,12 +128,7 @@ fn endless_pages_end_in_a_clear_error() {
     let sim = simulator();
     sim.push_fault(Fault::EndlessPages);
     let run = lookup(&sim).errs();
-    let cause = run
-        .event()
-        .body
-        .exception
-        .map(|exception| exception.cause)
-        .unwrap_or_default();
+    let cause = run.exception().cause;
     if !cause.contains("pages") {
         run.fail("the cause should say paging did not end");
     }

@@ -7,10 +7,11 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::protocol::{quoted, schema_for, Action, Failure, StepFuture};
+use crate::protocol::{quoted, Failure, Output};
 use crate::threatstream::Observable;
 
 use super::lookup::{lookup, LookupOutput};
+use super::TypedAction;
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -54,32 +55,15 @@ impl LookupHashInput {
 
 pub(crate) struct LookupHash;
 
-impl Action for LookupHash {
-    fn id(&self) -> &'static str {
-        "lookup_hash"
-    }
+impl TypedAction for LookupHash {
+    const ID: &'static str = "lookup_hash";
+    const TITLE: &'static str = "Lookup Hash";
+    const DESCRIPTION: &'static str = "Lookup a file hash in Anomali ThreatStream";
+    type Input = LookupHashInput;
+    type Output = LookupOutput;
 
-    fn title(&self) -> &'static str {
-        "Lookup Hash"
-    }
-
-    fn description(&self) -> &'static str {
-        "Lookup a file hash in Anomali ThreatStream"
-    }
-
-    fn input_schema(&self) -> &'static Value {
-        schema_for::<LookupHashInput>()
-    }
-
-    fn output_schema(&self) -> &'static Value {
-        schema_for::<LookupOutput>()
-    }
-
-    fn run<'a>(&'a self, connection: &'a Value, input: Value) -> StepFuture<'a> {
-        Box::pin(async move {
-            let input: LookupHashInput = super::parse_input(input)?;
-            lookup(connection, input.observable()?).await
-        })
+    async fn run(connection: &Value, input: LookupHashInput) -> Result<Output, Failure> {
+        lookup(connection, input.observable()?).await
     }
 }
 

@@ -6,10 +6,11 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::protocol::{quoted, schema_for, Action, Failure, StepFuture};
+use crate::protocol::{quoted, Failure, Output};
 use crate::threatstream::Observable;
 
 use super::lookup::{lookup, LookupOutput};
+use super::TypedAction;
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -37,32 +38,15 @@ impl LookupIpInput {
 
 pub(crate) struct LookupIp;
 
-impl Action for LookupIp {
-    fn id(&self) -> &'static str {
-        "lookup_ip"
-    }
+impl TypedAction for LookupIp {
+    const ID: &'static str = "lookup_ip";
+    const TITLE: &'static str = "Lookup IP Address";
+    const DESCRIPTION: &'static str = "Lookup an IP address in Anomali ThreatStream";
+    type Input = LookupIpInput;
+    type Output = LookupOutput;
 
-    fn title(&self) -> &'static str {
-        "Lookup IP Address"
-    }
-
-    fn description(&self) -> &'static str {
-        "Lookup an IP address in Anomali ThreatStream"
-    }
-
-    fn input_schema(&self) -> &'static Value {
-        schema_for::<LookupIpInput>()
-    }
-
-    fn output_schema(&self) -> &'static Value {
-        schema_for::<LookupOutput>()
-    }
-
-    fn run<'a>(&'a self, connection: &'a Value, input: Value) -> StepFuture<'a> {
-        Box::pin(async move {
-            let input: LookupIpInput = super::parse_input(input)?;
-            lookup(connection, input.observable()?).await
-        })
+    async fn run(connection: &Value, input: LookupIpInput) -> Result<Output, Failure> {
+        lookup(connection, input.observable()?).await
     }
 }
 

@@ -8,10 +8,11 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::protocol::{quoted, schema_for, Action, Failure, StepFuture};
+use crate::protocol::{quoted, Failure, Output};
 use crate::threatstream::Observable;
 
 use super::lookup::{lookup, LookupOutput};
+use super::TypedAction;
 
 /// Longer than any URL a browser or proxy accepts.
 const MAX_URL_LENGTH: usize = 8192;
@@ -54,32 +55,15 @@ impl LookupUrlInput {
 
 pub(crate) struct LookupUrl;
 
-impl Action for LookupUrl {
-    fn id(&self) -> &'static str {
-        "lookup_url"
-    }
+impl TypedAction for LookupUrl {
+    const ID: &'static str = "lookup_url";
+    const TITLE: &'static str = "Lookup URL";
+    const DESCRIPTION: &'static str = "Lookup a URL in Anomali ThreatStream";
+    type Input = LookupUrlInput;
+    type Output = LookupOutput;
 
-    fn title(&self) -> &'static str {
-        "Lookup URL"
-    }
-
-    fn description(&self) -> &'static str {
-        "Lookup a URL in Anomali ThreatStream"
-    }
-
-    fn input_schema(&self) -> &'static Value {
-        schema_for::<LookupUrlInput>()
-    }
-
-    fn output_schema(&self) -> &'static Value {
-        schema_for::<LookupOutput>()
-    }
-
-    fn run<'a>(&'a self, connection: &'a Value, input: Value) -> StepFuture<'a> {
-        Box::pin(async move {
-            let input: LookupUrlInput = super::parse_input(input)?;
-            lookup(connection, input.observable()?).await
-        })
+    async fn run(connection: &Value, input: LookupUrlInput) -> Result<Output, Failure> {
+        lookup(connection, input.observable()?).await
     }
 }
 

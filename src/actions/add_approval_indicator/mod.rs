@@ -13,10 +13,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tracing::info;
 
-use crate::protocol::{output_of, schema_for, Action, Failure, Output, Preset, StepFuture};
+use crate::protocol::{output_of, Failure, Output, Preset};
 use crate::threatstream::{self, ApiError, ImportSource};
 
 use super::connection::Connection;
+use super::TypedAction;
 use settings::IndicatorSettings;
 
 #[derive(Deserialize, JsonSchema)]
@@ -153,29 +154,15 @@ fn import_failure(error: ApiError) -> Failure {
 
 pub(crate) struct AddApprovalIndicator;
 
-impl Action for AddApprovalIndicator {
-    fn id(&self) -> &'static str {
-        "add_approval_indicator"
-    }
+impl TypedAction for AddApprovalIndicator {
+    const ID: &'static str = "add_approval_indicator";
+    const TITLE: &'static str = "Add Approval Indicator";
+    const DESCRIPTION: &'static str = "Import indicator(s) into Anomali ThreatStream with approval";
+    type Input = AddApprovalIndicatorInput;
+    type Output = AddApprovalIndicatorOutput;
 
-    fn title(&self) -> &'static str {
-        "Add Approval Indicator"
-    }
-
-    fn description(&self) -> &'static str {
-        "Import indicator(s) into Anomali ThreatStream with approval"
-    }
-
-    fn input_schema(&self) -> &'static Value {
-        schema_for::<AddApprovalIndicatorInput>()
-    }
-
-    fn output_schema(&self) -> &'static Value {
-        schema_for::<AddApprovalIndicatorOutput>()
-    }
-
-    fn run<'a>(&'a self, connection: &'a Value, input: Value) -> StepFuture<'a> {
-        Box::pin(async move { run(connection, super::parse_input(input)?).await })
+    async fn run(connection: &Value, input: AddApprovalIndicatorInput) -> Result<Output, Failure> {
+        run(connection, input).await
     }
 }
 
