@@ -4,6 +4,11 @@
 //! input, then the step, then the output. Whatever fails becomes a `Failure`, and every failure becomes
 //! an error event: nothing is thrown past this function.
 
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
 use serde_json::Value;
 use tracing::{error, info};
 
@@ -40,8 +45,8 @@ impl Outcome {
 /// Runs one start message through the plugin and answers with the event, never with a panic.
 ///
 /// The message is taken by value and dropped once parsed: an import carries its file in it, and a
-/// second copy of tens of megabytes would double the step's memory. The step runs as its own task, so
-/// a defect that panics still ends in an error event (with the envelope's type and meta) and exit 1.
+/// second copy of tens of megabytes would double the step's memory. A defect that panics inside the
+/// step still ends in an error event (with the envelope's type and meta) and exit 1.
 pub(crate) async fn execute(plugin: &'static Plugin, kind: StepKind, message: Vec<u8>, debug: bool) -> Outcome {
     super::log::install(debug);
     let log = StepLog::default();
@@ -59,11 +64,8 @@ pub(crate) async fn execute(plugin: &'static Plugin, kind: StepKind, message: Ve
         Ok(mut message) => {
             let event_type = Some(message.message_type.event_type());
             let meta = std::mem::take(&mut message.meta);
-            let step = tokio::spawn({
-                let log = log.clone();
-                async move { log.capture(perform(plugin, kind, message)).await }
-            });
-            (event_type, meta, step.await.unwrap_or_else(|_| Err(crashed())))
+            let step = CatchPanic(Box::pin(log.capture(perform(plugin, kind, message))));
+            (event_type, meta, step.await.unwrap_or_else(|()| Err(crashed())))
         }
     };
     if let Err(failure) = &result {
@@ -89,6 +91,24 @@ pub(crate) async fn execute(plugin: &'static Plugin, kind: StepKind, message: Ve
             event_type,
         },
         failure,
+    }
+}
+
+/// Polls a step and turns a panic into `Err(())`. Catching it here, instead of running the step as a
+/// task of its own, spares every step a spawn and a hop between threads (measured in server mode).
+struct CatchPanic<F>(Pin<Box<F>>);
+
+impl<F: Future> Future for CatchPanic<F> {
+    type Output = Result<F::Output, ()>;
+
+    fn poll(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Self::Output> {
+        // A panicking step is never polled again, so nothing observes state it may have left broken.
+        let step = AssertUnwindSafe(|| self.0.as_mut().poll(context));
+        match std::panic::catch_unwind(step) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
+            Err(_) => Poll::Ready(Err(())),
+        }
     }
 }
 
