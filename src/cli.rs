@@ -9,7 +9,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use clap::{Parser, Subcommand};
 
-use crate::protocol::{execute, python_json, sample_message, serve, Plugin, StepKind, MAX_MESSAGE_BYTES};
+use crate::protocol::{execute, python_json, sample_message, serve, unreadable, Plugin, StepKind, MAX_MESSAGE_BYTES};
 
 #[derive(Parser)]
 #[command(
@@ -121,7 +121,7 @@ fn http(plugin: &'static Plugin, address: SocketAddr, debug: bool) -> i32 {
 
 fn step(plugin: &'static Plugin, kind: StepKind, message: Option<String>, debug: bool) -> i32 {
     let message = match message {
-        Some(message) => message.into_bytes(),
+        Some(message) => Ok(message.into_bytes()),
         None => read_stdin(),
     };
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
@@ -131,7 +131,10 @@ fn step(plugin: &'static Plugin, kind: StepKind, message: Option<String>, debug:
             return 1;
         }
     };
-    let outcome = runtime.block_on(execute(plugin, kind, message, debug));
+    let outcome = match message {
+        Ok(message) => runtime.block_on(execute(plugin, kind, message, debug)),
+        Err(cause) => unreadable(kind, cause),
+    };
     // Streamed, not built as one string first: a large lookup's event would otherwise exist twice.
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     let written = serde_json::to_writer(&mut stdout, &outcome.event)
@@ -149,18 +152,19 @@ fn step(plugin: &'static Plugin, kind: StepKind, message: Option<String>, debug:
     }
 }
 
-/// Reads all of stdin, or a little more than the limit, so the envelope parser can say what is wrong.
-fn read_stdin() -> Vec<u8> {
+/// Reads all of stdin, refusing (without reading on) a message larger than any legitimate one.
+fn read_stdin() -> Result<Vec<u8>, String> {
     let mut message = Vec::new();
-    let read = std::io::stdin()
-        .lock()
-        .take(MAX_MESSAGE_BYTES as u64 + 1)
-        .read_to_end(&mut message);
-    if read.is_err() || message.len() > MAX_MESSAGE_BYTES {
-        // Not JSON, so the step answers with a clear "not valid JSON" event instead of a partial read.
-        return format!("start message unreadable or larger than {MAX_MESSAGE_BYTES} bytes").into_bytes();
+    let limit = MAX_MESSAGE_BYTES as u64 + 1;
+    if let Err(error) = std::io::stdin().lock().take(limit).read_to_end(&mut message) {
+        return Err(format!(
+            "The start message could not be read from standard input: {error}."
+        ));
     }
-    message
+    if message.len() > MAX_MESSAGE_BYTES {
+        return Err(format!("The start message is larger than {MAX_MESSAGE_BYTES} bytes."));
+    }
+    Ok(message)
 }
 
 /// The runtime's `info` text, byte for byte (runtime 6.6.1 `cli.py`, protocol reference §1.2): the

@@ -276,3 +276,15 @@ fn invalid_utf8_in_an_answer_is_invalid_json() {
         .against(&sim)
         .fails(Preset::InvalidJson);
 }
+
+#[test]
+fn a_start_message_over_the_limit_is_refused_as_too_large() {
+    let run = Plugin::run("lookup_ip")
+        .stdin_raw(vec![b' '; 128 * 1024 * 1024 + 1])
+        .errs();
+    assert_eq!(
+        run.exception().cause,
+        "The start message is larger than 134217728 bytes."
+    );
+    assert_eq!(run.event().kind, None);
+}

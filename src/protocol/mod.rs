@@ -26,4 +26,4 @@ pub(crate) use schema::schema_for;
 #[cfg(test)]
 pub(crate) use schema::{check as check_schema, Quote};
 pub(crate) use server::serve;
-pub(crate) use step::{execute, StepKind};
+pub(crate) use step::{execute, unreadable, StepKind};

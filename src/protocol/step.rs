@@ -68,6 +68,26 @@ pub(crate) async fn execute(plugin: &'static Plugin, kind: StepKind, message: Ve
             (event_type, meta, step.await.unwrap_or_else(|()| Err(crashed())))
         }
     };
+    finish(kind, &log, event_type, meta, result)
+}
+
+/// The event for a start message that could not even be read (too large, or stdin failed).
+pub(crate) fn unreadable(kind: StepKind, cause: String) -> Outcome {
+    let failure = Failure::client(
+        cause,
+        "Send one JSON start message of at most 128 MiB; a file to import must fit in it as base64.",
+    );
+    finish(kind, &StepLog::default(), None, Value::Null, Err(failure))
+}
+
+/// Logs a failure and builds the event.
+fn finish(
+    kind: StepKind,
+    log: &StepLog,
+    event_type: Option<&'static str>,
+    meta: Value,
+    result: Result<Output, Failure>,
+) -> Outcome {
     if let Err(failure) = &result {
         log.capture_now(|| error!("{}", error_text(kind, failure)));
     }
