@@ -143,6 +143,26 @@ fn pointers(value: &Value, here: String, found: &mut Vec<String>) {
     found.push(here);
 }
 
+/// Runs `message` through the pipeline and checks what every event must be; answers with its line.
+fn well_formed_event(message: Vec<u8>, kind: StepKind) -> Result<String, TestCaseError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let outcome = runtime.block_on(execute(&PLUGIN, kind, message, false));
+    let line = serde_json::to_string(&outcome.event).unwrap();
+    prop_assert!(!line.contains('\n'));
+    let event: Value = serde_json::from_str(&line).unwrap();
+    let status = event["body"]["status"].as_str().unwrap_or_default().to_owned();
+    prop_assert_eq!(outcome.exit_code() == 0, status == "ok");
+    if status == "error" {
+        let cause = event["body"]["exception"]["cause"].as_str().unwrap_or_default();
+        prop_assert!(!cause.is_empty());
+        prop_assert_ne!(cause, "The plugin failed unexpectedly.");
+    }
+    Ok(line)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { failure_persistence: Some(Box::new(
         proptest::test_runner::FileFailurePersistence::SourceParallel("proptest-regressions"))), ..ProptestConfig::default() })]
@@ -157,18 +177,7 @@ proptest! {
         let message = mutations.iter().fold(seeds[seed.index(seeds.len())].clone(), apply);
         let key_is_the_connections = still_the_connection_key(&message);
         let kind = if test_command { StepKind::Test } else { StepKind::Run };
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        let outcome = runtime.block_on(execute(&PLUGIN, kind, message, false));
-        let line = serde_json::to_string(&outcome.event).unwrap();
-        prop_assert!(!line.contains('\n'));
-        let event: Value = serde_json::from_str(&line).unwrap();
-        let status = event["body"]["status"].as_str().unwrap_or_default().to_owned();
-        prop_assert_eq!(outcome.exit_code() == 0, status == "ok");
-        if status == "error" {
-            let cause = event["body"]["exception"]["cause"].as_str().unwrap_or_default();
-            prop_assert!(!cause.is_empty());
-            prop_assert_ne!(cause, "The plugin failed unexpectedly.");
-        }
+        let line = well_formed_event(message, kind)?;
         if key_is_the_connections {
             prop_assert!(!line.contains("fuzz-key"));
         }
@@ -189,15 +198,6 @@ proptest! {
             *target = replacement;
         }
         keep_on_loopback(&mut message);
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        let outcome = runtime.block_on(execute(&PLUGIN, StepKind::Run, message.to_string().into_bytes(), false));
-        let event = serde_json::to_value(&outcome.event).unwrap();
-        let status = event["body"]["status"].as_str().unwrap_or_default().to_owned();
-        prop_assert_eq!(outcome.exit_code() == 0, status == "ok");
-        if status == "error" {
-            let cause = event["body"]["exception"]["cause"].as_str().unwrap_or_default();
-            prop_assert!(!cause.is_empty());
-            prop_assert_ne!(cause, "The plugin failed unexpectedly.");
-        }
+        well_formed_event(message.to_string().into_bytes(), StepKind::Run)?;
     }
 }
