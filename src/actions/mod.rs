@@ -17,6 +17,7 @@ use std::future::Future;
 
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::protocol::{schema_for, Action, Failure, Output, Plugin, StepFuture};
@@ -75,18 +76,18 @@ impl<T: TypedAction> Action for T {
         schema_for::<T::Output>()
     }
 
-    fn run<'a>(&'a self, connection: &'a Value, input: Value) -> StepFuture<'a> {
+    fn run<'a>(&'a self, connection: &'a Value, input: &'a RawValue) -> StepFuture<'a> {
         Box::pin(async move { T::run(connection, parse_input(input)?).await })
     }
 }
 
-/// Decodes an input that already passed its schema; a mismatch here is a schema/type disagreement.
-fn parse_input<T: DeserializeOwned>(input: Value) -> Result<T, Failure> {
-    serde_json::from_value(input).map_err(|error| {
-        Failure::client(
-            format!("The action input is invalid: {error}."),
-            "Correct the action input and try again.",
-        )
+/// Decodes an input that already passed its schema. What can still fail here is what the types check
+/// beyond the schema (a file's base64, say), so the error names the field.
+fn parse_input<T: DeserializeOwned>(input: &RawValue) -> Result<T, Failure> {
+    let mut decoder = serde_json::Deserializer::from_str(input.get());
+    serde_path_to_error::deserialize(&mut decoder).map_err(|error| {
+        let field = error.path().to_string();
+        Failure::invalid_input(&field, error.into_inner())
     })
 }
 

@@ -5,7 +5,11 @@
 //! runtime's own messages (protocol reference §2.3). Every rejection still yields an event, so the
 //! orchestrator always gets an envelope to parse.
 
-use serde::Serialize;
+use std::sync::OnceLock;
+
+use serde::de::{MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::failure::{shortened, Failure};
@@ -33,12 +37,15 @@ impl MessageType {
 
 /// A start message whose envelope is sound; its connection and input are not yet validated.
 #[derive(Debug)]
-pub(crate) struct StartMessage {
+pub(crate) struct StartMessage<'a> {
     pub(crate) message_type: MessageType,
     /// The action id; `None` only for a `connection_test` message.
     pub(crate) action: Option<String>,
     pub(crate) meta: Value,
+    /// The input for its schema check, with very long strings elided (see `ElidedValue`).
     pub(crate) input: Value,
+    /// The input as sent, borrowed from the message text: what the action decodes.
+    pub(crate) raw_input: &'a RawValue,
     pub(crate) connection: Value,
 }
 
@@ -62,9 +69,9 @@ fn reject(cause: impl Into<String>, event_type: Option<&'static str>, meta: Valu
     })
 }
 
-impl StartMessage {
-    pub(crate) fn parse(bytes: &[u8]) -> Result<StartMessage, Box<Rejected>> {
-        let message: Value = serde_json::from_slice(bytes).map_err(|error| {
+impl<'a> StartMessage<'a> {
+    pub(crate) fn parse(bytes: &'a [u8]) -> Result<StartMessage<'a>, Box<Rejected>> {
+        let ElidedValue(message) = serde_json::from_slice(bytes).map_err(|error| {
             reject(
                 format!("The start message is not valid JSON: {error}."),
                 None,
@@ -93,10 +100,15 @@ impl StartMessage {
                 ))
             }
         };
-        StartMessage::from_body(message_type, body)
+        let raw_input = raw_input(bytes)?;
+        StartMessage::from_body(message_type, body, raw_input)
     }
 
-    fn from_body(message_type: MessageType, mut body: Map<String, Value>) -> Result<StartMessage, Box<Rejected>> {
+    fn from_body(
+        message_type: MessageType,
+        mut body: Map<String, Value>,
+        raw_input: &'a RawValue,
+    ) -> Result<StartMessage<'a>, Box<Rejected>> {
         let meta = body.remove("meta").unwrap_or_else(empty_object);
         let action = match (message_type, body.remove("action")) {
             (_, Some(Value::String(action))) => Some(action),
@@ -118,6 +130,7 @@ impl StartMessage {
             action,
             meta,
             input: body.remove("input").unwrap_or_else(empty_object),
+            raw_input,
             connection: body.remove("connection").unwrap_or_else(empty_object),
         })
     }
@@ -162,6 +175,106 @@ fn version(message: &Map<String, Value>, message_type: MessageType) -> Result<()
             event_type,
             Value::Null,
         )),
+    }
+}
+
+/// `body.input` as written in the message, borrowed: no copy of a file the input may carry.
+fn raw_input<'a>(bytes: &'a [u8]) -> Result<&'a RawValue, Box<Rejected>> {
+    #[derive(Deserialize)]
+    struct Message<'a> {
+        #[serde(borrow)]
+        body: Body<'a>,
+    }
+    #[derive(Deserialize)]
+    struct Body<'a> {
+        #[serde(borrow)]
+        input: Option<&'a RawValue>,
+    }
+    let message: Message<'a> = serde_json::from_slice(bytes)
+        .map_err(|error| reject(format!("The start message cannot be read: {error}."), None, Value::Null))?;
+    Ok(message.body.input.unwrap_or_else(|| empty_raw_object()))
+}
+
+fn empty_raw_object() -> &'static RawValue {
+    static EMPTY: OnceLock<Box<RawValue>> = OnceLock::new();
+    EMPTY.get_or_init(|| RawValue::from_string("{}".to_owned()).unwrap_or_default())
+}
+
+/// Strings longer than this are checked for their type only: their text is not copied into the
+/// message's `Value` (see `ElidedValue`).
+const ELIDED_STRING_BYTES: usize = 1024 * 1024;
+
+/// A JSON value in which every string longer than `ELIDED_STRING_BYTES` stands in as a short
+/// placeholder. The envelope checks and the input's schema check need a `Value`, but a file to import
+/// is tens of megabytes of base64 in one string: copying it into a `Value` beside the message text
+/// held it twice. The action decodes its input from the message text instead (`raw_input`).
+struct ElidedValue(Value);
+
+impl<'de> Deserialize<'de> for ElidedValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<ElidedValue, D::Error> {
+        deserializer.deserialize_any(ElidingVisitor).map(ElidedValue)
+    }
+}
+
+struct ElidingVisitor;
+
+impl<'de> Visitor<'de> for ElidingVisitor {
+    type Value = Value;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, value: bool) -> Result<Value, E> {
+        Ok(Value::Bool(value))
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<Value, E> {
+        Ok(Value::from(value))
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<Value, E> {
+        Ok(Value::from(value))
+    }
+
+    fn visit_f64<E>(self, value: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(value).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, value: &str) -> Result<Value, E> {
+        if value.len() > ELIDED_STRING_BYTES {
+            Ok(Value::String(format!("(a string of {} bytes)", value.len())))
+        } else {
+            Ok(Value::String(value.to_owned()))
+        }
+    }
+
+    fn visit_string<E>(self, value: String) -> Result<Value, E> {
+        if value.len() > ELIDED_STRING_BYTES {
+            Ok(Value::String(format!("(a string of {} bytes)", value.len())))
+        } else {
+            Ok(Value::String(value))
+        }
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<Value, A::Error> {
+        let mut values = Vec::new();
+        while let Some(ElidedValue(value)) = items.next_element()? {
+            values.push(value);
+        }
+        Ok(Value::Array(values))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut entries: A) -> Result<Value, A::Error> {
+        let mut members = Map::new();
+        while let Some((key, ElidedValue(value))) = entries.next_entry::<String, ElidedValue>()? {
+            members.insert(key, value);
+        }
+        Ok(Value::Object(members))
     }
 }
 

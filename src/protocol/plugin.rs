@@ -37,8 +37,9 @@ pub(crate) trait Action: Sync {
     fn description(&self) -> &'static str;
     fn input_schema(&self) -> &'static Value;
     fn output_schema(&self) -> &'static Value;
-    /// Runs the action with a connection and an input that already passed their schemas.
-    fn run<'a>(&'a self, connection: &'a Value, input: Value) -> StepFuture<'a>;
+    /// Runs the action with a connection and an input that already passed their schemas. The input
+    /// is the text the start message carried, so an action decodes it without a second copy.
+    fn run<'a>(&'a self, connection: &'a Value, input: &'a RawValue) -> StepFuture<'a>;
 }
 
 /// The plugin's connection: its schema, and the test the orchestrator runs before saving it.

@@ -50,8 +50,8 @@ impl Outcome {
 pub(crate) async fn execute(plugin: &'static Plugin, kind: StepKind, message: Vec<u8>, debug: bool) -> Outcome {
     super::log::install(debug);
     let log = StepLog::default();
+    // The message text lives as long as the step: the action decodes its input from it, borrowed.
     let parsed = StartMessage::parse(&message);
-    drop(message);
     let (event_type, meta, result) = match parsed {
         Err(rejected) => {
             let Rejected {
@@ -158,17 +158,16 @@ fn error_text(kind: StepKind, failure: &Failure) -> String {
     }
 }
 
-async fn perform(plugin: &Plugin, kind: StepKind, mut message: StartMessage) -> Result<Output, Failure> {
+async fn perform(plugin: &Plugin, kind: StepKind, message: StartMessage<'_>) -> Result<Output, Failure> {
     let is_test = kind == StepKind::Test || message.message_type == MessageType::ConnectionTest;
     if is_test {
         return test_connection(plugin, &message).await;
     }
-    let input = std::mem::take(&mut message.input);
     let id = message.action.as_deref().unwrap_or_default();
-    run_action(plugin, id, &message.connection, input).await
+    run_action(plugin, id, &message).await
 }
 
-async fn test_connection(plugin: &Plugin, message: &StartMessage) -> Result<Output, Failure> {
+async fn test_connection(plugin: &Plugin, message: &StartMessage<'_>) -> Result<Output, Failure> {
     if let Some(id) = message.action.as_deref() {
         find_action(plugin, id)?;
     }
@@ -177,12 +176,12 @@ async fn test_connection(plugin: &Plugin, message: &StartMessage) -> Result<Outp
     plugin.connector.test(&connection).await
 }
 
-async fn run_action(plugin: &Plugin, id: &str, connection: &Value, input: Value) -> Result<Output, Failure> {
+async fn run_action(plugin: &Plugin, id: &str, message: &StartMessage<'_>) -> Result<Output, Failure> {
     let action = find_action(plugin, id)?;
-    let connection = checked_connection(plugin, connection)?;
+    let connection = checked_connection(plugin, &message.connection)?;
     info!("{}. Step name: {}", plugin.signature(), action.id());
-    checked_input(action, &input)?;
-    let output = action.run(&connection, input).await?;
+    checked_input(action, &message.input)?;
+    let output = action.run(&connection, message.raw_input).await?;
     schema::check_output(action.output_schema(), &output).map_err(|problems| {
         Failure::unexpected(
             "The action produced output that does not match its output schema.",
@@ -269,7 +268,7 @@ mod tests {
         fn output_schema(&self) -> &'static Value {
             any_object()
         }
-        fn run<'a>(&'a self, _: &'a Value, input: Value) -> StepFuture<'a> {
+        fn run<'a>(&'a self, _: &'a Value, input: &'a serde_json::value::RawValue) -> StepFuture<'a> {
             Box::pin(async move { panic!("input was {input}") })
         }
     }

@@ -5,9 +5,9 @@
 //! half-made import behind. The file is decoded in place and moved into the request body, so a large
 //! import holds as few copies of it as possible.
 
+mod content;
 mod settings;
 
-use base64::Engine;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -18,6 +18,7 @@ use crate::threatstream::{self, ApiError, ImportSource};
 
 use super::connection::Connection;
 use super::TypedAction;
+use content::Base64Bytes;
 use settings::IndicatorSettings;
 
 #[derive(Deserialize, JsonSchema)]
@@ -43,7 +44,7 @@ pub(crate) struct File {
     filename: String,
     /// File contents, base64-encoded
     #[schemars(title = "Content", extend("format" = "bytes", "displayType" = "bytes"))]
-    content: String,
+    content: Base64Bytes,
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -96,17 +97,7 @@ impl File {
             let reason = "the file has no filename; ThreatStream reads the extension to decide how to parse it";
             return Err(Failure::invalid_input("file.filename", reason));
         }
-        let mut content = self.content;
-        // Some encoders wrap base64 at 76 columns; the line breaks carry no data.
-        if content.bytes().any(|byte| byte.is_ascii_whitespace()) {
-            content.retain(|c| !c.is_ascii_whitespace());
-        }
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(&content)
-            .map_err(|error| {
-                Failure::invalid_input("file.content", format!("the content is not valid base64 ({error})"))
-            })?;
-        drop(content);
+        let Base64Bytes(bytes) = self.content;
         if bytes.is_empty() {
             return Err(Failure::invalid_input("file.content", "the file is empty"));
         }
@@ -172,7 +163,8 @@ mod tests {
     use serde_json::json;
 
     fn source(input: Value) -> Result<ImportSource, Failure> {
-        let input: AddApprovalIndicatorInput = serde_json::from_value(input).expect("schema-shaped input");
+        let raw = serde_json::value::RawValue::from_string(input.to_string()).unwrap();
+        let input: AddApprovalIndicatorInput = super::super::parse_input(&raw)?;
         input.source().map(|(source, _)| source)
     }
 

@@ -1,0 +1,94 @@
+//! The contents of an imported file, decoded from base64 while the input is read.
+//!
+//! A file of 50 MiB is 67 MiB of base64 in the start message. Decoding it straight from the message
+//! text, instead of into a `String` first, keeps the import's peak memory at the message plus the
+//! decoded file.
+
+use std::io::Read;
+
+use base64::Engine;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+/// A file's contents, decoded: the base64 text is never copied out of the start message.
+pub(crate) struct Base64Bytes(pub(crate) Vec<u8>);
+
+impl<'de> Deserialize<'de> for Base64Bytes {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Base64Bytes, D::Error> {
+        deserializer.deserialize_str(Base64Visitor)
+    }
+}
+
+struct Base64Visitor;
+
+impl serde::de::Visitor<'_> for Base64Visitor {
+    type Value = Base64Bytes;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("base64 text")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Base64Bytes, E> {
+        decode_base64(text)
+            .map(Base64Bytes)
+            .map_err(|error| E::custom(format!("the content is not valid base64 ({error})")))
+    }
+}
+
+/// Decodes base64, skipping the line breaks some encoders put every 76 characters.
+fn decode_base64(text: &str) -> std::io::Result<Vec<u8>> {
+    let engine = &base64::engine::general_purpose::STANDARD;
+    if !text.bytes().any(|byte| byte.is_ascii_whitespace()) {
+        return engine.decode(text).map_err(std::io::Error::other);
+    }
+    let mut bytes = Vec::with_capacity(text.len() / 4 * 3);
+    base64::read::DecoderReader::new(WithoutWhitespace(text.as_bytes()), engine).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// Reads text with its ASCII whitespace left out.
+struct WithoutWhitespace<'a>(&'a [u8]);
+
+impl std::io::Read for WithoutWhitespace<'_> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let mut written = 0;
+        while written < out.len() {
+            let Some((&byte, rest)) = self.0.split_first() else {
+                break;
+            };
+            self.0 = rest;
+            if !byte.is_ascii_whitespace() {
+                out[written] = byte;
+                written += 1;
+            }
+        }
+        Ok(written)
+    }
+}
+
+impl JsonSchema for Base64Bytes {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Base64Bytes".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "string"})
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_plain_and_wrapped_base64() {
+        assert_eq!(decode_base64("aGVsbG8=").unwrap(), b"hello");
+        assert_eq!(decode_base64("aGVs\nbG8=\r\n").unwrap(), b"hello");
+        assert!(decode_base64("%%%").is_err());
+        assert!(decode_base64("aGV\nsbG8").is_err());
+    }
+}
