@@ -44,13 +44,13 @@ impl Outcome {
 
 /// Runs one start message through the plugin and answers with the event, never with a panic.
 ///
-/// The message is taken by value and dropped once parsed: an import carries its file in it, and a
-/// second copy of tens of megabytes would double the step's memory. A defect that panics inside the
-/// step still ends in an error event (with the envelope's type and meta) and exit 1.
+/// The message is taken by value and kept for the step: an import carries its file in it, and the
+/// action decodes its input from this text rather than from a second copy of tens of megabytes (see
+/// `envelope::ElidedValue`). A defect that panics inside the step still ends in an error event (with
+/// the envelope's type and meta) and exit 1.
 pub(crate) async fn execute(plugin: &'static Plugin, kind: StepKind, message: Vec<u8>, debug: bool) -> Outcome {
     super::log::install(debug);
     let log = StepLog::default();
-    // The message text lives as long as the step: the action decodes its input from it, borrowed.
     let parsed = StartMessage::parse(&message);
     let (event_type, meta, result) = match parsed {
         Err(rejected) => {
