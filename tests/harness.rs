@@ -120,23 +120,23 @@ impl Run {
     /// The envelope: the last line of stdout, decoded with the test-side types.
     #[track_caller]
     pub fn event(&self) -> Event {
-        let last = self
-            .stdout
-            .lines()
-            .last()
-            .unwrap_or_else(|| self.fail("stdout is empty"));
-        serde_json::from_str(last).unwrap_or_else(|error| self.fail(&format!("envelope does not decode: {error}")))
+        serde_json::from_str(self.last_line())
+            .unwrap_or_else(|error| self.fail(&format!("envelope does not decode: {error}")))
     }
 
     /// The envelope as plain JSON, for snapshots.
     #[track_caller]
     pub fn json(&self) -> Value {
-        let last = self
-            .stdout
+        serde_json::from_str(self.last_line())
+            .unwrap_or_else(|error| self.fail(&format!("stdout is not JSON: {error}")))
+    }
+
+    #[track_caller]
+    fn last_line(&self) -> &str {
+        self.stdout
             .lines()
             .last()
-            .unwrap_or_else(|| self.fail("stdout is empty"));
-        serde_json::from_str(last).unwrap_or_else(|error| self.fail(&format!("stdout is not JSON: {error}")))
+            .unwrap_or_else(|| self.fail("stdout is empty"))
     }
 
     /// The envelope's exception; a run without one fails.

@@ -577,12 +577,7 @@ async fn two_hundred_concurrent_lookups_all_succeed() {
 async fn a_lookup_stuck_on_a_slow_upstream_does_not_delay_the_others() {
     let sim = simulator();
     let server = Arc::new(Server::start());
-    sim.push_fault(Fault::Slow(Duration::from_secs(10)));
-    let stuck = tokio::spawn({
-        let (server, message) = (Arc::clone(&server), lookup_ip(&sim).message().to_string());
-        async move { server.post("/actions/lookup_ip", message).await }
-    });
-    wait_for_requests(&sim, 1).await;
+    let stuck = lookup_held_upstream(&sim, &server, Duration::from_secs(10)).await;
     let others: Vec<_> = (0..20)
         .map(|_| {
             let server = Arc::clone(&server);
@@ -627,12 +622,7 @@ async fn query_filters_do_not_leak_between_steps() {
 async fn sigterm_finishes_steps_in_flight_refuses_new_ones_and_exits_0() {
     let sim = simulator();
     let server = Arc::new(Server::start());
-    sim.push_fault(Fault::Slow(Duration::from_secs(5)));
-    let in_flight = tokio::spawn({
-        let (server, message) = (Arc::clone(&server), lookup_ip(&sim).message().to_string());
-        async move { server.post("/actions/lookup_ip", message).await }
-    });
-    wait_for_requests(&sim, 1).await;
+    let in_flight = lookup_held_upstream(&sim, &server, Duration::from_secs(5)).await;
     server.terminate();
     while !server.get("/api/v1/admin/status").await.expect(200)["shutdown_initiated"]
         .as_bool()
@@ -658,6 +648,20 @@ async fn sigterm_finishes_steps_in_flight_refuses_new_ones_and_exits_0() {
     assert_eq!(server.exit_code(), Some(0));
     assert!(server.stderr().contains("Shutdown complete"), "{}", server.stderr());
     assert_eq!(sim.requests().len(), 1, "the refused lookup never went upstream");
+}
+
+/// Starts a lookup whose upstream answer the simulator holds back for `delay`, and returns once the
+/// simulator has the request, so the step is surely in flight.
+async fn lookup_held_upstream(
+    sim: &Simulator,
+    server: &Arc<Server>,
+    delay: Duration,
+) -> tokio::task::JoinHandle<Answer> {
+    sim.push_fault(Fault::Slow(delay));
+    let (server, message) = (Arc::clone(server), lookup_ip(sim).message().to_string());
+    let step = tokio::spawn(async move { server.post("/actions/lookup_ip", message).await });
+    wait_for_requests(sim, 1).await;
+    step
 }
 
 async fn wait_for_requests(sim: &Simulator, count: usize) {
