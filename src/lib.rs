@@ -9,6 +9,7 @@
 
 mod actions;
 mod cli;
+mod excerpt;
 mod protocol;
 mod threatstream;
 

@@ -23,16 +23,11 @@ fn the_key_is_only_ever_in_the_authorization_header() {
         .against(&sim)
         .ok();
     Plugin::test("lookup_ip").against(&sim).ok();
+    // A 500 is not retried: one request, one fault.
     sim.push_fault(Fault::Status {
         status: 500,
         body: format!("{{\"echo\": \"{CANARY_KEY}\"}}"),
     });
-    for _ in 0..8 {
-        sim.push_fault(Fault::Status {
-            status: 500,
-            body: format!("{{\"echo\": \"{CANARY_KEY}\"}}"),
-        });
-    }
     let run = Plugin::run("lookup_ip")
         .input(json!({"ip_address": "198.51.100.23"}))
         .against(&sim)
@@ -44,7 +39,11 @@ fn the_key_is_only_ever_in_the_authorization_header() {
     );
 
     let requests = sim.requests();
-    assert!(requests.len() >= 5);
+    assert_eq!(
+        requests.len(),
+        5,
+        "three lookups, the test, the failing lookup: {requests:?}"
+    );
     for request in requests {
         assert!(
             !request.path.contains(CANARY_KEY) && !request.query.clone().unwrap_or_default().contains(CANARY_KEY),

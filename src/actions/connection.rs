@@ -1,14 +1,12 @@
-//! The plugin connection: its schema, the client it builds, and the connection test.
+//! The plugin connection: its settings and schema, the checked connection every action receives, and
+//! the connection test.
 //!
 //! Connections saved for the published Python plugin name the instance URL `url`; the seed's help page
 //! calls it `threatstream_url`. Both are accepted so an existing connection keeps working.
 //!
-//! In `http` mode one process runs many steps, so clients are kept per connection settings: steps with
-//! the same settings reuse keep-alive connections (and TLS sessions) to ThreatStream, while different
-//! settings never share a client. A client holds no per-step state, so nothing one step asks for can
-//! leak into the next.
+//! A start message's connection is parsed and checked once, by `Connection::open`, into a
+//! `Connection` holding the ThreatStream client; actions never see the JSON.
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use schemars::JsonSchema;
@@ -16,14 +14,16 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::protocol::{output_of, schema_for, Connector, Failure, StepFuture};
-use crate::threatstream::{ApiVersion, Client, ClientConfig};
+use crate::threatstream::{client_for, ApiVersion, Client, ClientConfig};
 
 /// A ThreatStream request that takes longer than this has almost certainly hung.
 const DEFAULT_TIMEOUT_SECONDS: u64 = 60;
 
+// The connection as the orchestrator sends it, and the schema it is checked against (a `//` comment:
+// a doc comment would become the schema's description).
 #[derive(Deserialize, JsonSchema)]
 #[schemars(title = "Connection")]
-pub(crate) struct Connection {
+pub(crate) struct ConnectionSettings {
     /// Anomali ThreatStream username (the account's e-mail address)
     #[schemars(title = "Username", extend("order" = 1))]
     pub(crate) username: String,
@@ -75,38 +75,49 @@ pub(crate) enum ApiVersionChoice {
     V1,
 }
 
+/// A connection that passed its schema and its checks: what every action receives.
+pub(crate) struct Connection {
+    pub(crate) client: Client,
+}
+
 impl Connection {
-    /// Builds the ThreatStream client for a connection that passed its schema.
-    pub(crate) fn client(connection: &Value) -> Result<Client, Failure> {
-        let connection: Connection = serde_json::from_value(connection.clone()).map_err(|error| {
-            Failure::client(
+    /// Parses and checks a connection that passed its schema, and finds or builds its client.
+    pub(crate) fn open(connection: &Value) -> Result<Connection, Failure> {
+        let settings = ConnectionSettings::deserialize(connection).map_err(|error| {
+            Failure::caller(
                 format!("The connection is invalid: {error}."),
                 "Correct the plugin connection settings and try again.",
             )
         })?;
-        connection.check()?;
-        if !connection.ssl_verify {
+        settings.check()?;
+        if !settings.ssl_verify {
             tracing::warn!(
                 "SSL Verify is off: the ThreatStream server's certificate is not checked for this connection"
             );
         }
-        let config = ClientConfig {
-            base_url: connection.threatstream_url,
-            username: connection.username,
-            api_key: connection.api_key.secret_key,
-            verify_tls: connection.ssl_verify,
-            api_version: match connection.api_version {
+        let client = client_for(settings.client_config())?;
+        Ok(Connection { client })
+    }
+}
+
+impl ConnectionSettings {
+    fn client_config(self) -> ClientConfig {
+        ClientConfig {
+            base_url: self.threatstream_url,
+            username: self.username,
+            api_key: self.api_key.secret_key,
+            verify_tls: self.ssl_verify,
+            api_version: match self.api_version {
                 ApiVersionChoice::V1 => ApiVersion::V1,
                 ApiVersionChoice::V2 => ApiVersion::V2,
             },
-            timeout: Duration::from_secs(connection.timeout),
-        };
-        cached_client(config)
+            timeout: Duration::from_secs(self.timeout),
+        }
     }
 
     fn check(&self) -> Result<(), Failure> {
         let empty = |field: &str| {
-            Failure::client(
+            Failure::caller(
                 format!("The connection's {field} is empty."),
                 "Correct the plugin connection settings and try again.",
             )
@@ -123,7 +134,7 @@ impl Connection {
         // Both travel in the Authorization header, where a line break would end the header early.
         let unsendable = |text: &str| text.chars().any(char::is_control);
         if unsendable(&self.username) || unsendable(&self.api_key.secret_key) {
-            return Err(Failure::client(
+            return Err(Failure::caller(
                 "The connection's username or API key contains control characters or line breaks.",
                 "Copy the username and API key again without surrounding whitespace or line breaks.",
             ));
@@ -132,88 +143,11 @@ impl Connection {
     }
 }
 
-/// Enough for every connection an orchestrator's workflows use at once; past it the least recently
-/// used client goes, so a process that sees ever new settings (rotated keys) does not grow forever.
-const MAX_CACHED_CLIENTS: usize = 32;
-
-/// The clients of this process, keyed by the whole `ClientConfig`: the settings a client is built
-/// from, compared field by field, so no two settings can collide on one key (as hashes can) and
-/// no JSON key order or unknown field can split one setting into two.
-static CLIENTS: Mutex<ClientCache> = Mutex::new(ClientCache::new());
-
-fn clients() -> MutexGuard<'static, ClientCache> {
-    // The cache is consistent after every statement, so a panic elsewhere cannot have broken it.
-    CLIENTS.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// The client for `config`, built on first use.
-fn cached_client(config: ClientConfig) -> Result<Client, Failure> {
-    if let Some(client) = clients().get(&config) {
-        return Ok(client);
-    }
-    // Built outside the lock: loading the root certificates takes a while, and steps on other
-    // connections should not wait for it. Two steps racing here build twice and keep the first.
-    let client = Client::new(config.clone())?;
-    Ok(clients().insert(config, client))
-}
-
-struct ClientCache {
-    entries: Vec<CachedClient>,
-    /// Counts uses, to find the least recently used entry.
-    clock: u64,
-}
-
-struct CachedClient {
-    config: ClientConfig,
-    client: Client,
-    last_used: u64,
-}
-
-impl ClientCache {
-    const fn new() -> ClientCache {
-        ClientCache {
-            entries: Vec::new(),
-            clock: 0,
-        }
-    }
-
-    fn get(&mut self, config: &ClientConfig) -> Option<Client> {
-        self.clock += 1;
-        let entry = self.entries.iter_mut().find(|entry| entry.config == *config)?;
-        entry.last_used = self.clock;
-        Some(entry.client.clone())
-    }
-
-    /// Keeps `client` for `config`, unless one is already kept, and answers with the kept one.
-    fn insert(&mut self, config: ClientConfig, client: Client) -> Client {
-        if let Some(kept) = self.get(&config) {
-            return kept;
-        }
-        if self.entries.len() >= MAX_CACHED_CLIENTS {
-            let oldest = self
-                .entries
-                .iter()
-                .enumerate()
-                .min_by_key(|(_, entry)| entry.last_used)
-                .map(|(index, _)| index);
-            if let Some(index) = oldest {
-                self.entries.swap_remove(index);
-            }
-        }
-        self.entries.push(CachedClient {
-            config,
-            client: client.clone(),
-            last_used: self.clock,
-        });
-        client
-    }
-}
-
 pub(crate) struct ThreatStreamConnection;
 
 impl Connector for ThreatStreamConnection {
     fn schema(&self) -> &'static Value {
-        schema_for::<Connection>()
+        schema_for::<ConnectionSettings>()
     }
 
     fn upgrade(&self, mut connection: Value) -> Value {
@@ -230,8 +164,8 @@ impl Connector for ThreatStreamConnection {
     /// The call every ThreatStream integration uses to check a connection: one observable, any.
     fn test<'a>(&'a self, connection: &'a Value) -> StepFuture<'a> {
         Box::pin(async move {
-            let client = Connection::client(connection)?;
-            crate::threatstream::probe(&client).await?;
+            let connection = Connection::open(connection)?;
+            crate::threatstream::probe(&connection.client).await?;
             output_of(&json!({"success": true}))
         })
     }
@@ -249,51 +183,10 @@ mod tests {
         assert_eq!(both["threatstream_url"], "https://b");
     }
 
-    fn config(api_key: &str) -> ClientConfig {
-        ClientConfig {
-            base_url: "http://127.0.0.1:9".into(),
-            username: "analyst@example.com".into(),
-            api_key: api_key.into(),
-            verify_tls: true,
-            api_version: ApiVersion::V2,
-            timeout: Duration::from_secs(5),
-        }
-    }
-
-    fn client(api_key: &str) -> Client {
-        Client::new(config(api_key)).expect("valid config")
-    }
-
-    #[test]
-    fn one_client_per_config_and_none_shared_between_configs() {
-        let mut cache = ClientCache::new();
-        cache.insert(config("a"), client("a"));
-        cache.insert(config("a"), client("a"));
-        assert_eq!(cache.entries.len(), 1, "equal settings share a client");
-        assert!(cache.get(&config("a")).is_some());
-        assert!(cache.get(&config("b")).is_none(), "another key is another client");
-        let mut slower = config("a");
-        slower.timeout = Duration::from_secs(6);
-        assert!(cache.get(&slower).is_none(), "any differing setting is another client");
-    }
-
-    #[test]
-    fn the_least_recently_used_client_goes_when_full() {
-        let mut cache = ClientCache::new();
-        for key in 0..MAX_CACHED_CLIENTS {
-            cache.insert(config(&key.to_string()), client(&key.to_string()));
-        }
-        assert!(cache.get(&config("0")).is_some());
-        cache.insert(config("new"), client("new"));
-        assert_eq!(cache.entries.len(), MAX_CACHED_CLIENTS);
-        assert!(cache.get(&config("0")).is_some(), "recently used, kept");
-        assert!(cache.get(&config("1")).is_none(), "least recently used, gone");
-    }
-
     #[test]
     fn empty_fields_are_named() {
         let connection = json!({"username": "u", "threatstream_url": "https://a", "api_key": {"secretKey": " "}});
-        let failure = Connection::client(&connection).err().expect("empty key is refused");
+        let failure = Connection::open(&connection).err().expect("empty key is refused");
         assert_eq!(failure.cause, "The connection's API key is empty.");
     }
 }

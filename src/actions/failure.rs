@@ -15,7 +15,7 @@ impl From<ApiError> for Failure {
                 Failure::preset(Preset::ConnectionError).with_data(reason)
             }
             ApiError::Redirect => Failure::preset(Preset::RedirectError),
-            ApiError::Tls { reason } => Failure::new(
+            ApiError::Tls { reason } => Failure::upstream(
                 "The TLS certificate of the ThreatStream server could not be verified.",
                 "If the server uses a private or interception CA, add that CA to the bundle named by \
                  SSL_CERT_FILE. To skip certificate verification for this connection only, set SSL Verify \
@@ -28,14 +28,14 @@ impl From<ApiError> for Failure {
             ApiError::BodyTooLarge { limit } => Failure::preset(Preset::InvalidJson).with_data(format!(
                 "the answer was larger than {limit} bytes and was not read further"
             )),
-            ApiError::Runaway { reason } => Failure::new(
+            ApiError::Runaway { reason } => Failure::upstream(
                 "ThreatStream kept announcing more pages without end.",
                 "The server or a proxy in front of it is not paging correctly; check the ThreatStream URL \
                  and try again. If the issue persists, please contact support.",
             )
             .with_data(reason),
             ApiError::Rejected { body } => Failure::preset(Preset::BadRequest).with_data(body),
-            ApiError::InvalidBaseUrl { reason } => Failure::client(
+            ApiError::InvalidBaseUrl { reason } => Failure::caller(
                 format!("The connection's ThreatStream URL cannot be used: {reason}."),
                 "Set the ThreatStream URL to the address of the instance, for example https://ts.example.com.",
             ),
@@ -87,26 +87,26 @@ mod tests {
                 body: "b".into(),
                 retry_after: None,
             });
-            assert_eq!(failure.preset, Some(preset), "HTTP {status}");
+            assert_eq!(failure.preset_of(), Some(preset), "HTTP {status}");
             assert_eq!(failure.data, "b");
         }
     }
 
     #[test]
     fn transport_errors_map_to_presets() {
-        assert_eq!(Failure::from(ApiError::Timeout).preset, Some(Preset::Timeout));
+        assert_eq!(Failure::from(ApiError::Timeout).preset_of(), Some(Preset::Timeout));
         assert_eq!(
             Failure::from(ApiError::Connect {
                 reason: "refused".into()
             })
-            .preset,
+            .preset_of(),
             Some(Preset::ConnectionError)
         );
         assert_eq!(
             Failure::from(ApiError::NotJson {
                 excerpt: "<html>".into()
             })
-            .preset,
+            .preset_of(),
             Some(Preset::InvalidJson)
         );
         let tls = Failure::from(ApiError::Tls {

@@ -26,11 +26,10 @@ pub(crate) struct LookupOutput {
 /// The output is written as JSON text while the pages arrive, one record at a time, in the shape of
 /// `LookupOutput`; a lookup with tens of thousands of records then costs little more memory than its
 /// output's size (see `protocol::Output`).
-pub(crate) async fn lookup(connection: &Value, observable: Observable) -> Result<Output, Failure> {
-    let client = Connection::client(connection)?;
+pub(crate) async fn lookup(connection: &Connection, observable: Observable) -> Result<Output, Failure> {
     let mut results = String::from("{\"results\":[");
     let mut broken = None;
-    threatstream::lookup(&client, &observable, |record| {
+    threatstream::lookup(&connection.client, &observable, |record| {
         let mut record = Value::Object(record);
         clean(&mut record);
         if !results.ends_with('[') {
@@ -43,12 +42,12 @@ pub(crate) async fn lookup(connection: &Value, observable: Observable) -> Result
     })
     .await?;
     if let Some(error) = broken {
-        let failure = Failure::unexpected("The lookup results could not be encoded.", "Please contact support.");
+        let failure = Failure::defect("The lookup results could not be encoded.", "Please contact support.");
         return Err(failure.with_data(error.to_string()));
     }
     results.push_str("]}");
     RawValue::from_string(results).map_err(|error| {
-        Failure::unexpected("The lookup results could not be encoded.", "Please contact support.")
+        Failure::defect("The lookup results could not be encoded.", "Please contact support.")
             .with_data(error.to_string())
     })
 }

@@ -5,11 +5,11 @@
 
 use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::Value;
 
 use crate::protocol::{quoted, Failure, Output};
 use crate::threatstream::Observable;
 
+use super::connection::Connection;
 use super::lookup::{lookup, LookupOutput};
 use super::TypedAction;
 
@@ -60,9 +60,9 @@ impl TypedAction for LookupHash {
     const TITLE: &'static str = "Lookup Hash";
     const DESCRIPTION: &'static str = "Lookup a file hash in Anomali ThreatStream";
     type Input = LookupHashInput;
-    type Output = LookupOutput;
+    type OutputSchema = LookupOutput;
 
-    async fn run(connection: &Value, input: LookupHashInput) -> Result<Output, Failure> {
+    async fn run(connection: &Connection, input: LookupHashInput) -> Result<Output, Failure> {
         lookup(connection, input.observable()?).await
     }
 }

@@ -4,11 +4,11 @@ use std::net::IpAddr;
 
 use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::Value;
 
 use crate::protocol::{quoted, Failure, Output};
 use crate::threatstream::Observable;
 
+use super::connection::Connection;
 use super::lookup::{lookup, LookupOutput};
 use super::TypedAction;
 
@@ -43,9 +43,9 @@ impl TypedAction for LookupIp {
     const TITLE: &'static str = "Lookup IP Address";
     const DESCRIPTION: &'static str = "Lookup an IP address in Anomali ThreatStream";
     type Input = LookupIpInput;
-    type Output = LookupOutput;
+    type OutputSchema = LookupOutput;
 
-    async fn run(connection: &Value, input: LookupIpInput) -> Result<Output, Failure> {
+    async fn run(connection: &Connection, input: LookupIpInput) -> Result<Output, Failure> {
         lookup(connection, input.observable()?).await
     }
 }

@@ -6,11 +6,11 @@
 use reqwest::Url;
 use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::Value;
 
 use crate::protocol::{quoted, Failure, Output};
 use crate::threatstream::Observable;
 
+use super::connection::Connection;
 use super::lookup::{lookup, LookupOutput};
 use super::TypedAction;
 
@@ -60,9 +60,9 @@ impl TypedAction for LookupUrl {
     const TITLE: &'static str = "Lookup URL";
     const DESCRIPTION: &'static str = "Lookup a URL in Anomali ThreatStream";
     type Input = LookupUrlInput;
-    type Output = LookupOutput;
+    type OutputSchema = LookupOutput;
 
-    async fn run(connection: &Value, input: LookupUrlInput) -> Result<Output, Failure> {
+    async fn run(connection: &Connection, input: LookupUrlInput) -> Result<Output, Failure> {
         lookup(connection, input.observable()?).await
     }
 }

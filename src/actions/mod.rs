@@ -21,6 +21,7 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::protocol::{schema_for, Action, Failure, Output, Plugin, StepFuture};
+use connection::Connection;
 
 /// Every action, in the order the spec lists them.
 const REGISTRY: &[&dyn Action] = &[
@@ -49,10 +50,11 @@ trait TypedAction: Sync {
     const TITLE: &'static str;
     const DESCRIPTION: &'static str;
     type Input: DeserializeOwned + JsonSchema + Send + 'static;
-    /// Only its schema is used: outputs travel as JSON text (see `protocol::Output`).
-    type Output: JsonSchema + 'static;
+    /// The type the output schema is generated from. Only its schema is used: outputs travel as JSON
+    /// text (see `protocol::Output`), so an action may write them without building this type.
+    type OutputSchema: JsonSchema + 'static;
 
-    fn run(connection: &Value, input: Self::Input) -> impl Future<Output = Result<Output, Failure>> + Send;
+    fn run(connection: &Connection, input: Self::Input) -> impl Future<Output = Result<Output, Failure>> + Send;
 }
 
 impl<T: TypedAction> Action for T {
@@ -73,11 +75,15 @@ impl<T: TypedAction> Action for T {
     }
 
     fn output_schema(&self) -> &'static Value {
-        schema_for::<T::Output>()
+        schema_for::<T::OutputSchema>()
     }
 
     fn run<'a>(&'a self, connection: &'a Value, input: &'a RawValue) -> StepFuture<'a> {
-        Box::pin(async move { T::run(connection, parse_input(input)?).await })
+        Box::pin(async move {
+            let input = parse_input(input)?;
+            let connection = Connection::open(connection)?;
+            T::run(&connection, input).await
+        })
     }
 }
 

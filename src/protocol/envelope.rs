@@ -12,7 +12,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use super::failure::{shortened, Failure};
+use super::failure::{shown, Failure};
 
 /// Larger than any legitimate start message: a 64 MiB file to import is about 86 MiB of base64. Both
 /// the CLI (stdin) and the server (request body) refuse to read more.
@@ -63,7 +63,7 @@ const ENVELOPE_HELP: &str = "Send one JSON start message, as the InsightConnect 
 
 fn reject(cause: impl Into<String>, event_type: Option<&'static str>, meta: Value) -> Box<Rejected> {
     Box::new(Rejected {
-        failure: Failure::client(cause, ENVELOPE_HELP),
+        failure: Failure::caller(cause, ENVELOPE_HELP),
         event_type,
         meta,
     })
@@ -284,7 +284,7 @@ fn display_value(value: &Value) -> String {
         Value::String(text) => text.clone(),
         other => other.to_string(),
     };
-    shortened(&text)
+    shown(&text)
 }
 
 fn empty_object() -> Value {

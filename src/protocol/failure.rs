@@ -2,74 +2,83 @@
 //!
 //! Every error that reaches the orchestrator is a `Failure`; `step` turns it into the envelope's `error`
 //! sentence and `exception` object. Keeping the parts apart (rather than one string, as the Go SDK did)
-//! lets the orchestrator show what went wrong and what to do about it separately.
+//! lets the orchestrator show what went wrong and what to do about it separately. Its `kind` says whose
+//! fault it was, which is all `http` mode needs to pick a status.
 
 use super::preset::Preset;
-
-/// Longest `data` text we put in an envelope: enough for an API error body, never a whole page.
-const MAX_DATA_CHARS: usize = 2048;
+use crate::excerpt::{shorten, ERROR_DATA_BYTES, QUOTED_VALUE_BYTES};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Failure {
     pub(crate) cause: String,
     pub(crate) assistance: String,
     pub(crate) data: String,
-    /// The preset this failure was built from, if any: server mode picks its HTTP status from it.
-    pub(crate) preset: Option<Preset>,
-    /// The caller sent something unusable (a bad envelope or input), as opposed to a failure upstream.
-    pub(crate) client_error: bool,
-    /// Not a `PluginException` in the runtime's sense but a defect of the plugin itself (output that
-    /// breaks its own schema, a value that cannot be encoded): server mode answers 500, not 400.
-    pub(crate) unexpected: bool,
+    pub(crate) kind: FailureKind,
+}
+
+/// Whose fault a failure is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FailureKind {
+    /// The caller sent something unusable (an envelope, a connection, an input), so nothing was sent on.
+    Caller,
+    /// The service behind the plugin failed or refused, described by the runtime's preset when one fits.
+    Upstream(Option<Preset>),
+    /// A defect of the plugin itself (output that breaks its own schema, a panic): not the caller's
+    /// to fix, so `http` mode answers 500 rather than 400.
+    Defect,
 }
 
 impl Failure {
-    pub(crate) fn new(cause: impl Into<String>, assistance: impl Into<String>) -> Failure {
+    fn of(kind: FailureKind, cause: impl Into<String>, assistance: impl Into<String>) -> Failure {
         Failure {
             cause: cause.into(),
             assistance: assistance.into(),
             data: String::new(),
-            preset: None,
-            client_error: false,
-            unexpected: false,
+            kind,
         }
     }
 
+    /// A problem with what the caller sent, found before anything went upstream.
+    pub(crate) fn caller(cause: impl Into<String>, assistance: impl Into<String>) -> Failure {
+        Failure::of(FailureKind::Caller, cause, assistance)
+    }
+
+    /// An upstream failure in the runtime's words for it.
     pub(crate) fn preset(preset: Preset) -> Failure {
-        Failure {
-            preset: Some(preset),
-            ..Failure::new(preset.cause(), preset.assistance())
-        }
+        Failure::of(FailureKind::Upstream(Some(preset)), preset.cause(), preset.assistance())
     }
 
-    /// A problem with what the caller sent, before anything went upstream.
-    pub(crate) fn client(cause: impl Into<String>, assistance: impl Into<String>) -> Failure {
-        Failure {
-            client_error: true,
-            ..Failure::new(cause, assistance)
-        }
+    /// An upstream failure no preset describes (an untrusted certificate, endless paging).
+    pub(crate) fn upstream(cause: impl Into<String>, assistance: impl Into<String>) -> Failure {
+        Failure::of(FailureKind::Upstream(None), cause, assistance)
     }
 
-    /// A defect of the plugin rather than of its input or of ThreatStream.
-    pub(crate) fn unexpected(cause: impl Into<String>, assistance: impl Into<String>) -> Failure {
-        Failure {
-            unexpected: true,
-            ..Failure::new(cause, assistance)
-        }
+    /// A defect of the plugin rather than of its input or of the service.
+    pub(crate) fn defect(cause: impl Into<String>, assistance: impl Into<String>) -> Failure {
+        Failure::of(FailureKind::Defect, cause, assistance)
     }
 
     /// An action input that cannot be used, always named so the playbook author knows which one to fix.
     pub(crate) fn invalid_input(input: &str, problem: impl std::fmt::Display) -> Failure {
-        Failure::client(
+        Failure::caller(
             format!("Invalid input '{input}': {problem}."),
             "Correct the input and try again. If the input was given a variable in the Workflow Builder, \
              check that the variable held a value at run time.",
         )
     }
 
+    /// The preset this failure was built from, if any.
+    pub(crate) fn preset_of(&self) -> Option<Preset> {
+        match self.kind {
+            FailureKind::Upstream(preset) => preset,
+            FailureKind::Caller | FailureKind::Defect => None,
+        }
+    }
+
     /// Attaches the response or detail text, capped so a huge upstream body cannot flood the envelope.
     pub(crate) fn with_data(mut self, data: impl Into<String>) -> Failure {
-        self.data = cap(data.into());
+        let data = data.into();
+        self.data = shorten(&data, ERROR_DATA_BYTES).into_owned();
         self
     }
 
@@ -97,35 +106,14 @@ impl Failure {
     }
 }
 
-/// How much of a user's value an error message repeats: enough to recognise it, never megabytes.
-const MAX_QUOTED_CHARS: usize = 80;
-
-/// `text` in single quotes for an error message: control characters escaped, long values cut.
+/// `text` in single quotes for an error sentence: shortened, control characters escaped.
 pub(crate) fn quoted(text: &str) -> String {
-    format!("'{}'", shortened(text))
+    format!("'{}'", shown(text))
 }
 
-/// `text` for an error message: control characters escaped, long values cut.
-pub(crate) fn shortened(text: &str) -> String {
-    let mut shown: String = text
-        .chars()
-        .take(MAX_QUOTED_CHARS)
-        .flat_map(char::escape_debug)
-        .collect();
-    if text.chars().nth(MAX_QUOTED_CHARS).is_some() {
-        shown.push_str("… (");
-        shown.push_str(&text.chars().count().to_string());
-        shown.push_str(" characters)");
-    }
-    shown
-}
-
-fn cap(mut data: String) -> String {
-    if let Some((cut, _)) = data.char_indices().nth(MAX_DATA_CHARS) {
-        data.truncate(cut);
-        data.push_str("… (truncated)");
-    }
-    data
+/// `text` for an error sentence: shortened, control characters escaped.
+pub(crate) fn shown(text: &str) -> String {
+    shorten(text, QUOTED_VALUE_BYTES).escape_debug().to_string()
 }
 
 #[cfg(test)]
@@ -159,13 +147,24 @@ mod tests {
     fn quoted_values_are_short_and_escaped() {
         assert_eq!(quoted("a\nb"), "'a\\nb'");
         let long = quoted(&"x".repeat(10_000));
-        assert!(long.len() < 120 && long.ends_with("(10000 characters)'"), "{long}");
+        assert_eq!(
+            long,
+            format!("'{}… (10000 bytes in all)'", "x".repeat(QUOTED_VALUE_BYTES))
+        );
     }
 
     #[test]
-    fn data_is_capped_on_a_char_boundary() {
+    fn data_is_capped_at_the_one_limit() {
         let failure = Failure::preset(Preset::ServerError).with_data("é".repeat(5000));
-        assert!(failure.data.ends_with("… (truncated)"));
-        assert_eq!(failure.data.chars().filter(|c| *c == 'é').count(), MAX_DATA_CHARS);
+        assert!(failure.data.ends_with("… (10000 bytes in all)"), "{}", failure.data);
+        assert_eq!(failure.data.matches('é').count(), ERROR_DATA_BYTES / 2);
+    }
+
+    #[test]
+    fn only_upstream_failures_carry_a_preset() {
+        assert_eq!(Failure::preset(Preset::Timeout).preset_of(), Some(Preset::Timeout));
+        assert_eq!(Failure::upstream("c", "a").preset_of(), None);
+        assert_eq!(Failure::caller("c", "a").preset_of(), None);
+        assert_eq!(Failure::defect("c", "a").kind, FailureKind::Defect);
     }
 }

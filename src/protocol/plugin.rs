@@ -23,7 +23,7 @@ pub(crate) type StepFuture<'a> = Pin<Box<dyn Future<Output = Result<Output, Fail
 /// A small output, such as `{"success": true}`, as JSON text.
 pub(crate) fn output_of(value: &impl Serialize) -> Result<Output, Failure> {
     serde_json::value::to_raw_value(value).map_err(|error| {
-        Failure::unexpected("The step's output could not be encoded.", "Please contact support.")
+        Failure::defect("The step's output could not be encoded.", "Please contact support.")
             .with_data(error.to_string())
     })
 }

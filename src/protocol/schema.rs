@@ -11,6 +11,8 @@ use jsonschema::Validator;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
+use crate::excerpt::shorten;
+
 /// The draft-07 schema of `T`, with `definitions` as InsightConnect schemas have them.
 ///
 /// Generated once per type and kept for the life of the process (a handful of schemas, so leaking
@@ -180,20 +182,13 @@ fn problems(validator: &Validator, instance: &Value, quote: Quote, prefix: &str)
                 Quote::Values => format!("{path}: {error}"),
                 Quote::Nothing => format!("{path}: {}", error.masked()),
             };
-            shortened(&problem)
+            shorten(&problem, MAX_PROBLEM_BYTES).into_owned()
         })
         .collect()
 }
 
 /// Longest problem line: a message quoting a megabyte-long input must not become a megabyte error.
-const MAX_PROBLEM_CHARS: usize = 300;
-
-fn shortened(problem: &str) -> String {
-    match problem.char_indices().nth(MAX_PROBLEM_CHARS) {
-        Some((cut, _)) => format!("{}…", &problem[..cut]),
-        None => problem.to_owned(),
-    }
-}
+const MAX_PROBLEM_BYTES: usize = 300;
 
 #[cfg(test)]
 mod tests {

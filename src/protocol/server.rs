@@ -40,7 +40,7 @@ use self::documents::Documents;
 use self::request::Glance;
 use self::shutdown::Work;
 use super::envelope::MAX_MESSAGE_BYTES;
-use super::failure::Failure;
+use super::failure::{Failure, FailureKind};
 use super::mask::Secrets;
 use super::plugin::Plugin;
 use super::step::{execute, Outcome, StepKind};
@@ -288,8 +288,10 @@ fn envelope(outcome: &Outcome, route: StepRoute, secrets: &Secrets, origin: &Ori
 fn step_status(failure: Option<&Failure>) -> StatusCode {
     match failure {
         None => StatusCode::OK,
-        Some(failure) if failure.unexpected => StatusCode::INTERNAL_SERVER_ERROR,
-        Some(_) => StatusCode::BAD_REQUEST,
+        Some(failure) => match failure.kind {
+            FailureKind::Defect => StatusCode::INTERNAL_SERVER_ERROR,
+            FailureKind::Caller | FailureKind::Upstream(_) => StatusCode::BAD_REQUEST,
+        },
     }
 }
 
@@ -518,10 +520,10 @@ mod tests {
     #[test]
     fn step_status_is_the_runtimes() {
         assert_eq!(step_status(None), StatusCode::OK);
-        let caller = Failure::client("bad input", "fix it");
+        let caller = Failure::caller("bad input", "fix it");
         let upstream = Failure::preset(Preset::ServerError);
-        let plugin = Failure::new("a plugin error without preset", "try again");
-        let defect = Failure::unexpected("output breaks its schema", "report it");
+        let plugin = Failure::upstream("a plugin error without preset", "try again");
+        let defect = Failure::defect("output breaks its schema", "report it");
         assert_eq!(step_status(Some(&caller)), StatusCode::BAD_REQUEST);
         assert_eq!(step_status(Some(&upstream)), StatusCode::BAD_REQUEST);
         assert_eq!(step_status(Some(&plugin)), StatusCode::BAD_REQUEST);

@@ -4,16 +4,14 @@
 //! input, then the step, then the output. Whatever fails becomes a `Failure`, and every failure becomes
 //! an error event: nothing is thrown past this function.
 
-use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
+use futures_util::FutureExt;
 use serde_json::Value;
 use tracing::{error, info};
 
 use super::envelope::{Event, EventBody, Exception, MessageType, Rejected, StartMessage, Status};
-use super::failure::{shortened, Failure};
+use super::failure::{shown, Failure};
 use super::log::StepLog;
 use super::plugin::{Action, Output, Plugin};
 use super::schema::{self, Quote};
@@ -64,8 +62,11 @@ pub(crate) async fn execute(plugin: &'static Plugin, kind: StepKind, message: Ve
         Ok(mut message) => {
             let event_type = Some(message.message_type.event_type());
             let meta = std::mem::take(&mut message.meta);
-            let step = CatchPanic(Box::pin(log.capture(perform(plugin, kind, message))));
-            (event_type, meta, step.await.unwrap_or_else(|()| Err(crashed())))
+            // Caught here, instead of running the step as a task of its own, spares every step a
+            // spawn and a hop between threads (measured in server mode). A panicking step is never
+            // polled again, so nothing observes state it may have left broken.
+            let step = AssertUnwindSafe(log.capture(perform(plugin, kind, message))).catch_unwind();
+            (event_type, meta, step.await.unwrap_or_else(|_| Err(crashed())))
         }
     };
     finish(kind, &log, event_type, meta, result)
@@ -73,7 +74,7 @@ pub(crate) async fn execute(plugin: &'static Plugin, kind: StepKind, message: Ve
 
 /// The event for a start message that could not even be read (too large, or stdin failed).
 pub(crate) fn unreadable(kind: StepKind, cause: String) -> Outcome {
-    let failure = Failure::client(
+    let failure = Failure::caller(
         cause,
         "Send one JSON start message of at most 128 MiB; a file to import must fit in it as base64.",
     );
@@ -114,24 +115,6 @@ fn finish(
     }
 }
 
-/// Polls a step and turns a panic into `Err(())`. Catching it here, instead of running the step as a
-/// task of its own, spares every step a spawn and a hop between threads (measured in server mode).
-struct CatchPanic<F>(Pin<Box<F>>);
-
-impl<F: Future> Future for CatchPanic<F> {
-    type Output = Result<F::Output, ()>;
-
-    fn poll(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Self::Output> {
-        // A panicking step is never polled again, so nothing observes state it may have left broken.
-        let step = AssertUnwindSafe(|| self.0.as_mut().poll(context));
-        match std::panic::catch_unwind(step) {
-            Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
-            Err(_) => Poll::Ready(Err(())),
-        }
-    }
-}
-
 fn event_body(log: String, meta: Value, status: Status, output: Option<Output>) -> EventBody {
     EventBody {
         log,
@@ -145,7 +128,7 @@ fn event_body(log: String, meta: Value, status: Status, output: Option<Output>) 
 
 /// What a panicking step reports; the panic hook has already written where it happened to stderr.
 fn crashed() -> Failure {
-    Failure::unexpected(
+    Failure::defect(
         "The plugin failed unexpectedly.",
         "This is a defect in the plugin; please report it together with the step log.",
     )
@@ -183,7 +166,7 @@ async fn run_action(plugin: &Plugin, id: &str, message: &StartMessage<'_>) -> Re
     checked_input(action, &message.input)?;
     let output = action.run(&connection, message.raw_input).await?;
     schema::check_output(action.output_schema(), &output).map_err(|problems| {
-        Failure::unexpected(
+        Failure::defect(
             "The action produced output that does not match its output schema.",
             "This is a defect in the plugin; please report it together with the step log.",
         )
@@ -195,8 +178,8 @@ async fn run_action(plugin: &Plugin, id: &str, message: &StartMessage<'_>) -> Re
 fn find_action(plugin: &Plugin, id: &str) -> Result<&'static dyn Action, Failure> {
     plugin.action(id).ok_or_else(|| {
         let known: Vec<&str> = plugin.actions.iter().map(|action| action.id()).collect();
-        Failure::client(
-            format!("Unknown action \"{}\"", shortened(id)),
+        Failure::caller(
+            format!("Unknown action \"{}\"", shown(id)),
             format!("Use one of the plugin's actions: {}.", known.join(", ")),
         )
     })
@@ -205,7 +188,7 @@ fn find_action(plugin: &Plugin, id: &str) -> Result<&'static dyn Action, Failure
 fn checked_connection(plugin: &Plugin, connection: &Value) -> Result<Value, Failure> {
     let connection = plugin.connector.upgrade(connection.clone());
     schema::check(plugin.connector.schema(), &connection, Quote::Nothing).map_err(|problems| {
-        Failure::client(
+        Failure::caller(
             format!("The connection is invalid: {problems}."),
             "Correct the plugin connection settings and try again.",
         )
@@ -216,7 +199,7 @@ fn checked_connection(plugin: &Plugin, connection: &Value) -> Result<Value, Fail
 fn checked_input(action: &dyn Action, input: &Value) -> Result<(), Failure> {
     let schema = action.input_schema();
     schema::check(schema, input, Quote::Values).map_err(|problems| {
-        Failure::client(
+        Failure::caller(
             format!("The action input is invalid: {problems}."),
             "Correct the action input and try again.",
         )

@@ -235,7 +235,7 @@ impl Client {
             ApiError::Timeout
         } else if error.is_redirect() {
             ApiError::Redirect
-        } else if is_certificate_problem(&reason) {
+        } else if is_certificate_problem(error) {
             ApiError::Tls { reason }
         } else if error.is_connect() {
             ApiError::Connect { reason }
@@ -320,9 +320,40 @@ fn error_chain(error: &reqwest::Error) -> String {
     text
 }
 
-fn is_certificate_problem(reason: &str) -> bool {
-    let reason = reason.to_ascii_lowercase();
-    reason.contains("certificate") || reason.contains("unknownissuer") || reason.contains("tls handshake")
+/// Whether the TLS layer refused the server's certificate: told from rustls's own error, found in
+/// the chain of sources. Message text would depend on wording that any release of rustls, hyper or
+/// reqwest may change.
+fn is_certificate_problem(error: &reqwest::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(cause) = source {
+        if rustls_error(cause).is_some_and(refuses_certificate) {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
+}
+
+/// The rustls error `cause` is or wraps. The TLS stream reports it inside `io::Error`s (two, nested,
+/// as hyper-util's connector has it), whose `source()` skips the wrapped error itself, so those layers
+/// are opened by hand.
+fn rustls_error<'a>(mut cause: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    loop {
+        if let Some(found) = cause.downcast_ref::<rustls::Error>() {
+            return Some(found);
+        }
+        cause = cause.downcast_ref::<std::io::Error>()?.get_ref()?;
+    }
+}
+
+fn refuses_certificate(error: &rustls::Error) -> bool {
+    matches!(
+        error,
+        rustls::Error::InvalidCertificate(_)
+            | rustls::Error::NoCertificatesPresented
+            | rustls::Error::UnsupportedNameType
+            | rustls::Error::InvalidCertRevocationList(_)
+    )
 }
 
 #[cfg(test)]
@@ -382,6 +413,17 @@ mod tests {
             assert!(base_url(bad).is_err(), "{bad} should be rejected");
         }
         assert!(base_url(" https://ts.example.com ").is_ok());
+    }
+
+    #[test]
+    fn a_refused_certificate_is_found_inside_nested_io_errors() {
+        use std::io::{Error, ErrorKind};
+        let refused = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
+        let wrapped = Error::new(ErrorKind::Other, Error::new(ErrorKind::InvalidData, refused));
+        assert!(rustls_error(&wrapped).is_some_and(refuses_certificate));
+        let other = Error::new(ErrorKind::Other, rustls::Error::HandshakeNotComplete);
+        assert!(!rustls_error(&other).is_some_and(refuses_certificate));
+        assert!(rustls_error(&Error::from(ErrorKind::ConnectionReset)).is_none());
     }
 
     #[test]

@@ -6,8 +6,7 @@
 
 use std::fmt;
 
-/// Longest excerpt of a response body kept in an error.
-pub(crate) const MAX_EXCERPT_BYTES: usize = 4096;
+use crate::excerpt::{shorten, shorten_start, ERROR_DATA_BYTES};
 
 #[derive(Debug)]
 pub(crate) enum ApiError {
@@ -65,13 +64,16 @@ impl fmt::Display for ApiError {
 }
 
 /// A short, secret-free excerpt of a response body for error data.
+///
+/// The key is masked before the cut, so a key straddling the cut cannot leave half of itself behind;
+/// only as much of the body is read as the cut could keep, so a huge body costs nothing.
 pub(crate) fn excerpt(body: &[u8], secret: &str) -> String {
-    let cut = body.len().min(MAX_EXCERPT_BYTES);
-    let mut text = String::from_utf8_lossy(&body[..cut]).into_owned();
-    if body.len() > cut {
-        text.push_str("… (truncated)");
+    let read = body.len().min(ERROR_DATA_BYTES + secret.len());
+    let start = scrub(&String::from_utf8_lossy(&body[..read]), secret);
+    if read == body.len() {
+        return shorten(&start, ERROR_DATA_BYTES).into_owned();
     }
-    scrub(&text, secret)
+    shorten_start(&start, ERROR_DATA_BYTES, body.len()).into_owned()
 }
 
 /// Replaces every occurrence of the secret with the runtime's mask.
@@ -92,8 +94,24 @@ mod tests {
         let body = format!("{{\"detail\": \"key canary-123 rejected\"}}{}", "x".repeat(10_000));
         let text = excerpt(body.as_bytes(), "canary-123");
         assert!(text.starts_with("{\"detail\": \"key ******** rejected\"}"));
-        assert!(text.ends_with("… (truncated)"));
-        assert!(text.len() < MAX_EXCERPT_BYTES + 64);
+        assert!(text.ends_with(&format!("… ({} bytes in all)", body.len())), "{text}");
+        assert!(text.len() < ERROR_DATA_BYTES + 64);
+    }
+
+    #[test]
+    fn a_short_body_is_kept_whole_with_the_key_masked() {
+        assert_eq!(
+            excerpt(b"{\"echo\": \"canary-1\"}", "canary-1"),
+            "{\"echo\": \"********\"}"
+        );
+    }
+
+    #[test]
+    fn a_key_across_the_cut_is_masked_whole() {
+        let secret = "canary-secret-key";
+        let body = format!("{}{secret}{}", "x".repeat(ERROR_DATA_BYTES - 5), "y".repeat(100));
+        let text = excerpt(body.as_bytes(), secret);
+        assert!(!text.contains("canary"), "{text}");
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! Looking an observable up in ThreatStream's intelligence, every page of it, exact matches only.
 //!
 //! The API's `value` filter is not an exact match (peers found prefix and case variants in the
-//! answers), so records are kept only when their value equals the one asked for. Paging follows
-//! `meta.next` with a guard: a server that repeats a page or never stops gets an error, not a loop.
+//! answers), so records are kept only when their value equals the one asked for. Pages are fetched by
+//! offset, as the published plugin did, until `meta.next` is null; a guard turns a server that repeats
+//! a page or never stops into an error, not a loop.
 
 use std::net::IpAddr;
 

@@ -10,7 +10,6 @@ mod settings;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use tracing::info;
 
 use crate::protocol::{output_of, Failure, Output, Preset};
@@ -105,10 +104,9 @@ impl File {
     }
 }
 
-async fn run(connection: &Value, input: AddApprovalIndicatorInput) -> Result<Output, Failure> {
+async fn run(connection: &Connection, input: AddApprovalIndicatorInput) -> Result<Output, Failure> {
     let (source, settings) = input.source()?;
     let fields = settings.form_fields()?;
-    let client = Connection::client(connection)?;
     match &source {
         ImportSource::File { name, bytes } => info!(
             "Importing file {name} ({} bytes), {} settings",
@@ -117,7 +115,7 @@ async fn run(connection: &Value, input: AddApprovalIndicatorInput) -> Result<Out
         ),
         ImportSource::Text(text) => info!("Importing {} characters of text, {} settings", text.len(), fields.len()),
     }
-    let session = threatstream::import_with_approval(&client, fields, source)
+    let session = threatstream::import_with_approval(&connection.client, fields, source)
         .await
         .map_err(import_failure)?;
     let output = AddApprovalIndicatorOutput {
@@ -134,7 +132,7 @@ async fn run(connection: &Value, input: AddApprovalIndicatorInput) -> Result<Out
 fn import_failure(error: ApiError) -> Failure {
     let forbidden = matches!(error, ApiError::Status { status: 403, .. });
     let mut failure = Failure::from(error);
-    if forbidden && failure.preset == Some(Preset::Unauthorized) {
+    if forbidden && failure.preset_of() == Some(Preset::Unauthorized) {
         failure.assistance = "Importing observables needs the ThreatStream `approver` permission (or the import \
                               permission) for the account configured in the connection. Ask a ThreatStream \
                               administrator to grant it, then try again."
@@ -150,9 +148,9 @@ impl TypedAction for AddApprovalIndicator {
     const TITLE: &'static str = "Add Approval Indicator";
     const DESCRIPTION: &'static str = "Import indicator(s) into Anomali ThreatStream with approval";
     type Input = AddApprovalIndicatorInput;
-    type Output = AddApprovalIndicatorOutput;
+    type OutputSchema = AddApprovalIndicatorOutput;
 
-    async fn run(connection: &Value, input: AddApprovalIndicatorInput) -> Result<Output, Failure> {
+    async fn run(connection: &Connection, input: AddApprovalIndicatorInput) -> Result<Output, Failure> {
         run(connection, input).await
     }
 }
@@ -160,7 +158,7 @@ impl TypedAction for AddApprovalIndicator {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn source(input: Value) -> Result<ImportSource, Failure> {
         let raw = serde_json::value::RawValue::from_string(input.to_string()).unwrap();
