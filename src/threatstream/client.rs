@@ -419,9 +419,9 @@ mod tests {
     fn a_refused_certificate_is_found_inside_nested_io_errors() {
         use std::io::{Error, ErrorKind};
         let refused = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
-        let wrapped = Error::new(ErrorKind::Other, Error::new(ErrorKind::InvalidData, refused));
+        let wrapped = Error::other(Error::new(ErrorKind::InvalidData, refused));
         assert!(rustls_error(&wrapped).is_some_and(refuses_certificate));
-        let other = Error::new(ErrorKind::Other, rustls::Error::HandshakeNotComplete);
+        let other = Error::other(rustls::Error::HandshakeNotComplete);
         assert!(!rustls_error(&other).is_some_and(refuses_certificate));
         assert!(rustls_error(&Error::from(ErrorKind::ConnectionReset)).is_none());
     }
