@@ -7,7 +7,7 @@ VERSION := $(shell sed -n 's/^version: //p' plugin.spec.yaml)
 IMAGE   := $(VENDOR)/$(NAME):$(VERSION)
 BIN     := icon_anomali_threatstream
 
-.PHONY: default build release test schemas samples validate demo lint fuzz image image-check tarball export bench clean
+.PHONY: default build release test generate validate demo lint fuzz image image-check tarball export bench clean
 
 default: image tarball
 
@@ -20,14 +20,11 @@ release:
 test:
 	cargo test --workspace
 
-# Rewrites schemas/ from the Rust types; `make test` fails while they differ.
-schemas:
-	SCHEMAS=write cargo test --lib schemas_directory_is_fresh
-
-# Rewrites tests/*.json, the start messages `insight-plugin samples` writes, from plugin.spec.yaml;
-# `make test` fails while they differ.
-samples:
-	SAMPLES=write cargo test --lib sample_files_are_fresh
+# Writes every file generated from the Rust types: plugin.spec.yaml below its marker line, schemas/,
+# tests/*.json, help.md's tables and examples, README.md's table of actions. `make test` fails while
+# any of them differs from what the types say.
+generate:
+	GENERATE=write cargo test --lib generated_files_are_fresh
 
 # Rapid7's validators (icon-validate), pinned, in a local .venv this target creates. scripts/validate.py
 # skips seven and runs the rest: VersionValidator, UnapprovedKeywordsValidator, RuntimeValidator and

@@ -2,7 +2,8 @@
 //!
 //! Three rooms: `protocol` speaks the InsightConnect wire (envelopes, presets, schemas, the step
 //! pipeline), `threatstream` speaks the ThreatStream REST API, and `actions` joins them. Only `run` is
-//! public, so the binary, the server and the tests share one code path.
+//! public, so the binary, the server and the tests share one code path; `action_ids` lets tests cover
+//! every action the registry lists.
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
@@ -23,6 +24,12 @@ where
 {
     install_panic_hook();
     cli::main(&actions::PLUGIN, args.into_iter().map(Into::into).collect())
+}
+
+/// The ids of the plugin's actions, in the order the spec lists them: for tests and tools that must
+/// cover every action without listing them a second time.
+pub fn action_ids() -> impl Iterator<Item = &'static str> {
+    actions::PLUGIN.actions.iter().map(|action| action.id())
 }
 
 /// Reports where a panic happened, never its message: a message could quote input or a response,

@@ -1,21 +1,30 @@
 //! Runs the real `icon_anomali_threatstream` binary and checks what it prints.
 //!
-//! `Plugin::run("lookup_ip").input(..).against(&sim).ok()` builds a start message, pipes it through the
-//! binary and asserts the exit status and envelope shape. Every run uses `CANARY_KEY` and fails if the
+//! `Invocation::run("lookup_ip").input(..).against(&sim).ok()` builds a start message, pipes it through
+//! the binary and asserts the exit status and envelope shape. Every run uses `CANARY_KEY` and fails if the
 //! key shows up on stdout or stderr. The envelope is decoded with this file's own types
 //! (`deny_unknown_fields`), and the preset texts below are a separate copy of the runtime's, so a wrong
 //! text in `src/` cannot pass by agreeing with itself.
 
 #![allow(dead_code)]
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::io::{Read, Write};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 use serde_json::{json, Value};
 use threatstream_simulator::{Simulator, USERNAME};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_icon_anomali_threatstream");
+
+/// The plugin's version, which envelopes' logs carry: tests and snapshots never spell it out, so a
+/// version bump touches no test.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Longer than any run of the binary in these tests takes, retries and held answers included: a run
+/// still going then has hung, and the test fails saying so instead of hanging CI.
+pub const RUN_DEADLINE: Duration = Duration::from_secs(90);
 
 /// Obviously fake, and unique enough that finding it anywhere but the Authorization header is a leak.
 pub const CANARY_KEY: &str = "canary-key-3c1f0e2d-never-print-me";
@@ -166,7 +175,7 @@ fn truncate(text: &str) -> String {
 
 /// One invocation of the binary, described by its setters and run by an ending verb.
 #[must_use]
-pub struct Plugin {
+pub struct Invocation {
     args: Vec<String>,
     action: String,
     input: Value,
@@ -176,17 +185,17 @@ pub struct Plugin {
     env: Vec<(String, String)>,
 }
 
-impl Plugin {
-    pub fn run(action: &str) -> Plugin {
-        Plugin::command(&["run"], action)
+impl Invocation {
+    pub fn run(action: &str) -> Invocation {
+        Invocation::command(&["run"], action)
     }
 
-    pub fn test(action: &str) -> Plugin {
-        Plugin::command(&["test"], action)
+    pub fn test(action: &str) -> Invocation {
+        Invocation::command(&["test"], action)
     }
 
-    pub fn command(args: &[&str], action: &str) -> Plugin {
-        Plugin {
+    pub fn command(args: &[&str], action: &str) -> Invocation {
+        Invocation {
             args: args.iter().map(|arg| (*arg).to_owned()).collect(),
             action: action.to_owned(),
             input: json!({}),
@@ -197,33 +206,33 @@ impl Plugin {
         }
     }
 
-    pub fn input(mut self, input: Value) -> Plugin {
+    pub fn input(mut self, input: Value) -> Invocation {
         self.input = input;
         self
     }
 
-    pub fn connection(mut self, connection: Value) -> Plugin {
+    pub fn connection(mut self, connection: Value) -> Invocation {
         self.connection = connection;
         self
     }
 
-    pub fn against(self, sim: &Simulator) -> Plugin {
+    pub fn against(self, sim: &Simulator) -> Invocation {
         self.connection(connection(sim))
     }
 
-    pub fn meta(mut self, meta: Value) -> Plugin {
+    pub fn meta(mut self, meta: Value) -> Invocation {
         self.meta = meta;
         self
     }
 
     /// Sets an environment variable for this run (the harness clears TLS and proxy variables otherwise).
-    pub fn env(mut self, name: &str, value: &str) -> Plugin {
+    pub fn env(mut self, name: &str, value: &str) -> Invocation {
         self.env.push((name.to_owned(), value.to_owned()));
         self
     }
 
     /// Sends these bytes instead of a start message built from the setters.
-    pub fn stdin_raw(mut self, bytes: impl Into<Vec<u8>>) -> Plugin {
+    pub fn stdin_raw(mut self, bytes: impl Into<Vec<u8>>) -> Invocation {
         self.stdin = Some(bytes.into());
         self
     }
@@ -235,7 +244,7 @@ impl Plugin {
 
     /// Runs the binary and checks that the canary key appears nowhere in its output.
     #[track_caller]
-    pub fn execute(self) -> Run {
+    pub fn invoke(self) -> Run {
         let stdin = self
             .stdin
             .clone()
@@ -255,16 +264,19 @@ impl Plugin {
             .spawn()
             .expect("the plugin binary starts");
         let mut pipe = child.stdin.take().expect("stdin is piped");
-        // Written from a thread so a plugin that answers before reading everything cannot deadlock us.
+        // Written and read from threads so a plugin that answers before reading everything, or writes
+        // more than a pipe holds, cannot deadlock us.
         let writer = std::thread::spawn(move || {
             let _ = pipe.write_all(&stdin);
         });
-        let output = child.wait_with_output().expect("the plugin binary finishes");
+        let stdout = drain(child.stdout.take());
+        let stderr = drain(child.stderr.take());
+        let status = wait_at_most(&mut child, RUN_DEADLINE, &shown);
         let _ = writer.join();
         let run = Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            code: status.code().unwrap_or(-1),
+            stdout: stdout.join().unwrap_or_default(),
+            stderr: stderr.join().unwrap_or_default(),
             stdin: shown,
         };
         if run.stdout.contains(CANARY_KEY) || run.stderr.contains(CANARY_KEY) {
@@ -276,7 +288,7 @@ impl Plugin {
     /// Asserts exit 0 and an ok envelope; answers with the output.
     #[track_caller]
     pub fn ok(self) -> Value {
-        let run = self.execute();
+        let run = self.invoke();
         let event = run.event();
         if run.code != 0 || event.body.status != "ok" || event.body.error.is_some() || event.body.exception.is_some() {
             run.fail("expected an ok envelope and exit 0");
@@ -320,7 +332,7 @@ impl Plugin {
     /// Asserts exit 1 and an error envelope of any kind.
     #[track_caller]
     pub fn errs(self) -> Run {
-        let run = self.execute();
+        let run = self.invoke();
         let event = run.event();
         if run.code != 1 || event.body.status != "error" || event.body.output.is_some() {
             run.fail("expected an error envelope and exit 1");
@@ -335,6 +347,35 @@ impl Plugin {
     }
 }
 
+/// Reads a pipe to its end on a thread of its own.
+fn drain(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut bytes);
+        }
+        String::from_utf8_lossy(&bytes).into_owned()
+    })
+}
+
+/// Waits for `child`; past `deadline` it is killed and the test fails.
+#[track_caller]
+pub fn wait_at_most(child: &mut Child, deadline: Duration, what: &str) -> ExitStatus {
+    let until = Instant::now() + deadline;
+    loop {
+        if let Some(status) = child.try_wait().expect("waiting on the plugin works") {
+            return status;
+        }
+        if Instant::now() >= until {
+            let _ = child.kill();
+            let _ = child.wait();
+            let what: String = what.chars().take(300).collect();
+            panic!("the plugin binary did not finish within {deadline:?}; killed it. stdin: {what}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 /// Fails unless `sim` received no request at all.
 #[track_caller]
 pub fn assert_untouched(sim: &Simulator) {
@@ -342,9 +383,26 @@ pub fn assert_untouched(sim: &Simulator) {
     assert!(requests.is_empty(), "requests reached the simulator: {requests:?}");
 }
 
-/// The envelope with what changes between runs (the simulator's port) made stable for snapshots.
-pub fn stable(mut event: Value, sim: &Simulator) -> Value {
-    let text = event.to_string().replace(&sim.url(), "http://127.0.0.1:PORT");
-    event = serde_json::from_str(&text).expect("still JSON");
-    event
+/// Snapshots an envelope with insta, filtering out what changes between runs or releases and what
+/// another crate words: the simulator's port, the plugin's version, serde_json's parse errors.
+macro_rules! assert_event_snapshot {
+    ($name:expr, $event:expr) => {{
+        let mut settings = insta::Settings::clone_current();
+        for (pattern, replacement) in $crate::harness::snapshot_filters() {
+            settings.add_filter(&pattern, replacement);
+        }
+        settings.bind(|| insta::assert_json_snapshot!($name, $event));
+    }};
+}
+pub(crate) use assert_event_snapshot;
+
+pub fn snapshot_filters() -> Vec<(String, &'static str)> {
+    vec![
+        (r"http://127\.0\.0\.1:\d+".to_owned(), "http://127.0.0.1:[port]"),
+        (format!(":{}", VERSION.replace('.', r"\.")), ":[version]"),
+        (
+            r"not valid JSON: [^.]*\.".to_owned(),
+            "not valid JSON: [the parser's words].",
+        ),
+    ]
 }

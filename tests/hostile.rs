@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 use threatstream_simulator::{Fault, Simulator};
 
-use crate::harness::{connection, simulator, Plugin, Preset};
+use crate::harness::{connection, simulator, Invocation, Preset};
 
 /// Largest envelope a rejection may produce: errors quote inputs, but never whole megabytes of them.
 const MAX_ERROR_ENVELOPE: usize = 16 * 1024;
@@ -229,7 +229,7 @@ fn every_hostile_message_gets_a_clear_error_and_no_request() {
         .collect();
     assert!(cases.len() >= 60, "the table has {} cases", cases.len());
     for (name, stdin) in cases {
-        let run = Plugin::run("lookup_ip").stdin_raw(stdin).errs();
+        let run = Invocation::run("lookup_ip").stdin_raw(stdin).errs();
         let exception = run
             .event()
             .body
@@ -259,7 +259,7 @@ fn every_hostile_message_gets_a_clear_error_and_no_request() {
 fn a_gigabyte_answer_is_refused_without_reading_it_all() {
     let sim = simulator();
     sim.push_fault(Fault::HugeBody { bytes: 1 << 30 });
-    let run = Plugin::run("lookup_ip")
+    let run = Invocation::run("lookup_ip")
         .input(json!({"ip_address": "198.51.100.23"}))
         .against(&sim)
         .fails(Preset::InvalidJson);
@@ -271,7 +271,7 @@ fn a_gigabyte_answer_is_refused_without_reading_it_all() {
 fn invalid_utf8_in_an_answer_is_invalid_json() {
     let sim = simulator();
     sim.push_fault(Fault::InvalidUtf8);
-    Plugin::run("lookup_ip")
+    Invocation::run("lookup_ip")
         .input(json!({"ip_address": "198.51.100.23"}))
         .against(&sim)
         .fails(Preset::InvalidJson);
@@ -279,7 +279,7 @@ fn invalid_utf8_in_an_answer_is_invalid_json() {
 
 #[test]
 fn a_start_message_over_the_limit_is_refused_as_too_large() {
-    let run = Plugin::run("lookup_ip")
+    let run = Invocation::run("lookup_ip")
         .stdin_raw(vec![b' '; 128 * 1024 * 1024 + 1])
         .errs();
     assert_eq!(

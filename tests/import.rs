@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 use threatstream_simulator::Fault;
 
-use crate::harness::{assert_untouched, connection, simulator, stable, Plugin, Preset};
+use crate::harness::{assert_event_snapshot, assert_untouched, connection, simulator, Invocation, Preset};
 
 /// The published plugin's own test message (2.0.0 `tests/add_approval_indicator.json`).
 fn seed_input() -> Value {
@@ -31,10 +31,10 @@ fn pairs(fields: &[(&str, &str)]) -> Vec<(String, String)> {
 #[test]
 fn the_seed_import_creates_the_session_the_simulator_holds() {
     let sim = simulator();
-    let run = Plugin::run("add_approval_indicator")
+    let run = Invocation::run("add_approval_indicator")
         .input(seed_input())
         .against(&sim)
-        .execute();
+        .invoke();
     let output = run.event().body.output.unwrap_or_else(|| run.fail("no output"));
     let results = &output["results"];
     assert_eq!(results["success"], true);
@@ -69,7 +69,7 @@ fn the_seed_import_creates_the_session_the_simulator_holds() {
         .header("content-type")
         .unwrap_or_default()
         .starts_with("multipart/form-data"));
-    insta::assert_json_snapshot!("import_seed_ok", stable(run.json(), &sim));
+    assert_event_snapshot!("import_seed_ok", run.json());
 }
 
 #[test]
@@ -84,7 +84,10 @@ fn datatext_and_every_setting_arrive_as_form_fields() {
             "md5_mapping": "mal_md5", "trustedcircles": [146, 200], "threat_type": "malware"
         }
     });
-    let output = Plugin::run("add_approval_indicator").input(input).against(&sim).ok();
+    let output = Invocation::run("add_approval_indicator")
+        .input(input)
+        .against(&sim)
+        .ok();
     let id: u64 = output["results"]["import_session_id"]
         .as_str()
         .and_then(|id| id.parse().ok())
@@ -120,7 +123,7 @@ fn v1_connections_import_through_the_v1_route() {
     let sim = simulator();
     let mut connection = connection(&sim);
     connection["api_version"] = json!("v1");
-    Plugin::run("add_approval_indicator")
+    Invocation::run("add_approval_indicator")
         .input(json!({"datatext": "198.51.100.7"}))
         .connection(connection)
         .ok();
@@ -158,7 +161,7 @@ fn bad_inputs_get_an_error_and_no_request() {
         (with_settings(json!({"tlp": "red"})), "tlp"),
     ];
     for (input, named) in cases {
-        Plugin::run("add_approval_indicator")
+        Invocation::run("add_approval_indicator")
             .input(input)
             .against(&sim)
             .refused_naming(named);
@@ -173,14 +176,14 @@ fn forbidden_says_which_permission_is_missing() {
         status: 403,
         body: "{\"message\": \"Forbidden\"}".into(),
     });
-    let run = Plugin::run("add_approval_indicator")
+    let run = Invocation::run("add_approval_indicator")
         .input(seed_input())
         .against(&sim)
         .errs();
     let exception = run.exception();
     assert_eq!(exception.cause, Preset::Unauthorized.texts().0);
     assert!(exception.assistance.contains("approver"), "{}", exception.assistance);
-    insta::assert_json_snapshot!("import_forbidden", stable(run.json(), &sim));
+    assert_event_snapshot!("import_forbidden", run.json());
 }
 
 #[test]
@@ -218,7 +221,7 @@ fn upstream_failures_are_reported_and_never_retried() {
     ] {
         sim.clear_requests();
         sim.push_fault(fault);
-        Plugin::run("add_approval_indicator")
+        Invocation::run("add_approval_indicator")
             .input(seed_input())
             .against(&sim)
             .fails(preset);
@@ -238,7 +241,7 @@ fn a_2xx_that_says_it_failed_is_an_error() {
             status: 202,
             body: body.into(),
         });
-        let run = Plugin::run("add_approval_indicator")
+        let run = Invocation::run("add_approval_indicator")
             .input(seed_input())
             .against(&sim)
             .fails(Preset::BadRequest);

@@ -1,7 +1,7 @@
 //! End-to-end tests: the real binary, real start messages on stdin, and the ThreatStream simulator on
 //! 127.0.0.1. One test binary, one module per topic.
 
-// The `Plugin` builder, the test-side wire types and the preset texts, written apart from `src/`.
+// The `Invocation` builder, the test-side wire types and the preset texts, written apart from `src/`.
 mod harness;
 
 // The three lookup actions: requests sent, paging, exact matching, cleaning, v1 and v2.

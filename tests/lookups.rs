@@ -3,7 +3,7 @@
 use serde_json::{json, Value};
 use threatstream_simulator::SimulatorBuilder;
 
-use crate::harness::{assert_untouched, connection, simulator, stable, Plugin, CANARY_KEY};
+use crate::harness::{assert_event_snapshot, assert_untouched, connection, simulator, Invocation, CANARY_KEY};
 
 fn results(output: &Value) -> &Vec<Value> {
     output["results"].as_array().expect("results is an array")
@@ -19,23 +19,23 @@ fn values(output: &Value) -> Vec<&str> {
 #[test]
 fn lookup_ip_returns_exact_matches_only() {
     let sim = simulator();
-    let run = Plugin::run("lookup_ip")
+    let run = Invocation::run("lookup_ip")
         .input(json!({"ip_address": "198.51.100.23"}))
         .against(&sim)
-        .execute();
+        .invoke();
     let output = run.event().body.output.unwrap_or_else(|| run.fail("no output"));
     assert_eq!(
         values(&output),
         ["198.51.100.23", "198.51.100.23"],
         "the decoy 198.51.100.230 must be filtered out"
     );
-    insta::assert_json_snapshot!("lookup_ip_ok", stable(run.json(), &sim));
+    assert_event_snapshot!("lookup_ip_ok", run.json());
 }
 
 #[test]
 fn lookup_ip_asks_v2_with_value_type_and_paging() {
     let sim = simulator();
-    Plugin::run("lookup_ip")
+    Invocation::run("lookup_ip")
         .input(json!({"ip_address": " 198.51.100.23 "}))
         .against(&sim)
         .ok();
@@ -62,7 +62,7 @@ fn lookup_ip_asks_v2_with_value_type_and_paging() {
 #[test]
 fn lookup_ipv6_uses_type_ipv6_and_canonical_form() {
     let sim = simulator();
-    let output = Plugin::run("lookup_ip")
+    let output = Invocation::run("lookup_ip")
         .input(json!({"ip_address": "2001:DB8:0::BAD:C0DE"}))
         .against(&sim)
         .ok();
@@ -81,7 +81,7 @@ fn lookup_follows_every_page() {
         .api_key(CANARY_KEY)
         .bulk_records(2500)
         .start();
-    let output = Plugin::run("lookup_ip")
+    let output = Invocation::run("lookup_ip")
         .input(json!({"ip_address": "203.0.113.77"}))
         .against(&sim)
         .ok();
@@ -107,7 +107,7 @@ fn lookup_follows_every_page() {
 #[test]
 fn no_match_is_an_empty_list() {
     let sim = simulator();
-    let output = Plugin::run("lookup_ip")
+    let output = Invocation::run("lookup_ip")
         .input(json!({"ip_address": "192.0.2.200"}))
         .against(&sim)
         .ok();
@@ -117,7 +117,7 @@ fn no_match_is_an_empty_list() {
 #[test]
 fn records_are_cleaned_of_nulls_and_empty_strings() {
     let sim = simulator();
-    let output = Plugin::run("lookup_ip")
+    let output = Invocation::run("lookup_ip")
         .input(json!({"ip_address": "198.51.100.23"}))
         .against(&sim)
         .ok();
@@ -136,7 +136,7 @@ fn records_are_cleaned_of_nulls_and_empty_strings() {
 #[test]
 fn lookup_url_is_exact() {
     let sim = simulator();
-    let output = Plugin::run("lookup_url")
+    let output = Invocation::run("lookup_url")
         .input(json!({"url": "http://malicious.example.net/payload.exe"}))
         .against(&sim)
         .ok();
@@ -153,7 +153,7 @@ fn lookup_hash_finds_every_algorithm_in_any_case() {
         "275A021BBFB6489E54D471899F7DB9D1663FC695EC2FE2A2C4538AABF651FD0F",
         "cc805d5fab1fd71a4ab352a9c533e65fb2d5b885518f4e565e68847223b8e6b85cb48f3afad842726d99239c9e36505c64b0dc9a061d9e507d833277ada336ab",
     ] {
-        let output = Plugin::run("lookup_hash").input(json!({"hash": digest})).against(&sim).ok();
+        let output = Invocation::run("lookup_hash").input(json!({"hash": digest})).against(&sim).ok();
         assert_eq!(values(&output), [digest.to_ascii_lowercase()], "{digest}");
     }
     for request in sim.requests() {
@@ -169,10 +169,10 @@ fn v1_api_uses_legacy_filters_and_accepts_string_update_ids() {
     let sim = simulator();
     let mut connection = connection(&sim);
     connection["api_version"] = json!("v1");
-    let run = Plugin::run("lookup_ip")
+    let run = Invocation::run("lookup_ip")
         .input(json!({"ip_address": "198.51.100.23"}))
         .connection(connection)
-        .execute();
+        .invoke();
     let output = run.event().body.output.unwrap_or_else(|| run.fail("no output"));
     let records = results(&output);
     assert_eq!(records.len(), 2);
@@ -182,7 +182,7 @@ fn v1_api_uses_legacy_filters_and_accepts_string_update_ids() {
     let request = &sim.requests()[0];
     assert_eq!(request.path, "/api/v1/intelligence/");
     assert_eq!(request.query_pairs()[0], ("ip".to_owned(), "198.51.100.23".to_owned()));
-    insta::assert_json_snapshot!("lookup_ip_v1_ok", stable(run.json(), &sim));
+    assert_event_snapshot!("lookup_ip_v1_ok", run.json());
 }
 
 #[test]
@@ -190,7 +190,7 @@ fn legacy_url_field_and_trailing_slash_work() {
     let sim = simulator();
     let connection = json!({"username": threatstream_simulator::USERNAME, "url": format!("{}/", sim.url()),
                             "api_key": {"secretKey": CANARY_KEY}, "ssl_verify": true});
-    Plugin::run("lookup_hash")
+    Invocation::run("lookup_hash")
         .input(json!({"hash": "44d88612fea8a8f36de82e1278abb02f"}))
         .connection(connection)
         .ok();
@@ -219,7 +219,7 @@ fn bad_inputs_never_reach_threatstream() {
         ),
     ];
     for (action, input, named) in cases {
-        Plugin::run(action).input(input).against(&sim).refused_naming(named);
+        Invocation::run(action).input(input).against(&sim).refused_naming(named);
     }
     assert_untouched(&sim);
 }
@@ -227,9 +227,9 @@ fn bad_inputs_never_reach_threatstream() {
 #[test]
 fn invalid_input_envelope_snapshot() {
     let sim = simulator();
-    let run = Plugin::run("lookup_ip")
+    let run = Invocation::run("lookup_ip")
         .input(json!({"ip_address": ""}))
         .against(&sim)
         .errs();
-    insta::assert_json_snapshot!("lookup_ip_empty_input", stable(run.json(), &sim));
+    assert_event_snapshot!("lookup_ip_empty_input", run.json());
 }

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::harness::{connection, simulator, stable, Plugin, Preset, BIN};
+use crate::harness::{assert_event_snapshot, connection, simulator, Invocation, Preset, BIN, VERSION};
 
 fn cause(run: &crate::harness::Run) -> String {
     run.exception().cause
@@ -12,25 +12,19 @@ fn cause(run: &crate::harness::Run) -> String {
 fn meta_is_echoed_and_the_envelope_is_the_only_stdout_line() {
     let sim = simulator();
     let meta = json!({"jobId": "j-1", "stepId": "s-2", "nested": {"z": 1, "a": [1, 2]}});
-    let run = Plugin::run("lookup_hash")
+    let run = Invocation::run("lookup_hash")
         .input(json!({"hash": "44d88612fea8a8f36de82e1278abb02f"}))
         .meta(meta.clone())
         .against(&sim)
-        .execute();
+        .invoke();
     let event = run.event();
     assert_eq!(event.body.meta, meta);
     assert_eq!(event.kind.as_deref(), Some("action_event"));
     assert_eq!(event.version, "v1");
     assert_eq!(run.stdout.lines().count(), 1, "stdout must hold only the envelope");
     assert!(run.stdout.starts_with("{\"body\":{\"log\":"), "runtime key order");
-    assert!(
-        event
-            .body
-            .log
-            .contains("rapid7/Anomali ThreatStream:2.1.0. Step name: lookup_hash"),
-        "{}",
-        event.body.log
-    );
+    let signature = format!("rapid7/Anomali ThreatStream:{VERSION}. Step name: lookup_hash");
+    assert!(event.body.log.contains(&signature), "{}", event.body.log);
     assert!(
         run.stderr.contains("Step name: lookup_hash"),
         "log lines go to stderr too"
@@ -58,12 +52,12 @@ fn bad_stdin_gets_an_error_envelope() {
             "Message is action_start but field \"action\" is missing from body",
         ),
         (
-            br#"{"version":"v1","type":"action_start","body":{"action":"lookup_domain"}}"#,
-            "Unknown action \"lookup_domain\"",
+            br#"{"version":"v1","type":"action_start","body":{"action":"no_such_action"}}"#,
+            "Unknown action \"no_such_action\"",
         ),
     ];
     for (stdin, expected) in cases {
-        let run = Plugin::run("x").stdin_raw(stdin).errs();
+        let run = Invocation::run("x").stdin_raw(stdin).errs();
         if !cause(&run).contains(expected) {
             run.fail(&format!("cause should contain {expected:?}"));
         }
@@ -72,8 +66,8 @@ fn bad_stdin_gets_an_error_envelope() {
 
 #[test]
 fn not_json_snapshot() {
-    let run = Plugin::run("x").stdin_raw("not json").errs();
-    insta::assert_json_snapshot!("not_json", run.json());
+    let run = Invocation::run("x").stdin_raw("not json").errs();
+    assert_event_snapshot!("not_json", run.json());
 }
 
 #[test]
@@ -103,7 +97,7 @@ fn invalid_connections_are_refused_before_any_request() {
         .map(|fields| fields.remove("threatstream_url"));
     cases.push(("threatstream_url", without_url));
     for (field, connection) in cases {
-        let run = Plugin::run("lookup_ip")
+        let run = Invocation::run("lookup_ip")
             .input(json!({"ip_address": "198.51.100.23"}))
             .connection(connection)
             .errs();
@@ -119,7 +113,7 @@ fn invalid_connections_are_refused_before_any_request() {
 #[test]
 fn test_command_checks_the_connection() {
     let sim = simulator();
-    let output = Plugin::test("lookup_ip").against(&sim).ok();
+    let output = Invocation::test("lookup_ip").against(&sim).ok();
     assert_eq!(output, json!({"success": true}));
     let request = &sim.requests()[0];
     assert_eq!(request.path, "/api/v2/intelligence/");
@@ -131,7 +125,7 @@ fn test_command_failure_uses_connection_test_text() {
     let sim = simulator();
     let mut connection = connection(&sim);
     connection["api_key"] = json!({"secretKey": "wrong"});
-    let run = Plugin::test("lookup_ip")
+    let run = Invocation::test("lookup_ip")
         .connection(connection)
         .fails(Preset::InvalidCredentials);
     let error = run.event().body.error.unwrap_or_default();
@@ -140,14 +134,14 @@ fn test_command_failure_uses_connection_test_text() {
         "{error}"
     );
     assert!(error.contains(" Response was: "), "{error}");
-    insta::assert_json_snapshot!("test_invalid_credentials", stable(run.json(), &sim));
+    assert_event_snapshot!("test_invalid_credentials", run.json());
 }
 
 #[test]
 fn connection_test_message_answers_with_connection_test_type() {
     let sim = simulator();
     let message = json!({"version": "v1", "type": "connection_test", "body": {"connection": connection(&sim)}});
-    let run = Plugin::test("").stdin_raw(message.to_string()).execute();
+    let run = Invocation::test("").stdin_raw(message.to_string()).invoke();
     let event = run.event();
     assert_eq!(event.kind.as_deref(), Some("connection_test"));
     assert_eq!(event.body.output, Some(json!({"success": true})));
@@ -156,7 +150,7 @@ fn connection_test_message_answers_with_connection_test_type() {
 #[test]
 fn message_after_double_dash_and_debug_after_subcommand() {
     let sim = simulator();
-    let message = Plugin::run("lookup_hash")
+    let message = Invocation::run("lookup_hash")
         .input(json!({"hash": "44d88612fea8a8f36de82e1278abb02f"}))
         .against(&sim)
         .message();
@@ -188,13 +182,20 @@ fn info_sample_and_version() {
         "{text}"
     );
     // The runtime greens the count and each id, and leaves a stray reset after each description.
+    let count = anomali_threatstream::action_ids().count();
     assert!(
-        text.contains(
-            "\nActions (\u{1b}[92m4\u{1b}[0m):\n\
+        text.contains(&format!(
+            "\nActions (\u{1b}[92m{count}\u{1b}[0m):\n\
              └── \u{1b}[92mlookup_ip\u{1b}[0m (Lookup an IP address in Anomali ThreatStream\u{1b}[0m)\n"
-        ),
+        )),
         "{text}"
     );
+    for id in anomali_threatstream::action_ids() {
+        assert!(
+            text.contains(&format!("└── \u{1b}[92m{id}\u{1b}[0m (")),
+            "{id} in {text}"
+        );
+    }
     assert!(text.ends_with("\u{1b}[0m)\n\n"), "print() adds a blank line: {text:?}");
 
     let sample = std::process::Command::new(BIN)
@@ -226,6 +227,6 @@ fn info_sample_and_version() {
     let version = std::process::Command::new(BIN).arg("--version").output().expect("runs");
     assert_eq!(
         String::from_utf8_lossy(&version.stdout).trim(),
-        "icon_anomali_threatstream 2.1.0"
+        format!("icon_anomali_threatstream {VERSION}")
     );
 }

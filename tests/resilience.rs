@@ -4,10 +4,10 @@
 use serde_json::json;
 use threatstream_simulator::{Fault, Simulator, SimulatorBuilder};
 
-use crate::harness::{connection, simulator, Plugin, Preset, CANARY_KEY};
+use crate::harness::{connection, simulator, Invocation, Preset, CANARY_KEY};
 
-fn lookup(sim: &Simulator) -> Plugin {
-    Plugin::run("lookup_ip")
+fn lookup(sim: &Simulator) -> Invocation {
+    Invocation::run("lookup_ip")
         .input(json!({"ip_address": "198.51.100.23"}))
         .against(sim)
 }
@@ -27,7 +27,7 @@ fn a_gateway_hiccup_is_retried_and_logged() {
         status: 502,
         body: "{}".into(),
     });
-    let run = lookup(&sim).execute();
+    let run = lookup(&sim).invoke();
     let event = run.event();
     if event.body.status != "ok" {
         run.fail("two gateway errors should be ridden out");
@@ -47,7 +47,7 @@ fn rate_limits_wait_as_long_as_the_server_asks() {
     sim.push_fault(Fault::RateLimited {
         retry_after: Some("1".into()),
     });
-    let run = lookup(&sim).execute();
+    let run = lookup(&sim).invoke();
     assert_eq!(run.event().body.status, "ok", "{}", run.stdout);
     assert!(
         log(&run).contains("retrying in 1.0 s (attempt 2 of 4)"),
@@ -70,7 +70,7 @@ fn a_rate_limit_beyond_the_budget_fails_at_once() {
 fn a_dropped_connection_is_retried() {
     let sim = simulator();
     sim.push_fault(Fault::DropConnection);
-    let run = lookup(&sim).execute();
+    let run = lookup(&sim).invoke();
     assert_eq!(run.event().body.status, "ok", "{}", run.stdout);
     assert_eq!(sim.requests().len(), 2);
 }
@@ -122,7 +122,10 @@ fn the_connection_test_is_retried_too() {
         status: 504,
         body: "{}".into(),
     });
-    assert_eq!(Plugin::test("lookup_ip").against(&sim).ok(), json!({"success": true}));
+    assert_eq!(
+        Invocation::test("lookup_ip").against(&sim).ok(),
+        json!({"success": true})
+    );
     assert_eq!(sim.requests().len(), 2);
 }
 
@@ -151,10 +154,10 @@ fn ssl_verify_false_accepts_it_with_a_warning() {
     let sim = tls_simulator();
     let mut connection = connection(&sim);
     connection["ssl_verify"] = json!(false);
-    let run = Plugin::run("lookup_ip")
+    let run = Invocation::run("lookup_ip")
         .input(json!({"ip_address": "198.51.100.23"}))
         .connection(connection)
-        .execute();
+        .invoke();
     assert_eq!(run.event().body.status, "ok", "{}", run.stdout);
     assert!(log(&run).contains("WARNING: SSL Verify is off"), "{}", log(&run));
 }
@@ -166,7 +169,7 @@ fn ssl_cert_file_adds_a_private_ca() {
     std::fs::write(&ca, sim.ca_cert_pem().expect("a TLS simulator has a CA")).expect("write CA");
     let run = lookup(&sim)
         .env("SSL_CERT_FILE", ca.to_str().unwrap_or_default())
-        .execute();
+        .invoke();
     let _ = std::fs::remove_file(&ca);
     assert_eq!(run.event().body.status, "ok", "{}", run.stdout);
 }
@@ -177,13 +180,13 @@ fn http_proxy_is_honoured_and_no_proxy_bypasses_it() {
     let mut connection = connection(&sim);
     // Resolvable by no one: only a proxy can reach it.
     connection["threatstream_url"] = json!("http://threatstream.invalid");
-    let through_proxy = Plugin::run("lookup_hash")
+    let through_proxy = Invocation::run("lookup_hash")
         .input(json!({"hash": "44d88612fea8a8f36de82e1278abb02f"}))
         .connection(connection.clone())
         .env("HTTP_PROXY", &sim.url());
     assert_eq!(through_proxy.ok()["results"].as_array().map(Vec::len), Some(1));
     assert_eq!(sim.requests().len(), 1);
-    Plugin::run("lookup_hash")
+    Invocation::run("lookup_hash")
         .input(json!({"hash": "44d88612fea8a8f36de82e1278abb02f"}))
         .connection(connection)
         .env("HTTP_PROXY", &sim.url())

@@ -5,30 +5,30 @@
 use serde_json::json;
 use threatstream_simulator::Fault;
 
-use crate::harness::{simulator, Plugin, CANARY_KEY};
+use crate::harness::{simulator, Invocation, CANARY_KEY};
 
 #[test]
 fn the_key_is_only_ever_in_the_authorization_header() {
     let sim = simulator();
-    Plugin::run("lookup_ip")
+    Invocation::run("lookup_ip")
         .input(json!({"ip_address": "198.51.100.23"}))
         .against(&sim)
         .ok();
-    Plugin::run("lookup_url")
+    Invocation::run("lookup_url")
         .input(json!({"url": "http://malicious.example.net/payload.exe"}))
         .against(&sim)
         .ok();
-    Plugin::run("lookup_hash")
+    Invocation::run("lookup_hash")
         .input(json!({"hash": "44d88612fea8a8f36de82e1278abb02f"}))
         .against(&sim)
         .ok();
-    Plugin::test("lookup_ip").against(&sim).ok();
+    Invocation::test("lookup_ip").against(&sim).ok();
     // A 500 is not retried: one request, one fault.
     sim.push_fault(Fault::Status {
         status: 500,
         body: format!("{{\"echo\": \"{CANARY_KEY}\"}}"),
     });
-    let run = Plugin::run("lookup_ip")
+    let run = Invocation::run("lookup_ip")
         .input(json!({"ip_address": "198.51.100.23"}))
         .against(&sim)
         .errs();

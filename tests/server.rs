@@ -13,7 +13,7 @@ use base64::Engine;
 use serde_json::{json, Value};
 use threatstream_simulator::{Fault, Simulator};
 
-use crate::harness::{connection, simulator, Plugin, BIN, CANARY_KEY};
+use crate::harness::{connection, simulator, Invocation, BIN, CANARY_KEY};
 
 /// The plugin binary serving on a free loopback port; killed when dropped.
 struct Server {
@@ -111,9 +111,9 @@ impl Server {
         read(self.client.request(method, self.url(path)).send().await).await
     }
 
-    /// Posts `plugin`'s start message to `path`.
-    async fn send(&self, path: &str, plugin: &Plugin) -> Answer {
-        self.post(path, plugin.message().to_string()).await
+    /// Posts `invocation`'s start message to `path`.
+    async fn send(&self, path: &str, invocation: &Invocation) -> Answer {
+        self.post(path, invocation.message().to_string()).await
     }
 
     fn terminate(&self) {
@@ -164,8 +164,8 @@ async fn read(sent: reqwest::Result<reqwest::Response>) -> Answer {
     }
 }
 
-fn lookup_ip(sim: &Simulator) -> Plugin {
-    Plugin::run("lookup_ip")
+fn lookup_ip(sim: &Simulator) -> Invocation {
+    Invocation::run("lookup_ip")
         .input(json!({"ip_address": "198.51.100.23"}))
         .against(sim)
 }
@@ -180,7 +180,7 @@ fn error_page(server: &Server, code: u16, name: &str, method: &str, path: &str, 
 async fn every_get_route_answers_like_the_runtime() {
     let server = Server::start();
     let spec: Value = serde_norway::from_str(include_str!("../plugin.spec.yaml")).expect("spec");
-    let ids = ["lookup_ip", "lookup_url", "lookup_hash", "add_approval_indicator"];
+    let ids: Vec<&str> = anomali_threatstream::action_ids().collect();
 
     assert_eq!(
         server.get("/api/v1/status").await.expect(200),
@@ -221,9 +221,9 @@ async fn every_get_route_answers_like_the_runtime() {
     assert_eq!(server.get("/api/v1/spec?format=xml").await.expect(422), unsupported);
     assert_eq!(server.get("/api/v1/api?format=toml").await.expect(422), unsupported);
 
-    for id in ids {
+    for id in &ids {
         let section = server.get(&format!("/api/v1/actions/{id}")).await.expect(200);
-        let entry = &spec["actions"][id];
+        let entry = &spec["actions"][*id];
         assert_eq!(
             section,
             json!({"title": entry["title"], "description": entry["description"],
@@ -232,8 +232,8 @@ async fn every_get_route_answers_like_the_runtime() {
         );
     }
     assert_eq!(
-        server.get("/api/v1/actions/lookup_domain").await.expect(400),
-        json!({"error": "Action lookup_domain does not exist"})
+        server.get("/api/v1/actions/no_such_action").await.expect(400),
+        json!({"error": "Action no_such_action does not exist"})
     );
 
     let connection = server.get("/api/v1/connection").await.expect(200);
@@ -336,33 +336,33 @@ async fn an_action_posted_answers_the_envelope_run_prints() {
     let cases = [
         (lookup_ip(&sim).meta(json!({"jobId": "j-1"})), 200),
         (
-            Plugin::run("lookup_url")
+            Invocation::run("lookup_url")
                 .input(json!({"url": "http://malicious.example.net/payload.exe"}))
                 .against(&sim),
             200,
         ),
         (
-            Plugin::run("lookup_hash")
+            Invocation::run("lookup_hash")
                 .input(json!({"hash": "44d88612fea8a8f36de82e1278abb02f"}))
                 .against(&sim),
             200,
         ),
         (
-            Plugin::run("lookup_ip")
+            Invocation::run("lookup_ip")
                 .input(json!({"ip_address": "nope"}))
                 .against(&sim),
             400,
         ),
-        (Plugin::run("lookup_ip").input(json!({})).against(&sim), 400),
+        (Invocation::run("lookup_ip").input(json!({})).against(&sim), 400),
         (lookup_ip(&sim).connection(wrong_key), 400),
         (lookup_ip(&sim).connection(json!({"username": "u"})), 400),
     ];
-    for (plugin, status) in cases {
-        let message = plugin.message();
+    for (invocation, status) in cases {
+        let message = invocation.message();
         let action = message["body"]["action"].as_str().unwrap_or_default().to_owned();
         for path in [format!("/actions/{action}"), format!("/api/v1/actions/{action}")] {
             let served = server.post(&path, message.to_string()).await;
-            let printed = Plugin::run(&action).stdin_raw(message.to_string()).execute().json();
+            let printed = Invocation::run(&action).stdin_raw(message.to_string()).invoke().json();
             assert_eq!(served.expect(status), printed, "{path} {message}");
         }
     }
@@ -370,9 +370,9 @@ async fn an_action_posted_answers_the_envelope_run_prints() {
     // The test routes answer what `test` prints.
     let message = lookup_ip(&sim).message();
     let served = server.post("/actions/lookup_ip/test", message.to_string()).await;
-    let printed = Plugin::test("lookup_ip")
+    let printed = Invocation::test("lookup_ip")
         .stdin_raw(message.to_string())
-        .execute()
+        .invoke()
         .json();
     assert_eq!(served.expect(200), printed);
     assert_eq!(printed["body"]["output"], json!({"success": true}));
@@ -433,7 +433,7 @@ async fn bad_bodies_get_the_runtime_answers() {
     let mismatch = |body: &str, route: &str| {
         format!("Action name ({body}) in input body is not matching with name ({route}) in route")
     };
-    let message = Plugin::run("lookup_url").against(&sim).message();
+    let message = Invocation::run("lookup_url").against(&sim).message();
     assert_eq!(
         server
             .post("/api/v1/actions/lookup_ip", message.to_string())
@@ -503,7 +503,7 @@ async fn bodies_larger_than_the_stdin_limit_get_413_and_import_sized_ones_pass()
         csv.push_str("44d88612fea8a8f36de82e1278abb02f,mal_md5\n");
     }
     let content = base64::engine::general_purpose::STANDARD.encode(&csv);
-    let import = Plugin::run("add_approval_indicator")
+    let import = Invocation::run("add_approval_indicator")
         .input(json!({"file": {"filename": "big.csv", "content": content}}))
         .against(&sim);
     let event = server
@@ -581,7 +581,7 @@ async fn a_lookup_stuck_on_a_slow_upstream_does_not_delay_the_others() {
     let others: Vec<_> = (0..20)
         .map(|_| {
             let server = Arc::clone(&server);
-            let message = Plugin::run("lookup_hash")
+            let message = Invocation::run("lookup_hash")
                 .input(json!({"hash": "44d88612fea8a8f36de82e1278abb02f"}))
                 .against(&sim)
                 .message()
@@ -607,7 +607,7 @@ async fn query_filters_do_not_leak_between_steps() {
     let server = Server::start();
     server.send("/actions/lookup_ip", &lookup_ip(&sim)).await.expect(200);
     let url = "http://malicious.example.net/payload.exe";
-    let lookup_url = Plugin::run("lookup_url").input(json!({"url": url})).against(&sim);
+    let lookup_url = Invocation::run("lookup_url").input(json!({"url": url})).against(&sim);
     server.send("/actions/lookup_url", &lookup_url).await.expect(200);
     let requests = sim.requests();
     assert_eq!(requests.len(), 2);

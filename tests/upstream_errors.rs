@@ -6,10 +6,10 @@ use std::time::Duration;
 use serde_json::json;
 use threatstream_simulator::{Fault, Simulator};
 
-use crate::harness::{connection, simulator, stable, Plugin, Preset};
+use crate::harness::{assert_event_snapshot, connection, simulator, Invocation, Preset};
 
-fn lookup(sim: &Simulator) -> Plugin {
-    Plugin::run("lookup_ip")
+fn lookup(sim: &Simulator) -> Invocation {
+    Invocation::run("lookup_ip")
         .input(json!({"ip_address": "198.51.100.23"}))
         .against(sim)
 }
@@ -19,11 +19,11 @@ fn wrong_api_key_is_invalid_credentials() {
     let sim = simulator();
     let mut connection = connection(&sim);
     connection["api_key"] = json!({"secretKey": "wrong-key"});
-    let run = Plugin::run("lookup_ip")
+    let run = Invocation::run("lookup_ip")
         .input(json!({"ip_address": "198.51.100.23"}))
         .connection(connection)
         .fails(Preset::InvalidCredentials);
-    insta::assert_json_snapshot!("lookup_ip_invalid_credentials", stable(run.json(), &sim));
+    assert_event_snapshot!("lookup_ip_invalid_credentials", run.json());
 }
 
 #[test]
@@ -103,7 +103,7 @@ fn nothing_listening_is_a_connection_error() {
     let mut connection = connection(&sim);
     drop(sim);
     connection["threatstream_url"] = json!("http://127.0.0.1:9");
-    Plugin::run("lookup_ip")
+    Invocation::run("lookup_ip")
         .input(json!({"ip_address": "198.51.100.23"}))
         .connection(connection)
         .fails(Preset::ConnectionError);
@@ -117,7 +117,7 @@ fn a_hung_server_times_out_within_the_connection_timeout() {
     }
     let mut connection = connection(&sim);
     connection["timeout"] = json!(1);
-    Plugin::run("lookup_ip")
+    Invocation::run("lookup_ip")
         .input(json!({"ip_address": "198.51.100.23"}))
         .connection(connection)
         .fails(Preset::Timeout);

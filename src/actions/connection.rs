@@ -25,25 +25,25 @@ const DEFAULT_TIMEOUT_SECONDS: u64 = 60;
 #[schemars(title = "Connection")]
 pub(crate) struct ConnectionSettings {
     /// Anomali ThreatStream username (the account's e-mail address)
-    #[schemars(title = "Username", extend("order" = 1))]
+    #[schemars(title = "Username", example = "analyst@example.com")]
     pub(crate) username: String,
     /// URL of the ThreatStream instance, for example https://ts.example.com
-    #[schemars(title = "ThreatStream URL", extend("order" = 2))]
+    #[schemars(title = "ThreatStream URL", example = "https://ts.example.com")]
     pub(crate) threatstream_url: String,
     /// Anomali ThreatStream API key
-    #[schemars(title = "API Key", extend("order" = 3))]
+    #[schemars(title = "API Key", example = json!({"secretKey": "9de5069c5afe602b2ea0a04b66beb2c0"}))]
     pub(crate) api_key: SecretKey,
     /// Verify the server's SSL/TLS certificate
     #[serde(default = "verify_by_default")]
-    #[schemars(title = "SSL Verify", extend("order" = 4))]
+    #[schemars(title = "SSL Verify", example = true)]
     pub(crate) ssl_verify: bool,
     /// ThreatStream API version the actions use; v1 is the legacy API of older on-premises instances
     #[serde(default)]
-    #[schemars(title = "API Version", extend("order" = 5))]
+    #[schemars(title = "API Version", example = ApiVersionChoice::V2)]
     pub(crate) api_version: ApiVersionChoice,
     /// Seconds to wait for each ThreatStream request before giving up
     #[serde(default = "default_timeout")]
-    #[schemars(title = "Timeout", range(min = 1, max = 600), extend("order" = 6))]
+    #[schemars(title = "Timeout", range(min = 1, max = 600), example = 60)]
     pub(crate) timeout: u64,
 }
 

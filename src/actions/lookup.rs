@@ -3,6 +3,8 @@
 //! Each lookup action only validates its own input into an `Observable`; fetching every page, keeping
 //! exact matches and cleaning the records is the same for IPs, URLs and hashes.
 
+use std::marker::PhantomData;
+
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde_json::value::RawValue;
 use serde_json::Value;
@@ -12,13 +14,22 @@ use crate::threatstream::{self, Observable};
 
 use super::connection::Connection;
 
-// The lookups' output, for the schema; `lookup` writes the same shape as text.
+// The lookups' output, for the schema; `lookup` writes the same shape as text. `E` gives the records
+// help.md shows as the example output of each lookup.
 #[allow(dead_code, reason = "only its schema is used")]
 #[derive(JsonSchema)]
-pub(crate) struct LookupOutput {
+#[schemars(rename = "LookupOutput", bound = "E: ExampleRecords")]
+pub(crate) struct LookupOutput<E: ExampleRecords> {
     /// Intelligence records whose value is exactly the one looked up; empty when there are none
-    #[schemars(title = "Results", extend("order" = 1))]
+    #[schemars(title = "Results", example = E::records())]
     pub(crate) results: Vec<ResultRecord>,
+    #[schemars(skip)]
+    example: PhantomData<E>,
+}
+
+/// The records one lookup's help shows as its example output.
+pub(crate) trait ExampleRecords: 'static {
+    fn records() -> Value;
 }
 
 /// Looks `observable` up and answers with the cleaned, exactly matching records.

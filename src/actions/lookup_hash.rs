@@ -5,19 +5,20 @@
 
 use schemars::JsonSchema;
 use serde::Deserialize;
+use serde_json::{json, Value};
 
 use crate::protocol::{quoted, Failure, Output};
 use crate::threatstream::Observable;
 
 use super::connection::Connection;
-use super::lookup::{lookup, LookupOutput};
+use super::lookup::{lookup, ExampleRecords, LookupOutput};
 use super::TypedAction;
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct LookupHashInput {
     /// MD5, SHA-1, SHA-256 or SHA-512 hash to look up, in hexadecimal
-    #[schemars(title = "Hash", extend("order" = 1))]
+    #[schemars(title = "Hash", example = "44d88612fea8a8f36de82e1278abb02f")]
     pub(crate) hash: String,
 }
 
@@ -60,10 +61,18 @@ impl TypedAction for LookupHash {
     const TITLE: &'static str = "Lookup Hash";
     const DESCRIPTION: &'static str = "Lookup a file hash in Anomali ThreatStream";
     type Input = LookupHashInput;
-    type OutputSchema = LookupOutput;
+    type OutputSchema = LookupOutput<Self>;
 
     async fn run(connection: &Connection, input: LookupHashInput) -> Result<Output, Failure> {
         lookup(connection, input.observable()?).await
+    }
+}
+
+impl ExampleRecords for LookupHash {
+    fn records() -> Value {
+        json!([{"confidence": 95, "id": 100000301, "itype": "mal_md5", "source": "Example Malware Feed",
+            "status": "active", "subtype": "MD5", "threat_type": "malware", "type": "md5",
+            "value": "44d88612fea8a8f36de82e1278abb02f"}])
     }
 }
 

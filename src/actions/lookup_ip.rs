@@ -4,19 +4,20 @@ use std::net::IpAddr;
 
 use schemars::JsonSchema;
 use serde::Deserialize;
+use serde_json::{json, Value};
 
 use crate::protocol::{quoted, Failure, Output};
 use crate::threatstream::Observable;
 
 use super::connection::Connection;
-use super::lookup::{lookup, LookupOutput};
+use super::lookup::{lookup, ExampleRecords, LookupOutput};
 use super::TypedAction;
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct LookupIpInput {
     /// IPv4 or IPv6 address to look up
-    #[schemars(title = "IP Address", extend("order" = 1))]
+    #[schemars(title = "IP Address", example = "198.51.100.23")]
     pub(crate) ip_address: String,
 }
 
@@ -43,10 +44,19 @@ impl TypedAction for LookupIp {
     const TITLE: &'static str = "Lookup IP Address";
     const DESCRIPTION: &'static str = "Lookup an IP address in Anomali ThreatStream";
     type Input = LookupIpInput;
-    type OutputSchema = LookupOutput;
+    type OutputSchema = LookupOutput<Self>;
 
     async fn run(connection: &Connection, input: LookupIpInput) -> Result<Output, Failure> {
         lookup(connection, input.observable()?).await
+    }
+}
+
+impl ExampleRecords for LookupIp {
+    fn records() -> Value {
+        json!([{"asn": "64500", "confidence": 92, "country": "NL", "created_ts": "2026-09-14T08:21:40.118Z",
+            "id": 100000101, "itype": "c2_ip", "meta": {"detail2": "imported by user 121", "severity": "very-high"},
+            "resource_uri": "/api/v2/intelligence/100000101/", "source": "Example C2 Feed", "status": "active",
+            "threat_type": "c2", "type": "ip", "update_id": 3400101, "value": "198.51.100.23"}])
     }
 }
 

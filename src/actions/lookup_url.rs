@@ -6,12 +6,13 @@
 use reqwest::Url;
 use schemars::JsonSchema;
 use serde::Deserialize;
+use serde_json::{json, Value};
 
 use crate::protocol::{quoted, Failure, Output};
 use crate::threatstream::Observable;
 
 use super::connection::Connection;
-use super::lookup::{lookup, LookupOutput};
+use super::lookup::{lookup, ExampleRecords, LookupOutput};
 use super::TypedAction;
 
 /// Longer than any URL a browser or proxy accepts.
@@ -21,7 +22,7 @@ const MAX_URL_LENGTH: usize = 8192;
 #[serde(deny_unknown_fields)]
 pub(crate) struct LookupUrlInput {
     /// URL to look up, as ThreatStream stores it, for example http://malicious.example.net/payload.exe
-    #[schemars(title = "URL", extend("order" = 1))]
+    #[schemars(title = "URL", example = "http://malicious.example.net/payload.exe")]
     pub(crate) url: String,
 }
 
@@ -60,10 +61,17 @@ impl TypedAction for LookupUrl {
     const TITLE: &'static str = "Lookup URL";
     const DESCRIPTION: &'static str = "Lookup a URL in Anomali ThreatStream";
     type Input = LookupUrlInput;
-    type OutputSchema = LookupOutput;
+    type OutputSchema = LookupOutput<Self>;
 
     async fn run(connection: &Connection, input: LookupUrlInput) -> Result<Output, Failure> {
         lookup(connection, input.observable()?).await
+    }
+}
+
+impl ExampleRecords for LookupUrl {
+    fn records() -> Value {
+        json!([{"confidence": 85, "id": 100000201, "itype": "mal_url", "source": "Example Phishing Feed",
+            "status": "active", "type": "url", "value": "http://malicious.example.net/payload.exe"}])
     }
 }
 

@@ -1,35 +1,71 @@
-//! Registry invariants: the actions, `schemas/`, `plugin.spec.yaml` and the samples must agree.
+//! The registry against the files generated from it, and the checks of the types that no schema
+//! expresses: every input has an example, every example passes its own schema.
 //!
-//! `make schemas` runs `schemas_directory_is_fresh` with `SCHEMAS=write`, which rewrites `schemas/`
-//! from the Rust types; without it the test fails when a file is stale, so the two never drift.
+//! `make generate` runs `generated_files_are_fresh` with `GENERATE=write`, which writes every
+//! generated file (see `protocol::generate`); without it the test fails while any file differs, so
+//! the types and the files never drift apart.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::{PLUGIN, REGISTRY};
+use crate::protocol::generate::{self, example_object, spec_params, OWNED};
 use crate::protocol::{check_schema, sample_message, Quote};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Every schema file the plugin has, by file name.
-fn generated_schemas() -> BTreeMap<String, Value> {
-    let mut schemas = BTreeMap::new();
-    schemas.insert("connection.json".to_owned(), PLUGIN.connector.schema().clone());
-    for action in REGISTRY {
-        schemas.insert(format!("{}.input.json", action.id()), action.input_schema().clone());
-        schemas.insert(format!("{}.output.json", action.id()), action.output_schema().clone());
-    }
-    schemas
+fn read(path: &str) -> String {
+    std::fs::read_to_string(root().join(path)).unwrap_or_default()
 }
 
-fn pretty(value: &Value) -> String {
-    let mut text = serde_json::to_string_pretty(value).expect("a schema serializes");
-    text.push('\n');
-    text
+#[test]
+fn generated_files_are_fresh() {
+    let generated = generate::generate(&PLUGIN, read).expect("the files generate");
+    let write = std::env::var("GENERATE").as_deref() == Ok("write");
+    let mut stale: Vec<String> = Vec::new();
+    for (path, text) in &generated.files {
+        if read(path) != *text {
+            if write {
+                std::fs::write(root().join(path), text).expect("write a generated file");
+            } else {
+                stale.push(path.clone());
+            }
+        }
+    }
+    for orphan in orphans(&generated.files) {
+        if write {
+            std::fs::remove_file(&orphan).expect("remove a file nothing generates");
+        } else {
+            stale.push(format!("{} (nothing generates it)", orphan.display()));
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "stale generated files, run `make generate`: {stale:?}"
+    );
+    assert!(
+        generate::readme_has_markers(&read("README.md")),
+        "README.md lost the markers of its generated table of actions"
+    );
+}
+
+/// Files in the generated directories that nothing generates (an action that was removed).
+fn orphans(files: &[(String, String)]) -> Vec<PathBuf> {
+    let mut orphans = Vec::new();
+    for (dir, extension) in OWNED {
+        let entries = std::fs::read_dir(root().join(dir)).expect("a generated directory exists");
+        for entry in entries {
+            let path = entry.expect("a readable entry").path();
+            let name = format!("{dir}/{}", path.file_name().unwrap_or_default().to_string_lossy());
+            if name.ends_with(extension) && !files.iter().any(|(generated, _)| *generated == name) {
+                orphans.push(path);
+            }
+        }
+    }
+    orphans
 }
 
 #[test]
@@ -46,30 +82,46 @@ fn action_ids_are_unique_snake_case() {
     }
 }
 
+/// The spec (and Rapid7's validators) want a title and a description on every parameter, and help.md
+/// shows an example input that works and an example output, so each parameter needs an example.
 #[test]
-fn schemas_directory_is_fresh() {
-    let dir = root().join("schemas");
-    let schemas = generated_schemas();
-    if std::env::var("SCHEMAS").as_deref() == Ok("write") {
-        std::fs::create_dir_all(&dir).expect("create schemas/");
-        for (name, schema) in &schemas {
-            std::fs::write(dir.join(name), pretty(schema)).expect("write schema");
+fn every_parameter_is_described_and_every_input_has_an_example() {
+    let mut places: Vec<(String, Map<String, Value>)> =
+        vec![("connection".into(), spec_params(PLUGIN.connector.schema()))];
+    for action in REGISTRY {
+        places.push((format!("{} input", action.id()), spec_params(action.input_schema())));
+        places.push((format!("{} output", action.id()), spec_params(action.output_schema())));
+    }
+    for (place, params) in places {
+        for (name, param) in params {
+            for key in ["title", "description"] {
+                let text = param.get(key).and_then(Value::as_str).unwrap_or_default();
+                assert!(!text.trim().is_empty(), "{place}.{name} has no {key}");
+            }
+            let example = generate::example_value(&param);
+            assert!(example.is_some(), "{place}.{name} has no example, default or enum");
         }
     }
-    let on_disk: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("schemas/ exists; run `make schemas`")
-        .map(|entry| entry.expect("readable entry").path())
-        .collect();
-    for path in &on_disk {
-        let name = path.file_name().and_then(|name| name.to_str()).unwrap_or_default();
-        assert!(
-            schemas.contains_key(name),
-            "schemas/{name} belongs to no action; run `make schemas` and delete it"
-        );
-    }
-    for (name, schema) in &schemas {
-        let text = std::fs::read_to_string(dir.join(name)).unwrap_or_default();
-        assert!(text == pretty(schema), "schemas/{name} is stale; run `make schemas`");
+}
+
+#[test]
+fn examples_pass_their_own_schemas() {
+    let connection = example_object(&spec_params(PLUGIN.connector.schema()));
+    let checked = check_schema(PLUGIN.connector.schema(), &connection, Quote::Values);
+    assert!(checked.is_ok(), "the connection example: {checked:?}");
+    for action in REGISTRY {
+        for (schema, which) in [(action.input_schema(), "input"), (action.output_schema(), "output")] {
+            let example = match which {
+                "input" => generate::example_input(&PLUGIN, *action),
+                _ => example_object(&spec_params(schema)),
+            };
+            let checked = check_schema(schema, &example, Quote::Values);
+            assert!(
+                checked.is_ok(),
+                "{} example {which} {example}: {checked:?}",
+                action.id()
+            );
+        }
     }
 }
 
@@ -88,7 +140,19 @@ fn samples_pass_their_own_schemas() {
     }
 }
 
+/// The catalogue and EncodingValidator reject any character outside ASCII anywhere in the spec.
+#[test]
+fn spec_is_ascii() {
+    let offending: Vec<(usize, String)> = read("plugin.spec.yaml")
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| !line.is_ascii())
+        .map(|(index, line)| (index + 1, line.to_owned()))
+        .collect();
+    assert!(
+        offending.is_empty(),
+        "non-ASCII lines in plugin.spec.yaml: {offending:?}"
+    );
+}
+
 mod fuzz;
-mod help;
-mod samples;
-mod spec;

@@ -7,6 +7,8 @@
 mod clean;
 mod envelope;
 mod failure;
+#[cfg(test)]
+pub(crate) mod generate;
 mod log;
 mod mask;
 mod plugin;

@@ -34,7 +34,27 @@ fn generate<T: schemars::JsonSchema>() -> Value {
     settings.meta_schema = None;
     let mut schema = settings.into_generator().into_root_schema_for::<T>().to_value();
     drop_null_branches(&mut schema);
+    number_properties(&mut schema);
+    if let Some(definitions) = schema.get_mut("definitions").and_then(Value::as_object_mut) {
+        definitions.values_mut().for_each(number_properties);
+    }
     schema
+}
+
+/// InsightConnect schemas give each property its 1-based position as `order`, which the orchestrator
+/// uses to lay out a form; it is the order the Rust type declares its fields in.
+fn number_properties(schema: &mut Value) {
+    let properties = schema.get_mut("properties").and_then(Value::as_object_mut);
+    for (position, property) in properties
+        .into_iter()
+        .flatten()
+        .map(|(_, property)| property)
+        .enumerate()
+    {
+        if let Some(property) = property.as_object_mut() {
+            property.insert("order".to_owned(), Value::from(position + 1));
+        }
+    }
 }
 
 /// schemars writes an optional object as `anyOf: [{"$ref": ...}, {"type": "null"}]`; a validation

@@ -10,6 +10,7 @@ mod settings;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use tracing::info;
 
 use crate::protocol::{output_of, Failure, Output, Preset};
@@ -24,13 +25,20 @@ use settings::IndicatorSettings;
 #[serde(deny_unknown_fields)]
 pub(crate) struct AddApprovalIndicatorInput {
     /// File of data to be imported into Anomali ThreatStream, such as a CSV or text file of observables. Give either this or Data Text
-    #[schemars(title = "File", extend("order" = 1))]
+    #[schemars(title = "File", example = json!({"filename": "TestHashesAnom.csv",
+        "content": "dmFsdWUsaXR5cGUsdGFncwo0ZDY4NDYyY2E2MDcxZjliNmFkMGZhYmVhOGJkMWM5ZixtYWxfbWQ1LAo="}))]
     file: Option<File>,
     /// Observables to import, as plain text (for example one IP address, domain, URL or hash per line). Give either this or File
-    #[schemars(title = "Data Text", extend("order" = 2))]
+    #[schemars(
+        title = "Data Text",
+        example = "198.51.100.7\nevil-domain.example\n44d88612fea8a8f36de82e1278abb02f",
+        extend("alternativeTo" = "file")
+    )]
     datatext: Option<String>,
     /// Settings needed for importing an indicator that needs approval
-    #[schemars(title = "Indicator Settings", extend("order" = 3))]
+    #[schemars(title = "Indicator Settings", example = json!({"classification": "private", "confidence": 80,
+        "severity": "high", "threat_type": "malware", "md5_mapping": "mal_md5", "notes": ["phishing", "campaign-7"],
+        "trustedcircles": [146]}))]
     indicator_settings: Option<IndicatorSettings>,
 }
 
@@ -49,7 +57,8 @@ pub(crate) struct File {
 #[derive(Serialize, JsonSchema)]
 pub(crate) struct AddApprovalIndicatorOutput {
     /// Results from adding indicator(s)
-    #[schemars(title = "Results", extend("order" = 1))]
+    #[schemars(title = "Results", example = json!({"job_id": "00bc2d03-c608-4824-863d-0a7c9126615a",
+        "success": true, "import_session_id": "1000000344"}))]
     results: ImportIndicatorResponse,
 }
 

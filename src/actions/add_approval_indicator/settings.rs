@@ -15,43 +15,43 @@ use crate::protocol::{quoted, Failure};
 #[schemars(rename = "indicator_settings", title = "indicator_settings")]
 pub(crate) struct IndicatorSettings {
     /// Confidence value assigned to the indicator. Confidence score can range from 0-100, in increasing order of confidence
-    #[schemars(title = "Confidence", range(min = 0, max = 100), extend("order" = 1))]
+    #[schemars(title = "Confidence", range(min = 0, max = 100))]
     confidence: Option<i64>,
     /// Specifies the ratio between the amount of the source confidence of each indicator and the ThreatStream confidence
-    #[schemars(title = "Source Confidence Weight", range(min = 0, max = 100), extend("order" = 2))]
+    #[schemars(title = "Source Confidence Weight", range(min = 0, max = 100))]
     source_confidence_weight: Option<i64>,
     /// Severity you want to assign to the indicator when it is imported
-    #[schemars(title = "Severity", extend("default" = "", "order" = 3))]
+    #[schemars(title = "Severity", extend("default" = ""))]
     severity: Option<Severity>,
     /// Classification of the indicator
-    #[schemars(title = "Classification", extend("default" = "private", "order" = 4))]
+    #[schemars(title = "Classification", extend("default" = "private"))]
     classification: Option<Classification>,
     /// Time stamp of when intelligence will expire on ThreatStream; when empty, ThreatStream sets it to 90 days from the import
-    #[schemars(title = "Expiration Time Stamp", extend("format" = "date-time", "displayType" = "date", "order" = 5))]
+    #[schemars(title = "Expiration Time Stamp", extend("format" = "date-time", "displayType" = "date"))]
     expiration_ts: Option<String>,
     /// Additional details for the indicator. This information is displayed in the Tags column of the ThreatStream UI e.g ['note1', 'note2', 'note3']
-    #[schemars(title = "Notes", extend("order" = 6))]
+    #[schemars(title = "Notes")]
     notes: Option<Vec<String>>,
     /// Indicator type to assign to IP addresses if a specific type is not associated with an indicator
-    #[schemars(title = "IP Mapping", extend("order" = 7))]
+    #[schemars(title = "IP Mapping")]
     ip_mapping: Option<String>,
     /// Indicator type to assign to domains if a specific type is not associated with an indicator
-    #[schemars(title = "Domain Mapping", extend("order" = 8))]
+    #[schemars(title = "Domain Mapping")]
     domain_mapping: Option<String>,
     /// Indicator type to assign to URLs if a specific type is not associated with an indicator
-    #[schemars(title = "URL Mapping", extend("order" = 9))]
+    #[schemars(title = "URL Mapping")]
     url_mapping: Option<String>,
     /// Indicator type to assign to e-mail addresses if a specific type is not associated with an indicator
-    #[schemars(title = "Email Mapping", extend("order" = 10))]
+    #[schemars(title = "Email Mapping")]
     email_mapping: Option<String>,
     /// Indicator type to assign to hashes if a specific type is not associated with an indicator
-    #[schemars(title = "MD5 Mapping", extend("order" = 11))]
+    #[schemars(title = "MD5 Mapping")]
     md5_mapping: Option<String>,
     /// IDs of the trusted circles to import the threat data into, e.g [1,2,3]
-    #[schemars(title = "Trusted Circles", extend("order" = 12))]
+    #[schemars(title = "Trusted Circles")]
     trustedcircles: Option<Vec<i64>>,
     /// Type of threat associated with the imported indicators, such as malware or phish
-    #[schemars(title = "Threat Type", extend("order" = 13))]
+    #[schemars(title = "Threat Type")]
     threat_type: Option<String>,
 }
 
