@@ -45,6 +45,17 @@ pub const ISOLATED_VARIABLES: [&str; 8] = [
     "NO_PROXY",
 ];
 
+/// The plugin binary, isolated from the machine's TLS and proxy settings (they must not decide a
+/// test's outcome), with a 1 ms back-off step so tests of retries do not sleep for real seconds.
+pub fn plugin_command() -> Command {
+    let mut command = Command::new(BIN);
+    for name in ISOLATED_VARIABLES {
+        command.env_remove(name);
+    }
+    command.env("ANOMALI_THREATSTREAM_TEST_BACKOFF_MS", "1");
+    command
+}
+
 /// A connection to `sim` with the canary key.
 pub fn connection(sim: &Simulator) -> Value {
     json!({"username": USERNAME, "threatstream_url": sim.url(), "api_key": {"secretKey": CANARY_KEY}})
@@ -250,11 +261,7 @@ impl Invocation {
             .clone()
             .unwrap_or_else(|| self.message().to_string().into_bytes());
         let shown = String::from_utf8_lossy(&stdin).into_owned();
-        let mut command = Command::new(BIN);
-        // The machine's own TLS and proxy settings must not decide a test's outcome.
-        for name in ISOLATED_VARIABLES {
-            command.env_remove(name);
-        }
+        let mut command = plugin_command();
         command.envs(self.env.iter().map(|(name, value)| (name, value)));
         let mut child = command
             .args(&self.args)

@@ -16,6 +16,12 @@ use serde_json::{json, Value};
 use crate::protocol::{output_of, schema_for, Connector, Failure, StepFuture};
 use crate::threatstream::{client_for, ApiVersion, Client, ClientConfig};
 
+/// The longest e-mail address (RFC 5321's path limit, less the angle brackets).
+const MAX_USERNAME_CHARS: usize = 254;
+
+/// Far beyond ThreatStream's 40-character keys; a longer value is not a key.
+const MAX_API_KEY_CHARS: usize = 1024;
+
 /// A ThreatStream request that takes longer than this has almost certainly hung.
 const DEFAULT_TIMEOUT_SECONDS: u64 = 60;
 
@@ -130,6 +136,20 @@ impl ConnectionSettings {
         }
         if self.threatstream_url.trim().is_empty() {
             return Err(empty("ThreatStream URL"));
+        }
+        // An e-mail address is at most 254 characters and ThreatStream's keys are 40; anything far
+        // longer is a paste gone wrong, and a server would refuse the header it makes.
+        if self.username.chars().count() > MAX_USERNAME_CHARS {
+            return Err(Failure::caller(
+                format!("The connection's username is longer than {MAX_USERNAME_CHARS} characters."),
+                "Set the username to the ThreatStream account's e-mail address.",
+            ));
+        }
+        if self.api_key.secret_key.chars().count() > MAX_API_KEY_CHARS {
+            return Err(Failure::caller(
+                format!("The connection's API key is longer than {MAX_API_KEY_CHARS} characters."),
+                "Copy the API key again from the ThreatStream account's settings.",
+            ));
         }
         // Both travel in the Authorization header, where a line break would end the header early.
         let unsendable = |text: &str| text.chars().any(char::is_control);

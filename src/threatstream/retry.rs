@@ -20,6 +20,21 @@ pub(crate) const WAIT_BUDGET: Duration = Duration::from_secs(30);
 /// First back-off step; it doubles on each retry.
 const BASE_DELAY: Duration = Duration::from_millis(250);
 
+/// Replaces `BASE_DELAY`, in milliseconds, so the tests of retries need not sleep for real seconds.
+/// Production leaves it unset; the attempt count, the budget and `Retry-After` are never changed.
+pub(crate) const BACKOFF_VARIABLE: &str = "ANOMALI_THREATSTREAM_TEST_BACKOFF_MS";
+
+/// The first back-off step of this process.
+fn base_delay() -> Duration {
+    static BASE: std::sync::OnceLock<Duration> = std::sync::OnceLock::new();
+    *BASE.get_or_init(|| {
+        std::env::var(BACKOFF_VARIABLE)
+            .ok()
+            .and_then(|millis| millis.parse().ok())
+            .map_or(BASE_DELAY, Duration::from_millis)
+    })
+}
+
 /// How long to wait before attempt `attempt + 1`, or `None` when `error` is final.
 pub(crate) fn delay_before_retry(error: &ApiError, attempt: u32, waited: Duration) -> Option<Duration> {
     if attempt >= MAX_ATTEMPTS {
@@ -45,7 +60,7 @@ pub(crate) fn delay_before_retry(error: &ApiError, attempt: u32, waited: Duratio
 /// Exponential back-off with "equal jitter": half the step fixed, half random, so concurrent playbook
 /// steps that failed together do not all come back at the same instant.
 fn backoff(attempt: u32) -> Duration {
-    let step = BASE_DELAY * 2u32.saturating_pow(attempt.saturating_sub(1));
+    let step = base_delay() * 2u32.saturating_pow(attempt.saturating_sub(1));
     step / 2 + step.mul_f64(random_fraction() / 2.0)
 }
 

@@ -4,26 +4,41 @@
 //! in agreement, an error that says what is wrong.
 //!
 //! `make fuzz` runs it with many more cases than `make test` does; proptest keeps any failure it finds
-//! in `proptest-regressions/` so it is replayed on every later run. The seeds point at a closed port,
-//! so a mutation that stays valid fails fast with CONNECTION_ERROR instead of reaching a network.
+//! in `proptest-regressions/` so it is replayed on every later run. The seeds are every action with its
+//! example input, plus the variants in `fuzz-corpus/`; they point at a closed port, so a mutation that
+//! stays valid fails fast with CONNECTION_ERROR instead of reaching a network.
 
 use proptest::prelude::*;
-use serde_json::Value;
+use serde_json::{json, Value};
 
-use super::{root, PLUGIN};
+use super::{root, PLUGIN, REGISTRY};
+use crate::protocol::generate::example_input;
 use crate::protocol::{execute, StepKind};
 
-fn seeds() -> Vec<Vec<u8>> {
-    let dir = root().join("src/actions/tests/fuzz-corpus");
-    let mut paths: Vec<_> = std::fs::read_dir(&dir)
-        .expect("src/actions/tests/fuzz-corpus exists")
-        .map(|e| e.unwrap().path())
-        .collect();
-    paths.sort();
-    paths
-        .into_iter()
-        .map(|path| std::fs::read(path).expect("readable seed"))
-        .collect()
+/// The corpus's variants (a connection test, text instead of a file, IPv6), and a message per action
+/// with the example input its help shows, so an action added later is fuzzed without a seed file.
+fn seeds() -> &'static [Vec<u8>] {
+    static SEEDS: std::sync::OnceLock<Vec<Vec<u8>>> = std::sync::OnceLock::new();
+    SEEDS.get_or_init(|| {
+        let dir = root().join("src/actions/tests/fuzz-corpus");
+        let mut paths: Vec<_> = std::fs::read_dir(&dir)
+            .expect("src/actions/tests/fuzz-corpus exists")
+            .map(|e| e.unwrap().path())
+            .collect();
+        paths.sort();
+        let mut seeds: Vec<Vec<u8>> = paths
+            .into_iter()
+            .map(|path| std::fs::read(path).expect("readable seed"))
+            .collect();
+        for action in REGISTRY {
+            let message = json!({"version": "v1", "type": "action_start", "body": {"action": action.id(),
+                "meta": {"jobId": "fuzz"}, "input": example_input(&PLUGIN, *action),
+                "connection": {"username": "analyst@example.com", "threatstream_url": "http://127.0.0.1:9",
+                    "api_key": {"secretKey": "fuzz-key"}, "ssl_verify": true, "api_version": "v2", "timeout": 2}}});
+            seeds.push(message.to_string().into_bytes());
+        }
+        seeds
+    })
 }
 
 #[derive(Clone, Debug)]
