@@ -180,9 +180,10 @@ fn info(plugin: &Plugin) -> String {
         green(plugin.description)
     );
     // A plugin without actions prints no Actions block; this one has no triggers or tasks.
-    if !plugin.actions.is_empty() {
-        text.push_str(&format!("\nActions ({}):\n", green(&plugin.actions.len().to_string())));
-        for action in plugin.actions {
+    let count = plugin.actions().count();
+    if count > 0 {
+        text.push_str(&format!("\nActions ({}):\n", green(&count.to_string())));
+        for action in plugin.actions() {
             text.push_str(&format!(
                 "└── {} ({}{RESET})\n",
                 green(action.id()),
@@ -201,7 +202,7 @@ fn sample(plugin: &Plugin, id: &str) -> i32 {
     match plugin.action(id) {
         Some(action) => print_out(&python_json(&sample_message(plugin, action))),
         None => {
-            let known: Vec<&str> = plugin.actions.iter().map(|action| action.id()).collect();
+            let known = plugin.action_ids();
             eprintln!(
                 "ValueError: Invalid trigger, action or task name. Known actions: {}",
                 known.join(", ")

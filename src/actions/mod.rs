@@ -1,17 +1,15 @@
 //! The plugin's actions and connection: the glue between the protocol and ThreatStream.
 //!
-//! This is the only room that imports both `protocol` and `threatstream`. Adding an action means a new
-//! file here (its input and output types, its checks, and a `TypedAction` impl) and one line in
-//! `REGISTRY`; the registry tests below keep `schemas/`, `plugin.spec.yaml`, `help.md`, `tests/*.json`
-//! and the code in agreement.
+//! This is the only room that imports both `protocol` and `threatstream`. Actions are grouped by
+//! capability, a folder each, as help.md's table of contents reads; each group lists its actions, and
+//! `REGISTRY` lists the groups. Adding an action means its file in a group (its input and output
+//! types with their titles, descriptions and examples, its checks, a `TypedAction` impl) and one line
+//! in the group's list; `make generate` writes everything derived from the types (CONTRIBUTING.md).
 
-mod add_approval_indicator;
 mod connection;
 mod failure;
-mod lookup;
-mod lookup_hash;
-mod lookup_ip;
-mod lookup_url;
+mod import;
+mod lookups;
 
 use std::future::Future;
 
@@ -23,13 +21,8 @@ use serde_json::Value;
 use crate::protocol::{schema_for, Action, Failure, Output, Plugin, StepFuture};
 use connection::Connection;
 
-/// Every action, in the order the spec lists them.
-const REGISTRY: &[&dyn Action] = &[
-    &lookup_ip::LookupIp,
-    &lookup_url::LookupUrl,
-    &lookup_hash::LookupHash,
-    &add_approval_indicator::AddApprovalIndicator,
-];
+/// Every group of actions, in the order the spec lists them.
+const REGISTRY: &[&[&dyn Action]] = &[lookups::ACTIONS, import::ACTIONS];
 
 pub(crate) static PLUGIN: Plugin = Plugin {
     name: "anomali_threatstream",
@@ -39,7 +32,7 @@ pub(crate) static PLUGIN: Plugin = Plugin {
     description: "ThreatStream operationalizes threat intelligence, automating collection and integration \
                   that enables security teams to analyze and respond to threats",
     connector: &connection::ThreatStreamConnection,
-    actions: REGISTRY,
+    action_groups: REGISTRY,
     spec: include_str!("../../plugin.spec.yaml"),
 };
 

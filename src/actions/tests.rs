@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use super::{PLUGIN, REGISTRY};
+use super::PLUGIN;
 use crate::protocol::generate::{self, example_object, spec_params, OWNED};
 use crate::protocol::{check_schema, sample_message, Quote};
 
@@ -71,7 +71,7 @@ fn orphans(files: &[(String, String)]) -> Vec<PathBuf> {
 #[test]
 fn action_ids_are_unique_snake_case() {
     let mut seen = std::collections::HashSet::new();
-    for action in REGISTRY {
+    for action in PLUGIN.actions() {
         let id = action.id();
         assert!(seen.insert(id), "duplicate action id {id}");
         assert!(
@@ -88,7 +88,7 @@ fn action_ids_are_unique_snake_case() {
 fn every_parameter_is_described_and_every_input_has_an_example() {
     let mut places: Vec<(String, Map<String, Value>)> =
         vec![("connection".into(), spec_params(PLUGIN.connector.schema()))];
-    for action in REGISTRY {
+    for action in PLUGIN.actions() {
         places.push((format!("{} input", action.id()), spec_params(action.input_schema())));
         places.push((format!("{} output", action.id()), spec_params(action.output_schema())));
     }
@@ -109,10 +109,10 @@ fn examples_pass_their_own_schemas() {
     let connection = example_object(&spec_params(PLUGIN.connector.schema()));
     let checked = check_schema(PLUGIN.connector.schema(), &connection, Quote::Values);
     assert!(checked.is_ok(), "the connection example: {checked:?}");
-    for action in REGISTRY {
+    for action in PLUGIN.actions() {
         for (schema, which) in [(action.input_schema(), "input"), (action.output_schema(), "output")] {
             let example = match which {
-                "input" => generate::example_input(&PLUGIN, *action),
+                "input" => generate::example_input(&PLUGIN, action),
                 _ => example_object(&spec_params(schema)),
             };
             let checked = check_schema(schema, &example, Quote::Values);
@@ -127,8 +127,8 @@ fn examples_pass_their_own_schemas() {
 
 #[test]
 fn samples_pass_their_own_schemas() {
-    for action in REGISTRY {
-        let sample = sample_message(&PLUGIN, *action);
+    for action in PLUGIN.actions() {
+        let sample = sample_message(&PLUGIN, action);
         let body = &sample["body"];
         let input = check_schema(action.input_schema(), &body["input"], Quote::Values);
         let connection = check_schema(PLUGIN.connector.schema(), &body["connection"], Quote::Values);

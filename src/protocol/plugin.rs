@@ -60,15 +60,26 @@ pub(crate) struct Plugin {
     pub(crate) version: &'static str,
     pub(crate) description: &'static str,
     pub(crate) connector: &'static dyn Connector,
-    pub(crate) actions: &'static [&'static dyn Action],
+    /// The actions, a list per capability (lookups, imports, ...), in the order the spec lists them.
+    pub(crate) action_groups: &'static [&'static [&'static dyn Action]],
     /// The text of `plugin.spec.yaml`, built into the binary: the server's spec, info and action
     /// routes answer from it, so they cannot disagree with the file the image ships.
     pub(crate) spec: &'static str,
 }
 
 impl Plugin {
+    /// Every action, in the order the spec lists them.
+    pub(crate) fn actions(&self) -> impl Iterator<Item = &'static dyn Action> {
+        self.action_groups.iter().flat_map(|group| group.iter().copied())
+    }
+
     pub(crate) fn action(&self, id: &str) -> Option<&'static dyn Action> {
-        self.actions.iter().copied().find(|action| action.id() == id)
+        self.actions().find(|action| action.id() == id)
+    }
+
+    /// The action ids, for messages that list them.
+    pub(crate) fn action_ids(&self) -> Vec<&'static str> {
+        self.actions().map(|action| action.id()).collect()
     }
 
     /// `<vendor>/<Title>:<version>`, the prefix of the runtime's step log line.

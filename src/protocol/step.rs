@@ -177,7 +177,7 @@ async fn run_action(plugin: &Plugin, id: &str, message: &StartMessage<'_>) -> Re
 
 fn find_action(plugin: &Plugin, id: &str) -> Result<&'static dyn Action, Failure> {
     plugin.action(id).ok_or_else(|| {
-        let known: Vec<&str> = plugin.actions.iter().map(|action| action.id()).collect();
+        let known = plugin.action_ids();
         Failure::caller(
             format!("Unknown action \"{}\"", shown(id)),
             format!("Use one of the plugin's actions: {}.", known.join(", ")),
@@ -278,7 +278,7 @@ mod tests {
         description: "A plugin whose action panics",
         spec: "",
         connector: &AnyConnection,
-        actions: &[&Panicking],
+        action_groups: &[&[&Panicking]],
     };
 
     #[tokio::test]

@@ -11,7 +11,7 @@
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
-use super::{root, PLUGIN, REGISTRY};
+use super::{root, PLUGIN};
 use crate::protocol::generate::example_input;
 use crate::protocol::{execute, StepKind};
 
@@ -30,9 +30,9 @@ fn seeds() -> &'static [Vec<u8>] {
             .into_iter()
             .map(|path| std::fs::read(path).expect("readable seed"))
             .collect();
-        for action in REGISTRY {
+        for action in PLUGIN.actions() {
             let message = json!({"version": "v1", "type": "action_start", "body": {"action": action.id(),
-                "meta": {"jobId": "fuzz"}, "input": example_input(&PLUGIN, *action),
+                "meta": {"jobId": "fuzz"}, "input": example_input(&PLUGIN, action),
                 "connection": {"username": "analyst@example.com", "threatstream_url": "http://127.0.0.1:9",
                     "api_key": {"secretKey": "fuzz-key"}, "ssl_verify": true, "api_version": "v2", "timeout": 2}}});
             seeds.push(message.to_string().into_bytes());

@@ -63,8 +63,7 @@ pub(super) struct Examples {
 impl Examples {
     fn of(plugin: &Plugin) -> Examples {
         let alternatives = plugin
-            .actions
-            .iter()
+            .actions()
             .map(|action| {
                 let properties = action.input_schema().get("properties").and_then(Value::as_object);
                 let pairs = properties
@@ -107,7 +106,7 @@ fn schemas(plugin: &Plugin) -> Vec<(String, String)> {
         text
     };
     let mut files = vec![("schemas/connection.json".to_owned(), pretty(plugin.connector.schema()))];
-    for action in plugin.actions {
+    for action in plugin.actions() {
         let id = action.id();
         files.push((format!("schemas/{id}.input.json"), pretty(action.input_schema())));
         files.push((format!("schemas/{id}.output.json"), pretty(action.output_schema())));

@@ -68,7 +68,7 @@ fn sections(plugin: &Plugin) -> Map<String, Value> {
     let connection = plugin.connector.schema();
     collect_types(connection, &mut types);
     let mut actions = Map::new();
-    for action in plugin.actions {
+    for action in plugin.actions() {
         collect_types(action.input_schema(), &mut types);
         collect_types(action.output_schema(), &mut types);
         let mut entry = Map::new();

@@ -32,14 +32,13 @@ impl Documents {
         let spec: Value = serde_norway::from_str(plugin.spec)
             .map_err(|error| format!("the built-in plugin.spec.yaml is not valid YAML: {error}"))?;
         let sections = plugin
-            .actions
-            .iter()
+            .actions()
             .map(|action| (action.id().to_owned(), section(&spec, action.id())))
             .collect();
         Ok(Documents {
             spec_yaml: plugin.spec,
             info: info(&spec, threads),
-            actions: plugin.actions.iter().map(|action| action.id()).collect(),
+            actions: plugin.action_ids().into(),
             connection: connection(plugin),
             definitions: definitions(plugin),
             api: api(plugin),
@@ -99,8 +98,7 @@ fn connection(plugin: &Plugin) -> Value {
 
 fn definitions(plugin: &Plugin) -> Value {
     let definitions: Vec<Value> = plugin
-        .actions
-        .iter()
+        .actions()
         .map(|action| json!({"identifier": action.id(), "inputJsonSchema": action.input_schema()}))
         .collect();
     json!({ "actionsDefinitions": definitions })
@@ -109,7 +107,7 @@ fn definitions(plugin: &Plugin) -> Value {
 /// A Swagger 2.0 document of the routes, as the runtime publishes one (protocol reference §5.2).
 fn api(plugin: &Plugin) -> Value {
     let name = json!({"name": "name", "in": "path", "required": true, "type": "string",
-                      "enum": plugin.actions.iter().map(|action| action.id()).collect::<Vec<_>>()});
+                      "enum": plugin.action_ids()});
     let start = json!({"name": "message", "in": "body", "required": true,
                        "schema": {"type": "object", "description": "A start message, as on standard input"}});
     let format = |formats: &[&str]| {

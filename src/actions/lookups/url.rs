@@ -11,9 +11,9 @@ use serde_json::{json, Value};
 use crate::protocol::{quoted, Failure, Output};
 use crate::threatstream::Observable;
 
-use super::connection::Connection;
-use super::lookup::{lookup, ExampleRecords, LookupOutput};
-use super::TypedAction;
+use super::{lookup, ExampleRecords, LookupOutput};
+use crate::actions::connection::Connection;
+use crate::actions::TypedAction;
 
 /// Longer than any URL a browser or proxy accepts.
 const MAX_URL_LENGTH: usize = 8192;

@@ -5,9 +5,6 @@
 //! half-made import behind. The file is decoded in place and moved into the request body, so a large
 //! import holds as few copies of it as possible.
 
-mod content;
-mod settings;
-
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -16,10 +13,10 @@ use tracing::info;
 use crate::protocol::{output_of, Failure, Output, Preset};
 use crate::threatstream::{self, ApiError, ImportSource};
 
-use super::connection::Connection;
-use super::TypedAction;
-use content::Base64Bytes;
-use settings::IndicatorSettings;
+use super::content::Base64Bytes;
+use super::settings::IndicatorSettings;
+use crate::actions::connection::Connection;
+use crate::actions::TypedAction;
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -171,7 +168,7 @@ mod tests {
 
     fn source(input: Value) -> Result<ImportSource, Failure> {
         let raw = serde_json::value::RawValue::from_string(input.to_string()).unwrap();
-        let input: AddApprovalIndicatorInput = super::super::parse_input(&raw)?;
+        let input: AddApprovalIndicatorInput = crate::actions::parse_input(&raw)?;
         input.source().map(|(source, _)| source)
     }
 
