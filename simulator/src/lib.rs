@@ -213,8 +213,8 @@ impl SimulatorBuilder {
             .then(|| tls::self_signed().expect("generate the simulator's TLS certificate"));
         let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone());
         let acceptor = tls.map(|t| t.acceptor);
-        let running =
-            server::spawn(Arc::clone(&state), self.port, acceptor).expect("bind and start the simulator on 127.0.0.1");
+        let service = routes::service(Arc::clone(&state));
+        let running = server::spawn(service, self.port, acceptor).expect("bind and start the simulator on 127.0.0.1");
         Simulator {
             state,
             addr: running.addr,

@@ -15,6 +15,7 @@ use crate::import;
 use crate::request::RecordedRequest;
 use crate::response::{self, Response};
 use crate::search::{self, ApiVersion};
+use crate::server::Service;
 use crate::state::State;
 
 /// Returned to hyper to make it close the connection without answering.
@@ -63,7 +64,12 @@ fn import_session_id(path: &str) -> Option<u64> {
         .flatten()
 }
 
-pub(crate) async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Response, DropConnection> {
+/// The API server's service: every connection answers through [`handle`].
+pub(crate) fn service(state: Arc<State>) -> Service {
+    Arc::new(move |request| Box::pin(handle(Arc::clone(&state), request)))
+}
+
+async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Response, DropConnection> {
     let (parts, body) = request.into_parts();
     // A body that fails to arrive means the client is gone: nobody to answer.
     let body = body.collect().await.map_err(|_| DropConnection)?.to_bytes();
