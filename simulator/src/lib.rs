@@ -36,12 +36,54 @@
 //!   "endless_pages"}`, `{"kind": "huge_body", "bytes": 10485760}`, `{"kind":
 //!   "wrong_types"}`.
 //! - `DELETE /__simulator/faults`: [`Simulator::clear_faults`].
+//!
+//! # Threat model and enrichment routes
+//! Authenticated like the routes above; all `GET`.
+//! - `GET /api/v1/threat_model_search/`: `model_type` (comma list), `name`
+//!   (substring), `value` (keyword in name, aliases, text, tags), `alias`,
+//!   `tags` and `publication_status` (comma lists), `is_public`, `feed_id`,
+//!   `modified_ts__gte`/`__gt`/`__lte`/`__lt` (and `created_ts__*`),
+//!   `order_by` (default `-modified_ts`), `limit`/`offset` with `meta.next`.
+//! - For `<model>` in actor, attackpattern, campaign, incident, malware,
+//!   signature, tipreport, ttp, vulnerability: `GET /api/v1/<model>/`,
+//!   `GET /api/v1/<model>/associated_with_intelligence/?value=` (exact value,
+//!   any case), `GET /api/v1/<model>/<id>/` (text in `body` for tipreport,
+//!   `notes` for signature, `description` otherwise; tags), and
+//!   `GET /api/v1/<model>/<id>/intelligence/` (paged). Unknown ids 404.
+//! - `GET /api/v1/pdns/<ip|domain>/<value>/`: `{"success", "results": [{"ip",
+//!   "domain", "rrtype", "source", "first_seen", "last_seen"}]}`, unsorted.
+//! - `GET /api/v1/inteldetails/whois/<value>/`: `{"data": "<raw text>"}`, or
+//!   `{"data": "No Whois Data Available"}`.
+//! - `GET /api/v1/inteldetails/insights/?type=&value=`: `{"insights": [{"type",
+//!   "insight", "severity", "source"}]}`.
+//! - `GET /api/v1/inteldetails/references/<value>/`: `{"references": [{"name",
+//!   "url"}]}`, by the kind of value.
+//!
+//! # Seed threat context
+//! | observable (in `data/intelligence.json`) | threat models |
+//! | --- | --- |
+//! | `198.51.100.23` | actor 3101, campaign 3201, incident 3301, malware 3401, vulnerability 3601, signature 3701, tipreport 3801 |
+//! | `evil-domain.example` | actor 3101, campaign 3201, malware 3402, ttp 3501, signature 3702, tipreport 3801, attackpattern 3901 |
+//! | `44d88612fea8a8f36de82e1278abb02f` | incident 3301, malware 3404, tipreport 3802 |
+//! | `phisher@example.org` | actor 3102, campaign 3202, ttp 3501 |
+//! | `http://malicious.example.net/payload.exe` | campaign 3201, malware 3403 |
+//!
+//! `198.51.100.230` has none. Six untied fillers per type (ids from 10000,
+//! 11000, ... by type) bring the total past 60. Passive DNS exists for
+//! `ip/198.51.100.23`, `domain/evil-domain.example` and
+//! `ip/2001:db8::bad:c0de`; insights for the first four observables above.
+//! Whois: `evil-domain.example` (gTLD registrar text), `example.jp` (JPRS,
+//! `[Domain Name]`), `example.co.jp` (JPRS in Japanese), `198.51.100.23`
+//! (ARIN), `opaque-whois.example` (no recognisable fields) and
+//! `huge-whois.example` (over 2 MiB).
 
 mod control;
+mod enrichment;
 mod fault;
 mod filler;
 mod import;
 mod observables;
+mod pages;
 mod request;
 mod response;
 mod routes;
@@ -49,7 +91,11 @@ mod search;
 mod seed;
 mod server;
 mod state;
+mod threat_model_routes;
+mod threat_model_search;
+mod threat_models;
 mod tls;
+mod v1_routes;
 mod v1_shape;
 
 use std::net::SocketAddr;

@@ -17,6 +17,7 @@ use crate::response::{self, Response};
 use crate::search::{self, ApiVersion};
 use crate::server::Service;
 use crate::state::State;
+use crate::v1_routes::{self, V1Route};
 
 /// Returned to hyper to make it close the connection without answering.
 #[derive(Debug)]
@@ -35,6 +36,8 @@ enum Route {
     Search(ApiVersion),
     Import(ApiVersion),
     ImportSession(u64),
+    /// Threat models and enrichment.
+    V1(V1Route),
 }
 
 impl Route {
@@ -44,12 +47,15 @@ impl Route {
             "/api/v1/intelligence/" => Some(Route::Search(ApiVersion::V1)),
             "/api/v2/intelligence/import/" => Some(Route::Import(ApiVersion::V2)),
             "/api/v1/intelligence/import/" => Some(Route::Import(ApiVersion::V1)),
-            _ => import_session_id(path).map(Route::ImportSession),
+            _ => import_session_id(path)
+                .map(Route::ImportSession)
+                .or_else(|| V1Route::resolve(path).map(Route::V1)),
         }
     }
 
     fn method(&self) -> &'static str {
         match self {
+            Route::V1(route) => route.method(),
             Route::Import(_) => "POST",
             Route::Search(_) | Route::ImportSession(_) => "GET",
         }
@@ -106,6 +112,7 @@ async fn api(state: &State, request: &RecordedRequest) -> Response {
             Some(session) => response::json(200, &import::session_json(&session)),
             None => response::message(404, &format!("Not found: {}", request.path)),
         },
+        Route::V1(route) => v1_routes::answer(route, request),
     }
 }
 

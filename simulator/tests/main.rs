@@ -6,6 +6,8 @@ mod support;
 
 /// Request recording and the `/__simulator/` control routes.
 mod control;
+/// Passive DNS, whois, insights and external references.
+mod enrichment;
 /// Every fault kind, and that faults come before authentication.
 mod faults;
 /// Import with approval and the import session route.
@@ -14,3 +16,5 @@ mod import;
 mod process;
 /// Authentication, search, filters, paging, the v1 shape, 404/405.
 mod search;
+/// Threat model associations, search, detail and observables.
+mod threat_models;
