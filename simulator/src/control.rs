@@ -9,6 +9,7 @@ use crate::fault;
 use crate::request::RecordedRequest;
 use crate::response::{self, Response};
 use crate::state::State;
+use crate::tenant::{self, Tenant};
 
 const PREFIX: &str = "/__simulator/";
 
@@ -16,8 +17,11 @@ pub(crate) fn owns(path: &str) -> bool {
     path.starts_with(PREFIX)
 }
 
-pub(crate) fn handle(state: &State, request: &RecordedRequest) -> Response {
+pub(crate) fn handle(state: &State, tenant: &Tenant, request: &RecordedRequest) -> Response {
     let name = request.path.trim_start_matches(PREFIX);
+    if let Some(response) = tenant::control(tenant, name, request) {
+        return response;
+    }
     match (request.method.as_str(), name) {
         ("GET", "requests") => response::json(200, &requests_json(state)),
         ("DELETE", "requests") => {

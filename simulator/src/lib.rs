@@ -36,9 +36,35 @@
 //!   "endless_pages"}`, `{"kind": "huge_body", "bytes": 10485760}`, `{"kind":
 //!   "wrong_types"}`.
 //! - `DELETE /__simulator/faults`: [`Simulator::clear_faults`].
+//! - `GET /__simulator/sandbox`: `{"processing_millis", "submit_response",
+//!   "submissions": [{"id", "platform", "fields": [[name, value], ...],
+//!   "files": [{"field", "file_name", "base64"}]}]}`. `PUT` (or `POST`)
+//!   `{"processing_millis": 1000, "submit_response": "by_platform" | "list"}`
+//!   (either key optional) to change the sandbox.
 //!
-//! # Threat model and enrichment routes
-//! Authenticated like the routes above; all `GET`.
+//! # Sandbox, threat model and enrichment routes
+//! Authenticated like the routes above; all `GET` but the submission.
+//! - `POST /api/v1/submit/new/`: a detonation, URL-encoded (`report_radio-url`)
+//!   or multipart (file part `file` or `report_radio-file`), with
+//!   `report_radio-platform`, `report_radio-classification`,
+//!   `use_premium_sandbox` / `use_vmray_sandbox` (`"true"`/`"false"` only),
+//!   `detail`. Answers `{"success": true, "reports": ...}` shaped by
+//!   [`SubmitResponse`]; ids count up from 188 and `ALL` submits to WINDOWS7
+//!   and WINDOWSXP. No URL or file, both, an unknown platform or a
+//!   capitalised flag is a 400 `{"success": false, "message"}`. Every
+//!   accepted form is in [`Simulator::sandbox_submissions`].
+//! - `GET /api/v1/submit/parameters/`: `platform_choices` and
+//!   `premium_platform_choices`.
+//! - `GET /api/v1/submit/<id>/`: `{"id", "status", "verdict", "platform",
+//!   ...}`; `processing` (verdict `benign`) for the builder's
+//!   [`SimulatorBuilder::sandbox_processing`] time, then `done`. The verdict
+//!   is `malicious` when the URL or file mentions `malicious.example.net`,
+//!   `evil-domain.example`, `198.51.100.23` or the EICAR string.
+//! - `GET /api/v1/submit/<id>/report/`: `{"success": true, "results": {"info",
+//!   "target", "signatures", "screenshots", "network"}}`; 404 with
+//!   `{"success": false, "message"}` while processing. Reports 101 (the
+//!   published plugin's fixture: a benign URL on WINDOWS7, no `machine`) and
+//!   100 (a malicious file on WINDOWSXP) exist from the start. Unknown ids 404.
 //! - `GET /api/v1/threat_model_search/`: `model_type` (comma list), `name`
 //!   (substring), `value` (keyword in name, aliases, text, tags), `alias`,
 //!   `tags` and `publication_status` (comma lists), `is_public`, `feed_id`,
@@ -81,16 +107,21 @@ mod control;
 mod enrichment;
 mod fault;
 mod filler;
+mod form;
 mod import;
 mod observables;
 mod pages;
 mod request;
 mod response;
 mod routes;
+mod sandbox;
+mod sandbox_report;
+mod sandbox_submit;
 mod search;
 mod seed;
 mod server;
 mod state;
+mod tenant;
 mod threat_model_routes;
 mod threat_model_search;
 mod threat_models;
@@ -102,10 +133,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub use fault::Fault;
+pub use form::{FormEncoding, FormFile, SubmittedForm};
 pub use import::ImportSession;
 pub use request::RecordedRequest;
+pub use sandbox::{SandboxSubmission, SubmitResponse, DEFAULT_SANDBOX_PROCESSING};
 
 use state::{Account, State};
+use tenant::{Tenant, TenantOptions};
 
 /// The account every simulator accepts unless told otherwise.
 pub const USERNAME: &str = "analyst@example.com";
@@ -122,6 +156,8 @@ pub const DEFAULT_BULK_RECORDS: usize = 2500;
 #[must_use = "dropping the Simulator stops its server"]
 pub struct Simulator {
     state: Arc<State>,
+    /// The sandbox; see `tenant.rs`.
+    tenant: Arc<Tenant>,
     addr: SocketAddr,
     running: Option<server::Running>,
     ca_pem: Option<String>,
@@ -199,6 +235,8 @@ pub struct SimulatorBuilder {
     port: u16,
     tls: bool,
     bulk_records: usize,
+    /// Sandbox options, set in `tenant.rs`.
+    tenant: TenantOptions,
 }
 
 impl Default for SimulatorBuilder {
@@ -209,6 +247,7 @@ impl Default for SimulatorBuilder {
             port: 0,
             tls: false,
             bulk_records: DEFAULT_BULK_RECORDS,
+            tenant: TenantOptions::default(),
         }
     }
 }
@@ -254,15 +293,17 @@ impl SimulatorBuilder {
             api_key: self.api_key,
         };
         let state = Arc::new(State::new(account, seed::records(self.bulk_records)));
+        let tenant = Arc::new(Tenant::new(self.tenant));
         let tls = self
             .tls
             .then(|| tls::self_signed().expect("generate the simulator's TLS certificate"));
         let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone());
         let acceptor = tls.map(|t| t.acceptor);
-        let service = routes::service(Arc::clone(&state));
+        let service = routes::service(Arc::clone(&state), Arc::clone(&tenant));
         let running = server::spawn(service, self.port, acceptor).expect("bind and start the simulator on 127.0.0.1");
         Simulator {
             state,
+            tenant,
             addr: running.addr,
             running: Some(running),
             ca_pem,

@@ -5,11 +5,15 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
-use threatstream_simulator::{Simulator, DEFAULT_API_KEY, DEFAULT_BULK_RECORDS, USERNAME};
+use threatstream_simulator::{
+    Simulator, SubmitResponse, DEFAULT_API_KEY, DEFAULT_BULK_RECORDS, DEFAULT_SANDBOX_PROCESSING, USERNAME,
+};
 
 const USAGE: &str = "usage: threatstream-simulator [--port N] [--username U] [--api-key K] \
-                     [--tls [--cert-out PATH]] [--bulk-records N]";
+                     [--tls [--cert-out PATH]] [--bulk-records N] [--sandbox-processing-ms N] \
+                     [--submit-response by_platform|list]";
 
 struct Args {
     port: u16,
@@ -18,6 +22,8 @@ struct Args {
     tls: bool,
     cert_out: Option<PathBuf>,
     bulk_records: usize,
+    sandbox_processing: Duration,
+    submit_response: SubmitResponse,
 }
 
 fn main() -> ExitCode {
@@ -38,6 +44,8 @@ fn main() -> ExitCode {
         .api_key(&args.api_key)
         .tls(args.tls)
         .bulk_records(args.bulk_records)
+        .sandbox_processing(args.sandbox_processing)
+        .submit_response(args.submit_response)
         .start();
     if let Err(message) = announce(&simulator, args.cert_out.as_ref()) {
         eprintln!("threatstream-simulator: {message}");
@@ -70,6 +78,8 @@ fn parse(mut words: impl Iterator<Item = String>) -> Result<Option<Args>, String
         tls: false,
         cert_out: None,
         bulk_records: DEFAULT_BULK_RECORDS,
+        sandbox_processing: DEFAULT_SANDBOX_PROCESSING,
+        submit_response: SubmitResponse::ByPlatform,
     };
     while let Some(flag) = words.next() {
         let mut value = || words.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -80,6 +90,8 @@ fn parse(mut words: impl Iterator<Item = String>) -> Result<Option<Args>, String
             "--tls" => args.tls = true,
             "--cert-out" => args.cert_out = Some(PathBuf::from(value()?)),
             "--bulk-records" => args.bulk_records = number(&flag, &value()?)?,
+            "--sandbox-processing-ms" => args.sandbox_processing = Duration::from_millis(number(&flag, &value()?)?),
+            "--submit-response" => args.submit_response = submit_response(&value()?)?,
             "-h" | "--help" => return Ok(None),
             other => return Err(format!("unknown argument {other}")),
         }
@@ -88,6 +100,14 @@ fn parse(mut words: impl Iterator<Item = String>) -> Result<Option<Args>, String
         return Err("--cert-out needs --tls".to_owned());
     }
     Ok(Some(args))
+}
+
+fn submit_response(raw: &str) -> Result<SubmitResponse, String> {
+    match raw {
+        "by_platform" => Ok(SubmitResponse::ByPlatform),
+        "list" => Ok(SubmitResponse::List),
+        _ => Err(format!("--submit-response needs by_platform or list, got {raw:?}")),
+    }
 }
 
 fn number<T: std::str::FromStr>(flag: &str, raw: &str) -> Result<T, String> {

@@ -17,6 +17,7 @@ use crate::response::{self, Response};
 use crate::search::{self, ApiVersion};
 use crate::server::Service;
 use crate::state::State;
+use crate::tenant::Tenant;
 use crate::v1_routes::{self, V1Route};
 
 /// Returned to hyper to make it close the connection without answering.
@@ -36,7 +37,7 @@ enum Route {
     Search(ApiVersion),
     Import(ApiVersion),
     ImportSession(u64),
-    /// Threat models and enrichment.
+    /// Sandbox, threat models and enrichment.
     V1(V1Route),
 }
 
@@ -71,17 +72,21 @@ fn import_session_id(path: &str) -> Option<u64> {
 }
 
 /// The API server's service: every connection answers through [`handle`].
-pub(crate) fn service(state: Arc<State>) -> Service {
-    Arc::new(move |request| Box::pin(handle(Arc::clone(&state), request)))
+pub(crate) fn service(state: Arc<State>, tenant: Arc<Tenant>) -> Service {
+    Arc::new(move |request| Box::pin(handle(Arc::clone(&state), Arc::clone(&tenant), request)))
 }
 
-async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Response, DropConnection> {
+async fn handle(
+    state: Arc<State>,
+    tenant: Arc<Tenant>,
+    request: Request<Incoming>,
+) -> Result<Response, DropConnection> {
     let (parts, body) = request.into_parts();
     // A body that fails to arrive means the client is gone: nobody to answer.
     let body = body.collect().await.map_err(|_| DropConnection)?.to_bytes();
     let request = RecordedRequest::from_parts(&parts, body.to_vec());
     if control::owns(&request.path) {
-        return Ok(control::handle(&state, &request));
+        return Ok(control::handle(&state, &tenant, &request));
     }
     state.record(request.clone());
     if let Some(fault) = state.next_fault() {
@@ -91,10 +96,10 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Respons
             Outcome::Proceed => {}
         }
     }
-    Ok(api(&state, &request).await)
+    Ok(api(&state, &tenant, &request).await)
 }
 
-async fn api(state: &State, request: &RecordedRequest) -> Response {
+async fn api(state: &State, tenant: &Tenant, request: &RecordedRequest) -> Response {
     let Some(route) = Route::resolve(&request.path) else {
         return response::message(404, &format!("Not found: {}", request.path));
     };
@@ -112,7 +117,7 @@ async fn api(state: &State, request: &RecordedRequest) -> Response {
             Some(session) => response::json(200, &import::session_json(&session)),
             None => response::message(404, &format!("Not found: {}", request.path)),
         },
-        Route::V1(route) => v1_routes::answer(route, request),
+        Route::V1(route) => v1_routes::answer(tenant, route, request),
     }
 }
 

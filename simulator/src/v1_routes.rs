@@ -1,5 +1,5 @@
-//! The v1 endpoints beyond intelligence search and import: threat models
-//! and enrichment. `routes.rs` asks [`V1Route::resolve`]
+//! The v1 endpoints beyond intelligence search and import: the sandbox,
+//! threat models and enrichment. `routes.rs` asks [`V1Route::resolve`]
 //! after its own routes and hands the request here once routing, method and
 //! authentication have passed, so these endpoints fail in the same order as
 //! the rest (404, then 405, then 401).
@@ -7,11 +7,17 @@
 use crate::enrichment;
 use crate::request::RecordedRequest;
 use crate::response::Response;
+use crate::sandbox;
+use crate::tenant::Tenant;
 use crate::threat_model_routes;
 use crate::threat_model_search;
 use crate::threat_models::ModelType;
 
 pub(crate) enum V1Route {
+    SandboxSubmit,
+    SandboxParameters,
+    SandboxStatus(u64),
+    SandboxReport(u64),
     ThreatModelSearch,
     ModelList(ModelType),
     Associated(ModelType),
@@ -26,6 +32,9 @@ pub(crate) enum V1Route {
 impl V1Route {
     pub(crate) fn resolve(path: &str) -> Option<V1Route> {
         let rest = path.strip_prefix("/api/v1/")?;
+        if let Some(rest) = rest.strip_prefix("submit/") {
+            return sandbox_route(rest);
+        }
         if let Some(rest) = rest.strip_prefix("pdns/") {
             return passive_dns_route(rest);
         }
@@ -39,7 +48,22 @@ impl V1Route {
     }
 
     pub(crate) fn method(&self) -> &'static str {
-        "GET"
+        match self {
+            V1Route::SandboxSubmit => "POST",
+            _ => "GET",
+        }
+    }
+}
+
+fn sandbox_route(rest: &str) -> Option<V1Route> {
+    match rest {
+        "new/" => Some(V1Route::SandboxSubmit),
+        "parameters/" => Some(V1Route::SandboxParameters),
+        _ => match segments(rest)?.as_slice() {
+            [id] => Some(V1Route::SandboxStatus(number(id)?)),
+            [id, "report"] => Some(V1Route::SandboxReport(number(id)?)),
+            _ => None,
+        },
     }
 }
 
@@ -120,8 +144,12 @@ fn percent_decoded(raw: &str) -> String {
     String::from_utf8_lossy(&decoded).into_owned()
 }
 
-pub(crate) fn answer(route: V1Route, request: &RecordedRequest) -> Response {
+pub(crate) fn answer(tenant: &Tenant, route: V1Route, request: &RecordedRequest) -> Response {
     match route {
+        V1Route::SandboxSubmit => sandbox::submit(&tenant.sandbox, request),
+        V1Route::SandboxParameters => sandbox::parameters(),
+        V1Route::SandboxStatus(id) => sandbox::status(&tenant.sandbox, id),
+        V1Route::SandboxReport(id) => sandbox::report(&tenant.sandbox, id),
         V1Route::ThreatModelSearch => threat_model_search::search(request),
         V1Route::ModelList(model_type) => threat_model_routes::list(model_type, request),
         V1Route::Associated(model_type) => threat_model_routes::associated(model_type, request),
@@ -140,6 +168,25 @@ mod tests {
 
     fn resolves(path: &str) -> bool {
         V1Route::resolve(path).is_some()
+    }
+
+    #[test]
+    fn sandbox_paths_need_their_trailing_slash_and_numeric_ids() {
+        assert!(matches!(
+            V1Route::resolve("/api/v1/submit/new/"),
+            Some(V1Route::SandboxSubmit)
+        ));
+        assert!(matches!(
+            V1Route::resolve("/api/v1/submit/188/"),
+            Some(V1Route::SandboxStatus(188))
+        ));
+        assert!(matches!(
+            V1Route::resolve("/api/v1/submit/101/report/"),
+            Some(V1Route::SandboxReport(101))
+        ));
+        assert!(!resolves("/api/v1/submit/new"));
+        assert!(!resolves("/api/v1/submit/abc/"));
+        assert!(!resolves("/api/v1/submit/101/report"));
     }
 
     #[test]

@@ -14,6 +14,8 @@ mod faults;
 mod import;
 /// HTTPS with the generated certificate, and the bin.
 mod process;
+/// Sandbox submissions, status and reports.
+mod sandbox;
 /// Authentication, search, filters, paging, the v1 shape, 404/405.
 mod search;
 /// Threat model associations, search, detail and observables.
