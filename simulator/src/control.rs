@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use crate::fault;
+use crate::fault::{self, Queued};
 use crate::request::RecordedRequest;
 use crate::response::{self, Response};
 use crate::state::State;
@@ -28,9 +28,10 @@ pub(crate) fn handle(state: &State, tenant: &Tenant, request: &RecordedRequest) 
             state.clear_requests();
             response::no_content()
         }
-        ("POST", "faults") => push_faults(state, &request.body),
+        ("POST", "faults") => push_faults(state, tenant, &request.body),
         ("DELETE", "faults") => {
             state.clear_faults();
+            tenant.fault_rules.clear();
             response::no_content()
         }
         (_, "requests" | "faults") => response::message(405, "Method not allowed"),
@@ -38,12 +39,15 @@ pub(crate) fn handle(state: &State, tenant: &Tenant, request: &RecordedRequest) 
     }
 }
 
-fn push_faults(state: &State, body: &[u8]) -> Response {
+fn push_faults(state: &State, tenant: &Tenant, body: &[u8]) -> Response {
     match fault::parse_specs(body) {
         Ok(faults) => {
             let queued = faults.len();
             for fault in faults {
-                state.push_fault(fault);
+                match fault {
+                    Queued::Next(fault) => state.push_fault(fault),
+                    Queued::Rule(rule) => tenant.fault_rules.add(rule),
+                }
             }
             response::json(200, &json!({ "queued": queued }))
         }

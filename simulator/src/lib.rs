@@ -34,8 +34,12 @@
 //!   `{"kind": "broken_json"}`, `{"kind": "invalid_utf8"}`, `{"kind": "slow",
 //!   "millis": 1500}`, `{"kind": "drop_connection"}`, `{"kind":
 //!   "endless_pages"}`, `{"kind": "huge_body", "bytes": 10485760}`, `{"kind":
-//!   "wrong_types"}`.
+//!   "wrong_types"}`. An object that also names a `path` (a prefix, or
+//!   exact with `"match": "exact"`) or `times` (a count, or `"always"`)
+//!   becomes a [`FaultRule`] instead of joining the queue.
 //! - `DELETE /__simulator/faults`: [`Simulator::clear_faults`].
+//! - `GET /__simulator/latency`, `PUT` (or `POST`) it with `{"millis": 50}`:
+//!   [`Simulator::set_latency`].
 //! - `GET /__simulator/sandbox`: `{"processing_millis", "submit_response",
 //!   "submissions": [{"id", "platform", "fields": [[name, value], ...],
 //!   "files": [{"field", "file_name", "base64"}]}]}`. `PUT` (or `POST`)
@@ -102,10 +106,16 @@
 //! `[Domain Name]`), `example.co.jp` (JPRS in Japanese), `198.51.100.23`
 //! (ARIN), `opaque-whois.example` (no recognisable fields) and
 //! `huge-whois.example` (over 2 MiB).
+//!
+//! # Test equipment
+//! [`SimulatorBuilder::latency`] (or [`Simulator::set_latency`]) delays every
+//! API request, concurrently; [`Simulator::add_fault_rule`] aims a fault at a
+//! path, once, N times or until cleared.
 
 mod control;
 mod enrichment;
 mod fault;
+mod fault_rule;
 mod filler;
 mod form;
 mod import;
@@ -133,6 +143,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub use fault::Fault;
+pub use fault_rule::{FaultRule, PathMatch, Repeat};
 pub use form::{FormEncoding, FormFile, SubmittedForm};
 pub use import::ImportSession;
 pub use request::RecordedRequest;
@@ -156,7 +167,7 @@ pub const DEFAULT_BULK_RECORDS: usize = 2500;
 #[must_use = "dropping the Simulator stops its server"]
 pub struct Simulator {
     state: Arc<State>,
-    /// The sandbox; see `tenant.rs`.
+    /// The sandbox, latency and fault rules; see `tenant.rs`.
     tenant: Arc<Tenant>,
     addr: SocketAddr,
     running: Option<server::Running>,
@@ -201,9 +212,11 @@ impl Simulator {
         self.state.push_fault(fault);
     }
 
-    /// Forgets queued faults and ends [`Fault::EndlessPages`].
+    /// Forgets queued faults and fault rules, and ends
+    /// [`Fault::EndlessPages`].
     pub fn clear_faults(&self) {
         self.state.clear_faults();
+        self.tenant.fault_rules.clear();
     }
 
     #[must_use]
@@ -235,7 +248,7 @@ pub struct SimulatorBuilder {
     port: u16,
     tls: bool,
     bulk_records: usize,
-    /// Sandbox options, set in `tenant.rs`.
+    /// Latency and sandbox options, set in `tenant.rs`.
     tenant: TenantOptions,
 }
 

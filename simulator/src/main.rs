@@ -12,8 +12,8 @@ use threatstream_simulator::{
 };
 
 const USAGE: &str = "usage: threatstream-simulator [--port N] [--username U] [--api-key K] \
-                     [--tls [--cert-out PATH]] [--bulk-records N] [--sandbox-processing-ms N] \
-                     [--submit-response by_platform|list]";
+                     [--tls [--cert-out PATH]] [--bulk-records N] [--latency-ms N] \
+                     [--sandbox-processing-ms N] [--submit-response by_platform|list]";
 
 struct Args {
     port: u16,
@@ -22,6 +22,7 @@ struct Args {
     tls: bool,
     cert_out: Option<PathBuf>,
     bulk_records: usize,
+    latency: Duration,
     sandbox_processing: Duration,
     submit_response: SubmitResponse,
 }
@@ -38,16 +39,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let simulator = Simulator::builder()
-        .port(args.port)
-        .username(&args.username)
-        .api_key(&args.api_key)
-        .tls(args.tls)
-        .bulk_records(args.bulk_records)
-        .sandbox_processing(args.sandbox_processing)
-        .submit_response(args.submit_response)
-        .start();
-    if let Err(message) = announce(&simulator, args.cert_out.as_ref()) {
+    let simulator = simulator(&args);
+    if let Err(message) =
+        write_certificate(&simulator, args.cert_out.as_ref()).and_then(|()| announce(&simulator.url()))
+    {
         eprintln!("threatstream-simulator: {message}");
         return ExitCode::FAILURE;
     }
@@ -57,14 +52,31 @@ fn main() -> ExitCode {
     }
 }
 
+fn simulator(args: &Args) -> Simulator {
+    Simulator::builder()
+        .port(args.port)
+        .username(&args.username)
+        .api_key(&args.api_key)
+        .tls(args.tls)
+        .bulk_records(args.bulk_records)
+        .latency(args.latency)
+        .sandbox_processing(args.sandbox_processing)
+        .submit_response(args.submit_response)
+        .start()
+}
+
 /// The certificate is written before the line is printed, so a script that
 /// waits for the line can read the file straight away.
-fn announce(simulator: &Simulator, cert_out: Option<&PathBuf>) -> Result<(), String> {
+fn write_certificate(simulator: &Simulator, cert_out: Option<&PathBuf>) -> Result<(), String> {
     if let (Some(path), Some(pem)) = (cert_out, simulator.ca_cert_pem()) {
         std::fs::write(path, pem).map_err(|e| format!("writing {}: {e}", path.display()))?;
     }
+    Ok(())
+}
+
+fn announce(url: &str) -> Result<(), String> {
     let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "listening on {}", simulator.url())
+    writeln!(stdout, "listening on {url}")
         .and_then(|()| stdout.flush())
         .map_err(|e| format!("writing to stdout: {e}"))
 }
@@ -78,6 +90,7 @@ fn parse(mut words: impl Iterator<Item = String>) -> Result<Option<Args>, String
         tls: false,
         cert_out: None,
         bulk_records: DEFAULT_BULK_RECORDS,
+        latency: Duration::ZERO,
         sandbox_processing: DEFAULT_SANDBOX_PROCESSING,
         submit_response: SubmitResponse::ByPlatform,
     };
@@ -90,6 +103,7 @@ fn parse(mut words: impl Iterator<Item = String>) -> Result<Option<Args>, String
             "--tls" => args.tls = true,
             "--cert-out" => args.cert_out = Some(PathBuf::from(value()?)),
             "--bulk-records" => args.bulk_records = number(&flag, &value()?)?,
+            "--latency-ms" => args.latency = Duration::from_millis(number(&flag, &value()?)?),
             "--sandbox-processing-ms" => args.sandbox_processing = Duration::from_millis(number(&flag, &value()?)?),
             "--submit-response" => args.submit_response = submit_response(&value()?)?,
             "-h" | "--help" => return Ok(None),

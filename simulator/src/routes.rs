@@ -89,7 +89,11 @@ async fn handle(
         return Ok(control::handle(&state, &tenant, &request));
     }
     state.record(request.clone());
-    if let Some(fault) = state.next_fault() {
+    tenant.delay().await;
+    // A rule aimed at this path goes before the queue, which stays intact
+    // for the requests the rule does not concern.
+    let fault = tenant.fault_rules.take(&request.path).or_else(|| state.next_fault());
+    if let Some(fault) = fault {
         match fault::apply(&state, fault).await {
             Outcome::Answer(response) => return Ok(response),
             Outcome::DropConnection => return Err(DropConnection),

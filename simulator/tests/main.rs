@@ -4,6 +4,8 @@
 /// Shared client set-up and request helpers.
 mod support;
 
+/// Latency on every request, and faults aimed at paths or repeated.
+mod conditions;
 /// Request recording and the `/__simulator/` control routes.
 mod control;
 /// Passive DNS, whois, insights and external references.
