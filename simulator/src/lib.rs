@@ -111,6 +111,19 @@
 //! [`SimulatorBuilder::latency`] (or [`Simulator::set_latency`]) delays every
 //! API request, concurrently; [`Simulator::add_fault_rule`] aims a fault at a
 //! path, once, N times or until cleared.
+//!
+//! # The dispatcher receiver
+//! [`Receiver`] stands in for the InsightConnect dispatcher that triggers
+//! POST events to: it takes a JSON POST at any path, records it (bounded;
+//! see [`ReceiverBuilder::keep_events`]), and can fail or go silent. As a
+//! process: `threatstream-simulator --receiver`. Its control routes:
+//! `GET /__receiver/stats`, `GET /__receiver/events` (`{"stats", "events":
+//! [{"path", "headers", "body", "received_at_ms", "since_start_ms",
+//! "outcome", "status", "update_ids"}]}`), `DELETE /__receiver/events`,
+//! `GET /__receiver/update_ids`, `POST /__receiver/fail` `{"times": 3,
+//! "status": 503}` (status defaults to 500), `POST /__receiver/silence`
+//! `{"mode": "hang"}` or `{"mode": "delay", "millis": 30000}`, and
+//! `POST /__receiver/recover`.
 
 mod control;
 mod enrichment;
@@ -121,6 +134,8 @@ mod form;
 mod import;
 mod observables;
 mod pages;
+mod receiver;
+mod receiver_log;
 mod request;
 mod response;
 mod routes;
@@ -146,6 +161,8 @@ pub use fault::Fault;
 pub use fault_rule::{FaultRule, PathMatch, Repeat};
 pub use form::{FormEncoding, FormFile, SubmittedForm};
 pub use import::ImportSession;
+pub use receiver::{Receiver, ReceiverBuilder, Silence};
+pub use receiver_log::{Outcome, ReceivedEvent, ReceiverStats, DEFAULT_KEPT_EVENTS};
 pub use request::RecordedRequest;
 pub use sandbox::{SandboxSubmission, SubmitResponse, DEFAULT_SANDBOX_PROCESSING};
 

@@ -1,6 +1,7 @@
 //! `threatstream-simulator`: the simulator as a process, for `make demo` and
 //! scripts that cannot link the library. It prints one line, `listening on
-//! <url>`, and then serves until killed.
+//! <url>`, and then serves until killed. With `--receiver` it runs the
+//! dispatcher receiver instead, for trigger soak scripts.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -8,12 +9,14 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use threatstream_simulator::{
-    Simulator, SubmitResponse, DEFAULT_API_KEY, DEFAULT_BULK_RECORDS, DEFAULT_SANDBOX_PROCESSING, USERNAME,
+    Receiver, Simulator, SubmitResponse, DEFAULT_API_KEY, DEFAULT_BULK_RECORDS, DEFAULT_KEPT_EVENTS,
+    DEFAULT_SANDBOX_PROCESSING, USERNAME,
 };
 
 const USAGE: &str = "usage: threatstream-simulator [--port N] [--username U] [--api-key K] \
                      [--tls [--cert-out PATH]] [--bulk-records N] [--latency-ms N] \
-                     [--sandbox-processing-ms N] [--submit-response by_platform|list]";
+                     [--sandbox-processing-ms N] [--submit-response by_platform|list]\n       \
+                     threatstream-simulator --receiver [--port N] [--keep-events N]";
 
 struct Args {
     port: u16,
@@ -25,6 +28,9 @@ struct Args {
     latency: Duration,
     sandbox_processing: Duration,
     submit_response: SubmitResponse,
+    /// Run the dispatcher receiver instead of the API.
+    receiver: bool,
+    keep_events: usize,
 }
 
 fn main() -> ExitCode {
@@ -39,10 +45,20 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let simulator = simulator(&args);
-    if let Err(message) =
-        write_certificate(&simulator, args.cert_out.as_ref()).and_then(|()| announce(&simulator.url()))
-    {
+    // Bound to a name so the server lives until the process is killed.
+    let (_server, announced) = if args.receiver {
+        let receiver = Receiver::builder()
+            .port(args.port)
+            .keep_events(args.keep_events)
+            .start();
+        let announced = announce(&receiver.url());
+        (Server::Receiver(receiver), announced)
+    } else {
+        let simulator = simulator(&args);
+        let announced = write_certificate(&simulator, args.cert_out.as_ref()).and_then(|()| announce(&simulator.url()));
+        (Server::Api(simulator), announced)
+    };
+    if let Err(message) = announced {
         eprintln!("threatstream-simulator: {message}");
         return ExitCode::FAILURE;
     }
@@ -50,6 +66,12 @@ fn main() -> ExitCode {
     loop {
         std::thread::park();
     }
+}
+
+/// Whichever server this process runs; held only to keep it running.
+enum Server {
+    Api(#[allow(dead_code)] Simulator),
+    Receiver(#[allow(dead_code)] Receiver),
 }
 
 fn simulator(args: &Args) -> Simulator {
@@ -93,6 +115,8 @@ fn parse(mut words: impl Iterator<Item = String>) -> Result<Option<Args>, String
         latency: Duration::ZERO,
         sandbox_processing: DEFAULT_SANDBOX_PROCESSING,
         submit_response: SubmitResponse::ByPlatform,
+        receiver: false,
+        keep_events: DEFAULT_KEPT_EVENTS,
     };
     while let Some(flag) = words.next() {
         let mut value = || words.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -106,12 +130,17 @@ fn parse(mut words: impl Iterator<Item = String>) -> Result<Option<Args>, String
             "--latency-ms" => args.latency = Duration::from_millis(number(&flag, &value()?)?),
             "--sandbox-processing-ms" => args.sandbox_processing = Duration::from_millis(number(&flag, &value()?)?),
             "--submit-response" => args.submit_response = submit_response(&value()?)?,
+            "--receiver" => args.receiver = true,
+            "--keep-events" => args.keep_events = number(&flag, &value()?)?,
             "-h" | "--help" => return Ok(None),
             other => return Err(format!("unknown argument {other}")),
         }
     }
     if args.cert_out.is_some() && !args.tls {
         return Err("--cert-out needs --tls".to_owned());
+    }
+    if args.receiver && args.tls {
+        return Err("--receiver serves plain HTTP only".to_owned());
     }
     Ok(Some(args))
 }

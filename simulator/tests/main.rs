@@ -16,6 +16,8 @@ mod faults;
 mod import;
 /// HTTPS with the generated certificate, and the bin.
 mod process;
+/// The dispatcher receiver for trigger events, as a library and a process.
+mod receiver;
 /// Sandbox submissions, status and reports.
 mod sandbox;
 /// Authentication, search, filters, paging, the v1 shape, 404/405.
