@@ -150,7 +150,9 @@ async fn bad_submissions_are_refused_like_threatstream_does() {
 
 #[tokio::test]
 async fn a_submission_is_processing_then_done_with_its_verdict() {
-    let sim = sandbox(Duration::from_millis(600));
+    // Long enough that the first look always comes before the end, even on
+    // a loaded machine.
+    let sim = sandbox(Duration::from_millis(1500));
     let (_, body) = submit_url(&sim, &url_fields("http://malicious.example.net/payload.exe")).await;
     let id = body["reports"]["WINDOWS7"]["id"].as_u64().expect("an id");
     let (status, early) = get_json(&sim, &format!("/api/v1/submit/{id}/")).await;
