@@ -5,10 +5,11 @@
 
 use serde_json::{json, Value};
 
-use crate::fault;
+use crate::fault::{self, Queued};
 use crate::request::RecordedRequest;
 use crate::response::{self, Response};
 use crate::state::State;
+use crate::tenant::{self, Tenant};
 
 const PREFIX: &str = "/__simulator/";
 
@@ -16,17 +17,21 @@ pub(crate) fn owns(path: &str) -> bool {
     path.starts_with(PREFIX)
 }
 
-pub(crate) fn handle(state: &State, request: &RecordedRequest) -> Response {
+pub(crate) fn handle(state: &State, tenant: &Tenant, request: &RecordedRequest) -> Response {
     let name = request.path.trim_start_matches(PREFIX);
+    if let Some(response) = tenant::control(tenant, name, request) {
+        return response;
+    }
     match (request.method.as_str(), name) {
         ("GET", "requests") => response::json(200, &requests_json(state)),
         ("DELETE", "requests") => {
             state.clear_requests();
             response::no_content()
         }
-        ("POST", "faults") => push_faults(state, &request.body),
+        ("POST", "faults") => push_faults(state, tenant, &request.body),
         ("DELETE", "faults") => {
             state.clear_faults();
+            tenant.fault_rules.clear();
             response::no_content()
         }
         (_, "requests" | "faults") => response::message(405, "Method not allowed"),
@@ -34,12 +39,15 @@ pub(crate) fn handle(state: &State, request: &RecordedRequest) -> Response {
     }
 }
 
-fn push_faults(state: &State, body: &[u8]) -> Response {
+fn push_faults(state: &State, tenant: &Tenant, body: &[u8]) -> Response {
     match fault::parse_specs(body) {
         Ok(faults) => {
             let queued = faults.len();
             for fault in faults {
-                state.push_fault(fault);
+                match fault {
+                    Queued::Next(fault) => state.push_fault(fault),
+                    Queued::Rule(rule) => tenant.fault_rules.add(rule),
+                }
             }
             response::json(200, &json!({ "queued": queued }))
         }

@@ -2,13 +2,15 @@
 //!
 //! The plugin must survive everything a real ThreatStream, or a proxy in
 //! front of it, can do wrong. A test queues a [`Fault`]; the next API request
-//! (whatever its route, and before authentication) is answered by it.
+//! (whatever its route, and before authentication) is answered by it. A
+//! [`crate::FaultRule`] aims a fault at one path instead, and may repeat it.
 
 use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::fault_rule::{FaultRule, PathMatch, Repeat};
 use crate::filler::Filler;
 use crate::response::{self, Response, HTML, JSON};
 use crate::state::State;
@@ -158,9 +160,16 @@ impl From<FaultSpec> for Fault {
     }
 }
 
+/// A fault from the control route: queued for the next request, or a rule
+/// when it names a `path` or `times`.
+pub(crate) enum Queued {
+    Next(Fault),
+    Rule(FaultRule),
+}
+
 /// Reads one fault object or an array of them. An object with `status` but
 /// no `kind` is a status fault, the shape scripts reach for first.
-pub(crate) fn parse_specs(body: &[u8]) -> Result<Vec<Fault>, String> {
+pub(crate) fn parse_specs(body: &[u8]) -> Result<Vec<Queued>, String> {
     let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| e.to_string())?;
     let items = match value {
         serde_json::Value::Array(items) => items,
@@ -169,14 +178,69 @@ pub(crate) fn parse_specs(body: &[u8]) -> Result<Vec<Fault>, String> {
     items.into_iter().map(parse_spec).collect()
 }
 
-fn parse_spec(mut item: serde_json::Value) -> Result<Fault, String> {
+fn parse_spec(mut item: serde_json::Value) -> Result<Queued, String> {
+    let mut targeting = Targeting::default();
     if let Some(object) = item.as_object_mut() {
         if !object.contains_key("kind") && object.contains_key("status") {
             object.insert("kind".into(), "status".into());
         }
+        targeting = Targeting {
+            path: object.remove("path"),
+            path_match: object.remove("match"),
+            times: object.remove("times"),
+        };
     }
     let spec: FaultSpec = serde_json::from_value(item).map_err(|e| e.to_string())?;
-    Ok(spec.into())
+    targeting.apply(spec.into())
+}
+
+/// The rule keys of a fault object, taken out before the fault itself is
+/// read strictly.
+#[derive(Default)]
+struct Targeting {
+    path: Option<serde_json::Value>,
+    path_match: Option<serde_json::Value>,
+    times: Option<serde_json::Value>,
+}
+
+impl Targeting {
+    fn apply(self, fault: Fault) -> Result<Queued, String> {
+        if self.path.is_none() && self.times.is_none() {
+            return match self.path_match {
+                Some(_) => Err("'match' needs a 'path'".to_owned()),
+                None => Ok(Queued::Next(fault)),
+            };
+        }
+        Ok(Queued::Rule(FaultRule {
+            fault,
+            path: self.path_match()?,
+            repeat: self.repeat()?,
+        }))
+    }
+
+    fn path_match(&self) -> Result<PathMatch, String> {
+        let Some(path) = &self.path else {
+            return Ok(PathMatch::Any);
+        };
+        let path = path.as_str().ok_or("'path' must be a string")?.to_owned();
+        match self.path_match.as_ref().map(|m| m.as_str()) {
+            None | Some(Some("prefix")) => Ok(PathMatch::Prefix(path)),
+            Some(Some("exact")) => Ok(PathMatch::Exact(path)),
+            Some(_) => Err("'match' must be \"prefix\" or \"exact\"".to_owned()),
+        }
+    }
+
+    fn repeat(&self) -> Result<Repeat, String> {
+        match &self.times {
+            None => Ok(Repeat::Times(1)),
+            Some(serde_json::Value::String(word)) if word == "always" => Ok(Repeat::Always),
+            Some(times) => times
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .map(Repeat::Times)
+                .ok_or_else(|| format!("'times' must be a count or \"always\", got {times}")),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -197,8 +261,8 @@ mod tests {
             {"kind": "endless_pages"}, {"kind": "huge_body", "bytes": 5}, {"kind": "wrong_types"}]"#;
         let faults = parse_specs(body).expect("every documented shape parses");
         assert_eq!(faults.len(), 11);
-        assert!(matches!(&faults[0], Fault::Status { status: 500, body } if body == "{}"));
-        assert!(matches!(&faults[6], Fault::Slow(d) if d.as_millis() == 10));
+        assert!(matches!(&faults[0], Queued::Next(Fault::Status { status: 500, body }) if body == "{}"));
+        assert!(matches!(&faults[6], Queued::Next(Fault::Slow(d)) if d.as_millis() == 10));
     }
 
     #[test]
@@ -206,5 +270,35 @@ mod tests {
         assert!(parse_specs(br#"{"kind": "meteor"}"#).is_err());
         assert!(parse_specs(br#"{"kind": "html", "status": 502, "colour": 1}"#).is_err());
         assert!(parse_specs(b"not json").is_err());
+    }
+
+    #[test]
+    fn path_and_times_make_a_rule() {
+        let body = br#"[{"kind": "status", "status": 403, "path": "/api/v1/inteldetails/whois/", "times": "always"},
+            {"kind": "slow", "millis": 5, "path": "/api/v1/pdns/ip/1.2.3.4/", "match": "exact", "times": 2},
+            {"kind": "broken_json", "times": 3}]"#;
+        let specs = parse_specs(body).expect("rules parse");
+        let rules: Vec<&FaultRule> = specs
+            .iter()
+            .filter_map(|spec| match spec {
+                Queued::Rule(rule) => Some(rule),
+                Queued::Next(_) => None,
+            })
+            .collect();
+        assert_eq!(rules.len(), 3);
+        assert_eq!(rules[0].path, PathMatch::Prefix("/api/v1/inteldetails/whois/".into()));
+        assert_eq!(rules[0].repeat, Repeat::Always);
+        assert_eq!(rules[1].path, PathMatch::Exact("/api/v1/pdns/ip/1.2.3.4/".into()));
+        assert_eq!(rules[1].repeat, Repeat::Times(2));
+        assert_eq!(rules[2].path, PathMatch::Any);
+    }
+
+    #[test]
+    fn bad_targeting_is_refused() {
+        assert!(parse_specs(br#"{"status": 500, "times": "forever"}"#).is_err());
+        assert!(parse_specs(br#"{"status": 500, "times": -1}"#).is_err());
+        assert!(parse_specs(br#"{"status": 500, "path": 7}"#).is_err());
+        assert!(parse_specs(br#"{"status": 500, "path": "/a", "match": "regex"}"#).is_err());
+        assert!(parse_specs(br#"{"status": 500, "match": "exact"}"#).is_err());
     }
 }

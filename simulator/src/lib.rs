@@ -34,32 +34,140 @@
 //!   `{"kind": "broken_json"}`, `{"kind": "invalid_utf8"}`, `{"kind": "slow",
 //!   "millis": 1500}`, `{"kind": "drop_connection"}`, `{"kind":
 //!   "endless_pages"}`, `{"kind": "huge_body", "bytes": 10485760}`, `{"kind":
-//!   "wrong_types"}`.
+//!   "wrong_types"}`. An object that also names a `path` (a prefix, or
+//!   exact with `"match": "exact"`) or `times` (a count, or `"always"`)
+//!   becomes a [`FaultRule`] instead of joining the queue.
 //! - `DELETE /__simulator/faults`: [`Simulator::clear_faults`].
+//! - `GET /__simulator/latency`, `PUT` (or `POST`) it with `{"millis": 50}`:
+//!   [`Simulator::set_latency`].
+//! - `GET /__simulator/sandbox`: `{"processing_millis", "submit_response",
+//!   "submissions": [{"id", "platform", "fields": [[name, value], ...],
+//!   "files": [{"field", "file_name", "base64"}]}]}`. `PUT` (or `POST`)
+//!   `{"processing_millis": 1000, "submit_response": "by_platform" | "list"}`
+//!   (either key optional) to change the sandbox.
+//!
+//! # Sandbox, threat model and enrichment routes
+//! Authenticated like the routes above; all `GET` but the submission.
+//! - `POST /api/v1/submit/new/`: a detonation, URL-encoded (`report_radio-url`)
+//!   or multipart (file part `file` or `report_radio-file`), with
+//!   `report_radio-platform`, `report_radio-classification`,
+//!   `use_premium_sandbox` / `use_vmray_sandbox` (`"true"`/`"false"` only),
+//!   `detail`. Answers `{"success": true, "reports": ...}` shaped by
+//!   [`SubmitResponse`]; ids count up from 188 and `ALL` submits to WINDOWS7
+//!   and WINDOWSXP. No URL or file, both, an unknown platform or a
+//!   capitalised flag is a 400 `{"success": false, "message"}`. Every
+//!   accepted form is in [`Simulator::sandbox_submissions`].
+//! - `GET /api/v1/submit/parameters/`: `platform_choices` and
+//!   `premium_platform_choices`.
+//! - `GET /api/v1/submit/<id>/`: `{"id", "status", "verdict", "platform",
+//!   ...}`; `processing` (verdict `benign`) for the builder's
+//!   [`SimulatorBuilder::sandbox_processing`] time, then `done`. The verdict
+//!   is `malicious` when the URL or file mentions `malicious.example.net`,
+//!   `evil-domain.example`, `198.51.100.23` or the EICAR string.
+//! - `GET /api/v1/submit/<id>/report/`: `{"success": true, "results": {"info",
+//!   "target", "signatures", "screenshots", "network"}}`; 404 with
+//!   `{"success": false, "message"}` while processing. Reports 101 (the
+//!   published plugin's fixture: a benign URL on WINDOWS7, no `machine`) and
+//!   100 (a malicious file on WINDOWSXP) exist from the start. Unknown ids 404.
+//! - `GET /api/v1/threat_model_search/`: `model_type` (comma list), `name`
+//!   (substring), `value` (keyword in name, aliases, text, tags), `alias`,
+//!   `tags` and `publication_status` (comma lists), `is_public`, `feed_id`,
+//!   `modified_ts__gte`/`__gt`/`__lte`/`__lt` (and `created_ts__*`),
+//!   `order_by` (default `-modified_ts`), `limit`/`offset` with `meta.next`.
+//! - For `<model>` in actor, attackpattern, campaign, incident, malware,
+//!   signature, tipreport, ttp, vulnerability: `GET /api/v1/<model>/`,
+//!   `GET /api/v1/<model>/associated_with_intelligence/?value=` (exact value,
+//!   any case), `GET /api/v1/<model>/<id>/` (text in `body` for tipreport,
+//!   `notes` for signature, `description` otherwise; tags), and
+//!   `GET /api/v1/<model>/<id>/intelligence/` (paged). Unknown ids 404.
+//! - `GET /api/v1/pdns/<ip|domain>/<value>/`: `{"success", "results": [{"ip",
+//!   "domain", "rrtype", "source", "first_seen", "last_seen"}]}`, unsorted.
+//! - `GET /api/v1/inteldetails/whois/<value>/`: `{"data": "<raw text>"}`, or
+//!   `{"data": "No Whois Data Available"}`.
+//! - `GET /api/v1/inteldetails/insights/?type=&value=`: `{"insights": [{"type",
+//!   "insight", "severity", "source"}]}`.
+//! - `GET /api/v1/inteldetails/references/<value>/`: `{"references": [{"name",
+//!   "url"}]}`, by the kind of value.
+//!
+//! # Seed threat context
+//! | observable (in `data/intelligence.json`) | threat models |
+//! | --- | --- |
+//! | `198.51.100.23` | actor 3101, campaign 3201, incident 3301, malware 3401, vulnerability 3601, signature 3701, tipreport 3801 |
+//! | `evil-domain.example` | actor 3101, campaign 3201, malware 3402, ttp 3501, signature 3702, tipreport 3801, attackpattern 3901 |
+//! | `44d88612fea8a8f36de82e1278abb02f` | incident 3301, malware 3404, tipreport 3802 |
+//! | `phisher@example.org` | actor 3102, campaign 3202, ttp 3501 |
+//! | `http://malicious.example.net/payload.exe` | campaign 3201, malware 3403 |
+//!
+//! `198.51.100.230` has none. Six untied fillers per type (ids from 10000,
+//! 11000, ... by type) bring the total past 60. Passive DNS exists for
+//! `ip/198.51.100.23`, `domain/evil-domain.example` and
+//! `ip/2001:db8::bad:c0de`; insights for the first four observables above.
+//! Whois: `evil-domain.example` (gTLD registrar text), `example.jp` (JPRS,
+//! `[Domain Name]`), `example.co.jp` (JPRS in Japanese), `198.51.100.23`
+//! (ARIN), `opaque-whois.example` (no recognisable fields) and
+//! `huge-whois.example` (over 2 MiB).
+//!
+//! # Test equipment
+//! [`SimulatorBuilder::latency`] (or [`Simulator::set_latency`]) delays every
+//! API request, concurrently; [`Simulator::add_fault_rule`] aims a fault at a
+//! path, once, N times or until cleared.
+//!
+//! # The dispatcher receiver
+//! [`Receiver`] stands in for the InsightConnect dispatcher that triggers
+//! POST events to: it takes a JSON POST at any path, records it (bounded;
+//! see [`ReceiverBuilder::keep_events`]), and can fail or go silent. As a
+//! process: `threatstream-simulator --receiver`. Its control routes:
+//! `GET /__receiver/stats`, `GET /__receiver/events` (`{"stats", "events":
+//! [{"path", "headers", "body", "received_at_ms", "since_start_ms",
+//! "outcome", "status", "update_ids"}]}`), `DELETE /__receiver/events`,
+//! `GET /__receiver/update_ids`, `POST /__receiver/fail` `{"times": 3,
+//! "status": 503}` (status defaults to 500), `POST /__receiver/silence`
+//! `{"mode": "hang"}` or `{"mode": "delay", "millis": 30000}`, and
+//! `POST /__receiver/recover`.
 
 mod control;
+mod enrichment;
 mod fault;
+mod fault_rule;
 mod filler;
+mod form;
 mod import;
 mod observables;
+mod pages;
+mod receiver;
+mod receiver_log;
 mod request;
 mod response;
 mod routes;
+mod sandbox;
+mod sandbox_report;
+mod sandbox_submit;
 mod search;
 mod seed;
 mod server;
 mod state;
+mod tenant;
+mod threat_model_routes;
+mod threat_model_search;
+mod threat_models;
 mod tls;
+mod v1_routes;
 mod v1_shape;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub use fault::Fault;
+pub use fault_rule::{FaultRule, PathMatch, Repeat};
+pub use form::{FormEncoding, FormFile, SubmittedForm};
 pub use import::ImportSession;
+pub use receiver::{Receiver, ReceiverBuilder, Silence};
+pub use receiver_log::{Outcome, ReceivedEvent, ReceiverStats, DEFAULT_KEPT_EVENTS};
 pub use request::RecordedRequest;
+pub use sandbox::{SandboxSubmission, SubmitResponse, DEFAULT_SANDBOX_PROCESSING};
 
 use state::{Account, State};
+use tenant::{Tenant, TenantOptions};
 
 /// The account every simulator accepts unless told otherwise.
 pub const USERNAME: &str = "analyst@example.com";
@@ -76,6 +184,8 @@ pub const DEFAULT_BULK_RECORDS: usize = 2500;
 #[must_use = "dropping the Simulator stops its server"]
 pub struct Simulator {
     state: Arc<State>,
+    /// The sandbox, latency and fault rules; see `tenant.rs`.
+    tenant: Arc<Tenant>,
     addr: SocketAddr,
     running: Option<server::Running>,
     ca_pem: Option<String>,
@@ -119,9 +229,11 @@ impl Simulator {
         self.state.push_fault(fault);
     }
 
-    /// Forgets queued faults and ends [`Fault::EndlessPages`].
+    /// Forgets queued faults and fault rules, and ends
+    /// [`Fault::EndlessPages`].
     pub fn clear_faults(&self) {
         self.state.clear_faults();
+        self.tenant.fault_rules.clear();
     }
 
     #[must_use]
@@ -153,6 +265,8 @@ pub struct SimulatorBuilder {
     port: u16,
     tls: bool,
     bulk_records: usize,
+    /// Latency and sandbox options, set in `tenant.rs`.
+    tenant: TenantOptions,
 }
 
 impl Default for SimulatorBuilder {
@@ -163,6 +277,7 @@ impl Default for SimulatorBuilder {
             port: 0,
             tls: false,
             bulk_records: DEFAULT_BULK_RECORDS,
+            tenant: TenantOptions::default(),
         }
     }
 }
@@ -208,15 +323,17 @@ impl SimulatorBuilder {
             api_key: self.api_key,
         };
         let state = Arc::new(State::new(account, seed::records(self.bulk_records)));
+        let tenant = Arc::new(Tenant::new(self.tenant));
         let tls = self
             .tls
             .then(|| tls::self_signed().expect("generate the simulator's TLS certificate"));
         let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone());
         let acceptor = tls.map(|t| t.acceptor);
-        let running =
-            server::spawn(Arc::clone(&state), self.port, acceptor).expect("bind and start the simulator on 127.0.0.1");
+        let service = routes::service(Arc::clone(&state), Arc::clone(&tenant));
+        let running = server::spawn(service, self.port, acceptor).expect("bind and start the simulator on 127.0.0.1");
         Simulator {
             state,
+            tenant,
             addr: running.addr,
             running: Some(running),
             ca_pem,

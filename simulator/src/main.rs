@@ -1,15 +1,22 @@
 //! `threatstream-simulator`: the simulator as a process, for `make demo` and
 //! scripts that cannot link the library. It prints one line, `listening on
-//! <url>`, and then serves until killed.
+//! <url>`, and then serves until killed. With `--receiver` it runs the
+//! dispatcher receiver instead, for trigger soak scripts.
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
-use threatstream_simulator::{Simulator, DEFAULT_API_KEY, DEFAULT_BULK_RECORDS, USERNAME};
+use threatstream_simulator::{
+    Receiver, Simulator, SubmitResponse, DEFAULT_API_KEY, DEFAULT_BULK_RECORDS, DEFAULT_KEPT_EVENTS,
+    DEFAULT_SANDBOX_PROCESSING, USERNAME,
+};
 
 const USAGE: &str = "usage: threatstream-simulator [--port N] [--username U] [--api-key K] \
-                     [--tls [--cert-out PATH]] [--bulk-records N]";
+                     [--tls [--cert-out PATH]] [--bulk-records N] [--latency-ms N] \
+                     [--sandbox-processing-ms N] [--submit-response by_platform|list]\n       \
+                     threatstream-simulator --receiver [--port N] [--keep-events N]";
 
 struct Args {
     port: u16,
@@ -18,6 +25,12 @@ struct Args {
     tls: bool,
     cert_out: Option<PathBuf>,
     bulk_records: usize,
+    latency: Duration,
+    sandbox_processing: Duration,
+    submit_response: SubmitResponse,
+    /// Run the dispatcher receiver instead of the API.
+    receiver: bool,
+    keep_events: usize,
 }
 
 fn main() -> ExitCode {
@@ -32,14 +45,20 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let simulator = Simulator::builder()
-        .port(args.port)
-        .username(&args.username)
-        .api_key(&args.api_key)
-        .tls(args.tls)
-        .bulk_records(args.bulk_records)
-        .start();
-    if let Err(message) = announce(&simulator, args.cert_out.as_ref()) {
+    // Bound to a name so the server lives until the process is killed.
+    let (_server, announced) = if args.receiver {
+        let receiver = Receiver::builder()
+            .port(args.port)
+            .keep_events(args.keep_events)
+            .start();
+        let announced = announce(&receiver.url());
+        (Server::Receiver(receiver), announced)
+    } else {
+        let simulator = simulator(&args);
+        let announced = write_certificate(&simulator, args.cert_out.as_ref()).and_then(|()| announce(&simulator.url()));
+        (Server::Api(simulator), announced)
+    };
+    if let Err(message) = announced {
         eprintln!("threatstream-simulator: {message}");
         return ExitCode::FAILURE;
     }
@@ -49,14 +68,37 @@ fn main() -> ExitCode {
     }
 }
 
+/// Whichever server this process runs; held only to keep it running.
+enum Server {
+    Api(#[allow(dead_code)] Simulator),
+    Receiver(#[allow(dead_code)] Receiver),
+}
+
+fn simulator(args: &Args) -> Simulator {
+    Simulator::builder()
+        .port(args.port)
+        .username(&args.username)
+        .api_key(&args.api_key)
+        .tls(args.tls)
+        .bulk_records(args.bulk_records)
+        .latency(args.latency)
+        .sandbox_processing(args.sandbox_processing)
+        .submit_response(args.submit_response)
+        .start()
+}
+
 /// The certificate is written before the line is printed, so a script that
 /// waits for the line can read the file straight away.
-fn announce(simulator: &Simulator, cert_out: Option<&PathBuf>) -> Result<(), String> {
+fn write_certificate(simulator: &Simulator, cert_out: Option<&PathBuf>) -> Result<(), String> {
     if let (Some(path), Some(pem)) = (cert_out, simulator.ca_cert_pem()) {
         std::fs::write(path, pem).map_err(|e| format!("writing {}: {e}", path.display()))?;
     }
+    Ok(())
+}
+
+fn announce(url: &str) -> Result<(), String> {
     let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "listening on {}", simulator.url())
+    writeln!(stdout, "listening on {url}")
         .and_then(|()| stdout.flush())
         .map_err(|e| format!("writing to stdout: {e}"))
 }
@@ -70,6 +112,11 @@ fn parse(mut words: impl Iterator<Item = String>) -> Result<Option<Args>, String
         tls: false,
         cert_out: None,
         bulk_records: DEFAULT_BULK_RECORDS,
+        latency: Duration::ZERO,
+        sandbox_processing: DEFAULT_SANDBOX_PROCESSING,
+        submit_response: SubmitResponse::ByPlatform,
+        receiver: false,
+        keep_events: DEFAULT_KEPT_EVENTS,
     };
     while let Some(flag) = words.next() {
         let mut value = || words.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -80,6 +127,11 @@ fn parse(mut words: impl Iterator<Item = String>) -> Result<Option<Args>, String
             "--tls" => args.tls = true,
             "--cert-out" => args.cert_out = Some(PathBuf::from(value()?)),
             "--bulk-records" => args.bulk_records = number(&flag, &value()?)?,
+            "--latency-ms" => args.latency = Duration::from_millis(number(&flag, &value()?)?),
+            "--sandbox-processing-ms" => args.sandbox_processing = Duration::from_millis(number(&flag, &value()?)?),
+            "--submit-response" => args.submit_response = submit_response(&value()?)?,
+            "--receiver" => args.receiver = true,
+            "--keep-events" => args.keep_events = number(&flag, &value()?)?,
             "-h" | "--help" => return Ok(None),
             other => return Err(format!("unknown argument {other}")),
         }
@@ -87,7 +139,18 @@ fn parse(mut words: impl Iterator<Item = String>) -> Result<Option<Args>, String
     if args.cert_out.is_some() && !args.tls {
         return Err("--cert-out needs --tls".to_owned());
     }
+    if args.receiver && args.tls {
+        return Err("--receiver serves plain HTTP only".to_owned());
+    }
     Ok(Some(args))
+}
+
+fn submit_response(raw: &str) -> Result<SubmitResponse, String> {
+    match raw {
+        "by_platform" => Ok(SubmitResponse::ByPlatform),
+        "list" => Ok(SubmitResponse::List),
+        _ => Err(format!("--submit-response needs by_platform or list, got {raw:?}")),
+    }
 }
 
 fn number<T: std::str::FromStr>(flag: &str, raw: &str) -> Result<T, String> {

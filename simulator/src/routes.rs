@@ -15,7 +15,10 @@ use crate::import;
 use crate::request::RecordedRequest;
 use crate::response::{self, Response};
 use crate::search::{self, ApiVersion};
+use crate::server::Service;
 use crate::state::State;
+use crate::tenant::Tenant;
+use crate::v1_routes::{self, V1Route};
 
 /// Returned to hyper to make it close the connection without answering.
 #[derive(Debug)]
@@ -34,6 +37,8 @@ enum Route {
     Search(ApiVersion),
     Import(ApiVersion),
     ImportSession(u64),
+    /// Sandbox, threat models and enrichment.
+    V1(V1Route),
 }
 
 impl Route {
@@ -43,12 +48,15 @@ impl Route {
             "/api/v1/intelligence/" => Some(Route::Search(ApiVersion::V1)),
             "/api/v2/intelligence/import/" => Some(Route::Import(ApiVersion::V2)),
             "/api/v1/intelligence/import/" => Some(Route::Import(ApiVersion::V1)),
-            _ => import_session_id(path).map(Route::ImportSession),
+            _ => import_session_id(path)
+                .map(Route::ImportSession)
+                .or_else(|| V1Route::resolve(path).map(Route::V1)),
         }
     }
 
     fn method(&self) -> &'static str {
         match self {
+            Route::V1(route) => route.method(),
             Route::Import(_) => "POST",
             Route::Search(_) | Route::ImportSession(_) => "GET",
         }
@@ -63,26 +71,39 @@ fn import_session_id(path: &str) -> Option<u64> {
         .flatten()
 }
 
-pub(crate) async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Response, DropConnection> {
+/// The API server's service: every connection answers through [`handle`].
+pub(crate) fn service(state: Arc<State>, tenant: Arc<Tenant>) -> Service {
+    Arc::new(move |request| Box::pin(handle(Arc::clone(&state), Arc::clone(&tenant), request)))
+}
+
+async fn handle(
+    state: Arc<State>,
+    tenant: Arc<Tenant>,
+    request: Request<Incoming>,
+) -> Result<Response, DropConnection> {
     let (parts, body) = request.into_parts();
     // A body that fails to arrive means the client is gone: nobody to answer.
     let body = body.collect().await.map_err(|_| DropConnection)?.to_bytes();
     let request = RecordedRequest::from_parts(&parts, body.to_vec());
     if control::owns(&request.path) {
-        return Ok(control::handle(&state, &request));
+        return Ok(control::handle(&state, &tenant, &request));
     }
     state.record(request.clone());
-    if let Some(fault) = state.next_fault() {
+    tenant.delay().await;
+    // A rule aimed at this path goes before the queue, which stays intact
+    // for the requests the rule does not concern.
+    let fault = tenant.fault_rules.take(&request.path).or_else(|| state.next_fault());
+    if let Some(fault) = fault {
         match fault::apply(&state, fault).await {
             Outcome::Answer(response) => return Ok(response),
             Outcome::DropConnection => return Err(DropConnection),
             Outcome::Proceed => {}
         }
     }
-    Ok(api(&state, &request).await)
+    Ok(api(&state, &tenant, &request).await)
 }
 
-async fn api(state: &State, request: &RecordedRequest) -> Response {
+async fn api(state: &State, tenant: &Tenant, request: &RecordedRequest) -> Response {
     let Some(route) = Route::resolve(&request.path) else {
         return response::message(404, &format!("Not found: {}", request.path));
     };
@@ -100,6 +121,7 @@ async fn api(state: &State, request: &RecordedRequest) -> Response {
             Some(session) => response::json(200, &import::session_json(&session)),
             None => response::message(404, &format!("Not found: {}", request.path)),
         },
+        Route::V1(route) => v1_routes::answer(tenant, route, request),
     }
 }
 

@@ -1,25 +1,34 @@
-//! The simulator's own thread and runtime.
+//! The simulator's own thread and runtime, for the API and the dispatcher
+//! receiver alike.
 //!
 //! Owning a runtime (rather than borrowing the caller's) lets plain `#[test]`
 //! functions and `#[tokio::test]` ones use the simulator alike, and keeps a
 //! blocked test from starving the server.
 
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use hyper::body::Incoming;
 use hyper::rt::{Read, Write};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
+use hyper::Request;
 use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio_rustls::TlsAcceptor;
 
-use crate::routes;
-use crate::state::State;
+use crate::response::Response;
+use crate::routes::DropConnection;
+
+/// What answers each request: the API's routes, or the dispatcher receiver.
+pub(crate) type Service = Arc<dyn Fn(Request<Incoming>) -> Answer + Send + Sync>;
+pub(crate) type Answer = Pin<Box<dyn Future<Output = Result<Response, DropConnection>> + Send>>;
 
 /// Two workers: enough to serve a slow fault and a fresh request at once on
 /// a two-core CI machine.
@@ -41,7 +50,7 @@ impl Running {
 }
 
 /// Binds before returning, so the address is known and connectable at once.
-pub(crate) fn spawn(state: Arc<State>, port: u16, tls: Option<TlsAcceptor>) -> io::Result<Running> {
+pub(crate) fn spawn(service: Service, port: u16, tls: Option<TlsAcceptor>) -> io::Result<Running> {
     let listener = std::net::TcpListener::bind(("127.0.0.1", port))?;
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
@@ -53,13 +62,13 @@ pub(crate) fn spawn(state: Arc<State>, port: u16, tls: Option<TlsAcceptor>) -> i
     let (shutdown, stopped) = oneshot::channel();
     let thread = std::thread::Builder::new()
         .name("threatstream-simulator".into())
-        .spawn(move || runtime.block_on(accept_loop(listener, state, tls, stopped)))?;
+        .spawn(move || runtime.block_on(accept_loop(listener, service, tls, stopped)))?;
     Ok(Running { addr, shutdown, thread })
 }
 
 async fn accept_loop(
     listener: std::net::TcpListener,
-    state: Arc<State>,
+    service: Service,
     tls: Option<TlsAcceptor>,
     mut stopped: oneshot::Receiver<()>,
 ) {
@@ -71,7 +80,7 @@ async fn accept_loop(
             _ = &mut stopped => return,
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
-                    tokio::spawn(serve(stream, Arc::clone(&state), tls.clone()));
+                    tokio::spawn(serve(stream, Arc::clone(&service), tls.clone()));
                 }
                 // Usually out of file descriptors: back off instead of spinning.
                 Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
@@ -80,25 +89,25 @@ async fn accept_loop(
     }
 }
 
-async fn serve(stream: TcpStream, state: Arc<State>, tls: Option<TlsAcceptor>) {
+async fn serve(stream: TcpStream, service: Service, tls: Option<TlsAcceptor>) {
     let _ = stream.set_nodelay(true);
     match tls {
-        None => serve_http(TokioIo::new(stream), state).await,
+        None => serve_http(TokioIo::new(stream), service).await,
         Some(acceptor) => {
             // A failed handshake (say, a client that does not trust the
             // certificate) concerns only that client.
             if let Ok(stream) = acceptor.accept(stream).await {
-                serve_http(TokioIo::new(stream), state).await;
+                serve_http(TokioIo::new(stream), service).await;
             }
         }
     }
 }
 
-async fn serve_http<I>(io: I, state: Arc<State>)
+async fn serve_http<I>(io: I, service: Service)
 where
     I: Read + Write + Unpin + Send + 'static,
 {
-    let service = service_fn(move |request| routes::handle(Arc::clone(&state), request));
+    let service = service_fn(move |request| service(request));
     // Errors here are a client hanging up or a DropConnection fault; either
     // way the connection is finished and nothing else is affected.
     let _ = http1::Builder::new().serve_connection(io, service).await;

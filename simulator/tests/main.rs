@@ -4,13 +4,23 @@
 /// Shared client set-up and request helpers.
 mod support;
 
+/// Latency on every request, and faults aimed at paths or repeated.
+mod conditions;
 /// Request recording and the `/__simulator/` control routes.
 mod control;
+/// Passive DNS, whois, insights and external references.
+mod enrichment;
 /// Every fault kind, and that faults come before authentication.
 mod faults;
 /// Import with approval and the import session route.
 mod import;
 /// HTTPS with the generated certificate, and the bin.
 mod process;
+/// The dispatcher receiver for trigger events, as a library and a process.
+mod receiver;
+/// Sandbox submissions, status and reports.
+mod sandbox;
 /// Authentication, search, filters, paging, the v1 shape, 404/405.
 mod search;
+/// Threat model associations, search, detail and observables.
+mod threat_models;

@@ -1,0 +1,80 @@
+//! The per-type threat model routes: the models tied to an observable, one
+//! model, its observables, and a type's list.
+//!
+//! An unknown model id answers 404, which Cortex XSOAR reads as "no such
+//! model" rather than an error (threatstream-api-and-peers.md §1.15). An
+//! observable with no models gets an empty page, not a 404: the association
+//! look-up is a filtered list.
+
+use serde_json::Value;
+
+use crate::pages::{self, Paging};
+use crate::request::RecordedRequest;
+use crate::response::{self, Response};
+use crate::threat_models::{Catalogue, ModelType, ThreatModel};
+
+/// `GET /api/v1/{model}/associated_with_intelligence/?value=`; the value
+/// matches exactly, ignoring case.
+pub(crate) fn associated(model_type: ModelType, request: &RecordedRequest) -> Response {
+    let pairs = request.query_pairs();
+    let paging = match Paging::from_query(&pairs) {
+        Ok(paging) => paging,
+        Err(message) => return response::message(400, &message),
+    };
+    let Some(value) = pairs
+        .iter()
+        .rev()
+        .find(|(k, _)| k == "value")
+        .map(|(_, v)| v.to_lowercase())
+    else {
+        return response::message(400, "The 'value' parameter is required.");
+    };
+    let objects = models_of_type(model_type)
+        .filter(|model| model.observables.contains(&value))
+        .map(ThreatModel::summary)
+        .collect();
+    pages::page(objects, paging, &request.path, &pairs)
+}
+
+/// `GET /api/v1/{model}/`, newest first.
+pub(crate) fn list(model_type: ModelType, request: &RecordedRequest) -> Response {
+    let pairs = request.query_pairs();
+    let paging = match Paging::from_query(&pairs) {
+        Ok(paging) => paging,
+        Err(message) => return response::message(400, &message),
+    };
+    let mut models: Vec<&ThreatModel> = models_of_type(model_type).collect();
+    models.sort_by(|a, b| b.text("modified_ts").cmp(a.text("modified_ts")).then(b.id.cmp(&a.id)));
+    let objects = models.into_iter().map(ThreatModel::summary).collect();
+    pages::page(objects, paging, &request.path, &pairs)
+}
+
+/// `GET /api/v1/{model}/{id}/`: the whole model, text field included.
+pub(crate) fn detail(model_type: ModelType, id: u64, path: &str) -> Response {
+    match Catalogue::get().model(model_type, id) {
+        Some(model) => response::json(200, &model.detail),
+        None => response::message(404, &format!("Not found: {path}")),
+    }
+}
+
+/// `GET /api/v1/{model}/{id}/intelligence/`: the model's observables.
+pub(crate) fn intelligence(model_type: ModelType, id: u64, request: &RecordedRequest) -> Response {
+    let catalogue = Catalogue::get();
+    let Some(model) = catalogue.model(model_type, id) else {
+        return response::message(404, &format!("Not found: {}", request.path));
+    };
+    let pairs = request.query_pairs();
+    let paging = match Paging::from_query(&pairs) {
+        Ok(paging) => paging,
+        Err(message) => return response::message(400, &message),
+    };
+    let objects: Vec<Value> = catalogue.intelligence(model);
+    pages::page(objects, paging, &request.path, &pairs)
+}
+
+fn models_of_type(model_type: ModelType) -> impl Iterator<Item = &'static ThreatModel> {
+    Catalogue::get()
+        .models
+        .iter()
+        .filter(move |model| model.model_type == model_type)
+}

@@ -1,0 +1,181 @@
+//! Threat models: associations of seed observables, the unified search with
+//! its paging, one model, and a model's observables.
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+
+use crate::support::{get_json, start};
+
+fn names(page: &Value) -> Vec<String> {
+    page["objects"]
+        .as_array()
+        .map(|objects| {
+            objects
+                .iter()
+                .map(|o| o["name"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn ids(page: &Value) -> Vec<u64> {
+    page["objects"]
+        .as_array()
+        .map(|objects| objects.iter().filter_map(|o| o["id"].as_u64()).collect())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn the_seed_ip_is_tied_to_every_documented_model() {
+    let sim = start();
+    let expected = [
+        ("actor", vec![3101]),
+        ("campaign", vec![3201]),
+        ("incident", vec![3301]),
+        ("malware", vec![3401]),
+        ("vulnerability", vec![3601]),
+        ("signature", vec![3701]),
+        ("tipreport", vec![3801]),
+        ("ttp", vec![]),
+    ];
+    for (model, want) in expected {
+        let path = format!("/api/v1/{model}/associated_with_intelligence/?value=198.51.100.23");
+        let (status, page) = get_json(&sim, &path).await;
+        assert_eq!(status, 200, "{path}");
+        assert_eq!(ids(&page), want, "{model}");
+        assert_eq!(page["meta"]["total_count"], want.len());
+        for object in page["objects"].as_array().into_iter().flatten() {
+            assert!(
+                object["name"].is_string() && object["modified_ts"].is_string(),
+                "{object}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn associations_match_the_whole_value_only() {
+    let sim = start();
+    let (_, lookalike) = get_json(&sim, "/api/v1/actor/associated_with_intelligence/?value=198.51.100.230").await;
+    assert!(ids(&lookalike).is_empty(), "a prefix is not the value");
+    let (_, domain) = get_json(
+        &sim,
+        "/api/v1/actor/associated_with_intelligence/?value=EVIL-DOMAIN.example",
+    )
+    .await;
+    assert_eq!(names(&domain), ["Lazy Quokka"]);
+    let (_, hash) = get_json(
+        &sim,
+        "/api/v1/malware/associated_with_intelligence/?value=44d88612fea8a8f36de82e1278abb02f",
+    )
+    .await;
+    assert_eq!(names(&hash), ["EICAR-Test-File"]);
+    let (status, _) = get_json(&sim, "/api/v1/actor/associated_with_intelligence/").await;
+    assert_eq!(status, 400, "the value is required");
+}
+
+#[tokio::test]
+async fn search_pages_through_every_model_once() {
+    let sim = start();
+    let mut path = "/api/v1/threat_model_search/?limit=25".to_owned();
+    let mut seen = HashSet::new();
+    let mut pages = 0;
+    loop {
+        let (status, page) = get_json(&sim, &path).await;
+        assert_eq!(status, 200, "{path}");
+        pages += 1;
+        for object in page["objects"].as_array().into_iter().flatten() {
+            let key = (
+                object["model_type"].as_str().unwrap_or_default().to_owned(),
+                object["id"].clone(),
+            );
+            assert!(seen.insert(key), "{object} came twice");
+        }
+        match page["meta"]["next"].as_str() {
+            Some(next) => path = next.to_owned(),
+            None => break,
+        }
+        assert!(pages < 10, "paging does not end");
+    }
+    assert!(seen.len() >= 60, "{} models", seen.len());
+    assert!(pages >= 3);
+}
+
+#[tokio::test]
+async fn search_filters_combine() {
+    let sim = start();
+    let (_, malware) = get_json(
+        &sim,
+        "/api/v1/threat_model_search/?model_type=malware,actor&value=emotet",
+    )
+    .await;
+    let found: HashSet<String> = names(&malware).into_iter().collect();
+    assert_eq!(found, HashSet::from(["Lazy Quokka".to_owned(), "Emotet".to_owned()]));
+    let (_, by_name) = get_json(&sim, "/api/v1/threat_model_search/?name=pebble").await;
+    assert_eq!(names(&by_name).len(), 3, "{by_name}");
+    let (_, tagged) = get_json(&sim, "/api/v1/threat_model_search/?tags=suricata,snort").await;
+    assert_eq!(ids(&tagged).len(), 2);
+    let (_, published) = get_json(
+        &sim,
+        "/api/v1/threat_model_search/?model_type=signature&publication_status=published",
+    )
+    .await;
+    assert!(published["objects"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .all(|o| o["publication_status"] == "published"));
+    let (_, recent) = get_json(&sim, "/api/v1/threat_model_search/?modified_ts__gte=2024-03-03&limit=0").await;
+    assert!(recent["objects"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .all(|o| o["modified_ts"].as_str().unwrap_or_default() >= "2024-03-03"));
+    let newest = recent["objects"][0]["modified_ts"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(recent["objects"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .all(|o| o["modified_ts"].as_str() <= Some(&newest)));
+    let (status, _) = get_json(&sim, "/api/v1/threat_model_search/?model_type=dragon").await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn one_model_has_its_text_in_the_field_its_type_uses() {
+    let sim = start();
+    let (_, bulletin) = get_json(&sim, "/api/v1/tipreport/3801/").await;
+    assert!(bulletin["body"].as_str().unwrap_or_default().contains("198.51.100.23"));
+    let (_, signature) = get_json(&sim, "/api/v1/signature/3701/").await;
+    assert!(signature["notes"].as_str().unwrap_or_default().starts_with("alert tcp"));
+    let (_, actor) = get_json(&sim, "/api/v1/actor/3101/").await;
+    assert!(actor["description"].is_string());
+    assert_eq!(actor["tags"][0]["name"], "emotet");
+    assert_eq!(actor["aliases"][0], "QUOKKA-7");
+    assert_eq!(
+        get_json(&sim, "/api/v1/actor/3201/").await.0,
+        404,
+        "3201 is a campaign, not an actor"
+    );
+    assert_eq!(get_json(&sim, "/api/v1/actor/3101/intelligence/").await.0, 200);
+    assert_eq!(get_json(&sim, "/api/v1/actor/999999/intelligence/").await.0, 404);
+}
+
+#[tokio::test]
+async fn a_models_observables_page() {
+    let sim = start();
+    let (_, first) = get_json(&sim, "/api/v1/tipreport/3801/intelligence/?limit=1").await;
+    assert_eq!(first["meta"]["total_count"], 2);
+    assert_eq!(first["objects"][0]["value"], "198.51.100.23");
+    assert_eq!(first["objects"][0]["id"], 500_000_101);
+    let next = first["meta"]["next"].as_str().expect("a second page").to_owned();
+    let (_, second) = get_json(&sim, &next).await;
+    assert_eq!(second["objects"][0]["value"], "evil-domain.example");
+    assert!(second["meta"]["next"].is_null());
+    let (_, list) = get_json(&sim, "/api/v1/campaign/?limit=0").await;
+    assert!(ids(&list).contains(&3201));
+}
