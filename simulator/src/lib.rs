@@ -14,13 +14,39 @@
 //! ThreatStream's own (authenticated with `Authorization: apikey user:key`;
 //! credentials in the query string are deliberately *not* accepted, so a plugin
 //! that falls back to them fails loudly):
-//! - `GET /api/v2/intelligence/`: observable search (`value` prefix filter,
-//!   `type`, `limit`, `offset`).
-//! - `GET /api/v1/intelligence/`: legacy search (`ip`, `url`, `md5`, `value`),
-//!   objects in the flat v1 shape.
+//! - `GET /api/v2/intelligence/`: observable search: `value` (a loose,
+//!   case-insensitive prefix match), `type`, `itype`, `status`,
+//!   `meta.severity`, `tags.name`, `trustedcircles`, `confidence__gte` and
+//!   friends, `update_id__gt`, `modified_ts__lt`/`__gt`, `order_by`
+//!   (`update_id`, `-update_id`, ...), the `q` language (malformed: 400), and
+//!   `limit`/`offset` paging with `meta.next`. See `filters.rs` and
+//!   `query_language.rs`.
+//! - `GET /api/v1/intelligence/`: legacy search (`ip`, `url`, `md5`,
+//!   `domain`, `email`, `value`), objects in the flat v1 shape.
+//! - `GET`, `PATCH /api/v2/intelligence/<id>/`: one observable; PATCH changes
+//!   status, confidence, severity, tlp, expiration_ts or itype (202, the record).
+//! - `PATCH /api/v{1,2}/intelligence/`: import without approval
+//!   (`{"meta", "objects"}`; 202, empty body; live at once).
 //! - `POST /api/v2/intelligence/import/`, `POST /api/v1/intelligence/import/`:
-//!   import with approval (multipart).
-//! - `GET /api/v1/importsession/<id>/`: the import session created above.
+//!   import with approval (multipart): creates an import session.
+//! - `GET /api/v1/importsession/` (`status`, `status__in`,
+//!   `date_modified__gte`, paging), `GET /api/v1/importsession/<id>/`:
+//!   sessions are `processing` for [`DEFAULT_IMPORT_DELAY`] (see
+//!   [`SimulatorBuilder::import_delay`]), then `done` (ready to review).
+//! - `PATCH /api/v1/importsession/<id>/approve_all/` approves (the
+//!   observables become active records); `DELETE /api/v1/importsession/<id>/`
+//!   rejects (status `deleted`; they never appear).
+//! - `POST /api/v2/intelligence/bulk_tagging/`, `PATCH
+//!   /api/v2/intelligence/bulk_remove_tags/`, `POST
+//!   /api/v1/intelligence/<id>/tag/`, `DELETE
+//!   /api/v1/intelligence/<id>/tag/<tag_id>/`: tags, shown on later look-ups
+//!   as `{"id", "name", "tlp"}`.
+//! - `GET`, `POST /api/v2/intelligence/comments/?value=`: comments.
+//!
+//! Every change gives the record a fresh, strictly increasing `update_id` and
+//! `modified_ts`. Writes can be refused per [`Permission`] (403,
+//! `{"message"}` naming it). The seed data for verdict tests is the table in
+//! [`verdict_seed`].
 //!
 //! Control routes for scripts (no authentication, never recorded):
 //! - `GET /__simulator/requests`: JSON array of
@@ -36,28 +62,57 @@
 //!   "endless_pages"}`, `{"kind": "huge_body", "bytes": 10485760}`, `{"kind":
 //!   "wrong_types"}`.
 //! - `DELETE /__simulator/faults`: [`Simulator::clear_faults`].
+//! - `/__simulator/records`, `/feed`, `/synthetic`, `/permissions`,
+//!   `/import_delay`: add and list records, run a live feed, load bench data,
+//!   deny permissions, set the import delay; shapes in `record_control.rs`,
+//!   Rust equivalents in [`records_api`].
 
+mod comments;
 mod control;
+mod direct_import;
 mod fault;
+mod feed;
 mod filler;
+mod filters;
 mod import;
+mod import_session;
+mod observable_detail;
+mod observable_record;
 mod observables;
+mod paging;
+mod permissions;
+mod query_language;
+mod record_control;
+mod record_key;
+mod record_routes;
+pub mod records_api;
 mod request;
 mod response;
 mod routes;
 mod search;
 mod seed;
 mod server;
+mod session_routes;
 mod state;
+mod store;
+mod synthetic;
+mod tags;
+mod timestamp;
 mod tls;
 mod v1_shape;
+pub mod verdict_seed;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub use fault::Fault;
-pub use import::ImportSession;
+pub use feed::{FeedPlan, FeedProgress};
+pub use import_session::ImportSession;
+pub use permissions::Permission;
 pub use request::RecordedRequest;
+pub use state::DEFAULT_IMPORT_DELAY;
+pub use synthetic::{absent_value, synthetic_value, SyntheticObservable};
+pub use verdict_seed::{VerdictRecord, UNKNOWN_VALUES, VERDICT_RECORDS};
 
 use state::{Account, State};
 
@@ -138,6 +193,7 @@ impl Simulator {
 
 impl Drop for Simulator {
     fn drop(&mut self) {
+        self.state.feed.stop();
         if let Some(running) = self.running.take() {
             running.stop();
         }
@@ -153,6 +209,7 @@ pub struct SimulatorBuilder {
     port: u16,
     tls: bool,
     bulk_records: usize,
+    records: records_api::RecordOptions,
 }
 
 impl Default for SimulatorBuilder {
@@ -163,6 +220,7 @@ impl Default for SimulatorBuilder {
             port: 0,
             tls: false,
             bulk_records: DEFAULT_BULK_RECORDS,
+            records: records_api::RecordOptions::default(),
         }
     }
 }
@@ -208,6 +266,7 @@ impl SimulatorBuilder {
             api_key: self.api_key,
         };
         let state = Arc::new(State::new(account, seed::records(self.bulk_records)));
+        self.records.apply(&state);
         let tls = self
             .tls
             .then(|| tls::self_signed().expect("generate the simulator's TLS certificate"));

@@ -5,11 +5,13 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
-use threatstream_simulator::{Simulator, DEFAULT_API_KEY, DEFAULT_BULK_RECORDS, USERNAME};
+use threatstream_simulator::{Permission, Simulator, DEFAULT_API_KEY, DEFAULT_BULK_RECORDS, USERNAME};
 
 const USAGE: &str = "usage: threatstream-simulator [--port N] [--username U] [--api-key K] \
-                     [--tls [--cert-out PATH]] [--bulk-records N]";
+                     [--tls [--cert-out PATH]] [--bulk-records N] [--import-delay-ms N] \
+                     [--synthetic-values M --synthetic-records N] [--deny PERMISSION]...";
 
 struct Args {
     port: u16,
@@ -18,6 +20,10 @@ struct Args {
     tls: bool,
     cert_out: Option<PathBuf>,
     bulk_records: usize,
+    /// `None` keeps the library's default.
+    import_delay: Option<Duration>,
+    synthetic: (u64, u64),
+    denied: Vec<Permission>,
 }
 
 fn main() -> ExitCode {
@@ -32,13 +38,20 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let simulator = Simulator::builder()
+    let mut builder = Simulator::builder()
         .port(args.port)
         .username(&args.username)
         .api_key(&args.api_key)
         .tls(args.tls)
         .bulk_records(args.bulk_records)
-        .start();
+        .synthetic(args.synthetic.0, args.synthetic.1);
+    if let Some(delay) = args.import_delay {
+        builder = builder.import_delay(delay);
+    }
+    for permission in args.denied {
+        builder = builder.deny(permission);
+    }
+    let simulator = builder.start();
     if let Err(message) = announce(&simulator, args.cert_out.as_ref()) {
         eprintln!("threatstream-simulator: {message}");
         return ExitCode::FAILURE;
@@ -70,6 +83,9 @@ fn parse(mut words: impl Iterator<Item = String>) -> Result<Option<Args>, String
         tls: false,
         cert_out: None,
         bulk_records: DEFAULT_BULK_RECORDS,
+        import_delay: None,
+        synthetic: (0, 0),
+        denied: Vec::new(),
     };
     while let Some(flag) = words.next() {
         let mut value = || words.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -80,6 +96,10 @@ fn parse(mut words: impl Iterator<Item = String>) -> Result<Option<Args>, String
             "--tls" => args.tls = true,
             "--cert-out" => args.cert_out = Some(PathBuf::from(value()?)),
             "--bulk-records" => args.bulk_records = number(&flag, &value()?)?,
+            "--import-delay-ms" => args.import_delay = Some(Duration::from_millis(number(&flag, &value()?)?)),
+            "--synthetic-values" => args.synthetic.0 = number(&flag, &value()?)?,
+            "--synthetic-records" => args.synthetic.1 = number(&flag, &value()?)?,
+            "--deny" => args.denied.push(permission(&value()?)?),
             "-h" | "--help" => return Ok(None),
             other => return Err(format!("unknown argument {other}")),
         }
@@ -87,9 +107,19 @@ fn parse(mut words: impl Iterator<Item = String>) -> Result<Option<Args>, String
     if args.cert_out.is_some() && !args.tls {
         return Err("--cert-out needs --tls".to_owned());
     }
+    if (args.synthetic.0 == 0) != (args.synthetic.1 == 0) {
+        return Err("--synthetic-values and --synthetic-records go together".to_owned());
+    }
     Ok(Some(args))
 }
 
 fn number<T: std::str::FromStr>(flag: &str, raw: &str) -> Result<T, String> {
     raw.parse().map_err(|_| format!("{flag} needs a number, got {raw:?}"))
+}
+
+fn permission(name: &str) -> Result<Permission, String> {
+    Permission::parse(name).ok_or_else(|| {
+        let known: Vec<&str> = Permission::ALL.iter().map(|p| p.name()).collect();
+        format!("--deny needs one of {}, got {name:?}", known.join(", "))
+    })
 }

@@ -8,9 +8,19 @@ mod support;
 mod control;
 /// Every fault kind, and that faults come before authentication.
 mod faults;
+/// The feed, record and synthetic-data control routes, faults on new routes.
+mod feed;
 /// Import with approval and the import session route.
 mod import;
+/// Verdict seed data, domain and e-mail filters, `q`, every v2 filter.
+mod lookups;
+/// Import without approval, get/update by id, tags and comments.
+mod observables;
+/// Denied permissions: 403 naming the permission, nothing changed.
+mod permissions;
 /// HTTPS with the generated certificate, and the bin.
 mod process;
+/// Import sessions processed, listed, approved and rejected.
+mod review;
 /// Authentication, search, filters, paging, the v1 shape, 404/405.
 mod search;
