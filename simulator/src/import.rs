@@ -51,7 +51,7 @@ pub(crate) async fn import(state: &State, request: &RecordedRequest, version: Ap
         }
     }
     let username = state.account.username.clone();
-    let session = state.create_session(|id, ready_at_ms| {
+    let id = state.create_session(|id, ready_at_ms| {
         let mut session = session(id, form, version, ready_at_ms);
         session.created_by = username;
         session.approve_when_ready = approve;
@@ -59,7 +59,7 @@ pub(crate) async fn import(state: &State, request: &RecordedRequest, version: Ap
     });
     response::json(
         202,
-        &json!({"success": true, "import_session_id": session.id, "job_id": session.job_id}),
+        &json!({"success": true, "import_session_id": id, "job_id": job_id(id)}),
     )
 }
 
@@ -113,7 +113,7 @@ fn check_field(name: &str, value: &str) -> Result<(), String> {
         "confidence" | "source_confidence_weight" => is_percent(value),
         "severity" => ["", "low", "medium", "high", "very-high"].contains(&value),
         "trustedcircles" => value.is_empty() || value.split(',').all(|id| id.trim().parse::<u64>().is_ok()),
-        "tags" => tag_specs(value).is_some(),
+        "tags" => value.trim().is_empty() || tag_specs(value).is_some(),
         _ => true,
     };
     if ok {
@@ -257,6 +257,7 @@ mod tests {
         assert!(check_field("notes", "anything").is_ok());
         assert!(check_field("tags", r#"[{"name": "a", "tlp": "red"}]"#).is_ok());
         assert!(check_field("tags", "a,b").is_err());
+        assert!(check_field("tags", "").is_ok());
         assert!(check_field("tags", r#"[{"tlp": "red"}]"#).is_err());
     }
 }

@@ -101,14 +101,19 @@ impl Default for SessionBook {
 }
 
 impl SessionBook {
-    /// Stores a session built by `make` from the id it is given.
-    pub(crate) fn create(&mut self, make: impl FnOnce(u64) -> ImportSession) -> ImportSession {
+    /// The id for a session about to be built, so that parsing a large
+    /// upload can happen without holding the book.
+    pub(crate) fn reserve_id(&mut self) -> u64 {
         let id = self.next_id;
         self.next_id += 1;
-        let session = make(id);
-        self.pending.insert(id);
-        self.sessions.insert(id, session.clone());
-        session
+        id
+    }
+
+    pub(crate) fn insert(&mut self, session: ImportSession) {
+        if session.status == PROCESSING {
+            self.pending.insert(session.id);
+        }
+        self.sessions.insert(session.id, session);
     }
 
     pub(crate) fn get(&self, id: u64) -> Option<&ImportSession> {
@@ -296,10 +301,16 @@ mod tests {
         }
     }
 
+    fn add(book: &mut SessionBook, ready_at_ms: i64) -> u64 {
+        let id = book.reserve_id();
+        book.insert(session(id, ready_at_ms));
+        id
+    }
+
     #[test]
     fn processing_ends_lazily_then_approval_hands_over_the_drafts() {
         let mut book = SessionBook::default();
-        let id = book.create(|id| session(id, 1000)).id;
+        let id = add(&mut book, 1000);
         assert!(book.settle(999).is_empty());
         assert_eq!(book.get(id).map(|s| s.status.as_str()), Some(PROCESSING));
         assert!(book.settle(5000).is_empty());
@@ -321,10 +332,10 @@ mod tests {
     #[test]
     fn early_approval_waits_for_processing_and_rejection_drops_everything() {
         let mut book = SessionBook::default();
-        let early = book.create(|id| session(id, 1000)).id;
+        let early = add(&mut book, 1000);
         assert_eq!(book.approve(early, "a@example.com", 10).map(|d| d.len()), Ok(0));
         assert_eq!(book.get(early).map(|s| s.status.as_str()), Some(APPROVING));
-        let rejected = book.create(|id| session(id, 1000)).id;
+        let rejected = add(&mut book, 1000);
         assert_eq!(book.reject(rejected, 20), Ok(()));
         assert_eq!(book.reject(rejected, 30), Ok(()), "idempotent");
         assert_eq!(book.settle(2000).len(), 1, "only the approved session's observable");
@@ -339,7 +350,7 @@ mod tests {
     #[test]
     fn json_hides_counts_until_processed() {
         let mut book = SessionBook::default();
-        let id = book.create(|id| session(id, 0)).id;
+        let id = add(&mut book, 0);
         let before = session_json(book.get(id).expect("kept"), false);
         assert_eq!(
             (before["numIndicators"].as_u64(), before["fileType"].as_str()),

@@ -173,14 +173,15 @@ impl State {
     }
 
     /// Stores a session built by `make` from its id and the time its
-    /// processing ends.
-    pub(crate) fn create_session(&self, make: impl FnOnce(u64, i64) -> ImportSession) -> ImportSession {
+    /// processing ends; answers the id. `make` runs without any lock held,
+    /// since it may parse a 50 MiB upload.
+    pub(crate) fn create_session(&self, make: impl FnOnce(u64, i64) -> ImportSession) -> u64 {
         let delay = i64::try_from(self.import_delay_ms.load(Ordering::Relaxed)).unwrap_or(i64::MAX);
         let ready_at = timestamp::now_ms().saturating_add(delay);
-        let session = lock(&self.sessions).create(|id| make(id, ready_at));
-        // A zero delay means "ready at once", including for the caller's next look.
-        self.settle();
-        self.import_session(session.id).unwrap_or(session)
+        let id = lock(&self.sessions).reserve_id();
+        let session = make(id, ready_at);
+        lock(&self.sessions).insert(session);
+        id
     }
 
     pub(crate) fn import_session(&self, id: u64) -> Option<ImportSession> {
