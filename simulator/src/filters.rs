@@ -7,7 +7,7 @@
 //!   as loose as the real one; `value__contains`.
 //! - comma lists matched case-insensitively: `type` (`hash` means `md5`),
 //!   `itype`, `status`, `threat_type`, `meta.severity`, `tags.name` (or
-//!   `tags`), `source`, `tlp`.
+//!   `tags`), `source`, `tlp`; `field__in` means the same as `field`.
 //! - `trustedcircles` / `trusted_circle_ids`: any circle in the comma list.
 //! - numbers, with `__gt`, `__gte`, `__lt`, `__lte`: `confidence`, `id`,
 //!   `update_id` (a plain `id=` takes a comma list).
@@ -235,6 +235,8 @@ fn parameter(key: &str, raw: &str) -> Result<Option<Expr>, String> {
         return Ok(None);
     }
     let (name, comparison) = match key.rsplit_once("__") {
+        // `status__in=a,b` is the Tastypie spelling of `status=a,b`.
+        Some((name, "in")) => (name, None),
         Some((name, suffix)) => match Comparison::from_suffix(suffix) {
             Some(comparison) => (name, Some(comparison)),
             None => return Ok(value_lookup(name, suffix, raw)),
@@ -313,6 +315,7 @@ mod tests {
             ("trustedcircles", "1,146"),
             ("id", "8,9")
         ]));
+        assert!(accepts(&[("status__in", "inactive,active"), ("id__in", "9")]));
         assert!(accepts(&[
             ("modified_ts__lt", "2024-03-01T00:00:01Z"),
             ("modified_ts__gt", "2024-02-29")
