@@ -66,6 +66,30 @@ pub struct ImportSession {
 }
 
 impl ImportSession {
+    /// A copy without the uploaded file and the drafts, for answers that
+    /// show neither: cloning a 50 MiB upload per approval would be waste.
+    pub(crate) fn summary(&self) -> ImportSession {
+        ImportSession {
+            id: self.id,
+            job_id: self.job_id.clone(),
+            status: self.status.clone(),
+            api_version: self.api_version.clone(),
+            fields: self.fields.clone(),
+            file_name: self.file_name.clone(),
+            file_bytes: None,
+            observables: self.observables.clone(),
+            num_rejected: self.num_rejected,
+            created_by: self.created_by.clone(),
+            approved_by: self.approved_by.clone(),
+            created_ts: self.created_ts.clone(),
+            date_modified: self.date_modified.clone(),
+            processed_ts: self.processed_ts.clone(),
+            drafts: Vec::new(),
+            ready_at_ms: self.ready_at_ms,
+            approve_when_ready: self.approve_when_ready,
+        }
+    }
+
     /// The value of form field `name`, if sent.
     pub(crate) fn field(&self, name: &str) -> Option<&str> {
         self.fields

@@ -169,7 +169,7 @@ impl State {
             store.create(draft, now);
         }
         drop(store);
-        sessions.get(id).cloned().ok_or(Refusal::NotFound)
+        sessions.get(id).map(ImportSession::summary).ok_or(Refusal::NotFound)
     }
 
     /// Stores a session built by `make` from its id and the time its
