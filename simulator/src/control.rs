@@ -3,9 +3,12 @@
 //! credentials and are not recorded, so they never show up in assertions
 //! about what the plugin sent. Shapes are documented in the crate doc.
 
+use std::sync::Arc;
+
 use serde_json::{json, Value};
 
 use crate::fault::{self, Queued};
+use crate::record_control;
 use crate::request::RecordedRequest;
 use crate::response::{self, Response};
 use crate::state::State;
@@ -17,9 +20,12 @@ pub(crate) fn owns(path: &str) -> bool {
     path.starts_with(PREFIX)
 }
 
-pub(crate) fn handle(state: &State, tenant: &Tenant, request: &RecordedRequest) -> Response {
+pub(crate) fn handle(state: &Arc<State>, tenant: &Tenant, request: &RecordedRequest) -> Response {
     let name = request.path.trim_start_matches(PREFIX);
     if let Some(response) = tenant::control(tenant, name, request) {
+        return response;
+    }
+    if let Some(response) = record_control::handle(state, name, request) {
         return response;
     }
     match (request.method.as_str(), name) {

@@ -1,38 +1,31 @@
 //! Import with approval: the multipart upload that creates an import session
-//! waiting for a person to review it.
+//! waiting for a person to review it (see [`crate::import_session`]).
 //!
 //! Validation follows what ThreatStream rejects with a 400, so the plugin's
 //! own checks can be tested against a server that would catch what they miss.
+//! The form's settings become the observables' fields on approval:
+//! `confidence` (default 50), `severity` (default low), `classification`
+//! (public or private), `tags` (JSON text `[{"name", "tlp"}]`),
+//! `expiration_ts` (default 90 days on), `tlp`, `trustedcircles`, and the
+//! itype: a CSV `itype` column first, then the `*_mapping` field for the
+//! observable's kind, then one made from `threat_type` (`malware` + domain is
+//! `mal_domain`). `default_state=active` approves the session as soon as it
+//! is processed, and so needs "Approve Intel" as well as "Import".
 
 use std::convert::Infallible;
 
-use base64::Engine;
 use bytes::Bytes;
-use serde::Serialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
-use crate::observables;
+use crate::import_session::{self, ImportSession, PROCESSING};
+use crate::observable_record::{itype_for, Draft, TagSpec};
+use crate::observables::{self, Found};
+use crate::permissions::Permission;
 use crate::request::RecordedRequest;
 use crate::response::{self, Response};
 use crate::search::ApiVersion;
 use crate::state::State;
-
-/// One import job as ThreatStream would hold it after the upload.
-#[derive(Clone, Debug, Serialize)]
-pub struct ImportSession {
-    pub id: u64,
-    pub job_id: String,
-    /// Always `"done"`: ThreatStream's word for "ready to review".
-    pub status: String,
-    /// `"v1"` or `"v2"`: which import route created it.
-    pub api_version: String,
-    /// Every non-file form field, in arrival order.
-    pub fields: Vec<(String, String)>,
-    pub file_name: Option<String>,
-    pub file_bytes: Option<Vec<u8>>,
-    /// Values found in the file or `datatext`.
-    pub observables: Vec<String>,
-}
+use crate::timestamp;
 
 /// The form as received, before any judgement.
 struct Form {
@@ -41,6 +34,9 @@ struct Form {
 }
 
 pub(crate) async fn import(state: &State, request: &RecordedRequest, version: ApiVersion) -> Response {
+    if let Err(denied) = state.denials.require(Permission::Import) {
+        return denied.into_response();
+    }
     let form = match read_form(request).await {
         Ok(form) => form,
         Err(message) => return rejected(&message),
@@ -48,10 +44,22 @@ pub(crate) async fn import(state: &State, request: &RecordedRequest, version: Ap
     if let Err(message) = validate(&form) {
         return rejected(&message);
     }
-    let session = state.create_session(|id| session(id, form, version));
+    let approve = field(&form.fields, "default_state") == Some("active");
+    if approve {
+        if let Err(denied) = state.denials.require(Permission::ApproveIntel) {
+            return denied.into_response();
+        }
+    }
+    let username = state.account.username.clone();
+    let id = state.create_session(|id, ready_at_ms| {
+        let mut session = session(id, form, version, ready_at_ms);
+        session.created_by = username;
+        session.approve_when_ready = approve;
+        session
+    });
     response::json(
         202,
-        &json!({"success": true, "import_session_id": session.id, "job_id": session.job_id}),
+        &json!({"success": true, "import_session_id": id, "job_id": job_id(id)}),
     )
 }
 
@@ -91,7 +99,7 @@ fn validate(form: &Form) -> Result<(), String> {
     for (name, value) in &form.fields {
         check_field(name, value)?;
     }
-    let has_datatext = form.fields.iter().any(|(name, _)| name == "datatext");
+    let has_datatext = field(&form.fields, "datatext").is_some();
     match (form.file.is_some(), has_datatext) {
         (true, true) => Err("Send either a file or datatext, not both.".to_owned()),
         (false, false) => Err("Nothing to import: send a file or datatext.".to_owned()),
@@ -105,6 +113,7 @@ fn check_field(name: &str, value: &str) -> Result<(), String> {
         "confidence" | "source_confidence_weight" => is_percent(value),
         "severity" => ["", "low", "medium", "high", "very-high"].contains(&value),
         "trustedcircles" => value.is_empty() || value.split(',').all(|id| id.trim().parse::<u64>().is_ok()),
+        "tags" => value.trim().is_empty() || tag_specs(value).is_some(),
         _ => true,
     };
     if ok {
@@ -118,29 +127,79 @@ fn is_percent(value: &str) -> bool {
     value.parse::<u8>().is_ok_and(|n| n <= 100)
 }
 
-fn session(id: u64, form: Form, version: ApiVersion) -> ImportSession {
-    let text = match (&form.file, datatext(&form)) {
+fn session(id: u64, form: Form, version: ApiVersion, ready_at_ms: i64) -> ImportSession {
+    let text = match (&form.file, field(&form.fields, "datatext")) {
         (Some((_, bytes)), _) => String::from_utf8_lossy(bytes).into_owned(),
         (None, Some(text)) => text.to_owned(),
         (None, None) => String::new(),
     };
+    let parsed = observables::parse(&text);
+    let drafts = parsed
+        .found
+        .iter()
+        .map(|found| draft(found, &form.fields, id))
+        .collect();
     let (file_name, file_bytes) = form.file.map_or((None, None), |(n, b)| (n, Some(b)));
+    let now = timestamp::format_ms(timestamp::now_ms());
     ImportSession {
         id,
         job_id: job_id(id),
-        status: "done".to_owned(),
+        status: PROCESSING.to_owned(),
         api_version: version.as_str().to_owned(),
-        observables: observables::extract(&text),
+        observables: parsed.found.into_iter().map(|found| found.value).collect(),
+        num_rejected: parsed.rejected_lines,
         fields: form.fields,
         file_name,
         file_bytes,
+        created_by: String::new(),
+        approved_by: None,
+        created_ts: now.clone(),
+        date_modified: now,
+        processed_ts: None,
+        drafts,
+        ready_at_ms,
+        approve_when_ready: false,
     }
 }
 
-fn datatext(form: &Form) -> Option<&str> {
-    form.fields
+/// The record an approval will create for `found`, from the form's settings.
+fn draft(found: &Found, fields: &[(String, String)], session_id: u64) -> Draft {
+    let setting = |name: &str| field(fields, name).map(str::trim).filter(|value| !value.is_empty());
+    let itype = found
+        .itype
+        .clone()
+        .or_else(|| setting(found.kind.mapping_field()).map(str::to_owned))
+        .unwrap_or_else(|| itype_for(setting("threat_type"), found.kind));
+    let mut draft = Draft::new(&found.value, found.kind, &itype);
+    draft.import_session_id = Some(session_id);
+    draft.confidence = setting("confidence")
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(draft.confidence);
+    if let Some(severity) = setting("severity") {
+        draft.severity = Some(severity.to_owned());
+    }
+    draft.is_public = setting("classification") == Some("public");
+    draft.tags = setting("tags").and_then(tag_specs).unwrap_or_default();
+    draft.tlp = setting("tlp").map(str::to_owned);
+    draft.expiration_ts = setting("expiration_ts")
+        .and_then(timestamp::parse)
+        .map(timestamp::format_ms);
+    draft.trusted_circle_ids = setting("trustedcircles")
+        .map(|ids| ids.split(',').filter_map(|id| id.trim().parse().ok()).collect())
+        .unwrap_or_default();
+    draft
+}
+
+/// `[{"name": "x", "tlp": "red"}]`, as JSON text.
+fn tag_specs(text: &str) -> Option<Vec<TagSpec>> {
+    let value: Value = serde_json::from_str(text).ok()?;
+    value.as_array()?.iter().map(TagSpec::from_json).collect()
+}
+
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields
         .iter()
-        .find(|(name, _)| name == "datatext")
+        .find(|(field, _)| field == name)
         .map(|(_, value)| value.as_str())
 }
 
@@ -168,25 +227,7 @@ fn mix(mut x: u64) -> u64 {
 
 /// `GET /api/v1/importsession/<id>/` for a session that exists.
 pub(crate) fn session_json(session: &ImportSession) -> Value {
-    let fields: Map<String, Value> = session
-        .fields
-        .iter()
-        .map(|(name, value)| (name.clone(), Value::from(value.as_str())))
-        .collect();
-    let file = session
-        .file_bytes
-        .as_ref()
-        .map(|bytes| base64::engine::general_purpose::STANDARD.encode(bytes));
-    json!({
-        "id": session.id,
-        "jobID": session.job_id,
-        "status": session.status,
-        "numIndicators": session.observables.len(),
-        "fields": fields,
-        "fileName": session.file_name,
-        "fileBytesBase64": file,
-        "observables": session.observables,
-    })
+    import_session::session_json(session, true)
 }
 
 #[cfg(test)]
@@ -214,5 +255,9 @@ mod tests {
         assert!(check_field("trustedcircles", "146,311").is_ok());
         assert!(check_field("trustedcircles", "146, x").is_err());
         assert!(check_field("notes", "anything").is_ok());
+        assert!(check_field("tags", r#"[{"name": "a", "tlp": "red"}]"#).is_ok());
+        assert!(check_field("tags", "a,b").is_err());
+        assert!(check_field("tags", "").is_ok());
+        assert!(check_field("tags", r#"[{"tlp": "red"}]"#).is_err());
     }
 }

@@ -14,13 +14,39 @@
 //! ThreatStream's own (authenticated with `Authorization: apikey user:key`;
 //! credentials in the query string are deliberately *not* accepted, so a plugin
 //! that falls back to them fails loudly):
-//! - `GET /api/v2/intelligence/`: observable search (`value` prefix filter,
-//!   `type`, `limit`, `offset`).
-//! - `GET /api/v1/intelligence/`: legacy search (`ip`, `url`, `md5`, `value`),
-//!   objects in the flat v1 shape.
+//! - `GET /api/v2/intelligence/`: observable search: `value` (a loose,
+//!   case-insensitive prefix match), `type`, `itype`, `status`,
+//!   `meta.severity`, `tags.name`, `trustedcircles`, `confidence__gte` and
+//!   friends, `update_id__gt`, `modified_ts__lt`/`__gt`, `order_by`
+//!   (`update_id`, `-update_id`, ...), the `q` language (malformed: 400), and
+//!   `limit`/`offset` paging with `meta.next`. See `filters.rs` and
+//!   `query_language.rs`.
+//! - `GET /api/v1/intelligence/`: legacy search (`ip`, `url`, `md5`,
+//!   `domain`, `email`, `value`), objects in the flat v1 shape.
+//! - `GET`, `PATCH /api/v2/intelligence/<id>/`: one observable; PATCH changes
+//!   status, confidence, severity, tlp, expiration_ts or itype (202, the record).
+//! - `PATCH /api/v{1,2}/intelligence/`: import without approval
+//!   (`{"meta", "objects"}`; 202, empty body; live at once).
 //! - `POST /api/v2/intelligence/import/`, `POST /api/v1/intelligence/import/`:
-//!   import with approval (multipart).
-//! - `GET /api/v1/importsession/<id>/`: the import session created above.
+//!   import with approval (multipart): creates an import session.
+//! - `GET /api/v1/importsession/` (`status`, `status__in`,
+//!   `date_modified__gte`, paging), `GET /api/v1/importsession/<id>/`:
+//!   sessions are `processing` for [`DEFAULT_IMPORT_DELAY`] (see
+//!   [`SimulatorBuilder::import_delay`]), then `done` (ready to review).
+//! - `PATCH /api/v1/importsession/<id>/approve_all/` approves (the
+//!   observables become active records); `DELETE /api/v1/importsession/<id>/`
+//!   rejects (status `deleted`; they never appear).
+//! - `POST /api/v2/intelligence/bulk_tagging/`, `PATCH
+//!   /api/v2/intelligence/bulk_remove_tags/`, `POST
+//!   /api/v1/intelligence/<id>/tag/`, `DELETE
+//!   /api/v1/intelligence/<id>/tag/<tag_id>/`: tags, shown on later look-ups
+//!   as `{"id", "name", "tlp"}`.
+//! - `GET`, `POST /api/v2/intelligence/comments/?value=`: comments.
+//!
+//! Every change gives the record a fresh, strictly increasing `update_id` and
+//! `modified_ts`. Writes can be refused per [`Permission`] (403,
+//! `{"message"}` naming it). The seed data for verdict tests is the table in
+//! [`verdict_seed`].
 //!
 //! Control routes for scripts (no authentication, never recorded):
 //! - `GET /__simulator/requests`: JSON array of
@@ -124,18 +150,36 @@
 //! "status": 503}` (status defaults to 500), `POST /__receiver/silence`
 //! `{"mode": "hang"}` or `{"mode": "delay", "millis": 30000}`, and
 //! `POST /__receiver/recover`.
+//! - `/__simulator/records`, `/feed`, `/synthetic`, `/permissions`,
+//!   `/import_delay`: add and list records, run a live feed, load bench data,
+//!   deny permissions, set the import delay; shapes in `record_control.rs`,
+//!   Rust equivalents in [`records_api`].
 
+mod comments;
 mod control;
+mod direct_import;
 mod enrichment;
 mod fault;
 mod fault_rule;
+mod feed;
 mod filler;
+mod filters;
 mod form;
 mod import;
+mod import_session;
+mod observable_detail;
+mod observable_record;
 mod observables;
 mod pages;
+mod paging;
+mod permissions;
+mod query_language;
 mod receiver;
 mod receiver_log;
+mod record_control;
+mod record_key;
+mod record_routes;
+pub mod records_api;
 mod request;
 mod response;
 mod routes;
@@ -145,26 +189,37 @@ mod sandbox_submit;
 mod search;
 mod seed;
 mod server;
+mod session_routes;
 mod state;
+mod store;
+mod synthetic;
+mod tags;
 mod tenant;
 mod threat_model_routes;
 mod threat_model_search;
 mod threat_models;
+mod timestamp;
 mod tls;
 mod v1_routes;
 mod v1_shape;
+pub mod verdict_seed;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub use fault::Fault;
 pub use fault_rule::{FaultRule, PathMatch, Repeat};
+pub use feed::{FeedPlan, FeedProgress};
 pub use form::{FormEncoding, FormFile, SubmittedForm};
-pub use import::ImportSession;
+pub use import_session::ImportSession;
+pub use permissions::Permission;
 pub use receiver::{Receiver, ReceiverBuilder, Silence};
 pub use receiver_log::{Outcome, ReceivedEvent, ReceiverStats, DEFAULT_KEPT_EVENTS};
 pub use request::RecordedRequest;
 pub use sandbox::{SandboxSubmission, SubmitResponse, DEFAULT_SANDBOX_PROCESSING};
+pub use state::DEFAULT_IMPORT_DELAY;
+pub use synthetic::{absent_value, synthetic_value, SyntheticObservable};
+pub use verdict_seed::{VerdictRecord, UNKNOWN_VALUES, VERDICT_RECORDS};
 
 use state::{Account, State};
 use tenant::{Tenant, TenantOptions};
@@ -250,6 +305,7 @@ impl Simulator {
 
 impl Drop for Simulator {
     fn drop(&mut self) {
+        self.state.feed.stop();
         if let Some(running) = self.running.take() {
             running.stop();
         }
@@ -267,6 +323,7 @@ pub struct SimulatorBuilder {
     bulk_records: usize,
     /// Latency and sandbox options, set in `tenant.rs`.
     tenant: TenantOptions,
+    records: records_api::RecordOptions,
 }
 
 impl Default for SimulatorBuilder {
@@ -278,6 +335,7 @@ impl Default for SimulatorBuilder {
             tls: false,
             bulk_records: DEFAULT_BULK_RECORDS,
             tenant: TenantOptions::default(),
+            records: records_api::RecordOptions::default(),
         }
     }
 }
@@ -324,6 +382,7 @@ impl SimulatorBuilder {
         };
         let state = Arc::new(State::new(account, seed::records(self.bulk_records)));
         let tenant = Arc::new(Tenant::new(self.tenant));
+        self.records.apply(&state);
         let tls = self
             .tls
             .then(|| tls::self_signed().expect("generate the simulator's TLS certificate"));

@@ -9,13 +9,15 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use threatstream_simulator::{
-    Receiver, Simulator, SubmitResponse, DEFAULT_API_KEY, DEFAULT_BULK_RECORDS, DEFAULT_KEPT_EVENTS,
+    Permission, Receiver, Simulator, SubmitResponse, DEFAULT_API_KEY, DEFAULT_BULK_RECORDS, DEFAULT_KEPT_EVENTS,
     DEFAULT_SANDBOX_PROCESSING, USERNAME,
 };
 
 const USAGE: &str = "usage: threatstream-simulator [--port N] [--username U] [--api-key K] \
                      [--tls [--cert-out PATH]] [--bulk-records N] [--latency-ms N] \
-                     [--sandbox-processing-ms N] [--submit-response by_platform|list]\n       \
+                     [--sandbox-processing-ms N] [--submit-response by_platform|list] \
+                     [--import-delay-ms N] [--synthetic-values M --synthetic-records N] \
+                     [--deny PERMISSION]...\n       \
                      threatstream-simulator --receiver [--port N] [--keep-events N]";
 
 struct Args {
@@ -31,6 +33,10 @@ struct Args {
     /// Run the dispatcher receiver instead of the API.
     receiver: bool,
     keep_events: usize,
+    /// `None` keeps the library's default.
+    import_delay: Option<Duration>,
+    synthetic: (u64, u64),
+    denied: Vec<Permission>,
 }
 
 fn main() -> ExitCode {
@@ -75,7 +81,7 @@ enum Server {
 }
 
 fn simulator(args: &Args) -> Simulator {
-    Simulator::builder()
+    let mut builder = Simulator::builder()
         .port(args.port)
         .username(&args.username)
         .api_key(&args.api_key)
@@ -84,7 +90,14 @@ fn simulator(args: &Args) -> Simulator {
         .latency(args.latency)
         .sandbox_processing(args.sandbox_processing)
         .submit_response(args.submit_response)
-        .start()
+        .synthetic(args.synthetic.0, args.synthetic.1);
+    if let Some(delay) = args.import_delay {
+        builder = builder.import_delay(delay);
+    }
+    for permission in &args.denied {
+        builder = builder.deny(*permission);
+    }
+    builder.start()
 }
 
 /// The certificate is written before the line is printed, so a script that
@@ -117,6 +130,9 @@ fn parse(mut words: impl Iterator<Item = String>) -> Result<Option<Args>, String
         submit_response: SubmitResponse::ByPlatform,
         receiver: false,
         keep_events: DEFAULT_KEPT_EVENTS,
+        import_delay: None,
+        synthetic: (0, 0),
+        denied: Vec::new(),
     };
     while let Some(flag) = words.next() {
         let mut value = || words.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -132,6 +148,10 @@ fn parse(mut words: impl Iterator<Item = String>) -> Result<Option<Args>, String
             "--submit-response" => args.submit_response = submit_response(&value()?)?,
             "--receiver" => args.receiver = true,
             "--keep-events" => args.keep_events = number(&flag, &value()?)?,
+            "--import-delay-ms" => args.import_delay = Some(Duration::from_millis(number(&flag, &value()?)?)),
+            "--synthetic-values" => args.synthetic.0 = number(&flag, &value()?)?,
+            "--synthetic-records" => args.synthetic.1 = number(&flag, &value()?)?,
+            "--deny" => args.denied.push(permission(&value()?)?),
             "-h" | "--help" => return Ok(None),
             other => return Err(format!("unknown argument {other}")),
         }
@@ -141,6 +161,9 @@ fn parse(mut words: impl Iterator<Item = String>) -> Result<Option<Args>, String
     }
     if args.receiver && args.tls {
         return Err("--receiver serves plain HTTP only".to_owned());
+    }
+    if (args.synthetic.0 == 0) != (args.synthetic.1 == 0) {
+        return Err("--synthetic-values and --synthetic-records go together".to_owned());
     }
     Ok(Some(args))
 }
@@ -155,4 +178,11 @@ fn submit_response(raw: &str) -> Result<SubmitResponse, String> {
 
 fn number<T: std::str::FromStr>(flag: &str, raw: &str) -> Result<T, String> {
     raw.parse().map_err(|_| format!("{flag} needs a number, got {raw:?}"))
+}
+
+fn permission(name: &str) -> Result<Permission, String> {
+    Permission::parse(name).ok_or_else(|| {
+        let known: Vec<&str> = Permission::ALL.iter().map(|p| p.name()).collect();
+        format!("--deny needs one of {}, got {name:?}", known.join(", "))
+    })
 }

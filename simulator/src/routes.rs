@@ -12,6 +12,7 @@ use hyper::Request;
 use crate::control;
 use crate::fault::{self, Outcome};
 use crate::import;
+use crate::record_routes::{self, RecordRoute};
 use crate::request::RecordedRequest;
 use crate::response::{self, Response};
 use crate::search::{self, ApiVersion};
@@ -104,6 +105,9 @@ async fn handle(
 }
 
 async fn api(state: &State, tenant: &Tenant, request: &RecordedRequest) -> Response {
+    if let Some(route) = RecordRoute::resolve(&request.method, &request.path) {
+        return record_routes::serve(state, request, route);
+    }
     let Some(route) = Route::resolve(&request.path) else {
         return response::message(404, &format!("Not found: {}", request.path));
     };
@@ -125,10 +129,10 @@ async fn api(state: &State, tenant: &Tenant, request: &RecordedRequest) -> Respo
     }
 }
 
-const AUTH_FAILED: &str = "Authentication failed: the username or API key is invalid.";
+pub(crate) const AUTH_FAILED: &str = "Authentication failed: the username or API key is invalid.";
 
 /// Only the header form counts; see the crate doc for why.
-fn authenticated(state: &State, request: &RecordedRequest) -> bool {
+pub(crate) fn authenticated(state: &State, request: &RecordedRequest) -> bool {
     let Some((scheme, credentials)) = request.header("authorization").and_then(|h| h.split_once(' ')) else {
         return false;
     };

@@ -1,8 +1,12 @@
-//! The intelligence the simulator knows: hand-written records from
-//! `data/intelligence.json` that tests name by value, plus many generated
-//! copies of one IP so that paging has something to page through.
+//! The intelligence the simulator starts with: hand-written records from
+//! `data/intelligence.json` that tests name by value, the verdict table of
+//! [`crate::verdict_seed`], then many generated copies of one IP so that
+//! paging has something to page through. The bench's synthetic data
+//! ([`crate::synthetic`]) is added on top when asked for.
 
 use serde_json::{json, Value};
+
+use crate::verdict_seed;
 
 /// The IP whose records are generated at start-up.
 pub(crate) const BULK_VALUE: &str = "203.0.113.77";
@@ -23,9 +27,10 @@ const BULK_SOURCES: [(&str, u64, &str, &str); 5] = [
     ("Analyst Submission", 0, "bot_ip", "bot"),
 ];
 
-/// Seed records followed by `bulk` generated ones.
+/// Seed file, verdict table, then `bulk` generated records.
 pub(crate) fn records(bulk: usize) -> Vec<Value> {
     let mut records = seed();
+    records.extend(verdict_seed::records());
     records.extend((0..bulk as u64).map(bulk_record));
     records
 }
@@ -91,7 +96,7 @@ mod tests {
     #[test]
     fn seed_file_parses_and_ids_are_unique() {
         let all = records(2500);
-        assert_eq!(all.len(), seed().len() + 2500);
+        assert_eq!(all.len(), seed().len() + verdict_seed::VERDICT_RECORDS.len() + 2500);
         let ids: HashSet<u64> = all.iter().filter_map(|r| r["id"].as_u64()).collect();
         assert_eq!(ids.len(), all.len());
     }
@@ -102,6 +107,37 @@ mod tests {
             let value = record["value"].as_str().unwrap_or_default();
             assert_eq!(value, value.to_lowercase());
             assert!(record["subtype"].is_string());
+        }
+    }
+
+    /// What the plugin's tests look up, by the loose prefix filter: the
+    /// verdict table must not add a single record to any of these.
+    const LOOKED_UP: [&str; 9] = [
+        "198.51.100.23",
+        "198.51.100.230",
+        "203.0.113.77",
+        "192.0.2.200",
+        "2001:db8::bad:c0de",
+        "http://malicious.example.net/payload.exe",
+        "44d88612fea8a8f36de82e1278abb02f",
+        "3395856ce81f2b7382dee72602f798b642f14140",
+        "phisher@example.org",
+    ];
+
+    #[test]
+    fn the_verdict_table_changes_no_existing_lookup() {
+        for looked_up in LOOKED_UP {
+            let hits = verdict_seed::records()
+                .into_iter()
+                .filter(|r| {
+                    r["value"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_lowercase()
+                        .starts_with(looked_up)
+                })
+                .count();
+            assert_eq!(hits, 0, "{looked_up}");
         }
     }
 

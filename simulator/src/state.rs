@@ -1,21 +1,32 @@
 //! What the simulator remembers between requests.
 //!
-//! The server's tasks and the test thread that owns the [`crate::Simulator`]
-//! share this through an `Arc`; one mutex is enough because every critical
-//! section is a few pushes and clones, never I/O.
+//! The server's tasks, the feed thread and the test thread that owns the
+//! [`crate::Simulator`] share this through an `Arc`. Records sit behind a
+//! read-write lock because searches vastly outnumber writes; everything else
+//! is a few pushes and clones under plain mutexes, never I/O. When two locks
+//! are needed, sessions are taken before records.
 
-use std::collections::{BTreeMap, VecDeque};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::comments::CommentBook;
 use crate::fault::Fault;
-use crate::import::ImportSession;
+use crate::feed::FeedSlot;
+use crate::import_session::{ImportSession, Refusal, SessionBook};
+use crate::observable_record::Draft;
+use crate::permissions::Denials;
 use crate::request::RecordedRequest;
+use crate::store::RecordStore;
+use crate::synthetic::SyntheticLoad;
+use crate::timestamp;
 
-/// ThreatStream's first import session id in the published plugin's help
-/// example; starting there makes demo output look familiar.
-const FIRST_IMPORT_SESSION_ID: u64 = 1_000_000_344;
+/// How long an import session stays `processing` unless told otherwise:
+/// long enough that a client must poll, short enough for tests.
+pub const DEFAULT_IMPORT_DELAY: Duration = Duration::from_secs(1);
 
 /// The one account the simulator accepts.
 pub(crate) struct Account {
@@ -25,58 +36,50 @@ pub(crate) struct Account {
 
 pub(crate) struct State {
     pub(crate) account: Account,
-    /// v2 observable records, seed file first, then the bulk ones.
-    pub(crate) records: Vec<Value>,
-    /// What searches filter on, per record, worked out once: looking keys up in 50,000 JSON maps on
-    /// every request made the bulk benchmark measure the simulator instead of the plugin.
-    pub(crate) keys: Vec<RecordKey>,
+    records: RwLock<RecordStore>,
+    sessions: Mutex<SessionBook>,
+    comments: Mutex<CommentBook>,
+    pub(crate) denials: Denials,
+    pub(crate) feed: FeedSlot,
+    /// What synthetic bench data is loaded (see [`crate::synthetic`]).
+    synthetic: Mutex<SyntheticLoad>,
+    import_delay_ms: AtomicU64,
     inner: Mutex<Inner>,
-}
-
-/// A record's lower-cased value and its type, in the same order as `State::records`.
-pub(crate) struct RecordKey {
-    pub(crate) value: String,
-    pub(crate) kind: String,
-}
-
-impl RecordKey {
-    pub(crate) fn of(record: &Value) -> RecordKey {
-        let text = |field: &str| record.get(field).and_then(Value::as_str).unwrap_or_default().to_owned();
-        RecordKey {
-            value: text("value").to_lowercase(),
-            kind: text("type"),
-        }
-    }
 }
 
 struct Inner {
     requests: Vec<RecordedRequest>,
     faults: VecDeque<Fault>,
     endless_pages: bool,
-    sessions: BTreeMap<u64, ImportSession>,
-    next_session_id: u64,
+}
+
+/// A panic while holding a lock cannot leave the state half-updated in a way
+/// that matters to a test double, so poisoning is ignored everywhere.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl State {
     pub(crate) fn new(account: Account, records: Vec<Value>) -> State {
         State {
             account,
-            keys: records.iter().map(RecordKey::of).collect(),
-            records,
+            records: RwLock::new(RecordStore::new(records)),
+            sessions: Mutex::new(SessionBook::default()),
+            comments: Mutex::new(CommentBook::default()),
+            denials: Denials::default(),
+            feed: FeedSlot::default(),
+            synthetic: Mutex::new(SyntheticLoad::default()),
+            import_delay_ms: AtomicU64::new(millis(DEFAULT_IMPORT_DELAY)),
             inner: Mutex::new(Inner {
                 requests: Vec::new(),
                 faults: VecDeque::new(),
                 endless_pages: false,
-                sessions: BTreeMap::new(),
-                next_session_id: FIRST_IMPORT_SESSION_ID,
             }),
         }
     }
 
-    /// A panic while holding the lock cannot leave `Inner` half-updated in a
-    /// way that matters to a test double, so poisoning is ignored.
     fn inner(&self) -> MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.inner)
     }
 
     pub(crate) fn record(&self, request: RecordedRequest) {
@@ -113,17 +116,95 @@ impl State {
         self.inner().endless_pages
     }
 
-    /// Stores a session built by `make` from the id it is given.
-    pub(crate) fn create_session(&self, make: impl FnOnce(u64) -> ImportSession) -> ImportSession {
-        let mut inner = self.inner();
-        let id = inner.next_session_id;
-        inner.next_session_id += 1;
-        let session = make(id);
-        inner.sessions.insert(id, session.clone());
-        session
+    /// The records for reading, after every import session that is due has
+    /// finished processing.
+    pub(crate) fn records(&self) -> RwLockReadGuard<'_, RecordStore> {
+        self.settle();
+        self.records.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn records_mut(&self) -> RwLockWriteGuard<'_, RecordStore> {
+        self.settle();
+        self.raw_records_mut()
+    }
+
+    fn raw_records_mut(&self) -> RwLockWriteGuard<'_, RecordStore> {
+        self.records.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Stores `drafts` as new records, stamped now; answers the records.
+    pub(crate) fn create_records(&self, drafts: &[Draft]) -> Vec<Value> {
+        let now = timestamp::now_ms();
+        let mut store = self.records_mut();
+        drafts.iter().map(|draft| store.create(draft, now).clone()).collect()
+    }
+
+    /// Sessions, settled; hold the guard only briefly.
+    pub(crate) fn sessions(&self) -> MutexGuard<'_, SessionBook> {
+        self.settle();
+        lock(&self.sessions)
+    }
+
+    /// Ends every due session's processing and stores the observables of
+    /// those approved meanwhile. Cheap when nothing is pending.
+    fn settle(&self) {
+        let now = timestamp::now_ms();
+        let mut sessions = lock(&self.sessions);
+        let drafts = sessions.settle(now);
+        if !drafts.is_empty() {
+            let mut store = self.raw_records_mut();
+            for draft in &drafts {
+                store.create(draft, now);
+            }
+        }
+    }
+
+    /// Approves session `id`, storing its observables if it is ready.
+    pub(crate) fn approve_session(&self, id: u64) -> Result<ImportSession, Refusal> {
+        let now = timestamp::now_ms();
+        let mut sessions = self.sessions();
+        let drafts = sessions.approve(id, &self.account.username, now)?;
+        let mut store = self.raw_records_mut();
+        for draft in &drafts {
+            store.create(draft, now);
+        }
+        drop(store);
+        sessions.get(id).map(ImportSession::summary).ok_or(Refusal::NotFound)
+    }
+
+    /// Stores a session built by `make` from its id and the time its
+    /// processing ends; answers the id. `make` runs without any lock held,
+    /// since it may parse a 50 MiB upload.
+    pub(crate) fn create_session(&self, make: impl FnOnce(u64, i64) -> ImportSession) -> u64 {
+        let delay = i64::try_from(self.import_delay_ms.load(Ordering::Relaxed)).unwrap_or(i64::MAX);
+        let ready_at = timestamp::now_ms().saturating_add(delay);
+        let id = lock(&self.sessions).reserve_id();
+        let session = make(id, ready_at);
+        lock(&self.sessions).insert(session);
+        id
     }
 
     pub(crate) fn import_session(&self, id: u64) -> Option<ImportSession> {
-        self.inner().sessions.get(&id).cloned()
+        self.sessions().get(id).cloned()
     }
+
+    pub(crate) fn import_delay(&self) -> Duration {
+        Duration::from_millis(self.import_delay_ms.load(Ordering::Relaxed))
+    }
+
+    pub(crate) fn set_import_delay(&self, delay: Duration) {
+        self.import_delay_ms.store(millis(delay), Ordering::Relaxed);
+    }
+
+    pub(crate) fn comments(&self) -> MutexGuard<'_, CommentBook> {
+        lock(&self.comments)
+    }
+
+    pub(crate) fn synthetic(&self) -> MutexGuard<'_, SyntheticLoad> {
+        lock(&self.synthetic)
+    }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }

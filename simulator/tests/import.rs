@@ -4,7 +4,7 @@
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 
-use crate::support::{auth, client, get_json, json_of, start};
+use crate::support::{auth, client, get_json, json_of, ready_at_once, start};
 
 const CSV: &[u8] = b"value,itype,tags\n198.51.100.99,mal_ip,\nbad-site.example,mal_domain,\"a,b\"\n";
 
@@ -36,7 +36,7 @@ fn settings() -> Form {
 
 #[tokio::test]
 async fn file_import_creates_a_session_waiting_for_review() {
-    let sim = start();
+    let sim = ready_at_once();
     let form = settings().part("file", Part::bytes(CSV).file_name("observables.csv"));
     let (status, body) = post(&sim, "v2", form).await;
     assert_eq!(status, 202);

@@ -12,12 +12,22 @@ mod control;
 mod enrichment;
 /// Every fault kind, and that faults come before authentication.
 mod faults;
+/// The feed, record and synthetic-data control routes, faults on new routes.
+mod feed;
 /// Import with approval and the import session route.
 mod import;
+/// Verdict seed data, domain and e-mail filters, `q`, every v2 filter.
+mod lookups;
+/// Import without approval, get/update by id, tags and comments.
+mod observables;
+/// Denied permissions: 403 naming the permission, nothing changed.
+mod permissions;
 /// HTTPS with the generated certificate, and the bin.
 mod process;
 /// The dispatcher receiver for trigger events, as a library and a process.
 mod receiver;
+/// Import sessions processed, listed, approved and rejected.
+mod review;
 /// Sandbox submissions, status and reports.
 mod sandbox;
 /// Authentication, search, filters, paging, the v1 shape, 404/405.

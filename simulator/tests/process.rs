@@ -37,7 +37,17 @@ async fn tls_serves_https_with_a_certificate_the_client_must_trust() {
 #[tokio::test]
 async fn the_bin_announces_its_url_and_serves() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_threatstream-simulator"))
-        .args(["--api-key", "bin-key", "--bulk-records", "10"])
+        .args([
+            "--api-key",
+            "bin-key",
+            "--bulk-records",
+            "10",
+            "--synthetic-values",
+            "4",
+            "--synthetic-records",
+            "8",
+        ])
+        .args(["--import-delay-ms", "0", "--deny", "tag", "--deny", "comment"])
         .stdout(Stdio::piped())
         .spawn()
         .expect("start the bin");
@@ -56,7 +66,20 @@ async fn the_bin_announces_its_url_and_serves() {
         .await
         .expect("an answer");
     let page = crate::support::json_of(response).await;
+    let control = |name: &str| reqwest::Client::new().get(format!("{url}/__simulator/{name}")).send();
+    let synthetic = crate::support::json_of(control("synthetic").await.expect("an answer")).await;
+    let permissions = crate::support::json_of(control("permissions").await.expect("an answer")).await;
+    let delay = crate::support::json_of(control("import_delay").await.expect("an answer")).await;
     child.kill().expect("stop the bin");
     let _ = child.wait();
     assert_eq!(page["meta"]["total_count"], 10);
+    assert_eq!(
+        (
+            synthetic["records"].as_u64(),
+            synthetic["values"].as_array().map(Vec::len)
+        ),
+        (Some(8), Some(4))
+    );
+    assert_eq!(permissions["denied"], serde_json::json!(["tag", "comment"]));
+    assert_eq!(delay["millis"], 0);
 }

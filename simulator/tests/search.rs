@@ -114,7 +114,11 @@ async fn type_filter_is_exact_and_hashes_are_all_md5() {
     assert_eq!(values(&page), vec![sha256.to_lowercase()]);
     assert_eq!(page["objects"][0]["subtype"], "SHA256");
     let (_, page) = get_json(&sim, "/api/v2/intelligence/?type=md5&limit=0").await;
-    assert_eq!(page["meta"]["total_count"], 4);
+    let verdict_hashes = threatstream_simulator::VERDICT_RECORDS
+        .iter()
+        .filter(|r| r.kind == "md5")
+        .count();
+    assert_eq!(page["meta"]["total_count"], 4 + verdict_hashes);
 }
 
 #[tokio::test]

@@ -10,6 +10,14 @@ pub(crate) fn start() -> Simulator {
     Simulator::start(KEY)
 }
 
+/// A simulator whose import sessions are ready for review at once.
+pub(crate) fn ready_at_once() -> Simulator {
+    Simulator::builder()
+        .api_key(KEY)
+        .import_delay(std::time::Duration::ZERO)
+        .start()
+}
+
 pub(crate) fn auth() -> String {
     format!("apikey {USERNAME}:{KEY}")
 }
@@ -55,4 +63,90 @@ pub(crate) fn values(page: &Value) -> Vec<String> {
 pub(crate) async fn json_of(response: reqwest::Response) -> Value {
     let bytes = response.bytes().await.expect("a body");
     serde_json::from_slice(&bytes).expect("a JSON body")
+}
+
+/// Any method, with an optional JSON body, with the right credentials.
+pub(crate) async fn send(sim: &Simulator, method: &str, path: &str, body: Option<&Value>) -> reqwest::Response {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a valid method");
+    let mut request = client()
+        .request(method, format!("{}{path}", sim.url()))
+        .header("authorization", auth());
+    if let Some(body) = body {
+        request = request
+            .header("content-type", "application/json")
+            .body(body.to_string());
+    }
+    request.send().await.expect("the simulator answers")
+}
+
+/// Status and body; an empty body reads as `null`.
+pub(crate) async fn send_json(sim: &Simulator, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
+    let response = send(sim, method, path, body).await;
+    let status = response.status().as_u16();
+    let bytes = response.bytes().await.expect("a body");
+    if bytes.is_empty() {
+        return (status, Value::Null);
+    }
+    (status, serde_json::from_slice(&bytes).expect("a JSON body"))
+}
+
+/// A control route, no credentials: status and body (`null` when empty).
+pub(crate) async fn control(sim: &Simulator, method: &str, name: &str, body: Option<&Value>) -> (u16, Value) {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a valid method");
+    let mut request = client().request(method, format!("{}/__simulator/{name}", sim.url()));
+    if let Some(body) = body {
+        request = request.body(body.to_string());
+    }
+    let response = request.send().await.expect("the simulator answers");
+    let status = response.status().as_u16();
+    let bytes = response.bytes().await.expect("a body");
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).expect("a JSON body")
+    };
+    (status, body)
+}
+
+/// The v2 search path for these query pairs, encoded.
+pub(crate) fn search_path(pairs: &[(&str, &str)]) -> String {
+    let query: String = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs.iter().copied())
+        .finish();
+    format!("/api/v2/intelligence/?{query}")
+}
+
+/// Every object of a v2 search, following `meta.next` to the end.
+pub(crate) async fn search_all(sim: &Simulator, pairs: &[(&str, &str)]) -> Vec<Value> {
+    let mut path = search_path(pairs);
+    let mut objects = Vec::new();
+    for _ in 0..1000 {
+        let (status, page) = get_json(sim, &path).await;
+        assert_eq!(status, 200, "{path}: {page}");
+        objects.extend(page["objects"].as_array().cloned().unwrap_or_default());
+        match page["meta"]["next"].as_str() {
+            Some(next) => path = next.to_owned(),
+            None => return objects,
+        }
+    }
+    panic!("more than 1000 pages for {pairs:?}");
+}
+
+/// Polls `check` every 20 ms until it answers `Some`, or fails after `deadline`.
+pub(crate) async fn wait_for<T, F, Fut>(what: &str, deadline: std::time::Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(found) = check().await {
+            return found;
+        }
+        assert!(
+            started.elapsed() < deadline,
+            "gave up after {deadline:?} waiting for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }

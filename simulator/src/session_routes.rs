@@ -1,0 +1,99 @@
+//! Reviewing import sessions over the API: list, approve, reject.
+//!
+//! - `GET /api/v1/importsession/` with `status`, `status__in` (comma list),
+//!   `date_modified__gte`, `limit`/`offset`; oldest first, with `meta.next`.
+//! - `PATCH /api/v1/importsession/<id>/approve_all/` answers 200 with the
+//!   session, `approved_by_id` set (how XSOAR tells success). Approving an
+//!   approved session succeeds again; approving a rejected one is a 409.
+//! - `DELETE /api/v1/importsession/<id>/` rejects: 204, status `deleted`.
+//!   No public client rejects over the API; reference §1.11 gives `deleted`
+//!   as the rejected status, which is what Tastypie's DELETE on the session
+//!   resource would produce, so that is the route. Rejecting again is a 204;
+//!   rejecting an approved session is a 409.
+//!
+//! Approving and rejecting need the "Approve Intel" permission.
+
+use serde_json::json;
+
+use crate::import_session::{session_json, ImportSession, Refusal};
+use crate::paging::{self, Paging};
+use crate::permissions::Permission;
+use crate::record_routes::{Answer, Refused};
+use crate::request::RecordedRequest;
+use crate::response;
+use crate::state::State;
+use crate::timestamp;
+
+pub(crate) fn list(state: &State, request: &RecordedRequest) -> Answer {
+    let pairs = request.query_pairs();
+    let paging = Paging::from_query(&pairs).map_err(|message| Refused::new(400, &message))?;
+    let filter = SessionFilter::from_query(&pairs)?;
+    let sessions = state.sessions();
+    let matches: Vec<&ImportSession> = sessions.all().filter(|session| filter.accepts(session)).collect();
+    let objects: Vec<_> = matches
+        .iter()
+        .skip(paging.offset)
+        .take(paging.limit)
+        .map(|session| session_json(session, false))
+        .collect();
+    let meta = paging::meta(&request.path, &pairs, paging, matches.len(), false);
+    Ok(response::json(200, &json!({"meta": meta, "objects": objects})))
+}
+
+pub(crate) fn approve(state: &State, id: u64) -> Answer {
+    state.denials.require(Permission::ApproveIntel)?;
+    let session = state.approve_session(id).map_err(|refusal| refused(id, refusal))?;
+    Ok(response::json(200, &session_json(&session, false)))
+}
+
+pub(crate) fn reject(state: &State, id: u64) -> Answer {
+    state.denials.require(Permission::ApproveIntel)?;
+    state
+        .sessions()
+        .reject(id, timestamp::now_ms())
+        .map_err(|refusal| refused(id, refusal))?;
+    Ok(response::no_content())
+}
+
+fn refused(id: u64, refusal: Refusal) -> Refused {
+    match refusal {
+        Refusal::NotFound => Refused::new(404, &format!("No import session with id {id}.")),
+        Refusal::Conflict(message) => Refused::new(409, &message),
+    }
+}
+
+#[derive(Debug, Default)]
+struct SessionFilter {
+    statuses: Option<Vec<String>>,
+    modified_since_ms: Option<i64>,
+}
+
+impl SessionFilter {
+    fn from_query(pairs: &[(String, String)]) -> Result<SessionFilter, Refused> {
+        let mut filter = SessionFilter::default();
+        for (key, value) in pairs {
+            match key.as_str() {
+                "status" | "status__in" => {
+                    filter.statuses = Some(value.split(',').map(|s| s.trim().to_lowercase()).collect());
+                }
+                "date_modified__gte" => {
+                    let since = timestamp::parse(value).ok_or_else(|| {
+                        Refused::new(400, &format!("Invalid value for 'date_modified__gte': '{value}'."))
+                    })?;
+                    filter.modified_since_ms = Some(since);
+                }
+                _ => {}
+            }
+        }
+        Ok(filter)
+    }
+
+    fn accepts(&self, session: &ImportSession) -> bool {
+        let status_ok = self
+            .statuses
+            .as_ref()
+            .is_none_or(|statuses| statuses.contains(&session.status));
+        let modified = timestamp::parse(&session.date_modified).unwrap_or_default();
+        status_ok && self.modified_since_ms.is_none_or(|since| modified >= since)
+    }
+}
