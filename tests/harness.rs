@@ -58,7 +58,7 @@ pub fn plugin_command() -> Command {
 
 /// A connection to `sim` with the canary key.
 pub fn connection(sim: &Simulator) -> Value {
-    json!({"username": USERNAME, "threatstream_url": sim.url(), "api_key": {"secretKey": CANARY_KEY}})
+    json!({"username": USERNAME, "url": sim.url(), "api_key": {"secretKey": CANARY_KEY}})
 }
 
 #[derive(Debug, Deserialize)]

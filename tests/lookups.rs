@@ -186,15 +186,18 @@ fn v1_api_uses_legacy_filters_and_accepts_string_update_ids() {
 }
 
 #[test]
-fn legacy_url_field_and_trailing_slash_work() {
+fn the_seed_help_pages_url_field_and_a_trailing_slash_work() {
     let sim = simulator();
-    let connection = json!({"username": threatstream_simulator::USERNAME, "url": format!("{}/", sim.url()),
-                            "api_key": {"secretKey": CANARY_KEY}, "ssl_verify": true});
-    Invocation::run("lookup_hash")
-        .input(json!({"hash": "44d88612fea8a8f36de82e1278abb02f"}))
-        .connection(connection)
-        .ok();
+    let mut connection = json!({"username": threatstream_simulator::USERNAME,
+        "threatstream_url": format!("{}/", sim.url()), "api_key": {"secretKey": CANARY_KEY}, "ssl_verify": true});
+    let lookup = || Invocation::run("lookup_hash").input(json!({"hash": "44d88612fea8a8f36de82e1278abb02f"}));
+    lookup().connection(connection.clone()).ok();
     assert_eq!(sim.requests()[0].path, "/api/v2/intelligence/");
+    connection["url"] = json!("https://elsewhere.example");
+    lookup()
+        .connection(connection)
+        .refused_naming("both url and threatstream_url");
+    assert_eq!(sim.requests().len(), 1, "the conflicting connection sent nothing");
 }
 
 #[test]

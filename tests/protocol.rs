@@ -76,7 +76,12 @@ fn invalid_connections_are_refused_before_any_request() {
     let base = connection(&sim);
     let mut cases = Vec::new();
     for (field, value, cause) in [
-        ("username", json!(null), "The connection is invalid: /username:"),
+        // null is unset, as the published plugin's samples send optional fields, so this one is missing.
+        (
+            "username",
+            json!(null),
+            "The connection is invalid: (top level): \"username\"",
+        ),
         ("username", json!(""), "The connection's username is empty."),
         (
             "api_key",
@@ -94,12 +99,12 @@ fn invalid_connections_are_refused_before_any_request() {
             "The connection is invalid: /api_key: \"secretKey\"",
         ),
         (
-            "threatstream_url",
+            "url",
             json!("ts.example.com"),
             "The connection's ThreatStream URL cannot be used: 'ts.example.com' is not an absolute URL",
         ),
         (
-            "threatstream_url",
+            "url",
             json!("ftp://ts.example.com"),
             "The connection's ThreatStream URL cannot be used: the URL must start with https:// or http://.",
         ),
@@ -112,13 +117,8 @@ fn invalid_connections_are_refused_before_any_request() {
         cases.push((connection, cause));
     }
     let mut without_url = base.clone();
-    without_url
-        .as_object_mut()
-        .map(|fields| fields.remove("threatstream_url"));
-    cases.push((
-        without_url,
-        "The connection is invalid: (top level): \"threatstream_url\"",
-    ));
+    without_url.as_object_mut().map(|fields| fields.remove("url"));
+    cases.push((without_url, "The connection is invalid: (top level): \"url\""));
     for (connection, expected) in cases {
         let run = Invocation::run("lookup_ip")
             .input(json!({"ip_address": "198.51.100.23"}))

@@ -179,7 +179,7 @@ fn http_proxy_is_honoured_and_no_proxy_bypasses_it() {
     let sim = simulator();
     let mut connection = connection(&sim);
     // Resolvable by no one: only a proxy can reach it.
-    connection["threatstream_url"] = json!("http://threatstream.invalid");
+    connection["url"] = json!("http://threatstream.invalid");
     let through_proxy = Invocation::run("lookup_hash")
         .input(json!({"hash": "44d88612fea8a8f36de82e1278abb02f"}))
         .connection(connection.clone())

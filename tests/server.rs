@@ -240,10 +240,7 @@ async fn every_get_route_answers_like_the_runtime() {
     let connection = server.get("/api/v1/connection").await.expect(200);
     let keys: Vec<&String> = connection.as_object().expect("an object").keys().collect();
     assert_eq!(keys, ["properties", "required", "title", "type"]);
-    assert_eq!(
-        connection["required"],
-        json!(["username", "threatstream_url", "api_key"])
-    );
+    assert_eq!(connection["required"], json!(["username", "url", "api_key"]));
     assert_eq!(connection["type"], "object");
 
     let definitions = server.get("/api/v1/definitions/actions").await.expect(200);
@@ -252,7 +249,10 @@ async fn every_get_route_answers_like_the_runtime() {
         definitions.iter().map(|d| d["identifier"].clone()).collect::<Vec<_>>(),
         json!(ids).as_array().cloned().unwrap_or_default()
     );
-    assert_eq!(definitions[0]["inputJsonSchema"]["required"], json!(["ip_address"]));
+    assert_eq!(
+        definitions[0]["inputJsonSchema"]["properties"]["ip_address"]["title"],
+        "IP Address"
+    );
 
     let api = server.get("/api/v1/api").await.expect(200);
     assert_eq!(api["swagger"], "2.0");

@@ -102,7 +102,7 @@ fn nothing_listening_is_a_connection_error() {
     let sim = simulator();
     let mut connection = connection(&sim);
     drop(sim);
-    connection["threatstream_url"] = json!("http://127.0.0.1:9");
+    connection["url"] = json!("http://127.0.0.1:9");
     Invocation::run("lookup_ip")
         .input(json!({"ip_address": "198.51.100.23"}))
         .connection(connection)

@@ -1,8 +1,8 @@
 //! The plugin connection: its settings and schema, the checked connection every action receives, and
 //! the connection test.
 //!
-//! Connections saved for the published Python plugin name the instance URL `url`; the seed's help page
-//! calls it `threatstream_url`. Both are accepted so an existing connection keeps working.
+//! Every published version stores the instance URL as `url`; the seed's help page called it
+//! `threatstream_url`, which is still accepted, so an existing connection keeps working.
 //!
 //! A start message's connection is parsed and checked once, by `Connection::open`, into a
 //! `Connection` holding the ThreatStream client; actions never see the JSON.
@@ -15,6 +15,9 @@ use serde_json::{json, Value};
 
 use crate::protocol::{output_of, schema_for, Connector, Failure, StepFuture};
 use crate::threatstream::{client_for, ApiVersion, Client, ClientConfig};
+
+/// The name the seed's help page gave the URL field; still accepted (see `upgrade`).
+const URL_ALIAS: &str = "threatstream_url";
 
 /// The longest e-mail address (RFC 5321's path limit, less the angle brackets).
 const MAX_USERNAME_CHARS: usize = 254;
@@ -34,8 +37,8 @@ pub(crate) struct ConnectionSettings {
     #[schemars(title = "Username", example = "analyst@example.com")]
     pub(crate) username: String,
     /// URL of the ThreatStream instance, for example https://ts.example.com
-    #[schemars(title = "ThreatStream URL", example = "https://ts.example.com")]
-    pub(crate) threatstream_url: String,
+    #[schemars(title = "URL", example = "https://ts.example.com")]
+    pub(crate) url: String,
     /// Anomali ThreatStream API key
     #[schemars(title = "API Key", example = json!({"secretKey": "9de5069c5afe602b2ea0a04b66beb2c0"}))]
     pub(crate) api_key: SecretKey,
@@ -109,7 +112,7 @@ impl Connection {
 impl ConnectionSettings {
     fn client_config(self) -> ClientConfig {
         ClientConfig {
-            base_url: self.threatstream_url,
+            base_url: self.url,
             username: self.username,
             api_key: self.api_key.secret_key,
             verify_tls: self.ssl_verify,
@@ -134,8 +137,8 @@ impl ConnectionSettings {
         if self.api_key.secret_key.trim().is_empty() {
             return Err(empty("API key"));
         }
-        if self.threatstream_url.trim().is_empty() {
-            return Err(empty("ThreatStream URL"));
+        if self.url.trim().is_empty() {
+            return Err(empty("URL"));
         }
         // An e-mail address is at most 254 characters and ThreatStream's keys are 40; anything far
         // longer is a paste gone wrong, and a server would refuse the header it makes.
@@ -170,15 +173,29 @@ impl Connector for ThreatStreamConnection {
         schema_for::<ConnectionSettings>()
     }
 
-    fn upgrade(&self, mut connection: Value) -> Value {
-        if let Some(fields) = connection.as_object_mut() {
-            if !fields.contains_key("threatstream_url") {
-                if let Some(url) = fields.remove("url") {
-                    fields.insert("threatstream_url".to_owned(), url);
+    /// `threatstream_url`, the field name the seed's help page used, is read as `url`, the name every
+    /// published version stored; both with different values is refused rather than guessed. A field
+    /// sent as `null` is unset, as the published plugin's own samples send optional fields.
+    fn upgrade(&self, mut connection: Value) -> Result<Value, Failure> {
+        let Some(fields) = connection.as_object_mut() else {
+            return Ok(connection);
+        };
+        fields.retain(|_, value| !value.is_null());
+        if let Some(alias) = fields.remove(URL_ALIAS) {
+            match fields.get("url") {
+                None => {
+                    fields.insert("url".to_owned(), alias);
+                }
+                Some(url) if *url == alias => {}
+                Some(_) => {
+                    return Err(Failure::caller(
+                        format!("The connection gives both url and {URL_ALIAS}, with different values."),
+                        "Keep only url, the address of the ThreatStream instance.",
+                    ))
                 }
             }
         }
-        connection
+        Ok(connection)
     }
 
     /// The call every ThreatStream integration uses to check a connection: one observable, any.
@@ -196,16 +213,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn legacy_url_field_is_renamed_but_never_overrides() {
-        let upgraded = ThreatStreamConnection.upgrade(json!({"url": "https://a"}));
-        assert_eq!(upgraded, json!({"threatstream_url": "https://a"}));
-        let both = ThreatStreamConnection.upgrade(json!({"url": "https://a", "threatstream_url": "https://b"}));
-        assert_eq!(both["threatstream_url"], "https://b");
+    fn the_seed_help_pages_field_name_is_read_as_url() {
+        let upgrade = |value| ThreatStreamConnection.upgrade(value);
+        assert_eq!(
+            upgrade(json!({"threatstream_url": "https://a"})).unwrap(),
+            json!({"url": "https://a"})
+        );
+        let same = upgrade(json!({"url": "https://a", "threatstream_url": "https://a"})).unwrap();
+        assert_eq!(same, json!({"url": "https://a"}));
+        let different = upgrade(json!({"url": "https://a", "threatstream_url": "https://b"})).unwrap_err();
+        assert!(
+            different.cause.contains("both url and threatstream_url"),
+            "{}",
+            different.cause
+        );
+    }
+
+    #[test]
+    fn null_fields_are_unset() {
+        let upgraded = ThreatStreamConnection
+            .upgrade(json!({"url": "https://a", "ssl_verify": null}))
+            .unwrap();
+        assert_eq!(upgraded, json!({"url": "https://a"}));
     }
 
     #[test]
     fn empty_fields_are_named() {
-        let connection = json!({"username": "u", "threatstream_url": "https://a", "api_key": {"secretKey": " "}});
+        let connection = json!({"username": "u", "url": "https://a", "api_key": {"secretKey": " "}});
         let failure = Connection::open(&connection).err().expect("empty key is refused");
         assert_eq!(failure.cause, "The connection's API key is empty.");
     }

@@ -8,6 +8,7 @@
 
 mod connection;
 mod failure;
+mod file;
 mod import;
 mod lookups;
 
@@ -79,6 +80,29 @@ impl<T: TypedAction> Action for T {
         })
     }
 }
+
+/// Defines `$name`, a wrapper of `$inner` whose schema is `$inner`'s under the spec type name
+/// `$spec_name`. Published versions gave one type different names (`indicator_settings` became
+/// `observable_settings`); a drop-in keeps each action's own, with one Rust type behind them.
+macro_rules! spec_named {
+    ($(#[$attribute:meta])* $name:ident($inner:ty), $spec_name:literal) => {
+        $(#[$attribute])*
+        pub(crate) struct $name(#[allow(dead_code, reason = "read through the wrapper or only its schema is used")] pub(crate) $inner);
+
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                $spec_name.into()
+            }
+
+            fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                let mut schema = <$inner as schemars::JsonSchema>::json_schema(generator);
+                schema.insert("title".to_owned(), $spec_name.into());
+                schema
+            }
+        }
+    };
+}
+pub(crate) use spec_named;
 
 /// Decodes an input that already passed its schema. What can still fail here is what the types check
 /// beyond the schema (a file's base64, say), so the error names the field.

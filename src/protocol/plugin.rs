@@ -45,8 +45,9 @@ pub(crate) trait Action: Sync {
 /// The plugin's connection: its schema, and the test the orchestrator runs before saving it.
 pub(crate) trait Connector: Sync {
     fn schema(&self) -> &'static Value;
-    /// Renames fields that older connections carry under another name, before schema validation.
-    fn upgrade(&self, connection: Value) -> Value;
+    /// Brings a connection saved by an older version of the plugin to the current field names, before
+    /// schema validation; fails when the old and new forms disagree.
+    fn upgrade(&self, connection: Value) -> Result<Value, Failure>;
     fn test<'a>(&'a self, connection: &'a Value) -> StepFuture<'a>;
 }
 

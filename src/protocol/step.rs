@@ -186,7 +186,7 @@ fn find_action(plugin: &Plugin, id: &str) -> Result<&'static dyn Action, Failure
 }
 
 fn checked_connection(plugin: &Plugin, connection: &Value) -> Result<Value, Failure> {
-    let connection = plugin.connector.upgrade(connection.clone());
+    let connection = plugin.connector.upgrade(connection.clone())?;
     schema::check(plugin.connector.schema(), &connection, Quote::Nothing).map_err(|problems| {
         Failure::caller(
             format!("The connection is invalid: {problems}."),
@@ -262,8 +262,8 @@ mod tests {
         fn schema(&self) -> &'static Value {
             any_object()
         }
-        fn upgrade(&self, connection: Value) -> Value {
-            connection
+        fn upgrade(&self, connection: Value) -> Result<Value, Failure> {
+            Ok(connection)
         }
         fn test<'a>(&'a self, _: &'a Value) -> StepFuture<'a> {
             Box::pin(async { crate::protocol::output_of(&json!({"success": true})) })

@@ -30,6 +30,8 @@ pub(crate) enum Observable {
     Url(String),
     /// A hex digest of any algorithm, lower-cased.
     Hash(String),
+    /// A value of any type, as Get Observables looks it up.
+    Any(String),
 }
 
 impl Observable {
@@ -38,18 +40,19 @@ impl Observable {
         match self {
             Observable::Ip(address) => address.to_string(),
             Observable::Url(url) => url.clone(),
-            Observable::Hash(digest) => digest.clone(),
+            Observable::Hash(digest) | Observable::Any(digest) => digest.clone(),
         }
     }
 
     /// The v2 `type` filter. ThreatStream files hashes of every algorithm under `md5`, with the real
     /// algorithm in `subtype`.
-    fn v2_type(&self) -> &'static str {
+    fn v2_type(&self) -> Option<&'static str> {
         match self {
-            Observable::Ip(IpAddr::V4(_)) => "ip",
-            Observable::Ip(IpAddr::V6(_)) => "ipv6",
-            Observable::Url(_) => "url",
-            Observable::Hash(_) => "md5",
+            Observable::Ip(IpAddr::V4(_)) => Some("ip"),
+            Observable::Ip(IpAddr::V6(_)) => Some("ipv6"),
+            Observable::Url(_) => Some("url"),
+            Observable::Hash(_) => Some("md5"),
+            Observable::Any(_) => None,
         }
     }
 
@@ -59,14 +62,18 @@ impl Observable {
             Observable::Ip(_) => "ip",
             Observable::Url(_) => "url",
             Observable::Hash(_) => "md5",
+            Observable::Any(_) => "value",
         }
     }
 
     fn query(&self, version: ApiVersion, offset: usize) -> Vec<(&'static str, String)> {
         let mut query = match version {
-            ApiVersion::V2 => vec![("value", self.value()), ("type", self.v2_type().to_owned())],
+            ApiVersion::V2 => vec![("value", self.value())],
             ApiVersion::V1 => vec![(self.v1_filter(), self.value())],
         };
+        if let (ApiVersion::V2, Some(kind)) = (version, self.v2_type()) {
+            query.push(("type", kind.to_owned()));
+        }
         query.push(("limit", PAGE_SIZE.to_string()));
         query.push(("offset", offset.to_string()));
         query
@@ -79,6 +86,7 @@ impl Observable {
             Observable::Ip(_) => &["value", "srcip", "ip"],
             Observable::Url(_) => &["value", "url"],
             Observable::Hash(_) => &["value", "md5"],
+            Observable::Any(_) => &["value", "srcip", "url", "domain", "email", "md5"],
         };
         let Some(found) = fields
             .iter()
@@ -90,7 +98,29 @@ impl Observable {
             Observable::Ip(address) => found.trim().parse::<IpAddr>().is_ok_and(|other| other == *address),
             Observable::Url(url) => found == url,
             Observable::Hash(digest) => found.eq_ignore_ascii_case(digest),
+            Observable::Any(value) => same_value(found, value, record),
         }
+    }
+}
+
+/// Get Observables' match: exactly equal; equal but for letter case where ThreatStream's own matching
+/// ignores it (hashes, e-mail addresses, domains); or the same IP address written differently.
+fn same_value(found: &str, wanted: &str, record: &Record) -> bool {
+    if found == wanted {
+        return true;
+    }
+    if found.eq_ignore_ascii_case(wanted) {
+        let kind = record.get("type").and_then(Value::as_str);
+        let v1_key = ["md5", "email", "domain"]
+            .iter()
+            .any(|key| record.get(*key).and_then(Value::as_str) == Some(found));
+        if matches!(kind, Some("md5" | "hash" | "email" | "domain")) || v1_key {
+            return true;
+        }
+    }
+    match (found.trim().parse::<IpAddr>(), wanted.parse::<IpAddr>()) {
+        (Ok(found), Ok(wanted)) => found == wanted,
+        _ => false,
     }
 }
 
@@ -230,6 +260,24 @@ mod tests {
         let hash = Observable::Hash("44d88612fea8a8f36de82e1278abb02f".into());
         assert!(hash.matches(&record(json!({"value": "44D88612FEA8A8F36DE82E1278ABB02F"}))));
         assert!(!hash.matches(&record(json!({"id": 1}))));
+    }
+
+    #[test]
+    fn any_value_matches_exactly_or_by_the_rules_of_its_type() {
+        let any = |value: &str| Observable::Any(value.to_owned());
+        assert_eq!(
+            any("Evil.Example").query(ApiVersion::V2, 0)[0],
+            ("value", "Evil.Example".into())
+        );
+        assert!(!any("x").query(ApiVersion::V2, 0).iter().any(|(key, _)| *key == "type"));
+        assert_eq!(any("x").query(ApiVersion::V1, 0)[0], ("value", "x".into()));
+        let domain = record(json!({"value": "evil.example", "type": "domain"}));
+        assert!(any("Evil.Example").matches(&domain));
+        let url = record(json!({"value": "http://a.example/X", "type": "url"}));
+        assert!(!any("http://a.example/x").matches(&url), "URL paths are case-sensitive");
+        assert!(any("2001:DB8::1").matches(&record(json!({"value": "2001:db8::1", "type": "ipv6"}))));
+        assert!(any("PHISHER@EXAMPLE.COM").matches(&record(json!({"email": "phisher@example.com"}))));
+        assert!(!any("evil.example").matches(&record(json!({"value": "evil.example.net", "type": "domain"}))));
     }
 
     #[test]

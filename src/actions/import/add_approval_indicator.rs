@@ -1,22 +1,16 @@
-//! Add Approval Indicator: hand ThreatStream a file (or text) of observables, which it files as an
-//! import session for an analyst to approve.
-//!
-//! Everything the user sent is checked before the one request goes out, so a bad input never leaves a
-//! half-made import behind. The file is decoded in place and moved into the request body, so a large
-//! import holds as few copies of it as possible.
+//! Add Approval Indicator: the 2.0.0 action, with its name and inputs, importing a file (or text) of
+//! observables as an import session for an analyst to approve.
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
-use tracing::info;
 
-use crate::protocol::{output_of, Failure, Output, Preset};
-use crate::threatstream::{self, ApiError, ImportSource};
-
-use super::content::Base64Bytes;
 use super::settings::IndicatorSettings;
+use super::{example_response, import, source, IndicatorResponse};
 use crate::actions::connection::Connection;
+use crate::actions::file::File;
 use crate::actions::TypedAction;
+use crate::protocol::{output_of, Failure, Output};
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -39,112 +33,12 @@ pub(crate) struct AddApprovalIndicatorInput {
     indicator_settings: Option<IndicatorSettings>,
 }
 
-/// The InsightConnect `file` type.
-#[derive(Deserialize, JsonSchema)]
-#[schemars(rename = "file", title = "File")]
-pub(crate) struct File {
-    /// Name of the file
-    #[schemars(title = "Filename")]
-    filename: String,
-    /// File contents, base64-encoded
-    #[schemars(title = "Content", extend("format" = "bytes", "displayType" = "bytes"))]
-    content: Base64Bytes,
-}
-
-#[derive(Serialize, JsonSchema)]
+#[allow(dead_code, reason = "only its schema is used")]
+#[derive(JsonSchema)]
 pub(crate) struct AddApprovalIndicatorOutput {
     /// Results from adding indicator(s)
-    #[schemars(title = "Results", example = json!({"job_id": "00bc2d03-c608-4824-863d-0a7c9126615a",
-        "success": true, "import_session_id": "1000000344"}))]
-    results: ImportIndicatorResponse,
-}
-
-#[derive(Serialize, JsonSchema)]
-#[schemars(rename = "import_indicator_response", title = "import_indicator_response")]
-pub(crate) struct ImportIndicatorResponse {
-    /// ID of the import job
-    #[schemars(title = "Job ID")]
-    job_id: String,
-    /// If import was successful
-    #[schemars(title = "Success")]
-    success: bool,
-    /// ID of the import session waiting for approval in ThreatStream
-    #[schemars(title = "Import Session ID")]
-    import_session_id: String,
-}
-
-impl AddApprovalIndicatorInput {
-    /// Exactly one source of observables, decoded and non-empty.
-    fn source(self) -> Result<(ImportSource, IndicatorSettings), Failure> {
-        let settings = self.indicator_settings.unwrap_or_default();
-        let datatext = self.datatext.filter(|text| !text.trim().is_empty());
-        let source = match (self.file, datatext) {
-            (Some(file), None) => file.decoded()?,
-            (None, Some(text)) => ImportSource::Text(text),
-            (Some(_), Some(_)) => {
-                return Err(Failure::invalid_input("file", "give either file or datatext, not both"));
-            }
-            (None, None) => {
-                return Err(Failure::invalid_input(
-                    "file",
-                    "give a file of observables, or datatext",
-                ));
-            }
-        };
-        Ok((source, settings))
-    }
-}
-
-impl File {
-    fn decoded(self) -> Result<ImportSource, Failure> {
-        let name = self.filename.trim().to_owned();
-        if name.is_empty() {
-            let reason = "the file has no filename; ThreatStream reads the extension to decide how to parse it";
-            return Err(Failure::invalid_input("file.filename", reason));
-        }
-        let Base64Bytes(bytes) = self.content;
-        if bytes.is_empty() {
-            return Err(Failure::invalid_input("file.content", "the file is empty"));
-        }
-        Ok(ImportSource::File { name, bytes })
-    }
-}
-
-async fn run(connection: &Connection, input: AddApprovalIndicatorInput) -> Result<Output, Failure> {
-    let (source, settings) = input.source()?;
-    let fields = settings.form_fields()?;
-    match &source {
-        ImportSource::File { name, bytes } => info!(
-            "Importing file {name} ({} bytes), {} settings",
-            bytes.len(),
-            fields.len()
-        ),
-        ImportSource::Text(text) => info!("Importing {} characters of text, {} settings", text.len(), fields.len()),
-    }
-    let session = threatstream::import_with_approval(&connection.client, fields, source)
-        .await
-        .map_err(import_failure)?;
-    let output = AddApprovalIndicatorOutput {
-        results: ImportIndicatorResponse {
-            job_id: session.job_id,
-            success: true,
-            import_session_id: session.id,
-        },
-    };
-    output_of(&output)
-}
-
-/// A 403 on import means the account may not import: the seed's troubleshooting note says which permission.
-fn import_failure(error: ApiError) -> Failure {
-    let forbidden = matches!(error, ApiError::Status { status: 403, .. });
-    let mut failure = Failure::from(error);
-    if forbidden && failure.preset_of() == Some(Preset::Unauthorized) {
-        failure.assistance = "Importing observables needs the ThreatStream `approver` permission (or the import \
-                              permission) for the account configured in the connection. Ask a ThreatStream \
-                              administrator to grant it, then try again."
-            .to_owned();
-    }
-    failure
+    #[schemars(title = "Results", example = example_response())]
+    results: IndicatorResponse,
 }
 
 pub(crate) struct AddApprovalIndicator;
@@ -157,36 +51,40 @@ impl TypedAction for AddApprovalIndicator {
     type OutputSchema = AddApprovalIndicatorOutput;
 
     async fn run(connection: &Connection, input: AddApprovalIndicatorInput) -> Result<Output, Failure> {
-        run(connection, input).await
+        let settings = input.indicator_settings.unwrap_or_default().0;
+        let fields = settings.form_fields("indicator_settings")?;
+        let source = source(input.file, input.datatext)?;
+        output_of(&json!({"results": import(connection, fields, source).await?}))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::{json, Value};
+    use crate::threatstream::ImportSource;
+    use serde_json::Value;
 
-    fn source(input: Value) -> Result<ImportSource, Failure> {
+    fn source_of(input: Value) -> Result<ImportSource, Failure> {
         let raw = serde_json::value::RawValue::from_string(input.to_string()).unwrap();
         let input: AddApprovalIndicatorInput = crate::actions::parse_input(&raw)?;
-        input.source().map(|(source, _)| source)
+        source(input.file, input.datatext)
     }
 
     fn cause(input: Value) -> String {
-        source(input).err().map(|failure| failure.cause).unwrap_or_default()
+        source_of(input).err().map(|failure| failure.cause).unwrap_or_default()
     }
 
     #[test]
     fn decodes_the_seed_file_and_wrapped_base64() {
         let seed = json!({"file": {"filename": "TestHashesAnom.csv",
             "content": "dmFsdWUsaXR5cGUsdGFncwo0ZDY4NDYyY2E2MDcxZjliNmFkMGZhYmVhOGJkMWM5ZixtYWxfbWQ1LAo="}});
-        let ImportSource::File { name, bytes } = source(seed).expect("valid") else {
+        let ImportSource::File { name, bytes } = source_of(seed).expect("valid") else {
             panic!("a file")
         };
         assert_eq!(name, "TestHashesAnom.csv");
         assert_eq!(bytes, b"value,itype,tags\n4d68462ca6071f9b6ad0fabea8bd1c9f,mal_md5,\n");
         let wrapped = json!({"file": {"filename": "a.txt", "content": "aGVs\nbG8=\n"}});
-        assert!(matches!(source(wrapped), Ok(ImportSource::File { bytes, .. }) if bytes == b"hello"));
+        assert!(matches!(source_of(wrapped), Ok(ImportSource::File { bytes, .. }) if bytes == b"hello"));
     }
 
     #[test]
@@ -197,7 +95,7 @@ mod tests {
             cause(json!({"datatext": "1.2.3.4", "file": {"filename": "a", "content": "YQ=="}})).contains("not both")
         );
         assert!(matches!(
-            source(json!({"datatext": "198.51.100.7"})),
+            source_of(json!({"datatext": "198.51.100.7"})),
             Ok(ImportSource::Text(_))
         ));
     }

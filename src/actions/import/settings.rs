@@ -1,5 +1,5 @@
-//! `indicator_settings`: how ThreatStream should file the imported observables, and the form fields
-//! they become.
+//! The import settings (`indicator_settings` in 2.0.0, `observable_settings` from 3.0.0 on): how
+//! ThreatStream should file the imported observables, and the form fields they become.
 //!
 //! Each setting the user gave becomes one form field with the same name; settings left empty (absent,
 //! null, "" or an empty list, which is what the InsightConnect UI sends for an untouched field) are not
@@ -8,12 +8,25 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::actions::spec_named;
 use crate::protocol::{quoted, Failure};
+
+spec_named!(
+    #[derive(Default, Deserialize)]
+    #[serde(transparent)]
+    IndicatorSettings(ImportSettings),
+    "indicator_settings"
+);
+spec_named!(
+    #[derive(Default, Deserialize)]
+    #[serde(transparent)]
+    ObservableSettings(ImportSettings),
+    "observable_settings"
+);
 
 #[derive(Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(rename = "indicator_settings", title = "indicator_settings")]
-pub(crate) struct IndicatorSettings {
+pub(crate) struct ImportSettings {
     /// Confidence value assigned to the indicator. Confidence score can range from 0-100, in increasing order of confidence
     #[schemars(title = "Confidence", range(min = 0, max = 100))]
     confidence: Option<i64>,
@@ -79,9 +92,10 @@ pub(crate) enum Classification {
     Private,
 }
 
-impl IndicatorSettings {
-    /// The form fields to send, in the spec's order, after checking what the schema cannot.
-    pub(crate) fn form_fields(&self) -> Result<Vec<(&'static str, String)>, Failure> {
+impl ImportSettings {
+    /// The form fields to send, in the spec's order, after checking what the schema cannot; `input`
+    /// names the input the settings came in, for errors.
+    pub(crate) fn form_fields(&self, input: &str) -> Result<Vec<(&'static str, String)>, Failure> {
         let mut fields = Vec::new();
         let mut text = |name: &'static str, value: Option<String>| {
             if let Some(value) = value.filter(|value| !value.trim().is_empty()) {
@@ -98,7 +112,7 @@ impl IndicatorSettings {
             "classification",
             self.classification.map(|classification| wire_name(&classification)),
         );
-        text("expiration_ts", expiration(self.expiration_ts.as_deref())?);
+        text("expiration_ts", expiration(self.expiration_ts.as_deref(), input)?);
         text("notes", self.notes.as_ref().map(|notes| notes.join(",")));
         text("ip_mapping", self.ip_mapping.clone());
         text("domain_mapping", self.domain_mapping.clone());
@@ -125,7 +139,7 @@ fn join(ids: &[i64]) -> String {
 /// The expiration to send: `None` for an empty date or InsightConnect's empty-date sentinel
 /// (`0001-01-01T00:00:00Z`), so ThreatStream applies its 90-day default; an error for a date that
 /// does not parse.
-fn expiration(given: Option<&str>) -> Result<Option<String>, Failure> {
+fn expiration(given: Option<&str>, input: &str) -> Result<Option<String>, Failure> {
     let Some(date) = given
         .map(str::trim)
         .filter(|date| !date.is_empty() && !date.starts_with("0001-01-01"))
@@ -136,7 +150,7 @@ fn expiration(given: Option<&str>) -> Result<Option<String>, Failure> {
         Ok(Some(date.to_owned()))
     } else {
         Err(Failure::invalid_input(
-            "indicator_settings.expiration_ts",
+            &format!("{input}.expiration_ts"),
             format!(
                 "{} is not a date; use ISO 8601, such as 2026-12-31T00:00:00Z or 2026-12-31",
                 quoted(date)
@@ -214,7 +228,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn settings(value: serde_json::Value) -> IndicatorSettings {
+    fn settings(value: serde_json::Value) -> ImportSettings {
         serde_json::from_value(value).expect("valid settings")
     }
 
@@ -225,7 +239,7 @@ mod tests {
             "expiration_ts": "2018-12-19T00:00:00-05:00", "ip_mapping": "", "md5_mapping": "", "notes": [],
             "severity": "", "source_confidence_weight": 0, "trustedcircles": [], "url_mapping": ""
         }))
-        .form_fields()
+        .form_fields("indicator_settings")
         .expect("valid");
         assert_eq!(
             fields,
@@ -244,7 +258,7 @@ mod tests {
             json!({"notes": ["a", "b c"], "trustedcircles": [1, 22], "severity": "very-high",
                                      "threat_type": "malware"}),
         )
-        .form_fields()
+        .form_fields("indicator_settings")
         .expect("valid");
         assert_eq!(
             fields,
@@ -259,8 +273,8 @@ mod tests {
 
     #[test]
     fn empty_dates_are_left_out_and_bad_ones_refused() {
-        assert_eq!(expiration(Some("0001-01-01T00:00:00Z")).unwrap(), None);
-        assert_eq!(expiration(Some("  ")).unwrap(), None);
+        assert_eq!(expiration(Some("0001-01-01T00:00:00Z"), "s").unwrap(), None);
+        assert_eq!(expiration(Some("  "), "s").unwrap(), None);
         for good in [
             "2026-12-31",
             "2026-12-31T23:59:59Z",
@@ -278,7 +292,12 @@ mod tests {
             "2026-12-31T10:00:00+5",
         ] {
             assert!(!is_iso_date_time(bad), "{bad}");
-            assert!(expiration(Some(bad)).is_err(), "{bad}");
+            let failure = expiration(Some(bad), "observable_settings").unwrap_err();
+            assert!(
+                failure.cause.contains("'observable_settings.expiration_ts'"),
+                "{}",
+                failure.cause
+            );
         }
     }
 }

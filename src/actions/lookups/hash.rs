@@ -19,7 +19,7 @@ use crate::actions::TypedAction;
 pub(crate) struct LookupHashInput {
     /// MD5, SHA-1, SHA-256 or SHA-512 hash to look up, in hexadecimal
     #[schemars(title = "Hash", example = "44d88612fea8a8f36de82e1278abb02f")]
-    pub(crate) hash: String,
+    pub(crate) hash: Option<String>,
 }
 
 /// Hex lengths of MD5, SHA-1, SHA-256 and SHA-512.
@@ -27,11 +27,11 @@ const DIGEST_LENGTHS: [usize; 4] = [32, 40, 64, 128];
 
 impl LookupHashInput {
     fn observable(&self) -> Result<Observable, Failure> {
-        let digest = self.hash.trim();
+        let digest = self.hash.as_deref().unwrap_or_default().trim();
         if digest.is_empty() {
             return Err(Failure::invalid_input(
                 "hash",
-                "it is empty; give an MD5, SHA-1, SHA-256 or SHA-512 hash",
+                "it is missing or empty; give an MD5, SHA-1, SHA-256 or SHA-512 hash",
             ));
         }
         if !digest.bytes().all(|byte| byte.is_ascii_hexdigit()) {
@@ -81,7 +81,10 @@ mod tests {
     use super::*;
 
     fn observable(text: &str) -> Result<Observable, Failure> {
-        LookupHashInput { hash: text.to_owned() }.observable()
+        LookupHashInput {
+            hash: Some(text.to_owned()),
+        }
+        .observable()
     }
 
     #[test]

@@ -18,17 +18,17 @@ use crate::actions::TypedAction;
 pub(crate) struct LookupIpInput {
     /// IPv4 or IPv6 address to look up
     #[schemars(title = "IP Address", example = "198.51.100.23")]
-    pub(crate) ip_address: String,
+    pub(crate) ip_address: Option<String>,
 }
 
 impl LookupIpInput {
     /// An empty or malformed address must never reach ThreatStream: an empty filter searches everything.
     fn observable(&self) -> Result<Observable, Failure> {
-        let text = self.ip_address.trim();
+        let text = self.ip_address.as_deref().unwrap_or_default().trim();
         if text.is_empty() {
             return Err(Failure::invalid_input(
                 "ip_address",
-                "it is empty; give an IPv4 or IPv6 address",
+                "it is missing or empty; give an IPv4 or IPv6 address",
             ));
         }
         text.parse::<IpAddr>().map(Observable::Ip).map_err(|_| {
@@ -66,7 +66,7 @@ mod tests {
 
     fn observable(text: &str) -> Result<Observable, Failure> {
         LookupIpInput {
-            ip_address: text.to_owned(),
+            ip_address: Some(text.to_owned()),
         }
         .observable()
     }

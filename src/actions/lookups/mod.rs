@@ -5,6 +5,7 @@
 
 mod hash;
 mod ip;
+mod observables;
 mod record;
 mod url;
 
@@ -38,7 +39,12 @@ pub(crate) trait ExampleRecords: 'static {
 }
 
 /// The lookup actions, in the order the spec lists them.
-pub(super) const ACTIONS: &[&dyn Action] = &[&ip::LookupIp, &url::LookupUrl, &hash::LookupHash];
+pub(super) const ACTIONS: &[&dyn Action] = &[
+    &ip::LookupIp,
+    &url::LookupUrl,
+    &hash::LookupHash,
+    &observables::GetObservables,
+];
 
 /// Looks `observable` up and answers with the cleaned, exactly matching records.
 ///

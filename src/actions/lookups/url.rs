@@ -23,15 +23,15 @@ const MAX_URL_LENGTH: usize = 8192;
 pub(crate) struct LookupUrlInput {
     /// URL to look up, as ThreatStream stores it, for example http://malicious.example.net/payload.exe
     #[schemars(title = "URL", example = "http://malicious.example.net/payload.exe")]
-    pub(crate) url: String,
+    pub(crate) url: Option<String>,
 }
 
 impl LookupUrlInput {
     fn observable(&self) -> Result<Observable, Failure> {
-        let text = self.url.trim();
+        let text = self.url.as_deref().unwrap_or_default().trim();
         let invalid = |reason: String| Err(Failure::invalid_input("url", reason));
         if text.is_empty() {
-            return invalid("it is empty; give a URL such as http://example.com/path".into());
+            return invalid("it is missing or empty; give a URL such as http://example.com/path".into());
         }
         if text.len() > MAX_URL_LENGTH {
             return invalid(format!(
@@ -80,7 +80,10 @@ mod tests {
     use super::*;
 
     fn observable(text: &str) -> Result<Observable, Failure> {
-        LookupUrlInput { url: text.to_owned() }.observable()
+        LookupUrlInput {
+            url: Some(text.to_owned()),
+        }
+        .observable()
     }
 
     #[test]

@@ -33,7 +33,7 @@ fn seeds() -> &'static [Vec<u8>] {
         for action in PLUGIN.actions() {
             let message = json!({"version": "v1", "type": "action_start", "body": {"action": action.id(),
                 "meta": {"jobId": "fuzz"}, "input": example_input(&PLUGIN, action),
-                "connection": {"username": "analyst@example.com", "threatstream_url": "http://127.0.0.1:9",
+                "connection": {"username": "analyst@example.com", "url": "http://127.0.0.1:9",
                     "api_key": {"secretKey": "fuzz-key"}, "ssl_verify": true, "api_version": "v2", "timeout": 2}}});
             seeds.push(message.to_string().into_bytes());
         }

@@ -1,14 +1,50 @@
-//! The contents of an imported file, decoded from base64 while the input is read.
+//! The InsightConnect `file` type, as imports and sandbox submissions take it, decoded from base64
+//! while the input is read.
 //!
 //! A file of 50 MiB is 67 MiB of base64 in the start message. Decoding it straight from the message
-//! text, instead of into a `String` first, keeps the import's peak memory at the message plus the
-//! decoded file.
+//! text, instead of into a `String` first, keeps the peak memory at the message plus the decoded file.
 
 use std::io::Read;
 
 use base64::Engine;
 use schemars::JsonSchema;
 use serde::Deserialize;
+
+use crate::protocol::Failure;
+
+/// The InsightConnect `file` type.
+#[derive(Deserialize, JsonSchema)]
+#[schemars(rename = "file", title = "File")]
+pub(crate) struct File {
+    /// Name of the file
+    #[schemars(title = "Filename")]
+    filename: String,
+    /// File contents, base64-encoded
+    #[schemars(title = "Content", extend("format" = "bytes", "displayType" = "bytes"))]
+    content: Base64Bytes,
+}
+
+/// A file that has a name and content, ready to send.
+pub(crate) struct NamedBytes {
+    pub(crate) name: String,
+    pub(crate) bytes: Vec<u8>,
+}
+
+impl File {
+    /// The file's name and bytes, refused when either is empty; `input` names the input it came in.
+    pub(crate) fn decoded(self, input: &str) -> Result<NamedBytes, Failure> {
+        let name = self.filename.trim().to_owned();
+        if name.is_empty() {
+            let reason = "the file has no filename; ThreatStream reads the extension to decide how to parse it";
+            return Err(Failure::invalid_input(&format!("{input}.filename"), reason));
+        }
+        let Base64Bytes(bytes) = self.content;
+        if bytes.is_empty() {
+            return Err(Failure::invalid_input(&format!("{input}.content"), "the file is empty"));
+        }
+        Ok(NamedBytes { name, bytes })
+    }
+}
 
 /// A file's contents, decoded: the base64 text is never copied out of the start message.
 pub(crate) struct Base64Bytes(pub(crate) Vec<u8>);

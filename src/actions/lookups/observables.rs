@@ -1,0 +1,106 @@
+//! Get Observables: every intelligence record whose value is the one given, whatever its type.
+//!
+//! The 3.0.0 action for values the typed lookups do not cover (a domain, an e-mail address, a
+//! string). It searches by `value` alone and keeps exact matches, ignoring letter case where
+//! ThreatStream does (hashes, e-mail addresses, domains); an empty value is refused, where the
+//! published plugin searched all intelligence.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::protocol::{Failure, Output};
+use crate::threatstream::Observable;
+
+use super::{lookup, ExampleRecords, LookupOutput};
+use crate::actions::connection::Connection;
+use crate::actions::TypedAction;
+
+/// Longer than any observable ThreatStream stores (a URL a browser accepts).
+const MAX_VALUE_LENGTH: usize = 8192;
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct GetObservablesInput {
+    /// Value of the observable to look up: an IP address, domain, URL, e-mail address, hash or string
+    #[schemars(title = "Value", example = "evil-domain.example")]
+    pub(crate) value: Option<String>,
+}
+
+impl GetObservablesInput {
+    fn observable(&self) -> Result<Observable, Failure> {
+        let value = self.value.as_deref().unwrap_or_default().trim();
+        if value.is_empty() {
+            return Err(Failure::invalid_input(
+                "value",
+                "it is missing or empty; give the observable to look up",
+            ));
+        }
+        if value.len() > MAX_VALUE_LENGTH {
+            return Err(Failure::invalid_input(
+                "value",
+                format!(
+                    "it is {} bytes long, more than the {MAX_VALUE_LENGTH} an observable can have",
+                    value.len()
+                ),
+            ));
+        }
+        Ok(Observable::Any(value.to_owned()))
+    }
+}
+
+pub(crate) struct GetObservables;
+
+impl TypedAction for GetObservables {
+    const ID: &'static str = "get_observables";
+    const TITLE: &'static str = "Get Observables";
+    const DESCRIPTION: &'static str = "Get observables from Anomali ThreatStream";
+    type Input = GetObservablesInput;
+    type OutputSchema = LookupOutput<Self>;
+
+    async fn run(connection: &Connection, input: GetObservablesInput) -> Result<Output, Failure> {
+        lookup(connection, input.observable()?).await
+    }
+}
+
+impl ExampleRecords for GetObservables {
+    fn records() -> Value {
+        json!([{"confidence": 73, "id": 100000401, "itype": "mal_domain", "source": "Example Malware Feed",
+            "status": "active", "threat_type": "malware", "type": "domain", "value": "evil-domain.example"}])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn observable(value: Option<&str>) -> Result<Observable, Failure> {
+        GetObservablesInput {
+            value: value.map(str::to_owned),
+        }
+        .observable()
+    }
+
+    #[test]
+    fn a_value_is_trimmed_and_kept_as_given() {
+        assert_eq!(
+            observable(Some(" Evil-Domain.Example ")).unwrap(),
+            Observable::Any("Evil-Domain.Example".into())
+        );
+    }
+
+    #[test]
+    fn nothing_is_never_a_search_of_everything() {
+        for empty in [None, Some(""), Some("   ")] {
+            let failure = observable(empty).expect_err("refused");
+            assert!(
+                failure
+                    .cause
+                    .starts_with("Invalid input 'value': it is missing or empty"),
+                "{}",
+                failure.cause
+            );
+        }
+        assert!(observable(Some(&"x".repeat(MAX_VALUE_LENGTH + 1))).is_err());
+    }
+}
