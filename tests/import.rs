@@ -249,3 +249,66 @@ fn a_2xx_that_says_it_failed_is_an_error() {
         assert!(data.contains("bad file") || data.contains("quota"), "{data}");
     }
 }
+
+#[test]
+fn import_observable_sends_4_0_0s_settings_and_its_tlp() {
+    let sim = simulator();
+    let output = Invocation::run("import_observable")
+        .input(json!({"datatext": "198.51.100.7\nevil-domain.example",
+            "observable_settings": {"classification": "public", "confidence": 100, "threat_type": "brute"},
+            "tlp": "amber+strict"}))
+        .against(&sim)
+        .ok();
+    let id: u64 = output["results"]["import_session_id"]
+        .as_str()
+        .and_then(|id| id.parse().ok())
+        .expect("an id");
+    let session = sim.import_session(id).expect("the simulator holds the session");
+    assert_eq!(
+        session.fields,
+        pairs(&[
+            ("confidence", "100"),
+            ("classification", "public"),
+            ("threat_type", "brute"),
+            ("tlp", "amber+strict"),
+            ("datatext", "198.51.100.7\nevil-domain.example"),
+        ])
+    );
+    assert_eq!(output["results"]["success"], true);
+}
+
+#[test]
+fn import_observable_leaves_an_empty_tlp_out_and_refuses_an_unknown_one() {
+    let sim = simulator();
+    let file = json!({"filename": "observables.txt", "content": "MTk4LjUxLjEwMC43Cg=="});
+    Invocation::run("import_observable")
+        .input(json!({"file": file, "tlp": ""}))
+        .against(&sim)
+        .ok();
+    let session = &sim.import_sessions()[0];
+    assert!(
+        session.fields.iter().all(|(name, _)| name != "tlp"),
+        "{:?}",
+        session.fields
+    );
+    sim.clear_requests();
+    for (input, named) in [
+        (json!({"file": file, "tlp": "white"}), "/tlp"),
+        (json!({"file": file, "datatext": "198.51.100.7"}), "'file'"),
+        (
+            json!({"datatext": "198.51.100.7", "observable_settings": {"expiration_ts": "soon"}}),
+            "'observable_settings.expiration_ts'",
+        ),
+        (
+            json!({"datatext": "198.51.100.7", "observable_settings": {"confidence": 101}}),
+            "/observable_settings/confidence",
+        ),
+        (json!({}), "'file'"),
+    ] {
+        Invocation::run("import_observable")
+            .input(input)
+            .against(&sim)
+            .refused_naming(named);
+    }
+    assert_untouched(&sim);
+}

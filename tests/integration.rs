@@ -16,6 +16,12 @@ mod protocol;
 // Add Approval Indicator: the multipart upload, what ThreatStream receives, bad inputs.
 mod import;
 
+// Every published version's contract and sample start messages.
+mod migration;
+
+// The sandbox: submissions, reports followed until done, bad inputs.
+mod sandbox;
+
 // Retries, time-outs, TLS verification and proxies.
 mod resilience;
 

@@ -236,3 +236,33 @@ fn invalid_input_envelope_snapshot() {
         .errs();
     assert_event_snapshot!("lookup_ip_empty_input", run.json());
 }
+
+#[test]
+fn get_observables_searches_by_value_alone_and_keeps_exact_matches() {
+    let sim = simulator();
+    let output = Invocation::run("get_observables")
+        .input(json!({"value": "evil-domain.example"}))
+        .against(&sim)
+        .ok();
+    let records = results(&output);
+    assert!(!records.is_empty(), "{output}");
+    for record in records {
+        let value = record["value"].as_str().unwrap_or_default();
+        assert!(value.eq_ignore_ascii_case("evil-domain.example"), "{value}");
+    }
+    assert!(
+        records.iter().any(|record| record["value"] == "Evil-Domain.Example"),
+        "a domain stored in other letter case is the same domain: {output}"
+    );
+    let query = sim.requests()[0].query_pairs();
+    assert_eq!(
+        query,
+        [("value", "evil-domain.example"), ("limit", "1000"), ("offset", "0")]
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
+    );
+    Invocation::run("get_observables")
+        .input(json!({"value": "   "}))
+        .against(&sim)
+        .refused_naming("'value'");
+    assert_eq!(sim.requests().len(), 1, "an empty value searched nothing");
+}

@@ -94,7 +94,8 @@
 //!   "target", "signatures", "screenshots", "network"}}`; 404 with
 //!   `{"success": false, "message"}` while processing. Reports 101 (the
 //!   published plugin's fixture: a benign URL on WINDOWS7, no `machine`) and
-//!   100 (a malicious file on WINDOWSXP) exist from the start. Unknown ids 404.
+//!   100 (a malicious file on WINDOWSXP) exist from the start, and 133 (the 3.x samples' id) is
+//!   101 again. Unknown ids 404.
 //! - `GET /api/v1/threat_model_search/`: `model_type` (comma list), `name`
 //!   (substring), `value` (keyword in name, aliases, text, tags), `alias`,
 //!   `tags` and `publication_status` (comma lists), `is_public`, `feed_id`,

@@ -9,7 +9,7 @@
 //! report and status routes as "no report yet" (threatstream-api-and-peers.md
 //! §1.15), and the published plugin 4.0.0 treats a falsy `success` as no
 //! report, so either reading of the answer comes to the same conclusion.
-//! Reports 100 and 101 exist from the start (see [`crate::sandbox_report`]).
+//! Reports 100, 101 and 133 exist from the start (see [`crate::sandbox_report`]).
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -291,12 +291,16 @@ fn not_found(id: u64) -> Response {
 /// example's submit answer.
 const SEEDED_URL_REPORT: u64 = 101;
 const SEEDED_FILE_REPORT: u64 = 100;
+/// The 3.x samples' `report_id` (`tests/get_sandbox_report.json`): the same fixture as 101.
+const SEEDED_OLD_SAMPLE_REPORT: u64 = 133;
 /// 2019-12-04 21:04:27 UTC, three seconds before the fixture's `started`.
 const SEEDED_SUBMITTED: u64 = 1_575_493_467;
 
 fn seeded_detonation(id: u64) -> Option<Detonation<'static>> {
     let (platform, target, verdict) = match id {
-        SEEDED_URL_REPORT => ("WINDOWS7", Target::Url("https://www.example.com/"), Verdict::Benign),
+        SEEDED_URL_REPORT | SEEDED_OLD_SAMPLE_REPORT => {
+            ("WINDOWS7", Target::Url("https://www.example.com/"), Verdict::Benign)
+        }
         SEEDED_FILE_REPORT => (
             "WINDOWSXP",
             Target::File {
@@ -318,7 +322,7 @@ fn seeded_detonation(id: u64) -> Option<Detonation<'static>> {
 
 fn seeded_report(id: u64) -> Option<Value> {
     let detonation = seeded_detonation(id)?;
-    Some(if id == SEEDED_URL_REPORT {
+    Some(if matches!(id, SEEDED_URL_REPORT | SEEDED_OLD_SAMPLE_REPORT) {
         sandbox_report::fixture_report()
     } else {
         sandbox_report::report(&detonation)

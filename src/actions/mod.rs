@@ -10,7 +10,9 @@ mod connection;
 mod failure;
 mod file;
 mod import;
+mod lenient;
 mod lookups;
+mod sandbox;
 
 use std::future::Future;
 
@@ -23,7 +25,7 @@ use crate::protocol::{schema_for, Action, Failure, Output, Plugin, StepFuture};
 use connection::Connection;
 
 /// Every group of actions, in the order the spec lists them.
-const REGISTRY: &[&[&dyn Action]] = &[lookups::ACTIONS, import::ACTIONS];
+const REGISTRY: &[&[&dyn Action]] = &[lookups::ACTIONS, import::ACTIONS, sandbox::ACTIONS];
 
 pub(crate) static PLUGIN: Plugin = Plugin {
     name: "anomali_threatstream",

@@ -98,8 +98,13 @@ fn every_parameter_is_described_and_every_input_has_an_example() {
                 let text = param.get(key).and_then(Value::as_str).unwrap_or_default();
                 assert!(!text.trim().is_empty(), "{place}.{name} has no {key}");
             }
-            let example = generate::example_value(&param);
-            assert!(example.is_some(), "{place}.{name} has no example, default or enum");
+            // ExampleInputValidator wants an example on every input, a default notwithstanding.
+            let needed = if place.ends_with("output") {
+                generate::example_value(&param)
+            } else {
+                param.get("example").cloned()
+            };
+            assert!(needed.is_some(), "{place}.{name} has no example");
         }
     }
 }

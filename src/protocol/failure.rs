@@ -75,6 +75,13 @@ impl Failure {
         }
     }
 
+    /// The same failure told in the action's words: a cause naming what was asked for, say, in place of
+    /// the preset's. Its kind, assistance and data stay.
+    pub(crate) fn with_cause(mut self, cause: impl Into<String>) -> Failure {
+        self.cause = cause.into();
+        self
+    }
+
     /// Attaches the response or detail text, capped so a huge upstream body cannot flood the envelope.
     pub(crate) fn with_data(mut self, data: impl Into<String>) -> Failure {
         let data = data.into();

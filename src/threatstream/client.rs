@@ -168,6 +168,32 @@ impl Client {
         self.read_json(response).await
     }
 
+    /// POSTs an urlencoded form. Sent once, like `post_form`.
+    pub(crate) async fn post_urlencoded(&self, path: &str, fields: &[(&str, String)]) -> Result<Value, ApiError> {
+        let request = self
+            .http
+            .post(self.endpoint(path))
+            .form(fields)
+            .header(AUTHORIZATION, self.authorization.clone())
+            .header(ACCEPT, "application/json");
+        let response = request.send().await.map_err(|error| self.transport_error(&error))?;
+        self.read_json(response).await
+    }
+
+    /// A 2xx answer to a write, unless its JSON says the write failed: ThreatStream reports that in
+    /// `success: false`, and some failures only in an `error` key.
+    pub(crate) fn accepted(&self, answer: Value) -> Result<Value, ApiError> {
+        let succeeded = answer.get("success") == Some(&Value::Bool(true));
+        let error = answer.get("error").is_some_and(|error| !error.is_null());
+        if succeeded && !error {
+            Ok(answer)
+        } else {
+            Err(ApiError::Rejected {
+                body: self.excerpt_of(&answer),
+            })
+        }
+    }
+
     /// A JSON answer as error data: capped, with the key masked.
     pub(crate) fn excerpt_of(&self, answer: &Value) -> String {
         excerpt(answer.to_string().as_bytes(), &self.api_key)
@@ -424,6 +450,21 @@ mod tests {
         let other = Error::other(rustls::Error::HandshakeNotComplete);
         assert!(!rustls_error(&other).is_some_and(refuses_certificate));
         assert!(rustls_error(&Error::from(ErrorKind::ConnectionReset)).is_none());
+    }
+
+    #[test]
+    fn a_2xx_answer_that_says_it_failed_is_rejected() {
+        let client = client("https://ts.example.com");
+        for failed in [
+            serde_json::json!({"success": false, "import_session_id": 1}),
+            serde_json::json!({"success": true, "error": "quota exceeded"}),
+            serde_json::json!({"import_session_id": 1}),
+        ] {
+            assert!(matches!(client.accepted(failed), Err(ApiError::Rejected { .. })));
+        }
+        assert!(client
+            .accepted(serde_json::json!({"success": true, "error": null}))
+            .is_ok());
     }
 
     #[test]

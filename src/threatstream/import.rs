@@ -40,7 +40,7 @@ pub(crate) async fn import_with_approval(
         ImportSource::Text(text) => form.text("datatext", text),
     };
     let path = format!("api/{}/intelligence/import/", client.api_version().segment());
-    let answer = client.post_form(&path, form).await?;
+    let answer = client.accepted(client.post_form(&path, form).await?)?;
     let session = session_of(&answer).ok_or_else(|| ApiError::Rejected {
         body: client.excerpt_of(&answer),
     })?;
@@ -51,11 +51,8 @@ pub(crate) async fn import_with_approval(
     Ok(session)
 }
 
-/// The session in a 2xx answer, or `None` when the answer says the import failed.
+/// The session in an accepted answer, or `None` when it names none.
 fn session_of(answer: &Value) -> Option<ImportSession> {
-    if answer.get("success") != Some(&Value::Bool(true)) || answer.get("error").is_some_and(|error| !error.is_null()) {
-        return None;
-    }
     let id = match answer.get("import_session_id")? {
         Value::Number(number) => number.to_string(),
         Value::String(text) if !text.is_empty() => text.clone(),
@@ -89,11 +86,8 @@ mod tests {
     }
 
     #[test]
-    fn failure_in_a_2xx_answer_is_not_a_session() {
+    fn an_answer_without_a_session_id_is_not_a_session() {
         for answer in [
-            json!({"success": false, "import_session_id": 1, "job_id": "j"}),
-            json!({"success": true, "error": "quota exceeded", "import_session_id": 1}),
-            json!({"import_session_id": 1, "job_id": "j"}),
             json!({"success": true}),
             json!({"success": true, "import_session_id": ""}),
         ] {

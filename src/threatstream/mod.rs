@@ -9,9 +9,11 @@ mod import;
 mod intelligence;
 mod pool;
 mod retry;
+mod sandbox;
 
 pub(crate) use client::{ApiVersion, Client, ClientConfig};
 pub(crate) use error::ApiError;
 pub(crate) use import::{import_with_approval, ImportSource};
 pub(crate) use intelligence::{lookup, probe, Observable};
 pub(crate) use pool::client_for;
+pub(crate) use sandbox::{detonation_state, report as sandbox_report, submit, Submission, Target};

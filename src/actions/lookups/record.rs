@@ -3,8 +3,10 @@
 //! Records pass through as ThreatStream sends them; this only describes them, for the spec, help.md
 //! and the output check.
 
-use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
+use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde_json::Value;
+
+use crate::actions::lenient::NumberOrString;
 
 /// One intelligence record, as the output schema describes it; the records themselves are written as
 /// text by `lookup` and never held in this type.
@@ -21,23 +23,6 @@ impl JsonSchema for ResultRecord {
 
     fn json_schema(generator: &mut SchemaGenerator) -> Schema {
         ResultFields::json_schema(generator)
-    }
-}
-
-/// A number that ThreatStream sometimes sends as a string.
-struct NumberOrString;
-
-impl JsonSchema for NumberOrString {
-    fn inline_schema() -> bool {
-        true
-    }
-
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "NumberOrString".into()
-    }
-
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({"type": ["integer", "number", "string"]})
     }
 }
 
@@ -145,6 +130,10 @@ struct ResultFields {
     /// Details (v1; v2 keeps it in meta.detail2)
     #[schemars(title = "Detail 2")]
     detail2: Option<String>,
+    /// The name the published spec gave detail2; ThreatStream sends detail2, kept here so a workflow
+    /// built on that spec finds the field it was shown
+    #[schemars(title = "Details")]
+    details2: Option<String>,
     /// Change counter, increasing on every update
     #[schemars(title = "Update ID")]
     update_id: Option<NumberOrString>,

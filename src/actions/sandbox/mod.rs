@@ -1,0 +1,144 @@
+//! The sandbox: detonate a file or a URL in ThreatStream's sandbox, then read the report.
+//!
+//! 4.0.0's three actions, with its ids, inputs and outputs. The submissions are writes, sent once;
+//! the platform is checked against 4.0.0's list by the input schema before anything is sent.
+
+mod get_sandbox_report;
+mod report;
+mod submit_file;
+mod submit_url;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::connection::Connection;
+use crate::protocol::{output_of, Action, Failure, Output};
+use crate::threatstream::{self, Submission};
+
+/// The sandbox actions, in the order the spec lists them.
+pub(super) const ACTIONS: &[&dyn Action] = &[
+    &submit_file::SubmitFile,
+    &submit_url::SubmitUrl,
+    &get_sandbox_report::GetSandboxReport,
+];
+
+/// The platforms 4.0.0 offers, spelled as ThreatStream takes them.
+#[derive(Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[schemars(inline)]
+pub(crate) enum Platform {
+    #[serde(rename = "ALL")]
+    All,
+    #[serde(rename = "ANDROID4.4")]
+    Android44,
+    #[serde(rename = "ANDROID5.1")]
+    Android51,
+    #[serde(rename = "ANDROID6.0")]
+    Android60,
+    #[serde(rename = "MACOSX")]
+    MacOsX,
+    #[serde(rename = "WINDOWSXP")]
+    WindowsXp,
+    #[serde(rename = "WINDOWSXPNATIVE")]
+    WindowsXpNative,
+    #[serde(rename = "WINDOWS7")]
+    Windows7,
+    #[serde(rename = "WINDOWS7NATIVE")]
+    Windows7Native,
+    #[serde(rename = "WINDOWS7OFFICE2010")]
+    Windows7Office2010,
+    #[serde(rename = "WINDOWS7OFFICE2013")]
+    Windows7Office2013,
+    #[serde(rename = "WINDOWS10")]
+    Windows10,
+    #[serde(rename = "WINDOWS10x64")]
+    Windows10X64,
+}
+
+#[derive(Clone, Copy, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[schemars(inline)]
+pub(crate) enum Classification {
+    #[default]
+    Private,
+    Public,
+}
+
+/// What a serde enum is called on the wire.
+fn wire_name(value: &impl Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|value| value.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// What both submissions take besides the thing detonated.
+pub(crate) struct Options {
+    platform: Platform,
+    classification: Option<Classification>,
+    premium: bool,
+    detail: Option<String>,
+}
+
+/// Submits `target` and answers with 4.0.0's `{success, reports}`.
+async fn submit(connection: &Connection, options: Options, target: threatstream::Target) -> Result<Output, Failure> {
+    let submission = Submission {
+        platform: wire_name(&options.platform),
+        classification: wire_name(&options.classification.unwrap_or_default()),
+        premium: options.premium,
+        detail: options
+            .detail
+            .map(|detail| detail.trim().to_owned())
+            .filter(|detail| !detail.is_empty()),
+        target,
+    };
+    let detonations = threatstream::submit(&connection.client, submission).await?;
+    let reports: Vec<Value> = detonations
+        .into_iter()
+        .map(|detonation| {
+            let mut report = json!({"platform": detonation.platform});
+            for (name, value) in [("status", detonation.status), ("detail", detonation.detail)] {
+                if let Some(value) = value {
+                    report[name] = json!(value);
+                }
+            }
+            if let Some(id) = detonation.id {
+                report["id"] = json!(id);
+            }
+            report
+        })
+        .collect();
+    output_of(&json!({"success": true, "reports": reports}))
+}
+
+/// The submissions' output, for the schema.
+#[allow(dead_code, reason = "only its schema is used")]
+#[derive(JsonSchema)]
+pub(crate) struct SubmitOutput {
+    /// Operation status
+    #[schemars(title = "Success", example = true)]
+    success: bool,
+    /// Reports containing submission details
+    #[schemars(title = "Reports", example = json!([{"status": "/api/v1/submit/101/",
+        "detail": "/api/v1/submit/101/report/", "id": 101, "platform": "WINDOWS7"}]))]
+    reports: Vec<Report>,
+}
+
+/// One platform's detonation.
+#[allow(dead_code, reason = "only its schema is used")]
+#[derive(JsonSchema)]
+#[schemars(rename = "report", title = "report")]
+pub(crate) struct Report {
+    /// Link to submission status
+    #[schemars(title = "Status")]
+    status: Option<String>,
+    /// Link to submission details
+    #[schemars(title = "Details")]
+    detail: Option<String>,
+    /// Submission ID, the Report ID Get Sandbox Report takes
+    #[schemars(title = "ID")]
+    id: Option<u64>,
+    /// Platform on which the submitted URL or file will be run
+    #[schemars(title = "Platform")]
+    platform: Option<String>,
+}

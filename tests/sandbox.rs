@@ -1,0 +1,237 @@
+//! The sandbox actions against the simulator's sandbox: the forms ThreatStream receives, both answer
+//! shapes, a report followed from `processing` to `done`, bad inputs refused before any request, and
+//! submissions never sent twice.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use threatstream_simulator::{Fault, FormEncoding, Simulator, SimulatorBuilder, SubmitResponse};
+
+use crate::harness::{assert_untouched, simulator, Invocation, Preset, CANARY_KEY};
+
+fn sandbox(processing: Duration) -> Simulator {
+    SimulatorBuilder::default()
+        .api_key(CANARY_KEY)
+        .sandbox_processing(processing)
+        .start()
+}
+
+fn submit_file() -> Invocation {
+    Invocation::run("submit_file").input(json!({"platform": "WINDOWS7", "use_premium_sandbox": true,
+        "classification": "public", "detail": "Credential-Exposure,compromised_email",
+        "file": {"filename": "setup.exe", "content": "SGVsbG8gV29ybGQK"}}))
+}
+
+fn submit_url(url: &str) -> Invocation {
+    Invocation::run("submit_url").input(json!({"platform": "WINDOWS10", "use_premium_sandbox": false, "url": url}))
+}
+
+#[test]
+fn a_file_goes_as_multipart_with_the_published_field_names() {
+    let sim = simulator();
+    let output = submit_file().against(&sim).ok();
+    let submission = &sim.sandbox_submissions()[0];
+    assert_eq!(submission.form.encoding, FormEncoding::Multipart);
+    assert_eq!(
+        submission.form.fields,
+        [
+            ("report_radio-platform", "WINDOWS7"),
+            ("use_premium_sandbox", "true"),
+            ("report_radio-classification", "public"),
+            ("detail", "Credential-Exposure,compromised_email"),
+        ]
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+    );
+    let file = submission.file().expect("a file part");
+    assert_eq!((file.field.as_str(), file.file_name.as_str()), ("file", "setup.exe"));
+    assert_eq!(file.bytes, b"Hello World\n");
+    let id = submission.id;
+    assert_eq!(
+        output,
+        json!({"success": true, "reports": [{"platform": "WINDOWS7", "status": format!("/api/v1/submit/{id}/"),
+            "detail": format!("/api/v1/submit/{id}/report/"), "id": id}]})
+    );
+    assert_eq!(sim.requests()[0].path, "/api/v1/submit/new/");
+}
+
+#[test]
+fn a_url_goes_urlencoded_private_by_default_and_either_answer_shape_reads_alike() {
+    for shape in [SubmitResponse::ByPlatform, SubmitResponse::List] {
+        let sim = simulator();
+        sim.set_submit_response(shape);
+        let output = submit_url("https://malicious.example.net/setup.exe").against(&sim).ok();
+        let submission = &sim.sandbox_submissions()[0];
+        assert_eq!(submission.form.encoding, FormEncoding::UrlEncoded);
+        assert_eq!(submission.field("report_radio-classification"), Some("private"));
+        assert_eq!(submission.field("use_premium_sandbox"), Some("false"));
+        assert_eq!(
+            submission.field("report_radio-url"),
+            Some("https://malicious.example.net/setup.exe")
+        );
+        assert_eq!(submission.field("detail"), None, "an absent detail is not sent");
+        let reports = output["reports"].as_array().expect("a list");
+        assert_eq!(reports.len(), 1, "{shape:?}: {output}");
+        assert_eq!(reports[0]["id"], json!(submission.id), "{shape:?}");
+        assert_eq!(reports[0]["platform"], "WINDOWS10", "{shape:?}");
+    }
+}
+
+#[test]
+fn a_report_is_followed_from_processing_to_done() {
+    let sim = sandbox(Duration::from_millis(800));
+    let output = submit_url("http://malicious.example.net/payload.exe")
+        .against(&sim)
+        .ok();
+    let id = output["reports"][0]["id"].as_u64().expect("an id").to_string();
+    let get = || {
+        Invocation::run("get_sandbox_report")
+            .input(json!({"report_id": id}))
+            .against(&sim)
+            .ok()
+    };
+    let first = get();
+    assert_eq!(first["status"], "processing", "{first}");
+    assert_eq!(
+        first["sandbox_report"],
+        json!({"signatures": [], "screenshots": [], "info": {"machine": {}}, "domains": []})
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let done = loop {
+        let answer = get();
+        if answer["status"] == "done" {
+            break answer;
+        }
+        assert!(Instant::now() < deadline, "still {} after 30 s", answer["status"]);
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let report = &done["sandbox_report"];
+    assert!(!report["signatures"].as_array().expect("a list").is_empty(), "{done}");
+    assert!(report["domains"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .all(Value::is_string));
+    assert!(report["info"]["machine"].is_object());
+    assert!(report["info"]["started"].is_string());
+}
+
+#[test]
+fn the_published_report_fixture_comes_out_as_4_0_0_printed_it() {
+    let sim = simulator();
+    let output = Invocation::run("get_sandbox_report")
+        .input(json!({"report_id": "101"}))
+        .against(&sim)
+        .ok();
+    assert_eq!(output["status"], "done");
+    let report = &output["sandbox_report"];
+    assert_eq!(
+        report["domains"],
+        json!([
+            "star-mini.c10r.facebook.com",
+            "pagead46.l.doubleclick.net",
+            "star.c10r.facebook.com",
+            "us-u.openx.net"
+        ])
+    );
+    assert_eq!(report["info"]["machine"], json!({}), "4.0.0 added an empty machine");
+    assert_eq!(report["info"]["duration"], 302);
+    let paths: Vec<String> = sim.requests().iter().map(|request| request.path.clone()).collect();
+    assert_eq!(paths, ["/api/v1/submit/101/", "/api/v1/submit/101/report/"]);
+}
+
+#[test]
+fn an_unknown_report_id_is_named() {
+    let sim = simulator();
+    let run = Invocation::run("get_sandbox_report")
+        .input(json!({"report_id": "424242"}))
+        .against(&sim)
+        .errs();
+    assert_eq!(
+        run.exception().cause,
+        "ThreatStream has no sandbox submission with report ID 424242."
+    );
+}
+
+#[test]
+fn a_report_that_says_it_failed_is_an_error_naming_the_id() {
+    let sim = simulator();
+    sim.add_fault_rule(
+        threatstream_simulator::FaultRule::new(Fault::Status {
+            status: 200,
+            body: "{\"success\": false, \"message\": \"no report\"}".into(),
+        })
+        .path_exact("/api/v1/submit/101/report/"),
+    );
+    let run = Invocation::run("get_sandbox_report")
+        .input(json!({"report_id": "101"}))
+        .against(&sim)
+        .errs();
+    assert_eq!(
+        run.exception().cause,
+        "ThreatStream has no sandbox report for report ID 101."
+    );
+    assert!(run.exception().data.contains("no report"), "{:?}", run.exception());
+}
+
+#[test]
+fn bad_inputs_are_refused_before_any_request() {
+    let sim = simulator();
+    let file = json!({"filename": "setup.exe", "content": "SGVsbG8gV29ybGQK"});
+    let cases = [
+        (
+            "submit_file",
+            json!({"platform": "WINDOWS11", "use_premium_sandbox": false, "file": file}),
+            "/platform",
+        ),
+        (
+            "submit_file",
+            json!({"platform": "WINDOWS7", "use_premium_sandbox": false,
+            "file": {"filename": "a.exe", "content": ""}}),
+            "'file.content'",
+        ),
+        (
+            "submit_file",
+            json!({"platform": "WINDOWS7", "file": file}),
+            "use_premium_sandbox",
+        ),
+        (
+            "submit_url",
+            json!({"platform": "WINDOWS7", "use_premium_sandbox": false, "url": "/downloads/setup.exe"}),
+            "'url'",
+        ),
+        (
+            "submit_url",
+            json!({"platform": "WINDOWS7", "use_premium_sandbox": false, "url": "ftp://example.com/x"}),
+            "'url'",
+        ),
+        (
+            "submit_url",
+            json!({"platform": "WINDOWS7", "use_premium_sandbox": false, "url": ""}),
+            "'url'",
+        ),
+        ("get_sandbox_report", json!({"report_id": "abc"}), "'report_id'"),
+        ("get_sandbox_report", json!({"report_id": "0"}), "'report_id'"),
+        ("get_sandbox_report", json!({"report_id": ""}), "report_id"),
+    ];
+    for (action, input, named) in cases {
+        Invocation::run(action).input(input).against(&sim).refused_naming(named);
+    }
+    assert_untouched(&sim);
+}
+
+#[test]
+fn a_submission_is_sent_once_even_when_the_server_answers_503() {
+    let sim = simulator();
+    sim.push_fault(Fault::Status {
+        status: 503,
+        body: "{\"message\": \"maintenance\"}".into(),
+    });
+    submit_url("https://example.com/setup.exe")
+        .against(&sim)
+        .fails(Preset::ServiceUnavailable);
+    assert_eq!(
+        sim.requests().len(),
+        1,
+        "a detonation that may have started is not started again"
+    );
+}
