@@ -5,15 +5,20 @@
 
 mod client;
 mod error;
+mod feed;
+mod filters;
 mod import;
 mod intelligence;
 mod pool;
 mod retry;
 mod sandbox;
+mod timestamp;
 
 pub(crate) use client::{ApiVersion, Client, ClientConfig};
 pub(crate) use error::ApiError;
+pub(crate) use feed::{changes, starting_cursor, FeedFilter};
 pub(crate) use import::{import_with_approval, ImportSource};
-pub(crate) use intelligence::{lookup, probe, Observable};
+pub(crate) use intelligence::{lookup, probe, Observable, Record};
 pub(crate) use pool::client_for;
 pub(crate) use sandbox::{detonation_state, report as sandbox_report, submit, Submission, Target};
+pub(crate) use timestamp::{format_ms, now_ms};
