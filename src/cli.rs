@@ -9,7 +9,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use clap::{Parser, Subcommand};
 
-use crate::protocol::{execute, python_json, sample_message, serve, unreadable, Plugin, StepKind, MAX_MESSAGE_BYTES};
+use crate::protocol::{execute, python_json, sample_for, serve, unreadable, Plugin, StepKind, MAX_MESSAGE_BYTES};
 
 #[derive(Parser)]
 #[command(
@@ -28,7 +28,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the action of the start message read from standard input
+    /// Run the action, trigger or task of the start message read from standard input (a trigger runs
+    /// until SIGTERM, SIGINT or the terminate flag)
     Run {
         /// The start message, instead of standard input (after a literal `--`)
         #[arg(last = true)]
@@ -40,11 +41,11 @@ enum Command {
         #[arg(last = true)]
         message: Option<String>,
     },
-    /// Show the plugin's name, vendor, version, description and actions
+    /// Show the plugin's name, vendor, version, description, triggers, actions and tasks
     Info,
-    /// Print a start message for ACTION, filled with the defaults of its schemas
+    /// Print a start message for STEP, filled with the defaults of its schemas
     Sample {
-        /// An action id, such as lookup_ip
+        /// An action, trigger or task id, such as lookup_ip
         action: String,
     },
     /// Serve the runtime's REST routes over HTTP until SIGTERM or SIGINT
@@ -168,8 +169,9 @@ fn read_stdin() -> Result<Vec<u8>, String> {
 }
 
 /// The runtime's `info` text, byte for byte (runtime 6.6.1 `cli.py`, protocol reference §1.2): the
-/// values, the action count and each action id in green, and a stray reset after each description.
-/// The runtime ends with `print(result)` on text that already ends in a newline, hence the blank line.
+/// values, each group's count and each id in green, and a stray reset after each description. Groups
+/// come in the runtime's order (triggers, actions, tasks) and an empty one prints nothing. The runtime
+/// ends with `print(result)` on text that already ends in a newline, hence the blank line.
 fn info(plugin: &Plugin) -> String {
     let green = |text: &str| format!("{GREEN}{text}{RESET}");
     let mut text = format!(
@@ -179,16 +181,16 @@ fn info(plugin: &Plugin) -> String {
         green(plugin.version),
         green(plugin.description)
     );
-    // A plugin without actions prints no Actions block; this one has no triggers or tasks.
-    let count = plugin.actions().count();
-    if count > 0 {
-        text.push_str(&format!("\nActions ({}):\n", green(&count.to_string())));
-        for action in plugin.actions() {
-            text.push_str(&format!(
-                "└── {} ({}{RESET})\n",
-                green(action.id()),
-                action.description()
-            ));
+    let triggers: Vec<_> = plugin.triggers().map(|step| (step.id(), step.description())).collect();
+    let actions: Vec<_> = plugin.actions().map(|step| (step.id(), step.description())).collect();
+    let tasks: Vec<_> = plugin.tasks().map(|step| (step.id(), step.description())).collect();
+    for (heading, steps) in [("Triggers", triggers), ("Actions", actions), ("Tasks", tasks)] {
+        if steps.is_empty() {
+            continue;
+        }
+        text.push_str(&format!("\n{heading} ({}):\n", green(&steps.len().to_string())));
+        for (id, description) in steps {
+            text.push_str(&format!("└── {} ({description}{RESET})\n", green(id)));
         }
     }
     text.push('\n');
@@ -199,12 +201,17 @@ const GREEN: &str = "\u{1b}[92m";
 const RESET: &str = "\u{1b}[0m";
 
 fn sample(plugin: &Plugin, id: &str) -> i32 {
-    match plugin.action(id) {
-        Some(action) => print_out(&python_json(&sample_message(plugin, action))),
+    match sample_for(plugin, id) {
+        Some(message) => print_out(&python_json(&message)),
         None => {
-            let known = plugin.action_ids();
+            let known: Vec<&str> = plugin
+                .triggers()
+                .map(|step| step.id())
+                .chain(plugin.actions().map(|step| step.id()))
+                .chain(plugin.tasks().map(|step| step.id()))
+                .collect();
             eprintln!(
-                "ValueError: Invalid trigger, action or task name. Known actions: {}",
+                "ValueError: Invalid trigger, action or task name. Known steps: {}",
                 known.join(", ")
             );
             1

@@ -41,7 +41,7 @@ fn bad_stdin_gets_an_error_envelope() {
         (br#"{"version":"v1","body":{}}"#, "\"type\" missing from input message"),
         (
             br#"{"version":"v1","type":"trigger_start","body":{}}"#,
-            "Unsupported message type \"trigger_start\"",
+            "Message is trigger_start but field \"trigger\" is missing from body",
         ),
         (
             br#"{"version":"v9","type":"action_start","body":{}}"#,

@@ -188,8 +188,17 @@ async fn every_get_route_answers_like_the_runtime() {
         json!({"status": "Ready"})
     );
     assert_eq!(server.get("/api/v1/actions").await.expect(200), json!(ids));
-    assert_eq!(server.get("/api/v1/triggers").await.expect(200), json!([]));
-    assert_eq!(server.get("/api/v1/tasks").await.expect(200), json!([]));
+    let keys = |kind: &str| -> Vec<String> {
+        spec[kind]
+            .as_object()
+            .map(|steps| steps.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        server.get("/api/v1/triggers").await.expect(200),
+        json!(keys("triggers"))
+    );
+    assert_eq!(server.get("/api/v1/tasks").await.expect(200), json!(keys("tasks")));
 
     let info = server.get("/api/v1/info").await.expect(200);
     for field in [
@@ -201,10 +210,10 @@ async fn every_get_route_answers_like_the_runtime() {
         "title",
         "support",
         "tags",
+        "enable_cache",
     ] {
         assert_eq!(info[field], spec[field], "info.{field}");
     }
-    assert_eq!(info["enable_cache"], Value::Null);
     assert_eq!(info["number_of_workers"], 1);
     assert!(info["threads"].as_u64().is_some_and(|threads| threads >= 1));
     assert_eq!(info["sdk_version"], "6.6.1");
@@ -294,8 +303,20 @@ async fn unknown_routes_and_methods_get_the_runtime_error_page() {
         error_page(&server, 404, "Not Found", "GET", "/nope?x=1", not_found)
     );
     assert_eq!(
-        server.post("/api/v1/triggers/t/test", "{}").await.expect(404),
-        error_page(&server, 404, "Not Found", "POST", "/api/v1/triggers/t/test", not_found)
+        server.post("/api/v1/workflows/t/test", "{}").await.expect(404),
+        error_page(&server, 404, "Not Found", "POST", "/api/v1/workflows/t/test", not_found)
+    );
+    // The runtime registers only GET for a trigger: a trigger never runs over HTTP.
+    assert_eq!(
+        server.post("/api/v1/triggers/new_observables", "{}").await.expect(405),
+        error_page(
+            &server,
+            405,
+            "Method Not Allowed",
+            "POST",
+            "/api/v1/triggers/new_observables",
+            not_allowed
+        )
     );
     assert_eq!(
         server.get("/actions/lookup_ip").await.expect(405),

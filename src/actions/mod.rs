@@ -8,11 +8,13 @@
 
 mod connection;
 mod failure;
+mod feed;
 mod file;
 mod import;
 mod lenient;
 mod lookups;
 mod sandbox;
+mod typed;
 
 use std::future::Future;
 
@@ -21,11 +23,15 @@ use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use crate::protocol::{schema_for, Action, Failure, Output, Plugin, StepFuture};
+use crate::protocol::{schema_for, Action, Failure, Output, Plugin, StepFuture, Task, Trigger};
 use connection::Connection;
 
 /// Every group of actions, in the order the spec lists them.
 const REGISTRY: &[&[&dyn Action]] = &[lookups::ACTIONS, import::ACTIONS, sandbox::ACTIONS];
+
+/// Every group of triggers, and of tasks (see `typed` for what a trigger or task file implements).
+const TRIGGER_REGISTRY: &[&[&dyn Trigger]] = &[feed::TRIGGERS];
+const TASK_REGISTRY: &[&[&dyn Task]] = &[feed::TASKS];
 
 pub(crate) static PLUGIN: Plugin = Plugin {
     name: "anomali_threatstream",
@@ -36,6 +42,8 @@ pub(crate) static PLUGIN: Plugin = Plugin {
                   that enables security teams to analyze and respond to threats",
     connector: &connection::ThreatStreamConnection,
     action_groups: REGISTRY,
+    trigger_groups: TRIGGER_REGISTRY,
+    task_groups: TASK_REGISTRY,
     spec: include_str!("../../plugin.spec.yaml"),
 };
 

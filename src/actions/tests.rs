@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 use super::PLUGIN;
 use crate::protocol::generate::{self, example_object, spec_params, OWNED};
-use crate::protocol::{check_schema, sample_message, Quote};
+use crate::protocol::{check_schema, sample_message, task_message, trigger_message, Quote};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -68,12 +68,28 @@ fn orphans(files: &[(String, String)]) -> Vec<PathBuf> {
     orphans
 }
 
+/// Every step's id, kind, and input and output schemas.
+fn steps() -> Vec<(&'static str, &'static str, &'static Value, &'static Value)> {
+    let actions = PLUGIN
+        .actions()
+        .map(|step| (step.id(), "action", step.input_schema(), step.output_schema()));
+    let triggers = PLUGIN
+        .triggers()
+        .map(|step| (step.id(), "trigger", step.input_schema(), step.output_schema()));
+    let tasks = PLUGIN
+        .tasks()
+        .map(|step| (step.id(), "task", step.input_schema(), step.output_schema()));
+    actions.chain(triggers).chain(tasks).collect()
+}
+
 #[test]
-fn action_ids_are_unique_snake_case() {
+fn step_ids_are_unique_snake_case() {
     let mut seen = std::collections::HashSet::new();
-    for action in PLUGIN.actions() {
-        let id = action.id();
-        assert!(seen.insert(id), "duplicate action id {id}");
+    for (id, kind, _, _) in steps() {
+        assert!(
+            seen.insert(id),
+            "duplicate {kind} id {id}: `sample` and `info` could not tell them apart"
+        );
         assert!(
             id.chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
@@ -88,9 +104,9 @@ fn action_ids_are_unique_snake_case() {
 fn every_parameter_is_described_and_every_input_has_an_example() {
     let mut places: Vec<(String, Map<String, Value>)> =
         vec![("connection".into(), spec_params(PLUGIN.connector.schema()))];
-    for action in PLUGIN.actions() {
-        places.push((format!("{} input", action.id()), spec_params(action.input_schema())));
-        places.push((format!("{} output", action.id()), spec_params(action.output_schema())));
+    for (id, _, input, output) in steps() {
+        places.push((format!("{id} input"), spec_params(input)));
+        places.push((format!("{id} output"), spec_params(output)));
     }
     for (place, params) in places {
         for (name, param) in params {
@@ -128,6 +144,13 @@ fn examples_pass_their_own_schemas() {
             );
         }
     }
+    for (id, _, input, output) in steps().into_iter().filter(|(_, kind, _, _)| *kind != "action") {
+        for (schema, which) in [(input, "input"), (output, "output")] {
+            let example = example_object(&spec_params(schema));
+            let checked = check_schema(schema, &example, Quote::Values);
+            assert!(checked.is_ok(), "{id} example {which} {example}: {checked:?}");
+        }
+    }
 }
 
 #[test]
@@ -143,6 +166,34 @@ fn samples_pass_their_own_schemas() {
             action.id()
         );
     }
+}
+
+#[test]
+fn trigger_and_task_samples_pass_their_own_schemas() {
+    for trigger in PLUGIN.triggers() {
+        let sample = trigger_message(&PLUGIN, trigger);
+        let input = check_schema(trigger.input_schema(), &sample["body"]["input"], Quote::Values);
+        assert!(input.is_ok(), "sample of {}: {input:?}", trigger.id());
+    }
+    for task in PLUGIN.tasks() {
+        let sample = task_message(&PLUGIN, task);
+        let input = check_schema(task.input_schema(), &sample["body"]["input"], Quote::Values);
+        let state = check_schema(task.state_schema(), &sample["body"]["state"], Quote::Values);
+        assert!(
+            input.is_ok() && state.is_ok(),
+            "sample of {}: {input:?} {state:?}",
+            task.id()
+        );
+    }
+}
+
+/// Triggers keep their state in the cache, and the runtime (6.6.0+) and EnableCacheValidator want
+/// `enable_cache: true` in a spec with triggers; the generator keeps the line true to the registry.
+#[test]
+fn a_plugin_with_triggers_enables_the_cache() {
+    let spec: Value = serde_norway::from_str(&read("plugin.spec.yaml")).expect("the spec is YAML");
+    let has_triggers = PLUGIN.triggers().next().is_some();
+    assert_eq!(spec["enable_cache"], Value::Bool(has_triggers));
 }
 
 /// The catalogue and EncodingValidator reject any character outside ASCII anywhere in the spec.

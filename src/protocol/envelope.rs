@@ -18,10 +18,12 @@ use super::failure::{shown, Failure};
 /// the CLI (stdin) and the server (request body) refuse to read more.
 pub(crate) const MAX_MESSAGE_BYTES: usize = 128 * 1024 * 1024;
 
-/// The kinds of start message this plugin accepts; it has no triggers or tasks.
+/// The kinds of start message (protocol reference §2.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum MessageType {
     ActionStart,
+    TriggerStart,
+    TaskStart,
     ConnectionTest,
 }
 
@@ -30,6 +32,37 @@ impl MessageType {
     pub(crate) fn event_type(self) -> &'static str {
         match self {
             MessageType::ActionStart => "action_event",
+            MessageType::TriggerStart => "trigger_event",
+            MessageType::TaskStart => "task_event",
+            MessageType::ConnectionTest => "connection_test",
+        }
+    }
+
+    /// The body key naming the step, and its capitalised form for the runtime's messages.
+    fn step_key(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            MessageType::ActionStart => Some(("action", "Action")),
+            MessageType::TriggerStart => Some(("trigger", "Trigger")),
+            MessageType::TaskStart => Some(("task", "Task")),
+            MessageType::ConnectionTest => None,
+        }
+    }
+
+    fn named(kind: &str) -> Option<MessageType> {
+        match kind {
+            "action_start" => Some(MessageType::ActionStart),
+            "trigger_start" => Some(MessageType::TriggerStart),
+            "task_start" => Some(MessageType::TaskStart),
+            "connection_test" => Some(MessageType::ConnectionTest),
+            _ => None,
+        }
+    }
+
+    fn start_name(self) -> &'static str {
+        match self {
+            MessageType::ActionStart => "action_start",
+            MessageType::TriggerStart => "trigger_start",
+            MessageType::TaskStart => "task_start",
             MessageType::ConnectionTest => "connection_test",
         }
     }
@@ -39,14 +72,19 @@ impl MessageType {
 #[derive(Debug)]
 pub(crate) struct StartMessage<'a> {
     pub(crate) message_type: MessageType,
-    /// The action id; `None` only for a `connection_test` message.
-    pub(crate) action: Option<String>,
+    /// The action, trigger or task id; for a `connection_test` message, the task (or action) it
+    /// tests, if it names one.
+    pub(crate) step: Option<String>,
     pub(crate) meta: Value,
     /// The input for its schema check, with very long strings elided (see `ElidedValue`).
     pub(crate) input: Value,
     /// The input as sent, borrowed from the message text: what the action decodes.
     pub(crate) raw_input: &'a RawValue,
     pub(crate) connection: Value,
+    /// A trigger's `dispatcher` (`{"url", "webhook_url"}`).
+    pub(crate) dispatcher: Value,
+    /// A task's `state`, as the last run returned it.
+    pub(crate) state: Value,
 }
 
 /// A message that could not be used, with what is known of it for the answering event.
@@ -110,28 +148,35 @@ impl<'a> StartMessage<'a> {
         raw_input: &'a RawValue,
     ) -> Result<StartMessage<'a>, Box<Rejected>> {
         let meta = body.remove("meta").unwrap_or_else(empty_object);
-        let action = match (message_type, body.remove("action")) {
-            (_, Some(Value::String(action))) => Some(action),
-            (MessageType::ActionStart, Some(_)) => {
-                return Err(reject(
-                    "Action field must be a string",
-                    Some(message_type.event_type()),
-                    meta,
-                ))
-            }
-            (MessageType::ActionStart, None) => {
-                let cause = "Message is action_start but field \"action\" is missing from body";
-                return Err(reject(cause, Some(message_type.event_type()), meta));
-            }
-            (MessageType::ConnectionTest, _) => None,
+        let step = match message_type.step_key() {
+            Some((key, capitalised)) => match body.remove(key) {
+                Some(Value::String(step)) => Some(step),
+                Some(_) => {
+                    let cause = format!("{capitalised} field must be a string");
+                    return Err(reject(cause, Some(message_type.event_type()), meta));
+                }
+                None => {
+                    let kind = message_type.start_name();
+                    let cause = format!("Message is {kind} but field \"{key}\" is missing from body");
+                    return Err(reject(cause, Some(message_type.event_type()), meta));
+                }
+            },
+            // The runtime's `test_task` passes the task it tests; older callers name an action.
+            None => ["task", "action"].iter().find_map(|key| match body.remove(*key) {
+                Some(Value::String(step)) => Some(step),
+                _ => None,
+            }),
         };
+        let mut section = |key: &str| body.remove(key).unwrap_or_else(empty_object);
         Ok(StartMessage {
             message_type,
-            action,
+            step,
             meta,
-            input: body.remove("input").unwrap_or_else(empty_object),
+            input: section("input"),
             raw_input,
-            connection: body.remove("connection").unwrap_or_else(empty_object),
+            connection: section("connection"),
+            dispatcher: section("dispatcher"),
+            state: section("state"),
         })
     }
 }
@@ -144,21 +189,16 @@ fn message_type(message: &Map<String, Value>) -> Result<MessageType, Box<Rejecte
             .cloned()
             .unwrap_or(Value::Null)
     };
-    match message.get("type") {
-        None => Err(reject("\"type\" missing from input message", None, meta())),
-        Some(Value::String(kind)) if kind == "action_start" => Ok(MessageType::ActionStart),
-        Some(Value::String(kind)) if kind == "connection_test" => Ok(MessageType::ConnectionTest),
-        Some(Value::String(kind)) if kind == "trigger_start" || kind == "task_start" => Err(reject(
-            format!("Unsupported message type \"{kind}\": this plugin has no triggers or tasks"),
+    let Some(kind) = message.get("type") else {
+        return Err(reject("\"type\" missing from input message", None, meta()));
+    };
+    kind.as_str().and_then(MessageType::named).ok_or_else(|| {
+        reject(
+            format!("Unsupported message type \"{}\"", display_value(kind)),
             None,
             meta(),
-        )),
-        Some(other) => Err(reject(
-            format!("Unsupported message type \"{}\"", display_value(other)),
-            None,
-            meta(),
-        )),
-    }
+        )
+    })
 }
 
 fn version(message: &Map<String, Value>, message_type: MessageType) -> Result<(), Box<Rejected>> {
@@ -305,6 +345,14 @@ pub(crate) struct EventBody {
     pub(crate) log: String,
     pub(crate) status: Status,
     pub(crate) meta: Value,
+    /// A task's new state, and whether more is waiting (protocol reference §3.1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) state: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) has_more_pages: Option<bool>,
+    /// The upstream HTTP status a task saw when it reports a failure the task way.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) status_code: Option<u16>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) output: Option<Box<serde_json::value::RawValue>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -340,7 +388,7 @@ mod tests {
     fn missing_sections_default_to_empty_objects() {
         let message = StartMessage::parse(br#"{"version":"v1","type":"action_start","body":{"action":"lookup_ip"}}"#)
             .expect("valid message");
-        assert_eq!(message.action.as_deref(), Some("lookup_ip"));
+        assert_eq!(message.step.as_deref(), Some("lookup_ip"));
         assert_eq!(message.meta, serde_json::json!({}));
         assert_eq!(message.input, serde_json::json!({}));
         assert_eq!(message.connection, serde_json::json!({}));
@@ -381,7 +429,35 @@ mod tests {
         let message = StartMessage::parse(br#"{"version":"v1","type":"connection_test","body":{"connection":{}}}"#)
             .expect("valid message");
         assert_eq!(message.message_type, MessageType::ConnectionTest);
-        assert_eq!(message.action, None);
+        assert_eq!(message.step, None);
+    }
+
+    #[test]
+    fn triggers_and_tasks_name_their_step_and_carry_dispatcher_and_state() {
+        let trigger = StartMessage::parse(
+            br#"{"version":"v1","type":"trigger_start","body":{"trigger":"t","dispatcher":{"url":"http://d"}}}"#,
+        )
+        .expect("valid message");
+        assert_eq!(trigger.step.as_deref(), Some("t"));
+        assert_eq!(trigger.dispatcher, serde_json::json!({"url": "http://d"}));
+        assert_eq!(trigger.state, serde_json::json!({}));
+        let task =
+            StartMessage::parse(br#"{"version":"v1","type":"task_start","body":{"task":"k","state":{"cursor":1}}}"#)
+                .expect("valid message");
+        assert_eq!(task.message_type.event_type(), "task_event");
+        assert_eq!(task.state, serde_json::json!({"cursor": 1}));
+        assert_eq!(
+            rejected(r#"{"version":"v1","type":"task_start","body":{}}"#)
+                .failure
+                .cause,
+            "Message is task_start but field \"task\" is missing from body"
+        );
+        assert_eq!(
+            rejected(r#"{"version":"v1","type":"trigger_start","body":{"trigger":1}}"#)
+                .failure
+                .cause,
+            "Trigger field must be a string"
+        );
     }
 
     #[test]

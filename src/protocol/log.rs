@@ -27,6 +27,9 @@ tokio::task_local! {
 #[derive(Clone, Default)]
 pub(crate) struct StepLog {
     lines: Arc<Mutex<String>>,
+    /// The most a log keeps, oldest lines dropped first. A trigger's log empties only when an event
+    /// carries it away (`take`), and a trigger may run for months without one.
+    limit: Option<usize>,
 }
 
 impl StepLog {
@@ -40,12 +43,33 @@ impl StepLog {
         CURRENT.sync_scope(self.clone(), write)
     }
 
+    /// A log that keeps at most about `limit` bytes of its latest lines.
+    pub(crate) fn bounded(limit: usize) -> StepLog {
+        StepLog {
+            lines: Arc::default(),
+            limit: Some(limit),
+        }
+    }
+
+    #[cfg(test)]
     pub(crate) fn text(&self) -> String {
         self.lines.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
+    /// The lines so far, leaving the log empty: what a trigger event carries.
+    pub(crate) fn take(&self) -> String {
+        std::mem::take(&mut *self.lines.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
     fn push(&self, line: &str) {
-        self.lines.lock().unwrap_or_else(PoisonError::into_inner).push_str(line);
+        let mut lines = self.lines.lock().unwrap_or_else(PoisonError::into_inner);
+        lines.push_str(line);
+        if let Some(limit) = self.limit.filter(|limit| lines.len() > *limit) {
+            // Whole lines go, so the log never starts mid-line.
+            let excess = lines.len() - limit;
+            let cut = lines[excess..].find('\n').map_or(lines.len(), |at| excess + at + 1);
+            lines.drain(..cut);
+        }
     }
 }
 
@@ -124,6 +148,19 @@ mod tests {
         tracing::info!("outside any step");
         assert_eq!(first.text(), "Fetched a page page=2\n");
         assert_eq!(second.text(), "WARNING: careful\n");
+    }
+
+    #[test]
+    fn a_bounded_log_keeps_its_latest_whole_lines_and_empties_when_taken() {
+        install(false);
+        let log = StepLog::bounded(13);
+        log.capture_now(|| {
+            tracing::info!("first line");
+            tracing::info!("second");
+            tracing::info!("third");
+        });
+        assert_eq!(log.take(), "second\nthird\n");
+        assert_eq!(log.text(), "");
     }
 
     #[test]

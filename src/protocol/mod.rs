@@ -1,8 +1,8 @@
 //! The InsightConnect plugin protocol: start messages in, events out, preset texts, schema checks and
 //! the step pipeline shared by the CLI and the server.
 //!
-//! This room knows nothing of ThreatStream. It sees the plugin only through the `Plugin`, `Action` and
-//! `Connector` types, which the `actions` room fills in.
+//! This room knows nothing of ThreatStream. It sees the plugin only through the `Plugin`, `Action`,
+//! `Trigger`, `Task` and `Connector` types, which the `actions` room fills in.
 
 mod clean;
 mod envelope;
@@ -16,16 +16,24 @@ mod preset;
 mod sample;
 mod schema;
 mod server;
+mod signals;
 mod step;
+mod task;
+mod trigger;
 
 pub(crate) use clean::clean;
 pub(crate) use envelope::MAX_MESSAGE_BYTES;
 pub(crate) use failure::{quoted, Failure};
-pub(crate) use plugin::{output_of, Action, Connector, Output, Plugin, StepFuture};
+pub(crate) use plugin::{
+    output_of, Action, Connector, Output, Plugin, StepFuture, Task, TaskFuture, TaskOutcome, Trigger,
+};
 pub(crate) use preset::Preset;
-pub(crate) use sample::{python_json, start_message as sample_message};
+pub(crate) use sample::{python_json, sample_for};
+#[cfg(test)]
+pub(crate) use sample::{start_message as sample_message, task_message, trigger_message};
 pub(crate) use schema::schema_for;
 #[cfg(test)]
 pub(crate) use schema::{check as check_schema, Quote};
 pub(crate) use server::serve;
 pub(crate) use step::{execute, unreadable, StepKind};
+pub(crate) use trigger::{Halt, TriggerContext};

@@ -1,8 +1,10 @@
-//! What the protocol needs to know of a plugin: its identity, its connection and its actions.
+//! What the protocol needs to know of a plugin: its identity, its connection, its actions, triggers
+//! and tasks.
 //!
-//! The protocol room never names a ThreatStream type. Actions speak JSON values and `Failure`s; the
+//! The protocol room never names a ThreatStream type. Steps speak JSON values and `Failure`s; the
 //! `actions` room implements these traits, the way ripgrep's searcher reports to a `Sink` it never sees
-//! implemented.
+//! implemented. A trigger gets the protocol's side of a long run (delivery to the dispatcher, its saved
+//! state, the stop request) as `TriggerContext`, so it decides only what to poll and when.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -12,6 +14,7 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::failure::Failure;
+use super::trigger::TriggerContext;
 
 /// A step's output as JSON text. A lookup can return 50,000 records; as a `Value` tree they take
 /// about six times the memory of their text, so outputs stay text from the action to stdout.
@@ -42,6 +45,59 @@ pub(crate) trait Action: Sync {
     fn run<'a>(&'a self, connection: &'a Value, input: &'a RawValue) -> StepFuture<'a>;
 }
 
+/// One trigger: a long-running step that polls and delivers each event to the dispatcher.
+pub(crate) trait Trigger: Sync {
+    fn id(&self) -> &'static str;
+    #[allow(dead_code, reason = "read by the spec generator")]
+    fn title(&self) -> &'static str;
+    fn description(&self) -> &'static str;
+    fn input_schema(&self) -> &'static Value;
+    /// The schema of one event's `output`.
+    fn output_schema(&self) -> &'static Value;
+    /// The schema of the state the trigger saves between runs.
+    fn state_schema(&self) -> &'static Value;
+    /// Runs until `context` says to stop, and answers with the final envelope's output (`null`). A bad
+    /// input or saved state must fail here, before any request.
+    fn run<'a>(&'a self, connection: &'a Value, input: &'a RawValue, context: &'a mut TriggerContext)
+        -> StepFuture<'a>;
+    /// `test` of a trigger_start message: one poll that emits nothing.
+    fn test<'a>(&'a self, connection: &'a Value, input: &'a RawValue) -> StepFuture<'a>;
+}
+
+/// What a task run answers with besides its output (protocol reference §3.1).
+#[derive(Debug)]
+pub(crate) struct TaskOutcome {
+    /// A JSON array, as text.
+    pub(crate) output: Output,
+    pub(crate) state: Value,
+    pub(crate) has_more_pages: bool,
+    /// An upstream failure reported the task way: the run still succeeds, with the upstream status,
+    /// the exception, and the state it was given.
+    pub(crate) problem: Option<(u16, Failure)>,
+}
+
+/// What running a task yields: its outcome, or why the run could not even start.
+pub(crate) type TaskFuture<'a> = Pin<Box<dyn Future<Output = Result<TaskOutcome, Failure>> + Send + 'a>>;
+
+/// One task: a step the orchestrator runs on a schedule, handing back the state the last run returned.
+pub(crate) trait Task: Sync {
+    fn id(&self) -> &'static str;
+    #[allow(dead_code, reason = "read by the spec generator")]
+    fn title(&self) -> &'static str;
+    fn description(&self) -> &'static str;
+    fn input_schema(&self) -> &'static Value;
+    /// An object with one array property: the spec's `output`, whose items the envelope's array holds.
+    fn output_schema(&self) -> &'static Value;
+    fn state_schema(&self) -> &'static Value;
+    /// The cron expression of the spec's `schedule`.
+    #[allow(dead_code, reason = "read by the spec generator")]
+    fn schedule(&self) -> &'static str;
+    /// Runs once with an input and a state that passed their schemas.
+    fn run<'a>(&'a self, connection: &'a Value, input: &'a RawValue, state: &'a Value) -> TaskFuture<'a>;
+    /// `test` of a task_start message: one poll that changes nothing.
+    fn test<'a>(&'a self, connection: &'a Value, input: &'a RawValue) -> StepFuture<'a>;
+}
+
 /// The plugin's connection: its schema, and the test the orchestrator runs before saving it.
 pub(crate) trait Connector: Sync {
     fn schema(&self) -> &'static Value;
@@ -63,6 +119,9 @@ pub(crate) struct Plugin {
     pub(crate) connector: &'static dyn Connector,
     /// The actions, a list per capability (lookups, imports, ...), in the order the spec lists them.
     pub(crate) action_groups: &'static [&'static [&'static dyn Action]],
+    /// The triggers and the tasks, likewise.
+    pub(crate) trigger_groups: &'static [&'static [&'static dyn Trigger]],
+    pub(crate) task_groups: &'static [&'static [&'static dyn Task]],
     /// The text of `plugin.spec.yaml`, built into the binary: the server's spec, info and action
     /// routes answer from it, so they cannot disagree with the file the image ships.
     pub(crate) spec: &'static str,
@@ -81,6 +140,30 @@ impl Plugin {
     /// The action ids, for messages that list them.
     pub(crate) fn action_ids(&self) -> Vec<&'static str> {
         self.actions().map(|action| action.id()).collect()
+    }
+
+    pub(crate) fn triggers(&self) -> impl Iterator<Item = &'static dyn Trigger> {
+        self.trigger_groups.iter().flat_map(|group| group.iter().copied())
+    }
+
+    pub(crate) fn trigger(&self, id: &str) -> Option<&'static dyn Trigger> {
+        self.triggers().find(|trigger| trigger.id() == id)
+    }
+
+    pub(crate) fn trigger_ids(&self) -> Vec<&'static str> {
+        self.triggers().map(|trigger| trigger.id()).collect()
+    }
+
+    pub(crate) fn tasks(&self) -> impl Iterator<Item = &'static dyn Task> {
+        self.task_groups.iter().flat_map(|group| group.iter().copied())
+    }
+
+    pub(crate) fn task(&self, id: &str) -> Option<&'static dyn Task> {
+        self.tasks().find(|task| task.id() == id)
+    }
+
+    pub(crate) fn task_ids(&self) -> Vec<&'static str> {
+        self.tasks().map(|task| task.id()).collect()
     }
 
     /// `<vendor>/<Title>:<version>`, the prefix of the runtime's step log line.

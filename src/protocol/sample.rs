@@ -1,4 +1,5 @@
-//! `sample <action>`: a start message filled with the defaults of the action's schemas.
+//! `sample <step>`: a start message filled with the defaults of an action's, trigger's or task's
+//! schemas.
 //!
 //! The runtime derives samples the same way (protocol reference §7.1): `default` if the schema has one,
 //! else the first `enum` value, else an empty value of the type; objects and references recurse. It
@@ -9,7 +10,55 @@ use std::io;
 use serde_json::ser::Formatter;
 use serde_json::{json, Map, Value};
 
-use super::plugin::{Action, Plugin};
+use super::plugin::{Action, Plugin, Task, Trigger};
+
+/// The dispatcher a sample trigger message names, as the runtime's samples do.
+const SAMPLE_DISPATCHER: &str = "http://localhost:8000";
+
+/// The start message for the action, trigger or task `name`; `None` if the plugin has none.
+pub(crate) fn sample_for(plugin: &Plugin, name: &str) -> Option<Value> {
+    if let Some(action) = plugin.action(name) {
+        return Some(start_message(plugin, action));
+    }
+    if let Some(trigger) = plugin.trigger(name) {
+        return Some(trigger_message(plugin, trigger));
+    }
+    plugin.task(name).map(|task| task_message(plugin, task))
+}
+
+/// The compact start message for `trigger`, in the runtime's key order.
+pub(crate) fn trigger_message(plugin: &Plugin, trigger: &dyn Trigger) -> Value {
+    let input = trigger.input_schema();
+    let connection = plugin.connector.schema();
+    json!({
+        "body": {
+            "trigger": trigger.id(),
+            "meta": {},
+            "input": default_value(input, input),
+            "dispatcher": {"url": SAMPLE_DISPATCHER, "webhook_url": ""},
+            "connection": default_value(connection, connection),
+        },
+        "type": "trigger_start",
+        "version": "v1",
+    })
+}
+
+/// The compact start message for `task`, in the runtime's key order.
+pub(crate) fn task_message(plugin: &Plugin, task: &dyn Task) -> Value {
+    let (input, state) = (task.input_schema(), task.state_schema());
+    let connection = plugin.connector.schema();
+    json!({
+        "body": {
+            "task": task.id(),
+            "meta": {},
+            "input": default_value(input, input),
+            "connection": default_value(connection, connection),
+            "state": default_value(state, state),
+        },
+        "type": "task_start",
+        "version": "v1",
+    })
+}
 
 /// The compact start message for `action`, in the runtime's key order.
 pub(crate) fn start_message(plugin: &Plugin, action: &dyn Action) -> Value {

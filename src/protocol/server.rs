@@ -15,6 +15,7 @@
 mod documents;
 mod request;
 mod shutdown;
+mod step_route;
 
 use std::io;
 use std::net::SocketAddr;
@@ -39,11 +40,12 @@ use tokio::net::{TcpListener, TcpStream};
 use self::documents::Documents;
 use self::request::Glance;
 use self::shutdown::Work;
+use self::step_route::StepRoute;
 use super::envelope::MAX_MESSAGE_BYTES;
 use super::failure::{Failure, FailureKind};
 use super::mask::Secrets;
 use super::plugin::Plugin;
-use super::step::{execute, Outcome, StepKind};
+use super::step::{execute, Outcome};
 
 /// A client that has not sent its request line and headers by then is gone or hostile.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
@@ -148,13 +150,27 @@ fn routes(server: Shared) -> Router {
         .route("/actions/{name}/test", post(test_action))
         .route("/api/v1/actions/{name}", post(run_action).get(action_section))
         .route("/api/v1/actions/{name}/test", post(test_action))
+        .route("/triggers/{name}/test", post(test_trigger))
+        .route("/api/v1/triggers/{name}/test", post(test_trigger))
+        .route("/tasks/{name}", post(run_task))
+        .route("/tasks/{name}/test", post(test_task))
+        .route("/api/v1/tasks/{name}", post(run_task).get(task_section))
+        .route("/api/v1/tasks/{name}/test", post(test_task))
         .route("/api/v1/connection/test", post(test_connection))
+        .route("/api/v1/connection/test_task", post(test_connection))
         .route(
             "/api/v1/actions",
             get(|State(server): State<Shared>| async move { ok(&server.documents.actions) }),
         )
-        .route("/api/v1/triggers", get(|| async { ok(&json!([])) }))
-        .route("/api/v1/tasks", get(|| async { ok(&json!([])) }))
+        .route(
+            "/api/v1/triggers",
+            get(|State(server): State<Shared>| async move { ok(&server.documents.triggers) }),
+        )
+        .route("/api/v1/triggers/{name}", get(trigger_section))
+        .route(
+            "/api/v1/tasks",
+            get(|State(server): State<Shared>| async move { ok(&server.documents.tasks) }),
+        )
         .route(
             "/api/v1/connection",
             get(|State(server): State<Shared>| async move { ok(&server.documents.connection) }),
@@ -176,23 +192,24 @@ fn routes(server: Shared) -> Router {
         .with_state(server)
 }
 
-/// Which step route a start message came in on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum StepRoute {
-    /// `POST /actions/<name>`: the action, masked.
-    Run,
-    /// `POST /actions/<name>/test`: the connection test of an action's message, masked.
-    TestAction,
-    /// `POST /api/v1/connection/test`: not masked, and 204 for a test without output.
-    TestConnection,
-}
-
 async fn run_action(State(server): State<Shared>, Path(name): Path<String>, request: Request) -> Response {
     step(server, StepRoute::Run, Some(name), request).await
 }
 
 async fn test_action(State(server): State<Shared>, Path(name): Path<String>, request: Request) -> Response {
     step(server, StepRoute::TestAction, Some(name), request).await
+}
+
+async fn test_trigger(State(server): State<Shared>, Path(name): Path<String>, request: Request) -> Response {
+    step(server, StepRoute::TestTrigger, Some(name), request).await
+}
+
+async fn run_task(State(server): State<Shared>, Path(name): Path<String>, request: Request) -> Response {
+    step(server, StepRoute::RunTask, Some(name), request).await
+}
+
+async fn test_task(State(server): State<Shared>, Path(name): Path<String>, request: Request) -> Response {
+    step(server, StepRoute::TestTask, Some(name), request).await
 }
 
 async fn test_connection(State(server): State<Shared>, request: Request) -> Response {
@@ -220,24 +237,16 @@ async fn step(server: Shared, route: StepRoute, name: Option<String>, request: R
     if glance.empty {
         return answer(StatusCode::BAD_REQUEST, &json!({"error": "Empty input provided"}));
     }
-    if let Some(name) = name {
-        if glance.action.as_ref().and_then(Value::as_str) != Some(name.as_str()) {
-            let description = format!(
-                "Action name ({}) in input body is not matching with name ({name}) in route",
-                glance.action_text()
-            );
-            return abort(StatusCode::BAD_REQUEST, &description, &origin);
-        }
+    if let Some(description) = route.refusal(&glance, name.as_deref()) {
+        return abort(StatusCode::BAD_REQUEST, &description, &origin);
     }
-    let secrets = match route {
-        StepRoute::Run | StepRoute::TestAction => Secrets::of(&glance.connection),
-        StepRoute::TestConnection => Secrets::default(),
+    let secrets = if route.masked() {
+        Secrets::of(&glance.connection)
+    } else {
+        Secrets::default()
     };
     drop(glance);
-    let kind = match route {
-        StepRoute::Run => StepKind::Run,
-        StepRoute::TestAction | StepRoute::TestConnection => StepKind::Test,
-    };
+    let kind = route.kind();
     let (plugin, debug) = (server.plugin, server.debug);
     // A task of its own: a panicking step cannot take the connection down with it, and a step whose
     // client went away still finishes (an import half done is worse than one done unseen).
@@ -344,11 +353,24 @@ async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, Refusal> {
 }
 
 async fn action_section(State(server): State<Shared>, Path(name): Path<String>) -> Response {
-    match server.documents.action(&name) {
+    section(server.documents.action(&name), "Action", &name)
+}
+
+async fn trigger_section(State(server): State<Shared>, Path(name): Path<String>) -> Response {
+    section(server.documents.trigger(&name), "Trigger", &name)
+}
+
+async fn task_section(State(server): State<Shared>, Path(name): Path<String>) -> Response {
+    section(server.documents.task(&name), "Task", &name)
+}
+
+/// A step's section of the spec; the runtime answers 400 for one it does not have.
+fn section(found: Option<&Value>, word: &str, name: &str) -> Response {
+    match found {
         Some(section) => ok(section),
         None => answer(
             StatusCode::BAD_REQUEST,
-            &json!({ "error": format!("Action {name} does not exist") }),
+            &json!({ "error": format!("{word} {name} does not exist") }),
         ),
     }
 }

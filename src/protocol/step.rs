@@ -1,8 +1,9 @@
 //! The one pipeline from a start message to an event, shared by `run`, `test` and the HTTP server.
 //!
 //! The order of checks follows the runtime (protocol reference §2.3): envelope, step name, connection,
-//! input, then the step, then the output. Whatever fails becomes a `Failure`, and every failure becomes
-//! an error event: nothing is thrown past this function.
+//! input (and a task's state), then the step, then the output. Whatever fails becomes a `Failure`, and
+//! every failure becomes an error event: nothing is thrown past this function. Actions and the
+//! connection test run here; a trigger's run lives in `trigger`, a task's in `task`.
 
 use std::panic::AssertUnwindSafe;
 
@@ -15,8 +16,17 @@ use super::failure::{shown, Failure};
 use super::log::StepLog;
 use super::plugin::{Action, Output, Plugin};
 use super::schema::{self, Quote};
+use super::task::{self, TaskReport};
+use super::trigger::TriggerContext;
 
-/// Which path a start message takes: the action itself, or the connection test.
+/// The most log text an action's or task's event carries (a lookup logs a line per page).
+const STEP_LOG_BYTES: usize = 4 * 1024 * 1024;
+
+/// The most log text one trigger event carries: the lines since the event before, which after a
+/// quiet month would otherwise be a line per poll for a month.
+const TRIGGER_LOG_BYTES: usize = 64 * 1024;
+
+/// Which path a start message takes: the step itself, or its test.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum StepKind {
     Run,
@@ -40,16 +50,39 @@ impl Outcome {
     }
 }
 
+/// What a step that ran yields: its output, and for a task what goes beside it.
+pub(crate) struct Answer {
+    output: Output,
+    task: Option<TaskReport>,
+}
+
+impl Answer {
+    fn plain(output: Output) -> Answer {
+        Answer { output, task: None }
+    }
+
+    pub(super) fn of_task(output: Output, report: TaskReport) -> Answer {
+        Answer {
+            output,
+            task: Some(report),
+        }
+    }
+}
+
 /// Runs one start message through the plugin and answers with the event, never with a panic.
 ///
 /// The message is taken by value and kept for the step: an import carries its file in it, and the
 /// action decodes its input from this text rather than from a second copy of tens of megabytes (see
 /// `envelope::ElidedValue`). A defect that panics inside the step still ends in an error event (with
-/// the envelope's type and meta) and exit 1.
+/// the envelope's type and meta) and exit 1. A trigger_start message runs the trigger until it is
+/// asked to stop; only the CLI passes one here (`http` mode has no route that runs a trigger).
 pub(crate) async fn execute(plugin: &'static Plugin, kind: StepKind, message: Vec<u8>, debug: bool) -> Outcome {
     super::log::install(debug);
-    let log = StepLog::default();
     let parsed = StartMessage::parse(&message);
+    let log = match &parsed {
+        Ok(message) if message.message_type == MessageType::TriggerStart => StepLog::bounded(TRIGGER_LOG_BYTES),
+        _ => StepLog::bounded(STEP_LOG_BYTES),
+    };
     let (event_type, meta, result) = match parsed {
         Err(rejected) => {
             let Rejected {
@@ -62,11 +95,19 @@ pub(crate) async fn execute(plugin: &'static Plugin, kind: StepKind, message: Ve
         Ok(mut message) => {
             let event_type = Some(message.message_type.event_type());
             let meta = std::mem::take(&mut message.meta);
+            let step = Step {
+                plugin,
+                kind,
+                meta: &meta,
+                log: &log,
+                debug,
+            };
             // Caught here, instead of running the step as a task of its own, spares every step a
             // spawn and a hop between threads (measured in server mode). A panicking step is never
             // polled again, so nothing observes state it may have left broken.
-            let step = AssertUnwindSafe(log.capture(perform(plugin, kind, message))).catch_unwind();
-            (event_type, meta, step.await.unwrap_or_else(|_| Err(crashed())))
+            let run = AssertUnwindSafe(log.capture(step.perform(message))).catch_unwind();
+            let result = run.await.unwrap_or_else(|_| Err(crashed()));
+            (event_type, meta, result)
         }
     };
     finish(kind, &log, event_type, meta, result)
@@ -87,21 +128,27 @@ fn finish(
     log: &StepLog,
     event_type: Option<&'static str>,
     meta: Value,
-    result: Result<Output, Failure>,
+    result: Result<Answer, Failure>,
 ) -> Outcome {
     if let Err(failure) = &result {
         log.capture_now(|| error!("{}", error_text(kind, failure)));
     }
+    if let Ok(Answer {
+        task: Some(TaskReport {
+            problem: Some((_, failure)),
+            ..
+        }),
+        ..
+    }) = &result
+    {
+        log.capture_now(|| error!("{}", failure.plugin_error_text()));
+    }
     let (body, failure) = match result {
-        Ok(output) => (event_body(log.text(), meta, Status::Ok, Some(output)), None),
+        Ok(answer) => (ok_body(log.take(), meta, answer), None),
         Err(failure) => {
-            let mut body = event_body(log.text(), meta, Status::Error, None);
+            let mut body = event_body(log.take(), meta, Status::Error, None);
             body.error = Some(error_text(kind, &failure));
-            body.exception = Some(Exception {
-                cause: failure.cause.clone(),
-                assistance: failure.assistance.clone(),
-                data: failure.data.clone(),
-            });
+            body.exception = Some(exception(&failure));
             (body, Some(failure))
         }
     };
@@ -115,11 +162,35 @@ fn finish(
     }
 }
 
+fn ok_body(log: String, meta: Value, answer: Answer) -> EventBody {
+    let mut body = event_body(log, meta, Status::Ok, Some(answer.output));
+    if let Some(report) = answer.task {
+        body.state = Some(report.state);
+        body.has_more_pages = Some(report.has_more_pages);
+        if let Some((status_code, failure)) = report.problem {
+            body.status_code = Some(status_code);
+            body.exception = Some(exception(&failure));
+        }
+    }
+    body
+}
+
+fn exception(failure: &Failure) -> Exception {
+    Exception {
+        cause: failure.cause.clone(),
+        assistance: failure.assistance.clone(),
+        data: failure.data.clone(),
+    }
+}
+
 fn event_body(log: String, meta: Value, status: Status, output: Option<Output>) -> EventBody {
     EventBody {
         log,
         status,
         meta,
+        state: None,
+        has_more_pages: None,
+        status_code: None,
         output,
         error: None,
         exception: None,
@@ -141,51 +212,102 @@ fn error_text(kind: StepKind, failure: &Failure) -> String {
     }
 }
 
-async fn perform(plugin: &Plugin, kind: StepKind, message: StartMessage<'_>) -> Result<Output, Failure> {
-    let is_test = kind == StepKind::Test || message.message_type == MessageType::ConnectionTest;
-    if is_test {
-        return test_connection(plugin, &message).await;
-    }
-    let id = message.action.as_deref().unwrap_or_default();
-    run_action(plugin, id, &message).await
+/// One start message on its way through the pipeline.
+struct Step<'a> {
+    plugin: &'static Plugin,
+    kind: StepKind,
+    meta: &'a Value,
+    log: &'a StepLog,
+    debug: bool,
 }
 
-async fn test_connection(plugin: &Plugin, message: &StartMessage<'_>) -> Result<Output, Failure> {
-    if let Some(id) = message.action.as_deref() {
-        find_action(plugin, id)?;
+impl Step<'_> {
+    async fn perform(&self, message: StartMessage<'_>) -> Result<Answer, Failure> {
+        let name = message.step.as_deref().unwrap_or_default();
+        match (message.message_type, self.kind) {
+            (MessageType::ConnectionTest, _) | (MessageType::ActionStart, StepKind::Test) => {
+                self.test_connection(&message).await.map(Answer::plain)
+            }
+            (MessageType::ActionStart, StepKind::Run) => self.run_action(name, &message).await.map(Answer::plain),
+            (MessageType::TriggerStart, kind) => self.trigger(kind, name, &message).await.map(Answer::plain),
+            (MessageType::TaskStart, StepKind::Run) => task::run(self.plugin, name, &message).await,
+            (MessageType::TaskStart, StepKind::Test) => {
+                task::test(self.plugin, name, &message).await.map(Answer::plain)
+            }
+        }
     }
-    let connection = checked_connection(plugin, &message.connection)?;
-    info!("{}", plugin.signature());
-    plugin.connector.test(&connection).await
+
+    /// The connection test; a message naming a step (an action, or the task of `test_task`) must name
+    /// one the plugin has.
+    async fn test_connection(&self, message: &StartMessage<'_>) -> Result<Output, Failure> {
+        if let Some(name) = message.step.as_deref() {
+            let known = match message.message_type {
+                MessageType::ConnectionTest => self.plugin.task(name).is_some() || self.plugin.action(name).is_some(),
+                _ => self.plugin.action(name).is_some(),
+            };
+            if !known {
+                find_action(self.plugin, name)?;
+            }
+        }
+        let connection = checked_connection(self.plugin, &message.connection)?;
+        info!("{}", self.plugin.signature());
+        self.plugin.connector.test(&connection).await
+    }
+
+    async fn run_action(&self, id: &str, message: &StartMessage<'_>) -> Result<Output, Failure> {
+        let action = find_action(self.plugin, id)?;
+        let connection = checked_connection(self.plugin, &message.connection)?;
+        info!("{}. Step name: {}", self.plugin.signature(), action.id());
+        checked_input(action.input_schema(), &message.input)?;
+        let output = action.run(&connection, message.raw_input).await?;
+        check_output(action.output_schema(), &output)?;
+        Ok(output)
+    }
+
+    /// A trigger's run, until it is asked to stop; or its test, one poll that emits nothing. The test
+    /// checks the input too (the runtime's does not): a poll with filters the schema refuses would
+    /// only fail later, at the first real run.
+    async fn trigger(&self, kind: StepKind, id: &str, message: &StartMessage<'_>) -> Result<Output, Failure> {
+        let trigger = self
+            .plugin
+            .trigger(id)
+            .ok_or_else(|| unknown("trigger", id, self.plugin.trigger_ids()))?;
+        let connection = checked_connection(self.plugin, &message.connection)?;
+        info!("{}. Step name: {}", self.plugin.signature(), trigger.id());
+        checked_input(trigger.input_schema(), &message.input)?;
+        if kind == StepKind::Test {
+            return trigger.test(&connection, message.raw_input).await;
+        }
+        let mut context = TriggerContext::open(trigger, message, self.meta, self.log.clone(), self.debug)?;
+        trigger.run(&connection, message.raw_input, &mut context).await
+    }
 }
 
-async fn run_action(plugin: &Plugin, id: &str, message: &StartMessage<'_>) -> Result<Output, Failure> {
-    let action = find_action(plugin, id)?;
-    let connection = checked_connection(plugin, &message.connection)?;
-    info!("{}. Step name: {}", plugin.signature(), action.id());
-    checked_input(action, &message.input)?;
-    let output = action.run(&connection, message.raw_input).await?;
-    schema::check_output(action.output_schema(), &output).map_err(|problems| {
+pub(super) fn check_output(schema: &'static Value, output: &Output) -> Result<(), Failure> {
+    schema::check_output(schema, output).map_err(|problems| {
         Failure::defect(
-            "The action produced output that does not match its output schema.",
+            "The step produced output that does not match its output schema.",
             "This is a defect in the plugin; please report it together with the step log.",
         )
         .with_data(problems)
-    })?;
-    Ok(output)
-}
-
-fn find_action(plugin: &Plugin, id: &str) -> Result<&'static dyn Action, Failure> {
-    plugin.action(id).ok_or_else(|| {
-        let known = plugin.action_ids();
-        Failure::caller(
-            format!("Unknown action \"{}\"", shown(id)),
-            format!("Use one of the plugin's actions: {}.", known.join(", ")),
-        )
     })
 }
 
-fn checked_connection(plugin: &Plugin, connection: &Value) -> Result<Value, Failure> {
+fn find_action(plugin: &Plugin, id: &str) -> Result<&'static dyn Action, Failure> {
+    plugin
+        .action(id)
+        .ok_or_else(|| unknown("action", id, plugin.action_ids()))
+}
+
+/// `Unknown action "x"`, the runtime's words, and the same for triggers and tasks.
+pub(super) fn unknown(kind: &str, id: &str, known: Vec<&str>) -> Failure {
+    Failure::caller(
+        format!("Unknown {kind} \"{}\"", shown(id)),
+        format!("Use one of the plugin's {kind}s: {}.", known.join(", ")),
+    )
+}
+
+pub(super) fn checked_connection(plugin: &Plugin, connection: &Value) -> Result<Value, Failure> {
     let connection = plugin.connector.upgrade(connection.clone())?;
     schema::check(plugin.connector.schema(), &connection, Quote::Nothing).map_err(|problems| {
         Failure::caller(
@@ -196,8 +318,7 @@ fn checked_connection(plugin: &Plugin, connection: &Value) -> Result<Value, Fail
     Ok(connection)
 }
 
-fn checked_input(action: &dyn Action, input: &Value) -> Result<(), Failure> {
-    let schema = action.input_schema();
+pub(super) fn checked_input(schema: &'static Value, input: &Value) -> Result<(), Failure> {
     schema::check(schema, input, Quote::Values).map_err(|problems| {
         Failure::caller(
             format!("The action input is invalid: {problems}."),
@@ -279,6 +400,8 @@ mod tests {
         spec: "",
         connector: &AnyConnection,
         action_groups: &[&[&Panicking]],
+        trigger_groups: &[],
+        task_groups: &[],
     };
 
     #[tokio::test]

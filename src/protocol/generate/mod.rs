@@ -1,9 +1,9 @@
 //! Every file derived from the plugin's Rust types, generated here and nowhere else.
 //!
-//! An action's id, title and description, and its inputs' and outputs' names, types, titles,
-//! descriptions, examples, enums and defaults, live in its Rust file. From them this module writes
-//! plugin.spec.yaml's generated part, schemas/, tests/*.json, help.md's tables and examples, and
-//! README.md's table of actions. What a person writes in those files (the spec's header and lists,
+//! A step's id, title and description (an action's, a trigger's or a task's, and a task's schedule),
+//! and its inputs', outputs' and state's names, types, titles, descriptions, examples, enums and
+//! defaults, live in its Rust file. From them this module writes plugin.spec.yaml's generated part,
+//! schemas/, tests/*.json, help.md's tables and examples, and README.md's table of steps. What a person writes in those files (the spec's header and lists,
 //! help.md's prose, the rest of the README) is read back and kept. `make generate` writes the files;
 //! `make test` fails while any of them differs from what this module makes (`actions::tests`).
 //!
@@ -87,7 +87,7 @@ impl Examples {
         }
     }
 
-    /// The example input of action `id` with inputs `params`.
+    /// The example input of step `id` with inputs `params`.
     pub(super) fn input(&self, id: &str, params: &Map<String, Value>) -> Value {
         let mut example = tables::example_object(params);
         for (name, other) in self.alternatives.get(id).into_iter().flatten() {
@@ -106,10 +106,21 @@ fn schemas(plugin: &Plugin) -> Vec<(String, String)> {
         text
     };
     let mut files = vec![("schemas/connection.json".to_owned(), pretty(plugin.connector.schema()))];
+    let mut add =
+        |id: &str, part: &str, schema: &Value| files.push((format!("schemas/{id}.{part}.json"), pretty(schema)));
     for action in plugin.actions() {
-        let id = action.id();
-        files.push((format!("schemas/{id}.input.json"), pretty(action.input_schema())));
-        files.push((format!("schemas/{id}.output.json"), pretty(action.output_schema())));
+        add(action.id(), "input", action.input_schema());
+        add(action.id(), "output", action.output_schema());
+    }
+    for trigger in plugin.triggers() {
+        add(trigger.id(), "input", trigger.input_schema());
+        add(trigger.id(), "output", trigger.output_schema());
+        add(trigger.id(), "state", trigger.state_schema());
+    }
+    for task in plugin.tasks() {
+        add(task.id(), "input", task.input_schema());
+        add(task.id(), "output", task.output_schema());
+        add(task.id(), "state", task.state_schema());
     }
     files
 }

@@ -1,7 +1,8 @@
-//! README.md's table of actions, between two marker lines; the rest of the README is a person's.
+//! README.md's table of steps (actions, then triggers and tasks), between two marker lines; the rest of
+//! the README is a person's.
 //!
-//! A newcomer reads the README first, so it lists every action with what it does and an input that
-//! works; generating the table keeps it complete as actions are added.
+//! A newcomer reads the README first, so it lists every step with what it does and an input that
+//! works; generating the table keeps it complete as steps are added.
 
 use serde_json::{Map, Value};
 
@@ -26,19 +27,21 @@ fn table(spec: &Value, examples: &Examples) -> String {
         "| action | what it does | example input |".to_owned(),
         "|---|---|---|".to_owned(),
     ];
-    let actions = spec.get("actions").and_then(Value::as_object).into_iter().flatten();
-    for (id, action) in actions {
-        let inputs = action
-            .get("input")
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_else(Map::new);
-        let example = examples.input(id, &inputs).to_string().replace('|', "\\|");
-        lines.push(format!(
-            "| `{id}` ({}) | {} | `{example}` |",
-            action["title"].as_str().unwrap_or_default(),
-            action["description"].as_str().unwrap_or_default(),
-        ));
+    for (kind, word) in [("actions", ""), ("triggers", ", trigger"), ("tasks", ", task")] {
+        let steps = spec.get(kind).and_then(Value::as_object).into_iter().flatten();
+        for (id, step) in steps {
+            let inputs = step
+                .get("input")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_else(Map::new);
+            let example = examples.input(id, &inputs).to_string().replace('|', "\\|");
+            lines.push(format!(
+                "| `{id}` ({}{word}) | {} | `{example}` |",
+                step["title"].as_str().unwrap_or_default(),
+                step["description"].as_str().unwrap_or_default(),
+            ));
+        }
     }
     lines.join("\n")
 }

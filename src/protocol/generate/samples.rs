@@ -1,5 +1,5 @@
 //! tests/<step>.json: the start messages `insight-plugin samples` writes (protocol reference §7.2),
-//! one per action, which `insight-plugin run` and `./run.sh` feed to the image.
+//! one per action, trigger and task, which `insight-plugin run` and `./run.sh` feed to the image.
 //!
 //! They are built from the spec, not the schemas: the spec's default when it is truthy in Python, `[]`
 //! for a list type, else a per-type empty value.
@@ -57,22 +57,30 @@ fn values(params: Option<&Map<String, Value>>) -> Value {
     }
 }
 
-/// Every sample, by file name under tests/, as the tool would write it.
+/// Every sample, by file name under tests/, as the tool would write it: keys in the tool's order, a
+/// trigger with the runtime's sample dispatcher, a task with an empty state.
 pub(super) fn generate(spec: &Value) -> Vec<(String, String)> {
     let connection = values(spec.get("connection").and_then(Value::as_object));
-    let actions = spec.get("actions").and_then(Value::as_object).into_iter().flatten();
-    actions
-        .map(|(id, action)| {
-            let message = json!({
-                "body": {
-                    "action": id,
-                    "connection": connection,
-                    "input": values(action.get("input").and_then(Value::as_object)),
-                    "meta": {},
-                },
-                "type": "action_start",
-                "version": "v1",
-            });
+    let input = |step: &Value| values(step.get("input").and_then(Value::as_object));
+    let steps = |kind: &str| spec.get(kind).and_then(Value::as_object).into_iter().flatten();
+    let mut samples = Vec::new();
+    for (id, action) in steps("actions") {
+        let body = json!({"action": id, "connection": connection, "input": input(action), "meta": {}});
+        samples.push((id, body, "action_start"));
+    }
+    for (id, trigger) in steps("triggers") {
+        let body = json!({"connection": connection, "dispatcher": {"url": "http://localhost:8000", "webhook_url": ""},
+                          "input": input(trigger), "meta": {}, "trigger": id});
+        samples.push((id, body, "trigger_start"));
+    }
+    for (id, task) in steps("tasks") {
+        let body = json!({"connection": connection, "input": input(task), "state": {}, "meta": {}, "task": id});
+        samples.push((id, body, "task_start"));
+    }
+    samples
+        .into_iter()
+        .map(|(id, body, kind)| {
+            let message = json!({"body": body, "type": kind, "version": "v1"});
             // json.dump(indent=2) prints the same as serde_json's pretty printer for ASCII text (the
             // spec is ASCII-only), and adds no final newline.
             let text = serde_json::to_string_pretty(&message).unwrap_or_default();

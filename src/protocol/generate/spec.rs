@@ -1,5 +1,5 @@
-//! plugin.spec.yaml: its identity lines and its `types`, `connection` and `actions` sections, written
-//! from the schemas of the Rust types.
+//! plugin.spec.yaml: its identity lines and its `types`, `connection`, `actions`, `triggers` and `tasks`
+//! sections, written from the schemas of the Rust types.
 //!
 //! A person writes the rest of the spec (tags, key features, requirements, troubleshooting, version
 //! history, links) above the marker line; everything below the marker is generated. The spec types are
@@ -48,9 +48,14 @@ fn hand_written(current: &str) -> String {
     kept.trim_end().to_owned()
 }
 
-/// The identity keys come from the binary's `Plugin`, the version from Cargo.toml through it.
+/// The identity keys come from the binary's `Plugin`, the version from Cargo.toml through it;
+/// `enable_cache` is true exactly when the plugin has triggers, which keep their state in the cache
+/// (EnableCacheValidator; runtime 6.6.0+).
 fn identity_line(plugin: &Plugin, line: &str) -> Option<String> {
     let (key, _) = line.split_once(": ")?;
+    if key == "enable_cache" {
+        return Some(format!("enable_cache: {}", plugin.triggers().next().is_some()));
+    }
     let value = match key {
         "name" => plugin.name,
         "title" => plugin.title,
@@ -69,20 +74,26 @@ fn sections(plugin: &Plugin) -> Map<String, Value> {
     collect_types(connection, &mut types);
     let mut actions = Map::new();
     for action in plugin.actions() {
-        collect_types(action.input_schema(), &mut types);
-        collect_types(action.output_schema(), &mut types);
-        let mut entry = Map::new();
-        entry.insert("title".into(), action.title().into());
-        entry.insert("description".into(), action.description().into());
-        entry.insert(
-            "input".into(),
-            Value::Object(params(action.input_schema(), action.input_schema())),
-        );
-        entry.insert(
-            "output".into(),
-            Value::Object(params(action.output_schema(), action.output_schema())),
-        );
+        let schemas = [action.input_schema(), action.output_schema()];
+        schemas.iter().for_each(|schema| collect_types(schema, &mut types));
+        let entry = step_entry(action.title(), action.description(), schemas);
         actions.insert(action.id().into(), Value::Object(entry));
+    }
+    let mut triggers = Map::new();
+    for trigger in plugin.triggers() {
+        let schemas = [trigger.input_schema(), trigger.output_schema()];
+        schemas.iter().for_each(|schema| collect_types(schema, &mut types));
+        let entry = step_entry(trigger.title(), trigger.description(), schemas);
+        triggers.insert(trigger.id().into(), Value::Object(entry));
+    }
+    let mut tasks = Map::new();
+    for task in plugin.tasks() {
+        let schemas = [task.input_schema(), task.output_schema()];
+        schemas.iter().for_each(|schema| collect_types(schema, &mut types));
+        let mut entry = step_entry(task.title(), task.description(), schemas);
+        entry.insert("schedule".into(), schedule(task.schedule()));
+        entry.insert("state".into(), Value::Object(state_params(task.state_schema())));
+        tasks.insert(task.id().into(), Value::Object(entry));
     }
     let mut sections = Map::new();
     if !types.is_empty() {
@@ -90,7 +101,36 @@ fn sections(plugin: &Plugin) -> Map<String, Value> {
     }
     sections.insert("connection".into(), Value::Object(params(connection, connection)));
     sections.insert("actions".into(), Value::Object(actions));
+    for (key, steps) in [("triggers", triggers), ("tasks", tasks)] {
+        if !steps.is_empty() {
+            sections.insert(key.into(), Value::Object(steps));
+        }
+    }
     sections
+}
+
+/// A step's `title`, `description`, `input` and `output`.
+fn step_entry(title: &str, description: &str, [input, output]: [&Value; 2]) -> Map<String, Value> {
+    let mut entry = Map::new();
+    entry.insert("title".into(), title.into());
+    entry.insert("description".into(), description.into());
+    entry.insert("input".into(), Value::Object(params(input, input)));
+    entry.insert("output".into(), Value::Object(params(output, output)));
+    entry
+}
+
+/// A task's `schedule`: a cron expression, the one the orchestrator offers.
+fn schedule(cron: &str) -> Value {
+    serde_json::json!({"title": "Schedule", "type": "cron", "enum": [cron]})
+}
+
+/// A task's `state`: only `title`, `description` and `type` per field (SpecPropertiesValidator).
+fn state_params(schema: &Value) -> Map<String, Value> {
+    let mut fields = params(schema, schema);
+    for field in fields.values_mut().filter_map(Value::as_object_mut) {
+        field.retain(|key, _| ["title", "description", "type"].contains(&key.as_str()));
+    }
+    fields
 }
 
 /// Adds the custom types `schema` defines, in the order first seen; one name must mean one type.

@@ -1,4 +1,4 @@
-//! The read-only answers of the server's GET routes: info, spec, action and connection descriptions,
+//! The read-only answers of the server's GET routes: info, spec, step and connection descriptions,
 //! input-schema definitions and the OpenAPI document of the routes themselves.
 //!
 //! They come from the `plugin.spec.yaml` built into the binary and from the plugin's own schemas, are
@@ -19,26 +19,44 @@ pub(super) struct Documents {
     pub(super) spec: Value,
     pub(super) info: Value,
     pub(super) actions: Value,
+    pub(super) triggers: Value,
+    pub(super) tasks: Value,
     pub(super) connection: Value,
     pub(super) definitions: Value,
     pub(super) api: Value,
-    /// Each action's spec section (`title`, `description`, `input`, `output`), by id.
+    /// Each step's spec section (`title`, `description`, `input`, `output`, and a task's `schedule`
+    /// and `state`), by kind and id.
     sections: Map<String, Value>,
 }
+
+const TASK_FIELDS: [&str; 6] = ["title", "description", "input", "output", "schedule", "state"];
+const STEP_FIELDS: [&str; 4] = ["title", "description", "input", "output"];
 
 impl Documents {
     /// Parses the embedded spec; an error means the binary was built with a broken spec file.
     pub(super) fn new(plugin: &Plugin, threads: usize) -> Result<Documents, String> {
         let spec: Value = serde_norway::from_str(plugin.spec)
             .map_err(|error| format!("the built-in plugin.spec.yaml is not valid YAML: {error}"))?;
-        let sections = plugin
-            .actions()
-            .map(|action| (action.id().to_owned(), section(&spec, action.id())))
+        let actions = plugin
+            .action_ids()
+            .into_iter()
+            .map(|id| ("actions", id, &STEP_FIELDS[..]));
+        let triggers = plugin
+            .trigger_ids()
+            .into_iter()
+            .map(|id| ("triggers", id, &STEP_FIELDS[..]));
+        let tasks = plugin.task_ids().into_iter().map(|id| ("tasks", id, &TASK_FIELDS[..]));
+        let sections = actions
+            .chain(triggers)
+            .chain(tasks)
+            .map(|(kind, id, fields)| (format!("{kind}/{id}"), section(&spec[kind][id], fields)))
             .collect();
         Ok(Documents {
             spec_yaml: plugin.spec,
             info: info(&spec, threads),
             actions: plugin.action_ids().into(),
+            triggers: plugin.trigger_ids().into(),
+            tasks: plugin.task_ids().into(),
             connection: connection(plugin),
             definitions: definitions(plugin),
             api: api(plugin),
@@ -48,7 +66,15 @@ impl Documents {
     }
 
     pub(super) fn action(&self, id: &str) -> Option<&Value> {
-        self.sections.get(id)
+        self.sections.get(&format!("actions/{id}"))
+    }
+
+    pub(super) fn trigger(&self, id: &str) -> Option<&Value> {
+        self.sections.get(&format!("triggers/{id}"))
+    }
+
+    pub(super) fn task(&self, id: &str) -> Option<&Value> {
+        self.sections.get(&format!("tasks/{id}"))
     }
 }
 
@@ -75,11 +101,10 @@ fn info(spec: &Value, threads: usize) -> Value {
     Value::Object(info)
 }
 
-fn section(spec: &Value, id: &str) -> Value {
-    let entry = &spec["actions"][id];
+fn section(entry: &Value, fields: &[&str]) -> Value {
     let mut section = Map::new();
-    for field in ["title", "description", "input", "output"] {
-        section.insert(field.to_owned(), entry.get(field).cloned().unwrap_or(Value::Null));
+    for field in fields {
+        section.insert((*field).to_owned(), entry.get(*field).cloned().unwrap_or(Value::Null));
     }
     Value::Object(section)
 }
@@ -108,6 +133,10 @@ fn definitions(plugin: &Plugin) -> Value {
 fn api(plugin: &Plugin) -> Value {
     let name = json!({"name": "name", "in": "path", "required": true, "type": "string",
                       "enum": plugin.action_ids()});
+    let trigger = json!({"name": "name", "in": "path", "required": true, "type": "string",
+                         "enum": plugin.trigger_ids()});
+    let task = json!({"name": "name", "in": "path", "required": true, "type": "string",
+                      "enum": plugin.task_ids()});
     let start = json!({"name": "message", "in": "body", "required": true,
                        "schema": {"type": "object", "description": "A start message, as on standard input"}});
     let format = |formats: &[&str]| {
@@ -143,15 +172,23 @@ fn api(plugin: &Plugin) -> Value {
             "/actions/{name}/test": {"post": test},
             "/api/v1/actions/{name}": {"post": run, "get": get("The action's section of the spec", &[&name])},
             "/api/v1/actions/{name}/test": {"post": test},
-            "/api/v1/connection/test": {"post": post(
-                "Test a connection",
-                &[&start],
-                &[(200, "The connection_test event"), (204, "The test passed with no output"),
-                  (400, "A bad message, or the test failed"), (503, "Shutting down")],
-            )},
+            "/api/v1/connection/test": {"post": connection_test(&start)},
+            "/api/v1/connection/test_task": {"post": connection_test(&start)},
+            "/triggers/{name}/test": {"post": post("One poll of a trigger, emitting nothing", &[&trigger, &start],
+                                                   &test_answers())},
+            "/api/v1/triggers/{name}/test": {"post": post("One poll of a trigger, emitting nothing",
+                                                          &[&trigger, &start], &test_answers())},
+            "/tasks/{name}": {"post": run_task(&task, &start)},
+            "/tasks/{name}/test": {"post": post("One poll of a task, changing nothing", &[&task, &start],
+                                                &test_answers())},
+            "/api/v1/tasks/{name}": {"post": run_task(&task, &start),
+                                     "get": get("The task's section of the spec", &[&task])},
+            "/api/v1/tasks/{name}/test": {"post": post("One poll of a task, changing nothing", &[&task, &start],
+                                                       &test_answers())},
             "/api/v1/actions": {"get": get("The action ids", &[])},
-            "/api/v1/triggers": {"get": get("The trigger ids (none)", &[])},
-            "/api/v1/tasks": {"get": get("The task ids (none)", &[])},
+            "/api/v1/triggers": {"get": get("The trigger ids", &[])},
+            "/api/v1/triggers/{name}": {"get": get("The trigger's section of the spec", &[&trigger])},
+            "/api/v1/tasks": {"get": get("The task ids", &[])},
             "/api/v1/connection": {"get": get("The connection schema", &[])},
             "/api/v1/definitions/actions": {"get": get("Each action's input schema", &[])},
             "/api/v1/info": {"get": get("The plugin's identity", &[])},
@@ -161,6 +198,43 @@ fn api(plugin: &Plugin) -> Value {
             "/api/v1/admin/status": {"get": get("Steps in flight and whether shutdown has begun", &[])},
         },
     })
+}
+
+fn connection_test(start: &Value) -> Value {
+    post(
+        "Test a connection (test_task: for a task, named in body.task)",
+        &[start],
+        &[
+            (200, "The connection_test event"),
+            (204, "The test passed with no output"),
+            (400, "A bad message, or the test failed"),
+            (503, "Shutting down"),
+        ],
+    )
+}
+
+fn run_task(task: &Value, start: &Value) -> Value {
+    post(
+        "Run a task with the state its last run returned",
+        &[task, start],
+        &[
+            (
+                200,
+                "The task event, also when it reports an upstream failure in status_code and exception",
+            ),
+            (400, "A bad message, input or state"),
+            (500, "An unexpected failure"),
+            (503, "Shutting down"),
+        ],
+    )
+}
+
+fn test_answers() -> [(u16, &'static str); 3] {
+    [
+        (200, "The test event"),
+        (400, "A bad message, or the test failed"),
+        (503, "Shutting down"),
+    ]
 }
 
 fn get(summary: &str, parameters: &[&Value]) -> Value {

@@ -1,8 +1,9 @@
 //! What the server reads of a request body before the step pipeline sees it.
 //!
-//! The runtime's Flask endpoints parse the JSON, refuse an empty message and compare the body's action
-//! with the route before the runtime's step runs (protocol reference §5.2), and its masker needs the
-//! request's connection (§2.5). `Glance` gets exactly those three things in one streaming pass that
+//! The runtime's Flask endpoints parse the JSON, refuse an empty message and compare the body's action,
+//! trigger or task with the route before the runtime's step runs (protocol reference §5.2), and its
+//! masker needs the request's connection (§2.5). `Glance` gets exactly those things, and the message
+//! type (a trigger never runs over HTTP), in one streaming pass that
 //! skips everything else unallocated: an import's input can be a hundred megabytes of base64, and
 //! the step parses the message again for real.
 
@@ -17,8 +18,13 @@ use serde_json::Value;
 pub(super) struct Glance {
     /// Python's `not message`: absent, `{}`, `[]`, `null`, `false`, `0` or `""`.
     pub(super) empty: bool,
+    /// The message's `type` as sent.
+    pub(super) kind: Option<Value>,
     /// `body.action` as sent, if the message and its body are objects that have one.
     pub(super) action: Option<Value>,
+    /// `body.trigger` and `body.task`, likewise.
+    pub(super) trigger: Option<Value>,
+    pub(super) task: Option<Value>,
     /// `body.connection` as sent.
     pub(super) connection: Value,
 }
@@ -34,14 +40,14 @@ impl Glance {
         }
         serde_json::from_slice(bytes)
     }
+}
 
-    /// The body's action the way the runtime's message prints it (Python `str()`; `None` when absent).
-    pub(super) fn action_text(&self) -> String {
-        match &self.action {
-            None | Some(Value::Null) => "None".to_owned(),
-            Some(Value::String(action)) => action.clone(),
-            Some(other) => other.to_string(),
-        }
+/// A step name the way the runtime's messages print it (Python `str()`; `None` when absent).
+pub(super) fn python_str(name: Option<&Value>) -> String {
+    match name {
+        None | Some(Value::Null) => "None".to_owned(),
+        Some(Value::String(name)) => name.clone(),
+        Some(other) => other.to_string(),
     }
 }
 
@@ -70,7 +76,11 @@ impl<'de> Visitor<'de> for MessageVisitor {
             if key == "body" {
                 let body: BodyGlance = message.next_value()?;
                 glance.action = body.action;
+                glance.trigger = body.trigger;
+                glance.task = body.task;
                 glance.connection = body.connection;
+            } else if key == "type" {
+                glance.kind = Some(message.next_value()?);
             } else {
                 message.next_value::<IgnoredAny>()?;
             }
@@ -116,10 +126,12 @@ fn falsy(empty: bool) -> Glance {
     }
 }
 
-/// `action` and `connection` of a body; a body that is not an object has neither.
+/// `action`, `trigger`, `task` and `connection` of a body; a body that is not an object has none.
 #[derive(Default)]
 struct BodyGlance {
     action: Option<Value>,
+    trigger: Option<Value>,
+    task: Option<Value>,
     connection: Value,
 }
 
@@ -143,6 +155,8 @@ impl<'de> Visitor<'de> for BodyVisitor {
         while let Some(key) = body.next_key::<String>()? {
             match key.as_str() {
                 "action" => glance.action = Some(body.next_value()?),
+                "trigger" => glance.trigger = Some(body.next_value()?),
+                "task" => glance.task = Some(body.next_value()?),
                 "connection" => glance.connection = body.next_value()?,
                 _ => {
                     body.next_value::<IgnoredAny>()?;
@@ -214,11 +228,19 @@ mod tests {
 
     #[test]
     fn odd_bodies_have_no_action_and_print_like_python() {
-        assert_eq!(glance(r#"{"body":[1,2]}"#).action_text(), "None");
-        assert_eq!(glance(r#"{"body":"x"}"#).action_text(), "None");
-        assert_eq!(glance(r#"{"body":{"action":null}}"#).action_text(), "None");
-        assert_eq!(glance(r#"{"body":{"action":7}}"#).action_text(), "7");
-        assert_eq!(glance("[1]").action_text(), "None");
+        trait Shown {
+            fn action_shown(&self) -> String;
+        }
+        impl Shown for Glance {
+            fn action_shown(&self) -> String {
+                python_str(self.action.as_ref())
+            }
+        }
+        assert_eq!(glance(r#"{"body":[1,2]}"#).action_shown(), "None");
+        assert_eq!(glance(r#"{"body":"x"}"#).action_shown(), "None");
+        assert_eq!(glance(r#"{"body":{"action":null}}"#).action_shown(), "None");
+        assert_eq!(glance(r#"{"body":{"action":7}}"#).action_shown(), "7");
+        assert_eq!(glance("[1]").action_shown(), "None");
     }
 
     #[test]

@@ -69,35 +69,7 @@ impl Drop for Step {
 
 /// Resolves on the first SIGTERM (what `docker stop` sends) or SIGINT (Ctrl-C).
 pub(super) async fn stop_requested() {
-    let interrupt = async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            eprintln!("ERROR: cannot listen for SIGINT: {error}");
-            std::future::pending::<()>().await;
-        }
-    };
-    tokio::select! {
-        () = interrupt => {}
-        () = terminate() => {}
-    }
-}
-
-#[cfg(unix)]
-async fn terminate() {
-    use tokio::signal::unix::{signal, SignalKind};
-    match signal(SignalKind::terminate()) {
-        Ok(mut terminate) => {
-            terminate.recv().await;
-        }
-        Err(error) => {
-            eprintln!("ERROR: cannot listen for SIGTERM: {error}");
-            std::future::pending::<()>().await;
-        }
-    }
-}
-
-#[cfg(not(unix))]
-async fn terminate() {
-    std::future::pending::<()>().await;
+    crate::protocol::signals::stop_requested().await;
 }
 
 #[cfg(test)]

@@ -1,0 +1,221 @@
+//! New Observables: a trigger that delivers every observable ThreatStream adds or changes, once, as it
+//! happens, for as long as it runs and across restarts.
+//!
+//! It polls every `interval` seconds from the cursor it saved (see `engine`), and at once again while
+//! a poll stops at `max_per_poll` with more waiting, so a burst is worked off rather than left to
+//! wait an interval per thousand. Each observable is one event, delivered before the cursor moves past
+//! it; the cursor is saved after each page and when the trigger stops. A poll that fails upstream is
+//! logged and tried again next interval: the trigger never ends on its own, and never in silence.
+//!
+//! The guarantee, in the words of the tests: every observable that changes while the trigger runs is
+//! delivered, in `update_id` order; exactly once while the process lives and the dispatcher answers;
+//! and at least once across a crash, the repeats being those delivered after the last saved page,
+//! which carry `update_id`s the dispatcher already saw.
+
+use std::time::Duration;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tracing::{error, info};
+
+use super::engine::{test_poll, Feed, FeedState, PollError, Sink};
+use super::input::{feed_input, FeedInput};
+use crate::actions::connection::Connection;
+use crate::actions::lookups::ResultRecord;
+use crate::actions::typed::TypedTrigger;
+use crate::protocol::{output_of, Failure, Halt, Output, TriggerContext};
+use crate::threatstream::Client;
+
+/// Replaces the interval between polls, in milliseconds, so the tests of a running trigger need not
+/// wait ten seconds a poll. Test-only: production leaves it unset, and the input still must be at
+/// least 10 seconds.
+const POLL_VARIABLE: &str = "ANOMALI_THREATSTREAM_TEST_POLL_MS";
+
+fn default_interval() -> u32 {
+    60
+}
+
+feed_input! {
+    NewObservablesInput {
+        /// Seconds between polls, at least 10
+        #[serde(default = "default_interval")]
+        #[schemars(title = "Interval", range(min = 10, max = 86400), example = 60)]
+        pub(crate) interval: u32,
+    }
+}
+
+// One event's output (a `//` comment: a doc comment would become the schema's description).
+#[allow(dead_code, reason = "only its schema is used")]
+#[derive(JsonSchema)]
+pub(crate) struct NewObservable {
+    /// The observable as ThreatStream holds it now, without empty fields; its update_id tells a change from a repeat
+    #[schemars(title = "Observable", example = example_observable())]
+    observable: ResultRecord,
+}
+
+fn example_observable() -> Value {
+    json!({"id": 100000512, "value": "185.220.101.45", "type": "ip", "itype": "c2_ip", "threat_type": "c2",
+           "confidence": 88, "status": "active", "source": "Anomali Labs", "meta": {"severity": "high"},
+           "tags": [{"id": 31, "name": "apt29"}], "update_id": 950112,
+           "created_ts": "2024-03-05T11:02:17.000Z", "modified_ts": "2024-03-05T11:02:17.000Z"})
+}
+
+pub(crate) struct NewObservables;
+
+impl TypedTrigger for NewObservables {
+    const ID: &'static str = "new_observables";
+    const TITLE: &'static str = "New Observables";
+    const DESCRIPTION: &'static str = "Deliver each observable that is new or changed in Anomali ThreatStream";
+    type Input = NewObservablesInput;
+    type Event = NewObservable;
+    type State = FeedState;
+
+    async fn run(
+        connection: &Connection,
+        input: NewObservablesInput,
+        context: &mut TriggerContext,
+    ) -> Result<Output, Failure> {
+        let feed = input.feed()?;
+        let saved = match context.saved_state() {
+            Some(saved) => FeedState::deserialize(saved).map_err(|error| {
+                Failure::caller(
+                    format!("The trigger's saved state is invalid: {error}."),
+                    "Delete it to start afresh.",
+                )
+            })?,
+            None => FeedState::default(),
+        };
+        let mut run = Run {
+            feed,
+            client: &connection.client,
+            context,
+            interval: poll_interval(input.interval),
+        };
+        match run.follow(saved.cursor).await {
+            Halt::Stopped => output_of(&Value::Null),
+            Halt::Failed(failure) => Err(failure),
+        }
+    }
+
+    async fn test(connection: &Connection, input: NewObservablesInput) -> Result<Output, Failure> {
+        test_poll(&input.feed()?, &connection.client).await
+    }
+}
+
+fn poll_interval(seconds: u32) -> Duration {
+    std::env::var(POLL_VARIABLE)
+        .ok()
+        .and_then(|millis| millis.parse().ok())
+        .map_or(Duration::from_secs(u64::from(seconds)), Duration::from_millis)
+}
+
+/// One run of the trigger.
+struct Run<'a> {
+    feed: Feed,
+    client: &'a Client,
+    context: &'a mut TriggerContext,
+    interval: Duration,
+}
+
+impl Run<'_> {
+    /// Polls until a stop is asked for or a failure ends the run; the cursor is saved either way.
+    async fn follow(&mut self, saved: Option<u64>) -> Halt {
+        let mut cursor = match saved {
+            Some(cursor) => cursor,
+            None => match self.start().await {
+                Ok(cursor) => cursor,
+                Err(halt) => return halt,
+            },
+        };
+        info!(
+            "Following changes after update_id {cursor}, polling every {:.1} s",
+            self.interval.as_secs_f64()
+        );
+        let halt = loop {
+            let more = match self.poll(&mut cursor).await {
+                Ok(more) => more,
+                Err(halt) => break halt,
+            };
+            if !more {
+                if let Err(halt) = self.context.pause(self.interval).await {
+                    break halt;
+                }
+            }
+        };
+        match self.context.save_state(&FeedState::at(cursor).to_value()) {
+            Ok(()) => halt,
+            Err(failure) => Halt::Failed(failure),
+        }
+    }
+
+    /// The cursor of a first start, tried again each interval until ThreatStream answers.
+    async fn start(&mut self) -> Result<u64, Halt> {
+        loop {
+            match self.feed.starting_cursor(self.client).await {
+                Ok(cursor) => {
+                    self.context.save_state(&FeedState::at(cursor).to_value())?;
+                    return Ok(cursor);
+                }
+                Err(problem) => error!(
+                    "Could not find where to start: {}; trying again in {:.1} s",
+                    Failure::from(problem).plugin_error_text(),
+                    self.interval.as_secs_f64()
+                ),
+            }
+            self.context.pause(self.interval).await?;
+        }
+    }
+
+    /// One poll, logged with its counts; `true` when more observables are waiting already.
+    async fn poll(&mut self, cursor: &mut u64) -> Result<bool, Halt> {
+        let mut events = Events {
+            context: &mut *self.context,
+        };
+        match self.feed.poll(self.client, cursor, &mut events).await {
+            Ok(report) => {
+                let more = if report.more { "; more waiting" } else { "" };
+                info!(
+                    "Poll: {} observables delivered, {} excluded by tag; cursor at update_id {}{more}",
+                    report.delivered, report.excluded, cursor
+                );
+                Ok(report.more)
+            }
+            Err(PollError::Api(problem)) => {
+                error!(
+                    "Poll failed at update_id {cursor}: {}; trying again in {:.1} s",
+                    Failure::from(problem).plugin_error_text(),
+                    self.interval.as_secs_f64()
+                );
+                Ok(false)
+            }
+            Err(PollError::Halt(halt)) => Err(halt),
+        }
+    }
+}
+
+/// Each observable as one event to the dispatcher; the cursor saved after each page.
+struct Events<'a> {
+    context: &'a mut TriggerContext,
+}
+
+impl Sink for Events<'_> {
+    async fn take(&mut self, _update_id: u64, observable: Value) -> Result<(), Halt> {
+        self.context.send(&json!({ "observable": observable })).await
+    }
+
+    fn page_done(&mut self, cursor: u64) -> Result<(), Halt> {
+        self.context.save_state(&FeedState::at(cursor).to_value())?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_interval_is_the_inputs_unless_a_test_shortens_it() {
+        assert_eq!(poll_interval(60), Duration::from_secs(60));
+    }
+}
