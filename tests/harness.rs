@@ -76,6 +76,11 @@ pub struct Body {
     pub log: String,
     pub status: String,
     pub meta: Value,
+    /// A task's: its new state, whether more is waiting, and the upstream status of a failure it
+    /// reports the task way (protocol reference §3.1).
+    pub state: Option<Value>,
+    pub has_more_pages: Option<bool>,
+    pub status_code: Option<u16>,
     pub output: Option<Value>,
     pub error: Option<String>,
     pub exception: Option<Exception>,

@@ -34,5 +34,11 @@ mod secrets;
 // `http` mode over loopback: routes, status codes, masking, concurrency and graceful shutdown.
 mod server;
 
+// The New Observables trigger: exactly once, a failing dispatcher, SIGKILL and restart, --debug, bad inputs.
+mod trigger;
+
+// The Monitor Observables task: state round trips, upstream failures the task way, http routes.
+mod task;
+
 // The image without Docker: Dockerfile, .dockerignore and Makefile against the plugin image rules.
 mod image;

@@ -16,7 +16,7 @@ use threatstream_simulator::{Fault, Simulator};
 use crate::harness::{connection, plugin_command, simulator, Invocation, CANARY_KEY};
 
 /// The plugin binary serving on a free loopback port; killed when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
     base: String,
     stderr: Arc<Mutex<String>>,
@@ -25,21 +25,21 @@ struct Server {
 
 /// One HTTP answer, read whole.
 #[derive(Debug)]
-struct Answer {
-    status: u16,
-    content_type: String,
-    text: String,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) content_type: String,
+    pub(crate) text: String,
 }
 
 impl Answer {
     #[track_caller]
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.text).unwrap_or_else(|error| panic!("not JSON ({error}): {self:?}"))
     }
 
     /// Asserts the status and answers with the JSON body.
     #[track_caller]
-    fn expect(&self, status: u16) -> Value {
+    pub(crate) fn expect(&self, status: u16) -> Value {
         assert_eq!(self.status, status, "{self:?}");
         self.json()
     }
@@ -47,7 +47,7 @@ impl Answer {
 
 impl Server {
     #[track_caller]
-    fn start() -> Server {
+    pub(crate) fn start() -> Server {
         let mut child = plugin_command()
             .args(["http", "--port", "0", "--bind", "127.0.0.1"])
             .stdin(Stdio::null())
@@ -100,11 +100,11 @@ impl Server {
         self.stderr.lock().expect("stderr log").clone()
     }
 
-    async fn get(&self, path: &str) -> Answer {
+    pub(crate) async fn get(&self, path: &str) -> Answer {
         read(self.client.get(self.url(path)).send().await).await
     }
 
-    async fn post(&self, path: &str, body: impl Into<reqwest::Body>) -> Answer {
+    pub(crate) async fn post(&self, path: &str, body: impl Into<reqwest::Body>) -> Answer {
         read(self.client.post(self.url(path)).body(body).send().await).await
     }
 
