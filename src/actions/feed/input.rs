@@ -191,7 +191,7 @@ macro_rules! feed_input {
         #[derive(serde::Deserialize, schemars::JsonSchema)]
         #[serde(deny_unknown_fields)]
         pub(crate) struct $name {
-            /// Observable types to follow: ip, ipv6, domain, url, email, md5 (every hash algorithm) or string; all when empty
+            /// Observable types to follow: `ip`, `ipv6`, `domain`, `url`, `email`, `md5` (hashes of every algorithm) or `string`; all when empty
             #[serde(default)]
             #[schemars(title = "Types", example = serde_json::json!(["ip", "domain"]))]
             pub(crate) types: Vec<$crate::actions::feed::input::ObservableType>,
@@ -202,11 +202,11 @@ macro_rules! feed_input {
             /// Follow only observables with at least this confidence (0-100)
             #[schemars(title = "Minimum Confidence", range(max = 100), example = 60)]
             pub(crate) min_confidence: Option<u8>,
-            /// Severities to follow: low, medium, high or very-high; all when empty
+            /// Severities to follow: `low`, `medium`, `high` or `very-high`; all when empty
             #[serde(default)]
             #[schemars(title = "Severities", example = serde_json::json!(["high", "very-high"]))]
             pub(crate) severities: Vec<$crate::actions::feed::input::Severity>,
-            /// Statuses to follow: active, inactive or falsepos; include inactive and falsepos to learn of retractions
+            /// Statuses to follow: `active`, `inactive` or `falsepos`; add the last two to learn of retractions
             #[serde(default = "crate::actions::feed::input::active_only")]
             #[schemars(title = "Statuses", example = serde_json::json!(["active"]))]
             pub(crate) statuses: Vec<$crate::actions::feed::input::Status>,
@@ -231,9 +231,9 @@ macro_rules! feed_input {
             #[serde(default = "crate::actions::feed::input::default_stability_window")]
             #[schemars(title = "Stability Window Seconds", range(max = 3600), example = 60)]
             pub(crate) stability_window_seconds: u32,
-            /// The most observables one poll takes; the rest come with the next
+            /// The most observables one poll takes; what is left comes with the next poll
             #[serde(default = "crate::actions::feed::input::default_max_per_poll")]
-            #[schemars(title = "Maximum per Poll", range(min = 1, max = 10000), example = 1000)]
+            #[schemars(title = "Maximum Per Poll", range(min = 1, max = 10000), example = 1000)]
             pub(crate) max_per_poll: u32,
         }
 
