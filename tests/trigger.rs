@@ -505,3 +505,49 @@ fn bad_inputs_and_envelopes_exit_1_before_any_request() {
     assert_untouched(&sim);
     assert_eq!(receiver.stats().received, 0);
 }
+
+/// `info` lists the trigger and the task in the runtime's order (triggers, actions, tasks), and
+/// `sample` writes their start messages as the runtime does (protocol reference §1.2, §7.1).
+#[test]
+fn info_and_sample_know_the_trigger_and_the_task() {
+    let info = plugin_command().arg("info").output().expect("runs");
+    let text = String::from_utf8_lossy(&info.stdout);
+    let green = |text: &str| format!("\u{1b}[92m{text}\u{1b}[0m");
+    let triggers = text.find(&format!(
+        "\nTriggers ({}):\n└── {} (",
+        green("1"),
+        green("new_observables")
+    ));
+    let actions = text.find("\nActions (");
+    let tasks = text.find(&format!(
+        "\nTasks ({}):\n└── {} (",
+        green("1"),
+        green("monitor_observables")
+    ));
+    assert!(triggers < actions && actions < tasks && triggers.is_some(), "{text}");
+
+    let sample = plugin_command()
+        .args(["sample", "new_observables"])
+        .output()
+        .expect("runs");
+    let printed = String::from_utf8_lossy(&sample.stdout);
+    assert!(
+        printed.starts_with(r#"{"body": {"trigger": "new_observables", "meta": {}, "input": {"#),
+        "{printed}"
+    );
+    let message: Value = serde_json::from_slice(&sample.stdout).expect("sample is JSON");
+    assert_eq!(
+        message["body"]["dispatcher"],
+        json!({"url": "http://localhost:8000", "webhook_url": ""})
+    );
+    assert_eq!(message["type"], "trigger_start");
+    let sample = plugin_command()
+        .args(["sample", "monitor_observables"])
+        .output()
+        .expect("runs");
+    let message: Value = serde_json::from_slice(&sample.stdout).expect("sample is JSON");
+    let keys: Vec<&String> = message["body"].as_object().expect("a body").keys().collect();
+    assert_eq!(keys, ["task", "meta", "input", "connection", "state"]);
+    assert_eq!(message["body"]["state"], json!({"cursor": null, "last_poll": null}));
+    assert_eq!(message["type"], "task_start");
+}

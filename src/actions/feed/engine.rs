@@ -37,11 +37,11 @@ pub(crate) struct Feed {
 pub(crate) struct FeedState {
     /// The update_id of the last observable delivered or passed over; what changes after it comes next. Empty before the first poll
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(title = "Cursor")]
+    #[schemars(title = "Cursor", extend("default" = null))]
     pub(crate) cursor: Option<u64>,
     /// When the cursor was last saved (UTC)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(title = "Last Poll")]
+    #[schemars(title = "Last Poll", extend("default" = null))]
     pub(crate) last_poll: Option<String>,
 }
 

@@ -121,7 +121,8 @@ pub(crate) trait FeedInput {
         let filter = FeedFilter {
             types: distinct(fields.types.iter().map(|kind| kind.name())),
             itypes: names("itypes", fields.itypes, is_itype)?,
-            min_confidence: fields.min_confidence,
+            // 0 would leave out the records whose confidence is unknown (-1), which nobody asks for.
+            min_confidence: fields.min_confidence.filter(|confidence| *confidence > 0),
             severities: distinct(fields.severities.iter().map(|severity| severity.name())),
             statuses: distinct(fields.statuses.iter().map(|status| status.name())),
             tags: names("tags", fields.tags, |_| true)?,
@@ -199,7 +200,7 @@ macro_rules! feed_input {
             #[serde(default)]
             #[schemars(title = "Itypes", example = serde_json::json!(["c2_ip", "mal_domain"]))]
             pub(crate) itypes: Vec<String>,
-            /// Follow only observables with at least this confidence (0-100)
+            /// Follow only observables with at least this confidence (1-100); empty or 0 follows all
             #[schemars(title = "Minimum Confidence", range(max = 100), example = 60)]
             pub(crate) min_confidence: Option<u8>,
             /// Severities to follow: `low`, `medium`, `high` or `very-high`; all when empty
