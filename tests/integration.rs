@@ -16,6 +16,9 @@ mod protocol;
 // Add Approval Indicator: the multipart upload, what ThreatStream receives, bad inputs.
 mod import;
 
+// Threat context: enrichment's concurrent sections and partial failures, passive DNS, whois, threat models.
+mod context;
+
 // Retries, time-outs, TLS verification and proxies.
 mod resilience;
 

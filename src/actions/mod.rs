@@ -7,9 +7,11 @@
 //! in the group's list; `make generate` writes everything derived from the types (CONTRIBUTING.md).
 
 mod connection;
+mod context;
 mod failure;
 mod import;
 mod lookups;
+mod observable;
 
 use std::future::Future;
 
@@ -22,7 +24,7 @@ use crate::protocol::{schema_for, Action, Failure, Output, Plugin, StepFuture};
 use connection::Connection;
 
 /// Every group of actions, in the order the spec lists them.
-const REGISTRY: &[&[&dyn Action]] = &[lookups::ACTIONS, import::ACTIONS];
+const REGISTRY: &[&[&dyn Action]] = &[lookups::ACTIONS, import::ACTIONS, context::ACTIONS];
 
 pub(crate) static PLUGIN: Plugin = Plugin {
     name: "anomali_threatstream",
