@@ -149,7 +149,7 @@ fn enrich_survives_a_forbidden_whois_and_says_so() {
     assert_eq!(
         output["unavailable"],
         json!([{"section": "whois", "status": 403,
-            "reason": "the account may not read whois data (HTTP 403); ThreatStream grants it per module and per user"}])
+            "reason": "the account may not read WHOIS data (HTTP 403); ThreatStream grants it per module and per user"}])
     );
     assert!(output.get("whois").is_none());
     assert_eq!(ids(&output["associations"]["actor"]), [3101]);

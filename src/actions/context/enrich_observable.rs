@@ -33,9 +33,9 @@ pub(crate) struct EnrichObservableInput {
     value: String,
     /// Type of the observable; when not given, it is told from the value's shape
     #[serde(rename = "type")]
-    #[schemars(title = "Type")]
+    #[schemars(title = "Type", example = ObservableType::Ip)]
     kind: Option<ObservableType>,
-    /// Sections to fetch besides the intelligence records, any of associations, passive_dns, whois, insights and references; when not given, every section that applies to the observable's type
+    /// Sections to fetch besides the intelligence records, any of `associations`, `passive_dns`, `whois`, `insights` and `references`; when not given, every section that applies to the observable's type
     #[schemars(title = "Sections", example = Section::ALL)]
     sections: Option<Vec<Section>>,
     /// Whether to include the matching intelligence records, up to the limit
@@ -90,7 +90,7 @@ impl Section {
                 Some("passive DNS is kept for IP addresses and domains only")
             }
             Section::Whois if passive_dns_kind(observable).is_none() => {
-                Some("whois is kept for domains and IP addresses only")
+                Some("WHOIS is kept for domains and IP addresses only")
             }
             Section::Insights if insight_type(observable).is_none() => Some("ThreatStream has no insights for URLs"),
             _ => None,
@@ -118,9 +118,9 @@ pub(crate) struct EnrichObservableOutput {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(title = "Passive DNS", with = "Option<Vec<PassiveDnsRecord>>", example = example_records())]
     passive_dns: Option<Vec<Value>>,
-    /// The whois record of the domain or IP address, raw and read
+    /// The WHOIS record of the domain or IP address, raw and read
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(title = "Whois", example = WhoisRecord::example())]
+    #[schemars(title = "WHOIS", example = WhoisRecord::example())]
     whois: Option<WhoisRecord>,
     /// ThreatStream's insights about the observable
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -243,7 +243,7 @@ struct ExternalReference {
 #[derive(Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[schemars(rename = "unavailable_section", title = "unavailable_section")]
 pub(crate) struct Unavailable {
-    /// The section: associations.<model type>, passive_dns, whois, insights or references
+    /// The section: `associations.<model type>`, `passive_dns`, `whois`, `insights` or `references`
     #[schemars(title = "Section")]
     section: String,
     /// Why it is missing
@@ -256,7 +256,7 @@ pub(crate) struct Unavailable {
 }
 
 impl Unavailable {
-    /// A section whose call failed; `what` names its content ("whois data").
+    /// A section whose call failed; `what` names its content ("WHOIS data").
     pub(super) fn of(section: &str, what: &str, error: &ApiError) -> Unavailable {
         let status = match error {
             ApiError::Status { status, .. } => Some(*status),
@@ -321,7 +321,7 @@ impl TypedAction for EnrichObservable {
     const TITLE: &'static str = "Enrich Observable";
     const DESCRIPTION: &'static str =
         "Get everything Anomali ThreatStream knows about an observable: its intelligence \
-                                       records, threat model associations, passive DNS, whois, insights and references";
+                                       records, threat model associations, passive DNS, WHOIS, insights and references";
     type Input = EnrichObservableInput;
     type OutputSchema = EnrichObservableOutput;
 
@@ -424,7 +424,7 @@ mod tests {
         assert_eq!(listed, ["whois", "passive_dns"]);
         assert_eq!(
             inapplicable[0].reason,
-            "whois is kept for domains and IP addresses only"
+            "WHOIS is kept for domains and IP addresses only"
         );
         assert!(plan(json!({"value": "evil-domain.example", "sections": []}))
             .1
@@ -454,11 +454,11 @@ mod tests {
             body: String::new(),
             retry_after: None,
         };
-        let forbidden = Unavailable::of("whois", "whois data", &status(403));
+        let forbidden = Unavailable::of("whois", "WHOIS data", &status(403));
         assert_eq!(forbidden.status, Some(403));
         assert!(forbidden
             .reason
-            .starts_with("the account may not read whois data (HTTP 403)"));
+            .starts_with("the account may not read WHOIS data (HTTP 403)"));
         let missing = Unavailable::of("passive_dns", "passive DNS", &status(404));
         assert_eq!(
             missing.reason,

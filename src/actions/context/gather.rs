@@ -1,7 +1,7 @@
 //! The calls behind Enrich Observable, made concurrently, and what each answer adds to the output.
 //!
 //! One enrichment is up to thirteen GETs: the exact-match lookup, eight association look-ups (one per
-//! threat model type), passive DNS, whois, insights and references. They are independent, so they run
+//! threat model type), passive DNS, WHOIS, insights and references. They are independent, so they run
 //! together, at most `MAX_IN_FLIGHT` at a time: enough to finish in about three round trips, few
 //! enough not to look like a burst to ThreatStream's rate limiter. Each call has the client's own
 //! retries and time-out.
@@ -193,9 +193,9 @@ impl Gathered {
                 let found = self.unavailable_unless("passive_dns", "passive DNS", found)?;
                 self.passive_dns = found.map(|records| newest_first(records, limit));
             }
-            Fetched::Whois(found) => match self.unavailable_unless("whois", "whois data", found)? {
+            Fetched::Whois(found) => match self.unavailable_unless("whois", "WHOIS data", found)? {
                 Some(Some(text)) => self.whois = Some(WhoisRecord::of(&text)),
-                Some(None) => self.unavailable.push(Unavailable::none("whois", "whois data")),
+                Some(None) => self.unavailable.push(Unavailable::none("whois", "WHOIS data")),
                 None => {}
             },
             Fetched::Insights(found) => {

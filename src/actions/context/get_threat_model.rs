@@ -56,7 +56,7 @@ pub(crate) struct GetThreatModelOutput {
 
 fn example_model() -> Value {
     json!({"id": 3101, "model_type": "actor", "name": "Lazy Quokka",
-        "description": "<p>Financially motivated operator of the Emotet botnet's fifth epoch.</p>",
+        "description": "<p>Financially motivated operator of the fifth Emotet epoch.</p>",
         "aliases": ["QUOKKA-7", "TA-Sim-17"], "tags": ["emotet", "crimeware"], "publication_status": "published",
         "tlp": "white", "is_public": true, "created_ts": "2023-09-14T09:12:44.120394",
         "modified_ts": "2024-03-02T18:00:12.000000", "published_ts": "2023-09-15T08:00:00",

@@ -1,4 +1,4 @@
-//! Get Whois: the whois record ThreatStream holds for a domain or an IP address, raw and read.
+//! Get Whois: the WHOIS record ThreatStream holds for a domain or an IP address, raw and read.
 //!
 //! The raw text is what the registry wrote; the fields beside it are the ones `threatstream::whois`
 //! reads reliably (registrar, dates, name servers, registrant organization), each absent when the
@@ -20,27 +20,27 @@ use crate::actions::TypedAction;
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct GetWhoisInput {
-    /// Domain or IP address whose whois record to get
+    /// Domain or IP address whose WHOIS record to get
     #[schemars(title = "Value", example = "evil-domain.example")]
     value: String,
 }
 
 #[derive(Serialize, JsonSchema)]
 pub(crate) struct GetWhoisOutput {
-    /// Whether ThreatStream has a whois record for the value
+    /// Whether ThreatStream has a WHOIS record for the value
     #[schemars(title = "Found", example = true)]
     found: bool,
-    /// The whois record, raw and read; absent when there is none
+    /// The WHOIS record, raw and read; absent when there is none
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(title = "Whois", example = WhoisRecord::example())]
+    #[schemars(title = "WHOIS", example = WhoisRecord::example())]
     whois: Option<WhoisRecord>,
 }
 
-/// A whois record: the registry's text and the fields read from it.
+/// A WHOIS record: the registry's text and the fields read from it.
 #[derive(Serialize, JsonSchema)]
 #[schemars(rename = "whois_record", title = "whois_record")]
 pub(crate) struct WhoisRecord {
-    /// The whois text as the registry wrote it, cut after 64 KiB
+    /// The WHOIS text as the registry wrote it, cut after 64 KiB
     #[schemars(title = "Raw")]
     raw: String,
     /// Whether the raw text was longer than what is shown
@@ -104,7 +104,7 @@ pub(crate) fn whois_subject(value: &str) -> Result<Observable, Failure> {
         other => Err(Failure::invalid_input(
             "value",
             format!(
-                "{} is {}; whois is kept for domains and IP addresses",
+                "{} is {}; WHOIS is kept for domains and IP addresses",
                 quoted(value.trim()),
                 ObservableType::of(&other).noun()
             ),
@@ -116,8 +116,8 @@ pub(crate) struct GetWhois;
 
 impl TypedAction for GetWhois {
     const ID: &'static str = "get_whois";
-    const TITLE: &'static str = "Get Whois";
-    const DESCRIPTION: &'static str = "Get the whois record of a domain or IP address from Anomali ThreatStream";
+    const TITLE: &'static str = "Get WHOIS";
+    const DESCRIPTION: &'static str = "Get the WHOIS record of a domain or IP address from Anomali ThreatStream";
     type Input = GetWhoisInput;
     type OutputSchema = GetWhoisOutput;
 
@@ -125,7 +125,7 @@ impl TypedAction for GetWhois {
         let subject = whois_subject(&input.value)?;
         let text = match enrichment::whois(&connection.client, &subject.value()).await {
             Err(error) if is_missing(&error) => None,
-            answer => answer.map_err(|error| context_failure(error, "whois records"))?,
+            answer => answer.map_err(|error| context_failure(error, "WHOIS records"))?,
         };
         let whois = text.as_deref().map(WhoisRecord::of);
         output_of(&GetWhoisOutput {
@@ -149,7 +149,7 @@ mod tests {
         let failure = whois_subject("http://evil-domain.example/x").unwrap_err();
         assert_eq!(
             failure.cause,
-            "Invalid input 'value': 'http://evil-domain.example/x' is a URL; whois is kept for domains and IP addresses."
+            "Invalid input 'value': 'http://evil-domain.example/x' is a URL; WHOIS is kept for domains and IP addresses."
         );
         assert!(whois_subject("").unwrap_err().cause.contains("it is empty"));
     }

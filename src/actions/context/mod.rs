@@ -1,7 +1,7 @@
 //! Threat context: what ThreatStream knows around an observable beyond its intelligence records.
 //!
 //! One action tells the whole story at once (`enrich_observable`: records, threat-model associations,
-//! passive DNS, whois, insights and references, fetched concurrently); the others fetch one thing
+//! passive DNS, WHOIS, insights and references, fetched concurrently); the others fetch one thing
 //! each, for playbooks that want only that (`get_passive_dns`, `get_whois`), or work with threat
 //! models themselves (`search_threat_models`, `get_threat_model`).
 //!
@@ -65,12 +65,12 @@ mod tests {
             body: "{}".into(),
             retry_after: None,
         };
-        let failure = context_failure(error, "whois records");
+        let failure = context_failure(error, "WHOIS records");
         assert_eq!(failure.preset_of(), Some(Preset::Unauthorized));
         assert!(failure
             .assistance
-            .starts_with("The account configured in the connection may not read whois records."));
-        let other = context_failure(ApiError::Timeout, "whois records");
+            .starts_with("The account configured in the connection may not read WHOIS records."));
+        let other = context_failure(ApiError::Timeout, "WHOIS records");
         assert_eq!(other.preset_of(), Some(Preset::Timeout));
     }
 }

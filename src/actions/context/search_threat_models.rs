@@ -22,7 +22,7 @@ use crate::actions::TypedAction;
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SearchThreatModelsInput {
-    /// Types of threat model to search, any of actor, attackpattern, campaign, incident, malware, signature, tipreport, ttp and vulnerability; every type when not given
+    /// Types of threat model to search, any of `actor`, `attackpattern`, `campaign`, `incident`, `malware`, `signature`, `tipreport`, `ttp` and `vulnerability`; every type when not given
     #[schemars(title = "Model Types", example = json!(["actor", "campaign"]))]
     model_types: Option<Vec<ModelType>>,
     /// Text the model's name contains
@@ -34,7 +34,7 @@ pub(crate) struct SearchThreatModelsInput {
     /// Tags; a model with any of them matches
     #[schemars(title = "Tags", example = json!(["emotet"]))]
     tags: Option<Vec<String>>,
-    /// Publication statuses, any of new, pending_review, review_requested, reviewed and published; a model in any of them matches
+    /// Publication statuses, any of `new`, `pending_review`, `review_requested`, `reviewed` and `published`; a model in any of them matches
     #[schemars(title = "Publication Status", example = json!(["published"]))]
     publication_status: Option<Vec<PublicationStatus>>,
     /// Only models changed at or after this time

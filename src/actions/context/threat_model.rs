@@ -37,7 +37,7 @@ pub(crate) struct ThreatModelFields {
     /// Names of the model's tags
     #[schemars(title = "Tags")]
     tags: Option<Vec<String>>,
-    /// Publication status: new, pending_review, review_requested, reviewed or published
+    /// Publication status: `new`, `pending_review`, `review_requested`, `reviewed` or `published`
     #[schemars(title = "Publication Status")]
     publication_status: Option<String>,
     /// Traffic Light Protocol marking
