@@ -27,10 +27,10 @@ use super::get_whois::WhoisRecord;
 use super::threat_model::Association;
 
 /// Requests in flight at once, the browsers' per-host number.
-pub(super) const MAX_IN_FLIGHT: usize = 6;
+const MAX_IN_FLIGHT: usize = 6;
 
 /// The model types whose associations an enrichment looks up.
-pub(super) const ASSOCIATED_TYPES: [ModelType; 8] = [
+const ASSOCIATED_TYPES: [ModelType; 8] = [
     ModelType::Actor,
     ModelType::Campaign,
     ModelType::Incident,
