@@ -268,7 +268,7 @@ fn enrich_lists_asked_sections_that_do_not_apply() {
     );
     assert_eq!(
         output["unavailable"],
-        json!([{"section": "passive_dns", "reason": "passive DNS is kept for IP addresses and domains only"}])
+        json!([{"section": "passive_dns", "reason": "passive DNS is kept for IP addresses and domains"}])
     );
     assert_eq!(field(&output["insights"], "source"), ["VirusTotal"]);
     assert!(output.get("associations").is_none() && output.get("references").is_none());

@@ -15,11 +15,13 @@ use serde_json::{json, Value};
 use crate::protocol::{output_of, Failure, Output};
 use crate::threatstream::{ApiError, ModelType, Observable};
 
-use super::gather::{gather, insight_type, passive_dns_kind, Gathered, Plan};
+use super::gather::{gather, Gathered, Plan};
 use super::get_passive_dns::{example_records, PassiveDnsRecord};
 use super::get_whois::WhoisRecord;
 use super::threat_model::Association;
-use super::{default_limit, DEFAULT_LIMIT};
+use super::{
+    default_limit, insight_type, passive_dns_kind, DEFAULT_LIMIT, NO_INSIGHTS, PASSIVE_DNS_KEPT_FOR, WHOIS_KEPT_FOR,
+};
 use crate::actions::connection::Connection;
 use crate::actions::lookups::ResultRecord;
 use crate::actions::observable::{observable, ObservableType};
@@ -86,13 +88,9 @@ impl Section {
     /// Why the section does not apply to `observable`, if it does not.
     fn inapplicable(self, observable: &Observable) -> Option<&'static str> {
         match self {
-            Section::PassiveDns if passive_dns_kind(observable).is_none() => {
-                Some("passive DNS is kept for IP addresses and domains only")
-            }
-            Section::Whois if passive_dns_kind(observable).is_none() => {
-                Some("WHOIS is kept for domains and IP addresses only")
-            }
-            Section::Insights if insight_type(observable).is_none() => Some("ThreatStream has no insights for URLs"),
+            Section::PassiveDns if passive_dns_kind(observable).is_none() => Some(PASSIVE_DNS_KEPT_FOR),
+            Section::Whois if passive_dns_kind(observable).is_none() => Some(WHOIS_KEPT_FOR),
+            Section::Insights if insight_type(observable).is_none() => Some(NO_INSIGHTS),
             _ => None,
         }
     }
@@ -422,10 +420,7 @@ mod tests {
         assert_eq!(sections, [Section::Insights]);
         let listed: Vec<&str> = inapplicable.iter().map(|u| u.section.as_str()).collect();
         assert_eq!(listed, ["whois", "passive_dns"]);
-        assert_eq!(
-            inapplicable[0].reason,
-            "WHOIS is kept for domains and IP addresses only"
-        );
+        assert_eq!(inapplicable[0].reason, "WHOIS is kept for domains and IP addresses");
         assert!(plan(json!({"value": "evil-domain.example", "sections": []}))
             .1
             .is_empty());

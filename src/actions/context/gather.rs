@@ -17,7 +17,7 @@ use futures_util::stream::{self, StreamExt};
 use serde_json::Value;
 
 use crate::protocol::{clean, Failure};
-use crate::threatstream::enrichment::{self, InsightType, PassiveDnsKind};
+use crate::threatstream::enrichment;
 use crate::threatstream::threat_models;
 use crate::threatstream::{self, ApiError, Client, ModelType, Observable, Record};
 
@@ -25,6 +25,7 @@ use super::enrich_observable::{Associations, Section, Unavailable};
 use super::get_passive_dns::newest_first;
 use super::get_whois::WhoisRecord;
 use super::threat_model::Association;
+use super::{insight_type, passive_dns_kind};
 
 /// Requests in flight at once, the browsers' per-host number.
 const MAX_IN_FLIGHT: usize = 6;
@@ -151,26 +152,6 @@ async fn records(client: &Client, observable: &Observable, include: bool, limit:
     })
     .await;
     Fetched::Records(found.map(|found| Records { found, kept }))
-}
-
-/// The passive DNS look-up an observable has, if any.
-pub(super) fn passive_dns_kind(observable: &Observable) -> Option<PassiveDnsKind> {
-    match observable {
-        Observable::Ip(_) => Some(PassiveDnsKind::Ip),
-        Observable::Domain(_) => Some(PassiveDnsKind::Domain),
-        Observable::Url(_) | Observable::Email(_) | Observable::Hash(_) => None,
-    }
-}
-
-/// The insights type of an observable, if the endpoint takes its kind (it takes no URLs).
-pub(super) fn insight_type(observable: &Observable) -> Option<InsightType> {
-    match observable {
-        Observable::Ip(_) => Some(InsightType::Ip),
-        Observable::Domain(_) => Some(InsightType::Domain),
-        Observable::Email(_) => Some(InsightType::Email),
-        Observable::Hash(digest) => InsightType::of_digest(digest),
-        Observable::Url(_) => None,
-    }
 }
 
 impl Gathered {

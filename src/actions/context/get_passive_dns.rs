@@ -11,13 +11,12 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::protocol::{clean, output_of, quoted, Failure, Output};
-use crate::threatstream::enrichment::{self, PassiveDnsKind};
-use crate::threatstream::{Observable, Record};
+use crate::protocol::{clean, output_of, Failure, Output};
+use crate::threatstream::enrichment;
+use crate::threatstream::Record;
 
-use super::{context_failure, default_limit, is_missing};
+use super::{context_failure, default_limit, is_missing, passive_dns_kind, subject, PASSIVE_DNS_KEPT_FOR};
 use crate::actions::connection::Connection;
-use crate::actions::observable::{observable, ObservableType};
 use crate::actions::TypedAction;
 
 #[derive(Deserialize, JsonSchema)]
@@ -72,23 +71,6 @@ pub(crate) fn example_records() -> Value {
         "first_seen": "2024-02-15 12:00:00", "last_seen": "2024-03-04 08:30:00"}])
 }
 
-/// Passive DNS is kept for addresses and domains only; anything else is refused before the request.
-pub(crate) fn passive_dns_subject(value: &str) -> Result<(PassiveDnsKind, Observable), Failure> {
-    let found = observable(value, None).map_err(|problem| Failure::invalid_input("value", problem))?;
-    match found {
-        Observable::Ip(_) => Ok((PassiveDnsKind::Ip, found)),
-        Observable::Domain(_) => Ok((PassiveDnsKind::Domain, found)),
-        other => Err(Failure::invalid_input(
-            "value",
-            format!(
-                "{} is {}; passive DNS is kept for IP addresses and domains",
-                quoted(value.trim()),
-                ObservableType::of(&other).noun()
-            ),
-        )),
-    }
-}
-
 /// The records, cleaned, newest first, at most `limit`.
 pub(crate) fn newest_first(records: Vec<Record>, limit: usize) -> Vec<Value> {
     let mut records: Vec<Value> = records.into_iter().map(Value::Object).collect();
@@ -124,7 +106,7 @@ impl TypedAction for GetPassiveDns {
     type OutputSchema = GetPassiveDnsOutput;
 
     async fn run(connection: &Connection, input: GetPassiveDnsInput) -> Result<Output, Failure> {
-        let (kind, subject) = passive_dns_subject(&input.value)?;
+        let (subject, kind) = subject(&input.value, passive_dns_kind, PASSIVE_DNS_KEPT_FOR)?;
         let records = match enrichment::passive_dns(&connection.client, kind, &subject.value()).await {
             Err(error) if is_missing(&error) => Vec::new(),
             answer => answer.map_err(|error| context_failure(error, "passive DNS"))?,
@@ -160,22 +142,5 @@ mod tests {
         assert_eq!(order, ["new-late", "new-early", "mid", "old", "undated"]);
         assert!(sorted[2].get("source").is_none(), "empty fields are dropped");
         assert_eq!(newest_first(records(json!([{"a": 1}, {"a": 2}])), 1).len(), 1);
-    }
-
-    #[test]
-    fn only_addresses_and_domains_have_passive_dns() {
-        assert_eq!(passive_dns_subject("2001:db8::bad:c0de").unwrap().0, PassiveDnsKind::Ip);
-        assert_eq!(
-            passive_dns_subject("evil-domain.example").unwrap().0,
-            PassiveDnsKind::Domain
-        );
-        let failure = passive_dns_subject("44d88612fea8a8f36de82e1278abb02f").unwrap_err();
-        assert!(
-            failure
-                .cause
-                .contains("is an MD5, SHA-1, SHA-256 or SHA-512 hash; passive DNS"),
-            "{}",
-            failure.cause
-        );
     }
 }

@@ -9,12 +9,11 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::protocol::{output_of, quoted, Failure, Output};
-use crate::threatstream::{enrichment, whois, Observable};
+use crate::protocol::{output_of, Failure, Output};
+use crate::threatstream::{enrichment, whois};
 
-use super::{context_failure, is_missing};
+use super::{context_failure, is_missing, passive_dns_kind, subject, WHOIS_KEPT_FOR};
 use crate::actions::connection::Connection;
-use crate::actions::observable::{observable, ObservableType};
 use crate::actions::TypedAction;
 
 #[derive(Deserialize, JsonSchema)]
@@ -96,22 +95,6 @@ impl WhoisRecord {
     }
 }
 
-/// Whois is kept for domains and addresses only; anything else is refused before the request.
-pub(crate) fn whois_subject(value: &str) -> Result<Observable, Failure> {
-    let found = observable(value, None).map_err(|problem| Failure::invalid_input("value", problem))?;
-    match found {
-        Observable::Ip(_) | Observable::Domain(_) => Ok(found),
-        other => Err(Failure::invalid_input(
-            "value",
-            format!(
-                "{} is {}; WHOIS is kept for domains and IP addresses",
-                quoted(value.trim()),
-                ObservableType::of(&other).noun()
-            ),
-        )),
-    }
-}
-
 pub(crate) struct GetWhois;
 
 impl TypedAction for GetWhois {
@@ -122,7 +105,7 @@ impl TypedAction for GetWhois {
     type OutputSchema = GetWhoisOutput;
 
     async fn run(connection: &Connection, input: GetWhoisInput) -> Result<Output, Failure> {
-        let subject = whois_subject(&input.value)?;
+        let (subject, _) = subject(&input.value, passive_dns_kind, WHOIS_KEPT_FOR)?;
         let text = match enrichment::whois(&connection.client, &subject.value()).await {
             Err(error) if is_missing(&error) => None,
             answer => answer.map_err(|error| context_failure(error, "WHOIS records"))?,
@@ -138,21 +121,6 @@ impl TypedAction for GetWhois {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_domains_and_addresses_have_whois() {
-        assert_eq!(
-            whois_subject(" Evil-Domain.example ").unwrap(),
-            Observable::Domain("evil-domain.example".into())
-        );
-        assert!(whois_subject("198.51.100.23").is_ok());
-        let failure = whois_subject("http://evil-domain.example/x").unwrap_err();
-        assert_eq!(
-            failure.cause,
-            "Invalid input 'value': 'http://evil-domain.example/x' is a URL; WHOIS is kept for domains and IP addresses."
-        );
-        assert!(whois_subject("").unwrap_err().cause.contains("it is empty"));
-    }
 
     #[test]
     fn a_record_shows_its_fields_and_skips_what_is_missing() {

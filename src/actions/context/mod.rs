@@ -16,8 +16,10 @@ mod get_whois;
 mod search_threat_models;
 mod threat_model;
 
-use crate::protocol::{Action, Failure, Preset};
-use crate::threatstream::ApiError;
+use crate::actions::observable::{observable, ObservableType};
+use crate::protocol::{quoted, Action, Failure, Preset};
+use crate::threatstream::enrichment::{InsightType, PassiveDnsKind};
+use crate::threatstream::{ApiError, Observable};
 
 /// The context actions, in the order the spec lists them.
 pub(super) const ACTIONS: &[&dyn Action] = &[
@@ -33,6 +35,45 @@ const DEFAULT_LIMIT: usize = 100;
 
 fn default_limit() -> usize {
     DEFAULT_LIMIT
+}
+
+/// Why an observable has no passive DNS, WHOIS or insights: ThreatStream keeps them for some kinds only.
+const PASSIVE_DNS_KEPT_FOR: &str = "passive DNS is kept for IP addresses and domains";
+const WHOIS_KEPT_FOR: &str = "WHOIS is kept for domains and IP addresses";
+const NO_INSIGHTS: &str = "ThreatStream has no insights for URLs";
+
+/// The passive DNS look-up an observable has, if any; WHOIS is kept for the same two kinds.
+fn passive_dns_kind(observable: &Observable) -> Option<PassiveDnsKind> {
+    match observable {
+        Observable::Ip(_) => Some(PassiveDnsKind::Ip),
+        Observable::Domain(_) => Some(PassiveDnsKind::Domain),
+        Observable::Url(_) | Observable::Email(_) | Observable::Hash(_) => None,
+    }
+}
+
+/// The insights type of an observable, if the endpoint takes its kind (it takes no URLs).
+fn insight_type(observable: &Observable) -> Option<InsightType> {
+    match observable {
+        Observable::Ip(_) => Some(InsightType::Ip),
+        Observable::Domain(_) => Some(InsightType::Domain),
+        Observable::Email(_) => Some(InsightType::Email),
+        Observable::Hash(digest) => InsightType::of_digest(digest),
+        Observable::Url(_) => None,
+    }
+}
+
+/// The observable in the input `value`, with the kind `kind_of` gives it; a value of a kind it gives
+/// none is refused before any request, saying what the data is `kept_for`.
+fn subject<T>(value: &str, kind_of: fn(&Observable) -> Option<T>, kept_for: &str) -> Result<(Observable, T), Failure> {
+    let found = observable(value, None).map_err(|problem| Failure::invalid_input("value", problem))?;
+    match kind_of(&found) {
+        Some(kind) => Ok((found, kind)),
+        None => {
+            let noun = ObservableType::of(&found).noun();
+            let problem = format!("{} is {noun}; {kept_for}", quoted(value.trim()));
+            Err(Failure::invalid_input("value", problem))
+        }
+    }
 }
 
 /// Whether ThreatStream answered 404, which these endpoints use for "none" (§1.15).
@@ -57,6 +98,38 @@ fn context_failure(error: ApiError, what: &str) -> Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_addresses_and_domains_have_passive_dns_and_whois() {
+        let (found, kind) = subject(" Evil-Domain.example ", passive_dns_kind, WHOIS_KEPT_FOR).unwrap();
+        assert_eq!(
+            (found, kind),
+            (Observable::Domain("evil-domain.example".into()), PassiveDnsKind::Domain)
+        );
+        assert_eq!(
+            subject("2001:db8::bad:c0de", passive_dns_kind, "").unwrap().1,
+            PassiveDnsKind::Ip
+        );
+        let refused = |value| {
+            subject(value, passive_dns_kind, PASSIVE_DNS_KEPT_FOR)
+                .unwrap_err()
+                .cause
+        };
+        assert_eq!(
+            refused("http://evil-domain.example/x"),
+            "Invalid input 'value': 'http://evil-domain.example/x' is a URL; passive DNS is kept for IP addresses \
+             and domains."
+        );
+        assert!(refused("44d88612fea8a8f36de82e1278abb02f").contains("is an MD5, SHA-1, SHA-256 or SHA-512 hash;"));
+        assert!(refused("").contains("it is empty"));
+    }
+
+    #[test]
+    fn insights_take_every_kind_but_urls() {
+        let digest = Observable::Hash("a".repeat(64));
+        assert_eq!(insight_type(&digest), Some(InsightType::Sha256));
+        assert_eq!(insight_type(&Observable::Url("http://a.example/".into())), None);
+    }
 
     #[test]
     fn a_403_names_the_access_that_is_missing() {
