@@ -106,17 +106,18 @@ impl Observable {
     }
 }
 
+/// One page of a Tastypie list, as every paged ThreatStream endpoint answers.
 #[derive(Deserialize)]
-struct Page {
+pub(super) struct Page {
     #[serde(default)]
-    meta: PageMeta,
-    objects: Vec<Record>,
+    pub(super) meta: PageMeta,
+    pub(super) objects: Vec<Record>,
 }
 
 #[derive(Default, Deserialize)]
-struct PageMeta {
+pub(super) struct PageMeta {
     #[serde(default)]
-    next: Option<String>,
+    pub(super) next: Option<String>,
 }
 
 /// Hands every record whose value is exactly `observable`, across all pages, to `keep`, page by page,

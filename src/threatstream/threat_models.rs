@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::client::Client;
 use super::error::ApiError;
-use super::intelligence::Record;
+use super::intelligence::{Page, Record};
 
 /// ThreatStream's largest page.
 const PAGE_SIZE: usize = 1000;
@@ -99,19 +99,6 @@ impl ModelSearch {
         query.push(("order_by", "-modified_ts".to_owned()));
         query
     }
-}
-
-#[derive(Deserialize)]
-struct Page {
-    #[serde(default)]
-    meta: PageMeta,
-    objects: Vec<Record>,
-}
-
-#[derive(Default, Deserialize)]
-struct PageMeta {
-    #[serde(default)]
-    next: Option<String>,
 }
 
 /// The models of `model_type` tied to the observable `value`, at most `limit` (one page).
