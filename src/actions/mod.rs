@@ -7,11 +7,13 @@
 //! in the group's list; `make generate` writes everything derived from the types (CONTRIBUTING.md).
 
 mod connection;
+mod context;
 mod failure;
 mod file;
 mod import;
 mod lenient;
 mod lookups;
+mod observable;
 mod sandbox;
 
 use std::future::Future;
@@ -25,7 +27,7 @@ use crate::protocol::{schema_for, Action, Failure, Output, Plugin, StepFuture};
 use connection::Connection;
 
 /// Every group of actions, in the order the spec lists them.
-const REGISTRY: &[&[&dyn Action]] = &[lookups::ACTIONS, import::ACTIONS, sandbox::ACTIONS];
+const REGISTRY: &[&[&dyn Action]] = &[lookups::ACTIONS, import::ACTIONS, sandbox::ACTIONS, context::ACTIONS];
 
 pub(crate) static PLUGIN: Plugin = Plugin {
     name: "anomali_threatstream",

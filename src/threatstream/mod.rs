@@ -1,19 +1,25 @@
 //! The Anomali ThreatStream REST API: the clients, their errors and the calls the actions make.
 //!
 //! This room knows nothing of InsightConnect envelopes or presets; it answers with records and typed
-//! `ApiError`s, and the `actions` room decides what a user reads.
+//! `ApiError`s, and the `actions` room decides what a user reads. The threat model and enrichment
+//! calls are used through their modules (`threat_models::search`, `enrichment::whois`), whose names
+//! say which API they belong to.
 
 mod client;
+pub(crate) mod enrichment;
 mod error;
 mod import;
 mod intelligence;
 mod pool;
 mod retry;
 mod sandbox;
+pub(crate) mod threat_models;
+pub(crate) mod whois;
 
 pub(crate) use client::{ApiVersion, Client, ClientConfig};
 pub(crate) use error::ApiError;
 pub(crate) use import::{import_with_approval, ImportSource};
-pub(crate) use intelligence::{lookup, probe, Observable};
+pub(crate) use intelligence::{lookup, probe, Observable, Record};
 pub(crate) use pool::client_for;
 pub(crate) use sandbox::{detonation_state, report as sandbox_report, submit, Submission, Target};
+pub(crate) use threat_models::ModelType;
