@@ -151,11 +151,13 @@ fn ignored(patterns: &[String], relative: &str) -> bool {
     let matches = |pattern: &str| {
         (1..=components.len()).any(|depth| glob(pattern.as_bytes(), components[..depth].join("/").as_bytes()))
     };
-    patterns.iter().fold(false, |excluded, pattern| match pattern.strip_prefix('!') {
-        Some(exception) if matches(exception) => false,
-        None if matches(pattern) => true,
-        _ => excluded,
-    })
+    patterns
+        .iter()
+        .fold(false, |excluded, pattern| match pattern.strip_prefix('!') {
+            Some(exception) if matches(exception) => false,
+            None if matches(pattern) => true,
+            _ => excluded,
+        })
 }
 
 fn dockerignore() -> Vec<String> {
@@ -331,7 +333,10 @@ fn dockerignore_patterns_match_as_docker_does() {
     let patterns = ["target".to_owned(), "!target/a/b".to_owned(), "target/a/b/c".to_owned()];
     assert!(!ignored(&patterns, "target/a/b"), "a later ! lets it back in");
     assert!(!ignored(&patterns, "target/a/b/d"), "and what is under it");
-    assert!(ignored(&patterns, "target/a/b/c"), "unless a later pattern leaves it out again");
+    assert!(
+        ignored(&patterns, "target/a/b/c"),
+        "unless a later pattern leaves it out again"
+    );
     assert!(ignored(&patterns, "target/a/x"));
 }
 
