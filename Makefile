@@ -88,7 +88,8 @@ image: static
 	$(CONTAINER_ENGINE) tag docker.io/$(IMAGE) docker.io/$(VENDOR)/$(NAME):latest
 
 # For tests only, where Rapid7's base cannot be pulled: Debian minbase under the base's tag (README,
-# "The container image"). Images built on it are labelled standin-base and `make export` refuses them.
+# "Running it in a container"). Images built on it are labelled standin-base; `make export` refuses
+# them.
 standin-base:
 	bash scripts/standin-base.sh $(BASE)
 
