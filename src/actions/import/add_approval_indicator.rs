@@ -101,6 +101,13 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_file_object_is_no_file() {
+        let unset = json!({"file": {"filename": "", "content": ""}, "datatext": "198.51.100.7"});
+        assert!(matches!(source_of(unset), Ok(ImportSource::Text(_))));
+        assert!(cause(json!({"file": {"filename": "", "content": ""}})).contains("give a file of observables"));
+    }
+
+    #[test]
     fn bad_files_are_named() {
         assert!(cause(json!({"file": {"filename": "a.csv", "content": "%%%"}})).contains("'file.content'"));
         assert!(cause(json!({"file": {"filename": "a.csv", "content": ""}})).contains("empty"));

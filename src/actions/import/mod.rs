@@ -29,6 +29,7 @@ pub(super) const ACTIONS: &[&dyn Action] = &[
 /// Exactly one source of observables: a file (checked and decoded), or text.
 fn source(file: Option<File>, datatext: Option<String>) -> Result<ImportSource, Failure> {
     let datatext = datatext.filter(|text| !text.trim().is_empty());
+    let file = file.filter(|file| !file.is_unset());
     match (file, datatext) {
         (Some(file), None) => {
             let file = file.decoded("file")?;
