@@ -4,16 +4,29 @@
 //! `ApiError`s, and the `actions` room decides what a user reads.
 
 mod client;
+mod comments;
+mod direct_import;
 mod error;
 mod import;
+mod import_session;
 mod intelligence;
+mod observable;
 mod pool;
 mod retry;
 mod sandbox;
+mod tags;
 
 pub(crate) use client::{ApiVersion, Client, ClientConfig};
+pub(crate) use comments::{add_comment, comments};
+pub(crate) use direct_import::{import_requests, import_without_approval, Interrupted};
 pub(crate) use error::ApiError;
 pub(crate) use import::{import_with_approval, ImportSource};
-pub(crate) use intelligence::{lookup, probe, Observable};
+pub(crate) use import_session::{
+    approve_import_session, follow_import_session, import_session, import_sessions, reject_import_session,
+    SessionFilter,
+};
+pub(crate) use intelligence::{lookup, probe, Observable, Record};
+pub(crate) use observable::{observable, update_observable};
 pub(crate) use pool::client_for;
 pub(crate) use sandbox::{detonation_state, report as sandbox_report, submit, Submission, Target};
+pub(crate) use tags::{add_tags, remove_tags, Tag};
