@@ -12,7 +12,9 @@ mod file;
 mod import;
 mod lenient;
 mod lookups;
+mod observables;
 mod sandbox;
+mod sessions;
 
 use std::future::Future;
 
@@ -25,7 +27,13 @@ use crate::protocol::{schema_for, Action, Failure, Output, Plugin, StepFuture};
 use connection::Connection;
 
 /// Every group of actions, in the order the spec lists them.
-const REGISTRY: &[&[&dyn Action]] = &[lookups::ACTIONS, import::ACTIONS, sandbox::ACTIONS];
+const REGISTRY: &[&[&dyn Action]] = &[
+    lookups::ACTIONS,
+    import::ACTIONS,
+    sandbox::ACTIONS,
+    sessions::ACTIONS,
+    observables::ACTIONS,
+];
 
 pub(crate) static PLUGIN: Plugin = Plugin {
     name: "anomali_threatstream",
