@@ -5,6 +5,8 @@
 #   2. a lookup with 50,000 matching records (50 pages) vs curl fetching the same 50 pages
 #   3. an import of a 50 MiB file vs curl uploading the same file as the same multipart form
 #   4. `http` mode under load (wrk) at 1, 16 and 64 connections vs wrk straight at the simulator
+#   5. enrich_observable with every section (13 requests) against 50 ms of latency per request vs curl
+#      making the same requests one after another; its start-up is the same step with no latency
 #
 # Wall times are medians (hyperfine for the cold runs); peak RSS is the median of /usr/bin/time's
 # maximum resident set size. Targets are in BENCHMARKS.md. Tools come from Debian's packages
@@ -163,9 +165,37 @@ for connections in 1 16 64; do
       "non-2xx: $plugin_errors; target at 64: >= 70%"
 done
 
+# 5. Enrich Observable: 13 requests, at most 6 in flight, each answered after 50 ms
+start_simulator latency --latency-ms 50
+SLOW=$URL
+message enrich_observable '{"value": "198.51.100.23"}' "$SLOW" >"$work/enrich-slow.json"
+message enrich_observable '{"value": "198.51.100.23"}' "$PLAIN" >"$work/enrich-fast.json"
+for speed in slow fast; do
+  hyperfine -N --style none --warmup 2 --runs "$RUNS" --export-json "$work/enrich-$speed.result.json" \
+    "$PLUGIN run -- '$(cat "$work/enrich-$speed.json")'" >/dev/null
+done
+# The same calls the step makes, one after another, as a script without concurrency would.
+enrich_by_curl() {
+  local value=198.51.100.23 path
+  for path in "v2/intelligence/?value=$value&type=ip&limit=1000&offset=0" \
+      v1/{actor,campaign,incident,malware,signature,tipreport,ttp,vulnerability}"/associated_with_intelligence/?value=$value&limit=100" \
+      "v1/pdns/ip/$value/?order_by=-last_seen" "v1/inteldetails/whois/$value/" \
+      "v1/inteldetails/insights/?type=ip&value=$value" "v1/inteldetails/references/$value/"; do
+    curl -s -o /dev/null -H "Authorization: apikey $USER_NAME:$KEY" "$SLOW/api/$path"
+  done
+}
+export -f enrich_by_curl; export SLOW
+hyperfine -N --style none --warmup 1 --runs 10 --export-json "$work/enrich-curl.result.json" \
+  "bash -c enrich_by_curl" >/dev/null
+slow_s=$(median enrich-slow.result); fast_s=$(median enrich-fast.result); curl_s=$(median enrich-curl.result)
+row "enrich_observable, 13 requests, 50 ms latency each" "$(python3 -c "print(f'{$slow_s*1000:.0f} ms')")" \
+    "$(python3 -c "print(f'{$curl_s*1000:.0f} ms (curl, one after another)')")" \
+    "$(python3 -c "print(f'{$slow_s / $curl_s:.2f}x wall')")" \
+    "$(python3 -c "print(f'start-up (same step, no latency) {$fast_s*1000:.0f} ms; latency cost {($slow_s-$fast_s)*1000:.0f} ms = {($slow_s-$fast_s)/0.05:.1f} latencies; target <= 1.5')")"
+
 echo
 echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), $(uname -sr)"
-echo "Plugin: $("$PLUGIN" --version), $(stat -c %s "$PLUGIN") bytes; runs per median: $RUNS (cold), 5 (bulk, import), ${LOAD_SECONDS} s per load test"
+echo "Plugin: $("$PLUGIN" --version), $(stat -c %s "$PLUGIN") bytes; runs per median: $RUNS (cold, enrichment), 5 (bulk, import), 10 (curl enrichment), ${LOAD_SECONDS} s per load test"
 echo
 echo "| measurement | plugin | baseline, same run | ratio | memory and target |"
 echo "|---|---|---|---|---|"

@@ -29,6 +29,8 @@ mod migration;
 
 // The sandbox: submissions, reports followed until done, bad inputs.
 mod sandbox;
+// Threat context: enrichment's concurrent sections and partial failures, passive DNS, whois, threat models.
+mod context;
 
 // Retries, time-outs, TLS verification and proxies.
 mod resilience;

@@ -7,11 +7,13 @@
 //! in the group's list; `make generate` writes everything derived from the types (CONTRIBUTING.md).
 
 mod connection;
+mod context;
 mod failure;
 mod file;
 mod import;
 mod lenient;
 mod lookups;
+mod observable;
 mod observables;
 mod sandbox;
 mod sessions;
@@ -31,6 +33,7 @@ const REGISTRY: &[&[&dyn Action]] = &[
     lookups::ACTIONS,
     import::ACTIONS,
     sandbox::ACTIONS,
+    context::ACTIONS,
     sessions::ACTIONS,
     observables::ACTIONS,
 ];

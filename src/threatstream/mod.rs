@@ -1,11 +1,14 @@
 //! The Anomali ThreatStream REST API: the clients, their errors and the calls the actions make.
 //!
 //! This room knows nothing of InsightConnect envelopes or presets; it answers with records and typed
-//! `ApiError`s, and the `actions` room decides what a user reads.
+//! `ApiError`s, and the `actions` room decides what a user reads. The threat model and enrichment
+//! calls are used through their modules (`threat_models::search`, `enrichment::whois`), whose names
+//! say which API they belong to.
 
 mod client;
 mod comments;
 mod direct_import;
+pub(crate) mod enrichment;
 mod error;
 mod import;
 mod import_session;
@@ -15,6 +18,8 @@ mod pool;
 mod retry;
 mod sandbox;
 mod tags;
+pub(crate) mod threat_models;
+pub(crate) mod whois;
 
 pub(crate) use client::{ApiVersion, Client, ClientConfig};
 pub(crate) use comments::{add_comment, comments};
@@ -30,3 +35,4 @@ pub(crate) use observable::{observable, update_observable};
 pub(crate) use pool::client_for;
 pub(crate) use sandbox::{detonation_state, report as sandbox_report, submit, Submission, Target};
 pub(crate) use tags::{add_tags, remove_tags, Tag};
+pub(crate) use threat_models::ModelType;

@@ -18,7 +18,7 @@ use serde_json::Value;
 use super::connection::Connection;
 use crate::protocol::{clean, Action, Failure, Output};
 use crate::threatstream::{self, Observable};
-use record::ResultRecord;
+pub(super) use record::ResultRecord;
 
 // The lookups' output, for the schema; `lookup` writes the same shape as text. `E` gives the records
 // help.md shows as the example output of each lookup.
