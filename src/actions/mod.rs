@@ -13,8 +13,8 @@ mod file;
 mod import;
 mod lenient;
 mod lookups;
+mod manage;
 mod observable;
-mod observables;
 mod sandbox;
 mod sessions;
 
@@ -35,7 +35,7 @@ const REGISTRY: &[&[&dyn Action]] = &[
     sandbox::ACTIONS,
     context::ACTIONS,
     sessions::ACTIONS,
-    observables::ACTIONS,
+    manage::ACTIONS,
 ];
 
 pub(crate) static PLUGIN: Plugin = Plugin {
