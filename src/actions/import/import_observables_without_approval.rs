@@ -1,29 +1,65 @@
 //! Import Observables Without Approval: observables straight into ThreatStream's intelligence, live at
 //! once, with no import session to review (reference §1.10).
 //!
-//! Each observable's type is told from its value and named by the key ThreatStream expects, and each
-//! type's required fields are checked first: ThreatStream answers 202 and silently drops what breaks
-//! its rules, so a mistake found here is the only one the workflow will hear of. A large list goes in
+//! Each observable's type is told from its value (by `actions::observable`, as every action that takes
+//! any observable tells it) and named by the key ThreatStream expects for it (`srcip`, `ipv6`,
+//! `domain`, `url`, `email`, `md5` with the algorithm in `subtype`); each type's required fields are
+//! checked first. ThreatStream answers 202 and silently drops what breaks its rules, so a mistake
+//! found here is the only one the workflow will hear of. A large list goes in
 //! requests of at most 5 MB, each sent once and never again: a PATCH that failed may have been applied.
 
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use super::observable_kind::kind_of;
 use super::settings::{date, wire_name, Classification, Severity};
 use super::Tlp;
 use crate::actions::connection::Connection;
 use crate::actions::failure::{forbidden, Permission};
+use crate::actions::observable::observable;
 use crate::actions::TypedAction;
 use crate::protocol::{output_of, quoted, Failure, Output};
-use crate::threatstream::{self, import_requests, Interrupted, Tag};
+use crate::threatstream::{self, import_requests, Interrupted, Observable, Tag};
 
 /// More than a workflow step should push in one go; larger lists belong in an import with approval.
 const MAX_OBSERVABLES: usize = 10_000;
 
-/// Longer than any observable ThreatStream stores (a URL a browser accepts).
-const MAX_VALUE_LENGTH: usize = 8192;
+/// How the import without approval names a value of each kind: its key, the hash algorithm for
+/// `subtype`, and whether ThreatStream needs a confidence for it (it computes one for the rest).
+struct Keyed {
+    key: &'static str,
+    value: String,
+    subtype: Option<&'static str>,
+    needs_confidence: bool,
+    noun: &'static str,
+}
+
+fn keyed(observable: Observable) -> Option<Keyed> {
+    let keyed = |key, value, needs_confidence, noun| Keyed {
+        key,
+        value,
+        subtype: None,
+        needs_confidence,
+        noun,
+    };
+    Some(match observable {
+        Observable::Ip(address) if address.is_ipv4() => keyed("srcip", address.to_string(), false, "an IP address"),
+        Observable::Ip(address) => keyed("ipv6", address.to_string(), false, "an IP address"),
+        Observable::Domain(domain) => keyed("domain", domain, false, "a domain"),
+        Observable::Url(url) => keyed("url", url, false, "a URL"),
+        Observable::Email(email) => keyed("email", email, true, "an e-mail address"),
+        Observable::Hash(digest) => Keyed {
+            subtype: match digest.len() {
+                32 => Some("MD5"),
+                40 => Some("SHA1"),
+                64 => Some("SHA256"),
+                _ => Some("SHA512"),
+            },
+            ..keyed("md5", digest, true, "a hash")
+        },
+        Observable::Any(_) => return None,
+    })
+}
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -178,19 +214,11 @@ impl ImportObservablesWithoutApprovalInput {
 impl ObservableToImport {
     fn object(&self, index: usize, default_confidence: Option<i64>) -> Result<Value, Failure> {
         let input = |field: &str| format!("observables[{index}].{field}");
-        let value = self.value.trim();
-        if value.len() > MAX_VALUE_LENGTH {
-            let problem = format!("it is {} bytes long, more than an observable can be", value.len());
-            return Err(Failure::invalid_input(&input("value"), problem));
-        }
-        let kind = kind_of(value).ok_or_else(|| {
-            Failure::invalid_input(
-                &input("value"),
-                format!(
-                    "{} is not an IP address, domain, URL, e-mail address or hash",
-                    quoted(value)
-                ),
-            )
+        let detected =
+            observable(&self.value, None).map_err(|problem| Failure::invalid_input(&input("value"), problem))?;
+        let kind = keyed(detected).ok_or_else(|| {
+            let problem = format!("{} is not an observable this import takes", quoted(&self.value));
+            Failure::invalid_input(&input("value"), problem)
         })?;
         let itype = self.itype.trim();
         if itype.is_empty()
@@ -204,16 +232,16 @@ impl ObservableToImport {
             );
             return Err(Failure::invalid_input(&input("itype"), problem));
         }
-        if kind.needs_confidence() && self.confidence.or(default_confidence).is_none() {
+        if kind.needs_confidence && self.confidence.or(default_confidence).is_none() {
             let problem = format!(
                 "{} needs a confidence: give one here, or the import's Confidence",
-                kind.noun()
+                kind.noun
             );
             return Err(Failure::invalid_input(&input("confidence"), problem));
         }
         let mut object = Map::new();
-        object.insert(kind.key().into(), json!(value));
-        if let Some(subtype) = kind.subtype() {
+        object.insert(kind.key.into(), json!(kind.value));
+        if let Some(subtype) = kind.subtype {
             object.insert("subtype".into(), json!(subtype));
         }
         object.insert("itype".into(), json!(itype));
@@ -352,11 +380,36 @@ mod tests {
             input.objects().unwrap(),
             [
                 json!({"srcip": "198.51.100.7", "itype": "c2_ip", "tlp": "amber", "tags": [{"name": "own"}]}),
-                json!({"md5": "44D88612FEA8A8F36DE82E1278ABB02F", "subtype": "MD5", "itype": "mal_md5",
+                json!({"md5": "44d88612fea8a8f36de82e1278abb02f", "subtype": "MD5", "itype": "mal_md5",
                     "severity": "very-high"}),
                 json!({"url": "https://drop.example.com/x", "itype": "mal_url", "expiration_ts": "2026-12-31"}),
             ]
         );
+    }
+
+    #[test]
+    fn every_kind_goes_under_its_key_with_hashes_by_algorithm() {
+        let key = |text: &str| {
+            let kind = keyed(observable(text, None).unwrap()).unwrap();
+            (kind.key, kind.value, kind.subtype, kind.needs_confidence)
+        };
+        assert_eq!(key("2001:DB8::1"), ("ipv6", "2001:db8::1".into(), None, false));
+        assert_eq!(
+            key("evil-domain[.]example"),
+            ("domain", "evil-domain.example".into(), None, false)
+        );
+        assert_eq!(
+            key("https://a.example/x"),
+            ("url", "https://a.example/x".into(), None, false)
+        );
+        assert_eq!(
+            key("Phisher@Example.org"),
+            ("email", "phisher@example.org".into(), None, true)
+        );
+        for (length, algorithm) in [(40, "SHA1"), (64, "SHA256"), (128, "SHA512")] {
+            assert_eq!(key(&"a".repeat(length)).2, Some(algorithm));
+        }
+        assert!(keyed(Observable::Any("x".into())).is_none());
     }
 
     #[test]

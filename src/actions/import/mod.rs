@@ -12,7 +12,6 @@
 mod add_approval_indicator;
 mod import_observable;
 mod import_observables_without_approval;
-mod observable_kind;
 mod settings;
 
 use std::time::Duration;
