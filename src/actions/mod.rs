@@ -13,8 +13,10 @@ mod file;
 mod import;
 mod lenient;
 mod lookups;
+mod manage;
 mod observable;
 mod sandbox;
+mod sessions;
 
 use std::future::Future;
 
@@ -27,7 +29,14 @@ use crate::protocol::{schema_for, Action, Failure, Output, Plugin, StepFuture};
 use connection::Connection;
 
 /// Every group of actions, in the order the spec lists them.
-const REGISTRY: &[&[&dyn Action]] = &[lookups::ACTIONS, import::ACTIONS, sandbox::ACTIONS, context::ACTIONS];
+const REGISTRY: &[&[&dyn Action]] = &[
+    lookups::ACTIONS,
+    import::ACTIONS,
+    sandbox::ACTIONS,
+    context::ACTIONS,
+    sessions::ACTIONS,
+    manage::ACTIONS,
+];
 
 pub(crate) static PLUGIN: Plugin = Plugin {
     name: "anomali_threatstream",

@@ -6,20 +6,33 @@
 //! say which API they belong to.
 
 mod client;
+mod comments;
+mod direct_import;
 pub(crate) mod enrichment;
 mod error;
 mod import;
+mod import_session;
 mod intelligence;
+mod observable;
 mod pool;
 mod retry;
 mod sandbox;
+mod tags;
 pub(crate) mod threat_models;
 pub(crate) mod whois;
 
 pub(crate) use client::{ApiVersion, Client, ClientConfig};
+pub(crate) use comments::{add_comment, comments};
+pub(crate) use direct_import::{import_requests, import_without_approval, Interrupted};
 pub(crate) use error::ApiError;
 pub(crate) use import::{import_with_approval, ImportSource};
+pub(crate) use import_session::{
+    approve_import_session, follow_import_session, import_session, import_sessions, reject_import_session,
+    SessionFilter,
+};
 pub(crate) use intelligence::{lookup, probe, Observable, Record};
+pub(crate) use observable::{observable, update_observable};
 pub(crate) use pool::client_for;
 pub(crate) use sandbox::{detonation_state, report as sandbox_report, submit, Submission, Target};
+pub(crate) use tags::{add_tags, remove_tags, Tag};
 pub(crate) use threat_models::ModelType;
