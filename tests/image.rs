@@ -327,7 +327,10 @@ fn copied_files_reach_the_build_context() {
 fn dockerignore_patterns_match_as_docker_does() {
     let patterns = ["target".to_owned(), "*.plg".to_owned()];
     assert!(ignored(&patterns, "target/release/x"));
-    assert!(ignored(&patterns, "rapid7_anomali_threatstream_2.1.0.plg"));
+    assert!(ignored(
+        &patterns,
+        &format!("rapid7_anomali_threatstream_{}.plg", env!("CARGO_PKG_VERSION"))
+    ));
     assert!(!ignored(&patterns, "src/target.rs"));
     assert!(!ignored(&patterns, "dist/a.plg"), "`*` stops at a slash");
     let patterns = ["target".to_owned(), "!target/a/b".to_owned(), "target/a/b/c".to_owned()];
