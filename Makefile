@@ -7,7 +7,7 @@ VERSION := $(shell sed -n 's/^version: //p' plugin.spec.yaml)
 IMAGE   := $(VENDOR)/$(NAME):$(VERSION)
 BIN     := icon_anomali_threatstream
 
-.PHONY: default build release test generate validate demo lint fuzz image image-check tarball export bench soak clean
+.PHONY: default build release test generate validate demo lint fuzz musl-toolchain static lint-static image standin-base image-test tarball export bench soak clean
 
 default: image tarball
 
@@ -49,13 +49,51 @@ lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 
-image:
-	docker build --pull -t $(IMAGE) .
-	docker tag $(IMAGE) $(VENDOR)/$(NAME):latest
+# The image. The binary is built outside it, static (musl), so it runs on any base and the Dockerfile is
+# one stage on Rapid7's base (.dockerignore lets exactly that binary into the build context).
+MUSL_TARGET := x86_64-unknown-linux-musl
+STATIC_BIN  := target/$(MUSL_TARGET)/release/$(BIN)
+BASE        := $(shell awk '/^FROM /{print $$NF; exit}' Dockerfile)
+PLG         := $(VENDOR)_$(NAME)_$(VERSION).plg
+# docker when a Docker daemon answers (a docker command alone is not enough: these machines have one
+# with no daemon), podman otherwise.
+CONTAINER_ENGINE ?= $(shell docker info >/dev/null 2>&1 && echo docker || echo podman)
+# podman's settings for these sandboxes (runc, ulimits) and docker.io for the short names in FROM.
+export CONTAINERS_CONF ?= $(CURDIR)/scripts/containers.conf
+export CONTAINERS_REGISTRIES_CONF ?= $(CURDIR)/scripts/registries.conf
+# Always the newest base, as Rapid7's Makefiles do. `PULL=--pull=false` builds on the local base:
+# what image-test does, on the stand-in where the registries are out of reach.
+PULL ?= --pull
 
-# No Docker engine needed: the builder stage's build command on exactly the files the builder copies.
-image-check:
-	bash scripts/image-check.sh
+# musl-tools: ring compiles C, and for this target cc-rs wants x86_64-linux-musl-gcc.
+musl-toolchain:
+	@bash scripts/need.sh x86_64-linux-musl-gcc:musl-tools
+	@rustup target list --installed | grep -qx $(MUSL_TARGET) || rustup target add $(MUSL_TARGET)
+
+static: musl-toolchain
+	cargo build --release --locked --target $(MUSL_TARGET) --bin $(BIN)
+
+# The static build's own code (its allocator, under cfg(target_env = "musl")) is invisible to `make
+# lint`; this checks it without the few minutes of a release build. In CI, in place of image-test.
+lint-static: musl-toolchain
+	cargo clippy --locked --target $(MUSL_TARGET) --bin $(BIN) -- -D warnings
+
+# docker.io/ spelled out: podman would file a short name under localhost/, and that is the name the
+# .plg would carry; Docker drops the prefix.
+image: static
+	$(CONTAINER_ENGINE) build $(PULL) -t docker.io/$(IMAGE) .
+	$(CONTAINER_ENGINE) tag docker.io/$(IMAGE) docker.io/$(VENDOR)/$(NAME):latest
+
+# For tests only, where Rapid7's base cannot be pulled: Debian minbase under the base's tag (README,
+# "Running it in a container"). Images built on it are labelled standin-base; `make export` refuses
+# them.
+standin-base:
+	bash scripts/standin-base.sh $(BASE)
+
+# The image run as the orchestrator runs it, against the simulator; installs podman and builds the
+# stand-in base when they are missing.
+image-test:
+	CONTAINER_ENGINE=$(CONTAINER_ENGINE) IMAGE=docker.io/$(IMAGE) BASE=$(BASE) PLG=$(PLG) bash scripts/image-test.sh
 
 # Written elsewhere first: GNU tar fails ("file changed as we read it") when its output grows inside
 # the directory it is reading.
@@ -63,9 +101,14 @@ tarball:
 	tmp=$$(mktemp) && tar -cvzf $$tmp --exclude=./target --exclude=./.git --exclude=./.venv --exclude=./tests \
 	  --exclude='*.tar.gz' --exclude='*.plg' . && chmod 644 $$tmp && mv $$tmp $(VENDOR)-$(NAME)-$(VERSION).tar.gz
 
-# The artifact customers import into InsightConnect.
+# The artifact customers import into InsightConnect: the image as `insight-plugin export` saves it
+# (docker-archive, gzipped). Saved to a file first, so a failing save cannot leave a .plg behind.
 export: image
-	docker save $(IMAGE) | gzip > $(VENDOR)_$(NAME)_$(VERSION).plg
+	@label=$$($(CONTAINER_ENGINE) image inspect --format '{{index .Config.Labels "standin-base"}}' docker.io/$(IMAGE)); \
+	if [ -n "$$label" ] && [ -z "$(ALLOW_STANDIN)" ]; then \
+	  echo "export: $(IMAGE) is built on the stand-in base ($$label), not Rapid7's; not exported" >&2; exit 1; fi
+	$(CONTAINER_ENGINE) save $(if $(filter podman,$(CONTAINER_ENGINE)),--format docker-archive) -o $(PLG).tar docker.io/$(IMAGE)
+	gzip -c $(PLG).tar > $(PLG).tmp && rm $(PLG).tar && mv $(PLG).tmp $(PLG)
 
 clean:
 	cargo clean

@@ -5,6 +5,10 @@
 #   2. a lookup with 50,000 matching records (50 pages) vs curl fetching the same 50 pages
 #   3. an import of a 50 MiB file vs curl uploading the same file as the same multipart form
 #   4. `http` mode under load (wrk) at 1, 16 and 64 connections vs wrk straight at the simulator
+#   5. enrich_observable with every section (13 requests) against 50 ms of latency per request vs curl
+#      making the same requests one after another; its start-up is the same step with no latency
+#   6. the image's static (musl) binary vs the glibc one: 1, 2 and 4 again, back to back
+#   7. the container's cold run: `podman run -i IMAGE run` of lookup_ip vs `podman run BASE true`
 #
 # Wall times are medians (hyperfine for the cold runs); peak RSS is the median of /usr/bin/time's
 # maximum resident set size. Targets are in BENCHMARKS.md. Tools come from Debian's packages
@@ -163,9 +167,114 @@ for connections in 1 16 64; do
       "non-2xx: $plugin_errors; target at 64: >= 70%"
 done
 
+# 5. Enrich Observable: 13 requests, at most 6 in flight, each answered after 50 ms
+start_simulator latency --latency-ms 50
+SLOW=$URL
+message enrich_observable '{"value": "198.51.100.23"}' "$SLOW" >"$work/enrich-slow.json"
+message enrich_observable '{"value": "198.51.100.23"}' "$PLAIN" >"$work/enrich-fast.json"
+for speed in slow fast; do
+  hyperfine -N --style none --warmup 2 --runs "$RUNS" --export-json "$work/enrich-$speed.result.json" \
+    "$PLUGIN run -- '$(cat "$work/enrich-$speed.json")'" >/dev/null
+done
+# The same calls the step makes, one after another, as a script without concurrency would.
+enrich_by_curl() {
+  local value=198.51.100.23 path
+  for path in "v2/intelligence/?value=$value&type=ip&limit=1000&offset=0" \
+      v1/{actor,campaign,incident,malware,signature,tipreport,ttp,vulnerability}"/associated_with_intelligence/?value=$value&limit=100" \
+      "v1/pdns/ip/$value/?order_by=-last_seen" "v1/inteldetails/whois/$value/" \
+      "v1/inteldetails/insights/?type=ip&value=$value" "v1/inteldetails/references/$value/"; do
+    curl -s -o /dev/null -H "Authorization: apikey $USER_NAME:$KEY" "$SLOW/api/$path"
+  done
+}
+export -f enrich_by_curl; export SLOW
+hyperfine -N --style none --warmup 1 --runs 10 --export-json "$work/enrich-curl.result.json" \
+  "bash -c enrich_by_curl" >/dev/null
+slow_s=$(median enrich-slow.result); fast_s=$(median enrich-fast.result); curl_s=$(median enrich-curl.result)
+row "enrich_observable, 13 requests, 50 ms latency each" "$(python3 -c "print(f'{$slow_s*1000:.0f} ms')")" \
+    "$(python3 -c "print(f'{$curl_s*1000:.0f} ms (curl, one after another)')")" \
+    "$(python3 -c "print(f'{$slow_s / $curl_s:.2f}x wall')")" \
+    "$(python3 -c "print(f'start-up (same step, no latency) {$fast_s*1000:.0f} ms; latency cost {($slow_s-$fast_s)*1000:.0f} ms = {($slow_s-$fast_s)/0.05:.1f} latencies; target <= 1.5')")"
+
+# 6. The static (musl) binary the image carries, against the glibc one, measured back to back.
+make --no-print-directory static >/dev/null 2>&1 || { echo "make static failed" >&2; exit 1; }
+STATIC=$PWD/target/x86_64-unknown-linux-musl/release/icon_anomali_threatstream
+# compare NAME GLIBC_VALUE STATIC_VALUE UNIT: a row, static against glibc (higher is slower for times)
+compare() {
+  row "static vs glibc: $1" "$3 $4 (static)" "$2 $4 (glibc)" \
+      "$(python3 -c "print(f'{$3 / $2:.2f}x')")" "target: static within 10% of glibc"
+}
+hyperfine -N --style none --warmup 3 --runs "$RUNS" --export-json "$work/static-cold.json" \
+  "$PLUGIN run -- '$(cat "$work/cold-http.json")'" "$STATIC run -- '$(cat "$work/cold-http.json")'" >/dev/null
+read -r glibc_ms static_ms < <(python3 -c 'import json, sys
+r = json.load(open(sys.argv[1]))["results"]; print("%.1f %.1f" % (r[0]["median"] * 1000, r[1]["median"] * 1000))' "$work/static-cold.json")
+compare "cold lookup_ip, http, wall" "$glibc_ms" "$static_ms" ms
+read -r glibc_rss _ < <(STDIN="$work/cold-http.json" rss_and_wall 10 "$PLUGIN" run)
+read -r static_rss _ < <(STDIN="$work/cold-http.json" rss_and_wall 10 "$STATIC" run)
+compare "cold lookup_ip, http, peak RSS" "$(python3 -c "print(f'{$glibc_rss / 1024:.1f}')")" \
+    "$(python3 -c "print(f'{$static_rss / 1024:.1f}')")" MiB
+read -r glibc_rss glibc_s < <(STDIN="$work/bulk.json" rss_and_wall 5 "$PLUGIN" run)
+read -r static_rss static_s < <(STDIN="$work/bulk.json" rss_and_wall 5 "$STATIC" run)
+compare "50,000 records, wall" "$glibc_s" "$static_s" s
+compare "50,000 records, peak RSS" "$((glibc_rss / 1024))" "$((static_rss / 1024))" MiB
+read -r glibc_rss glibc_s < <(STDIN="$work/import.json" rss_and_wall 5 "$PLUGIN" run)
+read -r static_rss static_s < <(STDIN="$work/import.json" rss_and_wall 5 "$STATIC" run)
+compare "50 MiB import, wall" "$glibc_s" "$static_s" s
+compare "50 MiB import, peak RSS" "$((glibc_rss / 1024))" "$((static_rss / 1024))" MiB
+"$STATIC" http --bind 127.0.0.1 --port 0 2>"$work/static-http.err" >/dev/null &
+pids+=($!)
+for _ in $(seq 200); do STATIC_SERVER=$(sed -n 's/^listening on //p' "$work/static-http.err"); [ -n "$STATIC_SERVER" ] && break; sleep 0.05; done
+[ -n "$STATIC_SERVER" ] || { echo "the static binary's http mode did not start" >&2; exit 1; }
+# Alternating short rounds, so that a change in the machine's load falls on both alike.
+for connections in 1 16 64; do
+  rounds=$(for _ in 1 2 3; do
+    read -r glibc_rps _ _ < <(LOAD_SECONDS=$(( (LOAD_SECONDS + 1) / 2 )) wrk_run "$SERVER/actions/lookup_ip" "$connections" -s "$work/post.lua")
+    read -r static_rps _ _ < <(LOAD_SECONDS=$(( (LOAD_SECONDS + 1) / 2 )) wrk_run "$STATIC_SERVER/actions/lookup_ip" "$connections" -s "$work/post.lua")
+    echo "$glibc_rps $static_rps"
+  done)
+  read -r glibc_rps static_rps < <(python3 -c 'import statistics, sys
+rows = [line.split() for line in sys.stdin if line.strip()]
+print(round(statistics.median(float(r[0]) for r in rows)), round(statistics.median(float(r[1]) for r in rows)))' <<<"$rounds")
+  # Throughput: the ratio is glibc over static, so above 1 is slower here too.
+  row "static vs glibc: http mode, $connections connections" "$static_rps req/s (static)" "$glibc_rps req/s (glibc)" \
+      "$(python3 -c "print(f'{$glibc_rps / $static_rps:.2f}x')")" "glibc/static, median of 3 alternating rounds; target: within 10%"
+done
+
+# 7. The container's cold run: what the plugin adds to the start-up of a container of its base. Gets
+# podman and the base (or its stand-in) as `make image-test` does, and builds the image.
+CONTAINER_ENGINE=${CONTAINER_ENGINE:-$(docker info >/dev/null 2>&1 && echo docker || echo podman)}
+# As the Makefile sets them, for a run without make (scripts/containers.conf says why).
+export CONTAINERS_CONF=${CONTAINERS_CONF:-$PWD/scripts/containers.conf}
+export CONTAINERS_REGISTRIES_CONF=${CONTAINERS_REGISTRIES_CONF:-$PWD/scripts/registries.conf}
+BASE=$(awk '/^FROM /{print $NF; exit}' Dockerfile)
+IMAGE=docker.io/$(sed -n 's/^vendor: //p' plugin.spec.yaml)/$(sed -n 's/^name: //p' plugin.spec.yaml):$(sed -n 's/^version: //p' plugin.spec.yaml)
+CONTAINER_ENGINE=$CONTAINER_ENGINE bash scripts/container-base.sh "$BASE"
+make --no-print-directory image PULL=--pull=false >/dev/null
+# One run of each in turn, the message on stdin as the orchestrator sends it; the difference is the
+# median of the pairs' differences, so that a change in the machine's load falls on both alike.
+read -r image_ms base_ms delta_ms < <(python3 - "$CONTAINER_ENGINE" "$IMAGE" "$BASE" "$work/cold-http.json" "$RUNS" <<'PY'
+import statistics, subprocess, sys, time
+engine, image, base, message, runs = sys.argv[1:6]
+common = [engine, "run", "--rm", "-i", "--pull=never", "--network", "host"]
+plugin, baseline = (common + [image, "run"], open(message, "rb").read()), (common + [base, "true"], b"")
+def once(command, stdin):
+    began = time.perf_counter()
+    done = subprocess.run(command, input=stdin, capture_output=True, timeout=60)
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(command)} exited {done.returncode}: {done.stdout[-300:]}")
+    return (time.perf_counter() - began) * 1000
+for _ in range(3):
+    once(*plugin), once(*baseline)
+pairs = [(once(*plugin), once(*baseline)) for _ in range(int(runs))]
+print(f"{statistics.median(p for p, _ in pairs):.1f} {statistics.median(b for _, b in pairs):.1f} "
+      f"{statistics.median(p - b for p, b in pairs):+.1f}")
+PY
+)
+row "container cold run, lookup_ip ($CONTAINER_ENGINE run -i IMAGE run)" "$image_ms ms" "$base_ms ms ($CONTAINER_ENGINE run -i BASE true)" \
+    "$delta_ms ms" "median of $RUNS alternating pairs' differences; target: at most +20 ms"
+
 echo
 echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), $(uname -sr)"
-echo "Plugin: $("$PLUGIN" --version), $(stat -c %s "$PLUGIN") bytes; runs per median: $RUNS (cold), 5 (bulk, import), ${LOAD_SECONDS} s per load test"
+echo "Plugin: $("$PLUGIN" --version), $(stat -c %s "$PLUGIN") bytes; runs per median: $RUNS (cold, enrichment), 5 (bulk, import), 10 (curl enrichment), ${LOAD_SECONDS} s per load test"
 echo
 echo "| measurement | plugin | baseline, same run | ratio | memory and target |"
 echo "|---|---|---|---|---|"

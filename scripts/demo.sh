@@ -26,7 +26,7 @@ fill() {
 import json, sys
 message = json.load(sys.stdin)
 url, input_json, secret = sys.argv[1:4]
-message["body"]["connection"].update({"username": "analyst@example.com", "threatstream_url": url,
+message["body"]["connection"].update({"username": "analyst@example.com", "url": url,
                                       "api_key": {"secretKey": secret}})
 message["body"]["input"] = json.loads(input_json)
 message["body"]["meta"] = {"jobId": "demo"}
@@ -47,6 +47,10 @@ step test lookup_ip '{}' "$key" 0
 step run lookup_ip '{"ip_address": "198.51.100.23"}' "$key" 0
 step run lookup_url '{"url": "http://malicious.example.net/payload.exe"}' "$key" 0
 step run lookup_hash '{"hash": "275A021BBFB6489E54D471899F7DB9D1663FC695EC2FE2A2C4538AABF651FD0F"}' "$key" 0
+step run get_observables '{"value": "evil-domain.example"}' "$key" 0
+step run import_observable '{"datatext": "198.51.100.7\nevil-domain.example", "tlp": "amber"}' "$key" 0
+step run submit_url '{"platform": "WINDOWS7", "use_premium_sandbox": false, "url": "https://malicious.example.net/setup.exe"}' "$key" 0
+step run get_sandbox_report '{"report_id": "101"}' "$key" 0
 step run lookup_ip '{"ip_address": "not-an-ip"}' "$key" 1
 step run lookup_ip '{"ip_address": "198.51.100.23"}' wrong-key 1
 echo

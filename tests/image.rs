@@ -1,9 +1,9 @@
-//! The image, without Docker: the Dockerfile, .dockerignore and Makefile against the rules an
-//! InsightConnect plugin image must follow (protocol reference §9, field notes on
-//! DockerfileParentValidator). No Docker engine runs on these machines, so this reads the files; `make
-//! image-check` runs the builder stage's build command on the files the builder copies.
+//! The image, without a container engine: the Dockerfile, .dockerignore and Makefile against the rules
+//! an InsightConnect plugin image must follow (protocol reference §9, field notes on
+//! DockerfileParentValidator). These read the files, so they run everywhere `cargo test` does; `make
+//! image-test` builds the image with podman and runs it.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Rapid7's plugin base images: DockerfileParentValidator refuses any other `FROM`, a builder stage too.
 const ACCEPTED_BASES: &[&str] = &[
@@ -140,19 +140,24 @@ fn glob(pattern: &[u8], name: &[u8]) -> bool {
     }
 }
 
-/// Whether Docker leaves `relative` (a path in the build context) out, by .dockerignore: a pattern that
-/// matches the path or one of its parent directories excludes it.
+/// Whether Docker leaves `relative` (a path in the build context) out, by .dockerignore: patterns apply
+/// in order and the last one that matches the path or one of its parent directories decides; a `!`
+/// pattern lets back in what an earlier one left out.
 fn ignored(patterns: &[String], relative: &str) -> bool {
     let components: Vec<&str> = relative
         .split('/')
         .filter(|part| !part.is_empty() && *part != ".")
         .collect();
-    (1..=components.len()).any(|depth| {
-        let prefix = components[..depth].join("/");
-        patterns
-            .iter()
-            .any(|pattern| glob(pattern.as_bytes(), prefix.as_bytes()))
-    })
+    let matches = |pattern: &str| {
+        (1..=components.len()).any(|depth| glob(pattern.as_bytes(), components[..depth].join("/").as_bytes()))
+    };
+    patterns
+        .iter()
+        .fold(false, |excluded, pattern| match pattern.strip_prefix('!') {
+            Some(exception) if matches(exception) => false,
+            None if matches(pattern) => true,
+            _ => excluded,
+        })
 }
 
 fn dockerignore() -> Vec<String> {
@@ -160,26 +165,16 @@ fn dockerignore() -> Vec<String> {
         .lines()
         .map(str::trim)
         .filter(|line| !line.is_empty() && !line.starts_with('#'))
-        .map(|line| line.trim_start_matches("./").trim_end_matches('/').to_owned())
+        .map(|line| match line.strip_prefix('!') {
+            Some(exception) => format!("!{}", exception.trim_start_matches("./").trim_end_matches('/')),
+            None => line.trim_start_matches("./").trim_end_matches('/').to_owned(),
+        })
         .collect();
     assert!(
-        patterns
-            .iter()
-            .all(|pattern| !pattern.starts_with('!') && !pattern.contains("**")),
-        "this check knows only plain, * and ? patterns: {patterns:?}"
+        patterns.iter().all(|pattern| !pattern.contains("**")),
+        "this check knows only plain, !, * and ? patterns: {patterns:?}"
     );
     patterns
-}
-
-/// Every file under `path` (itself, if it is a file), relative to the repository root.
-fn files_under(path: &Path) -> Vec<PathBuf> {
-    if path.is_file() {
-        return vec![path.to_path_buf()];
-    }
-    let entries = std::fs::read_dir(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
-    entries
-        .flat_map(|entry| files_under(&entry.expect("readable entry").path()))
-        .collect()
 }
 
 fn spec_value(key: &str) -> String {
@@ -191,18 +186,40 @@ fn spec_value(key: &str) -> String {
     line.trim().to_owned()
 }
 
+/// The Makefile's value of `NAME := value`.
+fn make_variable(name: &str) -> String {
+    let makefile = read("Makefile");
+    let line = makefile
+        .lines()
+        .find_map(|line| {
+            let (left, right) = line.split_once(":=")?;
+            (left.trim() == name).then(|| right.trim().to_owned())
+        })
+        .unwrap_or_else(|| panic!("the Makefile sets no {name}"));
+    line
+}
+
+/// The one stage of the Dockerfile.
+fn image_stage() -> Stage {
+    let mut stages = stages(&read("Dockerfile"));
+    assert_eq!(
+        stages.len(),
+        1,
+        "one stage: the binary is built outside the image, so no builder stage"
+    );
+    stages.remove(0)
+}
+
 #[test]
-fn every_stage_starts_from_an_accepted_base() {
-    let stages = stages(&read("Dockerfile"));
-    assert!(stages.len() >= 2, "a builder stage and the image");
-    for stage in &stages {
-        let image = stage.base.split(':').next().unwrap_or_default();
-        assert!(
-            ACCEPTED_BASES.contains(&image),
-            "FROM {} is not one of Rapid7's plugin bases",
-            stage.base
-        );
-    }
+fn the_image_starts_from_an_accepted_base() {
+    let image = image_stage();
+    let base = image.base.split(':').next().unwrap_or_default();
+    assert!(
+        ACCEPTED_BASES.contains(&base),
+        "FROM {} is not one of Rapid7's plugin bases",
+        image.base
+    );
+    assert!(image.name.is_none(), "no stage name is needed");
 }
 
 #[test]
@@ -212,8 +229,7 @@ fn the_image_has_the_spec_a_user_and_ca_certificates() {
     assert!(dockerfile
         .lines()
         .any(|line| line == "ADD ./plugin.spec.yaml /plugin.spec.yaml"));
-    let stages = stages(&dockerfile);
-    let image = stages.last().expect("stages");
+    let image = image_stage();
     assert!(image
         .all("ADD")
         .any(|add| add == "./plugin.spec.yaml /plugin.spec.yaml"));
@@ -227,91 +243,114 @@ fn the_image_has_the_spec_a_user_and_ca_certificates() {
         labels.iter().any(|label| label.starts_with("sdk=")),
         "LABEL sdk missing"
     );
-    // The plugin takes its TLS roots from SSL_CERT_FILE, so the image must name a bundle it carries.
+    // The plugin takes its TLS roots from SSL_CERT_FILE: the base's bundle, checked at build time. One
+    // copied from the build context would be the build machine's, perhaps with a proxy's CA in it.
     let bundle = image
         .all("ENV")
         .find_map(|env| env.strip_prefix("SSL_CERT_FILE="))
         .expect("ENV SSL_CERT_FILE");
+    assert_eq!(bundle, "/etc/ssl/certs/ca-certificates.crt");
+    assert!(
+        image.all("RUN").any(|run| run == r#"test -s "$SSL_CERT_FILE""#),
+        "the build fails when the base has no CA bundle"
+    );
     assert!(
         image
             .all("COPY")
-            .any(|copy| copy_parts(copy).0.is_some() && copy_parts(copy).2 == bundle),
-        "the CA bundle {bundle} is copied into the image"
+            .chain(image.all("ADD"))
+            .all(|copy| !copy.contains("ca-certificates")),
+        "no CA bundle from the build machine"
     );
 }
 
 #[test]
-fn the_entrypoint_is_the_binary_the_builder_builds() {
+fn the_entrypoint_is_the_static_binary_make_image_builds() {
     let binary = binary_name();
-    let stages = stages(&read("Dockerfile"));
-    let image = stages.last().expect("stages");
+    let image = image_stage();
     let entrypoint: Vec<String> =
         serde_json::from_str(image.last("ENTRYPOINT").expect("an ENTRYPOINT")).expect("ENTRYPOINT in exec form");
     let [program] = entrypoint.as_slice() else {
         panic!("ENTRYPOINT is the binary alone, so `docker run IMAGE run` works: {entrypoint:?}")
     };
-
     let (from, sources, _) = image
         .all("COPY")
         .map(copy_parts)
         .find(|(_, _, destination)| *destination == program.as_str())
         .expect("the ENTRYPOINT's program is copied into the image");
-    let builder = stages
-        .iter()
-        .find(|stage| stage.name.as_deref() == from)
-        .expect("copied from a named builder stage");
-    let workdir = builder.last("WORKDIR").expect("the builder has a WORKDIR");
-    assert_eq!(sources, [format!("{workdir}/target/release/{binary}")]);
-    let build = format!("cargo build --release --locked --bin {binary}");
-    assert!(builder.all("RUN").any(|run| run == build), "the builder runs `{build}`");
+    assert!(from.is_none(), "copied from the build context");
+
+    // The Makefile's static build writes exactly that file: musl, release, the lock file as it is.
+    let target = make_variable("MUSL_TARGET");
+    assert_eq!(target, "x86_64-unknown-linux-musl");
+    assert_eq!(sources, [format!("target/{target}/release/{binary}")]);
+    assert_eq!(make_variable("STATIC_BIN"), "target/$(MUSL_TARGET)/release/$(BIN)");
+    assert_eq!(make_variable("BIN"), binary);
+    let makefile = read("Makefile");
+    assert!(
+        makefile.contains("\tcargo build --release --locked --target $(MUSL_TARGET) --bin $(BIN)\n"),
+        "`make static` builds the binary the image copies"
+    );
+    assert!(makefile.contains("\nimage: static\n"), "`make image` builds it first");
 }
 
 #[test]
-fn the_builder_copies_files_that_reach_the_build_context() {
+fn copied_files_reach_the_build_context() {
     let patterns = dockerignore();
     for required in ["target", ".git", ".venv", "tests"] {
         assert!(ignored(&patterns, required), ".dockerignore leaves out {required}");
     }
-    let stages = stages(&read("Dockerfile"));
-    let builder = stages.first().expect("stages");
+    let image = image_stage();
     let mut copied = 0;
-    for (from, sources, _) in builder.all("COPY").map(copy_parts) {
-        assert!(from.is_none(), "the builder copies from the context only");
+    for (from, sources, _) in image.all("COPY").chain(image.all("ADD")).map(copy_parts) {
+        assert!(from.is_none(), "the image copies from the context only");
         for source in sources {
-            let path = root().join(source);
+            let relative = source.trim_start_matches("./");
             assert!(
-                path.exists(),
-                "the builder copies {source}, which is not in the repository"
+                !ignored(&patterns, relative),
+                ".dockerignore drops {relative}, which the Dockerfile copies"
             );
-            for file in files_under(&path) {
-                let relative = file.strip_prefix(root()).expect("inside the repository");
-                let relative = relative.to_string_lossy();
-                assert!(
-                    !ignored(&patterns, &relative),
-                    ".dockerignore drops {relative}, which the builder needs"
-                );
-                copied += 1;
-            }
+            copied += 1;
         }
     }
-    assert!(copied > 0, "the builder copies the sources");
+    assert_eq!(copied, 3, "the spec twice and the binary");
+    // Nothing else of target/ goes to the engine: it holds gigabytes of build files.
+    for other in [
+        "target/release/icon_anomali_threatstream",
+        "target/debug/icon_anomali_threatstream",
+        "target/x86_64-unknown-linux-musl/release/deps/x.o",
+    ] {
+        assert!(ignored(&patterns, other), ".dockerignore leaves out {other}");
+    }
 }
 
 #[test]
 fn dockerignore_patterns_match_as_docker_does() {
     let patterns = ["target".to_owned(), "*.plg".to_owned()];
     assert!(ignored(&patterns, "target/release/x"));
-    assert!(ignored(&patterns, "rapid7_anomali_threatstream_2.1.0.plg"));
+    assert!(ignored(
+        &patterns,
+        &format!("rapid7_anomali_threatstream_{}.plg", env!("CARGO_PKG_VERSION"))
+    ));
     assert!(!ignored(&patterns, "src/target.rs"));
     assert!(!ignored(&patterns, "dist/a.plg"), "`*` stops at a slash");
+    let patterns = ["target".to_owned(), "!target/a/b".to_owned(), "target/a/b/c".to_owned()];
+    assert!(!ignored(&patterns, "target/a/b"), "a later ! lets it back in");
+    assert!(!ignored(&patterns, "target/a/b/d"), "and what is under it");
+    assert!(
+        ignored(&patterns, "target/a/b/c"),
+        "unless a later pattern leaves it out again"
+    );
+    assert!(ignored(&patterns, "target/a/x"));
 }
 
 #[test]
-fn make_export_writes_the_plg_insight_plugin_names() {
+fn make_export_writes_the_plg_insight_plugin_writes() {
     let makefile = read("Makefile");
-    assert!(
-        makefile.contains("docker save $(IMAGE) | gzip > $(VENDOR)_$(NAME)_$(VERSION).plg"),
-        "export is a gzipped docker save named <vendor>_<name>_<version>.plg"
-    );
     assert!(makefile.contains("IMAGE   := $(VENDOR)/$(NAME):$(VERSION)"));
+    assert_eq!(make_variable("PLG"), "$(VENDOR)_$(NAME)_$(VERSION).plg");
+    // A gzipped docker-archive, as `docker save` writes and `insight-plugin export` gzips.
+    assert!(makefile.contains(
+        "$(CONTAINER_ENGINE) save $(if $(filter podman,$(CONTAINER_ENGINE)),--format docker-archive) -o $(PLG).tar"
+    ));
+    assert!(makefile.contains("gzip -c $(PLG).tar > $(PLG).tmp"));
 }

@@ -182,7 +182,13 @@ fn forbidden_says_which_permission_is_missing() {
         .errs();
     let exception = run.exception();
     assert_eq!(exception.cause, Preset::Unauthorized.texts().0);
-    assert!(exception.assistance.contains("approver"), "{}", exception.assistance);
+    assert!(
+        exception
+            .assistance
+            .starts_with("The account configured in the connection lacks ThreatStream's Import Intel permission"),
+        "{}",
+        exception.assistance
+    );
     assert_event_snapshot!("import_forbidden", run.json());
 }
 

@@ -16,11 +16,21 @@ mod protocol;
 // Add Approval Indicator: the multipart upload, what ThreatStream receives, bad inputs.
 mod import;
 
+// The import lifecycle end to end: import, wait, approve, look up, tag, close, comment; the import
+// without approval.
+mod import_loop;
+
+// Import sessions and observable management: finding observables by value, bad inputs, permissions,
+// and which writes are retried.
+mod manage;
+
 // Every published version's contract and sample start messages.
 mod migration;
 
 // The sandbox: submissions, reports followed until done, bad inputs.
 mod sandbox;
+// Threat context: enrichment's concurrent sections and partial failures, passive DNS, whois, threat models.
+mod context;
 
 // Retries, time-outs, TLS verification and proxies.
 mod resilience;

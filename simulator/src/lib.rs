@@ -171,7 +171,6 @@ mod import_session;
 mod observable_detail;
 mod observable_record;
 mod observables;
-mod pages;
 mod paging;
 mod permissions;
 mod query_language;

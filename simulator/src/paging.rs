@@ -4,6 +4,8 @@
 
 use serde_json::{json, Value};
 
+use crate::response::{self, Response};
+
 /// ThreatStream's page size when none is asked for.
 const DEFAULT_LIMIT: usize = 20;
 /// The largest page ThreatStream serves; `limit=0` asks for it.
@@ -53,6 +55,13 @@ pub(crate) fn meta(path: &str, pairs: &[(String, String)], paging: Paging, total
         "took": 3,
         "total_count": total,
     })
+}
+
+/// One page of `objects` (all of the list's, in order) as a 200 answer.
+pub(crate) fn page(objects: Vec<Value>, paging: Paging, path: &str, pairs: &[(String, String)]) -> Response {
+    let meta = meta(path, pairs, paging, objects.len(), false);
+    let objects: Vec<Value> = objects.into_iter().skip(paging.offset).take(paging.limit).collect();
+    response::json(200, &json!({"meta": meta, "objects": objects}))
 }
 
 /// Like Tastypie: every parameter the client sent, in its order, with

@@ -8,7 +8,7 @@
 
 use serde_json::Value;
 
-use crate::pages::{self, Paging};
+use crate::paging::{self, Paging};
 use crate::request::RecordedRequest;
 use crate::response::{self, Response};
 use crate::threat_models::{Catalogue, ModelType, ThreatModel};
@@ -33,7 +33,7 @@ pub(crate) fn associated(model_type: ModelType, request: &RecordedRequest) -> Re
         .filter(|model| model.observables.contains(&value))
         .map(ThreatModel::summary)
         .collect();
-    pages::page(objects, paging, &request.path, &pairs)
+    paging::page(objects, paging, &request.path, &pairs)
 }
 
 /// `GET /api/v1/{model}/`, newest first.
@@ -46,7 +46,7 @@ pub(crate) fn list(model_type: ModelType, request: &RecordedRequest) -> Response
     let mut models: Vec<&ThreatModel> = models_of_type(model_type).collect();
     models.sort_by(|a, b| b.text("modified_ts").cmp(a.text("modified_ts")).then(b.id.cmp(&a.id)));
     let objects = models.into_iter().map(ThreatModel::summary).collect();
-    pages::page(objects, paging, &request.path, &pairs)
+    paging::page(objects, paging, &request.path, &pairs)
 }
 
 /// `GET /api/v1/{model}/{id}/`: the whole model, text field included.
@@ -69,7 +69,7 @@ pub(crate) fn intelligence(model_type: ModelType, id: u64, request: &RecordedReq
         Err(message) => return response::message(400, &message),
     };
     let objects: Vec<Value> = catalogue.intelligence(model);
-    pages::page(objects, paging, &request.path, &pairs)
+    paging::page(objects, paging, &request.path, &pairs)
 }
 
 fn models_of_type(model_type: ModelType) -> impl Iterator<Item = &'static ThreatModel> {

@@ -15,7 +15,7 @@ use std::cmp::Ordering;
 
 use serde_json::{json, Value};
 
-use crate::pages::{self, Paging};
+use crate::paging::{self, Paging};
 use crate::request::RecordedRequest;
 use crate::response::{self, Response};
 use crate::threat_models::{Catalogue, ModelType, ThreatModel, MODEL_TYPES};
@@ -33,7 +33,7 @@ pub(crate) fn search(request: &RecordedRequest) -> Response {
     let mut found: Vec<&ThreatModel> = Catalogue::get().models.iter().filter(|m| criteria.accepts(m)).collect();
     found.sort_by(|a, b| criteria.order.compare(a, b));
     let objects = found.iter().map(|model| search_object(model)).collect();
-    pages::page(objects, paging, &request.path, &pairs)
+    paging::page(objects, paging, &request.path, &pairs)
 }
 
 /// Search results name their type, since one page mixes them.

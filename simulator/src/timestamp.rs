@@ -26,6 +26,12 @@ pub(crate) fn format_ms(ms: i64) -> String {
     format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.{milli:03}Z")
 }
 
+/// `2019-12-04 21:04:30`, the shape the sandbox's reports use.
+pub(crate) fn format_plain(ms: i64) -> String {
+    let iso = format_ms(ms);
+    format!("{} {}", &iso[..10], &iso[11..19])
+}
+
 /// `YYYY-MM-DD`, optionally followed by `T` (or a space) and `HH:MM[:SS[.fff]]`,
 /// optionally followed by `Z` or `±HH[:MM]`. No zone means UTC, as
 /// ThreatStream assumes.

@@ -43,6 +43,49 @@ impl From<ApiError> for Failure {
     }
 }
 
+/// A ThreatStream permission a write needs, as ThreatStream's user settings name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Permission {
+    /// Import Intel: import with approval (older releases call the role `approver`).
+    Import,
+    /// Approve Intel: approve or reject import sessions, import without approval, `default_state: active`.
+    Approve,
+    /// Tag Intel.
+    Tag,
+    /// Edit Intel.
+    Edit,
+    /// Comment on Intel.
+    Comment,
+}
+
+impl Permission {
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Permission::Import => "Import Intel",
+            Permission::Approve => "Approve Intel",
+            Permission::Tag => "Tag Intel",
+            Permission::Edit => "Edit Intel",
+            Permission::Comment => "Comment on Intel",
+        }
+    }
+}
+
+/// `error` as a failure; a 403 says which permission `doing` (such as "approving an import session")
+/// needs, since ThreatStream's 403 may not say. With two permissions `needed`, the account lacks one or
+/// the other. The cause stays the runtime's preset, the body ThreatStream sent stays the data.
+pub(crate) fn forbidden(error: ApiError, needed: &[Permission], doing: &str) -> Failure {
+    let mut failure = Failure::from(error);
+    if failure.preset_of() == Some(Preset::Unauthorized) {
+        let labels: Vec<&str> = needed.iter().map(|permission| permission.label()).collect();
+        failure.assistance = format!(
+            "The account configured in the connection lacks ThreatStream's {} permission, which {doing} needs. \
+             Ask a ThreatStream administrator to grant it, then try again.",
+            labels.join(" or ")
+        );
+    }
+    failure
+}
+
 fn status_preset(status: u16) -> Preset {
     match status {
         400 => Preset::BadRequest,
@@ -90,6 +133,29 @@ mod tests {
             assert_eq!(failure.preset_of(), Some(preset), "HTTP {status}");
             assert_eq!(failure.data, "b");
         }
+    }
+
+    #[test]
+    fn a_403_names_the_permission_and_other_errors_stay_as_they_are() {
+        let status = |status| ApiError::Status {
+            status,
+            body: "{\"message\": \"denied\"}".into(),
+            retry_after: None,
+        };
+        let failure = forbidden(status(403), &[Permission::Approve], "approving an import session");
+        assert_eq!(failure.preset_of(), Some(Preset::Unauthorized));
+        assert!(
+            failure
+                .assistance
+                .starts_with("The account configured in the connection lacks ThreatStream's Approve Intel permission, which approving an import session needs."),
+            "{}",
+            failure.assistance
+        );
+        assert_eq!(failure.data, "{\"message\": \"denied\"}");
+        assert_eq!(
+            forbidden(status(500), &[Permission::Tag], "tagging"),
+            Failure::from(status(500))
+        );
     }
 
     #[test]

@@ -31,6 +31,12 @@ pub(crate) struct NamedBytes {
 }
 
 impl File {
+    /// Whether nothing was given: the orchestrator sends `{"filename": "", "content": ""}` for a file
+    /// input left empty, as the samples it writes do.
+    pub(crate) fn is_unset(&self) -> bool {
+        self.filename.trim().is_empty() && self.content.0.is_empty()
+    }
+
     /// The file's name and bytes, refused when either is empty; `input` names the input it came in.
     pub(crate) fn decoded(self, input: &str) -> Result<NamedBytes, Failure> {
         let name = self.filename.trim().to_owned();

@@ -7,13 +7,17 @@
 //! in the group's list; `make generate` writes everything derived from the types (CONTRIBUTING.md).
 
 mod connection;
+mod context;
 mod failure;
 mod feed;
 mod file;
 mod import;
 mod lenient;
 mod lookups;
+mod manage;
+mod observable;
 mod sandbox;
+mod sessions;
 mod typed;
 
 use std::future::Future;
@@ -27,7 +31,14 @@ use crate::protocol::{schema_for, Action, Failure, Output, Plugin, StepFuture, T
 use connection::Connection;
 
 /// Every group of actions, in the order the spec lists them.
-const REGISTRY: &[&[&dyn Action]] = &[lookups::ACTIONS, import::ACTIONS, sandbox::ACTIONS];
+const REGISTRY: &[&[&dyn Action]] = &[
+    lookups::ACTIONS,
+    import::ACTIONS,
+    sandbox::ACTIONS,
+    context::ACTIONS,
+    sessions::ACTIONS,
+    manage::ACTIONS,
+];
 
 /// Every group of triggers, and of tasks (see `typed` for what a trigger or task file implements).
 const TRIGGER_REGISTRY: &[&[&dyn Trigger]] = &[feed::TRIGGERS];

@@ -2,12 +2,17 @@
 //!
 //! The API key lives here and nowhere else: it is sent only in the `Authorization` header (marked
 //! sensitive so it never shows in debug output) and scrubbed from anything an error carries. Turning
-//! statuses and bodies into `ApiError`s also happens only here, in `read_json`.
+//! statuses and bodies into `ApiError`s also happens only here, in `successful_body`.
+//!
+//! Reads are retried (`get_json`). A write is retried only when sending it twice does what sending it
+//! once does (`Replay::Safe`); any other write is sent once, since a failure may come after ThreatStream
+//! acted on it.
 
+use std::future::Future;
 use std::time::Duration;
 
-use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, RETRY_AFTER};
-use reqwest::{Response, Url};
+use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::{Method, Response, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -57,6 +62,17 @@ impl std::fmt::Debug for ClientConfig {
             .field("timeout", &self.timeout)
             .finish()
     }
+}
+
+/// Whether a write may be sent again after a failure that leaves its effect unknown (a 503 from a
+/// gateway, a broken connection).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Replay {
+    /// Sending it twice does what sending it once does (setting a tag, a status, approving a session):
+    /// retried like a read.
+    Safe,
+    /// A second copy could act twice (an import, a comment): sent once, whatever happens.
+    Never,
 }
 
 /// Cheap to clone: `reqwest::Client` is a handle to one shared connection pool, so clones reuse the
@@ -125,19 +141,28 @@ impl Client {
         path: &str,
         query: &[(&str, String)],
     ) -> Result<T, ApiError> {
+        self.retrying(|| self.get_json_once(path, query)).await
+    }
+
+    /// Runs `attempt` until it succeeds or `retry` says its error is final.
+    async fn retrying<T, F, A>(&self, mut attempt: A) -> Result<T, ApiError>
+    where
+        A: FnMut() -> F,
+        F: Future<Output = Result<T, ApiError>>,
+    {
         let mut waited = Duration::ZERO;
-        let mut attempt = 1;
+        let mut number = 1;
         loop {
-            let error = match self.get_json_once(path, query).await {
+            let error = match attempt().await {
                 Ok(answer) => return Ok(answer),
                 Err(error) => error,
             };
-            let Some(delay) = delay_before_retry(&error, attempt, waited) else {
+            let Some(delay) = delay_before_retry(&error, number, waited) else {
                 return Err(error);
             };
-            attempt += 1;
+            number += 1;
             tracing::warn!(
-                "{error}; retrying in {:.1} s (attempt {attempt} of {MAX_ATTEMPTS})",
+                "{error}; retrying in {:.1} s (attempt {number} of {MAX_ATTEMPTS})",
                 delay.as_secs_f64()
             );
             tokio::time::sleep(delay).await;
@@ -180,6 +205,67 @@ impl Client {
         self.read_json(response).await
     }
 
+    /// Sends a write with an optional body of JSON text and answers with its JSON, or `Value::Null`
+    /// for the empty body a 202 or 204 may have. A 2xx answer whose JSON says the write failed is an
+    /// error. Retried only when `replay` says sending it twice is harmless.
+    pub(crate) async fn send_json(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<String>,
+        replay: Replay,
+    ) -> Result<Value, ApiError> {
+        let once = || self.send_json_once(method.clone(), path, query, body.clone());
+        let answer = match replay {
+            Replay::Safe => self.retrying(once).await?,
+            Replay::Never => once().await?,
+        };
+        self.not_refused(answer)
+    }
+
+    async fn send_json_once(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<String>,
+    ) -> Result<Value, ApiError> {
+        let mut request = self
+            .http
+            .request(method, self.endpoint(path))
+            .query(query)
+            .header(AUTHORIZATION, self.authorization.clone())
+            .header(ACCEPT, "application/json");
+        if let Some(body) = body {
+            request = request.header(CONTENT_TYPE, "application/json").body(body);
+        }
+        let response = request.send().await.map_err(|error| self.transport_error(&error))?;
+        let status = response.status();
+        let body = self.successful_body(response).await?;
+        // 204 has no body by definition, and ThreatStream answers some 202s with an empty one (or an
+        // empty `text/html` one): neither carries anything to read.
+        if status == StatusCode::NO_CONTENT || body.trim_ascii().is_empty() {
+            return Ok(Value::Null);
+        }
+        match self.decode::<Value>(&body) {
+            Err(ApiError::NotJson { .. }) if status == StatusCode::ACCEPTED => Ok(Value::Null),
+            answer => answer,
+        }
+    }
+
+    /// A 2xx answer, unless its JSON says the request failed: `success: false`, or an `error` key.
+    fn not_refused(&self, answer: Value) -> Result<Value, ApiError> {
+        let failed = answer.get("success") == Some(&Value::Bool(false));
+        let error = answer.get("error").is_some_and(|error| !error.is_null());
+        if failed || error {
+            return Err(ApiError::Rejected {
+                body: self.excerpt_of(&answer),
+            });
+        }
+        Ok(answer)
+    }
+
     /// A 2xx answer to a write, unless its JSON says the write failed: ThreatStream reports that in
     /// `success: false`, and some failures only in an `error` key.
     pub(crate) fn accepted(&self, answer: Value) -> Result<Value, ApiError> {
@@ -199,8 +285,13 @@ impl Client {
         excerpt(answer.to_string().as_bytes(), &self.api_key)
     }
 
-    /// The one place a response becomes a value or an `ApiError`.
     async fn read_json<T: DeserializeOwned>(&self, response: Response) -> Result<T, ApiError> {
+        let body = self.successful_body(response).await?;
+        self.decode(&body)
+    }
+
+    /// The one place a status becomes an `ApiError`: the body of a 2xx answer, or the error.
+    async fn successful_body(&self, response: Response) -> Result<Vec<u8>, ApiError> {
         let status = response.status();
         let retry_after = response
             .headers()
@@ -215,17 +306,21 @@ impl Client {
                 retry_after,
             });
         }
+        Ok(body)
+    }
+
+    fn decode<T: DeserializeOwned>(&self, body: &[u8]) -> Result<T, ApiError> {
         // The plain decoder first: tracking the field path slows every page down, and it is only
         // needed to say where a page that failed to decode went wrong.
-        if let Ok(answer) = serde_json::from_slice(&body) {
+        if let Ok(answer) = serde_json::from_slice(body) {
             return Ok(answer);
         }
-        let mut decoder = serde_json::Deserializer::from_slice(&body);
+        let mut decoder = serde_json::Deserializer::from_slice(body);
         let error = match serde_path_to_error::deserialize::<_, T>(&mut decoder) {
             Ok(answer) => return Ok(answer),
             Err(error) => error,
         };
-        let excerpt = excerpt(&body, &self.api_key);
+        let excerpt = excerpt(body, &self.api_key);
         Err(if error.inner().is_data() {
             ApiError::Decode {
                 path: error.path().to_string(),
@@ -465,6 +560,24 @@ mod tests {
         assert!(client
             .accepted(serde_json::json!({"success": true, "error": null}))
             .is_ok());
+    }
+
+    #[test]
+    fn a_write_fails_only_when_its_answer_says_so() {
+        let client = client("https://ts.example.com");
+        for failed in [
+            serde_json::json!({"success": false}),
+            serde_json::json!({"error": "not allowed"}),
+        ] {
+            assert!(matches!(client.not_refused(failed), Err(ApiError::Rejected { .. })));
+        }
+        for fine in [
+            Value::Null,
+            serde_json::json!({"id": 7, "status": "falsepos"}),
+            serde_json::json!({"success": true, "error": null}),
+        ] {
+            assert!(client.not_refused(fine).is_ok());
+        }
     }
 
     #[test]

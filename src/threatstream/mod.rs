@@ -1,24 +1,43 @@
 //! The Anomali ThreatStream REST API: the clients, their errors and the calls the actions make.
 //!
 //! This room knows nothing of InsightConnect envelopes or presets; it answers with records and typed
-//! `ApiError`s, and the `actions` room decides what a user reads.
+//! `ApiError`s, and the `actions` room decides what a user reads. The threat model and enrichment
+//! calls are used through their modules (`threat_models::search`, `enrichment::whois`), whose names
+//! say which API they belong to.
 
 mod client;
+mod comments;
+mod direct_import;
+pub(crate) mod enrichment;
 mod error;
 mod feed;
 mod filters;
 mod import;
+mod import_session;
 mod intelligence;
+mod observable;
 mod pool;
 mod retry;
 mod sandbox;
+mod tags;
+pub(crate) mod threat_models;
 mod timestamp;
+pub(crate) mod whois;
 
 pub(crate) use client::{ApiVersion, Client, ClientConfig};
+pub(crate) use comments::{add_comment, comments};
+pub(crate) use direct_import::{import_requests, import_without_approval, Interrupted};
 pub(crate) use error::ApiError;
 pub(crate) use feed::{changes, starting_cursor, FeedFilter};
 pub(crate) use import::{import_with_approval, ImportSource};
+pub(crate) use import_session::{
+    approve_import_session, follow_import_session, import_session, import_sessions, reject_import_session,
+    SessionFilter,
+};
 pub(crate) use intelligence::{lookup, probe, Observable, Record};
+pub(crate) use observable::{observable, update_observable};
 pub(crate) use pool::client_for;
 pub(crate) use sandbox::{detonation_state, report as sandbox_report, submit, Submission, Target};
+pub(crate) use tags::{add_tags, remove_tags, Tag};
+pub(crate) use threat_models::ModelType;
 pub(crate) use timestamp::{format_ms, now_ms};

@@ -6,11 +6,12 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::settings::IndicatorSettings;
-use super::{example_response, import, source, IndicatorResponse};
+use super::{example_response, import, source, DefaultState, Follow, IndicatorResponse};
 use crate::actions::connection::Connection;
 use crate::actions::file::File;
+use crate::actions::sessions::{example_session, ImportSessionSummary};
 use crate::actions::TypedAction;
-use crate::protocol::{output_of, Failure, Output};
+use crate::protocol::{Failure, Output};
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -31,6 +32,13 @@ pub(crate) struct AddApprovalIndicatorInput {
         "severity": "high", "threat_type": "malware", "md5_mapping": "mal_md5", "notes": ["phishing", "campaign-7"],
         "trustedcircles": [146]}))]
     indicator_settings: Option<IndicatorSettings>,
+    /// Active has ThreatStream approve the import session as soon as it is processed, with no analyst's review (this needs ThreatStream's Approve Intel permission); Pending leaves it for an analyst
+    #[schemars(title = "Default State", example = DefaultState::Pending, extend("default" = "pending"))]
+    default_state: Option<DefaultState>,
+    /// Seconds to wait for ThreatStream to process the import, at most 600; 0 answers at once. When waiting, the output also carries the import session with its status and counts
+    #[serde(default)]
+    #[schemars(title = "Wait for Processing", range(min = 0, max = 600), example = 60)]
+    wait_for_processing: u64,
 }
 
 #[allow(dead_code, reason = "only its schema is used")]
@@ -39,6 +47,9 @@ pub(crate) struct AddApprovalIndicatorOutput {
     /// Results from adding indicator(s)
     #[schemars(title = "Results", example = example_response())]
     results: IndicatorResponse,
+    /// The import session once processed, or still processing when Wait for Processing ran out; only when Wait for Processing is more than 0
+    #[schemars(title = "Import Session", example = example_session())]
+    import_session: Option<ImportSessionSummary>,
 }
 
 pub(crate) struct AddApprovalIndicator;
@@ -54,7 +65,11 @@ impl TypedAction for AddApprovalIndicator {
         let settings = input.indicator_settings.unwrap_or_default().0;
         let fields = settings.form_fields("indicator_settings")?;
         let source = source(input.file, input.datatext)?;
-        output_of(&json!({"results": import(connection, fields, source).await?}))
+        let follow = Follow {
+            state: input.default_state.unwrap_or_default(),
+            wait: input.wait_for_processing,
+        };
+        import(connection, fields, source, follow).await
     }
 }
 
@@ -98,6 +113,13 @@ mod tests {
             source_of(json!({"datatext": "198.51.100.7"})),
             Ok(ImportSource::Text(_))
         ));
+    }
+
+    #[test]
+    fn an_empty_file_object_is_no_file() {
+        let unset = json!({"file": {"filename": "", "content": ""}, "datatext": "198.51.100.7"});
+        assert!(matches!(source_of(unset), Ok(ImportSource::Text(_))));
+        assert!(cause(json!({"file": {"filename": "", "content": ""}})).contains("give a file of observables"));
     }
 
     #[test]

@@ -6,11 +6,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::settings::ObservableSettings;
-use super::{example_response, import, source, ObservableResponse};
+use super::{example_response, import, source, DefaultState, Follow, ObservableResponse};
 use crate::actions::connection::Connection;
 use crate::actions::file::File;
+use crate::actions::sessions::{example_session, ImportSessionSummary};
 use crate::actions::TypedAction;
-use crate::protocol::{output_of, Failure, Output};
+use crate::protocol::{Failure, Output};
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -33,6 +34,13 @@ pub(crate) struct ImportObservableInput {
     /// Protocol to indicate how sensitive information should be shared
     #[schemars(title = "TLP", example = Tlp::Red)]
     tlp: Option<Tlp>,
+    /// Active has ThreatStream approve the import session as soon as it is processed, with no analyst's review (this needs ThreatStream's Approve Intel permission); Pending leaves it for an analyst
+    #[schemars(title = "Default State", example = DefaultState::Pending, extend("default" = "pending"))]
+    default_state: Option<DefaultState>,
+    /// Seconds to wait for ThreatStream to process the import, at most 600; 0 answers at once. When waiting, the output also carries the import session with its status and counts
+    #[serde(default)]
+    #[schemars(title = "Wait for Processing", range(min = 0, max = 600), example = 60)]
+    wait_for_processing: u64,
 }
 
 /// The Traffic Light Protocol marking of the imported observables; empty is not sent.
@@ -55,7 +63,7 @@ pub(crate) enum Tlp {
 }
 
 impl Tlp {
-    fn wire_name(self) -> Option<&'static str> {
+    pub(crate) fn wire_name(self) -> Option<&'static str> {
         match self {
             Tlp::Red => Some("red"),
             Tlp::Amber => Some("amber"),
@@ -73,6 +81,9 @@ pub(crate) struct ImportObservableOutput {
     /// Results from importing observable(s)
     #[schemars(title = "Results", example = example_response())]
     results: ObservableResponse,
+    /// The import session once processed, or still processing when Wait for Processing ran out; only when Wait for Processing is more than 0
+    #[schemars(title = "Import Session", example = example_session())]
+    import_session: Option<ImportSessionSummary>,
 }
 
 pub(crate) struct ImportObservable;
@@ -91,6 +102,10 @@ impl TypedAction for ImportObservable {
             fields.push(("tlp", tlp.to_owned()));
         }
         let source = source(input.file, input.datatext)?;
-        output_of(&json!({"results": import(connection, fields, source).await?}))
+        let follow = Follow {
+            state: input.default_state.unwrap_or_default(),
+            wait: input.wait_for_processing,
+        };
+        import(connection, fields, source, follow).await
     }
 }

@@ -1,34 +1,71 @@
-//! Imports: observables handed to ThreatStream, which files them as an import session for an analyst
-//! to approve.
+//! Imports: observables handed to ThreatStream, filed as an import session for an analyst to approve,
+//! or live at once.
 //!
-//! Two actions share one engine: Add Approval Indicator, under its 2.0.0 name and inputs, and Import
-//! Observable, 4.0.0's name for the same call with `tlp`. Everything the user sent is checked before
-//! the one request goes out, so a bad input never leaves a half-made import behind, and the import
-//! is never retried: each upload creates a new session.
+//! Two actions share one engine for the import with approval: Add Approval Indicator, under its 2.0.0
+//! name and inputs, and Import Observable, 4.0.0's name for the same call with `tlp`. Both may ask for
+//! the session to be approved as soon as it is processed (`default_state: active`) and may wait for
+//! the processing (`wait_for_processing`), answering with the session's counts. Import Observables
+//! Without Approval is the other route, straight into intelligence. Everything the user sent is checked
+//! before the first request goes out, so a bad input never leaves a half-made import behind, and no
+//! import is ever retried: each upload creates a new session, each PATCH new intelligence.
 
 mod add_approval_indicator;
 mod import_observable;
+mod import_observables_without_approval;
 mod settings;
 
+use std::time::Duration;
+
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 use tracing::info;
 
 use super::connection::Connection;
+use super::failure::{forbidden, Permission};
 use super::file::File;
+use super::sessions::summary;
 use super::spec_named;
-use crate::protocol::{Action, Failure, Preset};
-use crate::threatstream::{self, ApiError, ImportSource};
+use crate::protocol::{output_of, Action, Failure, Output};
+use crate::threatstream::{self, ImportSource};
+
+pub(crate) use import_observable::Tlp;
+pub(crate) use settings::{date, wire_name, Severity};
 
 /// The import actions, in the order the spec lists them.
 pub(super) const ACTIONS: &[&dyn Action] = &[
     &add_approval_indicator::AddApprovalIndicator,
     &import_observable::ImportObservable,
+    &import_observables_without_approval::ImportObservablesWithoutApproval,
 ];
+
+/// Longest `wait_for_processing`: a step that waits longer belongs in a workflow loop.
+const MAX_WAIT_SECONDS: u64 = 600;
+
+/// Whether an import with approval waits for an analyst, or is approved once processed.
+#[derive(Clone, Copy, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[schemars(inline)]
+pub(crate) enum DefaultState {
+    // Not sent: the session waits for an analyst's approval. (Not doc comments: they would make the
+    // schema a `oneOf` instead of an enum.)
+    #[default]
+    Pending,
+    // Sent as `default_state=active`: ThreatStream approves the session once it is processed.
+    Active,
+}
+
+/// What happens to an import with approval after the upload.
+pub(crate) struct Follow {
+    pub(crate) state: DefaultState,
+    /// Seconds to wait for the processing; 0 does not wait.
+    pub(crate) wait: u64,
+}
 
 /// Exactly one source of observables: a file (checked and decoded), or text.
 fn source(file: Option<File>, datatext: Option<String>) -> Result<ImportSource, Failure> {
     let datatext = datatext.filter(|text| !text.trim().is_empty());
+    let file = file.filter(|file| !file.is_unset());
     match (file, datatext) {
         (Some(file), None) => {
             let file = file.decoded("file")?;
@@ -46,12 +83,14 @@ fn source(file: Option<File>, datatext: Option<String>) -> Result<ImportSource, 
     }
 }
 
-/// Sends the import, once, and answers with the session ThreatStream created.
+/// Sends the import, once, and answers with the session ThreatStream created, followed until it is
+/// processed when `follow` asks to wait.
 async fn import(
     connection: &Connection,
-    fields: Vec<(&'static str, String)>,
+    mut fields: Vec<(&'static str, String)>,
     source: ImportSource,
-) -> Result<ImportResponse, Failure> {
+    follow: Follow,
+) -> Result<Output, Failure> {
     match &source {
         ImportSource::File { name, bytes } => info!(
             "Importing file {name} ({} bytes), {} settings",
@@ -60,27 +99,50 @@ async fn import(
         ),
         ImportSource::Text(text) => info!("Importing {} characters of text, {} settings", text.len(), fields.len()),
     }
+    let needed: &[Permission] = match follow.state {
+        DefaultState::Pending => &[Permission::Import],
+        DefaultState::Active => {
+            fields.push(("default_state", "active".to_owned()));
+            &[Permission::Import, Permission::Approve]
+        }
+    };
     let session = threatstream::import_with_approval(&connection.client, fields, source)
         .await
-        .map_err(import_failure)?;
-    Ok(ImportResponse {
+        .map_err(|error| forbidden(error, needed, "importing observables"))?;
+    let results = ImportResponse {
         job_id: session.job_id,
         success: true,
         import_session_id: session.id,
-    })
+    };
+    if follow.wait == 0 {
+        return output_of(&json!({"results": results}));
+    }
+    let followed = followed_session(connection, &results.import_session_id, follow.wait).await?;
+    output_of(&json!({"results": results, "import_session": followed}))
 }
 
-/// A 403 on import means the account may not import: the seed's troubleshooting note says which permission.
-fn import_failure(error: ApiError) -> Failure {
-    let forbidden = matches!(error, ApiError::Status { status: 403, .. });
-    let mut failure = Failure::from(error);
-    if forbidden && failure.preset_of() == Some(Preset::Unauthorized) {
-        failure.assistance = "Importing observables needs the ThreatStream `approver` permission (or the import \
-                              permission) for the account configured in the connection. Ask a ThreatStream \
-                              administrator to grant it, then try again."
-            .to_owned();
-    }
-    failure
+/// The session ThreatStream created, read until processed or `wait` seconds have passed. A failure
+/// here comes after the import was accepted, so it names the session: importing again would import twice.
+async fn followed_session(connection: &Connection, id: &str, wait: u64) -> Result<serde_json::Value, Failure> {
+    let after_import = |failure: Failure| {
+        let cause = format!(
+            "ThreatStream accepted the import as import session {id}, but following the session failed: {} \
+             Do not import again; read the session with Get Import Session.",
+            failure.cause
+        );
+        failure.with_cause(cause)
+    };
+    let number = id.parse::<u64>().map_err(|_| {
+        after_import(Failure::upstream(
+            "ThreatStream's import session ID is not a number.",
+            "Please contact support.",
+        ))
+    })?;
+    let wait = Duration::from_secs(wait.min(MAX_WAIT_SECONDS));
+    let session = threatstream::follow_import_session(&connection.client, number, wait)
+        .await
+        .map_err(|error| after_import(Failure::from(error)))?;
+    Ok(json!(summary(&session)))
 }
 
 /// The session an import created. Each version's spec names this type differently (2.0.0

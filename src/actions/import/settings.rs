@@ -125,7 +125,8 @@ impl ImportSettings {
     }
 }
 
-fn wire_name(value: &impl Serialize) -> String {
+/// What a serde enum is called on the wire.
+pub(crate) fn wire_name(value: &impl Serialize) -> String {
     serde_json::to_value(value)
         .ok()
         .and_then(|value| value.as_str().map(str::to_owned))
@@ -140,6 +141,12 @@ fn join(ids: &[i64]) -> String {
 /// (`0001-01-01T00:00:00Z`), so ThreatStream applies its 90-day default; an error for a date that
 /// does not parse.
 fn expiration(given: Option<&str>, input: &str) -> Result<Option<String>, Failure> {
+    date(given, &format!("{input}.expiration_ts"))
+}
+
+/// A date input: `None` when empty or InsightConnect's empty-date sentinel (`0001-01-01T00:00:00Z`),
+/// the date as given when it is ISO 8601, an error naming `input` otherwise.
+pub(crate) fn date(given: Option<&str>, input: &str) -> Result<Option<String>, Failure> {
     let Some(date) = given
         .map(str::trim)
         .filter(|date| !date.is_empty() && !date.starts_with("0001-01-01"))
@@ -150,7 +157,7 @@ fn expiration(given: Option<&str>, input: &str) -> Result<Option<String>, Failur
         Ok(Some(date.to_owned()))
     } else {
         Err(Failure::invalid_input(
-            &format!("{input}.expiration_ts"),
+            input,
             format!(
                 "{} is not a date; use ISO 8601, such as 2026-12-31T00:00:00Z or 2026-12-31",
                 quoted(date)

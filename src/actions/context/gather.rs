@@ -1,0 +1,224 @@
+//! The calls behind Enrich Observable, made concurrently, and what each answer adds to the output.
+//!
+//! One enrichment is up to thirteen GETs: the exact-match lookup, eight association look-ups (one per
+//! threat model type), passive DNS, WHOIS, insights and references. They are independent, so they run
+//! together, at most `MAX_IN_FLIGHT` at a time: enough to finish in about three round trips, few
+//! enough not to look like a burst to ThreatStream's rate limiter. Each call has the client's own
+//! retries and time-out.
+//!
+//! Answers are taken as they arrive. The lookup is the enrichment's subject, so its failure fails the
+//! action, and so does a 401 anywhere (the credentials are wrong for every call). Any other failure
+//! of a section only marks that section unavailable, with the reason, and the rest still arrive.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use futures_util::stream::{self, StreamExt};
+use serde_json::Value;
+
+use crate::protocol::{clean, Failure};
+use crate::threatstream::enrichment;
+use crate::threatstream::threat_models;
+use crate::threatstream::{self, ApiError, Client, ModelType, Observable, Record};
+
+use super::enrich_observable::{Associations, Section, Unavailable};
+use super::get_passive_dns::newest_first;
+use super::get_whois::WhoisRecord;
+use super::threat_model::Association;
+use super::{insight_type, passive_dns_kind};
+
+/// Requests in flight at once, the browsers' per-host number.
+const MAX_IN_FLIGHT: usize = 6;
+
+/// The model types whose associations an enrichment looks up.
+const ASSOCIATED_TYPES: [ModelType; 8] = [
+    ModelType::Actor,
+    ModelType::Campaign,
+    ModelType::Incident,
+    ModelType::Malware,
+    ModelType::Signature,
+    ModelType::TipReport,
+    ModelType::Ttp,
+    ModelType::Vulnerability,
+];
+
+/// What one enrichment asks for.
+pub(super) struct Plan<'a> {
+    pub(super) client: &'a Client,
+    pub(super) observable: &'a Observable,
+    pub(super) sections: &'a [Section],
+    pub(super) include_records: bool,
+    pub(super) limit: usize,
+}
+
+/// What the calls brought, ready for the output.
+#[derive(Default)]
+pub(super) struct Gathered {
+    pub(super) records_found: usize,
+    pub(super) records: Vec<Value>,
+    pub(super) associations: Option<Associations>,
+    pub(super) passive_dns: Option<Vec<Value>>,
+    pub(super) whois: Option<WhoisRecord>,
+    pub(super) insights: Option<Vec<Value>>,
+    pub(super) references: Option<Vec<Value>>,
+    pub(super) unavailable: Vec<Unavailable>,
+}
+
+/// The exact-match lookup's outcome: how many records, and the first `limit` of them, cleaned.
+// The verdict, when it comes, is computed here too, from every record as it passes.
+struct Records {
+    found: usize,
+    kept: Vec<Value>,
+}
+
+/// One call's answer.
+enum Fetched {
+    Records(Result<Records, ApiError>),
+    Associations(ModelType, Result<Vec<Record>, ApiError>),
+    PassiveDns(Result<Vec<Record>, ApiError>),
+    Whois(Result<Option<String>, ApiError>),
+    Insights(Result<Vec<Record>, ApiError>),
+    References(Result<Vec<Record>, ApiError>),
+}
+
+type Call<'a> = Pin<Box<dyn Future<Output = Fetched> + Send + 'a>>;
+
+/// Makes every call of `plan`, `MAX_IN_FLIGHT` at a time, and gathers the answers.
+pub(super) async fn gather(plan: &Plan<'_>) -> Result<Gathered, Failure> {
+    let calls = calls(plan);
+    tracing::info!(
+        "Enriching {}: {} calls, at most {MAX_IN_FLIGHT} at a time",
+        plan.observable.value(),
+        calls.len()
+    );
+    let mut gathered = Gathered::default();
+    let mut answers = stream::iter(calls).buffer_unordered(MAX_IN_FLIGHT);
+    while let Some(fetched) = answers.next().await {
+        gathered.absorb(fetched, plan.limit)?;
+    }
+    Ok(gathered)
+}
+
+/// The lookup first (it may page, so it should start first), then each section's calls.
+fn calls<'a>(plan: &Plan<'a>) -> Vec<Call<'a>> {
+    let (client, observable, limit) = (plan.client, plan.observable, plan.limit);
+    let mut calls: Vec<Call<'a>> = vec![Box::pin(records(client, observable, plan.include_records, limit))];
+    for &section in plan.sections {
+        if section == Section::Associations {
+            calls
+                .extend(ASSOCIATED_TYPES.map(|model_type| associations(client, model_type, observable.value(), limit)));
+        } else {
+            calls.extend(section_call(client, observable, section));
+        }
+    }
+    calls
+}
+
+fn associations(client: &Client, model_type: ModelType, value: String, limit: usize) -> Call<'_> {
+    Box::pin(async move {
+        let found = threat_models::associated(client, model_type, &value, limit).await;
+        Fetched::Associations(model_type, found)
+    })
+}
+
+/// The one call of a single-call section, if the section applies to the observable.
+fn section_call<'a>(client: &'a Client, observable: &Observable, section: Section) -> Option<Call<'a>> {
+    let value = observable.value();
+    Some(match section {
+        Section::Associations => return None,
+        Section::PassiveDns => {
+            let kind = passive_dns_kind(observable)?;
+            Box::pin(async move { Fetched::PassiveDns(enrichment::passive_dns(client, kind, &value).await) })
+        }
+        Section::Whois => Box::pin(async move { Fetched::Whois(enrichment::whois(client, &value).await) }),
+        Section::Insights => {
+            let kind = insight_type(observable)?;
+            Box::pin(async move { Fetched::Insights(enrichment::insights(client, kind, &value).await) })
+        }
+        Section::References => {
+            Box::pin(async move { Fetched::References(enrichment::references(client, &value).await) })
+        }
+    })
+}
+
+async fn records(client: &Client, observable: &Observable, include: bool, limit: usize) -> Fetched {
+    let mut kept = Vec::new();
+    let found = threatstream::lookup(client, observable, |record| {
+        if include && kept.len() < limit {
+            let mut record = Value::Object(record);
+            clean(&mut record);
+            kept.push(record);
+        }
+    })
+    .await;
+    Fetched::Records(found.map(|found| Records { found, kept }))
+}
+
+impl Gathered {
+    fn absorb(&mut self, fetched: Fetched, limit: usize) -> Result<(), Failure> {
+        match fetched {
+            Fetched::Records(found) => {
+                let records = found?;
+                self.records_found = records.found;
+                self.records = records.kept;
+            }
+            Fetched::Associations(model_type, found) => {
+                let section = format!("associations.{}", model_type.as_str());
+                let found = self.unavailable_unless(&section, "associations", found)?;
+                let associations = self.associations.get_or_insert_with(Associations::default);
+                if let Some(models) = found {
+                    associations.set(model_type, models.iter().filter_map(Association::of).collect());
+                }
+            }
+            Fetched::PassiveDns(found) => {
+                let found = self.unavailable_unless("passive_dns", "passive DNS", found)?;
+                self.passive_dns = found.map(|records| newest_first(records, limit));
+            }
+            Fetched::Whois(found) => match self.unavailable_unless("whois", "WHOIS data", found)? {
+                Some(Some(text)) => self.whois = Some(WhoisRecord::of(&text)),
+                Some(None) => self.unavailable.push(Unavailable::none("whois", "WHOIS data")),
+                None => {}
+            },
+            Fetched::Insights(found) => {
+                let found = self.unavailable_unless("insights", "insights", found)?;
+                self.insights = found.map(|records| cleaned(records, limit));
+            }
+            Fetched::References(found) => {
+                let found = self.unavailable_unless("references", "external references", found)?;
+                self.references = found.map(|records| cleaned(records, limit));
+            }
+        }
+        Ok(())
+    }
+
+    /// The answer of a section, or `None` with the section listed as unavailable. A 401 is no
+    /// section's problem: it fails the action.
+    fn unavailable_unless<T>(
+        &mut self,
+        section: &str,
+        what: &str,
+        found: Result<T, ApiError>,
+    ) -> Result<Option<T>, Failure> {
+        match found {
+            Ok(found) => Ok(Some(found)),
+            Err(error @ ApiError::Status { status: 401, .. }) => Err(Failure::from(error)),
+            Err(error) => {
+                tracing::warn!("{section} is unavailable: {error}");
+                self.unavailable.push(Unavailable::of(section, what, &error));
+                Ok(None)
+            }
+        }
+    }
+}
+
+fn cleaned(records: Vec<Record>, limit: usize) -> Vec<Value> {
+    records
+        .into_iter()
+        .take(limit)
+        .map(|record| {
+            let mut record = Value::Object(record);
+            clean(&mut record);
+            record
+        })
+        .collect()
+}

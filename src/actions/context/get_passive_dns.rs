@@ -1,0 +1,146 @@
+//! Get Passive DNS: which domains an IP address resolved for, or which addresses a domain resolved to,
+//! newest first.
+//!
+//! ThreatStream's answer comes in no promised order (the simulator's is shuffled on purpose), and an
+//! analyst reads the most recent resolutions first, so records are sorted here by `last_seen`, then
+//! `first_seen`, newest first, before the limit is applied. A 404 means ThreatStream has no history.
+
+use std::cmp::Ordering;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::protocol::{clean, output_of, Failure, Output};
+use crate::threatstream::enrichment;
+use crate::threatstream::Record;
+
+use super::{context_failure, default_limit, is_missing, passive_dns_kind, subject, PASSIVE_DNS_KEPT_FOR};
+use crate::actions::connection::Connection;
+use crate::actions::TypedAction;
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct GetPassiveDnsInput {
+    /// IP address or domain whose DNS history to get
+    #[schemars(title = "Value", example = "198.51.100.23")]
+    value: String,
+    /// Most records to return, newest first
+    #[serde(default = "default_limit")]
+    #[schemars(title = "Limit", range(min = 1, max = 1000), example = 100)]
+    limit: usize,
+}
+
+// Only for the schema, as is `PassiveDnsRecord`: records pass through as ThreatStream sent them.
+#[allow(dead_code, reason = "only its schema is used")]
+#[derive(JsonSchema)]
+pub(crate) struct GetPassiveDnsOutput {
+    /// DNS resolutions seen for the value, newest first; empty when there are none
+    #[schemars(title = "Results", example = example_records())]
+    results: Vec<PassiveDnsRecord>,
+}
+
+/// One resolution seen by a passive DNS sensor; null and empty fields are dropped, fields not listed
+/// pass through.
+#[allow(dead_code, reason = "only its schema is used")]
+#[derive(JsonSchema)]
+#[schemars(rename = "passive_dns_record", title = "passive_dns_record")]
+pub(crate) struct PassiveDnsRecord {
+    /// The address the domain resolved to
+    #[schemars(title = "IP")]
+    ip: Option<String>,
+    /// The domain that resolved
+    #[schemars(title = "Domain")]
+    domain: Option<String>,
+    /// DNS record type, such as A or AAAA
+    #[schemars(title = "Record Type")]
+    rrtype: Option<String>,
+    /// The passive DNS source that saw the resolution
+    #[schemars(title = "Source")]
+    source: Option<String>,
+    /// When the resolution was first seen
+    #[schemars(title = "First Seen")]
+    first_seen: Option<String>,
+    /// When the resolution was last seen
+    #[schemars(title = "Last Seen")]
+    last_seen: Option<String>,
+}
+
+pub(crate) fn example_records() -> Value {
+    json!([{"ip": "198.51.100.23", "domain": "update.pebble-harvest.example", "rrtype": "A", "source": "Farsight",
+        "first_seen": "2024-02-15 12:00:00", "last_seen": "2024-03-04 08:30:00"}])
+}
+
+/// The records, cleaned, newest first, at most `limit`.
+pub(crate) fn newest_first(records: Vec<Record>, limit: usize) -> Vec<Value> {
+    let mut records: Vec<Value> = records.into_iter().map(Value::Object).collect();
+    records.sort_by(|a, b| {
+        seen(b, "last_seen")
+            .cmp(&seen(a, "last_seen"))
+            .then_with(|| first_seen_newest(a, b))
+    });
+    records.truncate(limit);
+    records.iter_mut().for_each(clean);
+    records
+}
+
+fn first_seen_newest(a: &Value, b: &Value) -> Ordering {
+    seen(b, "first_seen").cmp(&seen(a, "first_seen"))
+}
+
+/// A time as sortable text: ThreatStream writes `2024-02-01 10:00:00`, some sources `2024-02-01T10:00:00Z`;
+/// both sort the same once the `T` is a space. Missing times sort oldest.
+fn seen(record: &Value, field: &str) -> Option<String> {
+    let text = record.get(field)?.as_str()?.trim();
+    (!text.is_empty()).then(|| text.replacen('T', " ", 1))
+}
+
+pub(crate) struct GetPassiveDns;
+
+impl TypedAction for GetPassiveDns {
+    const ID: &'static str = "get_passive_dns";
+    const TITLE: &'static str = "Get Passive DNS";
+    const DESCRIPTION: &'static str =
+        "Get the passive DNS history of an IP address or domain from Anomali ThreatStream";
+    type Input = GetPassiveDnsInput;
+    type OutputSchema = GetPassiveDnsOutput;
+
+    async fn run(connection: &Connection, input: GetPassiveDnsInput) -> Result<Output, Failure> {
+        let (subject, kind) = subject(&input.value, passive_dns_kind, PASSIVE_DNS_KEPT_FOR)?;
+        let records = match enrichment::passive_dns(&connection.client, kind, &subject.value()).await {
+            Err(error) if is_missing(&error) => Vec::new(),
+            answer => answer.map_err(|error| context_failure(error, "passive DNS"))?,
+        };
+        output_of(&json!({"results": newest_first(records, input.limit)}))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn records(values: Value) -> Vec<Record> {
+        serde_json::from_value(values).unwrap()
+    }
+
+    #[test]
+    fn newest_last_seen_comes_first_then_newest_first_seen() {
+        let sorted = newest_first(
+            records(json!([
+                {"domain": "old", "first_seen": "2022-01-01 00:00:00", "last_seen": "2023-01-30 18:22:05"},
+                {"domain": "undated"},
+                {"domain": "new-late", "first_seen": "2024-02-15 12:00:00", "last_seen": "2024-03-04T08:30:00Z"},
+                {"domain": "new-early", "first_seen": "2024-01-05 07:40:02", "last_seen": "2024-03-04 08:30:00"},
+                {"domain": "mid", "last_seen": "2024-02-28 23:59:59", "source": ""}
+            ])),
+            10,
+        );
+        let order: Vec<&str> = sorted
+            .iter()
+            .map(|r| r["domain"].as_str().unwrap_or_default())
+            .collect();
+        assert_eq!(order, ["new-late", "new-early", "mid", "old", "undated"]);
+        assert!(sorted[2].get("source").is_none(), "empty fields are dropped");
+        assert_eq!(newest_first(records(json!([{"a": 1}, {"a": 2}])), 1).len(), 1);
+    }
+}

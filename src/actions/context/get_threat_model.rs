@@ -1,0 +1,115 @@
+//! Get Threat Model: one threat model with its text and tags, and optionally the observables linked
+//! to it.
+//!
+//! The model and its observables are fetched together. ThreatStream answers 404 for a model that does
+//! not exist or that the account cannot see; that is an answer (`found: false`), not an error, as
+//! Cortex XSOAR reads it (threatstream-api-and-peers.md §1.15), so a playbook can branch on it.
+
+use futures_util::future;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::protocol::{clean, output_of, Failure, Output};
+use crate::threatstream::threat_models;
+use crate::threatstream::ModelType;
+
+use super::threat_model::{shaped, ThreatModelFields};
+use super::{context_failure, default_limit, DEFAULT_LIMIT};
+use crate::actions::connection::Connection;
+use crate::actions::lookups::ResultRecord;
+use crate::actions::TypedAction;
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct GetThreatModelInput {
+    /// Type of the threat model
+    #[schemars(title = "Model Type", example = ModelType::Actor)]
+    model_type: ModelType,
+    /// ThreatStream's ID of the model
+    #[schemars(title = "ID", example = 3101)]
+    id: u64,
+    /// Whether to include the observables linked to the model
+    #[serde(default)]
+    #[schemars(title = "Include Observables", example = true)]
+    include_observables: bool,
+    /// Most observables to include
+    #[serde(default = "default_limit")]
+    #[schemars(title = "Observable Limit", range(min = 1, max = 1000), example = DEFAULT_LIMIT)]
+    observable_limit: usize,
+}
+
+// Only for the schema: the model and observables are written as JSON.
+#[allow(dead_code, reason = "only its schema is used")]
+#[derive(JsonSchema)]
+pub(crate) struct GetThreatModelOutput {
+    /// Whether ThreatStream has the model and the account can see it
+    #[schemars(title = "Found", example = true)]
+    found: bool,
+    /// The model, its text as description and its tags as names; absent when not found
+    #[schemars(title = "Model", example = example_model())]
+    model: Option<ThreatModelFields>,
+    /// Intelligence records of the observables linked to the model, up to the limit; only when asked for
+    #[schemars(title = "Observables", example = example_observables())]
+    observables: Option<Vec<ResultRecord>>,
+}
+
+fn example_model() -> Value {
+    json!({"id": 3101, "model_type": "actor", "name": "Lazy Quokka",
+        "description": "<p>Financially motivated operator of the fifth Emotet epoch.</p>",
+        "aliases": ["QUOKKA-7", "TA-Sim-17"], "tags": ["emotet", "crimeware"], "publication_status": "published",
+        "tlp": "white", "is_public": true, "created_ts": "2023-09-14T09:12:44.120394",
+        "modified_ts": "2024-03-02T18:00:12.000000", "published_ts": "2023-09-15T08:00:00",
+        "resource_uri": "/api/v1/actor/3101/"})
+}
+
+fn example_observables() -> Value {
+    json!([{"id": 500000101, "value": "198.51.100.23", "type": "ip", "itype": "c2_ip", "confidence": 87,
+        "status": "active", "source": "Abuse.ch Feodo Tracker"}])
+}
+
+pub(crate) struct GetThreatModel;
+
+impl TypedAction for GetThreatModel {
+    const ID: &'static str = "get_threat_model";
+    const TITLE: &'static str = "Get Threat Model";
+    const DESCRIPTION: &'static str = "Get a threat model from Anomali ThreatStream, with its description, tags and \
+                                       linked observables";
+    type Input = GetThreatModelInput;
+    type OutputSchema = GetThreatModelOutput;
+
+    async fn run(connection: &Connection, input: GetThreatModelInput) -> Result<Output, Failure> {
+        // Not a schema minimum: the samples InsightConnect's tooling writes fill integers with 0.
+        if input.id == 0 {
+            return Err(Failure::invalid_input(
+                "id",
+                "0 is no model ID; ThreatStream's IDs start at 1",
+            ));
+        }
+        let client = &connection.client;
+        let (model_type, id) = (input.model_type, input.id);
+        let model = threat_models::model(client, model_type, id);
+        let observables = async {
+            if input.include_observables {
+                threat_models::observables(client, model_type, id, input.observable_limit)
+                    .await
+                    .map(Some)
+            } else {
+                Ok(None)
+            }
+        };
+        let (model, observables) = future::join(model, observables).await;
+        let failure = |error| context_failure(error, "threat models");
+        let Some(model) = model.map_err(failure)? else {
+            tracing::info!("ThreatStream has no {} with ID {id}", model_type.as_str());
+            return output_of(&json!({"found": false}));
+        };
+        let mut output = json!({"found": true, "model": shaped(model, Some(model_type))});
+        if let Some(records) = observables.map_err(failure)? {
+            let mut records = Value::Array(records.into_iter().map(Value::Object).collect());
+            clean(&mut records);
+            output["observables"] = records;
+        }
+        output_of(&output)
+    }
+}

@@ -1,0 +1,281 @@
+//! Search Threat Models: ThreatStream's unified search over every model type, newest change first,
+//! following pages up to the limit (`/api/v1/threat_model_search/`, threatstream-api-and-peers.md
+//! §1.14).
+//!
+//! A search with no criterion at all would list every model; a playbook whose variables came out
+//! empty must not get that silently, so at least one criterion is required. Empty texts count as not
+//! given, as the orchestrator sends them for inputs left blank.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::protocol::{output_of, quoted, Failure, Output};
+use crate::threatstream::threat_models::{self, ModelSearch};
+use crate::threatstream::ModelType;
+
+use super::threat_model::{shaped, ThreatModelFields};
+use super::{context_failure, default_limit, DEFAULT_LIMIT};
+use crate::actions::connection::Connection;
+use crate::actions::TypedAction;
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SearchThreatModelsInput {
+    /// Types of threat model to search, any of `actor`, `attackpattern`, `campaign`, `incident`, `malware`, `signature`, `tipreport`, `ttp` and `vulnerability`; every type when not given
+    #[schemars(title = "Model Types", example = json!(["actor", "campaign"]))]
+    model_types: Option<Vec<ModelType>>,
+    /// Text the model's name contains
+    #[schemars(title = "Name", example = &"Pebble")]
+    name: Option<String>,
+    /// Word looked for in the models' names, aliases, texts and tags
+    #[schemars(title = "Keyword", example = &"emotet")]
+    keyword: Option<String>,
+    /// Tags; a model with any of them matches
+    #[schemars(title = "Tags", example = json!(["emotet"]))]
+    tags: Option<Vec<String>>,
+    /// Publication statuses, any of `new`, `pending_review`, `review_requested`, `reviewed` and `published`; a model in any of them matches
+    #[schemars(title = "Publication Status", example = json!(["published"]))]
+    publication_status: Option<Vec<PublicationStatus>>,
+    /// Only models changed at or after this time
+    #[schemars(
+        title = "Modified Since",
+        extend("format" = "date-time", "displayType" = "date"),
+        example = "2024-01-01T00:00:00Z"
+    )]
+    modified_since: Option<String>,
+    /// Most models to return
+    #[serde(default = "default_limit")]
+    #[schemars(title = "Limit", range(min = 1, max = 1000), example = DEFAULT_LIMIT)]
+    limit: usize,
+}
+
+/// Publication status
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[schemars(rename = "publication_status")]
+pub(crate) enum PublicationStatus {
+    New,
+    PendingReview,
+    ReviewRequested,
+    Reviewed,
+    Published,
+}
+
+impl PublicationStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            PublicationStatus::New => "new",
+            PublicationStatus::PendingReview => "pending_review",
+            PublicationStatus::ReviewRequested => "review_requested",
+            PublicationStatus::Reviewed => "reviewed",
+            PublicationStatus::Published => "published",
+        }
+    }
+}
+
+// Only for the schema: models are shaped as JSON by `threat_model::shaped`.
+#[allow(dead_code, reason = "only its schema is used")]
+#[derive(JsonSchema)]
+pub(crate) struct SearchThreatModelsOutput {
+    /// Threat models found, newest change first; empty when none match
+    #[schemars(title = "Results", example = example_results())]
+    results: Vec<ThreatModelFields>,
+}
+
+fn example_results() -> Value {
+    json!([{"id": 3201, "model_type": "campaign", "name": "Operation Pebble Harvest",
+        "publication_status": "published", "tlp": "white", "is_public": true, "tags": ["emotet", "smokeloader"],
+        "created_ts": "2023-09-14T09:12:44.120394", "modified_ts": "2024-03-03T03:00:00.000000",
+        "published_ts": "2023-09-15T08:00:00", "resource_uri": "/api/v1/campaign/3201/"}])
+}
+
+impl SearchThreatModelsInput {
+    /// The search to send, or why it cannot be sent.
+    fn search(&self) -> Result<ModelSearch, Failure> {
+        let text = |given: &Option<String>| {
+            given
+                .as_deref()
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+        };
+        let mut tags = Vec::new();
+        for tag in self
+            .tags
+            .iter()
+            .flatten()
+            .map(|tag| tag.trim())
+            .filter(|tag| !tag.is_empty())
+        {
+            if tag.contains(',') {
+                let reason = format!(
+                    "{} contains a comma, which ThreatStream reads as between two tags",
+                    quoted(tag)
+                );
+                return Err(Failure::invalid_input("tags", reason));
+            }
+            tags.push(tag.to_owned());
+        }
+        let search = ModelSearch {
+            model_types: self.model_types.clone().unwrap_or_default(),
+            name: text(&self.name),
+            keyword: text(&self.keyword),
+            tags,
+            publication_statuses: self.publication_status.iter().flatten().map(|s| s.as_str()).collect(),
+            modified_since: modified_since(self.modified_since.as_deref())?,
+        };
+        if search == ModelSearch::default() {
+            return Err(Failure::invalid_input(
+                "model_types",
+                "no criterion was given; give at least one of model_types, name, keyword, tags, \
+                 publication_status or modified_since, so an empty variable cannot list every threat model",
+            ));
+        }
+        Ok(search)
+    }
+}
+
+/// The time as ThreatStream's filters take it (UTC, `YYYY-MM-DDTHH:MM:SS`); `None` when not given
+/// or InsightConnect's empty date (`0001-01-01T00:00:00Z`).
+fn modified_since(given: Option<&str>) -> Result<Option<String>, Failure> {
+    let Some(text) = given
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && !t.starts_with("0001-01-01"))
+    else {
+        return Ok(None);
+    };
+    utc_timestamp(text).map(Some).ok_or_else(|| {
+        Failure::invalid_input(
+            "modified_since",
+            format!(
+                "{} is not a date; use ISO 8601, such as 2024-01-01T00:00:00Z or 2024-01-01",
+                quoted(text)
+            ),
+        )
+    })
+}
+
+/// An ISO 8601 date, or date and time with an optional zone, as a UTC `YYYY-MM-DDTHH:MM:SS`.
+fn utc_timestamp(text: &str) -> Option<String> {
+    let (date, rest) = (text.get(..10)?, text.get(10..)?);
+    let [year, month, day] = numbers(date, '-', &[4, 2, 2])?;
+    let days_in_month = match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        1..=12 => 31,
+        _ => return None,
+    };
+    if !(1..=days_in_month).contains(&day) || !(1..=9999).contains(&year) {
+        return None;
+    }
+    let seconds = match rest {
+        "" => 0,
+        _ => time_of_day(rest.strip_prefix(['T', 't', ' '])?)?,
+    };
+    let total = days_from_civil(year, month, day) * 86_400 + seconds;
+    let (days, second) = (total.div_euclid(86_400), total.rem_euclid(86_400));
+    let (year, month, day) = civil_from_days(days);
+    let (hour, minute, second) = (second / 3600, second / 60 % 60, second % 60);
+    Some(format!(
+        "{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}"
+    ))
+}
+
+/// `HH:MM[:SS[.fraction]]` with an optional `Z` or `±HH:MM` zone, as seconds after midnight UTC
+/// (negative or past a day when the zone moves it across midnight).
+fn time_of_day(text: &str) -> Option<i64> {
+    let (clock, zone) = text.split_at(text.find(['Z', 'z', '+', '-']).unwrap_or(text.len()));
+    let clock = match clock.split_once('.') {
+        Some((whole, fraction)) if fraction.bytes().all(|b| b.is_ascii_digit()) => whole,
+        Some(_) => return None,
+        None => clock,
+    };
+    let [hour, minute, second] = match numbers(clock, ':', &[2, 2]) {
+        Some([hour, minute]) => [hour, minute, 0],
+        None => numbers(clock, ':', &[2, 2, 2])?,
+    };
+    let valid = hour <= 23 && minute <= 59 && second <= 60;
+    valid.then_some(hour * 3600 + minute * 60 + second - zone_offset(zone)?)
+}
+
+/// Seconds east of UTC of `Z`, `+HH:MM`, `-HHMM` or no zone at all (taken as UTC).
+fn zone_offset(zone: &str) -> Option<i64> {
+    if matches!(zone, "" | "Z" | "z") {
+        return Some(0);
+    }
+    let sign = match zone.as_bytes().first()? {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let [hours, minutes] = numbers(zone.get(1..)?, ':', &[2, 2])
+        .or_else(|| numbers(&format!("{}:{}", zone.get(1..3)?, zone.get(3..)?), ':', &[2, 2]))?;
+    (hours <= 23 && minutes <= 59).then_some(sign * (hours * 3600 + minutes * 60))
+}
+
+/// Numbers separated by `separator`, each of exactly its width in digits.
+fn numbers<const N: usize>(text: &str, separator: char, widths: &[usize; N]) -> Option<[i64; N]> {
+    let mut found = [0; N];
+    let mut parts = text.split(separator);
+    for (slot, width) in found.iter_mut().zip(widths) {
+        let part = parts.next()?;
+        if part.len() != *width || !part.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        *slot = part.parse().ok()?;
+    }
+    parts.next().is_none().then_some(found)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let day_of_year = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// The date `days` after 1970-01-01 (the inverse of `days_from_civil`).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let days = days + 719_468;
+    let era = days.div_euclid(146_097);
+    let day_of_era = days - era * 146_097;
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+pub(crate) struct SearchThreatModels;
+
+impl TypedAction for SearchThreatModels {
+    const ID: &'static str = "search_threat_models";
+    const TITLE: &'static str = "Search Threat Models";
+    const DESCRIPTION: &'static str = "Search Anomali ThreatStream's threat models (actors, campaigns, incidents, \
+                                       malware, signatures, threat bulletins, TTPs, vulnerabilities and attack patterns)";
+    type Input = SearchThreatModelsInput;
+    type OutputSchema = SearchThreatModelsOutput;
+
+    async fn run(connection: &Connection, input: SearchThreatModelsInput) -> Result<Output, Failure> {
+        let search = input.search()?;
+        let found = threat_models::search(&connection.client, &search, input.limit)
+            .await
+            .map_err(|error| context_failure(error, "threat models"))?;
+        let results: Vec<Value> = found.into_iter().map(|model| shaped(model, None)).collect();
+        output_of(&json!({"results": results}))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,104 @@
+//! Add Comment: an analyst's note on an observable, such as why it was closed.
+//!
+//! ThreatStream keeps comments by value, so every record of one value shows the comment: the comment is
+//! posted once per distinct value selected. A second copy would be a second comment, so the post is
+//! sent once and never retried.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{ids, unknown_value, values, ChangeOutput, Selector};
+use crate::actions::connection::Connection;
+use crate::actions::failure::{forbidden, Permission};
+use crate::actions::import::Tlp;
+use crate::actions::TypedAction;
+use crate::protocol::{output_of, Failure, Output};
+use crate::threatstream::{self, ApiError};
+
+/// Longer than a comment box holds; a longer text is a paste gone wrong.
+const MAX_COMMENT_CHARS: usize = 65_536;
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AddCommentInput {
+    /// ThreatStream ID of the observable; give either this or Value
+    #[schemars(title = "ID", example = 100000401, extend("alternativeTo" = "value"))]
+    id: Option<u64>,
+    /// Value of the observable (an IP address, domain, URL, e-mail address or hash), matched exactly; give either this or ID
+    #[schemars(title = "Value", example = "evil-domain.example")]
+    value: Option<String>,
+    /// When Value matches more than one observable, act on all of them instead of failing
+    #[serde(default)]
+    #[schemars(title = "All Matches", example = false)]
+    all_matches: bool,
+    /// Text of the comment
+    #[schemars(
+        title = "Comment",
+        example = "Closed as a false positive: the domain belongs to a partner (case 4711)"
+    )]
+    comment: String,
+    /// Traffic Light Protocol marking of the comment: who may see it
+    #[schemars(title = "TLP", example = Tlp::Amber)]
+    tlp: Option<Tlp>,
+}
+
+fn comment_text(given: &str) -> Result<&str, Failure> {
+    let comment = given.trim();
+    if comment.is_empty() {
+        return Err(Failure::invalid_input(
+            "comment",
+            "it is empty; give the text of the comment",
+        ));
+    }
+    if comment.chars().count() > MAX_COMMENT_CHARS {
+        let problem = format!("it is longer than {MAX_COMMENT_CHARS} characters");
+        return Err(Failure::invalid_input("comment", problem));
+    }
+    Ok(comment)
+}
+
+fn comment_failure(error: ApiError, value: &str) -> Failure {
+    if matches!(error, ApiError::Status { status: 404, .. }) {
+        return unknown_value(error, value);
+    }
+    forbidden(error, &[Permission::Comment], "commenting on an observable")
+}
+
+pub(crate) struct AddComment;
+
+impl TypedAction for AddComment {
+    const ID: &'static str = "add_comment";
+    const TITLE: &'static str = "Add Comment";
+    const DESCRIPTION: &'static str = "Add a comment to an observable in Anomali ThreatStream";
+    type Input = AddCommentInput;
+    type OutputSchema = ChangeOutput;
+
+    async fn run(connection: &Connection, input: AddCommentInput) -> Result<Output, Failure> {
+        let selector = Selector::new(input.id, input.value.as_deref(), input.all_matches)?;
+        let comment = comment_text(&input.comment)?;
+        let tlp = input.tlp.and_then(Tlp::wire_name);
+        let targets = selector.targets(connection).await?;
+        for value in values(&targets) {
+            threatstream::add_comment(&connection.client, &value, comment, tlp)
+                .await
+                .map_err(|error| comment_failure(error, &value))?;
+        }
+        output_of(&json!({"success": true, "ids": ids(&targets)}))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_comment_has_text() {
+        assert_eq!(comment_text("  closed  ").unwrap(), "closed");
+        assert!(comment_text(" \n ")
+            .unwrap_err()
+            .cause
+            .starts_with("Invalid input 'comment'"));
+        assert!(comment_text(&"x".repeat(MAX_COMMENT_CHARS + 1)).is_err());
+    }
+}

@@ -1,0 +1,102 @@
+//! Add Tags: tags on an observable, or on every observable of one value, with the TLP marking that says
+//! who may see them.
+//!
+//! One bulk call (`bulk_tagging`) tags every observable selected. Adding a tag an observable already
+//! has changes nothing, so the call is retried like a read.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{ids, ChangeOutput, Selector};
+use crate::actions::connection::Connection;
+use crate::actions::failure::{forbidden, Permission};
+use crate::actions::import::Tlp;
+use crate::actions::TypedAction;
+use crate::protocol::{output_of, Failure, Output};
+use crate::threatstream::{self, Tag};
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AddTagsInput {
+    /// ThreatStream ID of the observable; give either this or Value
+    #[schemars(title = "ID", example = 100000401, extend("alternativeTo" = "value"))]
+    id: Option<u64>,
+    /// Value of the observable (an IP address, domain, URL, e-mail address or hash), matched exactly; give either this or ID
+    #[schemars(title = "Value", example = "evil-domain.example")]
+    value: Option<String>,
+    /// When Value matches more than one observable, act on all of them instead of failing
+    #[serde(default)]
+    #[schemars(title = "All Matches", example = false)]
+    all_matches: bool,
+    /// Names of the tags to add
+    #[schemars(title = "Tags", example = json!(["campaign-7", "phishing"]))]
+    tags: Vec<String>,
+    /// Traffic Light Protocol marking of the tags: who may see them
+    #[schemars(title = "TLP", example = Tlp::Amber)]
+    tlp: Option<Tlp>,
+}
+
+/// The names given, trimmed; an empty list or a tag without a name is refused.
+pub(crate) fn tag_names(given: &[String]) -> Result<Vec<String>, Failure> {
+    if given.is_empty() {
+        return Err(Failure::invalid_input(
+            "tags",
+            "the list is empty; give at least one tag",
+        ));
+    }
+    given
+        .iter()
+        .enumerate()
+        .map(|(index, name)| {
+            let name = name.trim();
+            if name.is_empty() {
+                Err(Failure::invalid_input(&format!("tags[{index}]"), "a tag needs a name"))
+            } else {
+                Ok(name.to_owned())
+            }
+        })
+        .collect()
+}
+
+pub(crate) struct AddTags;
+
+impl TypedAction for AddTags {
+    const ID: &'static str = "add_tags";
+    const TITLE: &'static str = "Add Tags";
+    const DESCRIPTION: &'static str = "Add tags to an observable in Anomali ThreatStream";
+    type Input = AddTagsInput;
+    type OutputSchema = ChangeOutput;
+
+    async fn run(connection: &Connection, input: AddTagsInput) -> Result<Output, Failure> {
+        let selector = Selector::new(input.id, input.value.as_deref(), input.all_matches)?;
+        let tlp = input.tlp.and_then(Tlp::wire_name).map(str::to_owned);
+        let tags: Vec<Tag> = tag_names(&input.tags)?
+            .into_iter()
+            .map(|name| Tag { name, tlp: tlp.clone() })
+            .collect();
+        let ids = ids(&selector.targets(connection).await?);
+        threatstream::add_tags(&connection.client, &ids, &tags)
+            .await
+            .map_err(|error| forbidden(error, &[Permission::Tag], "tagging observables"))?;
+        output_of(&json!({"success": true, "ids": ids}))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_need_names() {
+        assert_eq!(tag_names(&[" a ".into(), "b".into()]).unwrap(), ["a", "b"]);
+        assert!(tag_names(&[])
+            .unwrap_err()
+            .cause
+            .starts_with("Invalid input 'tags': the list is empty"));
+        assert!(tag_names(&["a".into(), " ".into()])
+            .unwrap_err()
+            .cause
+            .starts_with("Invalid input 'tags[1]': a tag needs a name"));
+    }
+}

@@ -1,0 +1,93 @@
+//! Get Comments: the comments on an observable, as ThreatStream lists them (oldest first).
+//!
+//! Comments belong to the observable's value, so the observables selected are read once per distinct
+//! value. Reading is retried.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{unknown_value, values, Selector};
+use crate::actions::connection::Connection;
+use crate::actions::lenient::NumberOrString;
+use crate::actions::TypedAction;
+use crate::protocol::{clean, output_of, Failure, Output};
+use crate::threatstream;
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct GetCommentsInput {
+    /// ThreatStream ID of the observable; give either this or Value
+    #[schemars(title = "ID", example = 100000401, extend("alternativeTo" = "value"))]
+    id: Option<u64>,
+    /// Value of the observable (an IP address, domain, URL, e-mail address or hash), matched exactly; give either this or ID
+    #[schemars(title = "Value", example = "evil-domain.example")]
+    value: Option<String>,
+    /// When Value matches more than one observable, act on all of them instead of failing
+    #[serde(default)]
+    #[schemars(title = "All Matches", example = false)]
+    all_matches: bool,
+}
+
+#[allow(dead_code, reason = "only its schema is used")]
+#[derive(JsonSchema)]
+pub(crate) struct GetCommentsOutput {
+    /// Comments on the observable, oldest first; empty when there are none
+    #[schemars(title = "Comments", example = json!([{"id": 1, "value": "evil-domain.example",
+        "comment": "Closed as a false positive: the domain belongs to a partner (case 4711)", "tlp": "amber",
+        "created_ts": "2026-09-14T08:30:00.000Z", "user": {"id": 121, "email": "analyst@example.com"}}]))]
+    comments: Vec<Comment>,
+}
+
+/// One comment, passed through as ThreatStream sent it.
+#[allow(dead_code, reason = "only its schema is used")]
+#[derive(JsonSchema)]
+#[schemars(rename = "comment", title = "comment")]
+pub(crate) struct Comment {
+    /// ThreatStream's ID of the comment
+    #[schemars(title = "ID")]
+    id: Option<NumberOrString>,
+    /// Value of the observable the comment is on
+    #[schemars(title = "Value")]
+    value: Option<String>,
+    /// Text of the comment
+    #[schemars(title = "Comment")]
+    comment: Option<String>,
+    /// Traffic Light Protocol marking of the comment
+    #[schemars(title = "TLP")]
+    tlp: Option<String>,
+    /// When the comment was made
+    #[schemars(title = "Created")]
+    created_ts: Option<String>,
+    /// When the comment last changed
+    #[schemars(title = "Modified")]
+    modified_ts: Option<String>,
+    /// Who made the comment
+    #[schemars(title = "User")]
+    user: Option<serde_json::Map<String, Value>>,
+}
+
+pub(crate) struct GetComments;
+
+impl TypedAction for GetComments {
+    const ID: &'static str = "get_comments";
+    const TITLE: &'static str = "Get Comments";
+    const DESCRIPTION: &'static str = "Get the comments on an observable in Anomali ThreatStream";
+    type Input = GetCommentsInput;
+    type OutputSchema = GetCommentsOutput;
+
+    async fn run(connection: &Connection, input: GetCommentsInput) -> Result<Output, Failure> {
+        let selector = Selector::new(input.id, input.value.as_deref(), input.all_matches)?;
+        let targets = selector.targets(connection).await?;
+        let mut comments = Vec::new();
+        for value in values(&targets) {
+            let found = threatstream::comments(&connection.client, &value)
+                .await
+                .map_err(|error| unknown_value(error, &value))?;
+            comments.extend(found);
+        }
+        let mut comments = Value::Array(comments);
+        clean(&mut comments);
+        output_of(&json!({"comments": comments}))
+    }
+}

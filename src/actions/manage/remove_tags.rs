@@ -1,0 +1,54 @@
+//! Remove Tags: tags taken off an observable, or off every observable of one value, by name.
+//!
+//! One bulk call (`bulk_remove_tags`) for every observable selected. Removing a tag an observable
+//! lacks changes nothing, so the call is retried like a read.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::add_tags::tag_names;
+use super::{ids, ChangeOutput, Selector};
+use crate::actions::connection::Connection;
+use crate::actions::failure::{forbidden, Permission};
+use crate::actions::TypedAction;
+use crate::protocol::{output_of, Failure, Output};
+use crate::threatstream;
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RemoveTagsInput {
+    /// ThreatStream ID of the observable; give either this or Value
+    #[schemars(title = "ID", example = 100000401, extend("alternativeTo" = "value"))]
+    id: Option<u64>,
+    /// Value of the observable (an IP address, domain, URL, e-mail address or hash), matched exactly; give either this or ID
+    #[schemars(title = "Value", example = "evil-domain.example")]
+    value: Option<String>,
+    /// When Value matches more than one observable, act on all of them instead of failing
+    #[serde(default)]
+    #[schemars(title = "All Matches", example = false)]
+    all_matches: bool,
+    /// Names of the tags to remove
+    #[schemars(title = "Tags", example = json!(["campaign-7"]))]
+    tags: Vec<String>,
+}
+
+pub(crate) struct RemoveTags;
+
+impl TypedAction for RemoveTags {
+    const ID: &'static str = "remove_tags";
+    const TITLE: &'static str = "Remove Tags";
+    const DESCRIPTION: &'static str = "Remove tags from an observable in Anomali ThreatStream";
+    type Input = RemoveTagsInput;
+    type OutputSchema = ChangeOutput;
+
+    async fn run(connection: &Connection, input: RemoveTagsInput) -> Result<Output, Failure> {
+        let selector = Selector::new(input.id, input.value.as_deref(), input.all_matches)?;
+        let names = tag_names(&input.tags)?;
+        let ids = ids(&selector.targets(connection).await?);
+        threatstream::remove_tags(&connection.client, &ids, &names)
+            .await
+            .map_err(|error| forbidden(error, &[Permission::Tag], "removing tags from observables"))?;
+        output_of(&json!({"success": true, "ids": ids}))
+    }
+}

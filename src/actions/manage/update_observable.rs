@@ -1,0 +1,194 @@
+//! Update Observable: an analyst's verdict on an observable (active, inactive, or a false positive) and
+//! the fields that go with it: confidence, severity, TLP, expiry and indicator type.
+//!
+//! One `PATCH /api/v2/intelligence/{id}/` per observable selected, answered 202 (with the record or
+//! with nothing). Each sets fields to the values given, so sending it twice does what sending it once
+//! does, and it is retried like a read.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+use super::{ids, unknown_id, ChangeOutput, Selector};
+use crate::actions::connection::Connection;
+use crate::actions::failure::{forbidden, Permission};
+use crate::actions::import::{date, wire_name, Severity, Tlp};
+use crate::actions::TypedAction;
+use crate::protocol::{output_of, quoted, Failure, Output};
+use crate::threatstream::{self, ApiError};
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UpdateObservableInput {
+    /// ThreatStream ID of the observable; give either this or Value
+    #[schemars(title = "ID", example = 100000401, extend("alternativeTo" = "value"))]
+    id: Option<u64>,
+    /// Value of the observable (an IP address, domain, URL, e-mail address or hash), matched exactly; give either this or ID
+    #[schemars(title = "Value", example = "evil-domain.example")]
+    value: Option<String>,
+    /// When Value matches more than one observable, act on all of them instead of failing
+    #[serde(default)]
+    #[schemars(title = "All Matches", example = false)]
+    all_matches: bool,
+    /// New status: active, inactive, or falsepos (a false positive)
+    #[schemars(title = "Status", example = Status::Falsepos)]
+    status: Option<Status>,
+    /// New confidence, 0-100
+    #[schemars(title = "Confidence", range(min = 0, max = 100), example = 10)]
+    confidence: Option<i64>,
+    /// New severity
+    #[schemars(title = "Severity", example = Severity::Low)]
+    severity: Option<Severity>,
+    /// New Traffic Light Protocol marking
+    #[schemars(title = "TLP", example = Tlp::Green)]
+    tlp: Option<Tlp>,
+    /// New expiration time
+    #[schemars(
+        title = "Expiration Time Stamp",
+        example = "2026-12-31T00:00:00Z",
+        extend("format" = "date-time", "displayType" = "date")
+    )]
+    expiration_ts: Option<String>,
+    /// New indicator type, such as mal_domain or phish_url
+    #[schemars(title = "Itype", example = &"suspicious_domain")]
+    itype: Option<String>,
+}
+
+/// An observable's status in ThreatStream.
+#[derive(Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[schemars(inline)]
+pub(crate) enum Status {
+    Active,
+    Inactive,
+    Falsepos,
+}
+
+impl UpdateObservableInput {
+    /// The fields to set, under ThreatStream's names; at least one.
+    fn changes(&self) -> Result<Map<String, Value>, Failure> {
+        let mut changes = Map::new();
+        let mut put = |name: &str, value: Option<Value>| {
+            if let Some(value) = value {
+                changes.insert(name.to_owned(), value);
+            }
+        };
+        put("status", self.status.map(|status| json!(wire_name(&status))));
+        put("confidence", self.confidence.map(Value::from));
+        put(
+            "severity",
+            self.severity
+                .map(|severity| wire_name(&severity))
+                .filter(|name| !name.is_empty())
+                .map(Value::from),
+        );
+        put("tlp", self.tlp.and_then(Tlp::wire_name).map(Value::from));
+        put(
+            "expiration_ts",
+            date(self.expiration_ts.as_deref(), "expiration_ts")?.map(Value::from),
+        );
+        put("itype", itype(self.itype.as_deref())?.map(Value::from));
+        if changes.is_empty() {
+            return Err(Failure::invalid_input(
+                "status",
+                "nothing to update; give at least one of status, confidence, severity, tlp, expiration_ts or itype",
+            ));
+        }
+        Ok(changes)
+    }
+}
+
+fn itype(given: Option<&str>) -> Result<Option<String>, Failure> {
+    let Some(itype) = given.map(str::trim).filter(|itype| !itype.is_empty()) else {
+        return Ok(None);
+    };
+    if itype
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
+        Ok(Some(itype.to_owned()))
+    } else {
+        let problem = format!(
+            "{} is not an indicator type, such as mal_domain or phish_url",
+            quoted(itype)
+        );
+        Err(Failure::invalid_input("itype", problem))
+    }
+}
+
+fn update_failure(error: ApiError, id: u64) -> Failure {
+    let missing = matches!(error, ApiError::Status { status: 404, .. });
+    if missing {
+        return unknown_id(error, id);
+    }
+    forbidden(error, &[Permission::Edit], "changing an observable")
+}
+
+pub(crate) struct UpdateObservable;
+
+impl TypedAction for UpdateObservable {
+    const ID: &'static str = "update_observable";
+    const TITLE: &'static str = "Update Observable";
+    const DESCRIPTION: &'static str =
+        "Update the status, confidence, severity, TLP, expiration or type of an observable";
+    type Input = UpdateObservableInput;
+    type OutputSchema = ChangeOutput;
+
+    async fn run(connection: &Connection, input: UpdateObservableInput) -> Result<Output, Failure> {
+        let selector = Selector::new(input.id, input.value.as_deref(), input.all_matches)?;
+        let changes = input.changes()?;
+        let ids = ids(&selector.targets(connection).await?);
+        for id in &ids {
+            threatstream::update_observable(&connection.client, *id, &changes)
+                .await
+                .map_err(|error| update_failure(error, *id))?;
+        }
+        output_of(&json!({"success": true, "ids": ids}))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn changes(value: Value) -> Result<Map<String, Value>, Failure> {
+        serde_json::from_value::<UpdateObservableInput>(value)
+            .unwrap()
+            .changes()
+    }
+
+    #[test]
+    fn only_the_fields_given_are_set() {
+        let set = changes(
+            json!({"id": 1, "status": "falsepos", "confidence": 0, "severity": "", "tlp": "",
+            "expiration_ts": "0001-01-01T00:00:00Z", "itype": " suspicious_domain "}),
+        )
+        .unwrap();
+        assert_eq!(
+            Value::Object(set),
+            json!({"status": "falsepos", "confidence": 0, "itype": "suspicious_domain"})
+        );
+        let all =
+            changes(json!({"severity": "very-high", "tlp": "amber+strict", "expiration_ts": "2026-12-31"})).unwrap();
+        assert_eq!(
+            Value::Object(all),
+            json!({"severity": "very-high", "tlp": "amber+strict", "expiration_ts": "2026-12-31"})
+        );
+    }
+
+    #[test]
+    fn nothing_to_change_or_a_bad_field_is_refused() {
+        assert!(changes(json!({"id": 1}))
+            .unwrap_err()
+            .cause
+            .contains("nothing to update"));
+        assert!(changes(json!({"itype": "Mal Domain"}))
+            .unwrap_err()
+            .cause
+            .starts_with("Invalid input 'itype'"));
+        assert!(changes(json!({"expiration_ts": "soon"}))
+            .unwrap_err()
+            .cause
+            .starts_with("Invalid input 'expiration_ts'"));
+    }
+}

@@ -1,0 +1,185 @@
+//! The v1 enrichment look-ups around one observable: passive DNS, whois, insights and external
+//! references (threatstream-api-and-peers.md §1.8).
+//!
+//! Three of them take the observable in the path (`pdns/{ip|domain}/{value}/`, `whois/{value}/`,
+//! `references/{value}/`). The value is sent as one percent-encoded path segment: a URL's `/`, `?` and
+//! `#` would otherwise split the path, start a query or be dropped as a fragment before ThreatStream
+//! saw them. Answers come back as ThreatStream sent them; ordering and shaping are the caller's.
+
+use std::fmt::Write;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::client::Client;
+use super::error::ApiError;
+use super::intelligence::Record;
+
+/// What ThreatStream answers, with a 200, when it has no whois record (Splunk SOAR checks for it too).
+const NO_WHOIS: &str = "No Whois Data Available";
+
+/// The two kinds of passive DNS look-up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PassiveDnsKind {
+    Ip,
+    Domain,
+}
+
+/// The observable types the insights endpoint accepts (`type=`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum InsightType {
+    Ip,
+    Domain,
+    Email,
+    Md5,
+    Sha1,
+    Sha256,
+    Sha512,
+}
+
+impl InsightType {
+    fn as_str(self) -> &'static str {
+        match self {
+            InsightType::Ip => "ip",
+            InsightType::Domain => "domain",
+            InsightType::Email => "email",
+            InsightType::Md5 => "md5",
+            InsightType::Sha1 => "sha1",
+            InsightType::Sha256 => "sha256",
+            InsightType::Sha512 => "sha512",
+        }
+    }
+
+    /// The algorithm of a hex digest, by its length.
+    pub(crate) fn of_digest(digest: &str) -> Option<InsightType> {
+        match digest.len() {
+            32 => Some(InsightType::Md5),
+            40 => Some(InsightType::Sha1),
+            64 => Some(InsightType::Sha256),
+            128 => Some(InsightType::Sha512),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct PassiveDnsAnswer {
+    #[serde(default = "succeeded")]
+    success: bool,
+    #[serde(default)]
+    results: Vec<Record>,
+}
+
+fn succeeded() -> bool {
+    true
+}
+
+/// The passive DNS history of an address or a domain, in the order ThreatStream sent it.
+pub(crate) async fn passive_dns(client: &Client, kind: PassiveDnsKind, value: &str) -> Result<Vec<Record>, ApiError> {
+    let kind = match kind {
+        PassiveDnsKind::Ip => "ip",
+        PassiveDnsKind::Domain => "domain",
+    };
+    let path = format!("api/v1/pdns/{kind}/{}/", path_segment(value));
+    let answer: Value = client.get_json(&path, &[("order_by", "-last_seen".to_owned())]).await?;
+    let parsed = PassiveDnsAnswer::deserialize(&answer).map_err(|error| ApiError::Decode {
+        path: "results".into(),
+        reason: error.to_string(),
+        excerpt: client.excerpt_of(&answer),
+    })?;
+    if !parsed.success {
+        return Err(ApiError::Rejected {
+            body: client.excerpt_of(&answer),
+        });
+    }
+    Ok(parsed.results)
+}
+
+#[derive(Deserialize)]
+struct WhoisAnswer {
+    #[serde(default)]
+    data: Option<String>,
+}
+
+/// The raw whois text of a domain or an address, or `None` when ThreatStream has none.
+pub(crate) async fn whois(client: &Client, value: &str) -> Result<Option<String>, ApiError> {
+    let path = format!("api/v1/inteldetails/whois/{}/", path_segment(value));
+    let answer: WhoisAnswer = client.get_json(&path, &[]).await?;
+    Ok(answer
+        .data
+        .filter(|text| !text.trim().is_empty() && text.trim() != NO_WHOIS))
+}
+
+#[derive(Deserialize)]
+struct InsightsAnswer {
+    #[serde(default)]
+    insights: Vec<Record>,
+}
+
+/// ThreatStream's insights about an observable.
+pub(crate) async fn insights(client: &Client, kind: InsightType, value: &str) -> Result<Vec<Record>, ApiError> {
+    let query = [("type", kind.as_str().to_owned()), ("value", value.to_owned())];
+    let answer: InsightsAnswer = client.get_json("api/v1/inteldetails/insights/", &query).await?;
+    Ok(answer.insights)
+}
+
+/// Links to the public services that know the observable. No public source shows this answer's
+/// shape, so a bare list is taken as well as a list under `references`, `objects` or `results`.
+pub(crate) async fn references(client: &Client, value: &str) -> Result<Vec<Record>, ApiError> {
+    let path = format!("api/v1/inteldetails/references/{}/", path_segment(value));
+    let answer: Value = client.get_json(&path, &[]).await?;
+    let list = match &answer {
+        Value::Array(items) => Some(items),
+        Value::Object(fields) => ["references", "objects", "results"]
+            .iter()
+            .find_map(|key| fields.get(*key).and_then(Value::as_array)),
+        _ => None,
+    };
+    let Some(list) = list else {
+        return Err(ApiError::Decode {
+            path: "references".into(),
+            reason: "no list of references in the answer".into(),
+            excerpt: client.excerpt_of(&answer),
+        });
+    };
+    Ok(list.iter().filter_map(|item| item.as_object().cloned()).collect())
+}
+
+/// `value` as one path segment: everything but RFC 3986's unreserved characters, `:` and `@`
+/// percent-encoded, so `/`, `?`, `#` and `%` in a URL observable stay part of the value. `:` and `@`
+/// are legal in a segment and keep IPv6 addresses and e-mail addresses readable in logs.
+fn path_segment(value: &str) -> String {
+    let mut segment = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~:@".contains(&byte) {
+            segment.push(char::from(byte));
+        } else {
+            // Writing to a String cannot fail.
+            let _ = write!(segment, "%{byte:02X}");
+        }
+    }
+    segment
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_segments_keep_a_url_whole() {
+        assert_eq!(
+            path_segment("http://a.example/x?y=1#z"),
+            "http:%2F%2Fa.example%2Fx%3Fy%3D1%23z"
+        );
+        assert_eq!(path_segment("2001:db8::1"), "2001:db8::1");
+        assert_eq!(path_segment("100%"), "100%25");
+        assert_eq!(path_segment("b\u{fc}cher.example"), "b%C3%BCcher.example");
+    }
+
+    #[test]
+    fn digests_name_their_algorithm() {
+        assert_eq!(InsightType::of_digest(&"a".repeat(40)), Some(InsightType::Sha1));
+        assert_eq!(InsightType::of_digest(&"a".repeat(128)), Some(InsightType::Sha512));
+        assert_eq!(InsightType::of_digest("abc"), None);
+    }
+}

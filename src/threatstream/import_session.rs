@@ -1,0 +1,162 @@
+//! Import sessions: what an import with approval became, read, listed, followed, approved and rejected.
+//!
+//! ThreatStream keeps sessions under the v1 API whatever the connection's version (reference §1.11).
+//! Reading, listing and following are reads, retried. Approving and rejecting are writes, but sending
+//! either twice does what sending it once does (approving an approved session succeeds again), so they
+//! are retried too. Following a session polls it with a growing pause until it leaves the working
+//! states or the caller's deadline passes: a session still processing then is an answer, not an error.
+
+use std::time::Duration;
+
+use reqwest::Method;
+use serde::Deserialize;
+use serde_json::Value;
+use tokio::time::Instant;
+use tracing::{debug, info};
+
+use super::client::{Client, Replay};
+use super::error::ApiError;
+use super::intelligence::{Record, MAX_PAGES};
+use super::retry::first_step;
+
+/// ThreatStream's page size for sessions.
+const PAGE_SIZE: usize = 1000;
+
+/// The first pause between two polls; it doubles, up to `LONGEST_POLL_PAUSE`.
+const FIRST_POLL_PAUSE: Duration = Duration::from_secs(1);
+
+/// A session takes seconds to minutes; polling more often than this would only load the server.
+const LONGEST_POLL_PAUSE: Duration = Duration::from_secs(15);
+
+/// The states in which ThreatStream is still working on a session.
+pub(crate) const WORKING_STATES: [&str; 3] = ["processing", "approving", "rejecting"];
+
+fn path(id: u64) -> String {
+    format!("api/v1/importsession/{id}/")
+}
+
+/// `GET /api/v1/importsession/{id}/`.
+pub(crate) async fn import_session(client: &Client, id: u64) -> Result<Record, ApiError> {
+    client.get_json(&path(id), &[]).await
+}
+
+/// Which sessions `import_sessions` lists.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct SessionFilter {
+    /// ThreatStream's status value, such as `done`.
+    pub(crate) status: Option<String>,
+    /// Only sessions changed at or after this ISO 8601 time.
+    pub(crate) modified_since: Option<String>,
+    /// At most this many sessions.
+    pub(crate) limit: usize,
+}
+
+#[derive(Deserialize)]
+struct Page {
+    #[serde(default)]
+    meta: Option<PageMeta>,
+    objects: Vec<Record>,
+}
+
+#[derive(Deserialize)]
+struct PageMeta {
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// `GET /api/v1/importsession/` page by page, until `filter.limit` sessions or the last page.
+pub(crate) async fn import_sessions(client: &Client, filter: &SessionFilter) -> Result<Vec<Record>, ApiError> {
+    let mut sessions = Vec::new();
+    if filter.limit == 0 {
+        // Tastypie reads `limit=0` as "no limit"; asking for nothing must not fetch everything.
+        return Ok(sessions);
+    }
+    for _ in 0..MAX_PAGES {
+        let wanted = filter.limit - sessions.len();
+        let query = session_query(filter, sessions.len(), wanted.min(PAGE_SIZE));
+        let page: Page = client.get_json("api/v1/importsession/", &query).await?;
+        let received = page.objects.len();
+        sessions.extend(page.objects.into_iter().take(wanted));
+        let last = page.meta.and_then(|meta| meta.next).is_none_or(|next| next.is_empty());
+        if last || received == 0 || sessions.len() >= filter.limit {
+            return Ok(sessions);
+        }
+    }
+    Err(ApiError::Runaway {
+        reason: format!("more than {MAX_PAGES} pages of import sessions"),
+    })
+}
+
+fn session_query(filter: &SessionFilter, offset: usize, limit: usize) -> Vec<(&'static str, String)> {
+    let mut query = Vec::new();
+    if let Some(status) = &filter.status {
+        query.push(("status", status.clone()));
+    }
+    if let Some(since) = &filter.modified_since {
+        query.push(("date_modified__gte", since.clone()));
+    }
+    query.push(("limit", limit.to_string()));
+    query.push(("offset", offset.to_string()));
+    query
+}
+
+/// `PATCH /api/v1/importsession/{id}/approve_all/`: the session as ThreatStream answered it (`Null`
+/// when the answer was empty).
+pub(crate) async fn approve_import_session(client: &Client, id: u64) -> Result<Value, ApiError> {
+    let path = format!("{}approve_all/", path(id));
+    let answer = client.send_json(Method::PATCH, &path, &[], None, Replay::Safe).await?;
+    info!("Approved import session {id}");
+    Ok(answer)
+}
+
+/// `DELETE /api/v1/importsession/{id}/`: ThreatStream's rejection (the session becomes `deleted`).
+pub(crate) async fn reject_import_session(client: &Client, id: u64) -> Result<(), ApiError> {
+    client
+        .send_json(Method::DELETE, &path(id), &[], None, Replay::Safe)
+        .await?;
+    info!("Rejected import session {id}");
+    Ok(())
+}
+
+/// Reads session `id` until it leaves the working states, pausing longer each time, for at most
+/// `wait`; answers with its last state, which may still be a working one.
+pub(crate) async fn follow_import_session(client: &Client, id: u64, wait: Duration) -> Result<Record, ApiError> {
+    let deadline = Instant::now() + wait;
+    let mut pause = first_step(FIRST_POLL_PAUSE);
+    loop {
+        let session = import_session(client, id).await?;
+        let status = session.get("status").and_then(Value::as_str).unwrap_or_default();
+        let left = deadline.saturating_duration_since(Instant::now());
+        if !WORKING_STATES.contains(&status) || left.is_zero() {
+            info!("Import session {id} is {status}");
+            return Ok(session);
+        }
+        debug!("Import session {id} is {status}; reading it again in {pause:?}");
+        tokio::time::sleep(pause.min(left)).await;
+        pause = (pause * 2).min(LONGEST_POLL_PAUSE);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_query_carries_only_the_filters_given() {
+        let filter = SessionFilter {
+            status: Some("done".into()),
+            modified_since: Some("2026-01-01T00:00:00Z".into()),
+            limit: 5,
+        };
+        assert_eq!(
+            session_query(&filter, 1000, 5),
+            [
+                ("status", "done".to_owned()),
+                ("date_modified__gte", "2026-01-01T00:00:00Z".to_owned()),
+                ("limit", "5".to_owned()),
+                ("offset", "1000".to_owned())
+            ]
+        );
+        assert_eq!(session_query(&SessionFilter::default(), 0, 1000).len(), 2);
+    }
+}

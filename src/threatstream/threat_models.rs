@@ -1,0 +1,209 @@
+//! ThreatStream's threat models: actors, campaigns, incidents, malware, signatures, threat bulletins,
+//! TTPs, vulnerabilities and attack patterns (threatstream-api-and-peers.md §1.14).
+//!
+//! Four calls: the models tied to an observable (`associated_with_intelligence`), the unified search
+//! (`threat_model_search`), one model, and the observables of one model. A 404 on one model or on its
+//! observables means "no such model" or "none", as Cortex XSOAR reads it (§1.15), so those answer
+//! `None` or an empty list; every other failure is an `ApiError`.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::client::Client;
+use super::error::ApiError;
+use super::intelligence::{Page, Record};
+
+/// ThreatStream's largest page.
+const PAGE_SIZE: usize = 1000;
+
+/// Threat model type
+// The names are ThreatStream's own, in paths and in `model_type`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[schemars(rename = "threat_model_type")]
+pub(crate) enum ModelType {
+    Actor,
+    AttackPattern,
+    Campaign,
+    Incident,
+    Malware,
+    Signature,
+    TipReport,
+    Ttp,
+    Vulnerability,
+}
+
+impl ModelType {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            ModelType::Actor => "actor",
+            ModelType::AttackPattern => "attackpattern",
+            ModelType::Campaign => "campaign",
+            ModelType::Incident => "incident",
+            ModelType::Malware => "malware",
+            ModelType::Signature => "signature",
+            ModelType::TipReport => "tipreport",
+            ModelType::Ttp => "ttp",
+            ModelType::Vulnerability => "vulnerability",
+        }
+    }
+
+    /// Where the model keeps its text: `body` for threat bulletins, `notes` for signatures.
+    pub(crate) fn text_field(self) -> &'static str {
+        match self {
+            ModelType::TipReport => "body",
+            ModelType::Signature => "notes",
+            _ => "description",
+        }
+    }
+}
+
+/// What a threat model search asks for; empty fields are left out of the query.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct ModelSearch {
+    pub(crate) model_types: Vec<ModelType>,
+    pub(crate) name: Option<String>,
+    /// Looked for in names, aliases, texts and tags (ThreatStream's `value`).
+    pub(crate) keyword: Option<String>,
+    pub(crate) tags: Vec<String>,
+    pub(crate) publication_statuses: Vec<&'static str>,
+    /// `YYYY-MM-DDTHH:MM:SS`, UTC.
+    pub(crate) modified_since: Option<String>,
+}
+
+impl ModelSearch {
+    fn query(&self) -> Vec<(&'static str, String)> {
+        let mut query = Vec::new();
+        let list = |items: Vec<&str>| items.join(",");
+        if !self.model_types.is_empty() {
+            query.push((
+                "model_type",
+                list(self.model_types.iter().map(|t| t.as_str()).collect()),
+            ));
+        }
+        if let Some(name) = &self.name {
+            query.push(("name", name.clone()));
+        }
+        if let Some(keyword) = &self.keyword {
+            query.push(("value", keyword.clone()));
+        }
+        if !self.tags.is_empty() {
+            query.push(("tags", list(self.tags.iter().map(String::as_str).collect())));
+        }
+        if !self.publication_statuses.is_empty() {
+            query.push(("publication_status", list(self.publication_statuses.clone())));
+        }
+        if let Some(since) = &self.modified_since {
+            query.push(("modified_ts__gte", since.clone()));
+        }
+        query.push(("order_by", "-modified_ts".to_owned()));
+        query
+    }
+}
+
+/// The models of `model_type` tied to the observable `value`, at most `limit` (one page).
+pub(crate) async fn associated(
+    client: &Client,
+    model_type: ModelType,
+    value: &str,
+    limit: usize,
+) -> Result<Vec<Record>, ApiError> {
+    let path = format!("api/v1/{}/associated_with_intelligence/", model_type.as_str());
+    let query = [("value", value.to_owned()), ("limit", limit.min(PAGE_SIZE).to_string())];
+    let page: Page = client.get_json(&path, &query).await?;
+    Ok(page.objects.into_iter().take(limit).collect())
+}
+
+/// Every model the search finds, newest change first, up to `limit`.
+pub(crate) async fn search(client: &Client, search: &ModelSearch, limit: usize) -> Result<Vec<Record>, ApiError> {
+    collect_pages(client, "api/v1/threat_model_search/", &search.query(), limit).await
+}
+
+/// One model with its text, or `None` when ThreatStream has no such model.
+pub(crate) async fn model(client: &Client, model_type: ModelType, id: u64) -> Result<Option<Record>, ApiError> {
+    let path = format!("api/v1/{}/{id}/", model_type.as_str());
+    none_when_missing(client.get_json(&path, &[]).await)
+}
+
+/// The observables linked to one model, up to `limit`; none when the model has none (404).
+pub(crate) async fn observables(
+    client: &Client,
+    model_type: ModelType,
+    id: u64,
+    limit: usize,
+) -> Result<Vec<Record>, ApiError> {
+    let path = format!("api/v1/{}/{id}/intelligence/", model_type.as_str());
+    let found = none_when_missing(collect_pages(client, &path, &[], limit).await)?;
+    Ok(found.unwrap_or_default())
+}
+
+fn none_when_missing<T>(answer: Result<T, ApiError>) -> Result<Option<T>, ApiError> {
+    match answer {
+        Ok(found) => Ok(Some(found)),
+        Err(ApiError::Status { status: 404, .. }) => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+/// Pages of `path` by offset until `limit` objects or the last page. Every page must bring at least
+/// one object, so a server that keeps announcing pages stops after `limit` of them at most.
+async fn collect_pages(
+    client: &Client,
+    path: &str,
+    filters: &[(&'static str, String)],
+    limit: usize,
+) -> Result<Vec<Record>, ApiError> {
+    let mut found: Vec<Record> = Vec::new();
+    while found.len() < limit {
+        let mut query = filters.to_vec();
+        query.push(("limit", (limit - found.len()).min(PAGE_SIZE).to_string()));
+        query.push(("offset", found.len().to_string()));
+        let page: Page = client.get_json(path, &query).await?;
+        let last = page.meta.next.as_deref().is_none_or(str::is_empty);
+        if page.objects.is_empty() && !last {
+            return Err(ApiError::Runaway {
+                reason: format!("an empty page at offset {} still announced a next page", found.len()),
+            });
+        }
+        found.extend(page.objects.into_iter().take(limit - found.len()));
+        if last {
+            break;
+        }
+    }
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_query_lists_only_what_was_given() {
+        let search = ModelSearch {
+            model_types: vec![ModelType::Actor, ModelType::TipReport],
+            keyword: Some("emotet".into()),
+            tags: vec!["a".into(), "b c".into()],
+            publication_statuses: vec!["published", "reviewed"],
+            ..ModelSearch::default()
+        };
+        let expected: Vec<(&str, String)> = vec![
+            ("model_type", "actor,tipreport".into()),
+            ("value", "emotet".into()),
+            ("tags", "a,b c".into()),
+            ("publication_status", "published,reviewed".into()),
+            ("order_by", "-modified_ts".into()),
+        ];
+        assert_eq!(search.query(), expected);
+    }
+
+    #[test]
+    fn model_types_speak_threatstreams_names() {
+        let names: Vec<String> = [ModelType::AttackPattern, ModelType::TipReport]
+            .iter()
+            .map(|t| serde_json::to_value(t).unwrap().as_str().unwrap_or_default().to_owned())
+            .collect();
+        assert_eq!(names, ["attackpattern", "tipreport"]);
+        assert_eq!(ModelType::AttackPattern.as_str(), "attackpattern");
+        assert_eq!(ModelType::Signature.text_field(), "notes");
+    }
+}
