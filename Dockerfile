@@ -16,6 +16,9 @@ COPY target/x86_64-unknown-linux-musl/release/icon_anomali_threatstream /usr/loc
 # Where the runtime's images keep the spec too (the binary has its own copy built in).
 ADD ./plugin.spec.yaml /workspace/plugin.spec.yaml
 WORKDIR /workspace
+# A trigger keeps its state in /workspace/cache/<triggerId>.json and the runtime drops its terminate
+# flag in /workspace/tmp, as the runtime's plugin images have them: both writable by the plugin's user.
+RUN mkdir -p /workspace/cache /workspace/tmp && chown nobody /workspace/cache /workspace/tmp
 # `http` mode's default port.
 EXPOSE 10001
 USER nobody

@@ -263,6 +263,25 @@ fn the_image_has_the_spec_a_user_and_ca_certificates() {
     );
 }
 
+/// A plugin with triggers (`enable_cache: true`) keeps their state in /workspace/cache and reads the
+/// terminate flag from /workspace/tmp: the image user must be able to write both (protocol
+/// reference §9.2), or the trigger refuses to start.
+#[test]
+fn a_plugin_with_triggers_has_a_cache_its_user_can_write() {
+    if spec_value("enable_cache") != "true" {
+        return;
+    }
+    let image = image_stage();
+    let user = image.last("USER").expect("a USER");
+    assert!(
+        image
+            .all("RUN")
+            .any(|run| run.contains("mkdir -p /workspace/cache /workspace/tmp")
+                && run.contains(&format!("chown {user} /workspace/cache /workspace/tmp"))),
+        "the image makes /workspace/cache and /workspace/tmp for {user}"
+    );
+}
+
 #[test]
 fn the_entrypoint_is_the_static_binary_make_image_builds() {
     let binary = binary_name();
