@@ -57,12 +57,20 @@ def call(method, url, body=None):
     return json.loads(text) if text else None
 
 
-def peak_rss_kib(pid):
+def rss_kib(pid, field="VmHWM"):
+    """The process's peak (VmHWM) or current (VmRSS) resident set size."""
     with open(f"/proc/{pid}/status") as status:
         for line in status:
-            if line.startswith("VmHWM:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
     return 0
+
+
+def largest_poll(log_path):
+    """The most observables one poll delivered: what sets the peak (one page is held at a time)."""
+    with open(log_path) as log:
+        counts = [int(line.split()[1]) for line in log if line.startswith("Poll: ")]
+    return max(counts, default=0)
 
 
 def epoch_ms(timestamp):
@@ -142,7 +150,9 @@ def run(plugin, simulator_binary, workdir):
             time.sleep(0.1)
         total = int(RATE * SECONDS)
         after = call("POST", simulator + "/__simulator/feed", {"per_second": RATE, "total": total})["after_update_id"]
-        return measure(trigger, simulator, receiver, after, total)
+        result = measure(trigger, simulator, receiver, after, total)
+        result["largest_poll"] = largest_poll(log.name)
+        return report(simulator, receiver, after, result)
     finally:
         for child in children:
             if child.poll() is None:
@@ -152,11 +162,11 @@ def run(plugin, simulator_binary, workdir):
 def measure(trigger, simulator, receiver, after, total):
     faults = Faults(simulator, receiver)
     started = time.time()
-    rss_1m = None
+    rss_1m = current_1m = None
     while time.time() - started < SECONDS:
         faults.step()
         if rss_1m is None and time.time() - started >= 60:
-            rss_1m = peak_rss_kib(trigger.pid)
+            rss_1m, current_1m = rss_kib(trigger.pid), rss_kib(trigger.pid, "VmRSS")
         # Often enough to spread the post failures through a poll's burst of events.
         time.sleep(0.05)
     # The last observables wait out the stability window and a poll interval or two.
@@ -164,13 +174,15 @@ def measure(trigger, simulator, receiver, after, total):
     while call("GET", receiver + "/__receiver/stats")["distinct_update_ids"] < total and time.time() < drain_until:
         faults.step()
         time.sleep(0.05)
-    rss_end = peak_rss_kib(trigger.pid)
+    rss_end, current_end = rss_kib(trigger.pid), rss_kib(trigger.pid, "VmRSS")
     trigger.send_signal(signal.SIGTERM)
     code = trigger.wait(timeout=120)
-    return report(simulator, receiver, after, faults, rss_1m or rss_end, rss_end, code, time.time() - started)
+    return {"faults": faults, "rss_1m": rss_1m or rss_end, "rss_end": rss_end, "current_1m": current_1m or current_end,
+            "current_end": current_end, "code": code, "elapsed": time.time() - started}
 
 
-def report(simulator, receiver, after, faults, rss_1m, rss_end, code, elapsed):
+def report(simulator, receiver, after, measured):
+    faults, rss_1m, rss_end, code = measured["faults"], measured["rss_1m"], measured["rss_end"], measured["code"]
     added = call("GET", simulator + "/__simulator/feed")["added"]
     expected = {r["update_id"] for r in call("GET", simulator + f"/__simulator/records?update_id__gt={after}")}
     events = call("GET", receiver + "/__receiver/events")
@@ -183,12 +195,13 @@ def report(simulator, receiver, after, faults, rss_1m, rss_end, code, elapsed):
         delivered.add(observable["update_id"])
         delays.append(event["received_at_ms"] - epoch_ms(observable["modified_ts"]))
     result = {
-        "seconds": round(elapsed), "rate": RATE, "interval": INTERVAL, "stability_window": STABILITY,
+        "seconds": round(measured["elapsed"]), "rate": RATE, "interval": INTERVAL, "stability_window": STABILITY,
         "added": added, "delivered": len(delivered), "missing": len(expected - delivered),
         "unexpected": len(delivered - expected), "duplicates": stats["duplicate_update_ids"],
         "posts": stats["received"], "failed_posts": stats["failed"], "polls": faults.polls_seen,
         "polls_answered_503": faults.poll_failures, "peak_rss_1m_kib": rss_1m, "peak_rss_end_kib": rss_end,
-        "growth_kib": rss_end - rss_1m, "delay_p50_s": round(percentile(delays, 0.5) / 1000, 2),
+        "growth_kib": rss_end - rss_1m, "rss_now_1m_kib": measured["current_1m"],
+        "rss_now_end_kib": measured["current_end"], "largest_poll": measured["largest_poll"], "delay_p50_s": round(percentile(delays, 0.5) / 1000, 2),
         "delay_p99_s": round(percentile(delays, 0.99) / 1000, 2), "delay_max_s": round(max(delays) / 1000, 2),
         "exit_code": code,
     }
