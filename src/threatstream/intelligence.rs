@@ -27,7 +27,11 @@ pub(crate) type Record = Map<String, Value>;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Observable {
     Ip(IpAddr),
+    /// A domain name, lower-cased, without a trailing dot.
+    Domain(String),
     Url(String),
+    /// An e-mail address, lower-cased: ThreatStream files them so.
+    Email(String),
     /// A hex digest of any algorithm, lower-cased.
     Hash(String),
     /// A value of any type, as Get Observables looks it up.
@@ -39,8 +43,11 @@ impl Observable {
     pub(crate) fn value(&self) -> String {
         match self {
             Observable::Ip(address) => address.to_string(),
-            Observable::Url(url) => url.clone(),
-            Observable::Hash(digest) | Observable::Any(digest) => digest.clone(),
+            Observable::Domain(text)
+            | Observable::Url(text)
+            | Observable::Email(text)
+            | Observable::Hash(text)
+            | Observable::Any(text) => text.clone(),
         }
     }
 
@@ -50,16 +57,20 @@ impl Observable {
         match self {
             Observable::Ip(IpAddr::V4(_)) => Some("ip"),
             Observable::Ip(IpAddr::V6(_)) => Some("ipv6"),
+            Observable::Domain(_) => Some("domain"),
             Observable::Url(_) => Some("url"),
+            Observable::Email(_) => Some("email"),
             Observable::Hash(_) => Some("md5"),
             Observable::Any(_) => None,
         }
     }
 
-    /// The v1 filter key, which is also the v1 record's value field (`srcip` for addresses).
+    /// The v1 filter key. The legacy API has no domain or e-mail filter of its own, so those use the
+    /// generic `value` one (exact matching happens here anyway).
     fn v1_filter(&self) -> &'static str {
         match self {
             Observable::Ip(_) => "ip",
+            Observable::Domain(_) | Observable::Email(_) => "value",
             Observable::Url(_) => "url",
             Observable::Hash(_) => "md5",
             Observable::Any(_) => "value",
@@ -84,7 +95,9 @@ impl Observable {
     pub(crate) fn matches(&self, record: &Record) -> bool {
         let fields: &[&str] = match self {
             Observable::Ip(_) => &["value", "srcip", "ip"],
+            Observable::Domain(_) => &["value", "domain"],
             Observable::Url(_) => &["value", "url"],
+            Observable::Email(_) => &["value", "email"],
             Observable::Hash(_) => &["value", "md5"],
             Observable::Any(_) => &["value", "srcip", "url", "domain", "email", "md5"],
         };
@@ -97,7 +110,8 @@ impl Observable {
         match self {
             Observable::Ip(address) => found.trim().parse::<IpAddr>().is_ok_and(|other| other == *address),
             Observable::Url(url) => found == url,
-            Observable::Hash(digest) => found.eq_ignore_ascii_case(digest),
+            Observable::Domain(name) => found.trim_end_matches('.').eq_ignore_ascii_case(name),
+            Observable::Email(address) | Observable::Hash(address) => found.eq_ignore_ascii_case(address),
             Observable::Any(value) => same_value(found, value, record),
         }
     }
@@ -260,6 +274,16 @@ mod tests {
         let hash = Observable::Hash("44d88612fea8a8f36de82e1278abb02f".into());
         assert!(hash.matches(&record(json!({"value": "44D88612FEA8A8F36DE82E1278ABB02F"}))));
         assert!(!hash.matches(&record(json!({"id": 1}))));
+        let domain = Observable::Domain("evil-domain.example".into());
+        assert!(domain.matches(&record(json!({"domain": "EVIL-DOMAIN.example."}))));
+        assert!(!domain.matches(&record(json!({"value": "cdn.evil-domain.example"}))));
+        let email = Observable::Email("phisher@example.org".into());
+        assert!(email.matches(&record(json!({"value": "Phisher@Example.org"}))));
+        assert_eq!(
+            email.query(ApiVersion::V1, 0)[0],
+            ("value", "phisher@example.org".into())
+        );
+        assert_eq!(domain.query(ApiVersion::V2, 0)[1], ("type", "domain".into()));
     }
 
     #[test]
