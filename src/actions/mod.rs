@@ -11,6 +11,7 @@ mod failure;
 mod file;
 mod import;
 mod lookups;
+mod observable;
 
 use std::future::Future;
 

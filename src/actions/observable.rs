@@ -43,13 +43,16 @@ pub(crate) enum ObservableType {
 }
 
 impl ObservableType {
-    pub(crate) fn of(observable: &Observable) -> ObservableType {
+    /// The type of a typed observable; `None` for Get Observables' value of any type, whose type
+    /// only its records know.
+    pub(crate) fn of(observable: &Observable) -> Option<ObservableType> {
         match observable {
-            Observable::Ip(_) => ObservableType::Ip,
-            Observable::Domain(_) => ObservableType::Domain,
-            Observable::Url(_) => ObservableType::Url,
-            Observable::Email(_) => ObservableType::Email,
-            Observable::Hash(_) => ObservableType::Hash,
+            Observable::Ip(_) => Some(ObservableType::Ip),
+            Observable::Domain(_) => Some(ObservableType::Domain),
+            Observable::Url(_) => Some(ObservableType::Url),
+            Observable::Email(_) => Some(ObservableType::Email),
+            Observable::Hash(_) => Some(ObservableType::Hash),
+            Observable::Any(_) => None,
         }
     }
 
