@@ -9,6 +9,7 @@ mod import;
 mod intelligence;
 mod pool;
 mod retry;
+pub(crate) mod verdict;
 
 pub(crate) use client::{ApiVersion, Client, ClientConfig};
 pub(crate) use error::ApiError;
