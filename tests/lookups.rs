@@ -111,7 +111,12 @@ fn no_match_is_an_empty_list() {
         .input(json!({"ip_address": "192.0.2.200"}))
         .against(&sim)
         .ok();
-    assert_eq!(output, json!({"results": []}));
+    assert_eq!(output["results"], json!([]), "4.0.0's output is unchanged");
+    assert_eq!(output["verdict"]["verdict"], "unknown");
+    assert_eq!(
+        output["verdict"]["reason"],
+        "No ThreatStream record matches this observable."
+    );
 }
 
 #[test]

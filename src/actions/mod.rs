@@ -12,6 +12,7 @@ mod file;
 mod import;
 mod lookups;
 mod observable;
+mod verdict;
 
 use std::future::Future;
 

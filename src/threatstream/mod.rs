@@ -14,5 +14,5 @@ pub(crate) mod verdict;
 pub(crate) use client::{ApiVersion, Client, ClientConfig};
 pub(crate) use error::ApiError;
 pub(crate) use import::{import_with_approval, ImportSource};
-pub(crate) use intelligence::{lookup, probe, Observable};
+pub(crate) use intelligence::{lookup, probe, Observable, Record};
 pub(crate) use pool::client_for;

@@ -14,17 +14,20 @@ use crate::threatstream::Observable;
 
 use super::{lookup, ExampleRecords, LookupOutput};
 use crate::actions::connection::Connection;
+use crate::actions::verdict::verdict_input;
 use crate::actions::TypedAction;
 
 /// Longer than any observable ThreatStream stores (a URL a browser accepts).
 const MAX_VALUE_LENGTH: usize = 8192;
 
-#[derive(Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct GetObservablesInput {
-    /// Value of the observable to look up: an IP address, domain, URL, e-mail address, hash or string
-    #[schemars(title = "Value", example = "evil-domain.example")]
-    pub(crate) value: Option<String>,
+verdict_input! {
+    #[derive(Default, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub(crate) struct GetObservablesInput {
+        /// Value of the observable to look up: an IP address, domain, URL, e-mail address, hash or string
+        #[schemars(title = "Value", example = "evil-domain.example")]
+        pub(crate) value: Option<String>,
+    }
 }
 
 impl GetObservablesInput {
@@ -59,7 +62,8 @@ impl TypedAction for GetObservables {
     type OutputSchema = LookupOutput<Self>;
 
     async fn run(connection: &Connection, input: GetObservablesInput) -> Result<Output, Failure> {
-        lookup(connection, input.observable()?).await
+        let observable = input.observable()?;
+        lookup(connection, observable, input.verdict_inputs().options(connection)?).await
     }
 }
 
@@ -77,6 +81,7 @@ mod tests {
     fn observable(value: Option<&str>) -> Result<Observable, Failure> {
         GetObservablesInput {
             value: value.map(str::to_owned),
+            ..GetObservablesInput::default()
         }
         .observable()
     }
