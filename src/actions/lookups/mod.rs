@@ -5,6 +5,8 @@
 //! every kind of observable, and lives here. The bulk lookup (`bulk.rs`) does the same for up to a
 //! thousand observables in a few requests.
 
+mod domain;
+mod email;
 mod hash;
 mod ip;
 mod observables;
@@ -50,6 +52,8 @@ pub(super) const ACTIONS: &[&dyn Action] = &[
     &ip::LookupIp,
     &url::LookupUrl,
     &hash::LookupHash,
+    &domain::LookupDomain,
+    &email::LookupEmail,
     &observables::GetObservables,
 ];
 
