@@ -120,6 +120,27 @@ impl Observable {
     }
 }
 
+impl Observable {
+    /// The observable a v2 record is about, in the form lookups give it (an address in canonical
+    /// form, a domain or e-mail address in lower-case ASCII, a hash in lower case), so a batch's
+    /// records can be routed to their observable through a hash map rather than by trying each one;
+    /// `None` for a type no lookup asks for.
+    pub(crate) fn of_record(record: &Record) -> Option<Observable> {
+        let value = record.get("value")?.as_str()?.trim();
+        Some(match record.get("type")?.as_str()? {
+            "ip" | "ipv6" => Observable::Ip(value.parse().ok()?),
+            "domain" => Observable::Domain(ascii_name(value)?),
+            "email" => {
+                let (local, domain) = value.rsplit_once('@')?;
+                Observable::Email(format!("{}@{}", local.to_lowercase(), ascii_name(domain)?))
+            }
+            "url" => Observable::Url(value.to_owned()),
+            "md5" | "hash" => Observable::Hash(value.to_ascii_lowercase()),
+            _ => return None,
+        })
+    }
+}
+
 /// A record's domain against a looked-up one (ASCII, lower case): letter case and a trailing dot
 /// aside, and a record that spells an internationalised name in Unicode in its ASCII form.
 fn same_domain(found: &str, name: &str) -> bool {
@@ -128,7 +149,19 @@ fn same_domain(found: &str, name: &str) -> bool {
     if found.is_ascii() {
         return found.eq_ignore_ascii_case(name);
     }
-    idna::domain_to_ascii_cow(found.as_bytes(), idna::AsciiDenyList::URL).is_ok_and(|ascii| ascii == name)
+    ascii_name(found).is_some_and(|ascii| ascii == name)
+}
+
+/// A domain name as lookups give it: lower-case ASCII, punycode for internationalised labels, no
+/// trailing dot.
+fn ascii_name(name: &str) -> Option<String> {
+    let name = name.strip_suffix('.').unwrap_or(name);
+    if name.is_ascii() {
+        return Some(name.to_ascii_lowercase());
+    }
+    idna::domain_to_ascii_cow(name.as_bytes(), idna::AsciiDenyList::URL)
+        .ok()
+        .map(std::borrow::Cow::into_owned)
 }
 
 /// A record's e-mail address against a looked-up one: the local part without regard to case, the
@@ -342,6 +375,42 @@ mod tests {
             domain.filters(ApiVersion::V1)[0],
             ("domain", "evil-domain.example".into())
         );
+    }
+
+    #[test]
+    fn a_record_names_the_observable_a_lookup_would_give() {
+        let cases = [
+            (
+                json!({"type": "ipv6", "value": "2001:DB8::1"}),
+                Observable::Ip("2001:db8::1".parse().unwrap()),
+            ),
+            (
+                json!({"type": "domain", "value": "Bücher.example."}),
+                Observable::Domain("xn--bcher-kva.example".into()),
+            ),
+            (
+                json!({"type": "email", "value": "Phisher@Example.COM"}),
+                Observable::Email("phisher@example.com".into()),
+            ),
+            (
+                json!({"type": "md5", "value": "44D88612FEA8A8F36DE82E1278ABB02F"}),
+                Observable::Hash("44d88612fea8a8f36de82e1278abb02f".into()),
+            ),
+            (
+                json!({"type": "url", "value": "http://a.example/X"}),
+                Observable::Url("http://a.example/X".into()),
+            ),
+        ];
+        for (found, expected) in cases {
+            let found = record(found);
+            assert_eq!(Observable::of_record(&found), Some(expected.clone()));
+            assert!(expected.matches(&found), "{expected:?}");
+        }
+        assert_eq!(
+            Observable::of_record(&record(json!({"type": "string", "value": "x"}))),
+            None
+        );
+        assert_eq!(Observable::of_record(&record(json!({"srcip": "198.51.100.23"}))), None);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! This room knows nothing of InsightConnect envelopes or presets; it answers with records and typed
 //! `ApiError`s, and the `actions` room decides what a user reads.
 
+mod batch;
 mod client;
 mod error;
 mod import;
@@ -11,6 +12,7 @@ mod pool;
 mod retry;
 pub(crate) mod verdict;
 
+pub(crate) use batch::lookup_many;
 pub(crate) use client::{ApiVersion, Client, ClientConfig};
 pub(crate) use error::ApiError;
 pub(crate) use import::{import_with_approval, ImportSource};

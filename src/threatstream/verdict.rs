@@ -66,15 +66,6 @@ pub(crate) enum Judgement {
     Unknown,
 }
 
-impl Judgement {
-    pub(crate) const ALL: [Judgement; 4] = [
-        Judgement::Malicious,
-        Judgement::Suspicious,
-        Judgement::Benign,
-        Judgement::Unknown,
-    ];
-}
-
 /// ThreatStream's severities, lowest first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub(crate) enum Severity {
@@ -478,7 +469,7 @@ fn confidence(value: &Value) -> Option<u8> {
     };
     // Truncation is meant: ThreatStream's confidences are whole numbers, and a fraction never crosses
     // a threshold the way rounding up would.
-    (0.0..=100.0).contains(&number).then(|| number as u8)
+    (0.0..=100.0).contains(&number).then_some(number as u8)
 }
 
 /// v2 keeps severity in `meta.severity`, v1 at the top level.

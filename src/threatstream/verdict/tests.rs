@@ -41,10 +41,12 @@ const STRICT: VerdictOptions = VerdictOptions {
 
 use Judgement::{Benign, Malicious, Suspicious, Unknown};
 
+/// What a row shows, its records and options, and the verdict, score and words of the reason.
+type Row = (&'static str, Vec<Record>, VerdictOptions, Judgement, u8, &'static str);
+
 #[test]
 fn the_rule_table() {
-    // (what the row shows, records, options, verdict, score, words of the reason)
-    let rows: Vec<(&str, Vec<Record>, VerdictOptions, Judgement, u8, &str)> = vec![
+    let rows: Vec<Row> = vec![
         (
             "no record",
             vec![],
