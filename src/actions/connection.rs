@@ -291,12 +291,12 @@ mod tests {
     #[test]
     fn thresholds_are_optional_and_must_be_in_order() {
         let base = json!({"username": "u", "url": "https://a", "api_key": {"secretKey": "k"}});
-        let opened = Connection::open(&base).ok().expect("no thresholds is fine");
+        let opened = Connection::open(&base).expect("no thresholds is fine");
         assert_eq!(opened.thresholds, Thresholds::default());
         let mut set = base.clone();
         set["malicious_threshold"] = json!(80);
         set["suspicious_threshold"] = json!(40);
-        let opened = Connection::open(&set).ok().expect("ordered thresholds");
+        let opened = Connection::open(&set).expect("ordered thresholds");
         assert_eq!(
             (opened.thresholds.malicious, opened.thresholds.suspicious),
             (Some(80), Some(40))

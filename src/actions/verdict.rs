@@ -220,7 +220,7 @@ mod tests {
 
     fn connection(malicious: Option<u8>, suspicious: Option<u8>) -> Connection {
         let settings = json!({"username": "u", "url": "https://ts.example.com", "api_key": {"secretKey": "k"}});
-        let mut opened = Connection::open(&settings).ok().expect("a valid connection");
+        let mut opened = Connection::open(&settings).expect("a valid connection");
         opened.thresholds = Thresholds { malicious, suspicious };
         opened
     }
@@ -292,7 +292,7 @@ mod tests {
             ),
         ];
         for (inputs, connection, expected) in cases {
-            let failure = inputs.options(&connection).err().expect("refused");
+            let failure = inputs.options(&connection).expect_err("refused");
             assert!(failure.cause.contains(expected), "{}", failure.cause);
         }
     }

@@ -5,6 +5,8 @@
 //! every kind of observable, and lives here. The bulk lookup (`bulk.rs`) does the same for up to a
 //! thousand observables in a few requests.
 
+mod bulk;
+mod bulk_output;
 mod domain;
 mod email;
 mod hash;
@@ -55,6 +57,7 @@ pub(super) const ACTIONS: &[&dyn Action] = &[
     &domain::LookupDomain,
     &email::LookupEmail,
     &observables::GetObservables,
+    &bulk::LookupObservables,
 ];
 
 /// Looks `observable` up and answers with the cleaned, exactly matching records and their verdict.
