@@ -40,7 +40,7 @@ verdict_input! {
     #[serde(deny_unknown_fields)]
     pub(crate) struct LookupObservablesInput {
         /// Observables to look up, 1 to 1,000, in any mix: IP addresses, domains, URLs, e-mail addresses and MD5, SHA-1, SHA-256 or SHA-512 hashes; defanged values such as hxxp://evil[.]example are accepted
-        #[schemars(title = "Observables", example = ["198.51.100.23", "evil-domain.example", "not an observable"])]
+        #[schemars(title = "Observables", example = ["198.51.100.23", "evil-domain.example", ""])]
         pub(crate) observables: Option<Vec<String>>,
         /// Type of every observable; any (the default) tells each value's type by its shape
         #[serde(default, rename = "type")]

@@ -96,8 +96,8 @@ pub(crate) struct LookupObservablesOutput {
     #[schemars(title = "Results", example = example_results())]
     results: Vec<ObservableVerdict>,
     /// Entries that are no observable, with the reason; they are not looked up
-    #[schemars(title = "Invalid", example = json!([{"index": 2, "value": "not an observable",
-        "reason": "'not an observable' contains spaces or control characters"}]))]
+    #[schemars(title = "Invalid", example = json!([{"index": 2, "value": "",
+        "reason": EMPTY_REASON}]))]
     invalid: Vec<InvalidEntry>,
     /// How many observables got each verdict, and how many entries were invalid or repeated
     #[schemars(title = "Summary", example = json!({"malicious": 1, "suspicious": 0, "benign": 0, "unknown": 1,
@@ -148,10 +148,10 @@ struct InvalidEntry {
     #[schemars(title = "Index", example = 2)]
     index: usize,
     /// The entry as given
-    #[schemars(title = "Value", example = &"not an observable")]
+    #[schemars(title = "Value", example = &"")]
     value: String,
     /// Why it is no observable
-    #[schemars(title = "Reason", example = &"'not an observable' contains spaces or control characters")]
+    #[schemars(title = "Reason", example = EMPTY_REASON)]
     reason: String,
 }
 
@@ -179,6 +179,10 @@ struct VerdictSummary {
     #[schemars(title = "Duplicates", example = 0)]
     duplicates: usize,
 }
+
+/// The example's reason. Examples avoid quoting a value (`'...'`): Rapid7's EncodingValidator
+/// re-reads the spec through Python's repr, which breaks on a text holding both kinds of quotes.
+const EMPTY_REASON: &str = "it is empty; give an IP address, domain, URL, e-mail address or hash";
 
 /// help.md's example: Lookup IP Address's example records, judged, and an observable without any.
 fn example_results() -> Value {
