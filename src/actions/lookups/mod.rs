@@ -71,48 +71,56 @@ pub(crate) async fn lookup(
     observable: Observable,
     options: VerdictOptions,
 ) -> Result<Output, Failure> {
-    let mut results = RecordsText::default();
+    // One buffer from the first byte to the last: the records are most of the output, and copying
+    // them into another string at the end would double the peak memory of a large lookup.
+    let mut output = RecordsText::after("{\"results\":");
     let mut tally = Tally::new(options);
     threatstream::lookup(&connection.client, &observable, |record| {
         tally.add(&record);
-        results.push(record);
+        output.push(record);
     })
     .await?;
-    let mut output = String::from("{\"results\":");
-    output.push_str(&results.finish()?);
+    let mut output = output.finish()?;
     output.push_str(",\"verdict\":");
-    output.push_str(&serde_json::to_string(&tally.verdict()).map_err(unencodable)?);
+    serde_json::to_writer(StringWriter(&mut output), &tally.verdict()).map_err(unencodable)?;
     output.push('}');
     RawValue::from_string(output).map_err(unencodable)
 }
 
-/// Records as a JSON array in text, cleaned as they are added.
+/// Records as a JSON array in text, cleaned as they are added, after whatever text precedes it.
 #[derive(Default)]
 pub(crate) struct RecordsText {
     text: String,
+    started: bool,
     broken: Option<serde_json::Error>,
 }
 
 impl RecordsText {
+    /// An array that will follow `prefix`.
+    pub(crate) fn after(prefix: &str) -> RecordsText {
+        RecordsText {
+            text: prefix.to_owned(),
+            ..RecordsText::default()
+        }
+    }
+
     pub(crate) fn push(&mut self, record: threatstream::Record) {
         let mut record = Value::Object(record);
         clean(&mut record);
-        self.text.push(if self.text.is_empty() { '[' } else { ',' });
+        self.text.push(if self.started { ',' } else { '[' });
+        self.started = true;
         // Writing a `Value` into a `String` fails only for a map with non-string keys, which JSON has not.
         if let Err(error) = serde_json::to_writer(StringWriter(&mut self.text), &record) {
             self.broken.get_or_insert(error);
         }
     }
 
-    /// The array's text.
+    /// The prefix and the array, closed.
     pub(crate) fn finish(mut self) -> Result<String, Failure> {
         if let Some(error) = self.broken {
             return Err(unencodable(error));
         }
-        if self.text.is_empty() {
-            return Ok("[]".to_owned());
-        }
-        self.text.push(']');
+        self.text.push_str(if self.started { "]" } else { "[]" });
         Ok(self.text)
     }
 }
