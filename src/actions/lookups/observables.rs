@@ -1,7 +1,7 @@
 //! Get Observables: every intelligence record whose value is the one given, whatever its type.
 //!
-//! The 3.0.0 action for values the typed lookups do not cover (a domain, an e-mail address, a
-//! string). It searches by `value` alone and keeps exact matches, ignoring letter case where
+//! The 3.0.0 action for values the typed lookups did not cover then (a domain, an e-mail address, a
+//! string); Lookup Domain and Lookup Email now do, and this stays for workflows built on it. It searches by `value` alone and keeps exact matches, ignoring letter case where
 //! ThreatStream does (hashes, e-mail addresses, domains); an empty value is refused, where the
 //! published plugin searched all intelligence.
 
