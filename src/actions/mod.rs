@@ -17,6 +17,7 @@ mod manage;
 mod observable;
 mod sandbox;
 mod sessions;
+mod verdict;
 
 use std::future::Future;
 
