@@ -54,12 +54,19 @@ pub(crate) struct ConnectionSettings {
     #[serde(default = "default_timeout")]
     #[schemars(title = "Timeout", range(min = 1, max = 600), example = 60)]
     pub(crate) timeout: u64,
-    /// Lowest confidence at which a lookup's verdict is malicious, unless the action says otherwise; 65 when not set
+    /// Lowest confidence at which a lookup's verdict is malicious, unless the action says otherwise; 65 when not set or 0
     #[schemars(title = "Malicious Threshold", range(min = 0, max = 100), example = 65)]
     pub(crate) malicious_threshold: Option<u8>,
-    /// Lowest confidence at which a lookup's verdict is suspicious, unless the action says otherwise; 25 when not set
+    /// Lowest confidence at which a lookup's verdict is suspicious, unless the action says otherwise; 25 when not set or 0
     #[schemars(title = "Suspicious Threshold", range(min = 0, max = 100), example = 25)]
     pub(crate) suspicious_threshold: Option<u8>,
+}
+
+/// A verdict threshold as set: 0 is what a form sends for a number left empty (and what the samples
+/// `insight-plugin` writes hold), and a threshold of 0 would call every scored record malicious, so
+/// 0 means not set.
+pub(crate) fn set(threshold: Option<u8>) -> Option<u8> {
+    threshold.filter(|threshold| *threshold > 0)
 }
 
 fn verify_by_default() -> bool {
@@ -121,8 +128,8 @@ impl Connection {
             );
         }
         let thresholds = Thresholds {
-            malicious: settings.malicious_threshold,
-            suspicious: settings.suspicious_threshold,
+            malicious: set(settings.malicious_threshold),
+            suspicious: set(settings.suspicious_threshold),
         };
         let client = client_for(settings.client_config())?;
         Ok(Connection { client, thresholds })
@@ -202,7 +209,7 @@ impl ConnectionSettings {
                 ));
             }
         }
-        if let (Some(malicious), Some(suspicious)) = (self.malicious_threshold, self.suspicious_threshold) {
+        if let (Some(malicious), Some(suspicious)) = (set(self.malicious_threshold), set(self.suspicious_threshold)) {
             if suspicious > malicious {
                 return Err(Failure::caller(
                     format!(

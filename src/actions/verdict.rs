@@ -13,7 +13,7 @@
 use schemars::JsonSchema;
 use serde_json::Value;
 
-use super::connection::Connection;
+use super::connection::{set, Connection};
 use crate::protocol::Failure;
 use crate::threatstream::verdict::{
     verdict_of, VerdictOptions, DEFAULT_MALICIOUS_THRESHOLD, DEFAULT_SUSPICIOUS_THRESHOLD,
@@ -27,10 +27,10 @@ macro_rules! verdict_input {
         $(#[$attribute])*
         pub(crate) struct $name {
             $($fields)*
-            /// Lowest confidence at which the verdict is malicious; when not set, the connection's, or 65
+            /// Lowest confidence at which the verdict is malicious; when not set (or 0), the connection's, or 65
             #[schemars(title = "Malicious Threshold", range(min = 0, max = 100), example = 65)]
             pub(crate) malicious_threshold: Option<u8>,
-            /// Lowest confidence at which the verdict is suspicious; when not set, the connection's, or 25
+            /// Lowest confidence at which the verdict is suspicious; when not set (or 0), the connection's, or 25
             #[schemars(title = "Suspicious Threshold", range(min = 0, max = 100), example = 25)]
             pub(crate) suspicious_threshold: Option<u8>,
             /// Count inactive records too; by default only active records decide the verdict
@@ -72,6 +72,15 @@ impl VerdictInputs {
     /// suspicious threshold nobody set follows a malicious one lowered below it; one that was set
     /// above the malicious threshold is refused, naming the input that made the conflict.
     pub(crate) fn options(&self, connection: &Connection) -> Result<VerdictOptions, Failure> {
+        let inputs = VerdictInputs {
+            malicious_threshold: set(self.malicious_threshold),
+            suspicious_threshold: set(self.suspicious_threshold),
+            ..*self
+        };
+        inputs.options_as_set(connection)
+    }
+
+    fn options_as_set(&self, connection: &Connection) -> Result<VerdictOptions, Failure> {
         for (name, threshold) in [
             ("malicious_threshold", self.malicious_threshold),
             ("suspicious_threshold", self.suspicious_threshold),
@@ -260,6 +269,22 @@ mod tests {
             thresholds(inputs(Some(20), None).options(&connection(None, None))),
             (20, 20)
         );
+    }
+
+    #[test]
+    fn zero_is_a_threshold_left_empty() {
+        assert_eq!(
+            thresholds(inputs(Some(0), Some(0)).options(&connection(None, None))),
+            (65, 25)
+        );
+        assert_eq!(
+            thresholds(inputs(Some(0), Some(0)).options(&connection(Some(80), Some(50)))),
+            (80, 50)
+        );
+        let opened = Connection::open(&json!({"username": "u", "url": "https://ts.example.com",
+            "api_key": {"secretKey": "k"}, "malicious_threshold": 0, "suspicious_threshold": 0}))
+        .expect("the samples' zeros are a valid connection");
+        assert_eq!(thresholds(inputs(None, None).options(&opened)), (65, 25));
     }
 
     #[test]
