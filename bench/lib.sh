@@ -43,7 +43,7 @@ message() {
   python3 -c 'import json, sys
 action, input_json, url, user, key = sys.argv[1:6]
 print(json.dumps({"version": "v1", "type": "action_start", "body": {"action": action, "meta": {},
-  "input": json.loads(input_json), "connection": {"username": user, "threatstream_url": url, "api_key": {"secretKey": key}}}}))' \
+  "input": json.loads(input_json), "connection": {"username": user, "url": url, "api_key": {"secretKey": key}}}}))' \
     "$1" "$2" "$3" "$USER_NAME" "$KEY"
 }
 

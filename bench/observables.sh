@@ -20,7 +20,7 @@ import json, os, sys
 work, url, user, key = sys.argv[1:5]
 synthetic = json.load(open(f"{work}/synthetic.json"))
 values = [value for pair in zip(synthetic["values"], synthetic["absent"]) for value in pair]
-connection = {"username": user, "threatstream_url": url, "api_key": {"secretKey": key}}
+connection = {"username": user, "url": url, "api_key": {"secretKey": key}}
 def message(action, input):
     return json.dumps({"version": "v1", "type": "action_start",
                        "body": {"action": action, "meta": {}, "input": input, "connection": connection}})

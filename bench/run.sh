@@ -68,7 +68,7 @@ url, user, key, path = sys.argv[1:5]
 content = base64.b64encode(open(path, "rb").read()).decode()
 print(json.dumps({"version": "v1", "type": "action_start", "body": {"action": "add_approval_indicator", "meta": {},
   "input": {"file": {"filename": "big.csv", "content": content}, "indicator_settings": {"confidence": 50}},
-  "connection": {"username": user, "threatstream_url": url, "api_key": {"secretKey": key}}}}))' \
+  "connection": {"username": user, "url": url, "api_key": {"secretKey": key}}}}))' \
   "$PLAIN" "$USER_NAME" "$KEY" "$work/big.bin" >"$work/import.json"
 read -r import_rss import_s < <(STDIN="$work/import.json" rss_and_wall 5 "$PLUGIN" run)
 read -r upload_rss upload_s < <(rss_and_wall 5 curl -s -o /dev/null -H "Authorization: apikey $USER_NAME:$KEY" \
