@@ -38,13 +38,20 @@ MAX_GROWTH = 20 * 1000 * 1000
 # A step against a loopback simulator takes well under a second; the rest is container start-up.
 RUN_DEADLINE = 60
 
-# Inputs whose spec examples cannot be given together, because the action takes exactly one of them.
-# Each runs on its own, the others left out of the input. (Left as the sample has them does not work
-# for add_approval_indicator: it takes the sample's empty file, {"filename": "", "content": ""}, for a
-# file given, and refuses datatext beside it.)
-ONE_OF = {
-    "add_approval_indicator": [["file"], ["datatext"]],
-}
+def one_of(action):
+    """Inputs whose examples cannot be given together, because the action takes exactly one of them:
+    each input whose schema names another as `alternativeTo` (the types say so, and help.md's example
+    input leaves it out). Each runs on its own, the other left out; [[]] when there are none."""
+    schema = json.load(open(os.path.join(ROOT, "schemas", f"{action}.input.json")))
+    pairs = [(name, prop["alternativeTo"]) for name, prop in schema.get("properties", {}).items()
+             if "alternativeTo" in prop]
+    groups = []
+    for name, other in pairs:
+        for member in (other, name):
+            if [member] not in groups:
+                groups.append([member])
+    return groups or [[]]
+
 
 # Actions whose sample cannot succeed against the simulator, each with the reason and a text its
 # error must contain, so that it is shown to have been tried. None so far.
@@ -112,12 +119,12 @@ def messages(spec, url):
         if missing:
             fail(f"{action}: the spec gives no example for required input(s) {missing}")
         examples = {name: example(param) for name, param in inputs.items() if "example" in param}
-        groups = ONE_OF.get(action, [[]])
+        groups = one_of(action)
         exclusive = {name for group in groups for name in group}
         for group in groups:
             message = json.loads(json.dumps(sample))
             body = message["body"]
-            body["connection"].update({"username": USERNAME, "threatstream_url": url, "api_key": {"secretKey": KEY}})
+            body["connection"].update({"username": USERNAME, "url": url, "api_key": {"secretKey": KEY}})
             for name, value in examples.items():
                 if name not in exclusive or name in group:
                     body["input"][name] = value
@@ -163,12 +170,33 @@ def run_step(label, message, command="run", extra=(), expect=None):
     return event
 
 
+def seed_import_session(url):
+    """Imports one observable, so the simulator holds the session the samples name (its first,
+    1000000344, ready to review at once)."""
+    boundary = "image-test-boundary"
+    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="datatext"\r\n\r\n198.51.100.7\r\n'
+            f"--{boundary}--\r\n").encode()
+    request = urllib.request.Request(f"{url}/api/v2/intelligence/import/", data=body, method="POST", headers={
+        "Content-Type": f"multipart/form-data; boundary={boundary}", "Authorization": f"apikey {USERNAME}:{KEY}"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        session = json.load(answer).get("import_session_id")
+    if str(session) != "1000000344":
+        fail(f"the simulator's first import session is {session}, not the samples' 1000000344")
+
+
 def check_actions(spec, url):
     actions = set()
     for label, action, message in messages(spec, url):
         actions.add(action)
         expected = EXPECTED_ERRORS.get(action)
+        # A simulator of its own, as it starts: an earlier sample's write (approving the import
+        # session a later sample rejects) must not decide this one's outcome.
+        sim = start_simulator(f"for-{action}", "--import-delay-ms", "0")
+        message["body"]["connection"]["url"] = sim
+        if "import_session_id" in message["body"]["input"]:
+            seed_import_session(sim)
         event = run_step(label, message, expect=expected and expected[1])
+        CLEANUP.pop()()
         output = event["body"].get("output") or {}
         shown = {k: (f"{len(v)} records" if isinstance(v, list) else v) for k, v in output.items()}
         say(f"run {label}: {event['body']['status']} {json.dumps(shown)[:160]}")

@@ -48,6 +48,12 @@ fn enrich_an_ip_tells_its_whole_story() {
     assert_eq!(output["observable"], json!({"value": "198.51.100.23", "type": "ip"}));
     assert_eq!(output["records_found"], 2);
     assert_eq!(field(&output["records"], "value"), ["198.51.100.23", "198.51.100.23"]);
+    let verdict = &output["verdict"];
+    assert_eq!(verdict["verdict"], "malicious", "{verdict}");
+    assert_eq!(
+        (verdict["matched_records"].clone(), verdict["confidence"].clone()),
+        (json!(2), json!(87))
+    );
     let associations = &output["associations"];
     assert_eq!(
         associations["actor"],

@@ -118,8 +118,11 @@ fn an_import_goes_from_file_to_a_closed_observable() {
     assert_eq!(closed, json!({"success": true, "ids": [id]}));
     let closed = record(&sim, "203.0.113.45");
     assert_eq!(closed["status"], "falsepos");
-    // VERDICT: once the verdicts issue ("verdicts, lookup_domain/lookup_email and bulk lookups") has
-    // landed and the lookups answer `verdict`, assert here that it is "benign" for this record.
+    let verdict = run_ok(&sim, "lookup_ip", json!({"ip_address": "203.0.113.45"}))["verdict"].clone();
+    assert_eq!(
+        verdict["verdict"], "benign",
+        "a false positive closes the case: {verdict}"
+    );
 
     let note = "Closed as a false positive: our own scanner (case 4711)";
     run_ok(&sim, "add_comment", json!({"id": id, "comment": note, "tlp": "amber"}));

@@ -4,8 +4,14 @@
 // The `Invocation` builder, the test-side wire types and the preset texts, written apart from `src/`.
 mod harness;
 
-// The three lookup actions: requests sent, paging, exact matching, cleaning, v1 and v2.
+// The lookup actions: requests sent, paging, exact matching, cleaning, v1 and v2.
 mod lookups;
+
+// The verdict on every lookup against the simulator's verdict seed, and the options that change it.
+mod verdict;
+
+// Lookup Observables: a thousand values in few requests, invalid entries, duplicates, failures.
+mod bulk;
 
 // Upstream failures: every HTTP status and transport error mapped to its preset.
 mod upstream_errors;

@@ -111,7 +111,12 @@ fn no_match_is_an_empty_list() {
         .input(json!({"ip_address": "192.0.2.200"}))
         .against(&sim)
         .ok();
-    assert_eq!(output, json!({"results": []}));
+    assert_eq!(output["results"], json!([]), "4.0.0's output is unchanged");
+    assert_eq!(output["verdict"]["verdict"], "unknown");
+    assert_eq!(
+        output["verdict"]["reason"],
+        "No ThreatStream record matches this observable."
+    );
 }
 
 #[test]
@@ -265,4 +270,132 @@ fn get_observables_searches_by_value_alone_and_keeps_exact_matches() {
         .against(&sim)
         .refused_naming("'value'");
     assert_eq!(sim.requests().len(), 1, "an empty value searched nothing");
+}
+
+#[test]
+fn lookup_domain_matches_any_case_and_a_trailing_dot() {
+    let sim = simulator();
+    let output = Invocation::run("lookup_domain")
+        .input(json!({"domain": " Evil-Domain.EXAMPLE. "}))
+        .against(&sim)
+        .ok();
+    assert_eq!(
+        values(&output),
+        ["evil-domain.example", "evil-domain.example", "Evil-Domain.Example"],
+        "the seed file's two records and the verdict seed's case variant"
+    );
+    assert_eq!(
+        sim.requests()[0].query_pairs(),
+        [
+            ("value", "evil-domain.example"),
+            ("type", "domain"),
+            ("limit", "1000"),
+            ("offset", "0")
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    );
+}
+
+#[test]
+fn lookup_domain_asks_for_an_internationalised_name_in_punycode() {
+    let sim = simulator();
+    let output = Invocation::run("lookup_domain")
+        .input(json!({"domain": "BÜCHER.example"}))
+        .against(&sim)
+        .ok();
+    assert_eq!(values(&output), ["xn--bcher-kva.example"]);
+    let query = sim.requests()[0].query_pairs();
+    assert_eq!(query[0], ("value".to_owned(), "xn--bcher-kva.example".to_owned()));
+}
+
+#[test]
+fn lookup_email_ignores_case() {
+    let sim = simulator();
+    let output = Invocation::run("lookup_email")
+        .input(json!({"email": "PHISHER@example.com"}))
+        .against(&sim)
+        .ok();
+    assert_eq!(values(&output), ["Phisher@Example.COM"]);
+    let query = sim.requests()[0].query_pairs();
+    assert_eq!(
+        query[..2],
+        [
+            ("value".into(), "phisher@example.com".into()),
+            ("type".into(), "email".into())
+        ]
+    );
+}
+
+#[test]
+fn v1_looks_domains_and_addresses_up_with_their_own_filters() {
+    let sim = simulator();
+    let mut connection = connection(&sim);
+    connection["api_version"] = json!("v1");
+    for (action, input, filter, field, value) in [
+        (
+            "lookup_domain",
+            json!({"domain": "Evil-Domain.example"}),
+            "domain",
+            "domain",
+            "evil-domain.example",
+        ),
+        (
+            "lookup_email",
+            json!({"email": "Phisher@example.org"}),
+            "email",
+            "email",
+            "phisher@example.org",
+        ),
+    ] {
+        sim.clear_requests();
+        let output = Invocation::run(action).input(input).connection(connection.clone()).ok();
+        let found: Vec<&str> = results(&output)
+            .iter()
+            .map(|record| record[field].as_str().unwrap_or_default())
+            .collect();
+        assert!(
+            !found.is_empty() && found.iter().all(|v| v.eq_ignore_ascii_case(value)),
+            "{found:?}"
+        );
+        let request = &sim.requests()[0];
+        assert_eq!(request.path, "/api/v1/intelligence/");
+        assert_eq!(request.query_pairs()[0], (filter.to_owned(), value.to_owned()));
+    }
+}
+
+#[test]
+fn bad_domains_and_addresses_never_reach_threatstream() {
+    let sim = simulator();
+    let cases = [
+        ("lookup_domain", json!({}), "domain"),
+        ("lookup_domain", json!({"domain": " "}), "domain"),
+        (
+            "lookup_domain",
+            json!({"domain": "https://evil-domain.example"}),
+            "is a URL",
+        ),
+        (
+            "lookup_domain",
+            json!({"domain": "evil-domain.example/login"}),
+            "contains '/'",
+        ),
+        ("lookup_domain", json!({"domain": "not a domain"}), "domain"),
+        ("lookup_email", json!({"email": ""}), "email"),
+        ("lookup_email", json!({"email": "phisher.example.org"}), "has no '@'"),
+        ("lookup_email", json!({"email": "phisher@"}), "email"),
+        (
+            "lookup_ip",
+            json!({"ip_address": "198.51.100.23", "malicious_threshold": 20, "suspicious_threshold": 30}),
+            "suspicious_threshold",
+        ),
+        (
+            "lookup_hash",
+            json!({"hash": "44d88612fea8a8f36de82e1278abb02f", "malicious_threshold": 101}),
+            "malicious_threshold",
+        ),
+    ];
+    for (action, input, named) in cases {
+        Invocation::run(action).input(input).against(&sim).refused_naming(named);
+    }
+    assert_untouched(&sim);
 }

@@ -223,7 +223,9 @@ fn info_sample_and_version() {
     // Python's json.dump: one line, ", " and ": " separators, no trailing newline.
     let printed = String::from_utf8_lossy(&sample.stdout);
     assert!(
-        printed.starts_with(r#"{"body": {"action": "lookup_url", "meta": {}, "input": {"url": ""}, "connection": {"#),
+        printed.starts_with(
+            r#"{"body": {"action": "lookup_url", "meta": {}, "input": {"url": "", "malicious_threshold": 0, "#
+        ),
         "{printed}"
     );
     assert!(
@@ -232,7 +234,11 @@ fn info_sample_and_version() {
     );
     let message: Value = serde_json::from_slice(&sample.stdout).expect("sample is JSON");
     assert_eq!(message["body"]["action"], "lookup_url");
-    assert_eq!(message["body"]["input"], json!({"url": ""}));
+    assert_eq!(
+        message["body"]["input"],
+        json!({"url": "", "malicious_threshold": 0, "suspicious_threshold": 0, "include_inactive": false,
+            "severity_escalates": false})
+    );
     assert_eq!(message["body"]["connection"]["api_key"], json!({"secretKey": ""}));
     assert_eq!(message["type"], "action_start");
 

@@ -54,6 +54,19 @@ pub(crate) struct ConnectionSettings {
     #[serde(default = "default_timeout")]
     #[schemars(title = "Timeout", range(min = 1, max = 600), example = 60)]
     pub(crate) timeout: u64,
+    /// Lowest confidence at which a lookup's verdict is malicious, unless the action says otherwise; 65 when not set or 0
+    #[schemars(title = "Malicious Threshold", range(min = 0, max = 100), example = 65)]
+    pub(crate) malicious_threshold: Option<u8>,
+    /// Lowest confidence at which a lookup's verdict is suspicious, unless the action says otherwise; 25 when not set or 0
+    #[schemars(title = "Suspicious Threshold", range(min = 0, max = 100), example = 25)]
+    pub(crate) suspicious_threshold: Option<u8>,
+}
+
+/// A verdict threshold as set: 0 is what a form sends for a number left empty (and what the samples
+/// `insight-plugin` writes hold), and a threshold of 0 would call every scored record malicious, so
+/// 0 means not set.
+pub(crate) fn set(threshold: Option<u8>) -> Option<u8> {
+    threshold.filter(|threshold| *threshold > 0)
 }
 
 fn verify_by_default() -> bool {
@@ -87,6 +100,15 @@ pub(crate) enum ApiVersionChoice {
 /// A connection that passed its schema and its checks: what every action receives.
 pub(crate) struct Connection {
     pub(crate) client: Client,
+    /// The verdict thresholds set on the connection, which an action's own inputs override.
+    pub(crate) thresholds: Thresholds,
+}
+
+/// Verdict thresholds as set, before defaults apply (see `actions::verdict`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Thresholds {
+    pub(crate) malicious: Option<u8>,
+    pub(crate) suspicious: Option<u8>,
 }
 
 impl Connection {
@@ -99,13 +121,18 @@ impl Connection {
             )
         })?;
         settings.check()?;
+        settings.check_thresholds()?;
         if !settings.ssl_verify {
             tracing::warn!(
                 "SSL Verify is off: the ThreatStream server's certificate is not checked for this connection"
             );
         }
+        let thresholds = Thresholds {
+            malicious: set(settings.malicious_threshold),
+            suspicious: set(settings.suspicious_threshold),
+        };
         let client = client_for(settings.client_config())?;
-        Ok(Connection { client })
+        Ok(Connection { client, thresholds })
     }
 }
 
@@ -161,6 +188,37 @@ impl ConnectionSettings {
                 "The connection's username or API key contains control characters or line breaks.",
                 "Copy the username and API key again without surrounding whitespace or line breaks.",
             ));
+        }
+        Ok(())
+    }
+}
+
+impl ConnectionSettings {
+    /// Confidences run from 0 to 100, and a suspicious threshold above the malicious one would make
+    /// suspicious unreachable without saying so.
+    fn check_thresholds(&self) -> Result<(), Failure> {
+        let fix = "Set the thresholds between 0 and 100, the suspicious one at most the malicious one.";
+        for (name, threshold) in [
+            ("malicious", self.malicious_threshold),
+            ("suspicious", self.suspicious_threshold),
+        ] {
+            if threshold.is_some_and(|threshold| threshold > 100) {
+                return Err(Failure::caller(
+                    format!("The connection's {name} threshold is above 100."),
+                    fix,
+                ));
+            }
+        }
+        if let (Some(malicious), Some(suspicious)) = (set(self.malicious_threshold), set(self.suspicious_threshold)) {
+            if suspicious > malicious {
+                return Err(Failure::caller(
+                    format!(
+                        "The connection's suspicious threshold ({suspicious}) is above its malicious threshold \
+                         ({malicious})."
+                    ),
+                    fix,
+                ));
+            }
         }
         Ok(())
     }
@@ -235,6 +293,24 @@ mod tests {
             .upgrade(json!({"url": "https://a", "ssl_verify": null}))
             .unwrap();
         assert_eq!(upgraded, json!({"url": "https://a"}));
+    }
+
+    #[test]
+    fn thresholds_are_optional_and_must_be_in_order() {
+        let base = json!({"username": "u", "url": "https://a", "api_key": {"secretKey": "k"}});
+        let opened = Connection::open(&base).expect("no thresholds is fine");
+        assert_eq!(opened.thresholds, Thresholds::default());
+        let mut set = base.clone();
+        set["malicious_threshold"] = json!(80);
+        set["suspicious_threshold"] = json!(40);
+        let opened = Connection::open(&set).expect("ordered thresholds");
+        assert_eq!(
+            (opened.thresholds.malicious, opened.thresholds.suspicious),
+            (Some(80), Some(40))
+        );
+        set["suspicious_threshold"] = json!(90);
+        let failure = Connection::open(&set).err().expect("suspicious above malicious");
+        assert!(failure.cause.contains("suspicious threshold (90)"), "{}", failure.cause);
     }
 
     #[test]

@@ -19,6 +19,7 @@ mod observable;
 mod sandbox;
 mod sessions;
 mod typed;
+mod verdict;
 
 use std::future::Future;
 

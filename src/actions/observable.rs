@@ -43,8 +43,8 @@ pub(crate) enum ObservableType {
 }
 
 impl ObservableType {
-    /// The type of a detected observable; `None` for a value of no particular type, which detection
-    /// never gives but Get Observables looks up.
+    /// The type of a typed observable; `None` for Get Observables' value of any type, whose type
+    /// only its records know.
     pub(crate) fn of(observable: &Observable) -> Option<ObservableType> {
         match observable {
             Observable::Ip(_) => Some(ObservableType::Ip),
@@ -143,11 +143,12 @@ fn email(value: &str) -> Option<String> {
     Some(format!("{}@{host}", local.to_lowercase()))
 }
 
-/// A dotted name of at least two labels, lower-cased, without a trailing dot. Labels are letters
-/// (any script: internationalised names arrive in either form), digits, `-` and `_`, and the last
-/// is not a number, which keeps `198.51.100` from passing as a domain.
+/// A dotted name of at least two labels, in the ASCII form ThreatStream files (lower case, no
+/// trailing dot, internationalised labels in punycode: `bücher.example` is `xn--bcher-kva.example`).
+/// Labels are letters, digits, `-` and `_`, and the last is not a number, which keeps `198.51.100`
+/// from passing as a domain.
 fn domain(value: &str) -> Option<String> {
-    let name = value.strip_suffix('.').unwrap_or(value).to_lowercase();
+    let name = ascii_domain(value.strip_suffix('.').unwrap_or(value))?;
     if name.is_empty() || name.len() > MAX_DOMAIN_LENGTH {
         return None;
     }
@@ -156,11 +157,19 @@ fn domain(value: &str) -> Option<String> {
         (1..=63).contains(&label.len())
             && !label.starts_with('-')
             && !label.ends_with('-')
-            && label.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     };
     let last = labels.last()?;
     let numeric_tld = last.chars().all(|c| c.is_ascii_digit());
     (labels.len() >= 2 && labels.iter().all(label_ok) && !numeric_tld).then_some(name)
+}
+
+/// UTS #46's domain-to-ASCII, as browsers apply it: lower case, full-width dots and other
+/// equivalents mapped, non-ASCII labels in punycode. `None` for what cannot be a host name.
+pub(crate) fn ascii_domain(name: &str) -> Option<String> {
+    idna::domain_to_ascii_cow(name.as_bytes(), idna::AsciiDenyList::URL)
+        .ok()
+        .map(Cow::into_owned)
 }
 
 /// A URL as ThreatStream stores them: with a scheme, or a host followed by a path. The value is
@@ -244,6 +253,13 @@ mod tests {
         assert_eq!(
             detect("xn--bcher-kva.example"),
             Observable::Domain("xn--bcher-kva.example".into())
+        );
+        for idn in ["bücher.example", "BÜCHER.Example.", "bücher\u{3002}example"] {
+            assert_eq!(detect(idn), Observable::Domain("xn--bcher-kva.example".into()), "{idn}");
+        }
+        assert_eq!(
+            detect("Info@Bücher.example"),
+            Observable::Email("info@xn--bcher-kva.example".into())
         );
         assert_eq!(
             detect("Phisher@Example.org"),

@@ -211,4 +211,26 @@ fn spec_is_ascii() {
     );
 }
 
+/// Rapid7's EncodingValidator re-reads every section of the spec through Python's `repr` and a YAML
+/// parser, which cannot read back a text holding both `'` and `"`: `make validate` then crashes
+/// instead of reporting. An example quoting a value inside JSON is the usual way to get there.
+#[test]
+fn no_spec_text_holds_both_kinds_of_quotes() {
+    fn walk(value: &Value, offending: &mut Vec<String>) {
+        match value {
+            Value::String(text) if text.contains('\'') && text.contains('"') => offending.push(text.clone()),
+            Value::Array(items) => items.iter().for_each(|item| walk(item, offending)),
+            Value::Object(fields) => fields.values().for_each(|field| walk(field, offending)),
+            _ => {}
+        }
+    }
+    let spec: Value = serde_norway::from_str(&read("plugin.spec.yaml")).expect("the spec is YAML");
+    let mut offending = Vec::new();
+    walk(&spec, &mut offending);
+    assert!(
+        offending.is_empty(),
+        "texts with both quotes in plugin.spec.yaml: {offending:?}"
+    );
+}
+
 mod fuzz;

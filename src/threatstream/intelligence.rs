@@ -3,7 +3,8 @@
 //! The API's `value` filter is not an exact match (peers found prefix and case variants in the
 //! answers), so records are kept only when their value equals the one asked for. Pages are fetched by
 //! offset, as the published plugin did, until `meta.next` is null; a guard turns a server that repeats
-//! a page or never stops into an error, not a loop.
+//! a page or never stops into an error, not a loop. `search` does the paging for any filter: the
+//! one-observable `lookup` here, and the batches of `batch.rs`.
 
 use std::net::IpAddr;
 
@@ -24,13 +25,15 @@ pub(crate) const MAX_PAGES: usize = 250;
 pub(crate) type Record = Map<String, Value>;
 
 /// The value being looked up, already validated.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Observable {
     Ip(IpAddr),
-    /// A domain name, lower-cased, without a trailing dot.
+    /// A domain name in ASCII (internationalised labels in punycode), lower-cased, without a
+    /// trailing dot.
     Domain(String),
     Url(String),
-    /// An e-mail address, lower-cased: ThreatStream files them so.
+    /// An e-mail address, lower-cased (its domain as `Domain`'s): ThreatStream compares them
+    /// without regard to case.
     Email(String),
     /// A hex digest of any algorithm, lower-cased.
     Hash(String),
@@ -53,7 +56,7 @@ impl Observable {
 
     /// The v2 `type` filter. ThreatStream files hashes of every algorithm under `md5`, with the real
     /// algorithm in `subtype`.
-    fn v2_type(&self) -> Option<&'static str> {
+    pub(crate) fn v2_type(&self) -> Option<&'static str> {
         match self {
             Observable::Ip(IpAddr::V4(_)) => Some("ip"),
             Observable::Ip(IpAddr::V6(_)) => Some("ipv6"),
@@ -70,24 +73,24 @@ impl Observable {
     fn v1_filter(&self) -> &'static str {
         match self {
             Observable::Ip(_) => "ip",
-            Observable::Domain(_) | Observable::Email(_) => "value",
+            Observable::Domain(_) => "domain",
+            Observable::Email(_) => "email",
             Observable::Url(_) => "url",
             Observable::Hash(_) => "md5",
             Observable::Any(_) => "value",
         }
     }
 
-    fn query(&self, version: ApiVersion, offset: usize) -> Vec<(&'static str, String)> {
-        let mut query = match version {
+    /// The filters that find this observable's records (paging comes from `search`).
+    pub(crate) fn filters(&self, version: ApiVersion) -> Vec<(&'static str, String)> {
+        let mut filters = match version {
             ApiVersion::V2 => vec![("value", self.value())],
             ApiVersion::V1 => vec![(self.v1_filter(), self.value())],
         };
         if let (ApiVersion::V2, Some(kind)) = (version, self.v2_type()) {
-            query.push(("type", kind.to_owned()));
+            filters.push(("type", kind.to_owned()));
         }
-        query.push(("limit", PAGE_SIZE.to_string()));
-        query.push(("offset", offset.to_string()));
-        query
+        filters
     }
 
     /// Whether `record` is about exactly this observable. v2 records carry `value`; v1 records carry
@@ -110,10 +113,70 @@ impl Observable {
         match self {
             Observable::Ip(address) => found.trim().parse::<IpAddr>().is_ok_and(|other| other == *address),
             Observable::Url(url) => found == url,
-            Observable::Domain(name) => found.trim_end_matches('.').eq_ignore_ascii_case(name),
-            Observable::Email(address) | Observable::Hash(address) => found.eq_ignore_ascii_case(address),
+            Observable::Domain(name) => same_domain(found, name),
+            Observable::Email(address) => same_email(found, address),
+            Observable::Hash(digest) => found.eq_ignore_ascii_case(digest),
             Observable::Any(value) => same_value(found, value, record),
         }
+    }
+}
+
+impl Observable {
+    /// The observable a v2 record is about, in the form lookups give it (an address in canonical
+    /// form, a domain or e-mail address in lower-case ASCII, a hash in lower case), so a batch's
+    /// records can be routed to their observable through a hash map rather than by trying each one;
+    /// `None` for a type no lookup asks for.
+    pub(crate) fn of_record(record: &Record) -> Option<Observable> {
+        let value = record.get("value")?.as_str()?.trim();
+        Some(match record.get("type")?.as_str()? {
+            "ip" | "ipv6" => Observable::Ip(value.parse().ok()?),
+            "domain" => Observable::Domain(ascii_name(value)?),
+            "email" => {
+                let (local, domain) = value.rsplit_once('@')?;
+                Observable::Email(format!("{}@{}", local.to_lowercase(), ascii_name(domain)?))
+            }
+            "url" => Observable::Url(value.to_owned()),
+            "md5" | "hash" => Observable::Hash(value.to_ascii_lowercase()),
+            _ => return None,
+        })
+    }
+}
+
+/// A record's domain against a looked-up one (ASCII, lower case): letter case and a trailing dot
+/// aside, and a record that spells an internationalised name in Unicode in its ASCII form.
+fn same_domain(found: &str, name: &str) -> bool {
+    let found = found.trim();
+    let found = found.strip_suffix('.').unwrap_or(found);
+    if found.is_ascii() {
+        return found.eq_ignore_ascii_case(name);
+    }
+    ascii_name(found).is_some_and(|ascii| ascii == name)
+}
+
+/// A domain name as lookups give it: lower-case ASCII, punycode for internationalised labels, no
+/// trailing dot.
+fn ascii_name(name: &str) -> Option<String> {
+    let name = name.strip_suffix('.').unwrap_or(name);
+    if name.is_ascii() {
+        return Some(name.to_ascii_lowercase());
+    }
+    idna::domain_to_ascii_cow(name.as_bytes(), idna::AsciiDenyList::URL)
+        .ok()
+        .map(std::borrow::Cow::into_owned)
+}
+
+/// A record's e-mail address against a looked-up one: the local part without regard to case, the
+/// domain as `same_domain` compares it.
+fn same_email(found: &str, address: &str) -> bool {
+    let found = found.trim();
+    if found.eq_ignore_ascii_case(address) {
+        return true;
+    }
+    match (found.rsplit_once('@'), address.rsplit_once('@')) {
+        (Some((local, domain)), Some((wanted_local, wanted_domain))) => {
+            local.to_lowercase() == wanted_local && same_domain(domain, wanted_domain)
+        }
+        _ => false,
     }
 }
 
@@ -160,28 +223,40 @@ pub(crate) async fn lookup(
     observable: &Observable,
     mut keep: impl FnMut(Record),
 ) -> Result<usize, ApiError> {
-    let path = format!("api/{}/intelligence/", client.api_version().segment());
     let mut found = 0;
-    let mut offset = 0;
-    let mut previous: Option<PageMark> = None;
-    for number in 1..=MAX_PAGES {
-        let page: Page = client
-            .get_json(&path, &observable.query(client.api_version(), offset))
-            .await?;
-        let mark = PageMark::of(&page.objects);
-        let received = page.objects.len();
+    let filters = observable.filters(client.api_version());
+    search(client, &filters, |page| {
         let before = found;
-        for record in page.objects.into_iter().filter(|record| observable.matches(record)) {
+        for record in page.into_iter().filter(|record| observable.matches(record)) {
             keep(record);
             found += 1;
         }
-        debug!(
-            "Page {number} at offset {offset}: {received} records, {} exact matches",
-            found - before
-        );
-        if page.meta.next.as_deref().is_none_or(str::is_empty) {
-            info!("Found {found} records for {}", observable.value());
-            return Ok(found);
+        debug!("{} exact matches", found - before);
+    })
+    .await?;
+    info!("Found {found} records for {}", observable.value());
+    Ok(found)
+}
+
+/// Searches intelligence with `filters`, every page of it, handing each page's records to `page` as
+/// it arrives.
+pub(crate) async fn search(
+    client: &Client,
+    filters: &[(&'static str, String)],
+    mut page: impl FnMut(Vec<Record>),
+) -> Result<(), ApiError> {
+    let path = format!("api/{}/intelligence/", client.api_version().segment());
+    let mut offset = 0;
+    let mut previous: Option<PageMark> = None;
+    for number in 1..=MAX_PAGES {
+        let answer: Page = client.get_json(&path, &paged(filters, offset)).await?;
+        let mark = PageMark::of(&answer.objects);
+        let received = answer.objects.len();
+        debug!("Page {number} at offset {offset}: {received} records");
+        let last = answer.meta.next.as_deref().is_none_or(str::is_empty);
+        page(answer.objects);
+        if last {
+            return Ok(());
         }
         check_progress(&mark, previous.as_ref(), offset)?;
         offset += received;
@@ -190,6 +265,19 @@ pub(crate) async fn lookup(
     Err(ApiError::Runaway {
         reason: format!("more than {MAX_PAGES} pages of {PAGE_SIZE} records"),
     })
+}
+
+/// `filters` and the page at `offset`, largest pages first.
+fn paged(filters: &[(&'static str, String)], offset: usize) -> Vec<(&'static str, String)> {
+    let mut query = filters.to_vec();
+    query.push(("limit", PAGE_SIZE.to_string()));
+    query.push(("offset", offset.to_string()));
+    query
+}
+
+/// How many bytes paging adds to a search's URL at most, for callers that must keep URLs short.
+pub(crate) fn max_paging_bytes() -> usize {
+    format!("&limit={PAGE_SIZE}&offset={}", MAX_PAGES * PAGE_SIZE).len()
 }
 
 /// The connection test every ThreatStream integration uses: one record of intelligence, any record.
@@ -247,7 +335,7 @@ mod tests {
     fn v2_query_carries_value_type_and_paging() {
         let ip = Observable::Ip("2001:DB8::1".parse().unwrap());
         assert_eq!(
-            ip.query(ApiVersion::V2, 2000),
+            paged(&ip.filters(ApiVersion::V2), 2000),
             vec![
                 ("value", "2001:db8::1".into()),
                 ("type", "ipv6".into()),
@@ -257,7 +345,7 @@ mod tests {
         );
         let hash = Observable::Hash("44d88612fea8a8f36de82e1278abb02f".into());
         assert_eq!(
-            hash.query(ApiVersion::V1, 0)[0],
+            hash.filters(ApiVersion::V1)[0],
             ("md5", "44d88612fea8a8f36de82e1278abb02f".into())
         );
     }
@@ -281,21 +369,74 @@ mod tests {
         let email = Observable::Email("phisher@example.org".into());
         assert!(email.matches(&record(json!({"value": "Phisher@Example.org"}))));
         assert_eq!(
-            email.query(ApiVersion::V1, 0)[0],
-            ("value", "phisher@example.org".into())
+            email.filters(ApiVersion::V1)[0],
+            ("email", "phisher@example.org".into())
         );
-        assert_eq!(domain.query(ApiVersion::V2, 0)[1], ("type", "domain".into()));
+        assert_eq!(domain.filters(ApiVersion::V2)[1], ("type", "domain".into()));
+        assert_eq!(
+            domain.filters(ApiVersion::V1)[0],
+            ("domain", "evil-domain.example".into())
+        );
+    }
+
+    #[test]
+    fn a_record_names_the_observable_a_lookup_would_give() {
+        let cases = [
+            (
+                json!({"type": "ipv6", "value": "2001:DB8::1"}),
+                Observable::Ip("2001:db8::1".parse().unwrap()),
+            ),
+            (
+                json!({"type": "domain", "value": "Bücher.example."}),
+                Observable::Domain("xn--bcher-kva.example".into()),
+            ),
+            (
+                json!({"type": "email", "value": "Phisher@Example.COM"}),
+                Observable::Email("phisher@example.com".into()),
+            ),
+            (
+                json!({"type": "md5", "value": "44D88612FEA8A8F36DE82E1278ABB02F"}),
+                Observable::Hash("44d88612fea8a8f36de82e1278abb02f".into()),
+            ),
+            (
+                json!({"type": "url", "value": "http://a.example/X"}),
+                Observable::Url("http://a.example/X".into()),
+            ),
+        ];
+        for (found, expected) in cases {
+            let found = record(found);
+            assert_eq!(Observable::of_record(&found), Some(expected.clone()));
+            assert!(expected.matches(&found), "{expected:?}");
+        }
+        assert_eq!(
+            Observable::of_record(&record(json!({"type": "string", "value": "x"}))),
+            None
+        );
+        assert_eq!(Observable::of_record(&record(json!({"srcip": "198.51.100.23"}))), None);
+    }
+
+    #[test]
+    fn internationalised_and_mixed_case_names_match_their_ascii_form() {
+        let domain = Observable::Domain("xn--bcher-kva.example".into());
+        assert!(domain.matches(&record(json!({"value": "XN--BCHER-KVA.example"}))));
+        assert!(domain.matches(&record(json!({"value": "Bücher.example."}))));
+        assert!(!domain.matches(&record(json!({"value": "bucher.example"}))));
+        let email = Observable::Email("info@xn--bcher-kva.example".into());
+        assert!(email.matches(&record(json!({"value": "Info@bücher.example"}))));
+        assert!(email.matches(&record(json!({"email": "INFO@XN--BCHER-KVA.EXAMPLE"}))));
+        assert!(!email.matches(&record(json!({"value": "info@bücher.example.net"}))));
+        assert!(!email.matches(&record(json!({"value": "info"}))));
     }
 
     #[test]
     fn any_value_matches_exactly_or_by_the_rules_of_its_type() {
         let any = |value: &str| Observable::Any(value.to_owned());
         assert_eq!(
-            any("Evil.Example").query(ApiVersion::V2, 0)[0],
+            any("Evil.Example").filters(ApiVersion::V2)[0],
             ("value", "Evil.Example".into())
         );
-        assert!(!any("x").query(ApiVersion::V2, 0).iter().any(|(key, _)| *key == "type"));
-        assert_eq!(any("x").query(ApiVersion::V1, 0)[0], ("value", "x".into()));
+        assert!(!any("x").filters(ApiVersion::V2).iter().any(|(key, _)| *key == "type"));
+        assert_eq!(any("x").filters(ApiVersion::V1)[0], ("value", "x".into()));
         let domain = record(json!({"value": "evil.example", "type": "domain"}));
         assert!(any("Evil.Example").matches(&domain));
         let url = record(json!({"value": "http://a.example/X", "type": "url"}));

@@ -5,6 +5,7 @@
 //! calls are used through their modules (`threat_models::search`, `enrichment::whois`), whose names
 //! say which API they belong to.
 
+mod batch;
 mod client;
 mod comments;
 mod direct_import;
@@ -22,8 +23,10 @@ mod sandbox;
 mod tags;
 pub(crate) mod threat_models;
 mod timestamp;
+pub(crate) mod verdict;
 pub(crate) mod whois;
 
+pub(crate) use batch::lookup_many;
 pub(crate) use client::{ApiVersion, Client, ClientConfig};
 pub(crate) use comments::{add_comment, comments};
 pub(crate) use direct_import::{import_requests, import_without_approval, Interrupted};

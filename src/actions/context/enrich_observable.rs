@@ -25,8 +25,11 @@ use super::{
 use crate::actions::connection::Connection;
 use crate::actions::lookups::ResultRecord;
 use crate::actions::observable::{observable, ObservableType};
+use crate::actions::verdict::{example_verdict, verdict_input, VerdictOutput};
 use crate::actions::TypedAction;
+use crate::threatstream::verdict::Verdict;
 
+verdict_input! {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct EnrichObservableInput {
@@ -48,6 +51,7 @@ pub(crate) struct EnrichObservableInput {
     #[serde(default = "default_limit")]
     #[schemars(title = "Limit", range(min = 1, max = 1000), example = DEFAULT_LIMIT)]
     limit: usize,
+}
 }
 
 fn include_by_default() -> bool {
@@ -108,6 +112,10 @@ pub(crate) struct EnrichObservableOutput {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(title = "Records", with = "Option<Vec<ResultRecord>>", example = example_records_of_lookup())]
     records: Option<Vec<Value>>,
+    /// The verdict on every one of those records: malicious, suspicious, benign or unknown, with the score, the threat types and the reason
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(title = "Verdict", with = "Option<VerdictOutput>", example = example_verdict(&example_records_of_lookup()))]
+    verdict: Option<Verdict>,
     /// Threat models tied to the observable, by type
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(title = "Associations", example = example_associations())]
@@ -331,6 +339,7 @@ impl TypedAction for EnrichObservable {
             sections: &sections,
             include_records: input.include_records,
             limit: input.limit,
+            verdict: input.verdict_inputs().options(connection)?,
         };
         let gathered = gather(&plan).await?;
         output_of(&EnrichObservableOutput::of(
@@ -354,6 +363,7 @@ impl EnrichObservableOutput {
             },
             records_found: gathered.records_found,
             records: include_records.then_some(gathered.records),
+            verdict: gathered.verdict,
             associations: gathered.associations,
             passive_dns: gathered.passive_dns,
             whois: gathered.whois,

@@ -19,6 +19,7 @@ use serde_json::Value;
 use crate::protocol::{clean, Failure};
 use crate::threatstream::enrichment;
 use crate::threatstream::threat_models;
+use crate::threatstream::verdict::{Tally, Verdict, VerdictOptions};
 use crate::threatstream::{self, ApiError, Client, ModelType, Observable, Record};
 
 use super::enrich_observable::{Associations, Section, Unavailable};
@@ -49,6 +50,7 @@ pub(super) struct Plan<'a> {
     pub(super) sections: &'a [Section],
     pub(super) include_records: bool,
     pub(super) limit: usize,
+    pub(super) verdict: VerdictOptions,
 }
 
 /// What the calls brought, ready for the output.
@@ -56,6 +58,7 @@ pub(super) struct Plan<'a> {
 pub(super) struct Gathered {
     pub(super) records_found: usize,
     pub(super) records: Vec<Value>,
+    pub(super) verdict: Option<Verdict>,
     pub(super) associations: Option<Associations>,
     pub(super) passive_dns: Option<Vec<Value>>,
     pub(super) whois: Option<WhoisRecord>,
@@ -64,11 +67,12 @@ pub(super) struct Gathered {
     pub(super) unavailable: Vec<Unavailable>,
 }
 
-/// The exact-match lookup's outcome: how many records, and the first `limit` of them, cleaned.
-// The verdict, when it comes, is computed here too, from every record as it passes.
+/// The exact-match lookup's outcome: how many records, the first `limit` of them, cleaned, and the
+/// verdict on all of them (tallied as they pass, so it never rests on the kept ones alone).
 struct Records {
     found: usize,
     kept: Vec<Value>,
+    verdict: Verdict,
 }
 
 /// One call's answer.
@@ -102,7 +106,8 @@ pub(super) async fn gather(plan: &Plan<'_>) -> Result<Gathered, Failure> {
 /// The lookup first (it may page, so it should start first), then each section's calls.
 fn calls<'a>(plan: &Plan<'a>) -> Vec<Call<'a>> {
     let (client, observable, limit) = (plan.client, plan.observable, plan.limit);
-    let mut calls: Vec<Call<'a>> = vec![Box::pin(records(client, observable, plan.include_records, limit))];
+    let records = records(client, observable, plan.include_records, limit, plan.verdict);
+    let mut calls: Vec<Call<'a>> = vec![Box::pin(records)];
     for &section in plan.sections {
         if section == Section::Associations {
             calls
@@ -141,9 +146,17 @@ fn section_call<'a>(client: &'a Client, observable: &Observable, section: Sectio
     })
 }
 
-async fn records(client: &Client, observable: &Observable, include: bool, limit: usize) -> Fetched {
+async fn records(
+    client: &Client,
+    observable: &Observable,
+    include: bool,
+    limit: usize,
+    options: VerdictOptions,
+) -> Fetched {
     let mut kept = Vec::new();
+    let mut tally = Tally::new(options);
     let found = threatstream::lookup(client, observable, |record| {
+        tally.add(&record);
         if include && kept.len() < limit {
             let mut record = Value::Object(record);
             clean(&mut record);
@@ -151,7 +164,11 @@ async fn records(client: &Client, observable: &Observable, include: bool, limit:
         }
     })
     .await;
-    Fetched::Records(found.map(|found| Records { found, kept }))
+    Fetched::Records(found.map(|found| Records {
+        found,
+        kept,
+        verdict: tally.verdict(),
+    }))
 }
 
 impl Gathered {
@@ -161,6 +178,7 @@ impl Gathered {
                 let records = found?;
                 self.records_found = records.found;
                 self.records = records.kept;
+                self.verdict = Some(records.verdict);
             }
             Fetched::Associations(model_type, found) => {
                 let section = format!("associations.{}", model_type.as_str());

@@ -12,14 +12,17 @@ use crate::threatstream::Observable;
 
 use super::{lookup, ExampleRecords, LookupOutput};
 use crate::actions::connection::Connection;
+use crate::actions::verdict::verdict_input;
 use crate::actions::TypedAction;
 
-#[derive(Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct LookupHashInput {
-    /// MD5, SHA-1, SHA-256 or SHA-512 hash to look up, in hexadecimal
-    #[schemars(title = "Hash", example = "44d88612fea8a8f36de82e1278abb02f")]
-    pub(crate) hash: Option<String>,
+verdict_input! {
+    #[derive(Default, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub(crate) struct LookupHashInput {
+        /// MD5, SHA-1, SHA-256 or SHA-512 hash to look up, in hexadecimal
+        #[schemars(title = "Hash", example = "44d88612fea8a8f36de82e1278abb02f")]
+        pub(crate) hash: Option<String>,
+    }
 }
 
 /// Hex lengths of MD5, SHA-1, SHA-256 and SHA-512.
@@ -64,7 +67,8 @@ impl TypedAction for LookupHash {
     type OutputSchema = LookupOutput<Self>;
 
     async fn run(connection: &Connection, input: LookupHashInput) -> Result<Output, Failure> {
-        lookup(connection, input.observable()?).await
+        let observable = input.observable()?;
+        lookup(connection, observable, input.verdict_inputs().options(connection)?).await
     }
 }
 
@@ -83,6 +87,7 @@ mod tests {
     fn observable(text: &str) -> Result<Observable, Failure> {
         LookupHashInput {
             hash: Some(text.to_owned()),
+            ..LookupHashInput::default()
         }
         .observable()
     }

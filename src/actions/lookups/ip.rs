@@ -11,14 +11,17 @@ use crate::threatstream::Observable;
 
 use super::{lookup, ExampleRecords, LookupOutput};
 use crate::actions::connection::Connection;
+use crate::actions::verdict::verdict_input;
 use crate::actions::TypedAction;
 
-#[derive(Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct LookupIpInput {
-    /// IPv4 or IPv6 address to look up
-    #[schemars(title = "IP Address", example = "198.51.100.23")]
-    pub(crate) ip_address: Option<String>,
+verdict_input! {
+    #[derive(Default, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub(crate) struct LookupIpInput {
+        /// IPv4 or IPv6 address to look up
+        #[schemars(title = "IP Address", example = "198.51.100.23")]
+        pub(crate) ip_address: Option<String>,
+    }
 }
 
 impl LookupIpInput {
@@ -47,7 +50,8 @@ impl TypedAction for LookupIp {
     type OutputSchema = LookupOutput<Self>;
 
     async fn run(connection: &Connection, input: LookupIpInput) -> Result<Output, Failure> {
-        lookup(connection, input.observable()?).await
+        let observable = input.observable()?;
+        lookup(connection, observable, input.verdict_inputs().options(connection)?).await
     }
 }
 
@@ -67,6 +71,7 @@ mod tests {
     fn observable(text: &str) -> Result<Observable, Failure> {
         LookupIpInput {
             ip_address: Some(text.to_owned()),
+            ..LookupIpInput::default()
         }
         .observable()
     }

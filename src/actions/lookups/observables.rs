@@ -1,7 +1,7 @@
 //! Get Observables: every intelligence record whose value is the one given, whatever its type.
 //!
-//! The 3.0.0 action for values the typed lookups do not cover (a domain, an e-mail address, a
-//! string). It searches by `value` alone and keeps exact matches, ignoring letter case where
+//! The 3.0.0 action for values the typed lookups did not cover then (a domain, an e-mail address, a
+//! string); Lookup Domain and Lookup Email now do, and this stays for workflows built on it. It searches by `value` alone and keeps exact matches, ignoring letter case where
 //! ThreatStream does (hashes, e-mail addresses, domains); an empty value is refused, where the
 //! published plugin searched all intelligence.
 
@@ -14,17 +14,20 @@ use crate::threatstream::Observable;
 
 use super::{lookup, ExampleRecords, LookupOutput};
 use crate::actions::connection::Connection;
+use crate::actions::verdict::verdict_input;
 use crate::actions::TypedAction;
 
 /// Longer than any observable ThreatStream stores (a URL a browser accepts).
 const MAX_VALUE_LENGTH: usize = 8192;
 
-#[derive(Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct GetObservablesInput {
-    /// Value of the observable to look up: an IP address, domain, URL, e-mail address, hash or string
-    #[schemars(title = "Value", example = "evil-domain.example")]
-    pub(crate) value: Option<String>,
+verdict_input! {
+    #[derive(Default, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub(crate) struct GetObservablesInput {
+        /// Value of the observable to look up: an IP address, domain, URL, e-mail address, hash or string
+        #[schemars(title = "Value", example = "evil-domain.example")]
+        pub(crate) value: Option<String>,
+    }
 }
 
 impl GetObservablesInput {
@@ -59,7 +62,8 @@ impl TypedAction for GetObservables {
     type OutputSchema = LookupOutput<Self>;
 
     async fn run(connection: &Connection, input: GetObservablesInput) -> Result<Output, Failure> {
-        lookup(connection, input.observable()?).await
+        let observable = input.observable()?;
+        lookup(connection, observable, input.verdict_inputs().options(connection)?).await
     }
 }
 
@@ -77,6 +81,7 @@ mod tests {
     fn observable(value: Option<&str>) -> Result<Observable, Failure> {
         GetObservablesInput {
             value: value.map(str::to_owned),
+            ..GetObservablesInput::default()
         }
         .observable()
     }

@@ -13,17 +13,20 @@ use crate::threatstream::Observable;
 
 use super::{lookup, ExampleRecords, LookupOutput};
 use crate::actions::connection::Connection;
+use crate::actions::verdict::verdict_input;
 use crate::actions::TypedAction;
 
 /// Longer than any URL a browser or proxy accepts.
 const MAX_URL_LENGTH: usize = 8192;
 
-#[derive(Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct LookupUrlInput {
-    /// URL to look up, as ThreatStream stores it, for example http://malicious.example.net/payload.exe
-    #[schemars(title = "URL", example = "http://malicious.example.net/payload.exe")]
-    pub(crate) url: Option<String>,
+verdict_input! {
+    #[derive(Default, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub(crate) struct LookupUrlInput {
+        /// URL to look up, as ThreatStream stores it, for example http://malicious.example.net/payload.exe
+        #[schemars(title = "URL", example = "http://malicious.example.net/payload.exe")]
+        pub(crate) url: Option<String>,
+    }
 }
 
 impl LookupUrlInput {
@@ -64,7 +67,8 @@ impl TypedAction for LookupUrl {
     type OutputSchema = LookupOutput<Self>;
 
     async fn run(connection: &Connection, input: LookupUrlInput) -> Result<Output, Failure> {
-        lookup(connection, input.observable()?).await
+        let observable = input.observable()?;
+        lookup(connection, observable, input.verdict_inputs().options(connection)?).await
     }
 }
 
@@ -82,6 +86,7 @@ mod tests {
     fn observable(text: &str) -> Result<Observable, Failure> {
         LookupUrlInput {
             url: Some(text.to_owned()),
+            ..LookupUrlInput::default()
         }
         .observable()
     }

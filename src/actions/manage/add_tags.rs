@@ -20,10 +20,10 @@ use crate::threatstream::{self, Tag};
 #[serde(deny_unknown_fields)]
 pub(crate) struct AddTagsInput {
     /// ThreatStream ID of the observable; give either this or Value
-    #[schemars(title = "ID", example = 100000401, extend("alternativeTo" = "value"))]
+    #[schemars(title = "ID", example = 500001009, extend("alternativeTo" = "value"))]
     id: Option<u64>,
     /// Value of the observable (an IP address, domain, URL, e-mail address or hash), matched exactly; give either this or ID
-    #[schemars(title = "Value", example = "evil-domain.example")]
+    #[schemars(title = "Value", example = "suspicious-login.example")]
     value: Option<String>,
     /// When Value matches more than one observable, act on all of them instead of failing
     #[serde(default)]

@@ -211,7 +211,7 @@ impl Prose {
                 heading.clone()
             };
             let kept = if heading == "### Custom Types" {
-                prose.custom_types = custom_type_prose(&body, spec);
+                prose.custom_types.extend(custom_type_prose(&body, spec));
                 String::new()
             } else {
                 after_generated(&heading, &body)

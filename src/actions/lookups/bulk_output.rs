@@ -1,0 +1,201 @@
+//! Lookup Observables' output: the schema the spec publishes, and the text written from the
+//! verdicts. Records, when asked for, are already JSON text (`RecordsText`) and are spliced in
+//! without being parsed again.
+
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde_json::value::RawValue;
+use serde_json::{json, Map, Value};
+
+use super::bulk::{Entries, Invalid};
+use super::ip::LookupIp;
+use super::record::ResultRecord;
+use super::{unencodable, ExampleRecords};
+use crate::actions::observable::ObservableType;
+use crate::actions::verdict::{example_verdict, VerdictOutput};
+use crate::protocol::{Failure, Output};
+use crate::threatstream::verdict::{Judgement, Verdict};
+
+/// What the lookup brought for one observable.
+pub(crate) struct Looked {
+    pub(crate) verdict: Verdict,
+    pub(crate) records: Option<Box<RawValue>>,
+}
+
+#[derive(Serialize)]
+struct Entry<'a> {
+    value: String,
+    input: &'a str,
+    // Always a type: the bulk lookup's observables are typed by their shape.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    kind: Option<ObservableType>,
+    #[serde(flatten)]
+    verdict: Verdict,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    records: Option<Box<RawValue>>,
+}
+
+#[derive(Default, Serialize)]
+struct Summary {
+    malicious: usize,
+    suspicious: usize,
+    benign: usize,
+    unknown: usize,
+    invalid: usize,
+    duplicates: usize,
+}
+
+#[derive(Serialize)]
+struct Written<'a> {
+    results: Vec<Entry<'a>>,
+    invalid: &'a [Invalid<'a>],
+    summary: Summary,
+}
+
+/// The output text: one entry per distinct observable, in the order given, with what was `looked`
+/// up for it (in the same order).
+pub(crate) fn write(entries: &Entries<'_>, looked: Vec<Looked>) -> Result<Output, Failure> {
+    let mut summary = Summary {
+        invalid: entries.invalid.len(),
+        duplicates: entries.duplicates,
+        ..Summary::default()
+    };
+    let results: Vec<Entry<'_>> = entries
+        .distinct
+        .iter()
+        .zip(looked)
+        .map(|((observable, input), looked)| {
+            *match looked.verdict.verdict {
+                Judgement::Malicious => &mut summary.malicious,
+                Judgement::Suspicious => &mut summary.suspicious,
+                Judgement::Benign => &mut summary.benign,
+                Judgement::Unknown => &mut summary.unknown,
+            } += 1;
+            Entry {
+                value: observable.value(),
+                input,
+                kind: ObservableType::of(observable),
+                verdict: looked.verdict,
+                records: looked.records,
+            }
+        })
+        .collect();
+    let written = Written {
+        results,
+        invalid: &entries.invalid,
+        summary,
+    };
+    let text = serde_json::to_string(&written).map_err(unencodable)?;
+    RawValue::from_string(text).map_err(unencodable)
+}
+
+#[allow(dead_code, reason = "only its schema is used")]
+#[derive(JsonSchema)]
+pub(crate) struct LookupObservablesOutput {
+    /// One entry per distinct observable, in the order given: its value, type and verdict, and its records when Include Records is set
+    #[schemars(title = "Results", example = example_results())]
+    results: Vec<ObservableVerdict>,
+    /// Entries that are no observable, with the reason; they are not looked up
+    #[schemars(title = "Invalid", example = json!([{"index": 2, "value": "",
+        "reason": EMPTY_REASON}]))]
+    invalid: Vec<InvalidEntry>,
+    /// How many observables got each verdict, and how many entries were invalid or repeated
+    #[schemars(title = "Summary", example = json!({"malicious": 1, "suspicious": 0, "benign": 0, "unknown": 1,
+        "invalid": 1, "duplicates": 0}))]
+    summary: VerdictSummary,
+}
+
+/// An observable's type.
+#[allow(dead_code, reason = "only its schema is used")]
+#[derive(JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[schemars(inline)]
+enum TypeName {
+    Ip,
+    Domain,
+    Url,
+    Email,
+    Hash,
+}
+
+// One observable's verdict (a `//` comment: a doc comment would become the type's description).
+#[allow(dead_code, reason = "only its schema is used")]
+#[derive(JsonSchema)]
+#[schemars(rename = "observable_verdict", title = "Observable Verdict")]
+struct ObservableVerdict {
+    /// The observable as looked up: an IP address in canonical form, a domain or e-mail address in lower case (punycode for internationalised names), a hash in lower case
+    #[schemars(title = "Value", example = &"198.51.100.23")]
+    value: String,
+    /// The entry as given
+    #[schemars(title = "Input", example = &"198.51.100.23")]
+    input: String,
+    /// ip, domain, url, email or hash
+    #[schemars(title = "Type", example = &"ip")]
+    r#type: TypeName,
+    #[serde(flatten)]
+    verdict: VerdictOutput,
+    /// Intelligence records whose value is exactly this observable, when Include Records is set
+    #[schemars(title = "Records", example = LookupIp::records())]
+    records: Option<Vec<ResultRecord>>,
+}
+
+// An entry that is no observable.
+#[allow(dead_code, reason = "only its schema is used")]
+#[derive(JsonSchema)]
+#[schemars(rename = "invalid_observable", title = "Invalid Observable")]
+struct InvalidEntry {
+    /// Position of the entry in Observables, from 0
+    #[schemars(title = "Index", example = 2)]
+    index: usize,
+    /// The entry as given
+    #[schemars(title = "Value", example = &"")]
+    value: String,
+    /// Why it is no observable
+    #[schemars(title = "Reason", example = EMPTY_REASON)]
+    reason: String,
+}
+
+// Counts per verdict.
+#[allow(dead_code, reason = "only its schema is used")]
+#[derive(JsonSchema)]
+#[schemars(rename = "verdict_summary", title = "Verdict Summary")]
+struct VerdictSummary {
+    /// Observables judged malicious
+    #[schemars(title = "Malicious", example = 1)]
+    malicious: usize,
+    /// Observables judged suspicious
+    #[schemars(title = "Suspicious", example = 0)]
+    suspicious: usize,
+    /// Observables judged benign
+    #[schemars(title = "Benign", example = 0)]
+    benign: usize,
+    /// Observables whose verdict is unknown
+    #[schemars(title = "Unknown", example = 1)]
+    unknown: usize,
+    /// Entries that are no observable
+    #[schemars(title = "Invalid", example = 1)]
+    invalid: usize,
+    /// Entries that repeat an observable given before; each observable is looked up and reported once
+    #[schemars(title = "Duplicates", example = 0)]
+    duplicates: usize,
+}
+
+/// The example's reason. Examples avoid quoting a value (`'...'`): Rapid7's EncodingValidator
+/// re-reads the spec through Python's repr, which breaks on a text holding both kinds of quotes.
+const EMPTY_REASON: &str = "it is empty; give an IP address, domain, URL, e-mail address or hash";
+
+/// help.md's example: Lookup IP Address's example records, judged, and an observable without any.
+fn example_results() -> Value {
+    let entry = |value: &str, kind: &str, verdict: Value| {
+        let mut entry = Map::new();
+        entry.insert("value".into(), value.into());
+        entry.insert("input".into(), value.into());
+        entry.insert("type".into(), kind.into());
+        entry.extend(verdict.as_object().cloned().unwrap_or_default());
+        Value::Object(entry)
+    };
+    json!([
+        entry("198.51.100.23", "ip", example_verdict(&LookupIp::records())),
+        entry("evil-domain.example", "domain", example_verdict(&json!([]))),
+    ])
+}
