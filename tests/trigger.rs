@@ -283,6 +283,17 @@ fn every_observable_added_during_a_run_is_delivered_once_in_update_id_order() {
         event["body"]["output"]["observable"]["source"],
         "Anomali Labs Live Feed"
     );
+    // The feed's observables are active with a confidence of 50-99: suspicious or malicious alone.
+    let verdict = &event["body"]["output"]["verdict"];
+    let confidence = event["body"]["output"]["observable"]["confidence"]
+        .as_i64()
+        .expect("a confidence");
+    let word = if confidence >= 65 { "malicious" } else { "suspicious" };
+    assert_eq!(
+        (&verdict["verdict"], &verdict["matched_records"]),
+        (&json!(word), &json!(1)),
+        "{verdict}"
+    );
     let state = workspace.state("t-once").expect("the state is saved");
     assert_eq!(
         state["cursor"],

@@ -1,5 +1,6 @@
 //! New Observables: a trigger that delivers every observable ThreatStream adds or changes, once, as it
-//! happens, for as long as it runs and across restarts.
+//! happens, for as long as it runs and across restarts. Each event carries the observable and its
+//! verdict (see `threatstream::verdict`), judged on that one record with the connection's thresholds.
 //!
 //! It polls every `interval` seconds from the cursor it saved (see `engine`), and at once again while
 //! a poll stops at `max_per_poll` with more waiting, so a burst is worked off rather than left to
@@ -24,7 +25,9 @@ use super::input::{feed_input, FeedInput};
 use crate::actions::connection::Connection;
 use crate::actions::lookups::ResultRecord;
 use crate::actions::typed::TypedTrigger;
+use crate::actions::verdict::{example_verdict, VerdictInputs, VerdictOutput};
 use crate::protocol::{output_of, Failure, Halt, Output, TriggerContext};
+use crate::threatstream::verdict::{verdict_of, VerdictOptions};
 use crate::threatstream::Client;
 
 /// Replaces the interval between polls, in milliseconds, so the tests of a running trigger need not
@@ -52,6 +55,9 @@ pub(crate) struct NewObservable {
     /// The observable as ThreatStream holds it now, without empty fields; its update_id tells a change from a repeat
     #[schemars(title = "Observable", example = example_observable())]
     observable: ResultRecord,
+    /// The verdict on this record alone, with the connection's thresholds: malicious, suspicious, benign or unknown, and why
+    #[schemars(title = "Verdict", example = example_verdict(&json!([example_observable()])))]
+    verdict: VerdictOutput,
 }
 
 fn example_observable() -> Value {
@@ -77,6 +83,7 @@ impl TypedTrigger for NewObservables {
         context: &mut TriggerContext,
     ) -> Result<Output, Failure> {
         let feed = input.feed()?;
+        let verdict = VerdictInputs::default().options(connection)?;
         let saved = match context.saved_state() {
             Some(saved) => FeedState::deserialize(saved).map_err(|error| {
                 Failure::caller(
@@ -88,6 +95,7 @@ impl TypedTrigger for NewObservables {
         };
         let mut run = Run {
             feed,
+            verdict,
             client: &connection.client,
             context,
             interval: poll_interval(input.interval),
@@ -113,6 +121,7 @@ fn poll_interval(seconds: u32) -> Duration {
 /// One run of the trigger.
 struct Run<'a> {
     feed: Feed,
+    verdict: VerdictOptions,
     client: &'a Client,
     context: &'a mut TriggerContext,
     interval: Duration,
@@ -171,6 +180,7 @@ impl Run<'_> {
     async fn poll(&mut self, cursor: &mut u64) -> Result<bool, Halt> {
         let mut events = Events {
             context: &mut *self.context,
+            verdict: self.verdict,
         };
         match self.feed.poll(self.client, cursor, &mut events).await {
             Ok(report) => {
@@ -194,14 +204,18 @@ impl Run<'_> {
     }
 }
 
-/// Each observable as one event to the dispatcher; the cursor saved after each page.
+/// Each observable as one event to the dispatcher, with its verdict; the cursor saved after each page.
 struct Events<'a> {
     context: &'a mut TriggerContext,
+    verdict: VerdictOptions,
 }
 
 impl Sink for Events<'_> {
     async fn take(&mut self, _update_id: u64, observable: Value) -> Result<(), Halt> {
-        self.context.send(&json!({ "observable": observable })).await
+        let verdict = verdict_of(observable.as_object(), self.verdict);
+        self.context
+            .send(&json!({ "observable": observable, "verdict": verdict }))
+            .await
     }
 
     fn page_done(&mut self, cursor: u64) -> Result<(), Halt> {
