@@ -84,8 +84,8 @@ def percentile(values, fraction):
 
 
 class Faults:
-    """1% of posts fail and 2% of polls get a 503, decided per post and per poll as they come (seeded,
-    so runs compare).
+    """1% of posts fail, drawn per post as they come (seeded, so runs compare), and 2% of polls get a
+    503: every 50th, from the 25th, so a 10-minute run of about 55 polls always has one.
 
     The receiver fails the next posts it gets, so a failure is queued only when none is pending and a
     post was accepted since the last one: otherwise a burst of posts would queue several at once, and
@@ -115,8 +115,8 @@ class Faults:
         self.polls_checked = time.time()
         requests = call("GET", self.simulator + "/__simulator/requests")
         polls = sum(1 for r in requests if r["path"] == "/api/v2/intelligence/")
-        for _ in range(polls - self.polls_seen):
-            if self.random.random() < 0.02:
+        for number in range(self.polls_seen + 1, polls + 1):
+            if number % 50 == 25:
                 rule = {"kind": "status", "status": 503, "body": "{}", "path": "/api/v2/intelligence/", "times": 1}
                 call("POST", self.simulator + "/__simulator/faults", rule)
                 self.poll_failures += 1
