@@ -30,8 +30,11 @@ mod import_loop;
 // and which writes are retried.
 mod manage;
 
-// Every published version's contract and sample start messages.
+// Every published version's contract, as data, against our schemas.
 mod migration;
+
+// Every published version's sample start messages, run against the simulator.
+mod published_samples;
 
 // The sandbox: submissions, reports followed until done, bad inputs.
 mod sandbox;
