@@ -109,12 +109,24 @@ def example(param):
     return value
 
 
+# The key that names a step in each kind of start message, and the spec's section of that kind.
+STEP_KINDS = {"action": "actions", "trigger": "triggers", "task": "tasks"}
+
+
+def step_of(sample):
+    """(kind, name) of a start message: ("action", "lookup_ip"), ("trigger", ...), ("task", ...)."""
+    for kind in STEP_KINDS:
+        if kind in sample["body"]:
+            return kind, sample["body"][kind]
+    fail(f"a sample names no action, trigger or task: {json.dumps(sample)[:200]}")
+
+
 def messages(spec, url):
-    """(label, action, start message) for each tests/*.json sample, filled in."""
+    """(label, step name, start message) for each tests/*.json sample, filled in."""
     for path in sorted(glob.glob(os.path.join(ROOT, "tests", "*.json"))):
         sample = json.load(open(path))
-        action = sample["body"]["action"]
-        inputs = spec["actions"][action].get("input") or {}
+        kind, action = step_of(sample)
+        inputs = spec[STEP_KINDS[kind]][action].get("input") or {}
         missing = [name for name, param in inputs.items() if param.get("required") and "example" not in param]
         if missing:
             fail(f"{action}: the spec gives no example for required input(s) {missing}")
@@ -145,7 +157,9 @@ def event_of(label, stdout, code):
     except ValueError:
         fail(f"{label}: the last stdout line is not JSON: {lines[-1][:300]}")
     body = event.get("body", {})
-    extra = set(body) - {"log", "status", "meta", "output", "error", "exception"}
+    # A task's event carries its state and paging besides (protocol reference §3.1).
+    task = {"state", "has_more_pages", "status_code"} if event.get("type") == "task_event" else set()
+    extra = set(body) - {"log", "status", "meta", "output", "error", "exception"} - task
     if event.get("version") != "v1" or extra or not isinstance(body.get("log"), str):
         fail(f"{label}: not a runtime event: {lines[-1][:300]}")
     return event
@@ -188,6 +202,8 @@ def check_actions(spec, url):
     actions = set()
     for label, action, message in messages(spec, url):
         actions.add(action)
+        if "trigger" in message["body"]:
+            continue  # a trigger runs until stopped: `trigger_live` runs it; `test` below polls once
         expected = EXPECTED_ERRORS.get(action)
         # A simulator of its own, as it starts: an earlier sample's write (approving the import
         # session a later sample rejects) must not decide this one's outcome.
@@ -197,7 +213,10 @@ def check_actions(spec, url):
             seed_import_session(sim)
         event = run_step(label, message, expect=expected and expected[1])
         CLEANUP.pop()()
-        output = event["body"].get("output") or {}
+        output = event["body"].get("output")
+        output = {} if output is None else output
+        if isinstance(output, list):  # a task answers its observables as a list, with its state
+            output = {"observables": output, "state": event["body"].get("state")}
         shown = {k: (f"{len(v)} records" if isinstance(v, list) else v) for k, v in output.items()}
         say(f"run {label}: {event['body']['status']} {json.dumps(shown)[:160]}")
         if expected:
@@ -206,8 +225,59 @@ def check_actions(spec, url):
         event = run_step(label, message, command="test")
         if event["body"]["output"] != {"success": True}:
             fail(f"{label} `test`: output {event['body']['output']}")
-    say(f"test on every sample: ok ({len(actions)} actions)")
+    say(f"test on every sample: ok ({len(actions)} actions, triggers and tasks)")
     return actions
+
+
+def trigger_live(spec):
+    """Each trigger run for real in a container, as the orchestrator runs it: detached, posting its
+    events to a dispatcher (the simulator's receiver) on the host, its state in /workspace/cache, until
+    `podman stop`, which it must answer by saving state and exiting 0."""
+    for label, trigger, message in messages(spec, ""):
+        if "trigger" not in message["body"]:
+            continue
+        sim = start_simulator(f"trigger-{trigger}", "--import-delay-ms", "0")
+        receiver = start_simulator(f"receiver-{trigger}", "--receiver")
+        body = message["body"]
+        body["connection"]["url"] = sim
+        body["dispatcher"]["url"] = f"{receiver}/events"
+        body["meta"] = {"triggerId": f"image-test-{trigger}"}
+        # Every new observable, at once: the spec's example filters would pass over what is added here.
+        body["input"].update({"types": [], "itypes": [], "severities": [], "tags": [], "trusted_circles": [],
+                              "exclude_tags": [], "min_confidence": 0, "statuses": ["active"],
+                              "stability_window_seconds": 0, "backfill_hours": 0})
+        name = f"image-test-{trigger}-{os.getpid()}"
+        engine("run", "-d", "--name", name, "--pull=never", "--network", "host",
+               "-e", "ANOMALI_THREATSTREAM_TEST_POLL_MS=200", IMAGE, "run", "--", json.dumps(message))
+        CLEANUP.append(lambda: engine("rm", "-f", name, check=False))
+        time.sleep(1)  # the first poll sets the cursor at what exists; what follows is new
+        added = [f"198.18.{n}.1" for n in range(1, 4)]
+        control(sim, "/__simulator/records", [{"value": value, "itype": "c2_ip", "confidence": 90} for value in added])
+        deadline = time.monotonic() + 30
+        while control(receiver, "/__receiver/stats")["accepted"] < len(added):
+            if time.monotonic() > deadline:
+                logs = engine("logs", name, check=False).stderr.decode()[-1500:]
+                fail(f"{label}: the dispatcher got {control(receiver, '/__receiver/stats')} in 30 s\n{logs}")
+            time.sleep(0.2)
+        events = control(receiver, "/__receiver/events")["events"]
+        delivered = [event["body"]["body"]["output"]["observable"]["value"] for event in events]
+        SEEN.extend(json.dumps(event).encode() for event in events)
+        if sorted(delivered) != sorted(added):
+            fail(f"{label}: delivered {delivered}, added {added}")
+        engine("stop", "-t", "20", name)
+        code = engine("inspect", name, "--format", "{{.State.ExitCode}}").stdout.decode().strip()
+        if code != "0":
+            fail(f"{label}: `{ENGINE} stop` ended it with exit code {code}")
+        say(f"trigger {trigger}: {len(added)} new observables delivered to the dispatcher, stopped with exit 0")
+
+
+def control(url, path, payload=None):
+    """A simulator or receiver control route: GET, or POST `payload` as JSON."""
+    data = None if payload is None else json.dumps(payload).encode()
+    request = urllib.request.Request(f"{url}{path}", data=data, method="GET" if data is None else "POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.load(answer)
 
 
 def http_server(spec, url, actions):
@@ -247,9 +317,13 @@ def http_server(spec, url, actions):
             fail(f"{method} {path}: HTTP {status}: {text[:500]}")
         return json.loads(text)
 
-    listed = set(call("GET", "/api/v1/actions"))
-    if listed != actions:
-        fail(f"the image's actions {sorted(listed)} are not the tests/*.json samples {sorted(actions)}")
+    counts = []
+    for section in STEP_KINDS.values():
+        listed = set(call("GET", f"/api/v1/{section}"))
+        counts.append(f"{len(listed)} {section}")
+        samples = set(spec.get(section) or {})
+        if listed != samples or not samples <= actions:
+            fail(f"the image's {section} {sorted(listed)} are not the spec's {sorted(samples)} or lack a sample")
     lookup = next(message for label, action, message in messages(spec, url) if action == "lookup_ip")
     event = call("POST", "/api/v1/actions/lookup_ip", lookup)
     if event["body"]["status"] != "ok" or not event["body"]["output"]["results"]:
@@ -259,7 +333,7 @@ def http_server(spec, url, actions):
     event = call("POST", "/api/v1/connection/test", test)
     if event["body"]["status"] != "ok":
         fail(f"http connection test: {json.dumps(event)[:500]}")
-    say(f"http mode: {len(listed)} actions listed, lookup_ip and the connection test answered")
+    say(f"http mode: {', '.join(counts)} listed, lookup_ip and the connection test answered")
 
     # SIGTERM: the server finishes and exits 0 well before `stop` would send SIGKILL.
     grace = 20
@@ -338,6 +412,7 @@ def main():
     try:
         url = start_simulator("plain")
         actions = check_actions(spec, url)
+        trigger_live(spec)
         http_server(spec, url, actions)
         files_in_image()
         tls(spec)
