@@ -24,7 +24,7 @@ pub(super) fn generate(spec: &Value, examples: &Examples, current: &str) -> Stri
 
 fn table(spec: &Value, examples: &Examples) -> String {
     let mut lines = vec![
-        "| action | what it does | example input |".to_owned(),
+        "| step | what it does | example input |".to_owned(),
         "|---|---|---|".to_owned(),
     ];
     for (kind, word) in [("actions", ""), ("triggers", ", trigger"), ("tasks", ", task")] {
@@ -61,7 +61,7 @@ mod tests {
         assert_eq!(
             written,
             format!(
-                "intro\n{BEGIN}\n| action | what it does | example input |\n|---|---|---|\n\
+                "intro\n{BEGIN}\n| step | what it does | example input |\n|---|---|---|\n\
                  | `look` (Look) | Look it up | `{{\"value\":\"a\\|b\"}}` |\n{END}\noutro\n"
             )
         );
