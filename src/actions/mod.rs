@@ -25,6 +25,7 @@ use std::future::Future;
 
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
@@ -125,6 +126,14 @@ macro_rules! spec_named {
     };
 }
 pub(crate) use spec_named;
+
+/// What a serde enum is called on the wire.
+pub(crate) fn wire_name(value: &impl Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|value| value.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
 
 /// Decodes an input that already passed its schema. What can still fail here is what the types check
 /// beyond the schema (a file's base64, say), so the error names the field.

@@ -22,7 +22,7 @@ mod retry;
 mod sandbox;
 mod tags;
 pub(crate) mod threat_models;
-mod timestamp;
+pub(crate) mod timestamp;
 pub(crate) mod verdict;
 pub(crate) mod whois;
 

@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 
 use crate::protocol::{output_of, quoted, Failure, Output};
 use crate::threatstream::threat_models::{self, ModelSearch};
+use crate::threatstream::timestamp;
 use crate::threatstream::ModelType;
 
 use super::threat_model::{shaped, ThreatModelFields};
@@ -158,103 +159,8 @@ fn modified_since(given: Option<&str>) -> Result<Option<String>, Failure> {
 
 /// An ISO 8601 date, or date and time with an optional zone, as a UTC `YYYY-MM-DDTHH:MM:SS`.
 fn utc_timestamp(text: &str) -> Option<String> {
-    let (date, rest) = (text.get(..10)?, text.get(10..)?);
-    let [year, month, day] = numbers(date, '-', &[4, 2, 2])?;
-    let days_in_month = match month {
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        1..=12 => 31,
-        _ => return None,
-    };
-    if !(1..=days_in_month).contains(&day) || !(1..=9999).contains(&year) {
-        return None;
-    }
-    let seconds = match rest {
-        "" => 0,
-        _ => time_of_day(rest.strip_prefix(['T', 't', ' '])?)?,
-    };
-    let total = days_from_civil(year, month, day) * 86_400 + seconds;
-    let (days, second) = (total.div_euclid(86_400), total.rem_euclid(86_400));
-    let (year, month, day) = civil_from_days(days);
-    let (hour, minute, second) = (second / 3600, second / 60 % 60, second % 60);
-    Some(format!(
-        "{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}"
-    ))
-}
-
-/// `HH:MM[:SS[.fraction]]` with an optional `Z` or `±HH:MM` zone, as seconds after midnight UTC
-/// (negative or past a day when the zone moves it across midnight).
-fn time_of_day(text: &str) -> Option<i64> {
-    let (clock, zone) = text.split_at(text.find(['Z', 'z', '+', '-']).unwrap_or(text.len()));
-    let clock = match clock.split_once('.') {
-        Some((whole, fraction)) if fraction.bytes().all(|b| b.is_ascii_digit()) => whole,
-        Some(_) => return None,
-        None => clock,
-    };
-    let [hour, minute, second] = match numbers(clock, ':', &[2, 2]) {
-        Some([hour, minute]) => [hour, minute, 0],
-        None => numbers(clock, ':', &[2, 2, 2])?,
-    };
-    let valid = hour <= 23 && minute <= 59 && second <= 60;
-    valid.then_some(hour * 3600 + minute * 60 + second - zone_offset(zone)?)
-}
-
-/// Seconds east of UTC of `Z`, `+HH:MM`, `-HHMM` or no zone at all (taken as UTC).
-fn zone_offset(zone: &str) -> Option<i64> {
-    if matches!(zone, "" | "Z" | "z") {
-        return Some(0);
-    }
-    let sign = match zone.as_bytes().first()? {
-        b'+' => 1,
-        b'-' => -1,
-        _ => return None,
-    };
-    let [hours, minutes] = numbers(zone.get(1..)?, ':', &[2, 2])
-        .or_else(|| numbers(&format!("{}:{}", zone.get(1..3)?, zone.get(3..)?), ':', &[2, 2]))?;
-    (hours <= 23 && minutes <= 59).then_some(sign * (hours * 3600 + minutes * 60))
-}
-
-/// Numbers separated by `separator`, each of exactly its width in digits.
-fn numbers<const N: usize>(text: &str, separator: char, widths: &[usize; N]) -> Option<[i64; N]> {
-    let mut found = [0; N];
-    let mut parts = text.split(separator);
-    for (slot, width) in found.iter_mut().zip(widths) {
-        let part = parts.next()?;
-        if part.len() != *width || !part.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        *slot = part.parse().ok()?;
-    }
-    parts.next().is_none().then_some(found)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let day_of_year = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-/// The date `days` after 1970-01-01 (the inverse of `days_from_civil`).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let days = days + 719_468;
-    let era = days.div_euclid(146_097);
-    let day_of_era = days - era * 146_097;
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+    let utc = timestamp::format_ms(timestamp::parse_ms(text)?);
+    Some(utc[..19].to_owned())
 }
 
 pub(crate) struct SearchThreatModels;

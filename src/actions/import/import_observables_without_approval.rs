@@ -12,11 +12,12 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use super::settings::{date, wire_name, Classification, Severity};
+use super::settings::{date, Classification, Severity};
 use super::Tlp;
 use crate::actions::connection::Connection;
 use crate::actions::failure::{forbidden, Permission};
 use crate::actions::observable::observable;
+use crate::actions::wire_name;
 use crate::actions::TypedAction;
 use crate::protocol::{output_of, quoted, Failure, Output};
 use crate::threatstream::{self, import_requests, Interrupted, Observable, Tag};

@@ -8,8 +8,9 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::actions::spec_named;
+use crate::actions::{spec_named, wire_name};
 use crate::protocol::{quoted, Failure};
+use crate::threatstream::timestamp;
 
 spec_named!(
     #[derive(Default, Deserialize)]
@@ -125,14 +126,6 @@ impl ImportSettings {
     }
 }
 
-/// What a serde enum is called on the wire.
-pub(crate) fn wire_name(value: &impl Serialize) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|value| value.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
 fn join(ids: &[i64]) -> String {
     ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
 }
@@ -168,66 +161,7 @@ pub(crate) fn date(given: Option<&str>, input: &str) -> Result<Option<String>, F
 
 /// `YYYY-MM-DD`, optionally followed by `THH:MM[:SS[.fraction]]` and `Z` or `±HH:MM`.
 fn is_iso_date_time(text: &str) -> bool {
-    let (date, time) = match text.split_once(['T', 't', ' ']) {
-        Some((date, time)) => (date, Some(time)),
-        None => (text, None),
-    };
-    is_date(date) && time.is_none_or(is_time_with_zone)
-}
-
-fn is_date(date: &str) -> bool {
-    let parts: Vec<&str> = date.split('-').collect();
-    let [year, month, day] = parts.as_slice() else {
-        return false;
-    };
-    let (Some(year), Some(month), Some(day)) = (number(year, 4), number(month, 2), number(day, 2)) else {
-        return false;
-    };
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let days = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    year >= 1 && (1..=days).contains(&day)
-}
-
-fn is_time_with_zone(time: &str) -> bool {
-    let (clock, zone) = if let Some(clock) = time.strip_suffix(['Z', 'z']) {
-        (clock, None)
-    } else if let Some(at) = time.rfind(['+', '-']) {
-        (&time[..at], Some(&time[at + 1..]))
-    } else {
-        (time, None)
-    };
-    let clock = clock.split_once('.').map_or(clock, |(whole, fraction)| {
-        if !fraction.is_empty() && fraction.bytes().all(|byte| byte.is_ascii_digit()) {
-            whole
-        } else {
-            ""
-        }
-    });
-    let fields: Vec<&str> = clock.split(':').collect();
-    let clock_ok = match fields.as_slice() {
-        [hour, minute] => in_range(hour, 23) && in_range(minute, 59),
-        [hour, minute, second] => in_range(hour, 23) && in_range(minute, 59) && in_range(second, 60),
-        _ => false,
-    };
-    let zone_ok = zone.is_none_or(|zone| match zone.split_once(':') {
-        Some((hours, minutes)) => in_range(hours, 23) && in_range(minutes, 59),
-        None => false,
-    });
-    clock_ok && zone_ok
-}
-
-fn in_range(text: &str, max: u32) -> bool {
-    number(text, 2).is_some_and(|value| value <= max)
-}
-
-fn number(text: &str, digits: usize) -> Option<u32> {
-    (text.len() == digits && text.bytes().all(|byte| byte.is_ascii_digit())).then(|| text.parse().ok())?
+    timestamp::parse_ms(text).is_some()
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{ids, unknown_value, values, ChangeOutput, Selector};
+use super::{ids, target_input, unknown_value, values, ChangeOutput};
 use crate::actions::connection::Connection;
 use crate::actions::failure::{forbidden, Permission};
 use crate::actions::import::Tlp;
@@ -19,28 +19,20 @@ use crate::threatstream::{self, ApiError};
 /// Longer than a comment box holds; a longer text is a paste gone wrong.
 const MAX_COMMENT_CHARS: usize = 65_536;
 
-#[derive(Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct AddCommentInput {
-    /// ThreatStream ID of the observable; give either this or Value
-    #[schemars(title = "ID", example = 500001009, extend("alternativeTo" = "value"))]
-    id: Option<u64>,
-    /// Value of the observable (an IP address, domain, URL, e-mail address or hash), matched exactly; give either this or ID
-    #[schemars(title = "Value", example = "suspicious-login.example")]
-    value: Option<String>,
-    /// When Value matches more than one observable, act on all of them instead of failing
-    #[serde(default)]
-    #[schemars(title = "All Matches", example = false)]
-    all_matches: bool,
-    /// Text of the comment
-    #[schemars(
-        title = "Comment",
-        example = "Closed as a false positive: the domain belongs to a partner (case 4711)"
-    )]
-    comment: String,
-    /// Traffic Light Protocol marking of the comment: who may see it
-    #[schemars(title = "TLP", example = Tlp::Amber)]
-    tlp: Option<Tlp>,
+target_input! {
+    #[derive(Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub(crate) struct AddCommentInput {
+        /// Text of the comment
+        #[schemars(
+            title = "Comment",
+            example = "Closed as a false positive: the domain belongs to a partner (case 4711)"
+        )]
+        comment: String,
+        /// Traffic Light Protocol marking of the comment: who may see it
+        #[schemars(title = "TLP", example = Tlp::Amber)]
+        tlp: Option<Tlp>,
+    }
 }
 
 fn comment_text(given: &str) -> Result<&str, Failure> {
@@ -75,7 +67,7 @@ impl TypedAction for AddComment {
     type OutputSchema = ChangeOutput;
 
     async fn run(connection: &Connection, input: AddCommentInput) -> Result<Output, Failure> {
-        let selector = Selector::new(input.id, input.value.as_deref(), input.all_matches)?;
+        let selector = input.selector()?;
         let comment = comment_text(&input.comment)?;
         let tlp = input.tlp.and_then(Tlp::wire_name);
         let targets = selector.targets(connection).await?;

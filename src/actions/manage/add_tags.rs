@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{ids, ChangeOutput, Selector};
+use super::{ids, target_input, ChangeOutput};
 use crate::actions::connection::Connection;
 use crate::actions::failure::{forbidden, Permission};
 use crate::actions::import::Tlp;
@@ -16,25 +16,17 @@ use crate::actions::TypedAction;
 use crate::protocol::{output_of, Failure, Output};
 use crate::threatstream::{self, Tag};
 
-#[derive(Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct AddTagsInput {
-    /// ThreatStream ID of the observable; give either this or Value
-    #[schemars(title = "ID", example = 500001009, extend("alternativeTo" = "value"))]
-    id: Option<u64>,
-    /// Value of the observable (an IP address, domain, URL, e-mail address or hash), matched exactly; give either this or ID
-    #[schemars(title = "Value", example = "suspicious-login.example")]
-    value: Option<String>,
-    /// When Value matches more than one observable, act on all of them instead of failing
-    #[serde(default)]
-    #[schemars(title = "All Matches", example = false)]
-    all_matches: bool,
-    /// Names of the tags to add
-    #[schemars(title = "Tags", example = json!(["campaign-7", "phishing"]))]
-    tags: Vec<String>,
-    /// Traffic Light Protocol marking of the tags: who may see them
-    #[schemars(title = "TLP", example = Tlp::Amber)]
-    tlp: Option<Tlp>,
+target_input! {
+    #[derive(Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub(crate) struct AddTagsInput {
+        /// Names of the tags to add
+        #[schemars(title = "Tags", example = json!(["campaign-7", "phishing"]))]
+        tags: Vec<String>,
+        /// Traffic Light Protocol marking of the tags: who may see them
+        #[schemars(title = "TLP", example = Tlp::Amber)]
+        tlp: Option<Tlp>,
+    }
 }
 
 /// The names given, trimmed; an empty list or a tag without a name is refused.
@@ -69,7 +61,7 @@ impl TypedAction for AddTags {
     type OutputSchema = ChangeOutput;
 
     async fn run(connection: &Connection, input: AddTagsInput) -> Result<Output, Failure> {
-        let selector = Selector::new(input.id, input.value.as_deref(), input.all_matches)?;
+        let selector = input.selector()?;
         let tlp = input.tlp.and_then(Tlp::wire_name).map(str::to_owned);
         let tags: Vec<Tag> = tag_names(&input.tags)?
             .into_iter()

@@ -7,26 +7,17 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{unknown_value, values, Selector};
+use super::{target_input, unknown_value, values};
 use crate::actions::connection::Connection;
 use crate::actions::lenient::NumberOrString;
 use crate::actions::TypedAction;
 use crate::protocol::{clean, output_of, Failure, Output};
 use crate::threatstream;
 
-#[derive(Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct GetCommentsInput {
-    /// ThreatStream ID of the observable; give either this or Value
-    #[schemars(title = "ID", example = 500001009, extend("alternativeTo" = "value"))]
-    id: Option<u64>,
-    /// Value of the observable (an IP address, domain, URL, e-mail address or hash), matched exactly; give either this or ID
-    #[schemars(title = "Value", example = "suspicious-login.example")]
-    value: Option<String>,
-    /// When Value matches more than one observable, act on all of them instead of failing
-    #[serde(default)]
-    #[schemars(title = "All Matches", example = false)]
-    all_matches: bool,
+target_input! {
+    #[derive(Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub(crate) struct GetCommentsInput {}
 }
 
 #[allow(dead_code, reason = "only its schema is used")]
@@ -77,7 +68,7 @@ impl TypedAction for GetComments {
     type OutputSchema = GetCommentsOutput;
 
     async fn run(connection: &Connection, input: GetCommentsInput) -> Result<Output, Failure> {
-        let selector = Selector::new(input.id, input.value.as_deref(), input.all_matches)?;
+        let selector = input.selector()?;
         let targets = selector.targets(connection).await?;
         let mut comments = Vec::new();
         for value in values(&targets) {

@@ -8,29 +8,21 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::add_tags::tag_names;
-use super::{ids, ChangeOutput, Selector};
+use super::{ids, target_input, ChangeOutput};
 use crate::actions::connection::Connection;
 use crate::actions::failure::{forbidden, Permission};
 use crate::actions::TypedAction;
 use crate::protocol::{output_of, Failure, Output};
 use crate::threatstream;
 
-#[derive(Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RemoveTagsInput {
-    /// ThreatStream ID of the observable; give either this or Value
-    #[schemars(title = "ID", example = 500001009, extend("alternativeTo" = "value"))]
-    id: Option<u64>,
-    /// Value of the observable (an IP address, domain, URL, e-mail address or hash), matched exactly; give either this or ID
-    #[schemars(title = "Value", example = "suspicious-login.example")]
-    value: Option<String>,
-    /// When Value matches more than one observable, act on all of them instead of failing
-    #[serde(default)]
-    #[schemars(title = "All Matches", example = false)]
-    all_matches: bool,
-    /// Names of the tags to remove
-    #[schemars(title = "Tags", example = json!(["campaign-7"]))]
-    tags: Vec<String>,
+target_input! {
+    #[derive(Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub(crate) struct RemoveTagsInput {
+        /// Names of the tags to remove
+        #[schemars(title = "Tags", example = json!(["campaign-7"]))]
+        tags: Vec<String>,
+    }
 }
 
 pub(crate) struct RemoveTags;
@@ -43,7 +35,7 @@ impl TypedAction for RemoveTags {
     type OutputSchema = ChangeOutput;
 
     async fn run(connection: &Connection, input: RemoveTagsInput) -> Result<Output, Failure> {
-        let selector = Selector::new(input.id, input.value.as_deref(), input.all_matches)?;
+        let selector = input.selector()?;
         let names = tag_names(&input.tags)?;
         let ids = ids(&selector.targets(connection).await?);
         threatstream::remove_tags(&connection.client, &ids, &names)

@@ -9,49 +9,42 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use super::{ids, unknown_id, ChangeOutput, Selector};
+use super::{ids, target_input, unknown_id, ChangeOutput};
 use crate::actions::connection::Connection;
 use crate::actions::failure::{forbidden, Permission};
-use crate::actions::import::{date, wire_name, Severity, Tlp};
+use crate::actions::import::{date, Severity, Tlp};
+use crate::actions::wire_name;
 use crate::actions::TypedAction;
 use crate::protocol::{output_of, quoted, Failure, Output};
 use crate::threatstream::{self, ApiError};
 
-#[derive(Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct UpdateObservableInput {
-    /// ThreatStream ID of the observable; give either this or Value
-    #[schemars(title = "ID", example = 500001009, extend("alternativeTo" = "value"))]
-    id: Option<u64>,
-    /// Value of the observable (an IP address, domain, URL, e-mail address or hash), matched exactly; give either this or ID
-    #[schemars(title = "Value", example = "suspicious-login.example")]
-    value: Option<String>,
-    /// When Value matches more than one observable, act on all of them instead of failing
-    #[serde(default)]
-    #[schemars(title = "All Matches", example = false)]
-    all_matches: bool,
-    /// New status: active, inactive, or falsepos (a false positive)
-    #[schemars(title = "Status", example = Status::Falsepos)]
-    status: Option<Status>,
-    /// New confidence, 0-100
-    #[schemars(title = "Confidence", range(min = 0, max = 100), example = 10)]
-    confidence: Option<i64>,
-    /// New severity
-    #[schemars(title = "Severity", example = Severity::Low)]
-    severity: Option<Severity>,
-    /// New Traffic Light Protocol marking
-    #[schemars(title = "TLP", example = Tlp::Green)]
-    tlp: Option<Tlp>,
-    /// New expiration time
-    #[schemars(
-        title = "Expiration Time Stamp",
-        example = "2026-12-31T00:00:00Z",
-        extend("format" = "date-time", "displayType" = "date")
-    )]
-    expiration_ts: Option<String>,
-    /// New indicator type, such as mal_domain or phish_url
-    #[schemars(title = "Itype", example = &"suspicious_domain")]
-    itype: Option<String>,
+target_input! {
+    #[derive(Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub(crate) struct UpdateObservableInput {
+        /// New status: active, inactive, or falsepos (a false positive)
+        #[schemars(title = "Status", example = Status::Falsepos)]
+        status: Option<Status>,
+        /// New confidence, 0-100
+        #[schemars(title = "Confidence", range(min = 0, max = 100), example = 10)]
+        confidence: Option<i64>,
+        /// New severity
+        #[schemars(title = "Severity", example = Severity::Low)]
+        severity: Option<Severity>,
+        /// New Traffic Light Protocol marking
+        #[schemars(title = "TLP", example = Tlp::Green)]
+        tlp: Option<Tlp>,
+        /// New expiration time
+        #[schemars(
+            title = "Expiration Time Stamp",
+            example = "2026-12-31T00:00:00Z",
+            extend("format" = "date-time", "displayType" = "date")
+        )]
+        expiration_ts: Option<String>,
+        /// New indicator type, such as mal_domain or phish_url
+        #[schemars(title = "Itype", example = &"suspicious_domain")]
+        itype: Option<String>,
+    }
 }
 
 /// An observable's status in ThreatStream.
@@ -135,7 +128,7 @@ impl TypedAction for UpdateObservable {
     type OutputSchema = ChangeOutput;
 
     async fn run(connection: &Connection, input: UpdateObservableInput) -> Result<Output, Failure> {
-        let selector = Selector::new(input.id, input.value.as_deref(), input.all_matches)?;
+        let selector = input.selector()?;
         let changes = input.changes()?;
         let ids = ids(&selector.targets(connection).await?);
         for id in &ids {

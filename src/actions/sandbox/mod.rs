@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::connection::Connection;
+use super::wire_name;
 use crate::protocol::{output_of, Action, Failure, Output};
 use crate::threatstream::{self, Submission};
 
@@ -62,14 +63,6 @@ pub(crate) enum Classification {
     #[default]
     Private,
     Public,
-}
-
-/// What a serde enum is called on the wire.
-fn wire_name(value: &impl Serialize) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|value| value.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 /// What both submissions take besides the thing detonated.

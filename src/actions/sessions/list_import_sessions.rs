@@ -9,7 +9,8 @@ use serde_json::{json, Value};
 
 use super::{example_session, summary, ImportSessionSummary};
 use crate::actions::connection::Connection;
-use crate::actions::import::{date, wire_name};
+use crate::actions::import::date;
+use crate::actions::wire_name;
 use crate::actions::TypedAction;
 use crate::protocol::{output_of, Failure, Output};
 use crate::threatstream::{self, SessionFilter};
