@@ -60,6 +60,34 @@ pub(crate) static PLUGIN: Plugin = Plugin {
     spec: include_str!("../../plugin.spec.yaml"),
 };
 
+/// The methods every step kind shares, read from a typed step's constants and types: its id, title and
+/// description, and the schemas of its input and of `$output`. Each blanket impl (`Action` here,
+/// `Trigger` and `Task` in `typed`) starts with it, so the three cannot drift apart.
+macro_rules! identity {
+    ($output:ident) => {
+        fn id(&self) -> &'static str {
+            T::ID
+        }
+
+        fn title(&self) -> &'static str {
+            T::TITLE
+        }
+
+        fn description(&self) -> &'static str {
+            T::DESCRIPTION
+        }
+
+        fn input_schema(&self) -> &'static Value {
+            schema_for::<T::Input>()
+        }
+
+        fn output_schema(&self) -> &'static Value {
+            schema_for::<T::$output>()
+        }
+    };
+}
+use identity;
+
 /// An action described by its types: what each action file implements. The blanket `Action` impl
 /// below does the protocol's side once for all of them: schemas from the types, the input decoded.
 trait TypedAction: Sync {
@@ -75,25 +103,7 @@ trait TypedAction: Sync {
 }
 
 impl<T: TypedAction> Action for T {
-    fn id(&self) -> &'static str {
-        T::ID
-    }
-
-    fn title(&self) -> &'static str {
-        T::TITLE
-    }
-
-    fn description(&self) -> &'static str {
-        T::DESCRIPTION
-    }
-
-    fn input_schema(&self) -> &'static Value {
-        schema_for::<T::Input>()
-    }
-
-    fn output_schema(&self) -> &'static Value {
-        schema_for::<T::OutputSchema>()
-    }
+    identity!(OutputSchema);
 
     fn run<'a>(&'a self, connection: &'a Value, input: &'a RawValue) -> StepFuture<'a> {
         Box::pin(async move {

@@ -11,7 +11,7 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::connection::Connection;
-use super::parse_input;
+use super::{identity, parse_input};
 use crate::protocol::{
     schema_for, Failure, Output, StepFuture, Task, TaskFuture, TaskOutcome, Trigger, TriggerContext,
 };
@@ -38,25 +38,7 @@ pub(crate) trait TypedTrigger: Sync {
 }
 
 impl<T: TypedTrigger> Trigger for T {
-    fn id(&self) -> &'static str {
-        T::ID
-    }
-
-    fn title(&self) -> &'static str {
-        T::TITLE
-    }
-
-    fn description(&self) -> &'static str {
-        T::DESCRIPTION
-    }
-
-    fn input_schema(&self) -> &'static Value {
-        schema_for::<T::Input>()
-    }
-
-    fn output_schema(&self) -> &'static Value {
-        schema_for::<T::Event>()
-    }
+    identity!(Event);
 
     fn state_schema(&self) -> &'static Value {
         schema_for::<T::State>()
@@ -108,25 +90,7 @@ pub(crate) trait TypedTask: Sync {
 }
 
 impl<T: TypedTask> Task for T {
-    fn id(&self) -> &'static str {
-        T::ID
-    }
-
-    fn title(&self) -> &'static str {
-        T::TITLE
-    }
-
-    fn description(&self) -> &'static str {
-        T::DESCRIPTION
-    }
-
-    fn input_schema(&self) -> &'static Value {
-        schema_for::<T::Input>()
-    }
-
-    fn output_schema(&self) -> &'static Value {
-        schema_for::<T::OutputSchema>()
-    }
+    identity!(OutputSchema);
 
     fn state_schema(&self) -> &'static Value {
         schema_for::<T::State>()
