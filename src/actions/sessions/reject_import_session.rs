@@ -3,6 +3,11 @@
 //! ThreatStream's rejection is a DELETE of the session, answered 204 with no body; the session stays
 //! listed with status deleted (Rejected in the UI). Rejecting a rejected session succeeds again, so
 //! the call is retried like a read.
+//!
+//! Why a DELETE: the API's public users document the session statuses (`deleted` is Rejected) and the
+//! approve route, but none calls a reject route; the UI's rejection leaves a `deleted` session, which is
+//! what a DELETE of the resource yields. Not yet checked against a live instance; the simulator follows
+//! this reading (shared/reference/threatstream-api-and-peers.md, import sessions).
 
 use schemars::JsonSchema;
 use serde::Deserialize;
