@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# `make demo`: start the ThreatStream simulator, run each action's sample start message (filled in with
-# the simulator's connection and a real observable) through the plugin, and print the events.
-# Needs no ThreatStream account. Usage: demo.sh PLUGIN_BINARY SIMULATOR_BINARY
+# `make demo`: start the ThreatStream simulator, run the published 4.0.0 actions' sample start messages
+# (filled in with the simulator's connection and a real observable) through the plugin, then a phishing
+# triage (verdicts in bulk, an enrichment, an import approved and looked up), and print the events.
+# Every step's exit code is checked. Needs no ThreatStream account. Usage: demo.sh PLUGIN SIMULATOR
 set -euo pipefail
 plugin=$1
 simulator=$2
 key=demo-api-key-not-secret
 listening=$(mktemp)
+last=$(mktemp)
 "$simulator" --api-key "$key" >"$listening" &
 simulator_pid=$!
-trap 'kill "$simulator_pid" 2>/dev/null; rm -f "$listening"' EXIT
+trap 'kill "$simulator_pid" 2>/dev/null; rm -f "$listening" "$last"' EXIT
 
 url=
 for _ in $(seq 100); do
@@ -33,14 +35,20 @@ message["body"]["meta"] = {"jobId": "demo"}
 print(json.dumps(message))' "$url" "$2" "$3"
 }
 
-# step COMMAND ACTION INPUT_JSON SECRET EXPECTED_EXIT
+# step COMMAND ACTION INPUT_JSON SECRET EXPECTED_EXIT: prints the event; its output is kept in $last.
 step() {
   echo
   echo "== icon_anomali_threatstream $1: $2 $3"
   local status=0
-  fill "$2" "$3" "$4" | "$plugin" "$1" 2>/dev/null | python3 -m json.tool || status=${PIPESTATUS[1]}
+  fill "$2" "$3" "$4" | "$plugin" "$1" 2>/dev/null >"$last" || status=$?
+  python3 -m json.tool "$last"
   echo "(exit code $status)"
   [ "$status" -eq "$5" ] || { echo "expected exit code $5" >&2; exit 1; }
+}
+
+# output PYTHON_EXPRESSION: a value of the last step's output (`o`), as JSON.
+output() {
+  python3 -c 'import json, sys; o = json.load(open(sys.argv[1]))["body"]["output"]; print(json.dumps(eval(sys.argv[2])))' "$last" "$1"
 }
 
 step test lookup_ip '{}' "$key" 0
@@ -53,5 +61,17 @@ step run submit_url '{"platform": "WINDOWS7", "use_premium_sandbox": false, "url
 step run get_sandbox_report '{"report_id": "101"}' "$key" 0
 step run lookup_ip '{"ip_address": "not-an-ip"}' "$key" 1
 step run lookup_ip '{"ip_address": "198.51.100.23"}' wrong-key 1
+
+echo
+echo "== A phishing triage: verdicts in bulk, the context of the worst, and its import closed as a loop"
+step run lookup_observables '{"observables": ["198.51.100.23", "evil-domain.example", "203.0.113.99", "not an observable"]}' "$key" 0
+step run enrich_observable '{"value": "198.51.100.23", "limit": 3}' "$key" 0
+step run import_observable '{"datatext": "203.0.113.99", "observable_settings": {"confidence": 90, "classification": "private"}, "wait_for_processing": 30}' "$key" 0
+session=$(output 'o["results"]["import_session_id"]')
+step run approve_import_session "{\"import_session_id\": $session}" "$key" 0
+step run lookup_ip '{"ip_address": "203.0.113.99"}' "$key" 0
+verdict=$(output 'o["verdict"]["verdict"]')
+echo "the approved import is live: its verdict is now $verdict"
+[ "$verdict" != '"unknown"' ] || { echo "the approved import did not show up in a lookup" >&2; exit 1; }
 echo
 echo "demo finished: every step answered as expected"
