@@ -16,7 +16,7 @@ use serde_json::Value;
 use super::connection::{set, Connection};
 use crate::protocol::Failure;
 use crate::threatstream::verdict::{
-    verdict_of, VerdictOptions, DEFAULT_MALICIOUS_THRESHOLD, DEFAULT_SUSPICIOUS_THRESHOLD,
+    verdict_of, Severity, VerdictOptions, DEFAULT_MALICIOUS_THRESHOLD, DEFAULT_SUSPICIOUS_THRESHOLD,
 };
 
 /// Declares an action's input struct with the verdict's four inputs after its own fields (each of
@@ -145,21 +145,6 @@ enum VerdictWord {
     Unknown,
 }
 
-/// ThreatStream's severity.
-#[allow(dead_code, reason = "only its schema is used")]
-#[derive(JsonSchema)]
-#[schemars(inline)]
-enum SeverityName {
-    #[serde(rename = "low")]
-    Low,
-    #[serde(rename = "medium")]
-    Medium,
-    #[serde(rename = "high")]
-    High,
-    #[serde(rename = "very-high")]
-    VeryHigh,
-}
-
 // The verdict's schema; `threatstream::verdict::Verdict` serialises to it. A `//` comment: a doc
 // comment would become the type's description.
 #[allow(dead_code, reason = "only its schema is used")]
@@ -177,7 +162,7 @@ pub(crate) struct VerdictOutput {
     confidence: i16,
     /// Highest severity among the records that count
     #[schemars(title = "Severity", example = &"very-high")]
-    severity: Option<SeverityName>,
+    severity: Option<Severity>,
     /// Threat types of the records that count, distinct and sorted
     #[schemars(title = "Threat Types", example = ["c2"])]
     threat_types: Vec<String>,

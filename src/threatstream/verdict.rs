@@ -23,6 +23,7 @@
 
 use std::collections::BTreeSet;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -67,7 +68,8 @@ pub(crate) enum Judgement {
 }
 
 /// ThreatStream's severities, lowest first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+#[schemars(inline)]
 pub(crate) enum Severity {
     #[serde(rename = "low")]
     Low,
