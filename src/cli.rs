@@ -181,9 +181,21 @@ fn info(plugin: &Plugin) -> String {
         green(plugin.version),
         green(plugin.description)
     );
-    let triggers: Vec<_> = plugin.triggers().map(|step| (step.id(), step.description())).collect();
-    let actions: Vec<_> = plugin.actions().map(|step| (step.id(), step.description())).collect();
-    let tasks: Vec<_> = plugin.tasks().map(|step| (step.id(), step.description())).collect();
+    let triggers: Vec<_> = plugin
+        .triggers
+        .iter()
+        .map(|step| (step.id(), step.description()))
+        .collect();
+    let actions: Vec<_> = plugin
+        .actions
+        .iter()
+        .map(|step| (step.id(), step.description()))
+        .collect();
+    let tasks: Vec<_> = plugin
+        .tasks
+        .iter()
+        .map(|step| (step.id(), step.description()))
+        .collect();
     for (heading, steps) in [("Triggers", triggers), ("Actions", actions), ("Tasks", tasks)] {
         if steps.is_empty() {
             continue;
@@ -204,12 +216,7 @@ fn sample(plugin: &Plugin, id: &str) -> i32 {
     match sample_for(plugin, id) {
         Some(message) => print_out(&python_json(&message)),
         None => {
-            let known: Vec<&str> = plugin
-                .triggers()
-                .map(|step| step.id())
-                .chain(plugin.actions().map(|step| step.id()))
-                .chain(plugin.tasks().map(|step| step.id()))
-                .collect();
+            let known = [plugin.triggers.ids(), plugin.actions.ids(), plugin.tasks.ids()].concat();
             eprintln!(
                 "ValueError: Invalid trigger, action or task name. Known steps: {}",
                 known.join(", ")

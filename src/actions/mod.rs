@@ -29,7 +29,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use crate::protocol::{schema_for, Action, Failure, Output, Plugin, StepFuture, Task, Trigger};
+use crate::protocol::{schema_for, Action, Failure, Output, Plugin, StepFuture, Steps, Task, Trigger};
 use connection::Connection;
 
 /// Every group of actions, in the order the spec lists them.
@@ -54,9 +54,9 @@ pub(crate) static PLUGIN: Plugin = Plugin {
     description: "ThreatStream operationalizes threat intelligence, automating collection and integration \
                   that enables security teams to analyze and respond to threats",
     connector: &connection::ThreatStreamConnection,
-    action_groups: REGISTRY,
-    trigger_groups: TRIGGER_REGISTRY,
-    task_groups: TASK_REGISTRY,
+    actions: Steps::new(REGISTRY),
+    triggers: Steps::new(TRIGGER_REGISTRY),
+    tasks: Steps::new(TASK_REGISTRY),
     spec: include_str!("../../plugin.spec.yaml"),
 };
 

@@ -71,13 +71,16 @@ fn orphans(files: &[(String, String)]) -> Vec<PathBuf> {
 /// Every step's id, kind, and input and output schemas.
 fn steps() -> Vec<(&'static str, &'static str, &'static Value, &'static Value)> {
     let actions = PLUGIN
-        .actions()
+        .actions
+        .iter()
         .map(|step| (step.id(), "action", step.input_schema(), step.output_schema()));
     let triggers = PLUGIN
-        .triggers()
+        .triggers
+        .iter()
         .map(|step| (step.id(), "trigger", step.input_schema(), step.output_schema()));
     let tasks = PLUGIN
-        .tasks()
+        .tasks
+        .iter()
         .map(|step| (step.id(), "task", step.input_schema(), step.output_schema()));
     actions.chain(triggers).chain(tasks).collect()
 }
@@ -130,7 +133,7 @@ fn examples_pass_their_own_schemas() {
     let connection = example_object(&spec_params(PLUGIN.connector.schema()));
     let checked = check_schema(PLUGIN.connector.schema(), &connection, Quote::Values);
     assert!(checked.is_ok(), "the connection example: {checked:?}");
-    for action in PLUGIN.actions() {
+    for action in PLUGIN.actions.iter() {
         for (schema, which) in [(action.input_schema(), "input"), (action.output_schema(), "output")] {
             let example = match which {
                 "input" => generate::example_input(&PLUGIN, action),
@@ -155,7 +158,7 @@ fn examples_pass_their_own_schemas() {
 
 #[test]
 fn samples_pass_their_own_schemas() {
-    for action in PLUGIN.actions() {
+    for action in PLUGIN.actions.iter() {
         let sample = sample_message(&PLUGIN, action);
         let body = &sample["body"];
         let input = check_schema(action.input_schema(), &body["input"], Quote::Values);
@@ -170,12 +173,12 @@ fn samples_pass_their_own_schemas() {
 
 #[test]
 fn trigger_and_task_samples_pass_their_own_schemas() {
-    for trigger in PLUGIN.triggers() {
+    for trigger in PLUGIN.triggers.iter() {
         let sample = trigger_message(&PLUGIN, trigger);
         let input = check_schema(trigger.input_schema(), &sample["body"]["input"], Quote::Values);
         assert!(input.is_ok(), "sample of {}: {input:?}", trigger.id());
     }
-    for task in PLUGIN.tasks() {
+    for task in PLUGIN.tasks.iter() {
         let sample = task_message(&PLUGIN, task);
         let input = check_schema(task.input_schema(), &sample["body"]["input"], Quote::Values);
         let state = check_schema(task.state_schema(), &sample["body"]["state"], Quote::Values);
@@ -192,7 +195,7 @@ fn trigger_and_task_samples_pass_their_own_schemas() {
 #[test]
 fn a_plugin_with_triggers_enables_the_cache() {
     let spec: Value = serde_norway::from_str(&read("plugin.spec.yaml")).expect("the spec is YAML");
-    let has_triggers = PLUGIN.triggers().next().is_some();
+    let has_triggers = PLUGIN.triggers.iter().next().is_some();
     assert_eq!(spec["enable_cache"], Value::Bool(has_triggers));
 }
 

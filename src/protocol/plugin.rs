@@ -117,57 +117,68 @@ pub(crate) struct Plugin {
     pub(crate) version: &'static str,
     pub(crate) description: &'static str,
     pub(crate) connector: &'static dyn Connector,
-    /// The actions, a list per capability (lookups, imports, ...), in the order the spec lists them.
-    pub(crate) action_groups: &'static [&'static [&'static dyn Action]],
-    /// The triggers and the tasks, likewise.
-    pub(crate) trigger_groups: &'static [&'static [&'static dyn Trigger]],
-    pub(crate) task_groups: &'static [&'static [&'static dyn Task]],
+    pub(crate) actions: Steps<dyn Action>,
+    pub(crate) triggers: Steps<dyn Trigger>,
+    pub(crate) tasks: Steps<dyn Task>,
     /// The text of `plugin.spec.yaml`, built into the binary: the server's spec, info and action
     /// routes answer from it, so they cannot disagree with the file the image ships.
     pub(crate) spec: &'static str,
 }
 
 impl Plugin {
-    /// Every action, in the order the spec lists them.
-    pub(crate) fn actions(&self) -> impl Iterator<Item = &'static dyn Action> {
-        self.action_groups.iter().flat_map(|group| group.iter().copied())
-    }
-
-    pub(crate) fn action(&self, id: &str) -> Option<&'static dyn Action> {
-        self.actions().find(|action| action.id() == id)
-    }
-
-    /// The action ids, for messages that list them.
-    pub(crate) fn action_ids(&self) -> Vec<&'static str> {
-        self.actions().map(|action| action.id()).collect()
-    }
-
-    pub(crate) fn triggers(&self) -> impl Iterator<Item = &'static dyn Trigger> {
-        self.trigger_groups.iter().flat_map(|group| group.iter().copied())
-    }
-
-    pub(crate) fn trigger(&self, id: &str) -> Option<&'static dyn Trigger> {
-        self.triggers().find(|trigger| trigger.id() == id)
-    }
-
-    pub(crate) fn trigger_ids(&self) -> Vec<&'static str> {
-        self.triggers().map(|trigger| trigger.id()).collect()
-    }
-
-    pub(crate) fn tasks(&self) -> impl Iterator<Item = &'static dyn Task> {
-        self.task_groups.iter().flat_map(|group| group.iter().copied())
-    }
-
-    pub(crate) fn task(&self, id: &str) -> Option<&'static dyn Task> {
-        self.tasks().find(|task| task.id() == id)
-    }
-
-    pub(crate) fn task_ids(&self) -> Vec<&'static str> {
-        self.tasks().map(|task| task.id()).collect()
-    }
-
     /// `<vendor>/<Title>:<version>`, the prefix of the runtime's step log line.
     pub(crate) fn signature(&self) -> String {
         format!("{}/{}:{}", self.vendor, self.title, self.version)
+    }
+}
+
+/// The steps of one kind, a list per capability (lookups, imports, ...), in the order the spec lists
+/// them: grouped where they are declared, one sequence wherever they are looked up.
+pub(crate) struct Steps<T: ?Sized + 'static> {
+    groups: &'static [&'static [&'static T]],
+}
+
+impl<T: ?Sized> Steps<T> {
+    pub(crate) const fn new(groups: &'static [&'static [&'static T]]) -> Steps<T> {
+        Steps { groups }
+    }
+}
+
+impl<T: ?Sized + Identified> Steps<T> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &'static T> {
+        self.groups.iter().flat_map(|group| group.iter().copied())
+    }
+
+    pub(crate) fn find(&self, id: &str) -> Option<&'static T> {
+        self.iter().find(|step| step.id() == id)
+    }
+
+    /// The ids, for messages and documents that list them.
+    pub(crate) fn ids(&self) -> Vec<&'static str> {
+        self.iter().map(Identified::id).collect()
+    }
+}
+
+/// What `Steps` needs of a step of any kind: its id. Implemented for the three step traits' objects,
+/// since their implementations come from three blanket impls that could not share one.
+pub(crate) trait Identified {
+    fn id(&self) -> &'static str;
+}
+
+impl Identified for dyn Action {
+    fn id(&self) -> &'static str {
+        Action::id(self)
+    }
+}
+
+impl Identified for dyn Trigger {
+    fn id(&self) -> &'static str {
+        Trigger::id(self)
+    }
+}
+
+impl Identified for dyn Task {
+    fn id(&self) -> &'static str {
+        Task::id(self)
     }
 }

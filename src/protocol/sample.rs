@@ -17,13 +17,13 @@ const SAMPLE_DISPATCHER: &str = "http://localhost:8000";
 
 /// The start message for the action, trigger or task `name`; `None` if the plugin has none.
 pub(crate) fn sample_for(plugin: &Plugin, name: &str) -> Option<Value> {
-    if let Some(action) = plugin.action(name) {
+    if let Some(action) = plugin.actions.find(name) {
         return Some(start_message(plugin, action));
     }
-    if let Some(trigger) = plugin.trigger(name) {
+    if let Some(trigger) = plugin.triggers.find(name) {
         return Some(trigger_message(plugin, trigger));
     }
-    plugin.task(name).map(|task| task_message(plugin, task))
+    plugin.tasks.find(name).map(|task| task_message(plugin, task))
 }
 
 /// The compact start message for `trigger`, in the runtime's key order.

@@ -242,8 +242,10 @@ impl Step<'_> {
     async fn test_connection(&self, message: &StartMessage<'_>) -> Result<Output, Failure> {
         if let Some(name) = message.step.as_deref() {
             let known = match message.message_type {
-                MessageType::ConnectionTest => self.plugin.task(name).is_some() || self.plugin.action(name).is_some(),
-                _ => self.plugin.action(name).is_some(),
+                MessageType::ConnectionTest => {
+                    self.plugin.tasks.find(name).is_some() || self.plugin.actions.find(name).is_some()
+                }
+                _ => self.plugin.actions.find(name).is_some(),
             };
             if !known {
                 find_action(self.plugin, name)?;
@@ -270,8 +272,9 @@ impl Step<'_> {
     async fn trigger(&self, kind: StepKind, id: &str, message: &StartMessage<'_>) -> Result<Output, Failure> {
         let trigger = self
             .plugin
-            .trigger(id)
-            .ok_or_else(|| unknown("trigger", id, self.plugin.trigger_ids()))?;
+            .triggers
+            .find(id)
+            .ok_or_else(|| unknown("trigger", id, self.plugin.triggers.ids()))?;
         let connection = checked_connection(self.plugin, &message.connection)?;
         info!("{}. Step name: {}", self.plugin.signature(), trigger.id());
         checked_input(trigger.input_schema(), &message.input)?;
@@ -295,8 +298,9 @@ pub(super) fn check_output(schema: &'static Value, output: &Output) -> Result<()
 
 fn find_action(plugin: &Plugin, id: &str) -> Result<&'static dyn Action, Failure> {
     plugin
-        .action(id)
-        .ok_or_else(|| unknown("action", id, plugin.action_ids()))
+        .actions
+        .find(id)
+        .ok_or_else(|| unknown("action", id, plugin.actions.ids()))
 }
 
 /// `Unknown action "x"`, the runtime's words, and the same for triggers and tasks.
@@ -346,7 +350,7 @@ fn required_not_empty(schema: &Value, input: &Value) -> Result<(), Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::plugin::{Connector, StepFuture};
+    use crate::protocol::plugin::{Connector, StepFuture, Steps};
     use serde_json::json;
 
     fn any_object() -> &'static Value {
@@ -399,9 +403,9 @@ mod tests {
         description: "A plugin whose action panics",
         spec: "",
         connector: &AnyConnection,
-        action_groups: &[&[&Panicking]],
-        trigger_groups: &[],
-        task_groups: &[],
+        actions: Steps::new(&[&[&Panicking]]),
+        triggers: Steps::new(&[]),
+        tasks: Steps::new(&[]),
     };
 
     #[tokio::test]

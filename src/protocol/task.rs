@@ -50,7 +50,10 @@ pub(super) async fn test(plugin: &Plugin, id: &str, message: &StartMessage<'_>) 
 }
 
 fn find(plugin: &Plugin, id: &str) -> Result<&'static dyn Task, Failure> {
-    plugin.task(id).ok_or_else(|| unknown("task", id, plugin.task_ids()))
+    plugin
+        .tasks
+        .find(id)
+        .ok_or_else(|| unknown("task", id, plugin.tasks.ids()))
 }
 
 fn checked_state(schema: &'static Value, state: &Value) -> Result<(), Failure> {

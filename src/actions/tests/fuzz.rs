@@ -30,7 +30,7 @@ fn seeds() -> &'static [Vec<u8>] {
             .into_iter()
             .map(|path| std::fs::read(path).expect("readable seed"))
             .collect();
-        for action in PLUGIN.actions() {
+        for action in PLUGIN.actions.iter() {
             let message = json!({"version": "v1", "type": "action_start", "body": {"action": action.id(),
                 "meta": {"jobId": "fuzz"}, "input": example_input(&PLUGIN, action),
                 "connection": {"username": "analyst@example.com", "url": "http://127.0.0.1:9",

@@ -63,7 +63,8 @@ pub(super) struct Examples {
 impl Examples {
     fn of(plugin: &Plugin) -> Examples {
         let alternatives = plugin
-            .actions()
+            .actions
+            .iter()
             .map(|action| {
                 let properties = action.input_schema().get("properties").and_then(Value::as_object);
                 let pairs = properties
@@ -108,16 +109,16 @@ fn schemas(plugin: &Plugin) -> Vec<(String, String)> {
     let mut files = vec![("schemas/connection.json".to_owned(), pretty(plugin.connector.schema()))];
     let mut add =
         |id: &str, part: &str, schema: &Value| files.push((format!("schemas/{id}.{part}.json"), pretty(schema)));
-    for action in plugin.actions() {
+    for action in plugin.actions.iter() {
         add(action.id(), "input", action.input_schema());
         add(action.id(), "output", action.output_schema());
     }
-    for trigger in plugin.triggers() {
+    for trigger in plugin.triggers.iter() {
         add(trigger.id(), "input", trigger.input_schema());
         add(trigger.id(), "output", trigger.output_schema());
         add(trigger.id(), "state", trigger.state_schema());
     }
-    for task in plugin.tasks() {
+    for task in plugin.tasks.iter() {
         add(task.id(), "input", task.input_schema());
         add(task.id(), "output", task.output_schema());
         add(task.id(), "state", task.state_schema());

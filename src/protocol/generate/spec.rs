@@ -54,7 +54,7 @@ fn hand_written(current: &str) -> String {
 fn identity_line(plugin: &Plugin, line: &str) -> Option<String> {
     let (key, _) = line.split_once(": ")?;
     if key == "enable_cache" {
-        return Some(format!("enable_cache: {}", plugin.triggers().next().is_some()));
+        return Some(format!("enable_cache: {}", plugin.triggers.iter().next().is_some()));
     }
     let value = match key {
         "name" => plugin.name,
@@ -73,21 +73,21 @@ fn sections(plugin: &Plugin) -> Map<String, Value> {
     let connection = plugin.connector.schema();
     collect_types(connection, &mut types);
     let mut actions = Map::new();
-    for action in plugin.actions() {
+    for action in plugin.actions.iter() {
         let schemas = [action.input_schema(), action.output_schema()];
         schemas.iter().for_each(|schema| collect_types(schema, &mut types));
         let entry = step_entry(action.title(), action.description(), schemas);
         actions.insert(action.id().into(), Value::Object(entry));
     }
     let mut triggers = Map::new();
-    for trigger in plugin.triggers() {
+    for trigger in plugin.triggers.iter() {
         let schemas = [trigger.input_schema(), trigger.output_schema()];
         schemas.iter().for_each(|schema| collect_types(schema, &mut types));
         let entry = step_entry(trigger.title(), trigger.description(), schemas);
         triggers.insert(trigger.id().into(), Value::Object(entry));
     }
     let mut tasks = Map::new();
-    for task in plugin.tasks() {
+    for task in plugin.tasks.iter() {
         let schemas = [task.input_schema(), task.output_schema()];
         schemas.iter().for_each(|schema| collect_types(schema, &mut types));
         let mut entry = step_entry(task.title(), task.description(), schemas);

@@ -38,14 +38,16 @@ impl Documents {
         let spec: Value = serde_norway::from_str(plugin.spec)
             .map_err(|error| format!("the built-in plugin.spec.yaml is not valid YAML: {error}"))?;
         let actions = plugin
-            .action_ids()
+            .actions
+            .ids()
             .into_iter()
             .map(|id| ("actions", id, &STEP_FIELDS[..]));
         let triggers = plugin
-            .trigger_ids()
+            .triggers
+            .ids()
             .into_iter()
             .map(|id| ("triggers", id, &STEP_FIELDS[..]));
-        let tasks = plugin.task_ids().into_iter().map(|id| ("tasks", id, &TASK_FIELDS[..]));
+        let tasks = plugin.tasks.ids().into_iter().map(|id| ("tasks", id, &TASK_FIELDS[..]));
         let sections = actions
             .chain(triggers)
             .chain(tasks)
@@ -54,9 +56,9 @@ impl Documents {
         Ok(Documents {
             spec_yaml: plugin.spec,
             info: info(&spec, threads),
-            actions: plugin.action_ids().into(),
-            triggers: plugin.trigger_ids().into(),
-            tasks: plugin.task_ids().into(),
+            actions: plugin.actions.ids().into(),
+            triggers: plugin.triggers.ids().into(),
+            tasks: plugin.tasks.ids().into(),
             connection: connection(plugin),
             definitions: definitions(plugin),
             api: api(plugin),
@@ -123,7 +125,8 @@ fn connection(plugin: &Plugin) -> Value {
 
 fn definitions(plugin: &Plugin) -> Value {
     let definitions: Vec<Value> = plugin
-        .actions()
+        .actions
+        .iter()
         .map(|action| json!({"identifier": action.id(), "inputJsonSchema": action.input_schema()}))
         .collect();
     json!({ "actionsDefinitions": definitions })
@@ -132,11 +135,11 @@ fn definitions(plugin: &Plugin) -> Value {
 /// A Swagger 2.0 document of the routes, as the runtime publishes one (protocol reference §5.2).
 fn api(plugin: &Plugin) -> Value {
     let name = json!({"name": "name", "in": "path", "required": true, "type": "string",
-                      "enum": plugin.action_ids()});
+                      "enum": plugin.actions.ids()});
     let trigger = json!({"name": "name", "in": "path", "required": true, "type": "string",
-                         "enum": plugin.trigger_ids()});
+                         "enum": plugin.triggers.ids()});
     let task = json!({"name": "name", "in": "path", "required": true, "type": "string",
-                      "enum": plugin.task_ids()});
+                      "enum": plugin.tasks.ids()});
     let start = json!({"name": "message", "in": "body", "required": true,
                        "schema": {"type": "object", "description": "A start message, as on standard input"}});
     let format = |formats: &[&str]| {
