@@ -52,7 +52,8 @@ pub(crate) fn import_requests(meta: &Value, objects: &[Value]) -> Result<Vec<Imp
         if opening.len() + text.len() + closing.len() > MAX_REQUEST_BYTES {
             return Err(index);
         }
-        if body.len() + 1 + text.len() + closing.len() > MAX_REQUEST_BYTES {
+        // Only a request that holds objects is cut: the comma counts from the second object on.
+        if count > 0 && body.len() + 1 + text.len() + closing.len() > MAX_REQUEST_BYTES {
             body.push_str(closing);
             requests.push(ImportRequest {
                 body: std::mem::replace(&mut body, opening.clone()),
@@ -126,6 +127,18 @@ mod tests {
         assert_eq!(sizes(&requests), [2]);
         let body: Value = serde_json::from_str(&requests[0].body).expect("JSON");
         assert_eq!(body, json!({"meta": meta, "objects": objects}));
+    }
+
+    #[test]
+    fn an_object_that_exactly_fills_a_request_is_never_preceded_by_an_empty_one() {
+        let meta = json!({"classification": "private"});
+        let room = MAX_REQUEST_BYTES - format!("{{\"meta\":{meta},\"objects\":[").len() - "]}".len();
+        let filler = "x".repeat(room - json!({"url": ""}).to_string().len());
+        let exact = json!({"url": filler});
+        assert_eq!(exact.to_string().len(), room);
+        let requests = import_requests(&meta, &[exact.clone(), exact]).expect("fits");
+        assert_eq!(sizes(&requests), [1, 1]);
+        assert!(requests.iter().all(|request| request.body.len() == MAX_REQUEST_BYTES));
     }
 
     #[test]
