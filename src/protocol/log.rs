@@ -67,7 +67,9 @@ impl StepLog {
         if let Some(limit) = self.limit.filter(|limit| lines.len() > *limit) {
             // Whole lines go, so the log never starts mid-line.
             let excess = lines.len() - limit;
-            let cut = lines[excess..].find('\n').map_or(lines.len(), |at| excess + at + 1);
+            // Searched as bytes: `excess` may fall inside a character, and a newline never does.
+            let newline = lines.as_bytes()[excess..].iter().position(|byte| *byte == b'\n');
+            let cut = newline.map_or(lines.len(), |at| excess + at + 1);
             lines.drain(..cut);
         }
     }
@@ -161,6 +163,18 @@ mod tests {
         });
         assert_eq!(log.take(), "second\nthird\n");
         assert_eq!(log.text(), "");
+    }
+
+    #[test]
+    fn a_bounded_log_cut_inside_a_character_keeps_whole_lines() {
+        install(false);
+        // "é…\n" is 6 bytes; at a limit of 11 the cut falls at byte 1, inside the first "é".
+        let log = StepLog::bounded(11);
+        log.capture_now(|| {
+            tracing::info!("é…");
+            tracing::info!("é…");
+        });
+        assert_eq!(log.take(), "é…\n");
     }
 
     #[test]
