@@ -76,6 +76,10 @@ fn sessions_are_read_listed_approved_again_and_rejected() {
     let approved = run_ok(&sim, "list_import_sessions", json!({"status": "approved"}));
     assert_eq!(approved["count"], 1);
     assert_eq!(approved["import_sessions"][0]["id"], first.as_str());
+    let untouched = run_ok(&sim, "list_import_sessions", json!({"status": ""}));
+    let every = run_ok(&sim, "list_import_sessions", json!({}));
+    assert!(every["count"].as_u64() >= Some(2), "{every}");
+    assert_eq!(untouched, every, "the form's empty status lists every status");
     let all = run_ok(
         &sim,
         "list_import_sessions",
@@ -210,6 +214,23 @@ fn an_update_sends_only_the_fields_given() {
     assert_eq!(
         (record["status"].as_str(), record["meta"]["severity"].as_str()),
         (Some("inactive"), Some("very-high"))
+    );
+
+    run_ok(
+        &sim,
+        "update_observable",
+        json!({"id": HASH_ID, "status": "", "confidence": 20}),
+    );
+    let patches: Vec<Value> = sim
+        .requests()
+        .into_iter()
+        .filter(|request| request.method == "PATCH")
+        .map(|request| serde_json::from_slice(&request.body).expect("JSON"))
+        .collect();
+    assert_eq!(
+        patches[1],
+        json!({"confidence": 20}),
+        "the form's empty status changes nothing"
     );
 }
 

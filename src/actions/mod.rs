@@ -145,6 +145,12 @@ pub(crate) fn wire_name(value: &impl Serialize) -> String {
         .unwrap_or_default()
 }
 
+/// The wire name of an optional enum input, or `None` when it was not given or was the form's empty
+/// choice (`""`, what the orchestrator sends for an untouched optional list): nothing is sent then.
+pub(crate) fn chosen(value: Option<impl Serialize>) -> Option<String> {
+    value.map(|value| wire_name(&value)).filter(|name| !name.is_empty())
+}
+
 /// Decodes an input that already passed its schema. What can still fail here is what the types check
 /// beyond the schema (a file's base64, say), so the error names the field.
 fn parse_input<T: DeserializeOwned>(input: &RawValue) -> Result<T, Failure> {

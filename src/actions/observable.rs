@@ -30,6 +30,33 @@ const DIGEST_LENGTHS: [usize; 4] = [32, 40, 64, 128];
 /// The longest domain name DNS can carry, without its final dot.
 const MAX_DOMAIN_LENGTH: usize = 253;
 
+/// The observables' type, or `any` to tell each by its shape.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[schemars(inline)]
+pub(crate) enum TypeHint {
+    #[default]
+    Any,
+    Ip,
+    Domain,
+    Url,
+    Email,
+    Hash,
+}
+
+impl TypeHint {
+    pub(crate) fn wanted(self) -> Option<ObservableType> {
+        match self {
+            TypeHint::Any => None,
+            TypeHint::Ip => Some(ObservableType::Ip),
+            TypeHint::Domain => Some(ObservableType::Domain),
+            TypeHint::Url => Some(ObservableType::Url),
+            TypeHint::Email => Some(ObservableType::Email),
+            TypeHint::Hash => Some(ObservableType::Hash),
+        }
+    }
+}
+
 /// Observable type
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]

@@ -190,6 +190,29 @@ fn trigger_and_task_samples_pass_their_own_schemas() {
     }
 }
 
+/// The toolchain's samples (tests/<step>.json) are what a form left untouched sends: `""` for an
+/// optional list, 0 for a number. Their optional inputs must pass the step's input schema, so an
+/// optional enum offers the empty choice (`#[serde(rename = "")]`, read with `actions::chosen`) or
+/// has a default. (An untouched required input is refused by the runtime's own rule first.)
+#[test]
+fn untouched_optional_inputs_pass_their_input_schemas() {
+    for (id, kind, input_schema, _) in steps() {
+        let sample: Value = serde_json::from_str(&read(&format!("tests/{id}.json"))).expect("a JSON sample");
+        let required = input_schema["required"].as_array().cloned().unwrap_or_default();
+        let mut optional = sample["body"]["input"].as_object().cloned().unwrap_or_default();
+        optional.retain(|name, _| !required.contains(&Value::from(name.as_str())));
+        let mut schema = input_schema.clone();
+        schema.as_object_mut().map(|schema| schema.remove("required"));
+        // Leaked: compiled schemas are cached for the process, keyed by a 'static schema.
+        let schema: &'static Value = Box::leak(Box::new(schema));
+        let checked = check_schema(schema, &Value::Object(optional), Quote::Values);
+        assert!(
+            checked.is_ok(),
+            "the {kind} {id}'s untouched optional inputs: {checked:?}"
+        );
+    }
+}
+
 /// Triggers keep their state in the cache, and the runtime (6.6.0+) and EnableCacheValidator want
 /// `enable_cache: true` in a spec with triggers; the generator keeps the line true to the registry.
 #[test]

@@ -24,7 +24,7 @@ use super::{
 };
 use crate::actions::connection::Connection;
 use crate::actions::lookups::ResultRecord;
-use crate::actions::observable::{observable, ObservableType};
+use crate::actions::observable::{observable, ObservableType, TypeHint};
 use crate::actions::verdict::{example_verdict, verdict_input, VerdictOutput};
 use crate::actions::TypedAction;
 use crate::threatstream::verdict::Verdict;
@@ -36,10 +36,10 @@ pub(crate) struct EnrichObservableInput {
     /// Observable to enrich: an IP address, domain, URL, e-mail address, or MD5, SHA-1, SHA-256 or SHA-512 hash
     #[schemars(title = "Value", example = "198.51.100.23")]
     value: String,
-    /// Type of the observable; when not given, it is told from the value's shape
-    #[serde(rename = "type")]
-    #[schemars(title = "Type", example = ObservableType::Ip)]
-    kind: Option<ObservableType>,
+    /// Type of the observable; any (the default) tells it from the value's shape
+    #[serde(default, rename = "type")]
+    #[schemars(title = "Type", example = TypeHint::Ip)]
+    kind: TypeHint,
     /// Sections to fetch besides the intelligence records, any of `associations`, `passive_dns`, `whois`, `insights` and `references`; when not given, every section that applies to the observable's type
     #[schemars(title = "Sections", example = Section::ALL)]
     sections: Option<Vec<Section>>,
@@ -303,7 +303,8 @@ impl Unavailable {
 impl EnrichObservableInput {
     /// The observable, the sections to fetch, and the asked-for sections that do not apply.
     fn plan(&self) -> Result<(Observable, Vec<Section>, Vec<Unavailable>), Failure> {
-        let found = observable(&self.value, self.kind).map_err(|problem| Failure::invalid_input("value", problem))?;
+        let found =
+            observable(&self.value, self.kind.wanted()).map_err(|problem| Failure::invalid_input("value", problem))?;
         let asked = self.sections.is_some();
         let mut sections: Vec<Section> = Vec::new();
         let mut inapplicable: Vec<Unavailable> = Vec::new();

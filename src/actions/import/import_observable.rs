@@ -10,7 +10,7 @@ use super::{example_response, import, source, DefaultState, Follow, ObservableRe
 use crate::actions::connection::Connection;
 use crate::actions::file::File;
 use crate::actions::sessions::{example_session, ImportSessionSummary};
-use crate::actions::TypedAction;
+use crate::actions::{chosen, TypedAction};
 use crate::protocol::{Failure, Output};
 
 #[derive(Deserialize, JsonSchema)]
@@ -62,19 +62,6 @@ pub(crate) enum Tlp {
     Unset,
 }
 
-impl Tlp {
-    pub(crate) fn wire_name(self) -> Option<&'static str> {
-        match self {
-            Tlp::Red => Some("red"),
-            Tlp::Amber => Some("amber"),
-            Tlp::Green => Some("green"),
-            Tlp::Clear => Some("clear"),
-            Tlp::AmberStrict => Some("amber+strict"),
-            Tlp::Unset => None,
-        }
-    }
-}
-
 #[allow(dead_code, reason = "only its schema is used")]
 #[derive(JsonSchema)]
 pub(crate) struct ImportObservableOutput {
@@ -98,8 +85,8 @@ impl TypedAction for ImportObservable {
     async fn run(connection: &Connection, input: ImportObservableInput) -> Result<Output, Failure> {
         let settings = input.observable_settings.unwrap_or_default().0;
         let mut fields = settings.form_fields("observable_settings")?;
-        if let Some(tlp) = input.tlp.and_then(Tlp::wire_name) {
-            fields.push(("tlp", tlp.to_owned()));
+        if let Some(tlp) = chosen(input.tlp) {
+            fields.push(("tlp", tlp));
         }
         let source = source(input.file, input.datatext)?;
         let follow = Follow {

@@ -18,7 +18,7 @@ use crate::actions::connection::Connection;
 use crate::actions::failure::{forbidden, Permission};
 use crate::actions::observable::observable;
 use crate::actions::wire_name;
-use crate::actions::TypedAction;
+use crate::actions::{chosen, TypedAction};
 use crate::protocol::{output_of, quoted, Failure, Output};
 use crate::threatstream::{self, import_requests, Interrupted, Observable, Tag};
 
@@ -170,7 +170,7 @@ impl ImportObservablesWithoutApprovalInput {
             "source_confidence_weight",
             self.source_confidence_weight.map(Value::from),
         );
-        put("severity", severity(self.severity));
+        put("severity", chosen(self.severity).map(Value::from));
         put(
             "expiration_ts",
             date(self.expiration_ts.as_deref(), "expiration_ts")?.map(Value::from),
@@ -252,8 +252,8 @@ impl ObservableToImport {
             }
         };
         put("confidence", self.confidence.map(Value::from));
-        put("severity", severity(self.severity));
-        put("tlp", self.tlp.and_then(Tlp::wire_name).map(Value::from));
+        put("severity", chosen(self.severity).map(Value::from));
+        put("tlp", chosen(self.tlp).map(Value::from));
         put("tags", tags(self.tags.as_deref(), &input("tags"))?);
         put(
             "expiration_ts",
@@ -261,12 +261,6 @@ impl ObservableToImport {
         );
         Ok(Value::Object(object))
     }
-}
-
-fn severity(severity: Option<Severity>) -> Option<Value> {
-    Some(wire_name(&severity?))
-        .filter(|name| !name.is_empty())
-        .map(Value::from)
 }
 
 /// `[{"name", "tlp"}]`, or `None` for no tags; a tag without a name is refused, naming `input`.
@@ -283,7 +277,7 @@ fn tags(given: Option<&[ObservableTag]>, input: &str) -> Result<Option<Value>, F
                 "a tag needs a name",
             ));
         }
-        let tlp = tag.tlp.and_then(Tlp::wire_name).map(str::to_owned);
+        let tlp = chosen(tag.tlp);
         tags.push(
             Tag {
                 name: name.to_owned(),

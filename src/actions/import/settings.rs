@@ -8,7 +8,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::actions::{spec_named, wire_name};
+use crate::actions::{chosen, spec_named};
 use crate::protocol::{quoted, Failure};
 use crate::threatstream::timestamp;
 
@@ -108,11 +108,8 @@ impl ImportSettings {
             "source_confidence_weight",
             self.source_confidence_weight.map(|value| value.to_string()),
         );
-        text("severity", self.severity.map(|severity| wire_name(&severity)));
-        text(
-            "classification",
-            self.classification.map(|classification| wire_name(&classification)),
-        );
+        text("severity", chosen(self.severity));
+        text("classification", chosen(self.classification));
         text("expiration_ts", expiration(self.expiration_ts.as_deref(), input)?);
         text("notes", self.notes.as_ref().map(|notes| notes.join(",")));
         text("ip_mapping", self.ip_mapping.clone());

@@ -20,7 +20,7 @@ use serde_json::value::RawValue;
 use super::bulk_output::{write, Looked, LookupObservablesOutput};
 use super::RecordsText;
 use crate::actions::connection::Connection;
-use crate::actions::observable::{observable, ObservableType};
+use crate::actions::observable::{observable, ObservableType, TypeHint};
 use crate::actions::verdict::verdict_input;
 use crate::actions::TypedAction;
 use crate::protocol::{Failure, Output};
@@ -59,33 +59,6 @@ verdict_input! {
 
 fn default_concurrency() -> u8 {
     DEFAULT_CONCURRENCY
-}
-
-/// The observables' type, or `any` to tell each by its shape.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-#[schemars(inline)]
-pub(crate) enum TypeHint {
-    #[default]
-    Any,
-    Ip,
-    Domain,
-    Url,
-    Email,
-    Hash,
-}
-
-impl TypeHint {
-    fn wanted(self) -> Option<ObservableType> {
-        match self {
-            TypeHint::Any => None,
-            TypeHint::Ip => Some(ObservableType::Ip),
-            TypeHint::Domain => Some(ObservableType::Domain),
-            TypeHint::Url => Some(ObservableType::Url),
-            TypeHint::Email => Some(ObservableType::Email),
-            TypeHint::Hash => Some(ObservableType::Hash),
-        }
-    }
 }
 
 /// The entries sorted out: the distinct observables in the order given, with the entry each came

@@ -12,8 +12,8 @@ use super::{ids, target_input, unknown_value, values, ChangeOutput};
 use crate::actions::connection::Connection;
 use crate::actions::failure::{forbidden, Permission};
 use crate::actions::import::Tlp;
-use crate::actions::TypedAction;
-use crate::protocol::{output_of, Failure, Output};
+use crate::actions::{chosen, TypedAction};
+use crate::protocol::{output_of, quoted, Failure, Output};
 use crate::threatstream::{self, ApiError};
 
 /// Longer than a comment box holds; a longer text is a paste gone wrong.
@@ -57,6 +57,20 @@ fn comment_failure(error: ApiError, value: &str) -> Failure {
     forbidden(error, &[Permission::Comment], "commenting on an observable")
 }
 
+/// A failure after some values were already commented says which, so that running the step again,
+/// which would comment them twice, is a choice made knowingly.
+fn commented_before(failure: Failure, done: &[String]) -> Failure {
+    if done.is_empty() {
+        return failure;
+    }
+    let cause = format!(
+        "{} The comment was already added to {}; it was not added to the rest.",
+        failure.cause,
+        done.iter().map(|value| quoted(value)).collect::<Vec<_>>().join(", ")
+    );
+    failure.with_cause(cause)
+}
+
 pub(crate) struct AddComment;
 
 impl TypedAction for AddComment {
@@ -69,12 +83,13 @@ impl TypedAction for AddComment {
     async fn run(connection: &Connection, input: AddCommentInput) -> Result<Output, Failure> {
         let selector = input.selector()?;
         let comment = comment_text(&input.comment)?;
-        let tlp = input.tlp.and_then(Tlp::wire_name);
+        let tlp = chosen(input.tlp);
         let targets = selector.targets(connection).await?;
-        for value in values(&targets) {
-            threatstream::add_comment(&connection.client, &value, comment, tlp)
+        let values = values(&targets);
+        for (done, value) in values.iter().enumerate() {
+            threatstream::add_comment(&connection.client, value, comment, tlp.as_deref())
                 .await
-                .map_err(|error| comment_failure(error, &value))?;
+                .map_err(|error| commented_before(comment_failure(error, value), &values[..done]))?;
         }
         output_of(&json!({"success": true, "ids": ids(&targets)}))
     }
@@ -92,5 +107,17 @@ mod tests {
             .cause
             .starts_with("Invalid input 'comment'"));
         assert!(comment_text(&"x".repeat(MAX_COMMENT_CHARS + 1)).is_err());
+    }
+
+    #[test]
+    fn a_failure_after_the_first_value_names_the_values_already_commented() {
+        let failure = || Failure::caller("ThreatStream refused.", "Try again.");
+        assert_eq!(commented_before(failure(), &[]).cause, "ThreatStream refused.");
+        let done = ["2001:db8::1".to_owned(), "2001:DB8:0::1".to_owned()];
+        assert_eq!(
+            commented_before(failure(), &done).cause,
+            "ThreatStream refused. The comment was already added to '2001:db8::1', '2001:DB8:0::1'; it was not \
+             added to the rest."
+        );
     }
 }

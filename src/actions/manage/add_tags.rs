@@ -12,7 +12,7 @@ use super::{ids, target_input, ChangeOutput};
 use crate::actions::connection::Connection;
 use crate::actions::failure::{forbidden, Permission};
 use crate::actions::import::Tlp;
-use crate::actions::TypedAction;
+use crate::actions::{chosen, TypedAction};
 use crate::protocol::{output_of, Failure, Output};
 use crate::threatstream::{self, Tag};
 
@@ -62,7 +62,7 @@ impl TypedAction for AddTags {
 
     async fn run(connection: &Connection, input: AddTagsInput) -> Result<Output, Failure> {
         let selector = input.selector()?;
-        let tlp = input.tlp.and_then(Tlp::wire_name).map(str::to_owned);
+        let tlp = chosen(input.tlp);
         let tags: Vec<Tag> = tag_names(&input.tags)?
             .into_iter()
             .map(|name| Tag { name, tlp: tlp.clone() })

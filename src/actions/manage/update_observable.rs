@@ -13,8 +13,7 @@ use super::{ids, target_input, unknown_id, ChangeOutput};
 use crate::actions::connection::Connection;
 use crate::actions::failure::{forbidden, Permission};
 use crate::actions::import::{date, Severity, Tlp};
-use crate::actions::wire_name;
-use crate::actions::TypedAction;
+use crate::actions::{chosen, TypedAction};
 use crate::protocol::{output_of, quoted, Failure, Output};
 use crate::threatstream::{self, ApiError};
 
@@ -55,6 +54,9 @@ pub(crate) enum Status {
     Active,
     Inactive,
     Falsepos,
+    // The form's empty choice: the status stays as it is.
+    #[serde(rename = "")]
+    Unset,
 }
 
 impl UpdateObservableInput {
@@ -66,16 +68,10 @@ impl UpdateObservableInput {
                 changes.insert(name.to_owned(), value);
             }
         };
-        put("status", self.status.map(|status| json!(wire_name(&status))));
+        put("status", chosen(self.status).map(Value::from));
         put("confidence", self.confidence.map(Value::from));
-        put(
-            "severity",
-            self.severity
-                .map(|severity| wire_name(&severity))
-                .filter(|name| !name.is_empty())
-                .map(Value::from),
-        );
-        put("tlp", self.tlp.and_then(Tlp::wire_name).map(Value::from));
+        put("severity", chosen(self.severity).map(Value::from));
+        put("tlp", chosen(self.tlp).map(Value::from));
         put(
             "expiration_ts",
             date(self.expiration_ts.as_deref(), "expiration_ts")?.map(Value::from),

@@ -10,8 +10,7 @@ use serde_json::{json, Value};
 use super::{example_session, summary, ImportSessionSummary};
 use crate::actions::connection::Connection;
 use crate::actions::import::date;
-use crate::actions::wire_name;
-use crate::actions::TypedAction;
+use crate::actions::{chosen, TypedAction};
 use crate::protocol::{output_of, Failure, Output};
 use crate::threatstream::{self, SessionFilter};
 
@@ -53,6 +52,9 @@ pub(crate) enum SessionStatus {
     Rejecting,
     Deleted,
     Errors,
+    // The form's empty choice: every status.
+    #[serde(rename = "")]
+    Unset,
 }
 
 #[allow(dead_code, reason = "only its schema is used")]
@@ -69,7 +71,7 @@ pub(crate) struct ListImportSessionsOutput {
 impl ListImportSessionsInput {
     fn filter(&self) -> Result<SessionFilter, Failure> {
         Ok(SessionFilter {
-            status: self.status.map(|status| wire_name(&status)),
+            status: chosen(self.status),
             modified_since: date(self.modified_since.as_deref(), "modified_since")?,
             limit: usize::try_from(self.limit.clamp(1, MAX_LIMIT)).unwrap_or(1),
         })
