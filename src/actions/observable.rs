@@ -60,7 +60,7 @@ impl TypeHint {
 /// Observable type
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
-#[schemars(rename = "observable_type")]
+#[schemars(inline)]
 pub(crate) enum ObservableType {
     Ip,
     Domain,

@@ -16,7 +16,7 @@ use serde_json::Value;
 use super::connection::{set, Connection};
 use crate::protocol::Failure;
 use crate::threatstream::verdict::{
-    verdict_of, Severity, VerdictOptions, DEFAULT_MALICIOUS_THRESHOLD, DEFAULT_SUSPICIOUS_THRESHOLD,
+    verdict_of, Judgement, Severity, VerdictOptions, DEFAULT_MALICIOUS_THRESHOLD, DEFAULT_SUSPICIOUS_THRESHOLD,
 };
 
 /// Declares an action's input struct with the verdict's four inputs after its own fields (each of
@@ -133,18 +133,6 @@ impl VerdictInputs {
     }
 }
 
-/// The verdict's word.
-#[allow(dead_code, reason = "only its schema is used")]
-#[derive(JsonSchema)]
-#[serde(rename_all = "lowercase")]
-#[schemars(inline)]
-enum VerdictWord {
-    Malicious,
-    Suspicious,
-    Benign,
-    Unknown,
-}
-
 // The verdict's schema; `threatstream::verdict::Verdict` serialises to it. A `//` comment: a doc
 // comment would become the type's description.
 #[allow(dead_code, reason = "only its schema is used")]
@@ -153,7 +141,7 @@ enum VerdictWord {
 pub(crate) struct VerdictOutput {
     /// Malicious, suspicious, benign (a false positive) or unknown (no record, low or unknown confidence)
     #[schemars(title = "Verdict", example = &"malicious")]
-    verdict: VerdictWord,
+    verdict: Judgement,
     /// How strongly the records point to harm, 0-100: the deciding record's confidence (at least the malicious threshold when severity escalated it); 0 when benign
     #[schemars(title = "Score", range(min = 0, max = 100), example = 90)]
     score: u8,

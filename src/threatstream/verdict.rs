@@ -58,8 +58,9 @@ impl Default for VerdictOptions {
 }
 
 /// The verdict's one word.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[schemars(inline)]
 pub(crate) enum Judgement {
     Malicious,
     Suspicious,

@@ -105,19 +105,6 @@ pub(crate) struct LookupObservablesOutput {
     summary: VerdictSummary,
 }
 
-/// An observable's type.
-#[allow(dead_code, reason = "only its schema is used")]
-#[derive(JsonSchema)]
-#[serde(rename_all = "lowercase")]
-#[schemars(inline)]
-enum TypeName {
-    Ip,
-    Domain,
-    Url,
-    Email,
-    Hash,
-}
-
 // One observable's verdict (a `//` comment: a doc comment would become the type's description).
 #[allow(dead_code, reason = "only its schema is used")]
 #[derive(JsonSchema)]
@@ -131,7 +118,7 @@ struct ObservableVerdict {
     input: String,
     /// ip, domain, url, email or hash
     #[schemars(title = "Type", example = &"ip")]
-    r#type: TypeName,
+    r#type: ObservableType,
     #[serde(flatten)]
     verdict: VerdictOutput,
     /// Intelligence records whose value is exactly this observable, when Include Records is set
