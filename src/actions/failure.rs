@@ -43,6 +43,22 @@ impl From<ApiError> for Failure {
     }
 }
 
+/// The HTTP status a task reports beside the failure `From` makes of `error` (protocol reference
+/// §3.1): ThreatStream's own when it answered with one, else the closest to that failure's preset.
+pub(crate) fn upstream_status(error: &ApiError) -> u16 {
+    match error {
+        ApiError::Status { status, .. } => *status,
+        ApiError::Timeout => 504,
+        ApiError::Connect { .. } | ApiError::Transport { .. } | ApiError::Tls { .. } | ApiError::Redirect => 503,
+        // The request's fault: the preset is BadRequest, or the connection's URL is unusable.
+        ApiError::Rejected { .. } | ApiError::InvalidBaseUrl { .. } => 400,
+        ApiError::NotJson { .. }
+        | ApiError::Decode { .. }
+        | ApiError::BodyTooLarge { .. }
+        | ApiError::Runaway { .. } => 502,
+    }
+}
+
 /// A ThreatStream permission a write needs, as ThreatStream's user settings name it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Permission {

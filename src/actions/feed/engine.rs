@@ -146,22 +146,6 @@ impl Feed {
     }
 }
 
-/// The HTTP status a task reports beside an upstream failure (protocol reference §3.1): ThreatStream's
-/// own when it answered, else the closest one for what went wrong on the way.
-pub(crate) fn status_code(error: &ApiError) -> u16 {
-    match error {
-        ApiError::Status { status, .. } => *status,
-        ApiError::Timeout => 504,
-        ApiError::Connect { .. } | ApiError::Transport { .. } | ApiError::Tls { .. } | ApiError::Redirect => 503,
-        ApiError::InvalidBaseUrl { .. } => 400,
-        ApiError::NotJson { .. }
-        | ApiError::Decode { .. }
-        | ApiError::BodyTooLarge { .. }
-        | ApiError::Runaway { .. }
-        | ApiError::Rejected { .. } => 502,
-    }
-}
-
 /// One poll that takes nothing, for the trigger's and the task's `test`: it checks that the account
 /// can search with these filters, and says how many observables the first poll would find.
 pub(crate) async fn test_poll(feed: &Feed, client: &Client) -> Result<Output, Failure> {

@@ -5,16 +5,17 @@
 //! file: a run takes up to `max_per_poll` observables after the state's cursor and answers with them,
 //! the new state and `has_more_pages` when more are waiting. A run that fails upstream answers the
 //! task way (protocol reference §3.1): no observables, the state it was given, and the failure in
-//! `status_code` and `exception`, so the next run tries the same again and nothing is skipped.
+//! `status_code` (`failure::upstream_status`) and `exception`, so the next run tries the same again and nothing is skipped.
 
 use schemars::JsonSchema;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use tracing::info;
 
-use super::engine::{status_code, test_poll, Feed, FeedState, PollError, Sink};
+use super::engine::{test_poll, Feed, FeedState, PollError, Sink};
 use super::input::{feed_input, FeedInput};
 use crate::actions::connection::Connection;
+use crate::actions::failure::upstream_status;
 use crate::actions::lookups::ResultRecord;
 use crate::actions::typed::TypedTask;
 use crate::protocol::{Failure, Halt, Output, TaskOutcome};
@@ -63,7 +64,7 @@ impl TypedTask for MonitorObservables {
                 output: empty_list()?,
                 state: state.to_value(),
                 has_more_pages: false,
-                problem: Some((status_code(&error), Failure::from(error))),
+                problem: Some((upstream_status(&error), Failure::from(error))),
             }),
             Err(PollError::Halt(Halt::Failed(failure))) => Err(failure),
             Err(PollError::Halt(Halt::Stopped)) => Err(Failure::defect(
@@ -143,7 +144,8 @@ mod tests {
             body: String::new(),
             retry_after: None,
         };
-        assert_eq!(status_code(&error), 401);
-        assert_eq!(status_code(&ApiError::Timeout), 504);
+        assert_eq!(upstream_status(&error), 401);
+        assert_eq!(upstream_status(&ApiError::Timeout), 504);
+        assert_eq!(upstream_status(&ApiError::Rejected { body: String::new() }), 400);
     }
 }
