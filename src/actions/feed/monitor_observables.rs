@@ -5,7 +5,8 @@
 //! file: a run takes up to `max_per_poll` observables after the state's cursor and answers with them,
 //! the new state and `has_more_pages` when more are waiting. A run that fails upstream answers the
 //! task way (protocol reference §3.1): no observables, the state it was given, and the failure in
-//! `status_code` (`failure::upstream_status`) and `exception`, so the next run tries the same again and nothing is skipped.
+//! `status_code` (`failure::upstream_status`) and `exception`, so the next run tries the same again
+//! and nothing is skipped.
 
 use schemars::JsonSchema;
 use serde_json::value::RawValue;
