@@ -241,14 +241,13 @@ impl Step<'_> {
     /// one the plugin has.
     async fn test_connection(&self, message: &StartMessage<'_>) -> Result<Output, Failure> {
         if let Some(name) = message.step.as_deref() {
-            let known = match message.message_type {
-                MessageType::ConnectionTest => {
-                    self.plugin.tasks.find(name).is_some() || self.plugin.actions.find(name).is_some()
-                }
-                _ => self.plugin.actions.find(name).is_some(),
-            };
-            if !known {
-                find_action(self.plugin, name)?;
+            let mut known = self.plugin.actions.ids();
+            if message.message_type == MessageType::ConnectionTest {
+                known.extend(self.plugin.tasks.ids());
+            }
+            if !known.contains(&name) {
+                // The runtime's words name an action, whichever kind was meant; the list has both.
+                return Err(unknown("action", name, known));
             }
         }
         let connection = checked_connection(self.plugin, &message.connection)?;
@@ -260,7 +259,7 @@ impl Step<'_> {
         let action = find_action(self.plugin, id)?;
         let connection = checked_connection(self.plugin, &message.connection)?;
         info!("{}. Step name: {}", self.plugin.signature(), action.id());
-        checked_input(action.input_schema(), &message.input)?;
+        checked_input("action", action.input_schema(), &message.input)?;
         let output = action.run(&connection, message.raw_input).await?;
         check_output(action.output_schema(), &output)?;
         Ok(output)
@@ -277,7 +276,7 @@ impl Step<'_> {
             .ok_or_else(|| unknown("trigger", id, self.plugin.triggers.ids()))?;
         let connection = checked_connection(self.plugin, &message.connection)?;
         info!("{}. Step name: {}", self.plugin.signature(), trigger.id());
-        checked_input(trigger.input_schema(), &message.input)?;
+        checked_input("trigger", trigger.input_schema(), &message.input)?;
         if kind == StepKind::Test {
             return trigger.test(&connection, message.raw_input).await;
         }
@@ -322,11 +321,12 @@ pub(super) fn checked_connection(plugin: &Plugin, connection: &Value) -> Result<
     Ok(connection)
 }
 
-pub(super) fn checked_input(schema: &'static Value, input: &Value) -> Result<(), Failure> {
+/// `kind` is the step's kind (action, trigger or task), which the message names.
+pub(super) fn checked_input(kind: &str, schema: &'static Value, input: &Value) -> Result<(), Failure> {
     schema::check(schema, input, Quote::Values).map_err(|problems| {
         Failure::caller(
-            format!("The action input is invalid: {problems}."),
-            "Correct the action input and try again.",
+            format!("The {kind} input is invalid: {problems}."),
+            format!("Correct the {kind} input and try again."),
         )
     })?;
     required_not_empty(schema, input)

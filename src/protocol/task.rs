@@ -28,7 +28,7 @@ pub(super) async fn run(plugin: &Plugin, id: &str, message: &StartMessage<'_>) -
     let task = find(plugin, id)?;
     let connection = checked_connection(plugin, &message.connection)?;
     info!("{}. Step name: {}", plugin.signature(), task.id());
-    checked_input(task.input_schema(), &message.input)?;
+    checked_input("task", task.input_schema(), &message.input)?;
     checked_state(task.state_schema(), &message.state)?;
     let outcome = task.run(&connection, message.raw_input, &message.state).await?;
     check_items(task.output_schema(), &outcome.output)?;
@@ -45,7 +45,7 @@ pub(super) async fn test(plugin: &Plugin, id: &str, message: &StartMessage<'_>) 
     let task = find(plugin, id)?;
     let connection = checked_connection(plugin, &message.connection)?;
     info!("{}. Step name: {}", plugin.signature(), task.id());
-    checked_input(task.input_schema(), &message.input)?;
+    checked_input("task", task.input_schema(), &message.input)?;
     task.test(&connection, message.raw_input).await
 }
 
