@@ -1,7 +1,9 @@
 //! Lookup URL: every intelligence record about one URL.
 //!
 //! ThreatStream stores URLs as they were reported, with or without a scheme, so the value is looked up
-//! as given (trimmed) and matched exactly; only values that cannot be a URL are refused.
+//! as given (trimmed) and matched exactly; only values that cannot be a URL are refused. This is looser
+//! than the shape check of `actions::observable` on purpose: 4.0.0's own sample looks up `google.com`,
+//! and a drop-in must keep running it (tests/published_samples.rs).
 
 use reqwest::Url;
 use schemars::JsonSchema;
