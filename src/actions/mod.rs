@@ -29,7 +29,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use crate::protocol::{schema_for, Action, Failure, Output, Plugin, StepFuture, Steps, Task, Trigger};
+use crate::protocol::{self, schema_for, Action, Failure, Output, Plugin, StepFuture, Steps, Task, Trigger};
 use connection::Connection;
 
 /// Every group of actions, in the order the spec lists them.
@@ -149,6 +149,19 @@ pub(crate) fn wire_name(value: &impl Serialize) -> String {
 /// choice (`""`, what the orchestrator sends for an untouched optional list): nothing is sent then.
 pub(crate) fn chosen(value: Option<impl Serialize>) -> Option<String> {
     value.map(|value| wire_name(&value)).filter(|name| !name.is_empty())
+}
+
+/// An ID ThreatStream numbers from 1, given as text (as the actions that create it answer); anything
+/// else is refused, naming `input` and saying what it is `not` (such as "a report ID; give ...").
+pub(crate) fn positive_id(given: &str, input: &str, not: &str) -> Result<u64, Failure> {
+    let given = given.trim();
+    match given.parse::<u64>() {
+        Ok(id) if id > 0 && given.bytes().all(|byte| byte.is_ascii_digit()) => Ok(id),
+        _ => Err(Failure::invalid_input(
+            input,
+            format!("{} is not {not}", protocol::quoted(given)),
+        )),
+    }
 }
 
 /// Decodes an input that already passed its schema. What can still fail here is what the types check

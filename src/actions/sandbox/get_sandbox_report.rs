@@ -10,8 +10,8 @@ use serde_json::{json, Value};
 
 use super::report::{sandbox_report, unfinished_report, SandboxReport};
 use crate::actions::connection::Connection;
-use crate::actions::TypedAction;
-use crate::protocol::{output_of, quoted, Failure, Output};
+use crate::actions::{positive_id, TypedAction};
+use crate::protocol::{output_of, Failure, Output};
 use crate::threatstream::{self, ApiError};
 
 #[derive(Deserialize, JsonSchema)]
@@ -24,17 +24,8 @@ pub(crate) struct GetSandboxReportInput {
 
 /// The report ID as ThreatStream numbers submissions.
 fn report_id(given: &str) -> Result<u64, Failure> {
-    let given = given.trim();
-    match given.parse::<u64>() {
-        Ok(id) if id > 0 && given.bytes().all(|byte| byte.is_ascii_digit()) => Ok(id),
-        _ => Err(Failure::invalid_input(
-            "report_id",
-            format!(
-                "{} is not a report ID; give the positive whole number Submit File or Submit URL answered",
-                quoted(given)
-            ),
-        )),
-    }
+    let not = "a report ID; give the positive whole number Submit File or Submit URL answered";
+    positive_id(given, "report_id", not)
 }
 
 #[allow(dead_code, reason = "only its schema is used")]

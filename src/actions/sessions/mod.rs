@@ -15,7 +15,8 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::failure::{forbidden, Permission};
-use crate::protocol::{quoted, Action, Failure};
+use super::positive_id;
+use crate::protocol::{Action, Failure};
 use crate::threatstream::{ApiError, Record};
 
 /// The import session actions, in the order the spec lists them.
@@ -133,17 +134,8 @@ fn approver(record: &Record) -> Option<String> {
 
 /// An import session ID as ThreatStream numbers sessions, from the text the imports answer with.
 pub(crate) fn session_id(given: &str, input: &str) -> Result<u64, Failure> {
-    let given = given.trim();
-    match given.parse::<u64>() {
-        Ok(id) if id > 0 && given.bytes().all(|byte| byte.is_ascii_digit()) => Ok(id),
-        _ => Err(Failure::invalid_input(
-            input,
-            format!(
-                "{} is not an import session ID; give the positive whole number an import answered",
-                quoted(given)
-            ),
-        )),
-    }
+    let not = "an import session ID; give the positive whole number an import answered";
+    positive_id(given, input, not)
 }
 
 /// What was being done to a session, for the words of its failures.
@@ -179,7 +171,6 @@ fn session_failure(error: ApiError, id: u64, call: SessionCall) -> Failure {
     }
 }
 
-#[cfg(test)]
 #[cfg(test)]
 mod tests {
     use super::*;
