@@ -107,8 +107,7 @@ impl<T: TypedAction> Action for T {
 
     fn run<'a>(&'a self, connection: &'a Value, input: &'a RawValue) -> StepFuture<'a> {
         Box::pin(async move {
-            let input = parse_input(input)?;
-            let connection = Connection::open(connection)?;
+            let (connection, input) = opened(connection, input)?;
             T::run(&connection, input).await
         })
     }
@@ -162,6 +161,12 @@ pub(crate) fn positive_id(given: &str, input: &str, not: &str) -> Result<u64, Fa
             format!("{} is not {not}", protocol::quoted(given)),
         )),
     }
+}
+
+/// What every step does first: its input decoded, then its connection opened.
+fn opened<T: DeserializeOwned>(connection: &Value, input: &RawValue) -> Result<(Connection, T), Failure> {
+    let input = parse_input(input)?;
+    Ok((Connection::open(connection)?, input))
 }
 
 /// Decodes an input that already passed its schema. What can still fail here is what the types check

@@ -11,7 +11,7 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::connection::Connection;
-use super::{identity, parse_input};
+use super::{identity, opened, parse_input};
 use crate::protocol::{
     schema_for, Failure, Output, StepFuture, Task, TaskFuture, TaskOutcome, Trigger, TriggerContext,
 };
@@ -51,16 +51,14 @@ impl<T: TypedTrigger> Trigger for T {
         context: &'a mut TriggerContext,
     ) -> StepFuture<'a> {
         Box::pin(async move {
-            let input = parse_input(input)?;
-            let connection = Connection::open(connection)?;
+            let (connection, input) = opened(connection, input)?;
             T::run(&connection, input, context).await
         })
     }
 
     fn test<'a>(&'a self, connection: &'a Value, input: &'a RawValue) -> StepFuture<'a> {
         Box::pin(async move {
-            let input = parse_input(input)?;
-            let connection = Connection::open(connection)?;
+            let (connection, input) = opened(connection, input)?;
             T::test(&connection, input).await
         })
     }
@@ -103,12 +101,7 @@ impl<T: TypedTask> Task for T {
     fn run<'a>(&'a self, connection: &'a Value, input: &'a RawValue, state: &'a Value) -> TaskFuture<'a> {
         Box::pin(async move {
             let input = parse_input(input)?;
-            let state = T::State::deserialize(state).map_err(|error| {
-                Failure::caller(
-                    format!("The task state is invalid: {error}."),
-                    "Pass the state the task's last run returned, or {} for a first run.",
-                )
-            })?;
+            let state = T::State::deserialize(state).map_err(Failure::invalid_task_state)?;
             let connection = Connection::open(connection)?;
             T::run(&connection, input, state).await
         })
@@ -116,8 +109,7 @@ impl<T: TypedTask> Task for T {
 
     fn test<'a>(&'a self, connection: &'a Value, input: &'a RawValue) -> StepFuture<'a> {
         Box::pin(async move {
-            let input = parse_input(input)?;
-            let connection = Connection::open(connection)?;
+            let (connection, input) = opened(connection, input)?;
             T::test(&connection, input).await
         })
     }

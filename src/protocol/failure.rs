@@ -67,6 +67,24 @@ impl Failure {
         )
     }
 
+    /// A trigger's saved state that its schema or type refuses: the file was edited or written by
+    /// another version.
+    pub(crate) fn invalid_trigger_state(problem: impl std::fmt::Display) -> Failure {
+        Failure::caller(
+            format!("The trigger's saved state is invalid: {problem}."),
+            "The state file was changed by hand or by another version. Restore it, or delete it to start the \
+             trigger afresh.",
+        )
+    }
+
+    /// A task's `state` that its schema or type refuses.
+    pub(crate) fn invalid_task_state(problem: impl std::fmt::Display) -> Failure {
+        Failure::caller(
+            format!("The task state is invalid: {problem}."),
+            "Pass the state the task's last run returned, or {} for a first run.",
+        )
+    }
+
     /// The preset this failure was built from, if any.
     pub(crate) fn preset_of(&self) -> Option<Preset> {
         match self.kind {

@@ -57,12 +57,7 @@ fn find(plugin: &Plugin, id: &str) -> Result<&'static dyn Task, Failure> {
 }
 
 fn checked_state(schema: &'static Value, state: &Value) -> Result<(), Failure> {
-    schema::check(schema, state, Quote::Values).map_err(|problems| {
-        Failure::caller(
-            format!("The task state is invalid: {problems}."),
-            "Pass the state the task's last run returned, or {} for a first run.",
-        )
-    })
+    schema::check(schema, state, Quote::Values).map_err(Failure::invalid_task_state)
 }
 
 /// The output array checked item by item against the array property of the output schema, by

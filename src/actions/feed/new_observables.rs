@@ -85,12 +85,7 @@ impl TypedTrigger for NewObservables {
         let feed = input.feed()?;
         let verdict = VerdictInputs::default().options(connection)?;
         let saved = match context.saved_state() {
-            Some(saved) => FeedState::deserialize(saved).map_err(|error| {
-                Failure::caller(
-                    format!("The trigger's saved state is invalid: {error}."),
-                    "Delete it to start afresh.",
-                )
-            })?,
+            Some(saved) => FeedState::deserialize(saved).map_err(Failure::invalid_trigger_state)?,
             None => FeedState::default(),
         };
         let mut run = Run {

@@ -85,13 +85,7 @@ impl TriggerContext {
         let state_file = StateFile::of(meta)?;
         let saved = state_file.load()?;
         if let Some(saved) = &saved {
-            schema::check(trigger.state_schema(), saved, Quote::Values).map_err(|problems| {
-                Failure::caller(
-                    format!("The trigger's saved state is invalid: {problems}."),
-                    "The state file was changed by hand or by another version. Restore it, or delete it to \
-                     start the trigger afresh.",
-                )
-            })?;
+            schema::check(trigger.state_schema(), saved, Quote::Values).map_err(Failure::invalid_trigger_state)?;
         }
         Ok(TriggerContext {
             meta: meta.clone(),
