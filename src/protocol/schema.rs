@@ -124,17 +124,41 @@ pub(crate) fn check_output(schema: &'static Value, output: &RawValue) -> Result<
     }
     let mut found = problems(&whole, &Value::Object(shallow), Quote::Values, "");
     for (name, items) in arrays {
-        let Some(validator) = item_validator(schema, &name)? else {
-            continue;
-        };
-        for (index, item) in items.iter().enumerate() {
-            if found.len() >= MAX_REPORTED {
-                break;
-            }
-            let item: Value = serde_json::from_str(item.get()).map_err(|error| error.to_string())?;
-            found.extend(problems(&validator, &item, Quote::Values, &format!("/{name}/{index}")));
-        }
+        item_problems(schema, &name, &items, &mut found)?;
     }
+    reported(found)
+}
+
+/// A task's output: the array that `schema` holds as its property `name`, checked item by item
+/// without copying it into an object first.
+pub(crate) fn check_items(schema: &'static Value, name: &str, output: &RawValue) -> Result<(), String> {
+    let items: Vec<&RawValue> =
+        serde_json::from_str(output.get()).map_err(|error| format!("the output is not an array: {error}"))?;
+    let mut found = Vec::new();
+    item_problems(schema, name, &items, &mut found)?;
+    reported(found)
+}
+
+fn item_problems(
+    schema: &'static Value,
+    name: &str,
+    items: &[&RawValue],
+    found: &mut Vec<String>,
+) -> Result<(), String> {
+    let Some(validator) = item_validator(schema, name)? else {
+        return Ok(());
+    };
+    for (index, item) in items.iter().enumerate() {
+        if found.len() >= MAX_REPORTED {
+            break;
+        }
+        let item: Value = serde_json::from_str(item.get()).map_err(|error| error.to_string())?;
+        found.extend(problems(&validator, &item, Quote::Values, &format!("/{name}/{index}")));
+    }
+    Ok(())
+}
+
+fn reported(found: Vec<String>) -> Result<(), String> {
     if found.is_empty() {
         Ok(())
     } else {

@@ -14,9 +14,10 @@ use tracing::{error, info};
 use super::envelope::{Event, EventBody, Exception, MessageType, Rejected, StartMessage, Status};
 use super::failure::{shown, Failure};
 use super::log::StepLog;
+use super::plugin::TaskOutcome;
 use super::plugin::{Action, Output, Plugin};
 use super::schema::{self, Quote};
-use super::task::{self, TaskReport};
+use super::task;
 use super::trigger::TriggerContext;
 
 /// The most log text an action's or task's event carries (a lookup logs a line per page).
@@ -50,23 +51,10 @@ impl Outcome {
     }
 }
 
-/// What a step that ran yields: its output, and for a task what goes beside it.
-pub(crate) struct Answer {
-    output: Output,
-    task: Option<TaskReport>,
-}
-
-impl Answer {
-    fn plain(output: Output) -> Answer {
-        Answer { output, task: None }
-    }
-
-    pub(super) fn of_task(output: Output, report: TaskReport) -> Answer {
-        Answer {
-            output,
-            task: Some(report),
-        }
-    }
+/// What a step that ran yields: its output, and for a task run what goes beside it.
+pub(crate) enum Answer {
+    Plain(Output),
+    Task(TaskOutcome),
 }
 
 /// Runs one start message through the plugin and answers with the event, never with a panic.
@@ -133,13 +121,10 @@ fn finish(
     if let Err(failure) = &result {
         log.capture_now(|| error!("{}", error_text(kind, failure)));
     }
-    if let Ok(Answer {
-        task: Some(TaskReport {
-            problem: Some((_, failure)),
-            ..
-        }),
+    if let Ok(Answer::Task(TaskOutcome {
+        problem: Some((_, failure)),
         ..
-    }) = &result
+    })) = &result
     {
         log.capture_now(|| error!("{}", failure.plugin_error_text()));
     }
@@ -163,14 +148,16 @@ fn finish(
 }
 
 fn ok_body(log: String, meta: Value, answer: Answer) -> EventBody {
-    let mut body = event_body(log, meta, Status::Ok, Some(answer.output));
-    if let Some(report) = answer.task {
-        body.state = Some(report.state);
-        body.has_more_pages = Some(report.has_more_pages);
-        if let Some((status_code, failure)) = report.problem {
-            body.status_code = Some(status_code);
-            body.exception = Some(exception(&failure));
-        }
+    let outcome = match answer {
+        Answer::Plain(output) => return event_body(log, meta, Status::Ok, Some(output)),
+        Answer::Task(outcome) => outcome,
+    };
+    let mut body = event_body(log, meta, Status::Ok, Some(outcome.output));
+    body.state = Some(outcome.state);
+    body.has_more_pages = Some(outcome.has_more_pages);
+    if let Some((status_code, failure)) = outcome.problem {
+        body.status_code = Some(status_code);
+        body.exception = Some(exception(&failure));
     }
     body
 }
@@ -226,13 +213,13 @@ impl Step<'_> {
         let name = message.step.as_deref().unwrap_or_default();
         match (message.message_type, self.kind) {
             (MessageType::ConnectionTest, _) | (MessageType::ActionStart, StepKind::Test) => {
-                self.test_connection(&message).await.map(Answer::plain)
+                self.test_connection(&message).await.map(Answer::Plain)
             }
-            (MessageType::ActionStart, StepKind::Run) => self.run_action(name, &message).await.map(Answer::plain),
-            (MessageType::TriggerStart, kind) => self.trigger(kind, name, &message).await.map(Answer::plain),
+            (MessageType::ActionStart, StepKind::Run) => self.run_action(name, &message).await.map(Answer::Plain),
+            (MessageType::TriggerStart, kind) => self.trigger(kind, name, &message).await.map(Answer::Plain),
             (MessageType::TaskStart, StepKind::Run) => task::run(self.plugin, name, &message).await,
             (MessageType::TaskStart, StepKind::Test) => {
-                task::test(self.plugin, name, &message).await.map(Answer::plain)
+                task::test(self.plugin, name, &message).await.map(Answer::Plain)
             }
         }
     }
@@ -286,13 +273,15 @@ impl Step<'_> {
 }
 
 pub(super) fn check_output(schema: &'static Value, output: &Output) -> Result<(), Failure> {
-    schema::check_output(schema, output).map_err(|problems| {
-        Failure::defect(
-            "The step produced output that does not match its output schema.",
-            "This is a defect in the plugin; please report it together with the step log.",
-        )
-        .with_data(problems)
-    })
+    schema::check_output(schema, output).map_err(output_mismatch)
+}
+
+pub(super) fn output_mismatch(problems: String) -> Failure {
+    Failure::defect(
+        "The step produced output that does not match its output schema.",
+        "This is a defect in the plugin; please report it together with the step log.",
+    )
+    .with_data(problems)
 }
 
 fn find_action(plugin: &Plugin, id: &str) -> Result<&'static dyn Action, Failure> {

@@ -6,7 +6,6 @@
 //! for a first start. A failure upstream is the task's to report: the run succeeds, with
 //! `status_code`, `exception` and the state it was given (see `TaskOutcome`).
 
-use serde_json::value::RawValue;
 use serde_json::Value;
 use tracing::info;
 
@@ -14,15 +13,7 @@ use super::envelope::StartMessage;
 use super::failure::Failure;
 use super::plugin::{Output, Plugin, Task};
 use super::schema::{self, Quote};
-use super::step::{check_output, checked_connection, checked_input, unknown, Answer};
-
-/// What a task's event carries besides its output.
-#[derive(Debug)]
-pub(crate) struct TaskReport {
-    pub(crate) state: Value,
-    pub(crate) has_more_pages: bool,
-    pub(crate) problem: Option<(u16, Failure)>,
-}
+use super::step::{checked_connection, checked_input, output_mismatch, unknown, Answer};
 
 pub(super) async fn run(plugin: &Plugin, id: &str, message: &StartMessage<'_>) -> Result<Answer, Failure> {
     let task = find(plugin, id)?;
@@ -32,12 +23,7 @@ pub(super) async fn run(plugin: &Plugin, id: &str, message: &StartMessage<'_>) -
     checked_state(task.state_schema(), &message.state)?;
     let outcome = task.run(&connection, message.raw_input, &message.state).await?;
     check_items(task.output_schema(), &outcome.output)?;
-    let report = TaskReport {
-        state: outcome.state,
-        has_more_pages: outcome.has_more_pages,
-        problem: outcome.problem,
-    };
-    Ok(Answer::of_task(outcome.output, report))
+    Ok(Answer::Task(outcome))
 }
 
 /// One poll that changes nothing; like a trigger's test, it checks the input it polls with.
@@ -60,17 +46,12 @@ fn checked_state(schema: &'static Value, state: &Value) -> Result<(), Failure> {
     schema::check(schema, state, Quote::Values).map_err(Failure::invalid_task_state)
 }
 
-/// The output array checked item by item against the array property of the output schema, by
-/// checking it as that property of an object (see `schema::check_output`).
+/// The output array checked item by item against the output schema's one array property.
 fn check_items(schema: &'static Value, output: &Output) -> Result<(), Failure> {
     let name = schema
         .get("properties")
         .and_then(Value::as_object)
         .and_then(|properties| properties.keys().next())
         .map_or("output", String::as_str);
-    let wrapped = format!("{{{}:{}}}", Value::from(name), output.get());
-    let wrapped = RawValue::from_string(wrapped).map_err(|error| {
-        Failure::defect("The task's output is not JSON.", "Please contact support.").with_data(error.to_string())
-    })?;
-    check_output(schema, &wrapped)
+    schema::check_items(schema, name, output).map_err(output_mismatch)
 }
