@@ -9,6 +9,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod actions;
+mod backoff;
 mod cli;
 mod excerpt;
 mod protocol;
@@ -31,6 +32,9 @@ where
 pub fn action_ids() -> impl Iterator<Item = &'static str> {
     actions::PLUGIN.actions.iter().map(|action| action.id())
 }
+
+/// How the plugin names itself in every HTTP request it makes, to ThreatStream and to the dispatcher.
+const USER_AGENT: &str = concat!("anomali-threatstream-insightconnect/", env!("CARGO_PKG_VERSION"));
 
 /// Reports where a panic happened, never its message: a message could quote input or a response,
 /// and stderr ends up in job logs. The step turns the panic into an error event (see `protocol::step`).

@@ -17,7 +17,7 @@ use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 use tracing_subscriber::Registry;
 
 /// Only our own events: dependencies may log things we have not vetted for secrets.
-const OWN_TARGET: &str = "anomali_threatstream";
+const OWN_TARGET: &str = env!("CARGO_CRATE_NAME");
 
 tokio::task_local! {
     static CURRENT: StepLog;

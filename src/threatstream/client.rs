@@ -95,10 +95,7 @@ impl Client {
             })?;
         authorization.set_sensitive(true);
         let mut builder = reqwest::Client::builder()
-            .user_agent(concat!(
-                "anomali-threatstream-insightconnect/",
-                env!("CARGO_PKG_VERSION")
-            ))
+            .user_agent(crate::USER_AGENT)
             .connect_timeout(config.timeout.min(Duration::from_secs(10)))
             .timeout(config.timeout)
             .danger_accept_invalid_certs(!config.verify_tls);

@@ -17,7 +17,7 @@ use tracing::{debug, info};
 use super::client::{Client, Replay};
 use super::error::ApiError;
 use super::intelligence::{Record, MAX_PAGES};
-use super::retry::first_step;
+use crate::backoff::first_step;
 
 /// ThreatStream's page size for sessions.
 const PAGE_SIZE: usize = 1000;

@@ -10,6 +10,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::time::{Duration, SystemTime};
 
 use super::error::ApiError;
+use crate::backoff::first_step;
 
 /// Attempts in all, the first included.
 pub(crate) const MAX_ATTEMPTS: u32 = 4;
@@ -19,23 +20,6 @@ pub(crate) const WAIT_BUDGET: Duration = Duration::from_secs(30);
 
 /// First back-off step; it doubles on each retry.
 const BASE_DELAY: Duration = Duration::from_millis(250);
-
-/// Replaces `BASE_DELAY`, and the first step of any other back-off (an import session's polling), in
-/// milliseconds, so the tests of retries and waits need not sleep for real seconds. Production leaves
-/// it unset; the attempt count, the budget, `Retry-After` and every deadline are never changed.
-pub(crate) const BACKOFF_VARIABLE: &str = "ANOMALI_THREATSTREAM_TEST_BACKOFF_MS";
-
-/// The first step of a back-off whose production first step is `production`.
-pub(crate) fn first_step(production: Duration) -> Duration {
-    static TEST_STEP: std::sync::OnceLock<Option<Duration>> = std::sync::OnceLock::new();
-    let test_step = TEST_STEP.get_or_init(|| {
-        std::env::var(BACKOFF_VARIABLE)
-            .ok()
-            .and_then(|millis| millis.parse().ok())
-            .map(Duration::from_millis)
-    });
-    test_step.unwrap_or(production)
-}
 
 /// The first back-off step of this process.
 fn base_delay() -> Duration {

@@ -28,10 +28,6 @@ const MAX_PAUSE: Duration = Duration::from_secs(30);
 /// Longer than a healthy dispatcher ever takes; a post still waiting then is tried again.
 const POST_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Replaces `FIRST_PAUSE`, in milliseconds, for tests (the same variable the ThreatStream client's
-/// back-off reads). Production leaves it unset.
-const BACKOFF_VARIABLE: &str = "ANOMALI_THREATSTREAM_TEST_BACKOFF_MS";
-
 #[derive(Debug)]
 enum Target {
     Post { client: reqwest::Client, url: Url },
@@ -65,10 +61,7 @@ impl Dispatcher {
                 }
             }
         };
-        let first_pause = std::env::var(BACKOFF_VARIABLE)
-            .ok()
-            .and_then(|millis| millis.parse().ok())
-            .map_or(FIRST_PAUSE, Duration::from_millis);
+        let first_pause = crate::backoff::first_step(FIRST_PAUSE);
         Ok(Dispatcher { target, first_pause })
     }
 
@@ -138,10 +131,7 @@ fn print_event(event: &[u8]) {
 /// include.
 fn client() -> Result<reqwest::Client, Failure> {
     reqwest::Client::builder()
-        .user_agent(concat!(
-            "anomali-threatstream-insightconnect/",
-            env!("CARGO_PKG_VERSION")
-        ))
+        .user_agent(crate::USER_AGENT)
         .connect_timeout(Duration::from_secs(10))
         .timeout(POST_TIMEOUT)
         .build()
