@@ -194,21 +194,10 @@ impl ConnectionSettings {
 }
 
 impl ConnectionSettings {
-    /// Confidences run from 0 to 100, and a suspicious threshold above the malicious one would make
-    /// suspicious unreachable without saying so.
+    /// A suspicious threshold above the malicious one would make suspicious unreachable without saying
+    /// so. (The schema has already kept each between 0 and 100.)
     fn check_thresholds(&self) -> Result<(), Failure> {
         let fix = "Set the thresholds between 0 and 100, the suspicious one at most the malicious one.";
-        for (name, threshold) in [
-            ("malicious", self.malicious_threshold),
-            ("suspicious", self.suspicious_threshold),
-        ] {
-            if threshold.is_some_and(|threshold| threshold > 100) {
-                return Err(Failure::caller(
-                    format!("The connection's {name} threshold is above 100."),
-                    fix,
-                ));
-            }
-        }
         if let (Some(malicious), Some(suspicious)) = (set(self.malicious_threshold), set(self.suspicious_threshold)) {
             if suspicious > malicious {
                 return Err(Failure::caller(

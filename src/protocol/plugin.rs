@@ -35,7 +35,7 @@ pub(crate) fn output_of(value: &impl Serialize) -> Result<Output, Failure> {
 pub(crate) trait Action: Sync {
     /// The snake_case id used on the wire, in routes and in file names.
     fn id(&self) -> &'static str;
-    #[allow(dead_code, reason = "read by the spec test and the server's action routes")]
+    #[allow(dead_code, reason = "read by the spec generator, which only tests build")]
     fn title(&self) -> &'static str;
     fn description(&self) -> &'static str;
     fn input_schema(&self) -> &'static Value;
@@ -48,7 +48,7 @@ pub(crate) trait Action: Sync {
 /// One trigger: a long-running step that polls and delivers each event to the dispatcher.
 pub(crate) trait Trigger: Sync {
     fn id(&self) -> &'static str;
-    #[allow(dead_code, reason = "read by the spec generator")]
+    #[allow(dead_code, reason = "read by the spec generator, which only tests build")]
     fn title(&self) -> &'static str;
     fn description(&self) -> &'static str;
     fn input_schema(&self) -> &'static Value;
@@ -82,7 +82,7 @@ pub(crate) type TaskFuture<'a> = Pin<Box<dyn Future<Output = Result<TaskOutcome,
 /// One task: a step the orchestrator runs on a schedule, handing back the state the last run returned.
 pub(crate) trait Task: Sync {
     fn id(&self) -> &'static str;
-    #[allow(dead_code, reason = "read by the spec generator")]
+    #[allow(dead_code, reason = "read by the spec generator, which only tests build")]
     fn title(&self) -> &'static str;
     fn description(&self) -> &'static str;
     fn input_schema(&self) -> &'static Value;
@@ -90,7 +90,7 @@ pub(crate) trait Task: Sync {
     fn output_schema(&self) -> &'static Value;
     fn state_schema(&self) -> &'static Value;
     /// The cron expression of the spec's `schedule`.
-    #[allow(dead_code, reason = "read by the spec generator")]
+    #[allow(dead_code, reason = "read by the spec generator, which only tests build")]
     fn schedule(&self) -> &'static str;
     /// Runs once with an input and a state that passed their schemas.
     fn run<'a>(&'a self, connection: &'a Value, input: &'a RawValue, state: &'a Value) -> TaskFuture<'a>;
@@ -109,7 +109,7 @@ pub(crate) trait Connector: Sync {
 
 /// The identity `info`, the log lines and the server's `/api/v1/info` report.
 pub(crate) struct Plugin {
-    #[allow(dead_code, reason = "read by the spec test and the server's info route")]
+    #[allow(dead_code, reason = "read by the spec generator, which only tests build")]
     pub(crate) name: &'static str,
     /// The spec's `title`; the runtime calls it the plugin's Name in logs and `info`.
     pub(crate) title: &'static str,

@@ -13,7 +13,7 @@ use serde_json::{json, Map, Value};
 use super::plugin::{Action, Plugin, Task, Trigger};
 
 /// The dispatcher a sample trigger message names, as the runtime's samples do.
-const SAMPLE_DISPATCHER: &str = "http://localhost:8000";
+pub(crate) const SAMPLE_DISPATCHER: &str = "http://localhost:8000";
 
 /// The start message for the action, trigger or task `name`; `None` if the plugin has none.
 pub(crate) fn sample_for(plugin: &Plugin, name: &str) -> Option<Value> {

@@ -93,7 +93,7 @@ pub(crate) async fn serve(plugin: &'static Plugin, address: SocketAddr, debug: b
     }));
     let connections = GracefulShutdown::new();
     let stop = async {
-        shutdown::stop_requested().await;
+        crate::protocol::signals::stop_requested().await;
         eprintln!(
             "Shutdown requested: finishing {} step(s) in flight, refusing new ones",
             work.tally().active

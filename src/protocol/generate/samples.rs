@@ -6,6 +6,8 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::protocol::sample::SAMPLE_DISPATCHER;
+
 /// `SpecTypeDefaults.TYPE_DEFAULTS` of insight-plugin 1.11.0; a type not listed (a custom type) gets `{}`.
 fn type_default(spec_type: &str) -> Value {
     match spec_type {
@@ -69,7 +71,7 @@ pub(super) fn generate(spec: &Value) -> Vec<(String, String)> {
         samples.push((id, body, "action_start"));
     }
     for (id, trigger) in steps("triggers") {
-        let body = json!({"connection": connection, "dispatcher": {"url": "http://localhost:8000", "webhook_url": ""},
+        let body = json!({"connection": connection, "dispatcher": {"url": SAMPLE_DISPATCHER, "webhook_url": ""},
                           "input": input(trigger), "meta": {}, "trigger": id});
         samples.push((id, body, "trigger_start"));
     }

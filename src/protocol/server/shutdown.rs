@@ -67,11 +67,6 @@ impl Drop for Step {
     }
 }
 
-/// Resolves on the first SIGTERM (what `docker stop` sends) or SIGINT (Ctrl-C).
-pub(super) async fn stop_requested() {
-    crate::protocol::signals::stop_requested().await;
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
