@@ -266,8 +266,9 @@ impl Client {
         Ok(answer)
     }
 
-    /// A 2xx answer to a write, unless its JSON says the write failed: ThreatStream reports that in
-    /// `success: false`, and some failures only in an `error` key.
+    /// A 2xx answer from an endpoint that reports the outcome in its JSON (a write, or a read such as a
+    /// sandbox report), unless that JSON says the request failed: ThreatStream reports that in
+    /// `success: false`, some failures only in an `error` key, and success only in `success: true`.
     pub(crate) fn accepted(&self, answer: Value) -> Result<Value, ApiError> {
         let succeeded = answer.get("success") == Some(&Value::Bool(true));
         let error = answer.get("error").is_some_and(|error| !error.is_null());

@@ -1,9 +1,8 @@
 //! Import with approval: ThreatStream parses the uploaded file or text into observables and files them
 //! as an import session that an analyst approves.
 //!
-//! This is the one call that writes to ThreatStream. It is not idempotent (each upload creates a new
-//! session), so it is sent once and never retried, and a 2xx answer whose JSON says the import failed
-//! is an error, not a success.
+//! The upload is not idempotent (each one creates a new session), so it is sent once and never
+//! retried, and a 2xx answer whose JSON says the import failed is an error, not a success.
 
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;

@@ -68,8 +68,8 @@ impl Observable {
         }
     }
 
-    /// The v1 filter key. The legacy API has no domain or e-mail filter of its own, so those use the
-    /// generic `value` one (exact matching happens here anyway).
+    /// The v1 filter key: the legacy API filters each type under its own key, and a value of no
+    /// known type under the generic `value` one (exact matching happens here anyway).
     fn v1_filter(&self) -> &'static str {
         match self {
             Observable::Ip(_) => "ip",
