@@ -13,17 +13,17 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::client::Client;
+use super::client::{ApiVersion, Client};
 use super::error::ApiError;
 use super::filters::{Field, Lookup, Order, SearchQuery};
-use super::intelligence::Record;
+use super::intelligence::{self, Record};
 use super::timestamp::format_ms;
 
 /// ThreatStream's largest page.
 pub(crate) const MAX_PAGE: usize = 1000;
 
 /// v2 only: the legacy v1 endpoint has neither `update_id__gt` nor `order_by`.
-const PATH: &str = "api/v2/intelligence/";
+const VERSION: ApiVersion = ApiVersion::V2;
 
 /// What a feed asks for. Values come validated from the caller's types; the names they go under come
 /// from `filters`, so none can be misspelt.
@@ -83,7 +83,7 @@ pub(crate) async fn changes(
         .compare(Field::ModifiedTs, Lookup::Lt, format_ms(until_ms))
         .order_by(Field::UpdateId, Order::Ascending)
         .limit(limit);
-    let page: Page = client.get_json(PATH, &query.pairs()).await?;
+    let page: Page = client.get_json(&intelligence::path(VERSION), &query.pairs()).await?;
     let full = page.objects.len() >= limit;
     let records = in_order(page.objects, cursor)?;
     Ok(Changes { records, full })
@@ -109,7 +109,7 @@ pub(crate) async fn starting_cursor(client: &Client, since_ms: Option<i64>) -> R
 }
 
 async fn first_update_id(client: &Client, query: &SearchQuery) -> Result<Option<u64>, ApiError> {
-    let page: Page = client.get_json(PATH, &query.pairs()).await?;
+    let page: Page = client.get_json(&intelligence::path(VERSION), &query.pairs()).await?;
     let records = in_order(page.objects, 0)?;
     Ok(records.first().map(|(update_id, _)| *update_id))
 }

@@ -10,6 +10,7 @@ use tracing::info;
 
 use super::client::Client;
 use super::error::ApiError;
+use super::intelligence;
 
 /// Where the observables come from: an uploaded file, or text pasted into the `datatext` field.
 pub(crate) enum ImportSource {
@@ -38,7 +39,7 @@ pub(crate) async fn import_with_approval(
         ImportSource::File { name, bytes } => form.part("file", Part::bytes(bytes).file_name(name)),
         ImportSource::Text(text) => form.text("datatext", text),
     };
-    let path = format!("api/{}/intelligence/import/", client.api_version().segment());
+    let path = format!("{}import/", intelligence::path(client.api_version()));
     let answer = client.accepted(client.post_form(&path, form).await?)?;
     let session = session_of(&answer).ok_or_else(|| ApiError::Rejected {
         body: client.excerpt_of(&answer),

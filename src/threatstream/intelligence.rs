@@ -201,6 +201,12 @@ fn same_value(found: &str, wanted: &str, record: &Record) -> bool {
     }
 }
 
+/// `api/<version>/intelligence/`: lookups and the feed search it, imports PATCH it or upload under it,
+/// and batches budget their URLs by its length, so it is spelt here only.
+pub(crate) fn path(version: ApiVersion) -> String {
+    format!("api/{}/intelligence/", version.segment())
+}
+
 /// One page of a Tastypie list, as every paged ThreatStream endpoint answers.
 #[derive(Deserialize)]
 pub(super) struct Page {
@@ -245,7 +251,7 @@ pub(crate) async fn search(
     filters: &[(&'static str, String)],
     mut page: impl FnMut(Vec<Record>),
 ) -> Result<(), ApiError> {
-    let path = format!("api/{}/intelligence/", client.api_version().segment());
+    let path = path(client.api_version());
     let mut offset = 0;
     let mut previous: Option<PageMark> = None;
     for number in 1..=MAX_PAGES {
@@ -282,7 +288,7 @@ pub(crate) fn max_paging_bytes() -> usize {
 
 /// The connection test every ThreatStream integration uses: one record of intelligence, any record.
 pub(crate) async fn probe(client: &Client) -> Result<(), ApiError> {
-    let path = format!("api/{}/intelligence/", client.api_version().segment());
+    let path = path(client.api_version());
     let _: Page = client.get_json(&path, &[("limit", "1".to_owned())]).await?;
     Ok(())
 }

@@ -38,7 +38,7 @@ fn deepest_url(client: &Client, chunk: &Chunk) -> Url {
     let mut query = chunk.filters.clone();
     query.push(("limit", "1000".into()));
     query.push(("offset", "250000".into()));
-    Url::parse_with_params(client.endpoint("api/v2/intelligence/").as_str(), &query).expect("a URL")
+    Url::parse_with_params(client.endpoint(&intelligence::path(ApiVersion::V2)).as_str(), &query).expect("a URL")
 }
 
 #[test]
