@@ -22,7 +22,8 @@ use tracing::{info, warn};
 
 use super::client::{ApiVersion, Client};
 use super::error::ApiError;
-use super::intelligence::{self, max_paging_bytes, search, Observable, Record};
+use super::intelligence::{self, search, Observable, Record};
+use super::paging::max_paging_bytes;
 
 /// The longest URL a batch sends, scheme, host, path and paging included: under 8 KB, with room to
 /// spare for the request line around it.
@@ -122,7 +123,8 @@ fn chunks(client: &Client, observables: &[Observable]) -> Vec<Chunk> {
             })
             .collect(),
         ApiVersion::V2 => {
-            let fixed = client.endpoint(&intelligence::path(ApiVersion::V2)).as_str().len() + "?q=".len() + max_paging_bytes();
+            let fixed =
+                client.endpoint(&intelligence::path(ApiVersion::V2)).as_str().len() + "?q=".len() + max_paging_bytes();
             batches(observables, MAX_URL_BYTES.saturating_sub(fixed))
         }
     }

@@ -10,17 +10,14 @@
 //! A page that is out of order, or reaches back before the cursor, means the server ignored the sort
 //! or the cursor; taking its last `update_id` on trust could skip records for good, so it is an error.
 
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::client::{ApiVersion, Client};
 use super::error::ApiError;
 use super::filters::{Field, Lookup, Order, SearchQuery};
 use super::intelligence::{self, Record};
+use super::paging::{Page, PAGE_SIZE};
 use super::timestamp::format_ms;
-
-/// ThreatStream's largest page.
-pub(crate) const MAX_PAGE: usize = 1000;
 
 /// v2 only: the legacy v1 endpoint has neither `update_id__gt` nor `order_by`.
 const VERSION: ApiVersion = ApiVersion::V2;
@@ -62,11 +59,6 @@ pub(crate) struct Changes {
     pub(crate) full: bool,
 }
 
-#[derive(Deserialize)]
-struct Page {
-    objects: Vec<Record>,
-}
-
 /// The records matching `filter` that changed after `cursor` and before `until_ms`, at most `limit`
 /// (capped at a page), in `update_id` order.
 pub(crate) async fn changes(
@@ -76,7 +68,7 @@ pub(crate) async fn changes(
     until_ms: i64,
     limit: usize,
 ) -> Result<Changes, ApiError> {
-    let limit = limit.clamp(1, MAX_PAGE);
+    let limit = limit.clamp(1, PAGE_SIZE);
     let query = filter
         .query()
         .compare(Field::UpdateId, Lookup::Gt, cursor)
