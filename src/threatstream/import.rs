@@ -40,7 +40,7 @@ pub(crate) async fn import_with_approval(
         ImportSource::Text(text) => form.text("datatext", text),
     };
     let path = format!("{}import/", intelligence::path(client.api_version()));
-    let answer = client.accepted(client.post_form(&path, form).await?)?;
+    let answer = client.post_form(&path, form).await?;
     let session = session_of(&answer).ok_or_else(|| ApiError::Rejected {
         body: client.excerpt_of(&answer),
     })?;

@@ -66,7 +66,6 @@ pub(crate) async fn submit(client: &Client, submission: Submission) -> Result<Ve
             client.post_urlencoded(SUBMIT_PATH, &fields).await?
         }
     };
-    let answer = client.accepted(answer)?;
     Ok(detonations(answer.get("reports")))
 }
 
