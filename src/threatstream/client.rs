@@ -250,7 +250,7 @@ impl Client {
     }
 
     /// A 2xx answer, unless its JSON says the request failed: `success: false`, or an `error` key.
-    fn not_refused(&self, answer: Value) -> Result<Value, ApiError> {
+    pub(crate) fn not_refused(&self, answer: Value) -> Result<Value, ApiError> {
         let failed = answer.get("success") == Some(&Value::Bool(false));
         let error = answer.get("error").is_some_and(|error| !error.is_null());
         if failed || error {
