@@ -27,7 +27,7 @@ use super::paging::max_paging_bytes;
 
 /// The longest URL a batch sends, scheme, host, path and paging included: under 8 KB, with room to
 /// spare for the request line around it.
-pub(crate) const MAX_URL_BYTES: usize = 8000;
+const MAX_URL_BYTES: usize = 8000;
 
 /// One search: which observables it is for, and its filters.
 #[derive(Debug, PartialEq, Eq)]

@@ -16,7 +16,7 @@ use super::error::ApiError;
 use super::intelligence;
 
 /// The largest request body sent.
-pub(crate) const MAX_REQUEST_BYTES: usize = 5_000_000;
+const MAX_REQUEST_BYTES: usize = 5_000_000;
 
 /// One request's body, as JSON text, and how many observables it carries.
 #[derive(Debug)]

@@ -107,7 +107,7 @@ async fn first_update_id(client: &Client, query: &SearchQuery) -> Result<Option<
 }
 
 /// `update_id` as v2 sends it (a number) or v1 (a numeric string).
-pub(crate) fn update_id(record: &Record) -> Option<u64> {
+fn update_id(record: &Record) -> Option<u64> {
     match record.get("update_id")? {
         Value::Number(number) => number.as_u64(),
         Value::String(text) => text.trim().parse().ok(),

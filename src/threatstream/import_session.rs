@@ -26,7 +26,7 @@ const FIRST_POLL_PAUSE: Duration = Duration::from_secs(1);
 const LONGEST_POLL_PAUSE: Duration = Duration::from_secs(15);
 
 /// The states in which ThreatStream is still working on a session.
-pub(crate) const WORKING_STATES: [&str; 3] = ["processing", "approving", "rejecting"];
+const WORKING_STATES: [&str; 3] = ["processing", "approving", "rejecting"];
 
 fn path(id: u64) -> String {
     format!("api/v1/importsession/{id}/")

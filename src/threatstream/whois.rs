@@ -12,7 +12,7 @@
 use crate::excerpt::head;
 
 /// Whois texts worth parsing are a few kilobytes; past this the rest is notices and padding.
-pub(crate) const MAX_PARSED_BYTES: usize = 256 * 1024;
+const MAX_PARSED_BYTES: usize = 256 * 1024;
 
 /// Lines looked at, at most.
 const MAX_LINES: usize = 10_000;
@@ -27,7 +27,7 @@ const MAX_NAME_SERVERS: usize = 16;
 const MAX_VALUE_BYTES: usize = 256;
 
 /// The raw text an output carries: every real whois record fits, a 2 MB one is cut.
-pub(crate) const MAX_RAW_BYTES: usize = 64 * 1024;
+const MAX_RAW_BYTES: usize = 64 * 1024;
 
 /// The fields read from a whois text; each is absent when no line of the text gave it.
 #[derive(Debug, Default, PartialEq, Eq)]
