@@ -10,12 +10,10 @@
 //! A page that is out of order, or reaches back before the cursor, means the server ignored the sort
 //! or the cursor; taking its last `update_id` on trust could skip records for good, so it is an error.
 
-use serde_json::Value;
-
 use super::client::{ApiVersion, Client};
 use super::error::ApiError;
 use super::filters::{Field, Lookup, Order, SearchQuery};
-use super::intelligence::{self, Record};
+use super::intelligence::{self, numeric_id, Record};
 use super::paging::{Page, PAGE_SIZE};
 use super::timestamp::format_ms;
 
@@ -108,11 +106,7 @@ async fn first_update_id(client: &Client, query: &SearchQuery) -> Result<Option<
 
 /// `update_id` as v2 sends it (a number) or v1 (a numeric string).
 fn update_id(record: &Record) -> Option<u64> {
-    match record.get("update_id")? {
-        Value::Number(number) => number.as_u64(),
-        Value::String(text) => text.trim().parse().ok(),
-        _ => None,
-    }
+    record.get("update_id").and_then(numeric_id)
 }
 
 /// The records with their `update_id`s, checked to be strictly increasing from after `cursor`.
@@ -146,7 +140,7 @@ fn in_order(records: Vec<Record>, cursor: u64) -> Result<Vec<(u64, Record)>, Api
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn records(ids: &[Value]) -> Vec<Record> {
         ids.iter()

@@ -17,6 +17,15 @@ use super::paging::{each_page, Page};
 /// One intelligence record, passed through as ThreatStream sent it.
 pub(crate) type Record = Map<String, Value>;
 
+/// An id as ThreatStream sends ids: a number (v2) or a numeric string (v1, older answers).
+pub(crate) fn numeric_id(id: &Value) -> Option<u64> {
+    match id {
+        Value::Number(number) => number.as_u64(),
+        Value::String(text) => text.trim().parse().ok(),
+        _ => None,
+    }
+}
+
 /// The value being looked up, already validated.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Observable {
@@ -250,6 +259,16 @@ mod tests {
         match value {
             Value::Object(map) => map,
             _ => unreachable!("test records are objects"),
+        }
+    }
+
+    #[test]
+    fn ids_are_numbers_or_numeric_strings() {
+        assert_eq!(numeric_id(&json!(1000000344)), Some(1_000_000_344));
+        assert_eq!(numeric_id(&json!("271940331")), Some(271_940_331));
+        assert_eq!(numeric_id(&json!(" 12 ")), Some(12));
+        for not_an_id in [json!(-1), json!(1.5), json!("x"), json!(""), json!(null), json!([1])] {
+            assert_eq!(numeric_id(&not_an_id), None, "{not_an_id}");
         }
     }
 
