@@ -24,11 +24,17 @@ pub(crate) fn shorten_start(start: &str, limit: usize, total: usize) -> Cow<'_, 
     if start.len() <= limit && total <= start.len() {
         return Cow::Borrowed(start);
     }
-    let mut cut = limit.min(start.len());
-    while !start.is_char_boundary(cut) {
+    Cow::Owned(format!("{}… ({total} bytes in all)", head(start, limit)))
+}
+
+/// The longest start of `text` of at most `limit` bytes that ends on a character boundary
+/// (`str::floor_char_boundary` is newer than this crate's minimum Rust).
+pub(crate) fn head(text: &str, limit: usize) -> &str {
+    let mut cut = limit.min(text.len());
+    while !text.is_char_boundary(cut) {
         cut -= 1;
     }
-    Cow::Owned(format!("{}… ({total} bytes in all)", &start[..cut]))
+    &text[..cut]
 }
 
 #[cfg(test)]
@@ -38,6 +44,15 @@ mod tests {
     #[test]
     fn short_texts_are_left_alone() {
         assert!(matches!(shorten("abc", 3), Cow::Borrowed("abc")));
+    }
+
+    #[test]
+    fn a_head_ends_on_a_character_boundary() {
+        assert_eq!(head("aéé", 2), "a");
+        assert_eq!(head("aéé", 3), "aé");
+        assert_eq!(head("aéé", 99), "aéé");
+        assert_eq!(head("é", 1), "");
+        assert_eq!(head("", 0), "");
     }
 
     #[test]

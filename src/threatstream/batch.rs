@@ -22,11 +22,12 @@ use tracing::{info, warn};
 
 use super::client::{ApiVersion, Client};
 use super::error::ApiError;
-use super::intelligence::{max_paging_bytes, search, Observable, Record};
+use super::intelligence::{self, search, Observable, Record};
+use super::paging::max_paging_bytes;
 
 /// The longest URL a batch sends, scheme, host, path and paging included: under 8 KB, with room to
 /// spare for the request line around it.
-pub(crate) const MAX_URL_BYTES: usize = 8000;
+const MAX_URL_BYTES: usize = 8000;
 
 /// One search: which observables it is for, and its filters.
 #[derive(Debug, PartialEq, Eq)]
@@ -85,29 +86,45 @@ where
     K: Fn(&mut S, Record),
 {
     let mut sinks: Vec<S> = chunk.members.iter().map(|_| new_sink()).collect();
-    let slots: HashMap<&Observable, usize> = chunk
-        .members
-        .iter()
-        .enumerate()
-        .map(|(slot, &member)| (&observables[member], slot))
-        .collect();
-    let slot_of = |record: &Record| {
-        let slot = match Observable::of_record(record) {
-            Some(observable) => slots.get(&observable).copied(),
-            // A record without a v2 type (v1's shape) is matched the slow way.
-            None => (0..chunk.members.len()).find(|&slot| observables[chunk.members[slot]].matches(record)),
-        };
-        slot.filter(|&slot| observables[chunk.members[slot]].matches(record))
-    };
+    let router = Router::new(observables, &chunk.members);
     search(client, &chunk.filters, |page| {
         for record in page {
-            if let Some(slot) = slot_of(&record) {
+            if let Some(slot) = router.slot_of(&record) {
                 keep(&mut sinks[slot], record);
             }
         }
     })
     .await?;
     Ok(chunk.members.iter().copied().zip(sinks).collect())
+}
+
+/// Which member of a chunk a record is exactly about, by its position among the chunk's members.
+struct Router<'a> {
+    members: Vec<&'a Observable>,
+    slots: HashMap<&'a Observable, usize>,
+}
+
+impl<'a> Router<'a> {
+    fn new(observables: &'a [Observable], members: &[usize]) -> Router<'a> {
+        let members: Vec<&Observable> = members.iter().map(|&member| &observables[member]).collect();
+        let slots = members
+            .iter()
+            .enumerate()
+            .map(|(slot, &observable)| (observable, slot))
+            .collect();
+        Router { members, slots }
+    }
+
+    /// A typed record finds its observable in the map at once. A record the map cannot place is
+    /// matched the slow way: v1's shape has no type, and an `Any` observable has no typed key. A loose
+    /// match ThreatStream added matches no member either way, at the cost of one scan of its chunk.
+    fn slot_of(&self, record: &Record) -> Option<usize> {
+        let about = |slot: &usize| self.members[*slot].matches(record);
+        Observable::of_record(record)
+            .and_then(|observable| self.slots.get(&observable).copied())
+            .filter(about)
+            .or_else(|| (0..self.members.len()).find(about))
+    }
 }
 
 /// The searches for `observables`: batches over v2, one per observable over v1.
@@ -122,8 +139,8 @@ fn chunks(client: &Client, observables: &[Observable]) -> Vec<Chunk> {
             })
             .collect(),
         ApiVersion::V2 => {
-            let path = format!("api/{}/intelligence/", ApiVersion::V2.segment());
-            let fixed = client.endpoint(&path).as_str().len() + "?q=".len() + max_paging_bytes();
+            let fixed =
+                client.endpoint(&intelligence::path(ApiVersion::V2)).as_str().len() + "?q=".len() + max_paging_bytes();
             batches(observables, MAX_URL_BYTES.saturating_sub(fixed))
         }
     }

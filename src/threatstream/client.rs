@@ -1,8 +1,9 @@
 //! The HTTP client for one ThreatStream connection: base URL, TLS, time-outs and authentication.
 //!
 //! The API key lives here and nowhere else: it is sent only in the `Authorization` header (marked
-//! sensitive so it never shows in debug output) and scrubbed from anything an error carries. Turning
-//! statuses and bodies into `ApiError`s also happens only here, in `successful_body`.
+//! sensitive so it never shows in debug output), attached in one place (`request`), and scrubbed from
+//! anything an error carries. Turning statuses and bodies into `ApiError`s also happens only here, in
+//! `successful_body`.
 //!
 //! Reads are retried (`get_json`). A write is retried only when sending it twice does what sending it
 //! once does (`Replay::Safe`); any other write is sent once, since a failure may come after ThreatStream
@@ -12,7 +13,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
-use reqwest::{Method, Response, StatusCode, Url};
+use reqwest::{Method, RequestBuilder, Response, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -168,38 +169,24 @@ impl Client {
     }
 
     async fn get_json_once<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<T, ApiError> {
-        let request = self
-            .http
-            .get(self.endpoint(path))
-            .query(query)
-            .header(AUTHORIZATION, self.authorization.clone())
-            .header(ACCEPT, "application/json");
-        let response = request.send().await.map_err(|error| self.transport_error(&error))?;
-        self.read_json(response).await
+        let (_, body) = self.send(self.request(Method::GET, path).query(query)).await?;
+        self.decode(&body)
     }
 
-    /// POSTs a multipart form. Sent once: a POST that failed midway may still have been acted on.
+    /// POSTs a multipart form once (a POST that failed midway may still have been acted on), and
+    /// answers with its JSON, which must say it succeeded (`accepted`).
     pub(crate) async fn post_form(&self, path: &str, form: reqwest::multipart::Form) -> Result<Value, ApiError> {
-        let request = self
-            .http
-            .post(self.endpoint(path))
-            .multipart(form)
-            .header(AUTHORIZATION, self.authorization.clone())
-            .header(ACCEPT, "application/json");
-        let response = request.send().await.map_err(|error| self.transport_error(&error))?;
-        self.read_json(response).await
+        self.post(self.request(Method::POST, path).multipart(form)).await
     }
 
-    /// POSTs an urlencoded form. Sent once, like `post_form`.
+    /// POSTs an urlencoded form, like `post_form`.
     pub(crate) async fn post_urlencoded(&self, path: &str, fields: &[(&str, String)]) -> Result<Value, ApiError> {
-        let request = self
-            .http
-            .post(self.endpoint(path))
-            .form(fields)
-            .header(AUTHORIZATION, self.authorization.clone())
-            .header(ACCEPT, "application/json");
-        let response = request.send().await.map_err(|error| self.transport_error(&error))?;
-        self.read_json(response).await
+        self.post(self.request(Method::POST, path).form(fields)).await
+    }
+
+    async fn post(&self, request: RequestBuilder) -> Result<Value, ApiError> {
+        let (_, body) = self.send(request).await?;
+        self.accepted(self.decode(&body)?)
     }
 
     /// Sends a write with an optional body of JSON text and answers with its JSON, or `Value::Null`
@@ -228,18 +215,11 @@ impl Client {
         query: &[(&str, String)],
         body: Option<String>,
     ) -> Result<Value, ApiError> {
-        let mut request = self
-            .http
-            .request(method, self.endpoint(path))
-            .query(query)
-            .header(AUTHORIZATION, self.authorization.clone())
-            .header(ACCEPT, "application/json");
+        let mut request = self.request(method, path).query(query);
         if let Some(body) = body {
             request = request.header(CONTENT_TYPE, "application/json").body(body);
         }
-        let response = request.send().await.map_err(|error| self.transport_error(&error))?;
-        let status = response.status();
-        let body = self.successful_body(response).await?;
+        let (status, body) = self.send(request).await?;
         // 204 has no body by definition, and ThreatStream answers some 202s with an empty one (or an
         // empty `text/html` one): neither carries anything to read.
         if status == StatusCode::NO_CONTENT || body.trim_ascii().is_empty() {
@@ -251,40 +231,50 @@ impl Client {
         }
     }
 
+    /// A request to `path` asking for JSON: the one place the API key is attached.
+    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http
+            .request(method, self.endpoint(path))
+            .header(AUTHORIZATION, self.authorization.clone())
+            .header(ACCEPT, "application/json")
+    }
+
+    /// Sends `request`: the status and body of a 2xx answer, or the error.
+    async fn send(&self, request: RequestBuilder) -> Result<(StatusCode, Vec<u8>), ApiError> {
+        let response = request.send().await.map_err(|error| self.transport_error(&error))?;
+        let status = response.status();
+        Ok((status, self.successful_body(response).await?))
+    }
+
     /// A 2xx answer, unless its JSON says the request failed: `success: false`, or an `error` key.
-    fn not_refused(&self, answer: Value) -> Result<Value, ApiError> {
+    pub(crate) fn not_refused(&self, answer: Value) -> Result<Value, ApiError> {
         let failed = answer.get("success") == Some(&Value::Bool(false));
         let error = answer.get("error").is_some_and(|error| !error.is_null());
         if failed || error {
-            return Err(ApiError::Rejected {
-                body: self.excerpt_of(&answer),
-            });
+            return Err(self.rejected(&answer));
         }
         Ok(answer)
     }
 
-    /// A 2xx answer to a write, unless its JSON says the write failed: ThreatStream reports that in
-    /// `success: false`, and some failures only in an `error` key.
+    /// A 2xx answer from an endpoint that reports the outcome in its JSON (a write, or a read such as a
+    /// sandbox report): `not_refused`, and saying `success: true`, ThreatStream's only word for success.
     pub(crate) fn accepted(&self, answer: Value) -> Result<Value, ApiError> {
-        let succeeded = answer.get("success") == Some(&Value::Bool(true));
-        let error = answer.get("error").is_some_and(|error| !error.is_null());
-        if succeeded && !error {
-            Ok(answer)
-        } else {
-            Err(ApiError::Rejected {
-                body: self.excerpt_of(&answer),
-            })
+        let answer = self.not_refused(answer)?;
+        if answer.get("success") != Some(&Value::Bool(true)) {
+            return Err(self.rejected(&answer));
+        }
+        Ok(answer)
+    }
+
+    fn rejected(&self, answer: &Value) -> ApiError {
+        ApiError::Rejected {
+            body: self.excerpt_of(answer),
         }
     }
 
     /// A JSON answer as error data: capped, with the key masked.
     pub(crate) fn excerpt_of(&self, answer: &Value) -> String {
         excerpt(answer.to_string().as_bytes(), &self.api_key)
-    }
-
-    async fn read_json<T: DeserializeOwned>(&self, response: Response) -> Result<T, ApiError> {
-        let body = self.successful_body(response).await?;
-        self.decode(&body)
     }
 
     /// The one place a status becomes an `ApiError`: the body of a 2xx answer, or the error.

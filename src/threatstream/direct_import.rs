@@ -13,9 +13,10 @@ use tracing::info;
 
 use super::client::{Client, Replay};
 use super::error::ApiError;
+use super::intelligence;
 
 /// The largest request body sent.
-pub(crate) const MAX_REQUEST_BYTES: usize = 5_000_000;
+const MAX_REQUEST_BYTES: usize = 5_000_000;
 
 /// One request's body, as JSON text, and how many observables it carries.
 #[derive(Debug)]
@@ -81,7 +82,7 @@ pub(crate) async fn import_without_approval(
     client: &Client,
     requests: Vec<ImportRequest>,
 ) -> Result<Accepted, Interrupted> {
-    let path = format!("api/{}/intelligence/", client.api_version().segment());
+    let path = intelligence::path(client.api_version());
     let total = requests.len();
     let mut accepted = Accepted::default();
     for (number, request) in requests.into_iter().enumerate() {

@@ -64,14 +64,11 @@ impl InsightType {
 
 #[derive(Deserialize)]
 struct PassiveDnsAnswer {
-    #[serde(default = "succeeded")]
-    success: bool,
     #[serde(default)]
     results: Vec<Record>,
-}
-
-fn succeeded() -> bool {
-    true
+    /// The rest of the answer, where ThreatStream says whether the look-up failed.
+    #[serde(flatten)]
+    outcome: Record,
 }
 
 /// The passive DNS history of an address or a domain, in the order ThreatStream sent it.
@@ -81,18 +78,10 @@ pub(crate) async fn passive_dns(client: &Client, kind: PassiveDnsKind, value: &s
         PassiveDnsKind::Domain => "domain",
     };
     let path = format!("api/v1/pdns/{kind}/{}/", path_segment(value));
-    let answer: Value = client.get_json(&path, &[("order_by", "-last_seen".to_owned())]).await?;
-    let parsed = PassiveDnsAnswer::deserialize(&answer).map_err(|error| ApiError::Decode {
-        path: "results".into(),
-        reason: error.to_string(),
-        excerpt: client.excerpt_of(&answer),
-    })?;
-    if !parsed.success {
-        return Err(ApiError::Rejected {
-            body: client.excerpt_of(&answer),
-        });
-    }
-    Ok(parsed.results)
+    let query = [("order_by", "-last_seen".to_owned())];
+    let answer: PassiveDnsAnswer = client.get_json(&path, &query).await?;
+    client.not_refused(Value::Object(answer.outcome))?;
+    Ok(answer.results)
 }
 
 #[derive(Deserialize)]
@@ -163,7 +152,37 @@ fn path_segment(value: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use threatstream_simulator::{Fault, Simulator};
+
+    use super::super::paging::tests::{client_of, run};
     use super::*;
+
+    #[test]
+    fn passive_dns_that_says_it_failed_or_is_misshapen_is_an_error() {
+        let sim = Simulator::start("k");
+        let client = client_of(&sim);
+        let answers = [
+            r#"{"success": false, "results": []}"#,
+            r#"{"error": "quota exceeded", "results": []}"#,
+            r#"{"success": true, "results": [{"ip": "198.51.100.23"}, 7]}"#,
+        ];
+        for body in answers {
+            sim.push_fault(Fault::Status {
+                status: 200,
+                body: body.into(),
+            });
+        }
+        let mut errors = Vec::new();
+        for _ in answers {
+            errors.push(run(passive_dns(&client, PassiveDnsKind::Domain, "evil.example")).expect_err("refused"));
+        }
+        assert!(matches!(errors[0], ApiError::Rejected { .. }), "{:?}", errors[0]);
+        assert!(matches!(errors[1], ApiError::Rejected { .. }), "{:?}", errors[1]);
+        match &errors[2] {
+            ApiError::Decode { path, .. } => assert_eq!(path, "results[1]"),
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[test]
     fn path_segments_keep_a_url_whole() {

@@ -10,20 +10,15 @@
 //! A page that is out of order, or reaches back before the cursor, means the server ignored the sort
 //! or the cursor; taking its last `update_id` on trust could skip records for good, so it is an error.
 
-use serde::Deserialize;
-use serde_json::Value;
-
-use super::client::Client;
+use super::client::{ApiVersion, Client};
 use super::error::ApiError;
 use super::filters::{Field, Lookup, Order, SearchQuery};
-use super::intelligence::Record;
+use super::intelligence::{self, numeric_id, Record};
+use super::paging::{Page, PAGE_SIZE};
 use super::timestamp::format_ms;
 
-/// ThreatStream's largest page.
-pub(crate) const MAX_PAGE: usize = 1000;
-
 /// v2 only: the legacy v1 endpoint has neither `update_id__gt` nor `order_by`.
-const PATH: &str = "api/v2/intelligence/";
+const VERSION: ApiVersion = ApiVersion::V2;
 
 /// What a feed asks for. Values come validated from the caller's types; the names they go under come
 /// from `filters`, so none can be misspelt.
@@ -62,11 +57,6 @@ pub(crate) struct Changes {
     pub(crate) full: bool,
 }
 
-#[derive(Deserialize)]
-struct Page {
-    objects: Vec<Record>,
-}
-
 /// The records matching `filter` that changed after `cursor` and before `until_ms`, at most `limit`
 /// (capped at a page), in `update_id` order.
 pub(crate) async fn changes(
@@ -76,14 +66,14 @@ pub(crate) async fn changes(
     until_ms: i64,
     limit: usize,
 ) -> Result<Changes, ApiError> {
-    let limit = limit.clamp(1, MAX_PAGE);
+    let limit = limit.clamp(1, PAGE_SIZE);
     let query = filter
         .query()
         .compare(Field::UpdateId, Lookup::Gt, cursor)
         .compare(Field::ModifiedTs, Lookup::Lt, format_ms(until_ms))
         .order_by(Field::UpdateId, Order::Ascending)
         .limit(limit);
-    let page: Page = client.get_json(PATH, &query.pairs()).await?;
+    let page: Page = client.get_json(&intelligence::path(VERSION), &query.pairs()).await?;
     let full = page.objects.len() >= limit;
     let records = in_order(page.objects, cursor)?;
     Ok(Changes { records, full })
@@ -109,18 +99,14 @@ pub(crate) async fn starting_cursor(client: &Client, since_ms: Option<i64>) -> R
 }
 
 async fn first_update_id(client: &Client, query: &SearchQuery) -> Result<Option<u64>, ApiError> {
-    let page: Page = client.get_json(PATH, &query.pairs()).await?;
+    let page: Page = client.get_json(&intelligence::path(VERSION), &query.pairs()).await?;
     let records = in_order(page.objects, 0)?;
     Ok(records.first().map(|(update_id, _)| *update_id))
 }
 
 /// `update_id` as v2 sends it (a number) or v1 (a numeric string).
-pub(crate) fn update_id(record: &Record) -> Option<u64> {
-    match record.get("update_id")? {
-        Value::Number(number) => number.as_u64(),
-        Value::String(text) => text.trim().parse().ok(),
-        _ => None,
-    }
+fn update_id(record: &Record) -> Option<u64> {
+    record.get("update_id").and_then(numeric_id)
 }
 
 /// The records with their `update_id`s, checked to be strictly increasing from after `cursor`.
@@ -154,7 +140,7 @@ fn in_order(records: Vec<Record>, cursor: u64) -> Result<Vec<(u64, Record)>, Api
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn records(ids: &[Value]) -> Vec<Record> {
         ids.iter()

@@ -1,9 +1,8 @@
 //! Import with approval: ThreatStream parses the uploaded file or text into observables and files them
 //! as an import session that an analyst approves.
 //!
-//! This is the one call that writes to ThreatStream. It is not idempotent (each upload creates a new
-//! session), so it is sent once and never retried, and a 2xx answer whose JSON says the import failed
-//! is an error, not a success.
+//! The upload is not idempotent (each one creates a new session), so it is sent once and never
+//! retried, and a 2xx answer whose JSON says the import failed is an error, not a success.
 
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
@@ -11,6 +10,7 @@ use tracing::info;
 
 use super::client::Client;
 use super::error::ApiError;
+use super::intelligence;
 
 /// Where the observables come from: an uploaded file, or text pasted into the `datatext` field.
 pub(crate) enum ImportSource {
@@ -39,8 +39,8 @@ pub(crate) async fn import_with_approval(
         ImportSource::File { name, bytes } => form.part("file", Part::bytes(bytes).file_name(name)),
         ImportSource::Text(text) => form.text("datatext", text),
     };
-    let path = format!("api/{}/intelligence/import/", client.api_version().segment());
-    let answer = client.accepted(client.post_form(&path, form).await?)?;
+    let path = format!("{}import/", intelligence::path(client.api_version()));
+    let answer = client.post_form(&path, form).await?;
     let session = session_of(&answer).ok_or_else(|| ApiError::Rejected {
         body: client.excerpt_of(&answer),
     })?;

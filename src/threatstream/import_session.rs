@@ -9,18 +9,15 @@
 use std::time::Duration;
 
 use reqwest::Method;
-use serde::Deserialize;
 use serde_json::Value;
 use tokio::time::Instant;
 use tracing::{debug, info};
 
 use super::client::{Client, Replay};
 use super::error::ApiError;
-use super::intelligence::{Record, MAX_PAGES};
+use super::intelligence::Record;
+use super::paging::each_page;
 use crate::backoff::first_step;
-
-/// ThreatStream's page size for sessions.
-const PAGE_SIZE: usize = 1000;
 
 /// The first pause between two polls; it doubles, up to `LONGEST_POLL_PAUSE`.
 const FIRST_POLL_PAUSE: Duration = Duration::from_secs(1);
@@ -29,7 +26,7 @@ const FIRST_POLL_PAUSE: Duration = Duration::from_secs(1);
 const LONGEST_POLL_PAUSE: Duration = Duration::from_secs(15);
 
 /// The states in which ThreatStream is still working on a session.
-pub(crate) const WORKING_STATES: [&str; 3] = ["processing", "approving", "rejecting"];
+const WORKING_STATES: [&str; 3] = ["processing", "approving", "rejecting"];
 
 fn path(id: u64) -> String {
     format!("api/v1/importsession/{id}/")
@@ -51,43 +48,18 @@ pub(crate) struct SessionFilter {
     pub(crate) limit: usize,
 }
 
-#[derive(Deserialize)]
-struct Page {
-    #[serde(default)]
-    meta: Option<PageMeta>,
-    objects: Vec<Record>,
-}
-
-#[derive(Deserialize)]
-struct PageMeta {
-    #[serde(default)]
-    next: Option<String>,
-}
-
 /// `GET /api/v1/importsession/` page by page, until `filter.limit` sessions or the last page.
 pub(crate) async fn import_sessions(client: &Client, filter: &SessionFilter) -> Result<Vec<Record>, ApiError> {
     let mut sessions = Vec::new();
-    if filter.limit == 0 {
-        // Tastypie reads `limit=0` as "no limit"; asking for nothing must not fetch everything.
-        return Ok(sessions);
-    }
-    for _ in 0..MAX_PAGES {
-        let wanted = filter.limit - sessions.len();
-        let query = session_query(filter, sessions.len(), wanted.min(PAGE_SIZE));
-        let page: Page = client.get_json("api/v1/importsession/", &query).await?;
-        let received = page.objects.len();
-        sessions.extend(page.objects.into_iter().take(wanted));
-        let last = page.meta.and_then(|meta| meta.next).is_none_or(|next| next.is_empty());
-        if last || received == 0 || sessions.len() >= filter.limit {
-            return Ok(sessions);
-        }
-    }
-    Err(ApiError::Runaway {
-        reason: format!("more than {MAX_PAGES} pages of import sessions"),
+    let query = session_filters(filter);
+    each_page(client, "api/v1/importsession/", &query, filter.limit, |page| {
+        sessions.extend(page);
     })
+    .await?;
+    Ok(sessions)
 }
 
-fn session_query(filter: &SessionFilter, offset: usize, limit: usize) -> Vec<(&'static str, String)> {
+fn session_filters(filter: &SessionFilter) -> Vec<(&'static str, String)> {
     let mut query = Vec::new();
     if let Some(status) = &filter.status {
         query.push(("status", status.clone()));
@@ -95,8 +67,6 @@ fn session_query(filter: &SessionFilter, offset: usize, limit: usize) -> Vec<(&'
     if let Some(since) = &filter.modified_since {
         query.push(("date_modified__gte", since.clone()));
     }
-    query.push(("limit", limit.to_string()));
-    query.push(("offset", offset.to_string()));
     query
 }
 
@@ -139,7 +109,18 @@ pub(crate) async fn follow_import_session(client: &Client, id: u64, wait: Durati
 
 #[cfg(test)]
 mod tests {
+    use super::super::paging::paged;
+    use super::super::paging::tests::{client_of, run};
     use super::*;
+
+    #[test]
+    fn asking_for_no_sessions_sends_nothing() {
+        let sim = threatstream_simulator::Simulator::start("k");
+        let filter = SessionFilter::default();
+        let sessions = run(import_sessions(&client_of(&sim), &filter)).expect("nothing");
+        assert!(sessions.is_empty());
+        assert!(sim.requests().is_empty());
+    }
 
     #[test]
     fn the_query_carries_only_the_filters_given() {
@@ -149,7 +130,7 @@ mod tests {
             limit: 5,
         };
         assert_eq!(
-            session_query(&filter, 1000, 5),
+            paged(&session_filters(&filter), 1000, 5),
             [
                 ("status", "done".to_owned()),
                 ("date_modified__gte", "2026-01-01T00:00:00Z".to_owned()),
@@ -157,6 +138,6 @@ mod tests {
                 ("offset", "1000".to_owned())
             ]
         );
-        assert_eq!(session_query(&SessionFilter::default(), 0, 1000).len(), 2);
+        assert_eq!(paged(&session_filters(&SessionFilter::default()), 0, 1000).len(), 2);
     }
 }

@@ -1,28 +1,30 @@
 //! Looking an observable up in ThreatStream's intelligence, every page of it, exact matches only.
 //!
 //! The API's `value` filter is not an exact match (peers found prefix and case variants in the
-//! answers), so records are kept only when their value equals the one asked for. Pages are fetched by
-//! offset, as the published plugin did, until `meta.next` is null; a guard turns a server that repeats
-//! a page or never stops into an error, not a loop. `search` does the paging for any filter: the
-//! one-observable `lookup` here, and the batches of `batch.rs`.
+//! answers), so records are kept only when their value equals the one asked for. `search` reads every
+//! page of any filter (with `paging`'s guards) for the one-observable `lookup` here and the batches of
+//! `batch.rs`.
 
 use std::net::IpAddr;
 
-use serde::Deserialize;
 use serde_json::{Map, Value};
 use tracing::{debug, info};
 
 use super::client::{ApiVersion, Client};
 use super::error::ApiError;
-
-/// ThreatStream's maximum page size.
-const PAGE_SIZE: usize = 1000;
-
-/// More pages than any real observable has (250,000 records): past this, the server is misbehaving.
-pub(crate) const MAX_PAGES: usize = 250;
+use super::paging::{each_page, Page};
 
 /// One intelligence record, passed through as ThreatStream sent it.
 pub(crate) type Record = Map<String, Value>;
+
+/// An id as ThreatStream sends ids: a number (v2) or a numeric string (v1, older answers).
+pub(crate) fn numeric_id(id: &Value) -> Option<u64> {
+    match id {
+        Value::Number(number) => number.as_u64(),
+        Value::String(text) => text.trim().parse().ok(),
+        _ => None,
+    }
+}
 
 /// The value being looked up, already validated.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -68,8 +70,8 @@ impl Observable {
         }
     }
 
-    /// The v1 filter key. The legacy API has no domain or e-mail filter of its own, so those use the
-    /// generic `value` one (exact matching happens here anyway).
+    /// The v1 filter key: the legacy API filters each type under its own key, and a value of no
+    /// known type under the generic `value` one (exact matching happens here anyway).
     fn v1_filter(&self) -> &'static str {
         match self {
             Observable::Ip(_) => "ip",
@@ -201,18 +203,10 @@ fn same_value(found: &str, wanted: &str, record: &Record) -> bool {
     }
 }
 
-/// One page of a Tastypie list, as every paged ThreatStream endpoint answers.
-#[derive(Deserialize)]
-pub(super) struct Page {
-    #[serde(default)]
-    pub(super) meta: PageMeta,
-    pub(super) objects: Vec<Record>,
-}
-
-#[derive(Default, Deserialize)]
-pub(super) struct PageMeta {
-    #[serde(default)]
-    pub(super) next: Option<String>,
+/// `api/<version>/intelligence/`: lookups and the feed search it, imports PATCH it or upload under it,
+/// and batches budget their URLs by its length, so it is spelt here only.
+pub(crate) fn path(version: ApiVersion) -> String {
+    format!("api/{}/intelligence/", version.segment())
 }
 
 /// Hands every record whose value is exactly `observable`, across all pages, to `keep`, page by page,
@@ -243,84 +237,21 @@ pub(crate) async fn lookup(
 pub(crate) async fn search(
     client: &Client,
     filters: &[(&'static str, String)],
-    mut page: impl FnMut(Vec<Record>),
+    page: impl FnMut(Vec<Record>),
 ) -> Result<(), ApiError> {
-    let path = format!("api/{}/intelligence/", client.api_version().segment());
-    let mut offset = 0;
-    let mut previous: Option<PageMark> = None;
-    for number in 1..=MAX_PAGES {
-        let answer: Page = client.get_json(&path, &paged(filters, offset)).await?;
-        let mark = PageMark::of(&answer.objects);
-        let received = answer.objects.len();
-        debug!("Page {number} at offset {offset}: {received} records");
-        let last = answer.meta.next.as_deref().is_none_or(str::is_empty);
-        page(answer.objects);
-        if last {
-            return Ok(());
-        }
-        check_progress(&mark, previous.as_ref(), offset)?;
-        offset += received;
-        previous = Some(mark);
-    }
-    Err(ApiError::Runaway {
-        reason: format!("more than {MAX_PAGES} pages of {PAGE_SIZE} records"),
-    })
-}
-
-/// `filters` and the page at `offset`, largest pages first.
-fn paged(filters: &[(&'static str, String)], offset: usize) -> Vec<(&'static str, String)> {
-    let mut query = filters.to_vec();
-    query.push(("limit", PAGE_SIZE.to_string()));
-    query.push(("offset", offset.to_string()));
-    query
-}
-
-/// How many bytes paging adds to a search's URL at most, for callers that must keep URLs short.
-pub(crate) fn max_paging_bytes() -> usize {
-    format!("&limit={PAGE_SIZE}&offset={}", MAX_PAGES * PAGE_SIZE).len()
+    each_page(client, &path(client.api_version()), filters, usize::MAX, page).await
 }
 
 /// The connection test every ThreatStream integration uses: one record of intelligence, any record.
 pub(crate) async fn probe(client: &Client) -> Result<(), ApiError> {
-    let path = format!("api/{}/intelligence/", client.api_version().segment());
+    let path = path(client.api_version());
     let _: Page = client.get_json(&path, &[("limit", "1".to_owned())]).await?;
-    Ok(())
-}
-
-/// What tells one page from the next, cheaply: its size and the ids at both ends.
-#[derive(PartialEq, Eq)]
-struct PageMark {
-    len: usize,
-    first_id: Option<Value>,
-    last_id: Option<Value>,
-}
-
-impl PageMark {
-    fn of(records: &[Record]) -> PageMark {
-        PageMark {
-            len: records.len(),
-            first_id: records.first().and_then(|record| record.get("id").cloned()),
-            last_id: records.last().and_then(|record| record.get("id").cloned()),
-        }
-    }
-}
-
-fn check_progress(mark: &PageMark, previous: Option<&PageMark>, offset: usize) -> Result<(), ApiError> {
-    if mark.len == 0 {
-        return Err(ApiError::Runaway {
-            reason: format!("an empty page at offset {offset} still announced a next page"),
-        });
-    }
-    if previous == Some(mark) && mark.first_id.is_some() {
-        return Err(ApiError::Runaway {
-            reason: format!("the page at offset {offset} repeats the previous page"),
-        });
-    }
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::paging::{paged, PAGE_SIZE};
     use super::*;
     use serde_json::json;
 
@@ -332,10 +263,20 @@ mod tests {
     }
 
     #[test]
+    fn ids_are_numbers_or_numeric_strings() {
+        assert_eq!(numeric_id(&json!(1000000344)), Some(1_000_000_344));
+        assert_eq!(numeric_id(&json!("271940331")), Some(271_940_331));
+        assert_eq!(numeric_id(&json!(" 12 ")), Some(12));
+        for not_an_id in [json!(-1), json!(1.5), json!("x"), json!(""), json!(null), json!([1])] {
+            assert_eq!(numeric_id(&not_an_id), None, "{not_an_id}");
+        }
+    }
+
+    #[test]
     fn v2_query_carries_value_type_and_paging() {
         let ip = Observable::Ip("2001:DB8::1".parse().unwrap());
         assert_eq!(
-            paged(&ip.filters(ApiVersion::V2), 2000),
+            paged(&ip.filters(ApiVersion::V2), 2000, PAGE_SIZE),
             vec![
                 ("value", "2001:db8::1".into()),
                 ("type", "ipv6".into()),
@@ -444,14 +385,5 @@ mod tests {
         assert!(any("2001:DB8::1").matches(&record(json!({"value": "2001:db8::1", "type": "ipv6"}))));
         assert!(any("PHISHER@EXAMPLE.COM").matches(&record(json!({"email": "phisher@example.com"}))));
         assert!(!any("evil.example").matches(&record(json!({"value": "evil.example.net", "type": "domain"}))));
-    }
-
-    #[test]
-    fn progress_guard_stops_repeats_and_empty_pages() {
-        let page = [record(json!({"id": 1})), record(json!({"id": 2}))];
-        let mark = PageMark::of(&page);
-        assert!(check_progress(&mark, None, 0).is_ok());
-        assert!(check_progress(&PageMark::of(&page), Some(&mark), 2).is_err());
-        assert!(check_progress(&PageMark::of(&[]), None, 0).is_err());
     }
 }

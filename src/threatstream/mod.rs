@@ -17,6 +17,7 @@ mod import;
 mod import_session;
 mod intelligence;
 mod observable;
+mod paging;
 mod pool;
 mod retry;
 mod sandbox;

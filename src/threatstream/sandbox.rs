@@ -10,6 +10,7 @@ use tracing::info;
 
 use super::client::Client;
 use super::error::ApiError;
+use super::intelligence::numeric_id;
 
 const SUBMIT_PATH: &str = "api/v1/submit/new/";
 
@@ -66,7 +67,6 @@ pub(crate) async fn submit(client: &Client, submission: Submission) -> Result<Ve
             client.post_urlencoded(SUBMIT_PATH, &fields).await?
         }
     };
-    let answer = client.accepted(answer)?;
     Ok(detonations(answer.get("reports")))
 }
 
@@ -88,7 +88,7 @@ fn detonation(report: &Value, platform: Option<&str>) -> Detonation {
     let status = text("status");
     let id = report
         .get("id")
-        .and_then(|id| id.as_u64().or_else(|| id.as_str()?.parse().ok()))
+        .and_then(numeric_id)
         .or_else(|| status.as_deref().and_then(id_in_link));
     Detonation {
         id,

@@ -4,17 +4,16 @@
 //! Four calls: the models tied to an observable (`associated_with_intelligence`), the unified search
 //! (`threat_model_search`), one model, and the observables of one model. A 404 on one model or on its
 //! observables means "no such model" or "none", as Cortex XSOAR reads it (§1.15), so those answer
-//! `None` or an empty list; every other failure is an `ApiError`.
+//! `None` or an empty list; every other failure is an `ApiError`, a 404 on a later page of
+//! observables too (the pages before it were real).
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::client::Client;
 use super::error::ApiError;
-use super::intelligence::{Page, Record};
-
-/// ThreatStream's largest page.
-const PAGE_SIZE: usize = 1000;
+use super::intelligence::Record;
+use super::paging::{each_page, Page, PAGE_SIZE};
 
 /// Threat model type
 // The names are ThreatStream's own, in paths and in `model_type`.
@@ -101,13 +100,17 @@ impl ModelSearch {
     }
 }
 
-/// The models of `model_type` tied to the observable `value`, at most `limit` (one page).
+/// The models of `model_type` tied to the observable `value`, at most `limit` (one page). A limit of 0
+/// asks nothing: Tastypie would read `limit=0` as "no limit".
 pub(crate) async fn associated(
     client: &Client,
     model_type: ModelType,
     value: &str,
     limit: usize,
 ) -> Result<Vec<Record>, ApiError> {
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
     let path = format!("api/v1/{}/associated_with_intelligence/", model_type.as_str());
     let query = [("value", value.to_owned()), ("limit", limit.min(PAGE_SIZE).to_string())];
     let page: Page = client.get_json(&path, &query).await?;
@@ -125,7 +128,8 @@ pub(crate) async fn model(client: &Client, model_type: ModelType, id: u64) -> Re
     none_when_missing(client.get_json(&path, &[]).await)
 }
 
-/// The observables linked to one model, up to `limit`; none when the model has none (404).
+/// The observables linked to one model, up to `limit`; none when the model has none (a 404 on the
+/// first page: one on a later page is an error, not a reason to drop the pages already read).
 pub(crate) async fn observables(
     client: &Client,
     model_type: ModelType,
@@ -133,8 +137,16 @@ pub(crate) async fn observables(
     limit: usize,
 ) -> Result<Vec<Record>, ApiError> {
     let path = format!("api/v1/{}/{id}/intelligence/", model_type.as_str());
-    let found = none_when_missing(collect_pages(client, &path, &[], limit).await)?;
-    Ok(found.unwrap_or_default())
+    let mut found: Option<Vec<Record>> = None;
+    let paged = each_page(client, &path, &[], limit, |page| {
+        found.get_or_insert_with(Vec::new).extend(page);
+    })
+    .await;
+    match paged {
+        Err(ApiError::Status { status: 404, .. }) if found.is_none() => Ok(Vec::new()),
+        Err(error) => Err(error),
+        Ok(()) => Ok(found.unwrap_or_default()),
+    }
 }
 
 fn none_when_missing<T>(answer: Result<T, ApiError>) -> Result<Option<T>, ApiError> {
@@ -145,8 +157,7 @@ fn none_when_missing<T>(answer: Result<T, ApiError>) -> Result<Option<T>, ApiErr
     }
 }
 
-/// Pages of `path` by offset until `limit` objects or the last page. Every page must bring at least
-/// one object, so a server that keeps announcing pages stops after `limit` of them at most.
+/// Every object of `path` with `filters`, up to `limit`.
 async fn collect_pages(
     client: &Client,
     path: &str,
@@ -154,28 +165,48 @@ async fn collect_pages(
     limit: usize,
 ) -> Result<Vec<Record>, ApiError> {
     let mut found: Vec<Record> = Vec::new();
-    while found.len() < limit {
-        let mut query = filters.to_vec();
-        query.push(("limit", (limit - found.len()).min(PAGE_SIZE).to_string()));
-        query.push(("offset", found.len().to_string()));
-        let page: Page = client.get_json(path, &query).await?;
-        let last = page.meta.next.as_deref().is_none_or(str::is_empty);
-        if page.objects.is_empty() && !last {
-            return Err(ApiError::Runaway {
-                reason: format!("an empty page at offset {} still announced a next page", found.len()),
-            });
-        }
-        found.extend(page.objects.into_iter().take(limit - found.len()));
-        if last {
-            break;
-        }
-    }
+    each_page(client, path, filters, limit, |page| found.extend(page)).await?;
     Ok(found)
 }
 
 #[cfg(test)]
 mod tests {
+    use threatstream_simulator::{Fault, Simulator};
+
+    use super::super::paging::tests::{client_of, page_of, run};
     use super::*;
+
+    fn not_found() -> Fault {
+        Fault::Status {
+            status: 404,
+            body: r#"{"message": "not found"}"#.into(),
+        }
+    }
+
+    #[test]
+    fn a_404_means_no_observables_on_the_first_page_only() {
+        let sim = Simulator::start("k");
+        let client = client_of(&sim);
+        sim.push_fault(not_found());
+        let none = run(observables(&client, ModelType::Actor, 7, 10)).expect("none");
+        assert!(none.is_empty());
+        sim.push_fault(page_of(&[1, 2], true));
+        sim.push_fault(not_found());
+        let error = run(observables(&client, ModelType::Actor, 7, 10)).expect_err("a lost page");
+        assert!(matches!(error, ApiError::Status { status: 404, .. }), "{error:?}");
+        assert_eq!(sim.requests().len(), 3);
+    }
+
+    #[test]
+    fn asking_for_no_models_sends_nothing() {
+        let sim = Simulator::start("k");
+        let client = client_of(&sim);
+        let found = run(associated(&client, ModelType::Actor, "198.51.100.23", 0)).expect("nothing");
+        assert!(found.is_empty());
+        let found = run(observables(&client, ModelType::Actor, 7, 0)).expect("nothing");
+        assert!(found.is_empty());
+        assert!(sim.requests().is_empty());
+    }
 
     #[test]
     fn search_query_lists_only_what_was_given() {

@@ -9,8 +9,10 @@
 //! of linear work and can neither hang nor panic. What it cannot read reliably it leaves out; the raw
 //! text is always there.
 
+use crate::excerpt::head;
+
 /// Whois texts worth parsing are a few kilobytes; past this the rest is notices and padding.
-pub(crate) const MAX_PARSED_BYTES: usize = 256 * 1024;
+const MAX_PARSED_BYTES: usize = 256 * 1024;
 
 /// Lines looked at, at most.
 const MAX_LINES: usize = 10_000;
@@ -25,7 +27,7 @@ const MAX_NAME_SERVERS: usize = 16;
 const MAX_VALUE_BYTES: usize = 256;
 
 /// The raw text an output carries: every real whois record fits, a 2 MB one is cut.
-pub(crate) const MAX_RAW_BYTES: usize = 64 * 1024;
+const MAX_RAW_BYTES: usize = 64 * 1024;
 
 /// The fields read from a whois text; each is absent when no line of the text gave it.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -109,8 +111,7 @@ const KEYS: &[(&str, Field, u8)] = &[
 /// The fields of `text`, from at most its first `MAX_PARSED_BYTES`.
 pub(crate) fn parse(text: &str) -> WhoisFields {
     let mut reader = Reader::default();
-    let head = &text[..floor_char_boundary(text, MAX_PARSED_BYTES)];
-    for line in head.lines().take(MAX_LINES) {
+    for line in head(text, MAX_PARSED_BYTES).lines().take(MAX_LINES) {
         if line.len() <= MAX_LINE_BYTES {
             if let Some((key, value)) = key_and_value(line) {
                 reader.read(&key, value);
@@ -122,17 +123,8 @@ pub(crate) fn parse(text: &str) -> WhoisFields {
 
 /// The start of `text` an output shows, and whether it was cut.
 pub(crate) fn raw_head(text: &str) -> (&str, bool) {
-    let end = floor_char_boundary(text, MAX_RAW_BYTES);
-    (&text[..end], end < text.len())
-}
-
-/// The largest index at most `index` that starts a character (`str::floor_char_boundary` is newer
-/// than this crate's minimum Rust).
-fn floor_char_boundary(text: &str, index: usize) -> usize {
-    if index >= text.len() {
-        return text.len();
-    }
-    (0..=index).rev().find(|at| text.is_char_boundary(*at)).unwrap_or(0)
+    let start = head(text, MAX_RAW_BYTES);
+    (start, start.len() < text.len())
 }
 
 #[derive(Default)]
@@ -206,8 +198,7 @@ fn normalised(key: &str) -> String {
 /// The value trimmed, without control characters, and cut to `MAX_VALUE_BYTES`.
 fn cleaned(value: &str) -> String {
     let text: String = value.trim().chars().filter(|c| !c.is_control()).collect();
-    let end = floor_char_boundary(&text, MAX_VALUE_BYTES);
-    text[..end].trim_end().to_owned()
+    head(&text, MAX_VALUE_BYTES).trim_end().to_owned()
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use reqwest::Url;
+use serde_json::json;
 
 use super::*;
 use crate::threatstream::ClientConfig;
@@ -38,7 +39,7 @@ fn deepest_url(client: &Client, chunk: &Chunk) -> Url {
     let mut query = chunk.filters.clone();
     query.push(("limit", "1000".into()));
     query.push(("offset", "250000".into()));
-    Url::parse_with_params(client.endpoint("api/v2/intelligence/").as_str(), &query).expect("a URL")
+    Url::parse_with_params(client.endpoint(&intelligence::path(ApiVersion::V2)).as_str(), &query).expect("a URL")
 }
 
 #[test]
@@ -128,4 +129,30 @@ fn v1_searches_each_observable_with_its_legacy_filter() {
     assert_eq!(chunks[1].members, [1]);
     assert_eq!(chunks[1].filters, [("domain", "syn-1.bench.example".to_owned())]);
     assert_eq!(chunks[4].filters[0].0, "md5");
+}
+
+#[test]
+fn records_find_their_observable_any_value_included() {
+    let record = |value: serde_json::Value| match value {
+        serde_json::Value::Object(record) => record,
+        _ => unreachable!("test records are objects"),
+    };
+    let observables = vec![
+        Observable::Domain("a.example".into()),
+        Observable::Any("Evil.Example".into()),
+        Observable::Any("198.51.100.23".into()),
+    ];
+    let router = Router::new(&observables, &[1, 0, 2]);
+    let typed = record(json!({"type": "domain", "value": "A.example"}));
+    assert_eq!(router.slot_of(&typed), Some(1));
+    let any = record(json!({"type": "domain", "value": "evil.example"}));
+    assert_eq!(
+        router.slot_of(&any),
+        Some(0),
+        "an Any value has no typed key in the map"
+    );
+    let v1 = record(json!({"srcip": "198.51.100.23"}));
+    assert_eq!(router.slot_of(&v1), Some(2));
+    let loose = record(json!({"type": "domain", "value": "cdn.evil.example"}));
+    assert_eq!(router.slot_of(&loose), None);
 }
