@@ -1,14 +1,12 @@
 //! Latency on every API request, and faults aimed at one path: the test
 //! equipment for concurrent fan-outs, where "the next request" means nothing.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 use threatstream_simulator::{Fault, FaultRule, Simulator};
 
-use crate::support::{auth, client, get, json_of, wait_for, KEY};
+use crate::support::{auth, client, get, json_of, wait_for, BinProcess, KEY};
 
 const WHOIS: &str = "/api/v1/inteldetails/whois/evil-domain.example/";
 const PDNS: &str = "/api/v1/pdns/domain/evil-domain.example/";
@@ -198,32 +196,22 @@ async fn latency_changes_through_the_control_route_and_spares_control_routes() {
 
 #[tokio::test]
 async fn the_bin_takes_latency_and_sandbox_flags() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_threatstream-simulator"))
-        .args([
-            "--bulk-records",
-            "1",
-            "--latency-ms",
-            "40",
-            "--sandbox-processing-ms",
-            "0",
-        ])
-        .args(["--submit-response", "list"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the bin");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("one line");
-    let url = line.trim().strip_prefix("listening on ").map(str::to_owned);
+    let bin = BinProcess::start(&[
+        "--bulk-records",
+        "1",
+        "--latency-ms",
+        "40",
+        "--sandbox-processing-ms",
+        "0",
+        "--submit-response",
+        "list",
+    ]);
+    let url = bin.url();
     let mut settings = Vec::new();
     for route in ["latency", "sandbox"] {
-        let Some(url) = &url else { break };
         let response = client().get(format!("{url}/__simulator/{route}")).send().await;
         settings.push(json_of(response.expect("an answer")).await);
     }
-    child.kill().expect("stop the bin");
-    let _ = child.wait();
-    assert!(url.is_some(), "announced {line:?}");
     assert_eq!(settings[0]["millis"], 40);
     assert_eq!(
         (

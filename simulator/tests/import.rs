@@ -2,22 +2,14 @@
 //! afterwards, field by field and byte by byte.
 
 use reqwest::multipart::{Form, Part};
-use serde_json::Value;
+use serde_json::{json, Value};
 
-use crate::support::{auth, client, get_json, json_of, ready_at_once, start};
+use crate::support::{get_json, post_multipart, ready_at_once, send, start};
 
 const CSV: &[u8] = b"value,itype,tags\n198.51.100.99,mal_ip,\nbad-site.example,mal_domain,\"a,b\"\n";
 
 async fn post(sim: &threatstream_simulator::Simulator, version: &str, form: Form) -> (u16, Value) {
-    let response = client()
-        .post(format!("{}/api/{version}/intelligence/import/", sim.url()))
-        .header("authorization", auth())
-        .multipart(form)
-        .send()
-        .await
-        .expect("an answer");
-    let status = response.status().as_u16();
-    (status, json_of(response).await)
+    post_multipart(sim, &format!("/api/{version}/intelligence/import/"), form).await
 }
 
 fn settings() -> Form {
@@ -124,14 +116,8 @@ async fn bad_settings_and_bad_sources_are_400() {
         assert_eq!(body["success"], false);
         assert!(body["message"].is_string());
     }
-    let response = client()
-        .post(format!("{}/api/v2/intelligence/import/", sim.url()))
-        .header("authorization", auth())
-        .header("content-type", "application/json")
-        .body(r#"{"datatext": "1.2.3.4"}"#)
-        .send()
-        .await
-        .expect("an answer");
+    let json_body = json!({"datatext": "1.2.3.4"});
+    let response = send(&sim, "POST", "/api/v2/intelligence/import/", Some(&json_body)).await;
     assert_eq!(response.status(), 400);
     assert!(sim.import_session(1_000_000_344).is_none());
 }
