@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 
 use crate::form::{FormEncoding, FormFile, SubmittedForm};
 use crate::import_session::{self, ImportSession, PROCESSING};
-use crate::observable_record::{itype_for, Draft, TagSpec};
+use crate::observable_record::{itype_for, Draft, TagSpec, SEVERITIES};
 use crate::observables::{self, Found};
 use crate::permissions::Permission;
 use crate::request::RecordedRequest;
@@ -105,7 +105,7 @@ fn check_field(name: &str, value: &str) -> Result<(), String> {
     let ok = match name {
         "classification" => ["public", "private"].contains(&value),
         "confidence" | "source_confidence_weight" => is_percent(value),
-        "severity" => ["", "low", "medium", "high", "very-high"].contains(&value),
+        "severity" => value.is_empty() || SEVERITIES.contains(&value),
         "trustedcircles" => value.is_empty() || value.split(',').all(|id| id.trim().parse::<u64>().is_ok()),
         "tags" => value.trim().is_empty() || tag_specs(value).is_some(),
         _ => true,
