@@ -5,6 +5,10 @@
 //! key shows up on stdout or stderr. The envelope is decoded with this file's own types
 //! (`deny_unknown_fields`), and the preset texts below are a separate copy of the runtime's, so a wrong
 //! text in `src/` cannot pass by agreeing with itself.
+//!
+//! What more than one topic file needs lives here too, so topic files never import from each other:
+//! simulators with the canary key (`simulator_builder`), `run_ok`, `records`, the trigger's start
+//! message, and `http` mode's `Server` (`harness/http_server.rs`).
 
 #![allow(dead_code)]
 
@@ -14,7 +18,11 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 use serde_json::{json, Value};
-use threatstream_simulator::{Simulator, USERNAME};
+use threatstream_simulator::{Receiver, Simulator, SimulatorBuilder, USERNAME};
+
+mod http_server;
+
+pub(crate) use http_server::{Answer, Server};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_icon_anomali_threatstream");
 
@@ -31,6 +39,16 @@ pub const CANARY_KEY: &str = "canary-key-3c1f0e2d-never-print-me";
 
 pub fn simulator() -> Simulator {
     Simulator::start(CANARY_KEY)
+}
+
+/// A simulator with the canary key, for the settings `simulator()` leaves at their defaults.
+pub fn simulator_builder() -> SimulatorBuilder {
+    SimulatorBuilder::default().api_key(CANARY_KEY)
+}
+
+/// A simulator whose import sessions are processing for `delay`.
+pub fn simulator_processing_for(delay: Duration) -> Simulator {
+    simulator_builder().import_delay(delay).start()
 }
 
 /// Environment variables that change how the binary reaches ThreatStream.
@@ -59,6 +77,30 @@ pub fn plugin_command() -> Command {
 /// A connection to `sim` with the canary key.
 pub fn connection(sim: &Simulator) -> Value {
     json!({"username": USERNAME, "url": sim.url(), "api_key": {"secretKey": CANARY_KEY}})
+}
+
+/// A New Observables trigger_start message for `sim`, delivering to `dispatcher` (none: `{}`).
+pub fn trigger_message(sim: &Simulator, dispatcher: Option<&Receiver>, input: Value, trigger_id: &str) -> Value {
+    let dispatcher = dispatcher.map_or(
+        json!({}),
+        |receiver| json!({"url": format!("{}/events", receiver.url()), "webhook_url": ""}),
+    );
+    json!({"version": "v1", "type": "trigger_start",
+           "body": {"trigger": "new_observables", "meta": {"triggerId": trigger_id, "jobId": "job-7"},
+                    "input": input, "dispatcher": dispatcher, "connection": connection(sim)}})
+}
+
+/// Runs `action` against `sim`, which must succeed; answers with its output.
+#[track_caller]
+pub fn run_ok(sim: &Simulator, action: &str, input: Value) -> Value {
+    Invocation::run(action).input(input).against(sim).ok()
+}
+
+/// Every record whose value is `value`, as Get Observables answers.
+#[track_caller]
+pub fn records(sim: &Simulator, value: &str) -> Vec<Value> {
+    let output = run_ok(sim, "get_observables", json!({"value": value}));
+    output["results"].as_array().cloned().unwrap_or_default()
 }
 
 #[derive(Debug, Deserialize)]
@@ -360,7 +402,7 @@ impl Invocation {
 }
 
 /// Reads a pipe to its end on a thread of its own.
-fn drain(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<String> {
+pub fn drain(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<String> {
     std::thread::spawn(move || {
         let mut bytes = Vec::new();
         if let Some(mut pipe) = pipe {

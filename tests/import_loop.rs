@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use serde_json::{json, Value};
-use threatstream_simulator::{Fault, Simulator, SimulatorBuilder, USERNAME};
+use threatstream_simulator::{Fault, Simulator, USERNAME};
 
-use crate::harness::{assert_untouched, Invocation, Preset, CANARY_KEY, RUN_DEADLINE};
+use crate::harness::{assert_untouched, records, run_ok, simulator_processing_for, Invocation, Preset, RUN_DEADLINE};
 
 /// Long enough that the first read of a session finds it processing, short enough to wait for.
 const PROCESSING: Duration = Duration::from_millis(300);
@@ -17,24 +17,8 @@ const PROCESSING: Duration = Duration::from_millis(300);
 const LONGEST_WAIT: u64 = 600;
 const _: () = assert!(RUN_DEADLINE.as_secs() < LONGEST_WAIT);
 
-pub fn simulator_processing_for(delay: Duration) -> Simulator {
-    SimulatorBuilder::default()
-        .api_key(CANARY_KEY)
-        .import_delay(delay)
-        .start()
-}
-
 fn file(name: &str, text: &str) -> Value {
     json!({"filename": name, "content": base64::engine::general_purpose::STANDARD.encode(text)})
-}
-
-/// Every record whose value is `value`, as Get Observables answers.
-pub fn records(sim: &Simulator, value: &str) -> Vec<Value> {
-    let output = Invocation::run("get_observables")
-        .input(json!({"value": value}))
-        .against(sim)
-        .ok();
-    output["results"].as_array().cloned().unwrap_or_default()
 }
 
 /// The one record of `value`.
@@ -50,10 +34,6 @@ fn tag_names(record: &Value) -> Vec<String> {
     tags.iter()
         .filter_map(|tag| tag["name"].as_str().map(str::to_owned))
         .collect()
-}
-
-fn run_ok(sim: &Simulator, action: &str, input: Value) -> Value {
-    Invocation::run(action).input(input).against(sim).ok()
 }
 
 #[test]

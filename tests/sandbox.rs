@@ -5,15 +5,12 @@
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use threatstream_simulator::{Fault, FormEncoding, Simulator, SimulatorBuilder, SubmitResponse};
+use threatstream_simulator::{Fault, FormEncoding, Simulator, SubmitResponse};
 
-use crate::harness::{assert_untouched, simulator, Invocation, Preset, CANARY_KEY};
+use crate::harness::{assert_untouched, simulator, simulator_builder, Invocation, Preset};
 
 fn sandbox(processing: Duration) -> Simulator {
-    SimulatorBuilder::default()
-        .api_key(CANARY_KEY)
-        .sandbox_processing(processing)
-        .start()
+    simulator_builder().sandbox_processing(processing).start()
 }
 
 fn submit_file() -> Invocation {
