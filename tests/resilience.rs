@@ -6,7 +6,7 @@ use threatstream_simulator::{Fault, Simulator};
 
 use crate::harness::{connection, simulator, simulator_builder, Invocation, Preset};
 
-fn lookup(sim: &Simulator) -> Invocation {
+fn lookup(sim: &Simulator) -> Invocation<'_> {
     Invocation::run("lookup_ip")
         .input(json!({"ip_address": "198.51.100.23"}))
         .against(sim)

@@ -13,13 +13,13 @@ fn sandbox(processing: Duration) -> Simulator {
     simulator_builder().sandbox_processing(processing).start()
 }
 
-fn submit_file() -> Invocation {
+fn submit_file() -> Invocation<'static> {
     Invocation::run("submit_file").input(json!({"platform": "WINDOWS7", "use_premium_sandbox": true,
         "classification": "public", "detail": "Credential-Exposure,compromised_email",
         "file": {"filename": "setup.exe", "content": "SGVsbG8gV29ybGQK"}}))
 }
 
-fn submit_url(url: &str) -> Invocation {
+fn submit_url(url: &str) -> Invocation<'static> {
     Invocation::run("submit_url").input(json!({"platform": "WINDOWS10", "use_premium_sandbox": false, "url": url}))
 }
 

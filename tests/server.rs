@@ -14,7 +14,7 @@ use threatstream_simulator::{Fault, Simulator};
 
 use crate::harness::{connection, simulator, Answer, Invocation, Server, CANARY_KEY};
 
-fn lookup_ip(sim: &Simulator) -> Invocation {
+fn lookup_ip(sim: &Simulator) -> Invocation<'_> {
     Invocation::run("lookup_ip")
         .input(json!({"ip_address": "198.51.100.23"}))
         .against(sim)

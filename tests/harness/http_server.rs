@@ -113,7 +113,7 @@ impl Server {
     }
 
     /// Posts `invocation`'s start message to `path`.
-    pub(crate) async fn send(&self, path: &str, invocation: &Invocation) -> Answer {
+    pub(crate) async fn send(&self, path: &str, invocation: &Invocation<'_>) -> Answer {
         self.post(path, invocation.message().to_string()).await
     }
 
