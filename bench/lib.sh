@@ -28,14 +28,26 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
+# wait_listening FILE WHAT: prints the URL of the `listening on URL` line a server writes to FILE,
+# waiting up to 10 s for it; fails saying WHAT did not start. Call it as `X=$(wait_listening ..) || exit 1`.
+wait_listening() {
+  local file=$1 what=$2 url
+  for _ in $(seq 200); do
+    # The file may not exist yet (the shell opens it in the child after forking): not an error, wait.
+    url=$(sed -n 's/^listening on //p' "$file" 2>/dev/null || true)
+    [ -n "$url" ] && { echo "$url"; return 0; }
+    sleep 0.05
+  done
+  echo "$what did not start" >&2
+  return 1
+}
+
 # start_simulator NAME ARGS...: starts one simulator, sets $URL
 start_simulator() {
   local name=$1; shift
   "$SIMULATOR" --api-key "$KEY" "$@" >"$work/$name.out" 2>/dev/null &
   pids+=($!)
-  # The file may not exist yet (the shell opens it in the child after forking): not an error, wait.
-  for _ in $(seq 200); do URL=$(sed -n 's/^listening on //p' "$work/$name.out" 2>/dev/null || true); [ -n "$URL" ] && return; sleep 0.05; done
-  echo "simulator $name did not start" >&2; exit 1
+  URL=$(wait_listening "$work/$name.out" "simulator $name") || exit 1
 }
 
 # message ACTION INPUT_JSON URL: a start message on stdout

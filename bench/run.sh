@@ -81,8 +81,7 @@ row "import, 50 MiB file" "$(python3 -c "print(f'{$import_s:.2f} s')")" \
 # 4. http mode under load
 "$PLUGIN" http --bind 127.0.0.1 --port 0 2>"$work/http.err" >/dev/null &
 pids+=($!)
-# The file may not exist yet (the shell opens it in the child after forking): not an error, wait.
-for _ in $(seq 200); do SERVER=$(sed -n 's/^listening on //p' "$work/http.err" 2>/dev/null || true); [ -n "$SERVER" ] && break; sleep 0.05; done
+SERVER=$(wait_listening "$work/http.err" "the plugin's http mode") || exit 1
 message lookup_ip '{"ip_address": "198.51.100.23"}' "$PLAIN" >"$work/post.json"
 cat >"$work/post.lua" <<LUA
 wrk.method = "POST"
@@ -167,8 +166,7 @@ compare "50 MiB import, wall" "$glibc_s" "$static_s" s
 compare "50 MiB import, peak RSS" "$((glibc_rss / 1024))" "$((static_rss / 1024))" MiB
 "$STATIC" http --bind 127.0.0.1 --port 0 2>"$work/static-http.err" >/dev/null &
 pids+=($!)
-for _ in $(seq 200); do STATIC_SERVER=$(sed -n 's/^listening on //p' "$work/static-http.err"); [ -n "$STATIC_SERVER" ] && break; sleep 0.05; done
-[ -n "$STATIC_SERVER" ] || { echo "the static binary's http mode did not start" >&2; exit 1; }
+STATIC_SERVER=$(wait_listening "$work/static-http.err" "the static binary's http mode") || exit 1
 # Alternating short rounds, so that a change in the machine's load falls on both alike.
 for connections in 1 16 64; do
   rounds=$(for _ in 1 2 3; do

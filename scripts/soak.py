@@ -79,8 +79,15 @@ def epoch_ms(timestamp):
 
 
 def percentile(values, fraction):
+    """The value at `fraction` of the sorted values; None when there are none."""
+    if not values:
+        return None
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def seconds(ms):
+    return None if ms is None else round(ms / 1000, 2)
 
 
 class Faults:
@@ -201,16 +208,22 @@ def report(simulator, receiver, after, measured):
         "posts": stats["received"], "failed_posts": stats["failed"], "polls": faults.polls_seen,
         "polls_answered_503": faults.poll_failures, "peak_rss_1m_kib": rss_1m, "peak_rss_end_kib": rss_end,
         "growth_kib": rss_end - rss_1m, "rss_now_1m_kib": measured["current_1m"],
-        "rss_now_end_kib": measured["current_end"], "largest_poll": measured["largest_poll"], "delay_p50_s": round(percentile(delays, 0.5) / 1000, 2),
-        "delay_p99_s": round(percentile(delays, 0.99) / 1000, 2), "delay_max_s": round(max(delays) / 1000, 2),
+        "rss_now_end_kib": measured["current_end"], "largest_poll": measured["largest_poll"], "delay_p50_s": seconds(percentile(delays, 0.5)),
+        "delay_p99_s": seconds(percentile(delays, 0.99)), "delay_max_s": seconds(max(delays, default=None)),
         "exit_code": code,
     }
     print(json.dumps(result, indent=2))
+    delay = (f"p50 {result['delay_p50_s']} s, p99 {result['delay_p99_s']} s, max {result['delay_max_s']} s" if delays
+             else "no event delivered")
     print(f"| {result['seconds']} s at {RATE:g}/s, interval {INTERVAL} s, window {STABILITY} s | "
           f"{added} added, {len(delivered)} delivered, {result['missing']} missing, {result['duplicates']} duplicates | "
           f"{stats['failed']} of {stats['received']} posts failed; {faults.poll_failures} of {faults.polls_seen} polls 503 | "
           f"{rss_1m / 1024:.1f} MiB at 1 min, {rss_end / 1024:.1f} MiB at the end (+{result['growth_kib']} KiB) | "
-          f"p50 {result['delay_p50_s']} s, p99 {result['delay_p99_s']} s, max {result['delay_max_s']} s |")
+          f"{delay} |")
+    if not delivered:
+        # Nothing delivered is nothing measured: a failed soak, whatever the other numbers say.
+        print(f"soak failed: 0 events delivered ({added} observables added)", file=sys.stderr)
+        return 1
     sound = (len(delivered) == added and not result["missing"] and not result["unexpected"]
              and result["growth_kib"] <= MAX_GROWTH_KIB and code == 0)
     return 0 if sound else 1

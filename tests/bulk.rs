@@ -2,9 +2,9 @@
 //! duplicates, agreement with the single lookups, hostile values, failures, v1 and bad inputs.
 
 use serde_json::{json, Value};
-use threatstream_simulator::{absent_value, synthetic_value, Fault, FaultRule, SimulatorBuilder, VERDICT_RECORDS};
+use threatstream_simulator::{absent_value, synthetic_value, Fault, FaultRule, VERDICT_RECORDS};
 
-use crate::harness::{assert_untouched, connection, simulator, Invocation, Preset, CANARY_KEY};
+use crate::harness::{assert_untouched, connection, simulator, simulator_builder, Invocation, Preset};
 
 fn column<'a>(output: &'a Value, list: &str, field: &str) -> Vec<&'a Value> {
     output[list]
@@ -64,10 +64,7 @@ fn thousand() -> (Vec<String>, Vec<String>, Vec<usize>) {
 
 #[test]
 fn a_thousand_mixed_values_take_a_few_requests_and_keep_their_order() {
-    let sim = SimulatorBuilder::default()
-        .api_key(CANARY_KEY)
-        .synthetic(460, 2300)
-        .start();
+    let sim = simulator_builder().synthetic(460, 2300).start();
     let (given, distinct, invalid) = thousand();
     let output = Invocation::run("lookup_observables")
         .input(json!({"observables": given}))

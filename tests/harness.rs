@@ -2,9 +2,14 @@
 //!
 //! `Invocation::run("lookup_ip").input(..).against(&sim).ok()` builds a start message, pipes it through
 //! the binary and asserts the exit status and envelope shape. Every run uses `CANARY_KEY` and fails if the
-//! key shows up on stdout or stderr. The envelope is decoded with this file's own types
+//! key shows up on stdout or stderr, or (run `against` a simulator) in any request the simulator recorded
+//! anywhere but the Authorization header. The envelope is decoded with this file's own types
 //! (`deny_unknown_fields`), and the preset texts below are a separate copy of the runtime's, so a wrong
 //! text in `src/` cannot pass by agreeing with itself.
+//!
+//! What more than one topic file needs lives here too, so topic files never import from each other:
+//! simulators with the canary key (`simulator_builder`), `run_ok`, `records`, the trigger's start
+//! message, and `http` mode's `Server` (`harness/http_server.rs`).
 
 #![allow(dead_code)]
 
@@ -14,7 +19,11 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 use serde_json::{json, Value};
-use threatstream_simulator::{Simulator, USERNAME};
+use threatstream_simulator::{Receiver, Simulator, SimulatorBuilder, USERNAME};
+
+mod http_server;
+
+pub(crate) use http_server::{Answer, Server};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_icon_anomali_threatstream");
 
@@ -31,6 +40,16 @@ pub const CANARY_KEY: &str = "canary-key-3c1f0e2d-never-print-me";
 
 pub fn simulator() -> Simulator {
     Simulator::start(CANARY_KEY)
+}
+
+/// A simulator with the canary key, for the settings `simulator()` leaves at their defaults.
+pub fn simulator_builder() -> SimulatorBuilder {
+    SimulatorBuilder::default().api_key(CANARY_KEY)
+}
+
+/// A simulator whose import sessions are processing for `delay`.
+pub fn simulator_processing_for(delay: Duration) -> Simulator {
+    simulator_builder().import_delay(delay).start()
 }
 
 /// Environment variables that change how the binary reaches ThreatStream.
@@ -59,6 +78,30 @@ pub fn plugin_command() -> Command {
 /// A connection to `sim` with the canary key.
 pub fn connection(sim: &Simulator) -> Value {
     json!({"username": USERNAME, "url": sim.url(), "api_key": {"secretKey": CANARY_KEY}})
+}
+
+/// A New Observables trigger_start message for `sim`, delivering to `dispatcher` (none: `{}`).
+pub fn trigger_message(sim: &Simulator, dispatcher: Option<&Receiver>, input: Value, trigger_id: &str) -> Value {
+    let dispatcher = dispatcher.map_or(
+        json!({}),
+        |receiver| json!({"url": format!("{}/events", receiver.url()), "webhook_url": ""}),
+    );
+    json!({"version": "v1", "type": "trigger_start",
+           "body": {"trigger": "new_observables", "meta": {"triggerId": trigger_id, "jobId": "job-7"},
+                    "input": input, "dispatcher": dispatcher, "connection": connection(sim)}})
+}
+
+/// Runs `action` against `sim`, which must succeed; answers with its output.
+#[track_caller]
+pub fn run_ok(sim: &Simulator, action: &str, input: Value) -> Value {
+    Invocation::run(action).input(input).against(sim).ok()
+}
+
+/// Every record whose value is `value`, as Get Observables answers.
+#[track_caller]
+pub fn records(sim: &Simulator, value: &str) -> Vec<Value> {
+    let output = run_ok(sim, "get_observables", json!({"value": value}));
+    output["results"].as_array().cloned().unwrap_or_default()
 }
 
 #[derive(Debug, Deserialize)]
@@ -189,9 +232,10 @@ fn truncate(text: &str) -> String {
     text.chars().take(2000).collect()
 }
 
-/// One invocation of the binary, described by its setters and run by an ending verb.
+/// One invocation of the binary, described by its setters and run by an ending verb. Run `against` a
+/// simulator, it also checks every request that simulator recorded for the canary key.
 #[must_use]
-pub struct Invocation {
+pub struct Invocation<'s> {
     args: Vec<String>,
     action: String,
     input: Value,
@@ -199,18 +243,19 @@ pub struct Invocation {
     meta: Value,
     stdin: Option<Vec<u8>>,
     env: Vec<(String, String)>,
+    simulator: Option<&'s Simulator>,
 }
 
-impl Invocation {
-    pub fn run(action: &str) -> Invocation {
+impl Invocation<'static> {
+    pub fn run(action: &str) -> Invocation<'static> {
         Invocation::command(&["run"], action)
     }
 
-    pub fn test(action: &str) -> Invocation {
+    pub fn test(action: &str) -> Invocation<'static> {
         Invocation::command(&["test"], action)
     }
 
-    pub fn command(args: &[&str], action: &str) -> Invocation {
+    pub fn command(args: &[&str], action: &str) -> Invocation<'static> {
         Invocation {
             args: args.iter().map(|arg| (*arg).to_owned()).collect(),
             action: action.to_owned(),
@@ -219,36 +264,50 @@ impl Invocation {
             meta: json!({}),
             stdin: None,
             env: Vec::new(),
+            simulator: None,
         }
     }
+}
 
-    pub fn input(mut self, input: Value) -> Invocation {
+impl<'s> Invocation<'s> {
+    pub fn input(mut self, input: Value) -> Invocation<'s> {
         self.input = input;
         self
     }
 
-    pub fn connection(mut self, connection: Value) -> Invocation {
+    pub fn connection(mut self, connection: Value) -> Invocation<'s> {
         self.connection = connection;
         self
     }
 
-    pub fn against(self, sim: &Simulator) -> Invocation {
-        self.connection(connection(sim))
+    /// Connects to `sim` with the canary key; after the run, the key must appear in nothing `sim`
+    /// recorded but the Authorization header ([`canary_leaks`]).
+    pub fn against(self, sim: &Simulator) -> Invocation<'_> {
+        Invocation {
+            args: self.args,
+            action: self.action,
+            input: self.input,
+            connection: connection(sim),
+            meta: self.meta,
+            stdin: self.stdin,
+            env: self.env,
+            simulator: Some(sim),
+        }
     }
 
-    pub fn meta(mut self, meta: Value) -> Invocation {
+    pub fn meta(mut self, meta: Value) -> Invocation<'s> {
         self.meta = meta;
         self
     }
 
     /// Sets an environment variable for this run (the harness clears TLS and proxy variables otherwise).
-    pub fn env(mut self, name: &str, value: &str) -> Invocation {
+    pub fn env(mut self, name: &str, value: &str) -> Invocation<'s> {
         self.env.push((name.to_owned(), value.to_owned()));
         self
     }
 
     /// Sends these bytes instead of a start message built from the setters.
-    pub fn stdin_raw(mut self, bytes: impl Into<Vec<u8>>) -> Invocation {
+    pub fn stdin_raw(mut self, bytes: impl Into<Vec<u8>>) -> Invocation<'s> {
         self.stdin = Some(bytes.into());
         self
     }
@@ -258,7 +317,8 @@ impl Invocation {
                "body": {"action": self.action, "meta": self.meta, "input": self.input, "connection": self.connection}})
     }
 
-    /// Runs the binary and checks that the canary key appears nowhere in its output.
+    /// Runs the binary and checks that the canary key appears nowhere in its output, nor (run
+    /// `against` a simulator) anywhere but the Authorization header of what the simulator received.
     #[track_caller]
     pub fn invoke(self) -> Run {
         let stdin = self
@@ -293,6 +353,12 @@ impl Invocation {
         };
         if run.stdout.contains(CANARY_KEY) || run.stderr.contains(CANARY_KEY) {
             run.fail("the API key leaked into the plugin's output");
+        }
+        let leaks = self.simulator.map(canary_leaks).unwrap_or_default();
+        if !leaks.is_empty() {
+            run.fail(&format!(
+                "the API key reached the simulator outside the Authorization header: {leaks:?}"
+            ));
         }
         run
     }
@@ -360,7 +426,7 @@ impl Invocation {
 }
 
 /// Reads a pipe to its end on a thread of its own.
-fn drain(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<String> {
+pub fn drain(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<String> {
     std::thread::spawn(move || {
         let mut bytes = Vec::new();
         if let Some(mut pipe) = pipe {
@@ -386,6 +452,35 @@ pub fn wait_at_most(child: &mut Child, deadline: Duration, what: &str) -> ExitSt
         }
         std::thread::sleep(Duration::from_millis(10));
     }
+}
+
+/// Where the canary key shows up in the requests `sim` recorded other than in the Authorization
+/// header (its URL path, its query, its body, any other header), one line per place; empty when it
+/// travelled only where it should.
+pub fn canary_leaks(sim: &Simulator) -> Vec<String> {
+    let mut leaks = Vec::new();
+    for (number, request) in sim.requests().iter().enumerate() {
+        let mut places = Vec::new();
+        if request.path.contains(CANARY_KEY) {
+            places.push("path".to_owned());
+        }
+        if request.query.as_deref().unwrap_or_default().contains(CANARY_KEY) {
+            places.push("query".to_owned());
+        }
+        if memchr::memmem::find(&request.body, CANARY_KEY.as_bytes()).is_some() {
+            places.push("body".to_owned());
+        }
+        for (name, value) in &request.headers {
+            if name != "authorization" && value.contains(CANARY_KEY) {
+                places.push(format!("header {name}"));
+            }
+        }
+        if !places.is_empty() {
+            let at = format!("request {number}, {} {}", request.method, request.path);
+            leaks.push(format!("{at}: {}", places.join(", ")));
+        }
+    }
+    leaks
 }
 
 /// Fails unless `sim` received no request at all.

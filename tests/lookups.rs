@@ -1,9 +1,10 @@
 //! The lookup actions against the simulator: what is asked of ThreatStream and what comes back.
 
 use serde_json::{json, Value};
-use threatstream_simulator::SimulatorBuilder;
 
-use crate::harness::{assert_event_snapshot, assert_untouched, connection, simulator, Invocation, CANARY_KEY};
+use crate::harness::{
+    assert_event_snapshot, assert_untouched, connection, simulator, simulator_builder, Invocation, CANARY_KEY,
+};
 
 fn results(output: &Value) -> &Vec<Value> {
     output["results"].as_array().expect("results is an array")
@@ -77,10 +78,7 @@ fn lookup_ipv6_uses_type_ipv6_and_canonical_form() {
 
 #[test]
 fn lookup_follows_every_page() {
-    let sim = SimulatorBuilder::default()
-        .api_key(CANARY_KEY)
-        .bulk_records(2500)
-        .start();
+    let sim = simulator_builder().bulk_records(2500).start();
     let output = Invocation::run("lookup_ip")
         .input(json!({"ip_address": "203.0.113.77"}))
         .against(&sim)

@@ -3,16 +3,13 @@
 //! naming its permission, and which writes are retried.
 
 use serde_json::{json, Value};
-use threatstream_simulator::{Fault, FaultRule, Permission, Simulator, SimulatorBuilder};
+use threatstream_simulator::{Fault, FaultRule, Permission, Simulator};
 
-use crate::harness::{assert_untouched, simulator, Invocation, Preset, CANARY_KEY};
-use crate::import_loop::{records, simulator_processing_for};
+use crate::harness::{
+    assert_untouched, records, run_ok, simulator, simulator_builder, simulator_processing_for, Invocation, Preset,
+};
 
 const HASH_ID: u64 = 500_000_401;
-
-fn run_ok(sim: &Simulator, action: &str, input: Value) -> Value {
-    Invocation::run(action).input(input).against(sim).ok()
-}
 
 /// An import session made through the plugin, already processed.
 fn processed_session(sim: &Simulator, text: &str) -> String {
@@ -342,7 +339,7 @@ fn a_403_on_each_write_names_the_permission_it_needs() {
         ),
     ];
     for (permission, action, input, label) in cases {
-        let sim = SimulatorBuilder::default().api_key(CANARY_KEY).deny(permission).start();
+        let sim = simulator_builder().deny(permission).start();
         let run = forbidden(Invocation::run(action).input(input).against(&sim));
         let expected = format!("The account configured in the connection lacks ThreatStream's {label} permission");
         assert!(

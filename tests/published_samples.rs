@@ -3,9 +3,9 @@
 //! each output checked against the types of the version the sample came from.
 
 use serde_json::{json, Value};
-use threatstream_simulator::{Simulator, SimulatorBuilder};
+use threatstream_simulator::Simulator;
 
-use crate::harness::{Invocation, CANARY_KEY};
+use crate::harness::{simulator_builder, Invocation, CANARY_KEY};
 use crate::migration::{v2_0_0, v4_0_0};
 
 /// What the published samples carry that each version typed differently from what ThreatStream
@@ -234,10 +234,7 @@ fn samples() -> Vec<Sample> {
 /// A simulator for `username` holding records for the samples' values (the SHA-256 of 4.0.0's sample
 /// is seeded already), so their lookups have something to return: records in today's v2 shape.
 fn samples_simulator(username: &str) -> Simulator {
-    let sim = SimulatorBuilder::default()
-        .username(username)
-        .api_key(CANARY_KEY)
-        .start();
+    let sim = simulator_builder().username(username).start();
     sim.add_records(&[
         json!({"value": "107.180.51.15", "itype": "mal_ip", "confidence": 100, "severity": "very-high",
                "source": "Test Name 1"}),

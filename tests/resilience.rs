@@ -2,11 +2,11 @@
 //! interception and proxies. Idempotent calls are retried within bounds; the import never is.
 
 use serde_json::json;
-use threatstream_simulator::{Fault, Simulator, SimulatorBuilder};
+use threatstream_simulator::{Fault, Simulator};
 
-use crate::harness::{connection, simulator, Invocation, Preset, CANARY_KEY};
+use crate::harness::{connection, simulator, simulator_builder, Invocation, Preset};
 
-fn lookup(sim: &Simulator) -> Invocation {
+fn lookup(sim: &Simulator) -> Invocation<'_> {
     Invocation::run("lookup_ip")
         .input(json!({"ip_address": "198.51.100.23"}))
         .against(sim)
@@ -130,7 +130,7 @@ fn the_connection_test_is_retried_too() {
 }
 
 fn tls_simulator() -> Simulator {
-    SimulatorBuilder::default().api_key(CANARY_KEY).tls(true).start()
+    simulator_builder().tls(true).start()
 }
 
 #[test]

@@ -5,24 +5,21 @@
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use threatstream_simulator::{Fault, FormEncoding, Simulator, SimulatorBuilder, SubmitResponse};
+use threatstream_simulator::{Fault, FormEncoding, Simulator, SubmitResponse};
 
-use crate::harness::{assert_untouched, simulator, Invocation, Preset, CANARY_KEY};
+use crate::harness::{assert_untouched, simulator, simulator_builder, Invocation, Preset};
 
 fn sandbox(processing: Duration) -> Simulator {
-    SimulatorBuilder::default()
-        .api_key(CANARY_KEY)
-        .sandbox_processing(processing)
-        .start()
+    simulator_builder().sandbox_processing(processing).start()
 }
 
-fn submit_file() -> Invocation {
+fn submit_file() -> Invocation<'static> {
     Invocation::run("submit_file").input(json!({"platform": "WINDOWS7", "use_premium_sandbox": true,
         "classification": "public", "detail": "Credential-Exposure,compromised_email",
         "file": {"filename": "setup.exe", "content": "SGVsbG8gV29ybGQK"}}))
 }
 
-fn submit_url(url: &str) -> Invocation {
+fn submit_url(url: &str) -> Invocation<'static> {
     Invocation::run("submit_url").input(json!({"platform": "WINDOWS10", "use_premium_sandbox": false, "url": url}))
 }
 

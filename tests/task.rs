@@ -7,9 +7,7 @@
 use serde_json::{json, Value};
 use threatstream_simulator::{Fault, Simulator};
 
-use crate::harness::{assert_untouched, connection, simulator, Event, Invocation, Preset};
-use crate::server::Server;
-use crate::trigger::message as trigger_message;
+use crate::harness::{assert_untouched, connection, simulator, trigger_message, Event, Invocation, Preset, Server};
 
 fn message(sim: &Simulator, input: &Value, state: Value) -> Value {
     json!({"version": "v1", "type": "task_start",

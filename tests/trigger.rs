@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use threatstream_simulator::{FeedPlan, Outcome, Receiver, Simulator};
 
-use crate::harness::{assert_untouched, connection, plugin_command, simulator, Invocation, CANARY_KEY};
+use crate::harness::{assert_untouched, drain, plugin_command, simulator, trigger_message, Invocation, CANARY_KEY};
 
 /// Every wait in these tests ends by then: a trigger that has not delivered by now has stalled.
 const DEADLINE: Duration = Duration::from_secs(60);
@@ -52,17 +52,6 @@ impl Drop for Workspace {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.root);
     }
-}
-
-/// A trigger_start message for `sim`, delivering to `dispatcher` (none: `{}`).
-pub(crate) fn message(sim: &Simulator, dispatcher: Option<&Receiver>, input: Value, trigger_id: &str) -> Value {
-    let dispatcher = dispatcher.map_or(
-        json!({}),
-        |receiver| json!({"url": format!("{}/events", receiver.url()), "webhook_url": ""}),
-    );
-    json!({"version": "v1", "type": "trigger_start",
-           "body": {"trigger": "new_observables", "meta": {"triggerId": trigger_id, "jobId": "job-7"},
-                    "input": input, "dispatcher": dispatcher, "connection": connection(sim)}})
 }
 
 /// The trigger as a process; killed if still running when dropped.
@@ -184,16 +173,6 @@ impl Finished {
     }
 }
 
-fn drain(pipe: Option<impl std::io::Read + Send + 'static>) -> JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut text = String::new();
-        if let Some(mut pipe) = pipe {
-            let _ = pipe.read_to_string(&mut text);
-        }
-        text
-    })
-}
-
 /// Waits until `done` holds, at most `DEADLINE`.
 #[track_caller]
 fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
@@ -235,7 +214,7 @@ fn changes_since(sim: &Simulator, after: u64) -> Vec<u64> {
 
 /// Starts the trigger and waits until its first start has saved where it begins.
 fn started(sim: &Simulator, receiver: &Receiver, workspace: &Workspace, input: Value, id: &str) -> Running {
-    let running = Running::start(&message(sim, Some(receiver), input, id), workspace, false);
+    let running = Running::start(&trigger_message(sim, Some(receiver), input, id), workspace, false);
     wait_until("the first start saving its cursor", || workspace.state(id).is_some());
     running
 }
@@ -357,7 +336,11 @@ fn killed_mid_run_and_restarted_on_the_same_state_it_skips_nothing() {
     let before_kill: HashSet<u64> = delivered(&receiver).into_iter().collect();
     assert!(before_kill.len() < 600, "killed mid-run");
 
-    let second = Running::start(&message(&sim, Some(&receiver), input, "t-kill"), &workspace, false);
+    let second = Running::start(
+        &trigger_message(&sim, Some(&receiver), input, "t-kill"),
+        &workspace,
+        false,
+    );
     sim.wait_for_feed(DEADLINE).expect("the feed finishes");
     let expected = changes_since(&sim, after);
     wait_until("every observable delivered after the restart", || {
@@ -397,7 +380,7 @@ fn debug_backfill_excluded_tags_and_an_observable_that_changes_again() {
         .expect("records are added");
     let kept = added[1]["id"].as_u64().expect("an id");
     let input = json!({"stability_window_seconds": 0, "backfill_hours": 1, "exclude_tags": ["insightconnect"]});
-    let running = Running::start(&message(&sim, None, input, "t-debug"), &workspace, true);
+    let running = Running::start(&trigger_message(&sim, None, input, "t-debug"), &workspace, true);
     let cursor = |workspace: &Workspace| workspace.state("t-debug").and_then(|state| state["cursor"].as_u64());
     let first = added[1]["update_id"].as_u64().expect("an update_id");
     wait_until("the backfilled observable delivered", || {
@@ -441,7 +424,7 @@ fn the_test_of_a_trigger_polls_once_with_documented_filters_and_emits_nothing() 
     let (sim, receiver, workspace) = (simulator(), receiver(), Workspace::new("test"));
     let input = json!({"types": ["ip", "domain"], "min_confidence": 60, "severities": ["very-high"],
                        "tags": ["apt29"], "trusted_circles": [146], "itypes": ["c2_ip"]});
-    let stdin = message(&sim, Some(&receiver), input, "t-test").to_string();
+    let stdin = trigger_message(&sim, Some(&receiver), input, "t-test").to_string();
     let run = Invocation::test("new_observables")
         .stdin_raw(stdin)
         .env("ANOMALI_THREATSTREAM_WORKSPACE", &workspace.root.to_string_lossy())
@@ -482,7 +465,7 @@ fn the_test_of_a_trigger_polls_once_with_documented_filters_and_emits_nothing() 
 #[test]
 fn bad_inputs_and_envelopes_exit_1_before_any_request() {
     let (sim, receiver, workspace) = (simulator(), receiver(), Workspace::new("bad"));
-    let good = message(&sim, Some(&receiver), json!({}), "t-bad");
+    let good = trigger_message(&sim, Some(&receiver), json!({}), "t-bad");
     let with = |path: &str, value: Value| {
         let mut message = good.clone();
         *message.pointer_mut(path).expect("the field exists") = value;

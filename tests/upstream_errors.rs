@@ -8,7 +8,7 @@ use threatstream_simulator::{Fault, Simulator};
 
 use crate::harness::{assert_event_snapshot, connection, simulator, Invocation, Preset};
 
-fn lookup(sim: &Simulator) -> Invocation {
+fn lookup(sim: &Simulator) -> Invocation<'_> {
     Invocation::run("lookup_ip")
         .input(json!({"ip_address": "198.51.100.23"}))
         .against(sim)

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use crate::import_session::USER_ID;
 use crate::permissions::Permission;
-use crate::record_routes::{json_body, query_value, Answer, Refused};
+use crate::record_routes::{json_body, Answer, Refused};
 use crate::request::RecordedRequest;
 use crate::response;
 use crate::state::State;
@@ -73,7 +73,8 @@ pub(crate) fn add(state: &State, request: &RecordedRequest) -> Answer {
 }
 
 fn required_value(request: &RecordedRequest) -> Result<String, Refused> {
-    query_value(request, "value")
+    request
+        .query_value("value")
         .filter(|value| !value.trim().is_empty())
         .ok_or_else(|| Refused::new(400, "The 'value' parameter is required."))
 }

@@ -16,7 +16,7 @@
 
 use serde_json::Value;
 
-use crate::observable_record::{Draft, TagSpec};
+use crate::observable_record::{Draft, TagSpec, SEVERITIES};
 use crate::observables::{classify, ObservableKind};
 use crate::permissions::Permission;
 use crate::record_routes::{json_body, Answer, Refused};
@@ -24,8 +24,6 @@ use crate::request::RecordedRequest;
 use crate::response;
 use crate::state::State;
 use crate::timestamp;
-
-const SEVERITIES: [&str; 4] = ["low", "medium", "high", "very-high"];
 
 /// The type keys and the kinds their values must have.
 const TYPE_KEYS: [(&str, &str); 6] = [

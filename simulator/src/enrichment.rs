@@ -84,12 +84,10 @@ fn huge_whois() -> &'static str {
 
 /// `GET /api/v1/inteldetails/insights/?type=&value=`.
 pub(crate) fn insights(request: &RecordedRequest) -> Response {
-    let pairs = request.query_pairs();
-    let find = |key: &str| pairs.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
-    let (Some(kind), Some(value)) = (find("type"), find("value")) else {
+    let (Some(kind), Some(value)) = (request.query_value("type"), request.query_value("value")) else {
         return response::message(400, "Both 'type' and 'value' are required.");
     };
-    if !INSIGHT_TYPES.contains(&kind) {
+    if !INSIGHT_TYPES.contains(&kind.as_str()) {
         let text = format!("Invalid type '{kind}'. Valid types: {}.", INSIGHT_TYPES.join(", "));
         return response::message(400, &text);
     }

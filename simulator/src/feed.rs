@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::observable_record::Draft;
+use crate::observable_record::{Draft, SEVERITIES};
 use crate::observables::{classify, ObservableKind};
 use crate::state::State;
 use crate::synthetic::mix;
@@ -235,7 +235,7 @@ fn feed_draft(serial: u64) -> Draft {
     let kind = classify(&value).unwrap_or(ObservableKind::Domain);
     let mut draft = Draft::new(&value, kind, &format!("mal_{}", kind.itype_suffix()));
     draft.confidence = 50 + i64::try_from(serial % 50).unwrap_or_default();
-    draft.severity = Some(["low", "medium", "high", "very-high"][(serial % 4) as usize].to_owned());
+    draft.severity = Some(SEVERITIES[(serial % 4) as usize].to_owned());
     "Anomali Labs Live Feed".clone_into(&mut draft.source);
     draft.feed_id = 4242;
     draft.is_public = true;

@@ -1,7 +1,8 @@
 //! HTML forms as ThreatStream's v1 endpoints receive them: multipart when a
 //! file is attached, URL-encoded otherwise, exactly as Python's `requests`
-//! chooses between them. The sandbox reads its submissions through this, and
-//! tests read any recorded request's form with [`RecordedRequest::form`].
+//! chooses between them. The sandbox and the import with approval read their
+//! forms through this, and tests read any recorded request's form with
+//! [`RecordedRequest::form`].
 
 use std::convert::Infallible;
 

@@ -12,13 +12,11 @@
 //! `mal_domain`). `default_state=active` approves the session as soon as it
 //! is processed, and so needs "Approve Intel" as well as "Import".
 
-use std::convert::Infallible;
-
-use bytes::Bytes;
 use serde_json::{json, Value};
 
+use crate::form::{FormEncoding, FormFile, SubmittedForm};
 use crate::import_session::{self, ImportSession, PROCESSING};
-use crate::observable_record::{itype_for, Draft, TagSpec};
+use crate::observable_record::{itype_for, Draft, TagSpec, SEVERITIES};
 use crate::observables::{self, Found};
 use crate::permissions::Permission;
 use crate::request::RecordedRequest;
@@ -27,24 +25,31 @@ use crate::search::ApiVersion;
 use crate::state::State;
 use crate::timestamp;
 
-/// The form as received, before any judgement.
+/// The form as received, before any judgement: its fields (a repeated one
+/// reads as its last value, [`SubmittedForm::field`]) and the `file` part.
 struct Form {
-    fields: Vec<(String, String)>,
-    file: Option<(Option<String>, Vec<u8>)>,
+    fields: SubmittedForm,
+    file: Option<FormFile>,
 }
 
-pub(crate) async fn import(state: &State, request: &RecordedRequest, version: ApiVersion) -> Response {
+impl Form {
+    fn field(&self, name: &str) -> Option<&str> {
+        self.fields.field(name)
+    }
+}
+
+pub(crate) fn import(state: &State, request: &RecordedRequest, version: ApiVersion) -> Response {
     if let Err(denied) = state.denials.require(Permission::Import) {
         return denied.into_response();
     }
-    let form = match read_form(request).await {
+    let form = match read_form(request) {
         Ok(form) => form,
         Err(message) => return rejected(&message),
     };
     if let Err(message) = validate(&form) {
         return rejected(&message);
     }
-    let approve = field(&form.fields, "default_state") == Some("active");
+    let approve = form.field("default_state") == Some("active");
     if approve {
         if let Err(denied) = state.denials.require(Permission::ApproveIntel) {
             return denied.into_response();
@@ -67,39 +72,28 @@ fn rejected(message: &str) -> Response {
     response::json(400, &json!({"success": false, "message": message}))
 }
 
-async fn read_form(request: &RecordedRequest) -> Result<Form, String> {
-    let content_type = request.header("content-type").unwrap_or_default();
-    let boundary =
-        multer::parse_boundary(content_type).map_err(|_| "The body must be multipart/form-data.".to_owned())?;
-    let body = Bytes::from(request.body.clone());
-    let stream = futures_util::stream::once(async move { Ok::<Bytes, Infallible>(body) });
-    let mut multipart = multer::Multipart::new(stream, boundary);
-    let mut form = Form {
-        fields: Vec::new(),
-        file: None,
-    };
-    while let Some(field) = multipart.next_field().await.map_err(|e| e.to_string())? {
-        let name = field.name().unwrap_or_default().to_owned();
-        if name == "file" {
-            if form.file.is_some() {
-                return Err("Only one file can be imported at a time.".to_owned());
-            }
-            let file_name = field.file_name().map(str::to_owned);
-            let bytes = field.bytes().await.map_err(|e| e.to_string())?;
-            form.file = Some((file_name, bytes.to_vec()));
-        } else {
-            let bytes = field.bytes().await.map_err(|e| e.to_string())?;
-            form.fields.push((name, String::from_utf8_lossy(&bytes).into_owned()));
-        }
+/// Multipart only, as ThreatStream takes an import; the file is the part
+/// named `file`, as it reads it.
+fn read_form(request: &RecordedRequest) -> Result<Form, String> {
+    let mut fields = request.form()?;
+    if fields.encoding != FormEncoding::Multipart {
+        return Err("The body must be multipart/form-data.".to_owned());
     }
-    Ok(form)
+    let mut files = std::mem::take(&mut fields.files)
+        .into_iter()
+        .filter(|file| file.field == "file");
+    let file = files.next();
+    if files.next().is_some() {
+        return Err("Only one file can be imported at a time.".to_owned());
+    }
+    Ok(Form { fields, file })
 }
 
 fn validate(form: &Form) -> Result<(), String> {
-    for (name, value) in &form.fields {
+    for (name, value) in &form.fields.fields {
         check_field(name, value)?;
     }
-    let has_datatext = field(&form.fields, "datatext").is_some();
+    let has_datatext = form.field("datatext").is_some();
     match (form.file.is_some(), has_datatext) {
         (true, true) => Err("Send either a file or datatext, not both.".to_owned()),
         (false, false) => Err("Nothing to import: send a file or datatext.".to_owned()),
@@ -111,7 +105,7 @@ fn check_field(name: &str, value: &str) -> Result<(), String> {
     let ok = match name {
         "classification" => ["public", "private"].contains(&value),
         "confidence" | "source_confidence_weight" => is_percent(value),
-        "severity" => ["", "low", "medium", "high", "very-high"].contains(&value),
+        "severity" => value.is_empty() || SEVERITIES.contains(&value),
         "trustedcircles" => value.is_empty() || value.split(',').all(|id| id.trim().parse::<u64>().is_ok()),
         "tags" => value.trim().is_empty() || tag_specs(value).is_some(),
         _ => true,
@@ -128,18 +122,16 @@ fn is_percent(value: &str) -> bool {
 }
 
 fn session(id: u64, form: Form, version: ApiVersion, ready_at_ms: i64) -> ImportSession {
-    let text = match (&form.file, field(&form.fields, "datatext")) {
-        (Some((_, bytes)), _) => String::from_utf8_lossy(bytes).into_owned(),
+    let text = match (&form.file, form.field("datatext")) {
+        (Some(file), _) => String::from_utf8_lossy(&file.bytes).into_owned(),
         (None, Some(text)) => text.to_owned(),
         (None, None) => String::new(),
     };
     let parsed = observables::parse(&text);
-    let drafts = parsed
-        .found
-        .iter()
-        .map(|found| draft(found, &form.fields, id))
-        .collect();
-    let (file_name, file_bytes) = form.file.map_or((None, None), |(n, b)| (n, Some(b)));
+    let drafts = parsed.found.iter().map(|found| draft(found, &form, id)).collect();
+    let (file_name, file_bytes) = form
+        .file
+        .map_or((None, None), |file| (Some(file.file_name), Some(file.bytes)));
     let now = timestamp::format_ms(timestamp::now_ms());
     ImportSession {
         id,
@@ -148,7 +140,7 @@ fn session(id: u64, form: Form, version: ApiVersion, ready_at_ms: i64) -> Import
         api_version: version.as_str().to_owned(),
         observables: parsed.found.into_iter().map(|found| found.value).collect(),
         num_rejected: parsed.rejected_lines,
-        fields: form.fields,
+        fields: form.fields.fields,
         file_name,
         file_bytes,
         created_by: String::new(),
@@ -163,8 +155,8 @@ fn session(id: u64, form: Form, version: ApiVersion, ready_at_ms: i64) -> Import
 }
 
 /// The record an approval will create for `found`, from the form's settings.
-fn draft(found: &Found, fields: &[(String, String)], session_id: u64) -> Draft {
-    let setting = |name: &str| field(fields, name).map(str::trim).filter(|value| !value.is_empty());
+fn draft(found: &Found, form: &Form, session_id: u64) -> Draft {
+    let setting = |name: &str| form.field(name).map(str::trim).filter(|value| !value.is_empty());
     let itype = found
         .itype
         .clone()
@@ -194,13 +186,6 @@ fn draft(found: &Found, fields: &[(String, String)], session_id: u64) -> Draft {
 fn tag_specs(text: &str) -> Option<Vec<TagSpec>> {
     let value: Value = serde_json::from_str(text).ok()?;
     value.as_array()?.iter().map(TagSpec::from_json).collect()
-}
-
-fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    fields
-        .iter()
-        .find(|(field, _)| field == name)
-        .map(|(_, value)| value.as_str())
 }
 
 /// A UUID-v4-looking id derived from the session id: unique per session and

@@ -71,6 +71,10 @@
 //!   "files": [{"field", "file_name", "base64"}]}]}`. `PUT` (or `POST`)
 //!   `{"processing_millis": 1000, "submit_response": "by_platform" | "list"}`
 //!   (either key optional) to change the sandbox.
+//! - `/__simulator/records`, `/feed`, `/synthetic`, `/permissions`,
+//!   `/import_delay`: add and list records, run a live feed, load bench data,
+//!   deny permissions, set the import delay; shapes in `record_control.rs`,
+//!   Rust equivalents in [`records_api`].
 //!
 //! # Sandbox, threat model and enrichment routes
 //! Authenticated like the routes above; all `GET` but the submission.
@@ -151,10 +155,6 @@
 //! "status": 503}` (status defaults to 500), `POST /__receiver/silence`
 //! `{"mode": "hang"}` or `{"mode": "delay", "millis": 30000}`, and
 //! `POST /__receiver/recover`.
-//! - `/__simulator/records`, `/feed`, `/synthetic`, `/permissions`,
-//!   `/import_delay`: add and list records, run a live feed, load bench data,
-//!   deny permissions, set the import delay; shapes in `record_control.rs`,
-//!   Rust equivalents in [`records_api`].
 
 mod comments;
 mod control;

@@ -9,7 +9,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::observable_record::threat_type_of;
+use crate::observable_record::{threat_type_of, SEVERITIES};
 use crate::permissions::Permission;
 use crate::record_routes::{json_body, Answer, Refused};
 use crate::request::RecordedRequest;
@@ -18,12 +18,11 @@ use crate::state::State;
 use crate::timestamp;
 
 const STATUSES: [&str; 3] = ["active", "inactive", "falsepos"];
-const SEVERITIES: [&str; 4] = ["low", "medium", "high", "very-high"];
 const TLPS: [&str; 6] = ["red", "amber", "amber+strict", "green", "white", "clear"];
 
 pub(crate) fn get(state: &State, id: u64) -> Answer {
     let store = state.records();
-    let record = store.get(id).ok_or_else(|| not_found(id))?;
+    let record = store.get(id).ok_or_else(|| Refused::no_observable(id))?;
     Ok(response::json(200, record))
 }
 
@@ -33,12 +32,8 @@ pub(crate) fn update(state: &State, request: &RecordedRequest, id: u64) -> Answe
     let edits = edits(&body)?;
     let mut store = state.records_mut();
     let changed = store.change(id, timestamp::now_ms(), |record| apply(record, &edits));
-    let record = changed.ok_or_else(|| not_found(id))?;
+    let record = changed.ok_or_else(|| Refused::no_observable(id))?;
     Ok(response::json(202, record))
-}
-
-fn not_found(id: u64) -> Refused {
-    Refused::new(404, &format!("No observable with id {id}."))
 }
 
 /// One validated change.

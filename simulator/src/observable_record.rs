@@ -11,6 +11,9 @@ use serde_json::{json, Value};
 use crate::observables::ObservableKind;
 use crate::timestamp;
 
+/// `meta.severity`'s values, lowest first.
+pub(crate) const SEVERITIES: [&str; 4] = ["low", "medium", "high", "very-high"];
+
 /// ThreatStream's default lifetime for an imported observable.
 const DEFAULT_EXPIRY_MS: i64 = 90 * 86_400_000;
 

@@ -4,6 +4,7 @@
 
 use serde_json::{json, Value};
 
+use crate::request::last_value;
 use crate::response::{self, Response};
 
 /// ThreatStream's page size when none is asked for.
@@ -32,7 +33,7 @@ impl Paging {
 }
 
 fn number(pairs: &[(String, String)], key: &str) -> Result<Option<usize>, String> {
-    let Some((_, raw)) = pairs.iter().rev().find(|(k, _)| k == key) else {
+    let Some(raw) = last_value(pairs, key) else {
         return Ok(None);
     };
     raw.parse()

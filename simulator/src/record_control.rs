@@ -74,7 +74,7 @@ fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Refused> {
 }
 
 fn list_records(state: &State, request: &RecordedRequest) -> Answer {
-    let after = crate::record_routes::query_value(request, "update_id__gt").unwrap_or_else(|| "0".to_owned());
+    let after = request.query_value("update_id__gt").unwrap_or_else(|| "0".to_owned());
     let after: u64 = after
         .parse()
         .map_err(|_| bad("'update_id__gt' must be a non-negative integer."))?;

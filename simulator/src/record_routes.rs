@@ -36,6 +36,11 @@ impl Refused {
         }
     }
 
+    /// The 404 of a route on one observable whose id is unknown.
+    pub(crate) fn no_observable(id: u64) -> Refused {
+        Refused::new(404, &format!("No observable with id {id}."))
+    }
+
     pub(crate) fn into_response(self) -> Response {
         response::message(self.status, &self.message)
     }
@@ -149,16 +154,6 @@ fn number(text: &str) -> Option<u64> {
 pub(crate) fn json_body(request: &RecordedRequest) -> Result<Value, Refused> {
     serde_json::from_slice(&request.body)
         .map_err(|error| Refused::new(400, &format!("The body is not valid JSON: {error}")))
-}
-
-/// The last value of query parameter `name`.
-pub(crate) fn query_value(request: &RecordedRequest, name: &str) -> Option<String> {
-    request
-        .query_pairs()
-        .into_iter()
-        .rev()
-        .find(|(key, _)| key == name)
-        .map(|(_, value)| value)
 }
 
 /// `[1, "2"]` as ids: clients send both.

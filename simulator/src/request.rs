@@ -51,6 +51,24 @@ impl RecordedRequest {
         let query = self.query.as_deref().unwrap_or("");
         form_urlencoded::parse(query.as_bytes()).into_owned().collect()
     }
+
+    /// The last value of query parameter `name`, decoded, as Django's
+    /// `request.GET[name]` reads a repeated one.
+    #[must_use]
+    pub fn query_value(&self, name: &str) -> Option<String> {
+        last_value(&self.query_pairs(), name).map(str::to_owned)
+    }
+}
+
+/// The last value of `name` among decoded query pairs: what
+/// [`RecordedRequest::query_value`] reads, for routes that decode the query
+/// once and pass the pairs around.
+pub(crate) fn last_value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .rev()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.as_str())
 }
 
 #[cfg(test)]
@@ -78,6 +96,14 @@ mod tests {
                 ("limit".to_owned(), "1000".to_owned()),
             ]
         );
+    }
+
+    #[test]
+    fn a_repeated_query_parameter_reads_as_its_last_value() {
+        let request = with_query("value=a&limit=5&value=b+c");
+        assert_eq!(request.query_value("value").as_deref(), Some("b c"));
+        assert_eq!(request.query_value("limit").as_deref(), Some("5"));
+        assert_eq!(request.query_value("offset"), None);
     }
 
     #[test]

@@ -120,7 +120,7 @@ async fn api(state: &State, tenant: &Tenant, request: &RecordedRequest) -> Respo
     }
     match route {
         Route::Search(version) => search::search(state, request, version),
-        Route::Import(version) => import::import(state, request, version).await,
+        Route::Import(version) => import::import(state, request, version),
         Route::ImportSession(id) => match state.import_session(id) {
             Some(session) => response::json(200, &import::session_json(&session)),
             None => response::message(404, &format!("Not found: {}", request.path)),

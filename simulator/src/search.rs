@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use crate::filters::{self, Expr};
 use crate::paging::{self, Paging};
 use crate::record_key::RecordKey;
-use crate::request::RecordedRequest;
+use crate::request::{last_value, RecordedRequest};
 use crate::response::{self, Response};
 use crate::state::State;
 use crate::v1_shape;
@@ -44,12 +44,12 @@ struct Order {
 
 impl Order {
     fn from_query(pairs: &[(String, String)]) -> Result<Option<Order>, String> {
-        let Some((_, raw)) = pairs.iter().rev().find(|(key, _)| key == "order_by") else {
+        let Some(raw) = last_value(pairs, "order_by") else {
             return Ok(None);
         };
         let (descending, name) = match raw.strip_prefix('-') {
             Some(name) => (true, name),
-            None => (false, raw.as_str()),
+            None => (false, raw),
         };
         let field: fn(&RecordKey) -> i64 = match name {
             "update_id" => |key| i64::try_from(key.update_id).unwrap_or(i64::MAX),

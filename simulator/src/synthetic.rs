@@ -16,7 +16,7 @@
 
 use serde::Serialize;
 
-use crate::observable_record::Draft;
+use crate::observable_record::{Draft, SEVERITIES};
 use crate::observables::{classify, ObservableKind};
 use crate::timestamp;
 
@@ -69,7 +69,6 @@ pub(crate) fn mix(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
-const SEVERITIES: [&str; 4] = ["low", "medium", "high", "very-high"];
 const SOURCES: [(&str, u64); 4] = [
     ("Emerging Threats - Compromised", 1544),
     ("Abuse.ch Feodo Tracker", 3412),

@@ -56,7 +56,7 @@ pub(crate) fn add(state: &State, request: &RecordedRequest, id: u64) -> Answer {
     let specs = tag_specs(&body["tags"])?;
     let mut store = state.records_mut();
     if store.get(id).is_none() {
-        return Err(not_found(id));
+        return Err(Refused::no_observable(id));
     }
     let added = add_tags(&mut store, id, &specs);
     Ok(response::json(201, &json!({"success": true, "tags": added})))
@@ -66,16 +66,12 @@ pub(crate) fn remove(state: &State, id: u64, tag_id: &str) -> Answer {
     state.denials.require(Permission::Tag)?;
     let mut store = state.records_mut();
     if store.get(id).is_none() {
-        return Err(not_found(id));
+        return Err(Refused::no_observable(id));
     }
     if !remove_tags(&mut store, id, |tag| tag["id"].as_str() == Some(tag_id)) {
         return Err(Refused::new(404, &format!("Observable {id} has no tag {tag_id}.")));
     }
     Ok(response::json(200, &json!({"success": true})))
-}
-
-fn not_found(id: u64) -> Refused {
-    Refused::new(404, &format!("No observable with id {id}."))
 }
 
 /// Adds the tags record `id` lacks; answers the tags added.

@@ -9,7 +9,7 @@
 use serde_json::Value;
 
 use crate::paging::{self, Paging};
-use crate::request::RecordedRequest;
+use crate::request::{last_value, RecordedRequest};
 use crate::response::{self, Response};
 use crate::threat_models::{Catalogue, ModelType, ThreatModel};
 
@@ -21,12 +21,7 @@ pub(crate) fn associated(model_type: ModelType, request: &RecordedRequest) -> Re
         Ok(paging) => paging,
         Err(message) => return response::message(400, &message),
     };
-    let Some(value) = pairs
-        .iter()
-        .rev()
-        .find(|(k, _)| k == "value")
-        .map(|(_, v)| v.to_lowercase())
-    else {
+    let Some(value) = last_value(&pairs, "value").map(str::to_lowercase) else {
         return response::message(400, "The 'value' parameter is required.");
     };
     let objects = models_of_type(model_type)

@@ -86,13 +86,21 @@ fn clock_ms(clock: &str) -> Option<i64> {
     if parts.next().is_some() || hour > 23 || minute > 59 || second > 60 {
         return None;
     }
-    let milli = if fraction.is_empty() {
-        0
-    } else {
-        let padded = format!("{fraction:0<3}");
-        digits(&padded[..3])?
-    };
-    Some(((hour * 60 + minute) * 60 + second) * 1000 + milli)
+    Some(((hour * 60 + minute) * 60 + second) * 1000 + milli_of(fraction)?)
+}
+
+/// The milliseconds of a fraction of a second: `5` is 500, `123456` is 123.
+/// Only ASCII digits: anything else is no timestamp (and must not reach a
+/// byte slice that could split a character).
+fn milli_of(fraction: &str) -> Option<i64> {
+    if fraction.is_empty() {
+        return Some(0);
+    }
+    if !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let padded = format!("{fraction:0<3}");
+    digits(&padded[..3])
 }
 
 fn digits(text: &str) -> Option<i64> {
@@ -170,8 +178,22 @@ mod tests {
             "2018-12-19X05:00",
             "",
             "2018-1-1",
+            "2018-12-19T05:00:00.5x",
         ] {
             assert_eq!(parse(text), None, "{text}");
         }
+    }
+
+    #[test]
+    fn refuses_a_fraction_that_is_not_ascii_digits() {
+        for text in [
+            "2026-01-01T05:00:00.12é",
+            "2026-01-01T05:00:00.é",
+            "2026-01-01T05:00:00.1é2Z",
+            "2026-01-01T05:00:00.١٢٣Z",
+        ] {
+            assert_eq!(parse(text), None, "{text}");
+        }
+        assert_eq!(parse("2026-01-01T05:00:00.123456Z"), parse("2026-01-01T05:00:00.123Z"));
     }
 }

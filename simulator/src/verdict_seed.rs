@@ -52,7 +52,11 @@
 //! as malicious are shared with trusted circle 146 and TLP amber; the others
 //! have no circle and TLP green. Tags have TLP red.
 //!
-//! No value here is a prefix of, or starts with, a value the plugin's
+//! One row joins a value the plugin's tests look up, on purpose:
+//! `Evil-Domain.Example` is a third record of the seed file's
+//! `evil-domain.example` (two records), stored in other letter case, so a
+//! look-up of that domain finds it whatever the case (those tests expect the
+//! three). No other value here is a prefix of, or starts with, a value the
 //! existing tests look up, so the loose `value=` filter returns those tests
 //! exactly what it did before this table existed.
 

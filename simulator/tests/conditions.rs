@@ -1,18 +1,20 @@
 //! Latency on every API request, and faults aimed at one path: the test
 //! equipment for concurrent fan-outs, where "the next request" means nothing.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 use threatstream_simulator::{Fault, FaultRule, Simulator};
 
-use crate::support::{auth, client, get, json_of, KEY};
+use crate::support::{auth, client, get, json_of, wait_for, BinProcess, KEY};
 
 const WHOIS: &str = "/api/v1/inteldetails/whois/evil-domain.example/";
 const PDNS: &str = "/api/v1/pdns/domain/evil-domain.example/";
 const SEARCH: &str = "/api/v2/intelligence/?value=198.51.100.23";
+/// A latency no test waits out: what it delays is held for the whole test.
+const HELD: Duration = Duration::from_secs(600);
+/// How long a test waits for what should happen at once, on a loaded machine.
+const DEADLINE: Duration = Duration::from_secs(30);
 
 fn forbidden() -> Fault {
     Fault::Status {
@@ -72,11 +74,7 @@ async fn a_counted_rule_wears_out_and_leaves_the_queue_alone() {
 #[tokio::test]
 async fn a_slow_rule_delays_only_its_path() {
     let sim = Simulator::start(KEY);
-    sim.add_fault_rule(
-        FaultRule::new(Fault::Slow(Duration::from_secs(30)))
-            .path_prefix(PDNS)
-            .always(),
-    );
+    sim.add_fault_rule(FaultRule::new(Fault::Slow(HELD)).path_prefix(PDNS).always());
     let stuck = client()
         .get(format!("{}{PDNS}", sim.url()))
         .header("authorization", auth())
@@ -84,9 +82,14 @@ async fn a_slow_rule_delays_only_its_path() {
         .send()
         .await;
     assert!(stuck.is_err_and(|e| e.is_timeout()), "pdns is held");
-    let started = Instant::now();
-    assert_eq!(get(&sim, WHOIS).await.status(), 200);
-    assert!(started.elapsed() < Duration::from_secs(10), "whois was not held");
+    let whois = client()
+        .get(format!("{}{WHOIS}", sim.url()))
+        .header("authorization", auth())
+        .timeout(DEADLINE)
+        .send()
+        .await
+        .expect("whois was not held");
+    assert_eq!(whois.status(), 200);
 }
 
 #[tokio::test]
@@ -125,8 +128,27 @@ async fn latency_applies_to_each_request_side_by_side() {
     let elapsed = started.elapsed();
     assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
     assert!(elapsed >= latency, "{elapsed:?}: the latency was skipped");
-    // One after another would take 1.8 s; side by side takes one latency.
-    assert!(elapsed < latency * 4, "{elapsed:?}: requests waited in turn");
+    // Side by side: under a latency far longer than the wait, every request
+    // reaches the simulator (which records it before the delay) while the
+    // first is still held. In turn, the second would wait out the first.
+    sim.set_latency(HELD);
+    sim.clear_requests();
+    let paths = [SEARCH, PDNS, WHOIS, SEARCH, PDNS, WHOIS];
+    let held: Vec<_> = paths
+        .iter()
+        .map(|path| {
+            let request = client()
+                .get(format!("{}{path}", sim.url()))
+                .header("authorization", auth());
+            tokio::spawn(request.send())
+        })
+        .collect();
+    wait_for("every request in the simulator's hands", DEADLINE, || async {
+        (sim.requests().len() == paths.len()).then_some(())
+    })
+    .await;
+    assert!(held.iter().all(|task| !task.is_finished()), "all are still held");
+    held.iter().for_each(tokio::task::JoinHandle::abort);
 }
 
 #[tokio::test]
@@ -142,14 +164,26 @@ async fn latency_changes_through_the_control_route_and_spares_control_routes() {
     assert_eq!(json_of(set).await["millis"], 250);
     assert_eq!(sim.latency(), Duration::from_millis(250));
     let started = Instant::now();
-    client().get(&control).send().await.expect("an answer");
-    assert!(
-        started.elapsed() < Duration::from_millis(250),
-        "control routes are not delayed"
-    );
-    let started = Instant::now();
     get(&sim, SEARCH).await;
     assert!(started.elapsed() >= Duration::from_millis(250));
+    // Under a latency no test waits out, a control route still answers and
+    // an API request is held.
+    let held = json!({"millis": HELD.as_millis()}).to_string();
+    client().put(&control).body(held).send().await.expect("an answer");
+    let read = client()
+        .get(&control)
+        .timeout(DEADLINE)
+        .send()
+        .await
+        .expect("control routes are not delayed");
+    assert_eq!(json_of(read).await["millis"], HELD.as_millis() as u64);
+    let stuck = client()
+        .get(format!("{}{SEARCH}", sim.url()))
+        .header("authorization", auth())
+        .timeout(Duration::from_millis(300))
+        .send()
+        .await;
+    assert!(stuck.is_err_and(|e| e.is_timeout()), "API requests are delayed");
     sim.set_latency(Duration::ZERO);
     let bad = client()
         .put(&control)
@@ -162,32 +196,22 @@ async fn latency_changes_through_the_control_route_and_spares_control_routes() {
 
 #[tokio::test]
 async fn the_bin_takes_latency_and_sandbox_flags() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_threatstream-simulator"))
-        .args([
-            "--bulk-records",
-            "1",
-            "--latency-ms",
-            "40",
-            "--sandbox-processing-ms",
-            "0",
-        ])
-        .args(["--submit-response", "list"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the bin");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("one line");
-    let url = line.trim().strip_prefix("listening on ").map(str::to_owned);
+    let bin = BinProcess::start(&[
+        "--bulk-records",
+        "1",
+        "--latency-ms",
+        "40",
+        "--sandbox-processing-ms",
+        "0",
+        "--submit-response",
+        "list",
+    ]);
+    let url = bin.url();
     let mut settings = Vec::new();
     for route in ["latency", "sandbox"] {
-        let Some(url) = &url else { break };
         let response = client().get(format!("{url}/__simulator/{route}")).send().await;
         settings.push(json_of(response.expect("an answer")).await);
     }
-    child.kill().expect("stop the bin");
-    let _ = child.wait();
-    assert!(url.is_some(), "announced {line:?}");
     assert_eq!(settings[0]["millis"], 40);
     assert_eq!(
         (

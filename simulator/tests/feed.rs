@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use threatstream_simulator::{absent_value, Fault, FeedPlan, Simulator};
 
-use crate::support::{control, get_json, search_path, send_json, start, KEY};
+use crate::support::{control, get_json, search_path, send_json, start, wait_for, KEY};
 
 const DEADLINE: Duration = Duration::from_secs(30);
 
@@ -100,7 +100,11 @@ async fn the_feed_control_routes_start_report_and_stop() {
         409,
         "one feed at a time"
     );
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    wait_for("the feed to add a record", DEADLINE, || async {
+        let (_, progress) = control(&sim, "GET", "feed", None).await;
+        (progress["running"] == true && progress["added"].as_u64() > Some(0)).then_some(())
+    })
+    .await;
     assert_eq!(control(&sim, "DELETE", "feed", None).await.0, 204);
     let (_, progress) = control(&sim, "GET", "feed", None).await;
     assert_eq!(progress["running"], false);

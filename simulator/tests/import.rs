@@ -2,22 +2,14 @@
 //! afterwards, field by field and byte by byte.
 
 use reqwest::multipart::{Form, Part};
-use serde_json::Value;
+use serde_json::{json, Value};
 
-use crate::support::{auth, client, get_json, json_of, ready_at_once, start};
+use crate::support::{auth, client, get_json, post_multipart, ready_at_once, search_path, send, start};
 
 const CSV: &[u8] = b"value,itype,tags\n198.51.100.99,mal_ip,\nbad-site.example,mal_domain,\"a,b\"\n";
 
 async fn post(sim: &threatstream_simulator::Simulator, version: &str, form: Form) -> (u16, Value) {
-    let response = client()
-        .post(format!("{}/api/{version}/intelligence/import/", sim.url()))
-        .header("authorization", auth())
-        .multipart(form)
-        .send()
-        .await
-        .expect("an answer");
-    let status = response.status().as_u16();
-    (status, json_of(response).await)
+    post_multipart(sim, &format!("/api/{version}/intelligence/import/"), form).await
 }
 
 fn settings() -> Form {
@@ -117,6 +109,7 @@ async fn bad_settings_and_bad_sources_are_400() {
         Form::new().text("trustedcircles", "146,abc").part("file", file()),
         Form::new().text("datatext", "1.2.3.4").part("file", file()),
         Form::new().text("classification", "private"),
+        Form::new().part("file", file()).part("file", file()),
     ];
     for form in cases {
         let (status, body) = post(&sim, "v2", form).await;
@@ -124,16 +117,44 @@ async fn bad_settings_and_bad_sources_are_400() {
         assert_eq!(body["success"], false);
         assert!(body["message"].is_string());
     }
-    let response = client()
+    let json_body = json!({"datatext": "1.2.3.4"});
+    let response = send(&sim, "POST", "/api/v2/intelligence/import/", Some(&json_body)).await;
+    assert_eq!(response.status(), 400);
+    let url_encoded = client()
         .post(format!("{}/api/v2/intelligence/import/", sim.url()))
         .header("authorization", auth())
-        .header("content-type", "application/json")
-        .body(r#"{"datatext": "1.2.3.4"}"#)
+        .form(&[("datatext", "1.2.3.4")])
         .send()
         .await
         .expect("an answer");
-    assert_eq!(response.status(), 400);
+    assert_eq!(url_encoded.status(), 400, "an import is multipart");
     assert!(sim.import_session(1_000_000_344).is_none());
+}
+
+#[tokio::test]
+async fn a_repeated_field_reads_as_its_last_value() {
+    let sim = ready_at_once();
+    let form = Form::new()
+        .text("datatext", "203.0.113.5")
+        .text("datatext", "203.0.113.6")
+        .text("confidence", "20")
+        .text("confidence", "85");
+    let (status, body) = post(&sim, "v2", form).await;
+    assert_eq!(status, 202, "{body}");
+    let session = sim
+        .import_session(body["import_session_id"].as_u64().expect("id"))
+        .expect("stored");
+    assert_eq!(session.observables, ["203.0.113.6"]);
+    assert_eq!(session.fields.len(), 4, "every field is kept: {:?}", session.fields);
+    let id = session.id.to_string();
+    assert_eq!(
+        send(&sim, "PATCH", &format!("/api/v1/importsession/{id}/approve_all/"), None)
+            .await
+            .status(),
+        200
+    );
+    let (_, page) = get_json(&sim, &search_path(&[("value", "203.0.113.6")])).await;
+    assert_eq!(page["objects"][0]["confidence"], 85);
 }
 
 #[tokio::test]

@@ -265,6 +265,7 @@ async fn order_by_update_id_both_ways_and_bad_filters_are_400() {
         ("order_by", "colour"),
         ("update_id__gt", "ten"),
         ("modified_ts__lt", "yesterday"),
+        ("modified_ts__lt", "2026-01-01T05:00:00.12é"),
     ] {
         let (status, body) = get_json(&sim, &search_path(&[bad])).await;
         assert_eq!(status, 400, "{bad:?}");

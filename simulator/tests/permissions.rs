@@ -5,7 +5,7 @@ use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
 use threatstream_simulator::{Permission, Simulator};
 
-use crate::support::{auth, client, control, get_json, json_of, ready_at_once, search_path, send_json, KEY};
+use crate::support::{control, get_json, post_multipart, ready_at_once, search_path, send_json, KEY};
 
 fn denied_by(body: &Value, permission: Permission) -> bool {
     body["message"]
@@ -19,15 +19,7 @@ async fn upload(sim: &Simulator, fields: &[(&str, &str)]) -> (u16, Value) {
     for (name, value) in fields {
         form = form.text((*name).to_owned(), (*value).to_owned());
     }
-    let response = client()
-        .post(format!("{}/api/v1/intelligence/import/", sim.url()))
-        .header("authorization", auth())
-        .multipart(form)
-        .send()
-        .await
-        .expect("an answer");
-    let status = response.status().as_u16();
-    (status, json_of(response).await)
+    post_multipart(sim, "/api/v1/intelligence/import/", form).await
 }
 
 #[tokio::test]

@@ -1,9 +1,8 @@
 //! The simulator as the demo meets it: over HTTPS, and as a separate process.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-
 use threatstream_simulator::{Simulator, USERNAME};
+
+use crate::support::{json_of, BinProcess};
 
 #[tokio::test]
 async fn tls_serves_https_with_a_certificate_the_client_must_trust() {
@@ -36,42 +35,34 @@ async fn tls_serves_https_with_a_certificate_the_client_must_trust() {
 
 #[tokio::test]
 async fn the_bin_announces_its_url_and_serves() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_threatstream-simulator"))
-        .args([
-            "--api-key",
-            "bin-key",
-            "--bulk-records",
-            "10",
-            "--synthetic-values",
-            "4",
-            "--synthetic-records",
-            "8",
-        ])
-        .args(["--import-delay-ms", "0", "--deny", "tag", "--deny", "comment"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the bin");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("one line");
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .expect("the announced line")
-        .to_owned();
+    let bin = BinProcess::start(&[
+        "--api-key",
+        "bin-key",
+        "--bulk-records",
+        "10",
+        "--synthetic-values",
+        "4",
+        "--synthetic-records",
+        "8",
+        "--import-delay-ms",
+        "0",
+        "--deny",
+        "tag",
+        "--deny",
+        "comment",
+    ]);
+    let url = bin.url();
     let response = reqwest::Client::new()
         .get(format!("{url}/api/v2/intelligence/?value=203.0.113.77"))
         .header("authorization", format!("apikey {USERNAME}:bin-key"))
         .send()
         .await
         .expect("an answer");
-    let page = crate::support::json_of(response).await;
+    let page = json_of(response).await;
     let control = |name: &str| reqwest::Client::new().get(format!("{url}/__simulator/{name}")).send();
-    let synthetic = crate::support::json_of(control("synthetic").await.expect("an answer")).await;
-    let permissions = crate::support::json_of(control("permissions").await.expect("an answer")).await;
-    let delay = crate::support::json_of(control("import_delay").await.expect("an answer")).await;
-    child.kill().expect("stop the bin");
-    let _ = child.wait();
+    let synthetic = json_of(control("synthetic").await.expect("an answer")).await;
+    let permissions = json_of(control("permissions").await.expect("an answer")).await;
+    let delay = json_of(control("import_delay").await.expect("an answer")).await;
     assert_eq!(page["meta"]["total_count"], 10);
     assert_eq!(
         (

@@ -1,14 +1,12 @@
 //! The dispatcher receiver a trigger posts its events to: recording,
 //! failures, silence and recovery, bounded storage, and the bin's mode.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::{json, Value};
 use threatstream_simulator::{Outcome, Receiver, Silence};
 
-use crate::support::{client, json_of};
+use crate::support::{client, json_of, BinProcess};
 
 fn trigger_event(update_id: u64) -> Value {
     json!({
@@ -157,30 +155,15 @@ async fn the_control_routes_steer_a_receiver() {
 
 #[tokio::test]
 async fn the_bin_runs_a_receiver() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_threatstream-simulator"))
-        .args(["--receiver", "--keep-events", "3"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the bin");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("one line");
-    let url = line.trim().strip_prefix("listening on ").map(str::to_owned);
-    let status = match &url {
-        Some(url) => post(url, &trigger_event(5)).await.ok(),
-        None => None,
-    };
-    let stats = match &url {
-        Some(url) => client().get(format!("{url}/__receiver/stats")).send().await.ok(),
-        None => None,
-    };
-    let stats = match stats {
-        Some(response) => json_of(response).await,
-        None => Value::Null,
-    };
-    child.kill().expect("stop the bin");
-    let _ = child.wait();
-    assert!(url.is_some(), "announced {line:?}");
+    let bin = BinProcess::start(&["--receiver", "--keep-events", "3"]);
+    let url = bin.url();
+    let status = post(&url, &trigger_event(5)).await.ok();
+    let stats = client()
+        .get(format!("{url}/__receiver/stats"))
+        .send()
+        .await
+        .expect("an answer");
+    let stats = json_of(stats).await;
     assert_eq!(status, Some(200));
     assert_eq!(stats["accepted"], 1);
 }

@@ -7,7 +7,7 @@ use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
 use threatstream_simulator::Simulator;
 
-use crate::support::{auth, client, get_json, json_of, ready_at_once, search_path, send_json, wait_for, KEY};
+use crate::support::{get_json, post_multipart, ready_at_once, search_path, send_json, wait_for, KEY};
 
 const DEADLINE: Duration = Duration::from_secs(10);
 
@@ -17,17 +17,9 @@ async fn import(sim: &Simulator, text: &str, fields: &[(&str, &str)]) -> u64 {
     for (name, value) in fields {
         form = form.text((*name).to_owned(), (*value).to_owned());
     }
-    let response = client()
-        .post(format!("{}/api/v2/intelligence/import/", sim.url()))
-        .header("authorization", auth())
-        .multipart(form)
-        .send()
-        .await
-        .expect("an answer");
-    assert_eq!(response.status(), 202);
-    json_of(response).await["import_session_id"]
-        .as_u64()
-        .expect("a session id")
+    let (status, body) = post_multipart(sim, "/api/v2/intelligence/import/", form).await;
+    assert_eq!(status, 202, "{body}");
+    body["import_session_id"].as_u64().expect("a session id")
 }
 
 async fn session(sim: &Simulator, id: u64) -> Value {

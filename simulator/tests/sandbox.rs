@@ -7,7 +7,7 @@ use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
 use threatstream_simulator::{FormEncoding, Simulator, SubmitResponse};
 
-use crate::support::{auth, client, get_json, json_of, KEY};
+use crate::support::{auth, client, get_json, json_of, post_multipart, KEY};
 
 const SUBMIT: &str = "/api/v1/submit/new/";
 
@@ -45,15 +45,7 @@ async fn submit_file(sim: &Simulator, name: &str, bytes: &[u8]) -> (u16, Value) 
         .text("report_radio-classification", "private")
         .text("detail", "Credential-Exposure,compromised_email")
         .part("file", Part::bytes(bytes.to_vec()).file_name(name.to_owned()));
-    let response = client()
-        .post(format!("{}{SUBMIT}", sim.url()))
-        .header("authorization", auth())
-        .multipart(form)
-        .send()
-        .await
-        .expect("the simulator answers");
-    let status = response.status().as_u16();
-    (status, json_of(response).await)
+    post_multipart(sim, SUBMIT, form).await
 }
 
 #[tokio::test]

@@ -1,6 +1,11 @@
 //! One way to build clients and read answers, so each test says only what
 //! it checks.
 
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
 use serde_json::Value;
 use threatstream_simulator::{Simulator, USERNAME};
 
@@ -130,6 +135,72 @@ pub(crate) async fn search_all(sim: &Simulator, pairs: &[(&str, &str)]) -> Vec<V
         }
     }
     panic!("more than 1000 pages for {pairs:?}");
+}
+
+/// POST a multipart form with the right credentials: status and JSON body.
+pub(crate) async fn post_multipart(sim: &Simulator, path: &str, form: reqwest::multipart::Form) -> (u16, Value) {
+    let response = client()
+        .post(format!("{}{path}", sim.url()))
+        .header("authorization", auth())
+        .multipart(form)
+        .send()
+        .await
+        .expect("the simulator answers");
+    let status = response.status().as_u16();
+    (status, json_of(response).await)
+}
+
+/// The simulator's binary as a child process, killed when dropped: a failed
+/// assertion (a panic) never leaves it running.
+pub(crate) struct BinProcess {
+    child: Child,
+    /// The first line it printed.
+    pub(crate) line: String,
+}
+
+impl BinProcess {
+    /// Starts the binary with `args` and waits (at most 30 s) for its first
+    /// line, which announces where it listens.
+    pub(crate) fn start(args: &[&str]) -> BinProcess {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_threatstream-simulator"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the bin");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (first_line, line) = mpsc::channel();
+        // Reads to the end, so the bin never writes into a closed pipe; the
+        // end comes when the bin is killed.
+        std::thread::spawn(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            let _ = first_line.send(lines.next().and_then(Result::ok).unwrap_or_default());
+            lines.for_each(drop);
+        });
+        let mut bin = BinProcess {
+            child,
+            line: String::new(),
+        };
+        bin.line = line
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the bin prints a line within 30 s");
+        bin
+    }
+
+    /// The URL the first line announces (`listening on URL`).
+    #[track_caller]
+    pub(crate) fn url(&self) -> String {
+        let announced = self.line.trim().strip_prefix("listening on ");
+        announced
+            .unwrap_or_else(|| panic!("announced {:?}", self.line))
+            .to_owned()
+    }
+}
+
+impl Drop for BinProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// Polls `check` every 20 ms until it answers `Some`, or fails after `deadline`.

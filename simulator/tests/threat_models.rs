@@ -121,26 +121,26 @@ async fn search_filters_combine() {
         "/api/v1/threat_model_search/?model_type=signature&publication_status=published",
     )
     .await;
-    assert!(published["objects"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .all(|o| o["publication_status"] == "published"));
+    assert_eq!(ids(&published), [15000, 3701, 15001, 15005], "{published}");
+    assert_eq!(published["meta"]["total_count"], 4);
+    assert_eq!(
+        published["objects"].as_array().map(|objects| objects
+            .iter()
+            .filter(|o| o["publication_status"] == "published")
+            .count()),
+        Some(4)
+    );
     let (_, recent) = get_json(&sim, "/api/v1/threat_model_search/?modified_ts__gte=2024-03-03&limit=0").await;
-    assert!(recent["objects"]
+    let modified: Vec<&str> = recent["objects"]
         .as_array()
-        .into_iter()
-        .flatten()
-        .all(|o| o["modified_ts"].as_str().unwrap_or_default() >= "2024-03-03"));
-    let newest = recent["objects"][0]["modified_ts"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    assert!(recent["objects"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .all(|o| o["modified_ts"].as_str() <= Some(&newest)));
+        .map(|objects| objects.iter().filter_map(|o| o["modified_ts"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!((modified.len(), recent["meta"]["total_count"].as_u64()), (27, Some(27)));
+    assert!(modified.iter().all(|ts| *ts >= "2024-03-03"), "{modified:?}");
+    assert!(
+        modified.windows(2).all(|pair| pair[0] >= pair[1]),
+        "newest first: {modified:?}"
+    );
     let (status, _) = get_json(&sim, "/api/v1/threat_model_search/?model_type=dragon").await;
     assert_eq!(status, 400);
 }
