@@ -12,6 +12,7 @@ mod failure;
 mod feed;
 mod file;
 mod import;
+mod input;
 mod lenient;
 mod lookups;
 mod manage;
@@ -25,11 +26,10 @@ use std::future::Future;
 
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
-use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use crate::protocol::{self, schema_for, Action, Failure, Output, Plugin, StepFuture, Steps, Task, Trigger};
+use crate::protocol::{schema_for, Action, Failure, Output, Plugin, StepFuture, Steps, Task, Trigger};
 use connection::Connection;
 
 /// Every group of actions, in the order the spec lists them.
@@ -136,32 +136,7 @@ macro_rules! spec_named {
 }
 pub(crate) use spec_named;
 
-/// What a serde enum is called on the wire.
-pub(crate) fn wire_name(value: &impl Serialize) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|value| value.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
-/// The wire name of an optional enum input, or `None` when it was not given or was the form's empty
-/// choice (`""`, what the orchestrator sends for an untouched optional list): nothing is sent then.
-pub(crate) fn chosen(value: Option<impl Serialize>) -> Option<String> {
-    value.map(|value| wire_name(&value)).filter(|name| !name.is_empty())
-}
-
-/// An ID ThreatStream numbers from 1, given as text (as the actions that create it answer); anything
-/// else is refused, naming `input` and saying what it is `not` (such as "a report ID; give ...").
-pub(crate) fn positive_id(given: &str, input: &str, not: &str) -> Result<u64, Failure> {
-    let given = given.trim();
-    match given.parse::<u64>() {
-        Ok(id) if id > 0 && given.bytes().all(|byte| byte.is_ascii_digit()) => Ok(id),
-        _ => Err(Failure::invalid_input(
-            input,
-            format!("{} is not {not}", protocol::quoted(given)),
-        )),
-    }
-}
+pub(crate) use input::{chosen, date, positive_id, wire_name};
 
 /// What every step does first: its input decoded, then its connection opened.
 fn opened<T: DeserializeOwned>(connection: &Value, input: &RawValue) -> Result<(Connection, T), Failure> {

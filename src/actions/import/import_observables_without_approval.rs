@@ -12,9 +12,10 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use super::settings::{date, Classification, Severity};
+use super::settings::{Classification, Severity};
 use super::Tlp;
 use crate::actions::connection::Connection;
+use crate::actions::date;
 use crate::actions::failure::{forbidden, Permission};
 use crate::actions::observable::observable;
 use crate::actions::wire_name;

@@ -30,7 +30,7 @@ use crate::protocol::{output_of, Action, Failure, Output};
 use crate::threatstream::{self, ImportSource};
 
 pub(crate) use import_observable::Tlp;
-pub(crate) use settings::{date, Severity};
+pub(crate) use settings::Severity;
 
 /// The import actions, in the order the spec lists them.
 pub(super) const ACTIONS: &[&dyn Action] = &[

@@ -8,9 +8,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::actions::{chosen, spec_named};
-use crate::protocol::{quoted, Failure};
-use crate::threatstream::timestamp;
+use crate::actions::{chosen, date, spec_named};
+use crate::protocol::Failure;
 
 spec_named!(
     #[derive(Default, Deserialize)]
@@ -134,33 +133,6 @@ fn expiration(given: Option<&str>, input: &str) -> Result<Option<String>, Failur
     date(given, &format!("{input}.expiration_ts"))
 }
 
-/// A date input: `None` when empty or InsightConnect's empty-date sentinel (`0001-01-01T00:00:00Z`),
-/// the date as given when it is ISO 8601, an error naming `input` otherwise.
-pub(crate) fn date(given: Option<&str>, input: &str) -> Result<Option<String>, Failure> {
-    let Some(date) = given
-        .map(str::trim)
-        .filter(|date| !date.is_empty() && !date.starts_with("0001-01-01"))
-    else {
-        return Ok(None);
-    };
-    if is_iso_date_time(date) {
-        Ok(Some(date.to_owned()))
-    } else {
-        Err(Failure::invalid_input(
-            input,
-            format!(
-                "{} is not a date; use ISO 8601, such as 2026-12-31T00:00:00Z or 2026-12-31",
-                quoted(date)
-            ),
-        ))
-    }
-}
-
-/// `YYYY-MM-DD`, optionally followed by `THH:MM[:SS[.fraction]]` and `Z` or `±HH:MM`.
-fn is_iso_date_time(text: &str) -> bool {
-    timestamp::parse_ms(text).is_some()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,7 +191,7 @@ mod tests {
             "2024-02-29T00:00:00.123+05:30",
             "2026-01-01T10:00",
         ] {
-            assert!(is_iso_date_time(good), "{good}");
+            assert_eq!(expiration(Some(good), "s").unwrap().as_deref(), Some(good), "{good}");
         }
         for bad in [
             "tomorrow",
@@ -229,7 +201,6 @@ mod tests {
             "2026-1-1",
             "2026-12-31T10:00:00+5",
         ] {
-            assert!(!is_iso_date_time(bad), "{bad}");
             let failure = expiration(Some(bad), "observable_settings").unwrap_err();
             assert!(
                 failure.cause.contains("'observable_settings.expiration_ts'"),

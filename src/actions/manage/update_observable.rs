@@ -11,8 +11,9 @@ use serde_json::{json, Map, Value};
 
 use super::{ids, target_input, unknown_id, ChangeOutput};
 use crate::actions::connection::Connection;
+use crate::actions::date;
 use crate::actions::failure::{forbidden, Permission};
-use crate::actions::import::{date, Severity, Tlp};
+use crate::actions::import::{Severity, Tlp};
 use crate::actions::{chosen, TypedAction};
 use crate::protocol::{output_of, quoted, Failure, Output};
 use crate::threatstream::{self, ApiError};

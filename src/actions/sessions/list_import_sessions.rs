@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use super::{example_session, summary, ImportSessionSummary};
 use crate::actions::connection::Connection;
-use crate::actions::import::date;
+use crate::actions::date;
 use crate::actions::{chosen, TypedAction};
 use crate::protocol::{output_of, Failure, Output};
 use crate::threatstream::{self, SessionFilter};

@@ -1,0 +1,53 @@
+//! The checks and conversions many inputs share: enums to their wire names (with the form's empty
+//! choice), IDs given back as text, and dates.
+
+use serde::Serialize;
+
+use crate::protocol::{quoted, Failure};
+use crate::threatstream::timestamp;
+
+/// What a serde enum is called on the wire.
+pub(crate) fn wire_name(value: &impl Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|value| value.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// The wire name of an optional enum input, or `None` when it was not given or was the form's empty
+/// choice (`""`, what the orchestrator sends for an untouched optional list): nothing is sent then.
+pub(crate) fn chosen(value: Option<impl Serialize>) -> Option<String> {
+    value.map(|value| wire_name(&value)).filter(|name| !name.is_empty())
+}
+
+/// An ID ThreatStream numbers from 1, given as text (as the actions that create it answer); anything
+/// else is refused, naming `input` and saying what it is `not` (such as "a report ID; give ...").
+pub(crate) fn positive_id(given: &str, input: &str, not: &str) -> Result<u64, Failure> {
+    let given = given.trim();
+    match given.parse::<u64>() {
+        Ok(id) if id > 0 && given.bytes().all(|byte| byte.is_ascii_digit()) => Ok(id),
+        _ => Err(Failure::invalid_input(input, format!("{} is not {not}", quoted(given)))),
+    }
+}
+
+/// A date input: `None` when empty or InsightConnect's empty-date sentinel (`0001-01-01T00:00:00Z`),
+/// the date as given when it is ISO 8601, an error naming `input` otherwise.
+pub(crate) fn date(given: Option<&str>, input: &str) -> Result<Option<String>, Failure> {
+    let Some(date) = given
+        .map(str::trim)
+        .filter(|date| !date.is_empty() && !date.starts_with("0001-01-01"))
+    else {
+        return Ok(None);
+    };
+    if timestamp::parse_ms(date).is_some() {
+        Ok(Some(date.to_owned()))
+    } else {
+        Err(Failure::invalid_input(
+            input,
+            format!(
+                "{} is not a date; use ISO 8601, such as 2026-12-31T00:00:00Z or 2026-12-31",
+                quoted(date)
+            ),
+        ))
+    }
+}
