@@ -59,6 +59,17 @@ pub(crate) fn upstream_status(error: &ApiError) -> u16 {
     }
 }
 
+/// When ThreatStream answered 404, the failure whose cause says what it does not have (`what`, such as
+/// "no observable with ID 7"): its own answer says only "Not Found". Any other error is handed back,
+/// for the caller to map (`Failure::from`, or `forbidden` with the permission its call needs).
+pub(crate) fn absent(error: ApiError, what: impl FnOnce() -> String) -> Result<Failure, ApiError> {
+    if matches!(error, ApiError::Status { status: 404, .. }) {
+        let cause = format!("ThreatStream has {}.", what());
+        return Ok(Failure::from(error).with_cause(cause));
+    }
+    Err(error)
+}
+
 /// A ThreatStream permission a write needs, as ThreatStream's user settings name it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Permission {

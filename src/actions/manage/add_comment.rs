@@ -8,9 +8,9 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{ids, target_input, unknown_value, values, ChangeOutput};
+use super::{ids, no_value, target_input, values, ChangeOutput};
 use crate::actions::connection::Connection;
-use crate::actions::failure::{forbidden, Permission};
+use crate::actions::failure::{absent, forbidden, Permission};
 use crate::actions::import::Tlp;
 use crate::actions::{chosen, TypedAction};
 use crate::protocol::{output_of, quoted, Failure, Output};
@@ -51,10 +51,8 @@ fn comment_text(given: &str) -> Result<&str, Failure> {
 }
 
 fn comment_failure(error: ApiError, value: &str) -> Failure {
-    if matches!(error, ApiError::Status { status: 404, .. }) {
-        return unknown_value(error, value);
-    }
-    forbidden(error, &[Permission::Comment], "commenting on an observable")
+    absent(error, no_value(value))
+        .unwrap_or_else(|error| forbidden(error, &[Permission::Comment], "commenting on an observable"))
 }
 
 /// A failure after some values were already commented says which, so that running the step again,

@@ -16,6 +16,7 @@ use schemars::JsonSchema;
 use serde_json::Value;
 
 use super::connection::Connection;
+use super::failure::absent;
 use crate::protocol::{quoted, Action, Failure};
 use crate::threatstream::{self, ApiError, Observable};
 
@@ -129,12 +130,12 @@ async fn by_id(connection: &Connection, id: u64) -> Result<Target, Failure> {
 
 /// A 404 means ThreatStream has no such observable; the error says so, naming the ID.
 pub(crate) fn unknown_id(error: ApiError, id: u64) -> Failure {
-    let missing = matches!(error, ApiError::Status { status: 404, .. });
-    let failure = Failure::from(error);
-    if missing {
-        return failure.with_cause(format!("ThreatStream has no observable with ID {id}."));
-    }
-    failure
+    absent(error, no_id(id)).unwrap_or_else(Failure::from)
+}
+
+/// What ThreatStream lacks when an observable's ID answers 404.
+pub(crate) fn no_id(id: u64) -> impl FnOnce() -> String {
+    move || format!("no observable with ID {id}")
 }
 
 async fn by_value(connection: &Connection, value: &str) -> Result<Vec<Target>, Failure> {
@@ -209,15 +210,12 @@ fn listed(targets: &[Target]) -> String {
 
 /// A 404 on a call keyed by value means ThreatStream has no observable with it.
 pub(crate) fn unknown_value(error: ApiError, value: &str) -> Failure {
-    let missing = matches!(error, ApiError::Status { status: 404, .. });
-    let failure = Failure::from(error);
-    if missing {
-        return failure.with_cause(format!(
-            "ThreatStream has no observable whose value is {}.",
-            quoted(value)
-        ));
-    }
-    failure
+    absent(error, no_value(value)).unwrap_or_else(Failure::from)
+}
+
+/// What ThreatStream lacks when an observable's value answers 404.
+pub(crate) fn no_value(value: &str) -> impl FnOnce() -> String + '_ {
+    move || format!("no observable whose value is {}", quoted(value))
 }
 
 /// The distinct values of `targets`, in order: comments belong to values, and ThreatStream compares

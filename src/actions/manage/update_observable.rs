@@ -9,10 +9,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use super::{ids, target_input, unknown_id, ChangeOutput};
+use super::{ids, no_id, target_input, ChangeOutput};
 use crate::actions::connection::Connection;
 use crate::actions::date;
-use crate::actions::failure::{forbidden, Permission};
+use crate::actions::failure::{absent, forbidden, Permission};
 use crate::actions::import::{Severity, Tlp};
 use crate::actions::{chosen, TypedAction};
 use crate::protocol::{output_of, quoted, Failure, Output};
@@ -107,11 +107,7 @@ fn itype(given: Option<&str>) -> Result<Option<String>, Failure> {
 }
 
 fn update_failure(error: ApiError, id: u64) -> Failure {
-    let missing = matches!(error, ApiError::Status { status: 404, .. });
-    if missing {
-        return unknown_id(error, id);
-    }
-    forbidden(error, &[Permission::Edit], "changing an observable")
+    absent(error, no_id(id)).unwrap_or_else(|error| forbidden(error, &[Permission::Edit], "changing an observable"))
 }
 
 pub(crate) struct UpdateObservable;

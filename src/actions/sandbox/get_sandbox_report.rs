@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 use super::report::{sandbox_report, unfinished_report, SandboxReport};
 use crate::actions::connection::Connection;
+use crate::actions::failure::absent;
 use crate::actions::{positive_id, TypedAction};
 use crate::protocol::{output_of, Failure, Output};
 use crate::threatstream::{self, ApiError};
@@ -76,20 +77,17 @@ impl TypedAction for GetSandboxReport {
 
 /// A 404 for the state means ThreatStream has no such submission.
 fn unknown_submission(error: ApiError, id: u64) -> Failure {
-    if matches!(error, ApiError::Status { status: 404, .. }) {
-        return Failure::from(error).with_cause(format!("ThreatStream has no sandbox submission with report ID {id}."));
-    }
-    Failure::from(error)
+    absent(error, || format!("no sandbox submission with report ID {id}")).unwrap_or_else(Failure::from)
 }
 
 /// The report of a finished detonation that could not be read names the ID.
 fn failed_report(error: ApiError, id: u64) -> Failure {
-    let rejected = matches!(error, ApiError::Rejected { .. } | ApiError::Status { status: 404, .. });
-    let failure = Failure::from(error);
-    if rejected {
-        return failure.with_cause(format!("ThreatStream has no sandbox report for report ID {id}."));
+    let missing = || format!("no sandbox report for report ID {id}");
+    match error {
+        // ThreatStream may also say so in a 2xx answer.
+        ApiError::Rejected { .. } => Failure::from(error).with_cause(format!("ThreatStream has {}.", missing())),
+        error => absent(error, missing).unwrap_or_else(Failure::from),
     }
-    failure
 }
 
 fn detonation_failed(id: u64, state: &Value) -> Failure {

@@ -14,7 +14,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::failure::{forbidden, Permission};
+use super::failure::{absent, forbidden, Permission};
 use super::positive_id;
 use crate::protocol::{Action, Failure};
 use crate::threatstream::{ApiError, Record};
@@ -150,25 +150,26 @@ enum SessionCall {
 /// (ThreatStream's answer, in the data, says which state), and a 403 on a change names the Approve Intel
 /// permission.
 fn session_failure(error: ApiError, id: u64, call: SessionCall) -> Failure {
-    let status = match &error {
-        ApiError::Status { status, .. } => Some(*status),
-        _ => None,
+    let error = match absent(error, || format!("no import session with ID {id}")) {
+        Ok(missing) => return missing,
+        Err(error) => error,
     };
-    let failure = match call {
-        SessionCall::Read => Failure::from(error),
-        SessionCall::Approve => forbidden(error, &[Permission::Approve], "approving an import session"),
-        SessionCall::Reject => forbidden(error, &[Permission::Approve], "rejecting an import session"),
+    let conflict = matches!(error, ApiError::Status { status: 409, .. });
+    let (failure, verb) = match call {
+        SessionCall::Read => (Failure::from(error), "read"),
+        SessionCall::Approve => (
+            forbidden(error, &[Permission::Approve], "approving an import session"),
+            "approved",
+        ),
+        SessionCall::Reject => (
+            forbidden(error, &[Permission::Approve], "rejecting an import session"),
+            "rejected",
+        ),
     };
-    let verb = match call {
-        SessionCall::Approve => "approved",
-        SessionCall::Reject => "rejected",
-        SessionCall::Read => "read",
-    };
-    match status {
-        Some(404) => failure.with_cause(format!("ThreatStream has no import session with ID {id}.")),
-        Some(409) => failure.with_cause(format!("Import session {id} cannot be {verb} in its current state.")),
-        _ => failure,
+    if conflict {
+        return failure.with_cause(format!("Import session {id} cannot be {verb} in its current state."));
     }
+    failure
 }
 
 #[cfg(test)]
