@@ -51,3 +51,27 @@ pub(crate) fn date(given: Option<&str>, input: &str) -> Result<Option<String>, F
         ))
     }
 }
+
+/// An indicator type (itype) as ThreatStream spells them: lower-case letters, digits and `_`.
+fn is_itype(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// An itype input, trimmed: `None` when empty, an error naming `input` when it is not an itype.
+pub(crate) fn itype(given: &str, input: &str) -> Result<Option<String>, Failure> {
+    let itype = given.trim();
+    if itype.is_empty() {
+        return Ok(None);
+    }
+    if !is_itype(itype) {
+        let problem = format!(
+            "{} is not an indicator type, such as mal_domain or phish_url",
+            quoted(itype)
+        );
+        return Err(Failure::invalid_input(input, problem));
+    }
+    Ok(Some(itype.to_owned()))
+}

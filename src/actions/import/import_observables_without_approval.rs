@@ -15,11 +15,11 @@ use serde_json::{json, Map, Value};
 use super::settings::{Classification, Severity};
 use super::Tlp;
 use crate::actions::connection::Connection;
-use crate::actions::date;
 use crate::actions::failure::{forbidden, Permission};
 use crate::actions::observable::observable;
 use crate::actions::wire_name;
 use crate::actions::{chosen, TypedAction};
+use crate::actions::{date, itype};
 use crate::protocol::{output_of, quoted, Failure, Output};
 use crate::threatstream::{self, import_requests, Interrupted, Observable, Tag};
 
@@ -222,18 +222,9 @@ impl ObservableToImport {
             let problem = format!("{} is not an observable this import takes", quoted(&self.value));
             Failure::invalid_input(&input("value"), problem)
         })?;
-        let itype = self.itype.trim();
-        if itype.is_empty()
-            || !itype
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-        {
-            let problem = format!(
-                "{} is not an indicator type, such as mal_ip or phish_url",
-                quoted(itype)
-            );
-            return Err(Failure::invalid_input(&input("itype"), problem));
-        }
+        let itype = itype(&self.itype, &input("itype"))?.ok_or_else(|| {
+            Failure::invalid_input(&input("itype"), "it is empty; give an indicator type, such as mal_ip")
+        })?;
         if kind.needs_confidence && self.confidence.or(default_confidence).is_none() {
             let problem = format!(
                 "{} needs a confidence: give one here, or the import's Confidence",

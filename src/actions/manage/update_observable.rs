@@ -11,11 +11,11 @@ use serde_json::{json, Map, Value};
 
 use super::{ids, no_id, target_input, ChangeOutput};
 use crate::actions::connection::Connection;
-use crate::actions::date;
 use crate::actions::failure::{absent, forbidden, Permission};
 use crate::actions::import::{Severity, Tlp};
 use crate::actions::{chosen, TypedAction};
-use crate::protocol::{output_of, quoted, Failure, Output};
+use crate::actions::{date, itype};
+use crate::protocol::{output_of, Failure, Output};
 use crate::threatstream::{self, ApiError};
 
 target_input! {
@@ -77,7 +77,10 @@ impl UpdateObservableInput {
             "expiration_ts",
             date(self.expiration_ts.as_deref(), "expiration_ts")?.map(Value::from),
         );
-        put("itype", itype(self.itype.as_deref())?.map(Value::from));
+        put(
+            "itype",
+            itype(self.itype.as_deref().unwrap_or_default(), "itype")?.map(Value::from),
+        );
         if changes.is_empty() {
             return Err(Failure::invalid_input(
                 "status",
@@ -85,24 +88,6 @@ impl UpdateObservableInput {
             ));
         }
         Ok(changes)
-    }
-}
-
-fn itype(given: Option<&str>) -> Result<Option<String>, Failure> {
-    let Some(itype) = given.map(str::trim).filter(|itype| !itype.is_empty()) else {
-        return Ok(None);
-    };
-    if itype
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-    {
-        Ok(Some(itype.to_owned()))
-    } else {
-        let problem = format!(
-            "{} is not an indicator type, such as mal_domain or phish_url",
-            quoted(itype)
-        );
-        Err(Failure::invalid_input("itype", problem))
     }
 }
 
