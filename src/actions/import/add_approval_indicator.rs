@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::settings::IndicatorSettings;
-use super::{example_response, import, source, DefaultState, Follow, IndicatorResponse};
+use super::{example_response, import, source, DefaultState, Follow, IndicatorResponse, MAX_WAIT_SECONDS};
 use crate::actions::connection::Connection;
 use crate::actions::file::File;
 use crate::actions::sessions::{example_session, ImportSessionSummary};
@@ -37,7 +37,7 @@ pub(crate) struct AddApprovalIndicatorInput {
     default_state: Option<DefaultState>,
     /// Seconds to wait for ThreatStream to process the import, at most 600; 0 answers at once. When waiting, the output also carries the import session with its status and counts
     #[serde(default)]
-    #[schemars(title = "Wait for Processing", range(min = 0, max = 600), example = 60)]
+    #[schemars(title = "Wait for Processing", range(min = 0, max = MAX_WAIT_SECONDS), example = 60)]
     wait_for_processing: u64,
 }
 

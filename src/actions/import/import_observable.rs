@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::settings::ObservableSettings;
-use super::{example_response, import, source, DefaultState, Follow, ObservableResponse};
+use super::{example_response, import, source, DefaultState, Follow, ObservableResponse, MAX_WAIT_SECONDS};
 use crate::actions::connection::Connection;
 use crate::actions::file::File;
 use crate::actions::sessions::{example_session, ImportSessionSummary};
@@ -39,7 +39,7 @@ pub(crate) struct ImportObservableInput {
     default_state: Option<DefaultState>,
     /// Seconds to wait for ThreatStream to process the import, at most 600; 0 answers at once. When waiting, the output also carries the import session with its status and counts
     #[serde(default)]
-    #[schemars(title = "Wait for Processing", range(min = 0, max = 600), example = 60)]
+    #[schemars(title = "Wait for Processing", range(min = 0, max = MAX_WAIT_SECONDS), example = 60)]
     wait_for_processing: u64,
 }
 

@@ -40,7 +40,7 @@ pub(super) const ACTIONS: &[&dyn Action] = &[
 ];
 
 /// Longest `wait_for_processing`: a step that waits longer belongs in a workflow loop.
-const MAX_WAIT_SECONDS: u64 = 600;
+pub(crate) const MAX_WAIT_SECONDS: u64 = 600;
 
 /// Whether an import with approval waits for an analyst, or is approved once processed.
 #[derive(Clone, Copy, Default, Deserialize, Serialize, JsonSchema)]
@@ -138,7 +138,8 @@ async fn followed_session(connection: &Connection, id: &str, wait: u64) -> Resul
             "Please contact support.",
         ))
     })?;
-    let wait = Duration::from_secs(wait.min(MAX_WAIT_SECONDS));
+    // The schema keeps it within MAX_WAIT_SECONDS.
+    let wait = Duration::from_secs(wait);
     let session = threatstream::follow_import_session(&connection.client, number, wait)
         .await
         .map_err(|error| after_import(Failure::from(error)))?;

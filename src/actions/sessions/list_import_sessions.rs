@@ -32,7 +32,7 @@ pub(crate) struct ListImportSessionsInput {
     modified_since: Option<String>,
     /// Most sessions to return
     #[serde(default = "default_limit")]
-    #[schemars(title = "Limit", range(min = 1, max = 10000), example = 100)]
+    #[schemars(title = "Limit", range(min = 1, max = MAX_LIMIT), example = 100)]
     limit: u64,
 }
 
@@ -73,7 +73,8 @@ impl ListImportSessionsInput {
         Ok(SessionFilter {
             status: chosen(self.status),
             modified_since: date(self.modified_since.as_deref(), "modified_since")?,
-            limit: usize::try_from(self.limit.clamp(1, MAX_LIMIT)).unwrap_or(1),
+            // The schema keeps it within 1 to MAX_LIMIT, which fits any usize.
+            limit: usize::try_from(self.limit).unwrap_or(usize::MAX),
         })
     }
 }
