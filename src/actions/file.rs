@@ -11,6 +11,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::protocol::Failure;
+use crate::threatstream::Upload;
 
 /// The InsightConnect `file` type.
 #[derive(Deserialize, JsonSchema)]
@@ -24,12 +25,6 @@ pub(crate) struct File {
     content: Base64Bytes,
 }
 
-/// A file that has a name and content, ready to send.
-pub(crate) struct NamedBytes {
-    pub(crate) name: String,
-    pub(crate) bytes: Vec<u8>,
-}
-
 impl File {
     /// Whether nothing was given: the orchestrator sends `{"filename": "", "content": ""}` for a file
     /// input left empty, as the samples it writes do.
@@ -38,7 +33,7 @@ impl File {
     }
 
     /// The file's name and bytes, refused when either is empty; `input` names the input it came in.
-    pub(crate) fn decoded(self, input: &str) -> Result<NamedBytes, Failure> {
+    pub(crate) fn decoded(self, input: &str) -> Result<Upload, Failure> {
         let name = self.filename.trim().to_owned();
         if name.is_empty() {
             let reason = "the file has no filename; ThreatStream reads the extension to decide how to parse it";
@@ -48,7 +43,7 @@ impl File {
         if bytes.is_empty() {
             return Err(Failure::invalid_input(&format!("{input}.content"), "the file is empty"));
         }
-        Ok(NamedBytes { name, bytes })
+        Ok(Upload { name, bytes })
     }
 }
 

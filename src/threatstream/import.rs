@@ -4,17 +4,17 @@
 //! The upload is not idempotent (each one creates a new session), so it is sent once and never
 //! retried, and a 2xx answer whose JSON says the import failed is an error, not a success.
 
-use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 use tracing::info;
 
 use super::client::Client;
 use super::error::ApiError;
 use super::intelligence;
+use super::upload::{form, Upload};
 
 /// Where the observables come from: an uploaded file, or text pasted into the `datatext` field.
 pub(crate) enum ImportSource {
-    File { name: String, bytes: Vec<u8> },
+    File(Upload),
     Text(String),
 }
 
@@ -31,13 +31,9 @@ pub(crate) async fn import_with_approval(
     fields: Vec<(&'static str, String)>,
     source: ImportSource,
 ) -> Result<ImportSession, ApiError> {
-    let mut form = Form::new();
-    for (name, value) in fields {
-        form = form.text(name, value);
-    }
-    form = match source {
-        ImportSource::File { name, bytes } => form.part("file", Part::bytes(bytes).file_name(name)),
-        ImportSource::Text(text) => form.text("datatext", text),
+    let form = match source {
+        ImportSource::File(upload) => form(fields, Some(upload)),
+        ImportSource::Text(text) => form(fields, None).text("datatext", text),
     };
     let path = format!("{}import/", intelligence::path(client.api_version()));
     let answer = client.post_form(&path, form).await?;

@@ -24,6 +24,7 @@ mod sandbox;
 mod tags;
 pub(crate) mod threat_models;
 pub(crate) mod timestamp;
+mod upload;
 pub(crate) mod verdict;
 pub(crate) mod whois;
 
@@ -45,3 +46,4 @@ pub(crate) use sandbox::{detonation_state, report as sandbox_report, submit, Sub
 pub(crate) use tags::{add_tags, remove_tags, Tag};
 pub(crate) use threat_models::ModelType;
 pub(crate) use timestamp::{format_ms, now_ms};
+pub(crate) use upload::Upload;

@@ -4,13 +4,13 @@
 //! and every peer call it. A submission is a write that starts a detonation, so it is sent once and
 //! never retried; the status and report reads are retried like any read.
 
-use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 use tracing::info;
 
 use super::client::Client;
 use super::error::ApiError;
 use super::intelligence::numeric_id;
+use super::upload::{form, Upload};
 
 const SUBMIT_PATH: &str = "api/v1/submit/new/";
 
@@ -25,7 +25,7 @@ pub(crate) struct Submission {
 
 /// What is detonated.
 pub(crate) enum Target {
-    File { name: String, bytes: Vec<u8> },
+    File(Upload),
     Url(String),
 }
 
@@ -51,15 +51,13 @@ pub(crate) async fn submit(client: &Client, submission: Submission) -> Result<Ve
         fields.push(("detail", detail));
     }
     let answer = match submission.target {
-        Target::File { name, bytes } => {
-            info!("Submitting file {name} ({} bytes) to the sandbox", bytes.len());
-            let mut form = Form::new();
-            for (name, value) in fields {
-                form = form.text(name, value);
-            }
-            client
-                .post_form(SUBMIT_PATH, form.part("file", Part::bytes(bytes).file_name(name)))
-                .await?
+        Target::File(upload) => {
+            info!(
+                "Submitting file {} ({} bytes) to the sandbox",
+                upload.name,
+                upload.bytes.len()
+            );
+            client.post_form(SUBMIT_PATH, form(fields, Some(upload))).await?
         }
         Target::Url(url) => {
             info!("Submitting URL {url} to the sandbox");

@@ -76,7 +76,7 @@ impl TypedAction for AddApprovalIndicator {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::threatstream::ImportSource;
+    use crate::threatstream::{ImportSource, Upload};
     use serde_json::Value;
 
     fn source_of(input: Value) -> Result<ImportSource, Failure> {
@@ -93,13 +93,13 @@ mod tests {
     fn decodes_the_seed_file_and_wrapped_base64() {
         let seed = json!({"file": {"filename": "TestHashesAnom.csv",
             "content": "dmFsdWUsaXR5cGUsdGFncwo0ZDY4NDYyY2E2MDcxZjliNmFkMGZhYmVhOGJkMWM5ZixtYWxfbWQ1LAo="}});
-        let ImportSource::File { name, bytes } = source_of(seed).expect("valid") else {
+        let ImportSource::File(Upload { name, bytes }) = source_of(seed).expect("valid") else {
             panic!("a file")
         };
         assert_eq!(name, "TestHashesAnom.csv");
         assert_eq!(bytes, b"value,itype,tags\n4d68462ca6071f9b6ad0fabea8bd1c9f,mal_md5,\n");
         let wrapped = json!({"file": {"filename": "a.txt", "content": "aGVs\nbG8=\n"}});
-        assert!(matches!(source_of(wrapped), Ok(ImportSource::File { bytes, .. }) if bytes == b"hello"));
+        assert!(matches!(source_of(wrapped), Ok(ImportSource::File(Upload { bytes, .. })) if bytes == b"hello"));
     }
 
     #[test]

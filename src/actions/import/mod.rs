@@ -67,13 +67,7 @@ fn source(file: Option<File>, datatext: Option<String>) -> Result<ImportSource, 
     let datatext = datatext.filter(|text| !text.trim().is_empty());
     let file = file.filter(|file| !file.is_unset());
     match (file, datatext) {
-        (Some(file), None) => {
-            let file = file.decoded("file")?;
-            Ok(ImportSource::File {
-                name: file.name,
-                bytes: file.bytes,
-            })
-        }
+        (Some(file), None) => Ok(ImportSource::File(file.decoded("file")?)),
         (None, Some(text)) => Ok(ImportSource::Text(text)),
         (Some(_), Some(_)) => Err(Failure::invalid_input("file", "give either file or datatext, not both")),
         (None, None) => Err(Failure::invalid_input(
@@ -92,9 +86,10 @@ async fn import(
     follow: Follow,
 ) -> Result<Output, Failure> {
     match &source {
-        ImportSource::File { name, bytes } => info!(
-            "Importing file {name} ({} bytes), {} settings",
-            bytes.len(),
+        ImportSource::File(upload) => info!(
+            "Importing file {} ({} bytes), {} settings",
+            upload.name,
+            upload.bytes.len(),
             fields.len()
         ),
         ImportSource::Text(text) => info!("Importing {} characters of text, {} settings", text.len(), fields.len()),

@@ -48,10 +48,6 @@ impl TypedAction for SubmitFile {
             premium: input.use_premium_sandbox,
             detail: input.detail,
         };
-        let target = Target::File {
-            name: file.name,
-            bytes: file.bytes,
-        };
-        submit(connection, options, target).await
+        submit(connection, options, Target::File(file)).await
     }
 }
