@@ -43,6 +43,16 @@ pub(crate) enum Observable {
     Any(String),
 }
 
+/// The fields a record may hold its value in, whatever its type: v2's `value`, and v1's own names.
+const VALUE_FIELDS: [&str; 6] = ["value", "srcip", "url", "domain", "email", "md5"];
+
+/// A record's value, from the first of `VALUE_FIELDS` it has.
+pub(crate) fn record_value(record: &Record) -> Option<&str> {
+    VALUE_FIELDS
+        .iter()
+        .find_map(|field| record.get(*field).and_then(Value::as_str))
+}
+
 impl Observable {
     /// The `value` query parameter: the canonical form, so `2001:DB8::1` and `2001:db8::1` are one.
     pub(crate) fn value(&self) -> String {
@@ -104,7 +114,7 @@ impl Observable {
             Observable::Url(_) => &["value", "url"],
             Observable::Email(_) => &["value", "email"],
             Observable::Hash(_) => &["value", "md5"],
-            Observable::Any(_) => &["value", "srcip", "url", "domain", "email", "md5"],
+            Observable::Any(_) => &VALUE_FIELDS,
         };
         let Some(found) = fields
             .iter()

@@ -141,16 +141,8 @@ pub(crate) fn no_id(id: u64) -> impl FnOnce() -> String {
 async fn by_value(connection: &Connection, value: &str) -> Result<Vec<Target>, Failure> {
     let mut targets = Vec::new();
     threatstream::lookup(&connection.client, &Observable::Any(value.to_owned()), |record| {
-        let id = match record.get("id") {
-            Some(Value::Number(number)) => number.as_u64(),
-            Some(Value::String(text)) => text.parse().ok(),
-            _ => None,
-        };
-        let found = ["value", "srcip", "url", "domain", "email", "md5"]
-            .iter()
-            .find_map(|field| record.get(*field).and_then(Value::as_str))
-            .unwrap_or(value);
-        if let Some(id) = id {
+        let found = threatstream::record_value(&record).unwrap_or(value);
+        if let Some(id) = record.get("id").and_then(threatstream::numeric_id) {
             targets.push(Target {
                 id,
                 value: found.to_owned(),
