@@ -65,6 +65,41 @@ pub(crate) enum Classification {
     Public,
 }
 
+/// Declares a submission's input: the platform, classification and premium choice first, then the
+/// thing detonated (`$target`), then the detail; and `options()`, what both submissions send besides.
+macro_rules! submission_input {
+    ($(#[$attribute:meta])* pub(crate) struct $name:ident { $($target:tt)* }) => {
+        $(#[$attribute])*
+        pub(crate) struct $name {
+            /// Platform on which the submitted URL or file will be run
+            #[schemars(title = "Platform", example = Platform::Windows7)]
+            platform: Platform,
+            /// Classification of the Sandbox submission, either public or private
+            #[schemars(title = "Classification", example = Classification::Private, extend("default" = "private"))]
+            classification: Option<Classification>,
+            /// Specify whether the premium sandbox should be used for detonation
+            #[schemars(title = "Use Premium Sandbox", example = false)]
+            use_premium_sandbox: bool,
+            $($target)*
+            /// A comma-separated list that provides additional details for the indicator. This information is displayed in the Tag column of the ThreatStream UI
+            #[schemars(title = "Detail", example = "Credential-Exposure,compromised_email")]
+            detail: Option<String>,
+        }
+
+        impl $name {
+            fn options(&self) -> $crate::actions::sandbox::Options {
+                $crate::actions::sandbox::Options {
+                    platform: self.platform,
+                    classification: self.classification,
+                    premium: self.use_premium_sandbox,
+                    detail: self.detail.clone(),
+                }
+            }
+        }
+    };
+}
+use submission_input;
+
 /// What both submissions take besides the thing detonated.
 pub(crate) struct Options {
     platform: Platform,

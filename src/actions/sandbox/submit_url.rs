@@ -8,7 +8,7 @@ use reqwest::Url;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::{submit, Classification, Options, Platform, SubmitOutput};
+use super::{submission_input, submit, Classification, Platform, SubmitOutput};
 use crate::actions::connection::Connection;
 use crate::actions::TypedAction;
 use crate::protocol::{quoted, Failure, Output};
@@ -17,24 +17,14 @@ use crate::threatstream::Target;
 /// Longer than any URL a browser or proxy accepts.
 const MAX_URL_LENGTH: usize = 8192;
 
-#[derive(Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct SubmitUrlInput {
-    /// Platform on which the submitted URL or file will be run
-    #[schemars(title = "Platform", example = Platform::Windows7)]
-    platform: Platform,
-    /// Classification of the Sandbox submission, either public or private
-    #[schemars(title = "Classification", example = Classification::Private, extend("default" = "private"))]
-    classification: Option<Classification>,
-    /// Specify whether the premium sandbox should be used for detonation
-    #[schemars(title = "Use Premium Sandbox", example = false)]
-    use_premium_sandbox: bool,
-    /// URL to detonate
-    #[schemars(title = "URL", example = "https://example.com/setup.exe")]
-    url: String,
-    /// A comma-separated list that provides additional details for the indicator. This information is displayed in the Tag column of the ThreatStream UI
-    #[schemars(title = "Detail", example = "Credential-Exposure,compromised_email")]
-    detail: Option<String>,
+submission_input! {
+    #[derive(Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub(crate) struct SubmitUrlInput {
+        /// URL to detonate
+        #[schemars(title = "URL", example = "https://example.com/setup.exe")]
+        url: String,
+    }
 }
 
 /// The URL to send, or why it cannot be detonated.
@@ -77,13 +67,7 @@ impl TypedAction for SubmitUrl {
 
     async fn run(connection: &Connection, input: SubmitUrlInput) -> Result<Output, Failure> {
         let url = detonatable(&input.url)?;
-        let options = Options {
-            platform: input.platform,
-            classification: input.classification,
-            premium: input.use_premium_sandbox,
-            detail: input.detail,
-        };
-        submit(connection, options, Target::Url(url)).await
+        submit(connection, input.options(), Target::Url(url)).await
     }
 }
 
