@@ -11,7 +11,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::client::Client;
-use super::error::ApiError;
+use super::error::{none_when_missing, ApiError};
 use super::intelligence::Record;
 use super::paging::{each_page, Page, PAGE_SIZE};
 
@@ -146,14 +146,6 @@ pub(crate) async fn observables(
         Err(ApiError::Status { status: 404, .. }) if found.is_none() => Ok(Vec::new()),
         Err(error) => Err(error),
         Ok(()) => Ok(found.unwrap_or_default()),
-    }
-}
-
-fn none_when_missing<T>(answer: Result<T, ApiError>) -> Result<Option<T>, ApiError> {
-    match answer {
-        Ok(found) => Ok(Some(found)),
-        Err(ApiError::Status { status: 404, .. }) => Ok(None),
-        Err(error) => Err(error),
     }
 }
 

@@ -269,7 +269,6 @@ impl Unavailable {
             _ => None,
         };
         let reason = match status {
-            Some(404) => format!("ThreatStream has no {what} for this observable (HTTP 404)"),
             Some(403) => {
                 format!("the account may not read {what} (HTTP 403); ThreatStream grants it per module and per user")
             }
@@ -465,10 +464,10 @@ mod tests {
         assert!(forbidden
             .reason
             .starts_with("the account may not read WHOIS data (HTTP 403)"));
-        let missing = Unavailable::of("passive_dns", "passive DNS", &status(404));
+        let broken = Unavailable::of("passive_dns", "passive DNS", &status(500));
         assert_eq!(
-            missing.reason,
-            "ThreatStream has no passive DNS for this observable (HTTP 404)"
+            (broken.reason.as_str(), broken.status),
+            ("ThreatStream answered HTTP 500", Some(500))
         );
         let slow = Unavailable::of("insights", "insights", &ApiError::Timeout);
         assert_eq!(

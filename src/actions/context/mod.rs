@@ -76,11 +76,6 @@ fn subject<T>(value: &str, kind_of: fn(&Observable) -> Option<T>, kept_for: &str
     }
 }
 
-/// Whether ThreatStream answered 404, which these endpoints use for "none" (§1.15).
-fn is_missing(error: &ApiError) -> bool {
-    matches!(error, ApiError::Status { status: 404, .. })
-}
-
 /// The failure for `error` from a call about `what` ("passive DNS", "threat models"): a 403 says
 /// which access the account lacks.
 fn context_failure(error: ApiError, what: &str) -> Failure {
