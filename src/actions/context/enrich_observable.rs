@@ -20,7 +20,8 @@ use super::get_passive_dns::{example_records, PassiveDnsRecord};
 use super::get_whois::WhoisRecord;
 use super::threat_model::Association;
 use super::{
-    default_limit, insight_type, passive_dns_kind, DEFAULT_LIMIT, NO_INSIGHTS, PASSIVE_DNS_KEPT_FOR, WHOIS_KEPT_FOR,
+    default_limit, insight_type, passive_dns_kind, DEFAULT_LIMIT, NO_INSIGHTS, PASSIVE_DNS_KEPT_FOR, PER_MODULE,
+    WHOIS_KEPT_FOR,
 };
 use crate::actions::connection::Connection;
 use crate::actions::lookups::ResultRecord;
@@ -269,9 +270,7 @@ impl Unavailable {
             _ => None,
         };
         let reason = match status {
-            Some(403) => {
-                format!("the account may not read {what} (HTTP 403); ThreatStream grants it per module and per user")
-            }
+            Some(403) => format!("the account may not read {what} (HTTP 403); {PER_MODULE}"),
             _ => error.to_string(),
         };
         Unavailable {
