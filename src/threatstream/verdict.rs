@@ -28,6 +28,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::intelligence::Record;
+use super::tags;
 
 /// Confidence at or above which a record is malicious, unless the connection or the action says.
 pub(crate) const DEFAULT_MALICIOUS_THRESHOLD: u8 = 65;
@@ -306,7 +307,7 @@ impl Tally {
         insert(&mut self.threat_types, text(record, "threat_type"));
         insert(&mut self.itypes, evidence.itype.as_deref());
         insert(&mut self.sources, evidence.source.as_deref());
-        for tag in tag_names(record) {
+        for tag in tags::names(record) {
             insert(&mut self.tags, Some(tag));
         }
         let first = text(record, "created_ts").or_else(|| text(record, "date_first"));
@@ -482,18 +483,6 @@ fn severity(record: &Record) -> Option<Severity> {
         .and_then(|meta| meta.get("severity"))
         .and_then(Value::as_str);
     meta.or_else(|| text(record, "severity")).and_then(Severity::parse)
-}
-
-/// v2 tags are `{"name": ...}` objects; plain strings are taken as names too.
-fn tag_names(record: &Record) -> impl Iterator<Item = &str> {
-    record
-        .get("tags")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|tag| tag.get("name").and_then(Value::as_str).or_else(|| tag.as_str()))
-        .map(str::trim)
-        .filter(|name| !name.is_empty())
 }
 
 /// ISO 8601 times in one zone order as text; ThreatStream writes them all in UTC.
