@@ -38,7 +38,7 @@ pub(crate) use import_session::{
     approve_import_session, follow_import_session, import_session, import_sessions, reject_import_session,
     SessionFilter,
 };
-pub(crate) use intelligence::{lookup, probe, Observable, Record};
+pub(crate) use intelligence::{lookup, numeric_id, probe, Observable, Record};
 pub(crate) use observable::{observable, update_observable};
 pub(crate) use pool::client_for;
 pub(crate) use sandbox::{detonation_state, report as sandbox_report, submit, Submission, Target};

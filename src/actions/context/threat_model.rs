@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::protocol::clean;
-use crate::threatstream::{tag_names, ModelType, Record};
+use crate::threatstream::{numeric_id, tag_names, ModelType, Record};
 
 /// A threat model as outputs show it. Only for the schema: models pass through `shaped` as JSON, so
 /// fields not listed here reach the output too.
@@ -92,9 +92,7 @@ impl Association {
                 .filter(|text| !text.is_empty())
                 .map(str::to_owned)
         };
-        let id = record
-            .get("id")
-            .and_then(|id| id.as_u64().or_else(|| id.as_str()?.parse().ok()))?;
+        let id = record.get("id").and_then(numeric_id)?;
         Some(Association {
             id,
             name: text("name"),
