@@ -120,15 +120,15 @@ pub(crate) trait FeedInput {
         let fields = self.fields();
         let filter = FeedFilter {
             types: distinct(fields.types.iter().map(|kind| kind.name())),
-            itypes: names("itypes", fields.itypes, is_itype)?,
+            itypes: names("itypes", fields.itypes, Names::Itypes)?,
             // 0 would leave out the records whose confidence is unknown (-1), which nobody asks for.
             min_confidence: fields.min_confidence.filter(|confidence| *confidence > 0),
             severities: distinct(fields.severities.iter().map(|severity| severity.name())),
             statuses: distinct(fields.statuses.iter().map(|status| status.name())),
-            tags: names("tags", fields.tags, |_| true)?,
+            tags: names("tags", fields.tags, Names::Tags)?,
             trusted_circles: distinct(fields.trusted_circles.iter().map(|circle| circle.get())),
         };
-        let exclude_tags = names("exclude_tags", fields.exclude_tags, |_| true)?;
+        let exclude_tags = names("exclude_tags", fields.exclude_tags, Names::Tags)?;
         Ok(Feed {
             filter,
             exclude_tags: exclude_tags.iter().map(|tag| tag.to_lowercase()).collect(),
@@ -149,19 +149,41 @@ fn distinct<T: PartialEq>(items: impl Iterator<Item = T>) -> Vec<T> {
     kept
 }
 
-/// Tags and indicator types, trimmed. An empty one would filter nothing (or everything), and a comma
-/// would split it in two on the way to ThreatStream, which takes lists comma-separated.
-fn names(input: &str, given: &[String], valid: impl Fn(&str) -> bool) -> Result<Vec<String>, Failure> {
+/// What a list of names given as an input holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Names {
+    Tags,
+    /// Indicator types, such as c2_ip: lower-case letters, digits and `_`.
+    Itypes,
+}
+
+impl Names {
+    fn plural(self) -> &'static str {
+        match self {
+            Names::Tags => "tags",
+            Names::Itypes => "indicator types",
+        }
+    }
+}
+
+/// Tags or indicator types, trimmed, each once, for a search filter (the feed's, Search Threat
+/// Models'). An empty one would filter nothing (or everything), and a comma would split it in two on
+/// the way to ThreatStream, which takes lists comma-separated.
+pub(crate) fn names(input: &str, given: &[String], kind: Names) -> Result<Vec<String>, Failure> {
     let mut kept = Vec::new();
     for name in given {
         let name = name.trim();
         let problem = if name.is_empty() {
             Some("an entry is empty".to_owned())
         } else if name.contains(',') {
-            Some(format!("{} has a comma, which ThreatStream reads as two", quoted(name)))
+            Some(format!(
+                "{} contains a comma, which ThreatStream reads as between two {}",
+                quoted(name),
+                kind.plural()
+            ))
         } else if name.chars().count() > MAX_NAME_CHARS {
             Some(format!("{} is longer than {MAX_NAME_CHARS} characters", quoted(name)))
-        } else if !valid(name) {
+        } else if kind == Names::Itypes && !is_itype(name) {
             Some(format!(
                 "{} is not an indicator type (lower-case letters, digits and '_', such as c2_ip)",
                 quoted(name)
@@ -266,9 +288,10 @@ mod tests {
     #[test]
     fn names_are_trimmed_deduplicated_and_checked() {
         let given = vec![" apt ".to_owned(), "apt".to_owned(), "c2".to_owned()];
-        assert_eq!(names("tags", &given, |_| true).unwrap(), ["apt", "c2"]);
+        assert_eq!(names("tags", &given, Names::Tags).unwrap(), ["apt", "c2"]);
+        assert_eq!(names("tags", &["C2 IP".to_owned()], Names::Tags).unwrap(), ["C2 IP"]);
         for (bad, why) in [("", "empty"), ("a,b", "comma"), ("C2 IP", "indicator type")] {
-            let failure = names("itypes", &[bad.to_owned()], is_itype).unwrap_err();
+            let failure = names("itypes", &[bad.to_owned()], Names::Itypes).unwrap_err();
             assert!(
                 failure.cause.contains("'itypes'") && failure.cause.contains(why),
                 "{bad}: {}",
