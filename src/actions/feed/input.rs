@@ -6,6 +6,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::engine::Feed;
+use crate::actions::wire_name;
 use crate::protocol::{quoted, Failure};
 use crate::threatstream::FeedFilter;
 
@@ -13,9 +14,12 @@ use crate::threatstream::FeedFilter;
 const MAX_NAME_CHARS: usize = 100;
 
 /// An observable type, as ThreatStream's v2 `type` filter takes it.
+// A record's type, not `actions::observable::ObservableType` (the kinds a value is told apart by): it
+// also has `ipv6` and `string`, and every hash under `md5`. The schema keeps its published name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
-pub(crate) enum ObservableType {
+#[schemars(rename = "ObservableType")]
+pub(crate) enum RecordType {
     Ip,
     Ipv6,
     Domain,
@@ -24,20 +28,6 @@ pub(crate) enum ObservableType {
     // Every hash algorithm: ThreatStream files them all under md5, the algorithm in `subtype`.
     Md5,
     String,
-}
-
-impl ObservableType {
-    fn name(self) -> &'static str {
-        match self {
-            ObservableType::Ip => "ip",
-            ObservableType::Ipv6 => "ipv6",
-            ObservableType::Domain => "domain",
-            ObservableType::Url => "url",
-            ObservableType::Email => "email",
-            ObservableType::Md5 => "md5",
-            ObservableType::String => "string",
-        }
-    }
 }
 
 /// A severity, as ThreatStream's `meta.severity` holds it.
@@ -50,17 +40,6 @@ pub(crate) enum Severity {
     VeryHigh,
 }
 
-impl Severity {
-    fn name(self) -> &'static str {
-        match self {
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::VeryHigh => "very-high",
-        }
-    }
-}
-
 /// An observable's status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -68,16 +47,6 @@ pub(crate) enum Status {
     Active,
     Inactive,
     Falsepos,
-}
-
-impl Status {
-    fn name(self) -> &'static str {
-        match self {
-            Status::Active => "active",
-            Status::Inactive => "inactive",
-            Status::Falsepos => "falsepos",
-        }
-    }
 }
 
 pub(crate) fn active_only() -> Vec<Status> {
@@ -98,7 +67,7 @@ pub(crate) fn default_max_per_poll() -> u32 {
 
 /// The shared inputs, as the input types hold them.
 pub(crate) struct FeedFields<'a> {
-    pub(crate) types: &'a [ObservableType],
+    pub(crate) types: &'a [RecordType],
     pub(crate) itypes: &'a [String],
     pub(crate) min_confidence: Option<u8>,
     pub(crate) severities: &'a [Severity],
@@ -119,12 +88,12 @@ pub(crate) trait FeedInput {
     fn feed(&self) -> Result<Feed, Failure> {
         let fields = self.fields();
         let filter = FeedFilter {
-            types: distinct(fields.types.iter().map(|kind| kind.name())),
+            types: distinct(fields.types.iter().map(wire_name)),
             itypes: names("itypes", fields.itypes, Names::Itypes)?,
             // 0 would leave out the records whose confidence is unknown (-1), which nobody asks for.
             min_confidence: fields.min_confidence.filter(|confidence| *confidence > 0),
-            severities: distinct(fields.severities.iter().map(|severity| severity.name())),
-            statuses: distinct(fields.statuses.iter().map(|status| status.name())),
+            severities: distinct(fields.severities.iter().map(wire_name)),
+            statuses: distinct(fields.statuses.iter().map(wire_name)),
             tags: names("tags", fields.tags, Names::Tags)?,
             trusted_circles: distinct(fields.trusted_circles.iter().map(|circle| circle.get())),
         };
@@ -217,7 +186,7 @@ macro_rules! feed_input {
             /// Observable types to follow: `ip`, `ipv6`, `domain`, `url`, `email`, `md5` (hashes of every algorithm) or `string`; all when empty
             #[serde(default)]
             #[schemars(title = "Types", example = serde_json::json!(["ip", "domain"]))]
-            pub(crate) types: Vec<$crate::actions::feed::input::ObservableType>,
+            pub(crate) types: Vec<$crate::actions::feed::input::RecordType>,
             /// Indicator types to follow, such as c2_ip or mal_domain; all when empty
             #[serde(default)]
             #[schemars(title = "Itypes", example = serde_json::json!(["c2_ip", "mal_domain"]))]
