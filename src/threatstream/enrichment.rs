@@ -29,6 +29,9 @@ pub(crate) enum PassiveDnsKind {
     Domain,
 }
 
+/// Hex lengths of MD5, SHA-1, SHA-256 and SHA-512, the digests ThreatStream keeps (all under `md5`).
+pub(crate) const DIGEST_LENGTHS: [usize; 4] = [32, 40, 64, 128];
+
 /// The observable types the insights endpoint accepts (`type=`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum InsightType {
@@ -54,15 +57,18 @@ impl InsightType {
         }
     }
 
+    /// The digests' algorithms, in `DIGEST_LENGTHS`' order.
+    const DIGESTS: [InsightType; 4] = [
+        InsightType::Md5,
+        InsightType::Sha1,
+        InsightType::Sha256,
+        InsightType::Sha512,
+    ];
+
     /// The algorithm of a hex digest, by its length.
     pub(crate) fn of_digest(digest: &str) -> Option<InsightType> {
-        match digest.len() {
-            32 => Some(InsightType::Md5),
-            40 => Some(InsightType::Sha1),
-            64 => Some(InsightType::Sha256),
-            128 => Some(InsightType::Sha512),
-            _ => None,
-        }
+        let index = DIGEST_LENGTHS.iter().position(|length| *length == digest.len())?;
+        Some(InsightType::DIGESTS[index])
     }
 }
 
@@ -242,7 +248,9 @@ mod tests {
 
     #[test]
     fn digests_name_their_algorithm() {
+        assert_eq!(InsightType::of_digest(&"a".repeat(32)), Some(InsightType::Md5));
         assert_eq!(InsightType::of_digest(&"a".repeat(40)), Some(InsightType::Sha1));
+        assert_eq!(InsightType::of_digest(&"a".repeat(64)), Some(InsightType::Sha256));
         assert_eq!(InsightType::of_digest(&"a".repeat(128)), Some(InsightType::Sha512));
         assert_eq!(InsightType::of_digest("abc"), None);
     }
