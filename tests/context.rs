@@ -163,6 +163,7 @@ fn enrich_survives_a_forbidden_whois_and_says_so() {
     assert_eq!(output["insights"].as_array().map(Vec::len), Some(3));
 }
 
+/// A 404 is no failure: ThreatStream has none, as Get Passive DNS and Get WHOIS read it too.
 #[test]
 fn enrich_lists_each_failed_section_with_its_reason() {
     let sim = simulator();
@@ -175,13 +176,13 @@ fn enrich_lists_each_failed_section_with_its_reason() {
         json!([
             {"section": "associations.vulnerability", "status": 403,
              "reason": "the account may not read associations (HTTP 403); ThreatStream grants it per module and per user"},
-            {"section": "passive_dns", "status": 500, "reason": "ThreatStream answered HTTP 500"},
-            {"section": "references", "status": 404, "reason": "ThreatStream has no external references for this observable (HTTP 404)"}
+            {"section": "passive_dns", "status": 500, "reason": "ThreatStream answered HTTP 500"}
         ])
     );
     assert!(output["associations"].get("vulnerability").is_none());
     assert_eq!(ids(&output["associations"]["campaign"]), [3201]);
-    assert!(output.get("passive_dns").is_none() && output.get("references").is_none());
+    assert!(output.get("passive_dns").is_none());
+    assert_eq!(output["references"], json!([]));
     assert_eq!(output["whois"]["registrant_organization"], "Example Hosting B.V.");
 }
 

@@ -4,6 +4,9 @@
 use serde::Serialize;
 
 use crate::protocol::{quoted, Failure};
+
+/// Longer than any tag or indicator type ThreatStream has.
+const MAX_NAME_CHARS: usize = 100;
 use crate::threatstream::timestamp;
 
 /// What a serde enum is called on the wire.
@@ -74,4 +77,76 @@ pub(crate) fn itype(given: &str, input: &str) -> Result<Option<String>, Failure>
         return Err(Failure::invalid_input(input, problem));
     }
     Ok(Some(itype.to_owned()))
+}
+
+/// What a list of names given as an input holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Names {
+    Tags,
+    /// Indicator types, such as c2_ip: lower-case letters, digits and `_`.
+    Itypes,
+}
+
+impl Names {
+    fn plural(self) -> &'static str {
+        match self {
+            Names::Tags => "tags",
+            Names::Itypes => "indicator types",
+        }
+    }
+}
+
+/// Tags or indicator types, trimmed, each once, for a search filter (the feed's, Search Threat
+/// Models'). An empty one would filter nothing (or everything), and a comma would split it in two on
+/// the way to ThreatStream, which takes lists comma-separated.
+pub(crate) fn names(input: &str, given: &[String], kind: Names) -> Result<Vec<String>, Failure> {
+    let mut kept = Vec::new();
+    for name in given {
+        let name = name.trim();
+        let problem = if name.is_empty() {
+            Some("an entry is empty".to_owned())
+        } else if name.contains(',') {
+            Some(format!(
+                "{} contains a comma, which ThreatStream reads as between two {}",
+                quoted(name),
+                kind.plural()
+            ))
+        } else if name.chars().count() > MAX_NAME_CHARS {
+            Some(format!("{} is longer than {MAX_NAME_CHARS} characters", quoted(name)))
+        } else if kind == Names::Itypes && !is_itype(name) {
+            Some(format!(
+                "{} is not an indicator type (lower-case letters, digits and '_', such as c2_ip)",
+                quoted(name)
+            ))
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            return Err(Failure::invalid_input(input, problem));
+        }
+        if !kept.iter().any(|known: &String| known == name) {
+            kept.push(name.to_owned());
+        }
+    }
+    Ok(kept)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_trimmed_deduplicated_and_checked() {
+        let given = vec![" apt ".to_owned(), "apt".to_owned(), "c2".to_owned()];
+        assert_eq!(names("tags", &given, Names::Tags).unwrap(), ["apt", "c2"]);
+        assert_eq!(names("tags", &["C2 IP".to_owned()], Names::Tags).unwrap(), ["C2 IP"]);
+        for (bad, why) in [("", "empty"), ("a,b", "comma"), ("C2 IP", "indicator type")] {
+            let failure = names("itypes", &[bad.to_owned()], Names::Itypes).unwrap_err();
+            assert!(
+                failure.cause.contains("'itypes'") && failure.cause.contains(why),
+                "{bad}: {}",
+                failure.cause
+            );
+        }
+    }
 }

@@ -19,13 +19,12 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::protocol::quoted;
+use crate::threatstream::enrichment::DIGEST_LENGTHS;
 use crate::threatstream::Observable;
 
-/// Longer than any URL a browser or proxy accepts, and far beyond any other kind of observable.
-const MAX_VALUE_LENGTH: usize = 8192;
-
-/// Hex lengths of MD5, SHA-1, SHA-256 and SHA-512.
-const DIGEST_LENGTHS: [usize; 4] = [32, 40, 64, 128];
+/// Longer than any URL a browser or proxy accepts, and far beyond any other kind of observable: the
+/// most any action that takes an observable reads.
+pub(crate) const MAX_VALUE_LENGTH: usize = 8192;
 
 /// The longest domain name DNS can carry, without its final dot.
 const MAX_DOMAIN_LENGTH: usize = 253;

@@ -1,6 +1,10 @@
 //! The v1 enrichment look-ups around one observable: passive DNS, whois, insights and external
 //! references (threatstream-api-and-peers.md §1.8).
 //!
+//! ThreatStream answers 404 when it has none of them for the observable; each look-up here answers
+//! that as empty (`None` for whois), as `threat_models::model` does, so no caller has to tell a 404
+//! from a failure.
+//!
 //! Three of them take the observable in the path (`pdns/{ip|domain}/{value}/`, `whois/{value}/`,
 //! `references/{value}/`). The value is sent as one percent-encoded path segment: a URL's `/`, `?` and
 //! `#` would otherwise split the path, start a query or be dropped as a fragment before ThreatStream
@@ -12,7 +16,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::client::Client;
-use super::error::ApiError;
+use super::error::{none_when_missing, ApiError};
 use super::intelligence::Record;
 
 /// What ThreatStream answers, with a 200, when it has no whois record (Splunk SOAR checks for it too).
@@ -24,6 +28,9 @@ pub(crate) enum PassiveDnsKind {
     Ip,
     Domain,
 }
+
+/// Hex lengths of MD5, SHA-1, SHA-256 and SHA-512, the digests ThreatStream keeps (all under `md5`).
+pub(crate) const DIGEST_LENGTHS: [usize; 4] = [32, 40, 64, 128];
 
 /// The observable types the insights endpoint accepts (`type=`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,15 +57,18 @@ impl InsightType {
         }
     }
 
+    /// The digests' algorithms, in `DIGEST_LENGTHS`' order.
+    const DIGESTS: [InsightType; 4] = [
+        InsightType::Md5,
+        InsightType::Sha1,
+        InsightType::Sha256,
+        InsightType::Sha512,
+    ];
+
     /// The algorithm of a hex digest, by its length.
     pub(crate) fn of_digest(digest: &str) -> Option<InsightType> {
-        match digest.len() {
-            32 => Some(InsightType::Md5),
-            40 => Some(InsightType::Sha1),
-            64 => Some(InsightType::Sha256),
-            128 => Some(InsightType::Sha512),
-            _ => None,
-        }
+        let index = DIGEST_LENGTHS.iter().position(|length| *length == digest.len())?;
+        Some(InsightType::DIGESTS[index])
     }
 }
 
@@ -71,7 +81,8 @@ struct PassiveDnsAnswer {
     outcome: Record,
 }
 
-/// The passive DNS history of an address or a domain, in the order ThreatStream sent it.
+/// The passive DNS history of an address or a domain, in the order ThreatStream sent it; empty when
+/// there is none.
 pub(crate) async fn passive_dns(client: &Client, kind: PassiveDnsKind, value: &str) -> Result<Vec<Record>, ApiError> {
     let kind = match kind {
         PassiveDnsKind::Ip => "ip",
@@ -79,7 +90,9 @@ pub(crate) async fn passive_dns(client: &Client, kind: PassiveDnsKind, value: &s
     };
     let path = format!("api/v1/pdns/{kind}/{}/", path_segment(value));
     let query = [("order_by", "-last_seen".to_owned())];
-    let answer: PassiveDnsAnswer = client.get_json(&path, &query).await?;
+    let Some(answer) = none_when_missing(client.get_json::<PassiveDnsAnswer>(&path, &query).await)? else {
+        return Ok(Vec::new());
+    };
     client.not_refused(Value::Object(answer.outcome))?;
     Ok(answer.results)
 }
@@ -93,9 +106,9 @@ struct WhoisAnswer {
 /// The raw whois text of a domain or an address, or `None` when ThreatStream has none.
 pub(crate) async fn whois(client: &Client, value: &str) -> Result<Option<String>, ApiError> {
     let path = format!("api/v1/inteldetails/whois/{}/", path_segment(value));
-    let answer: WhoisAnswer = client.get_json(&path, &[]).await?;
+    let answer = none_when_missing(client.get_json::<WhoisAnswer>(&path, &[]).await)?;
     Ok(answer
-        .data
+        .and_then(|answer| answer.data)
         .filter(|text| !text.trim().is_empty() && text.trim() != NO_WHOIS))
 }
 
@@ -105,18 +118,22 @@ struct InsightsAnswer {
     insights: Vec<Record>,
 }
 
-/// ThreatStream's insights about an observable.
+/// ThreatStream's insights about an observable; empty when there are none.
 pub(crate) async fn insights(client: &Client, kind: InsightType, value: &str) -> Result<Vec<Record>, ApiError> {
     let query = [("type", kind.as_str().to_owned()), ("value", value.to_owned())];
-    let answer: InsightsAnswer = client.get_json("api/v1/inteldetails/insights/", &query).await?;
-    Ok(answer.insights)
+    let path = "api/v1/inteldetails/insights/";
+    let answer = none_when_missing(client.get_json::<InsightsAnswer>(path, &query).await)?;
+    Ok(answer.map(|answer| answer.insights).unwrap_or_default())
 }
 
-/// Links to the public services that know the observable. No public source shows this answer's
-/// shape, so a bare list is taken as well as a list under `references`, `objects` or `results`.
+/// Links to the public services that know the observable; empty when there are none. No public
+/// source shows this answer's shape, so a bare list is taken as well as a list under `references`,
+/// `objects` or `results`.
 pub(crate) async fn references(client: &Client, value: &str) -> Result<Vec<Record>, ApiError> {
     let path = format!("api/v1/inteldetails/references/{}/", path_segment(value));
-    let answer: Value = client.get_json(&path, &[]).await?;
+    let Some(answer) = none_when_missing(client.get_json::<Value>(&path, &[]).await)? else {
+        return Ok(Vec::new());
+    };
     let list = match &answer {
         Value::Array(items) => Some(items),
         Value::Object(fields) => ["references", "objects", "results"]
@@ -185,6 +202,40 @@ mod tests {
     }
 
     #[test]
+    fn a_404_is_none_and_a_403_an_error() {
+        let sim = Simulator::start("k");
+        let client = client_of(&sim);
+        // The simulator has each of them for this address, so an empty answer comes from the 404.
+        let missing = || {
+            sim.push_fault(Fault::Status {
+                status: 404,
+                body: r#"{"detail": "Not found."}"#.into(),
+            });
+        };
+        missing();
+        assert!(run(passive_dns(&client, PassiveDnsKind::Ip, "198.51.100.23"))
+            .unwrap()
+            .is_empty());
+        missing();
+        assert_eq!(run(whois(&client, "198.51.100.23")).unwrap(), None);
+        missing();
+        assert!(run(insights(&client, InsightType::Ip, "198.51.100.23"))
+            .unwrap()
+            .is_empty());
+        missing();
+        assert!(run(references(&client, "198.51.100.23")).unwrap().is_empty());
+        sim.push_fault(Fault::Status {
+            status: 403,
+            body: "{}".into(),
+        });
+        let forbidden = run(references(&client, "198.51.100.23")).expect_err("a 403 is no answer");
+        assert!(
+            matches!(forbidden, ApiError::Status { status: 403, .. }),
+            "{forbidden:?}"
+        );
+    }
+
+    #[test]
     fn path_segments_keep_a_url_whole() {
         assert_eq!(
             path_segment("http://a.example/x?y=1#z"),
@@ -197,7 +248,9 @@ mod tests {
 
     #[test]
     fn digests_name_their_algorithm() {
+        assert_eq!(InsightType::of_digest(&"a".repeat(32)), Some(InsightType::Md5));
         assert_eq!(InsightType::of_digest(&"a".repeat(40)), Some(InsightType::Sha1));
+        assert_eq!(InsightType::of_digest(&"a".repeat(64)), Some(InsightType::Sha256));
         assert_eq!(InsightType::of_digest(&"a".repeat(128)), Some(InsightType::Sha512));
         assert_eq!(InsightType::of_digest("abc"), None);
     }

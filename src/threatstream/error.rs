@@ -63,6 +63,16 @@ impl fmt::Display for ApiError {
     }
 }
 
+/// The answer of a read whose 404 means "there is none" (a threat model, a passive DNS history, a
+/// WHOIS record): `None` then, so every caller reads such a 404 the same way, as nothing found.
+pub(crate) fn none_when_missing<T>(answer: Result<T, ApiError>) -> Result<Option<T>, ApiError> {
+    match answer {
+        Ok(found) => Ok(Some(found)),
+        Err(ApiError::Status { status: 404, .. }) => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
 /// A short, secret-free excerpt of a response body for error data.
 ///
 /// The key is masked before the cut, so a key straddling the cut cannot leave half of itself behind;

@@ -24,11 +24,11 @@ const VERSION: ApiVersion = ApiVersion::V2;
 /// from `filters`, so none can be misspelt.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct FeedFilter {
-    pub(crate) types: Vec<&'static str>,
+    pub(crate) types: Vec<String>,
     pub(crate) itypes: Vec<String>,
     pub(crate) min_confidence: Option<u8>,
-    pub(crate) severities: Vec<&'static str>,
-    pub(crate) statuses: Vec<&'static str>,
+    pub(crate) severities: Vec<String>,
+    pub(crate) statuses: Vec<String>,
     pub(crate) tags: Vec<String>,
     pub(crate) trusted_circles: Vec<u64>,
 }
@@ -169,9 +169,9 @@ mod tests {
     #[test]
     fn the_filter_becomes_documented_parameters() {
         let filter = FeedFilter {
-            types: vec!["ip", "domain"],
+            types: vec!["ip".into(), "domain".into()],
             min_confidence: Some(60),
-            statuses: vec!["active"],
+            statuses: vec!["active".into()],
             ..FeedFilter::default()
         };
         assert_eq!(

@@ -43,7 +43,7 @@ pub(crate) use intelligence::{lookup, numeric_id, probe, record_value, Observabl
 pub(crate) use observable::{observable, update_observable};
 pub(crate) use pool::client_for;
 pub(crate) use sandbox::{detonation_state, report as sandbox_report, submit, Submission, Target};
-pub(crate) use tags::{add_tags, remove_tags, Tag};
+pub(crate) use tags::{add_tags, names as tag_names, remove_tags, Tag};
 pub(crate) use threat_models::ModelType;
 pub(crate) use timestamp::{format_ms, now_ms};
 pub(crate) use upload::Upload;

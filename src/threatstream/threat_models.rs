@@ -11,7 +11,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::client::Client;
-use super::error::ApiError;
+use super::error::{none_when_missing, ApiError};
 use super::intelligence::Record;
 use super::paging::{each_page, Page, PAGE_SIZE};
 
@@ -100,7 +100,7 @@ impl ModelSearch {
     }
 }
 
-/// The models of `model_type` tied to the observable `value`, at most `limit` (one page). A limit of 0
+/// The models of `model_type` tied to the observable `value`, at most `limit` (one page); none on a 404. A limit of 0
 /// asks nothing: Tastypie would read `limit=0` as "no limit".
 pub(crate) async fn associated(
     client: &Client,
@@ -113,8 +113,11 @@ pub(crate) async fn associated(
     }
     let path = format!("api/v1/{}/associated_with_intelligence/", model_type.as_str());
     let query = [("value", value.to_owned()), ("limit", limit.min(PAGE_SIZE).to_string())];
-    let page: Page = client.get_json(&path, &query).await?;
-    Ok(page.objects.into_iter().take(limit).collect())
+    // A 404 is an observable no model of this type is tied to, as it is for the other sections.
+    let page: Option<Page> = none_when_missing(client.get_json(&path, &query).await)?;
+    Ok(page
+        .map(|page| page.objects.into_iter().take(limit).collect())
+        .unwrap_or_default())
 }
 
 /// Every model the search finds, newest change first, up to `limit`.
@@ -146,14 +149,6 @@ pub(crate) async fn observables(
         Err(ApiError::Status { status: 404, .. }) if found.is_none() => Ok(Vec::new()),
         Err(error) => Err(error),
         Ok(()) => Ok(found.unwrap_or_default()),
-    }
-}
-
-fn none_when_missing<T>(answer: Result<T, ApiError>) -> Result<Option<T>, ApiError> {
-    match answer {
-        Ok(found) => Ok(Some(found)),
-        Err(ApiError::Status { status: 404, .. }) => Ok(None),
-        Err(error) => Err(error),
     }
 }
 

@@ -27,7 +27,8 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::intelligence::Record;
+use super::intelligence::{numeric_id, Record};
+use super::tags;
 
 /// Confidence at or above which a record is malicious, unless the connection or the action says.
 pub(crate) const DEFAULT_MALICIOUS_THRESHOLD: u8 = 65;
@@ -164,8 +165,7 @@ enum Strength {
 /// The little of one record a verdict needs.
 #[derive(Clone, Debug)]
 struct Evidence {
-    id: Option<String>,
-    number: Option<u64>,
+    id: Option<u64>,
     source: Option<String>,
     itype: Option<String>,
     status: Status,
@@ -175,14 +175,8 @@ struct Evidence {
 
 impl Evidence {
     fn of(record: &Record) -> Evidence {
-        let id = record.get("id").and_then(|id| match id {
-            Value::Number(number) => Some(number.to_string()),
-            Value::String(text) if !text.trim().is_empty() => Some(text.trim().to_owned()),
-            _ => None,
-        });
         Evidence {
-            number: id.as_deref().and_then(|id| id.parse().ok()),
-            id,
+            id: record.get("id").and_then(numeric_id),
             source: text(record, "source").map(str::to_owned),
             itype: text(record, "itype").map(str::to_owned),
             status: status(record),
@@ -211,7 +205,7 @@ impl Evidence {
     fn outranks(&self, other: &Evidence, options: &VerdictOptions) -> bool {
         let key = |e: &Evidence| (e.strength(options), e.confidence.map(i16::from), e.severity);
         match key(self).cmp(&key(other)) {
-            std::cmp::Ordering::Equal => self.number.unwrap_or(u64::MAX) < other.number.unwrap_or(u64::MAX),
+            std::cmp::Ordering::Equal => self.id.unwrap_or(u64::MAX) < other.id.unwrap_or(u64::MAX),
             order => order.is_gt(),
         }
     }
@@ -219,9 +213,8 @@ impl Evidence {
     /// "active record 500001001 (Abuse.ch Feodo Tracker, c2_ip)"
     fn describe(&self) -> String {
         let mut text = format!("{} record", self.status.name());
-        if let Some(id) = &self.id {
-            text.push(' ');
-            text.push_str(id);
+        if let Some(id) = self.id {
+            text.push_str(&format!(" {id}"));
         }
         let details: Vec<&str> = [&self.source, &self.itype]
             .into_iter()
@@ -306,7 +299,7 @@ impl Tally {
         insert(&mut self.threat_types, text(record, "threat_type"));
         insert(&mut self.itypes, evidence.itype.as_deref());
         insert(&mut self.sources, evidence.source.as_deref());
-        for tag in tag_names(record) {
+        for tag in tags::names(record) {
             insert(&mut self.tags, Some(tag));
         }
         let first = text(record, "created_ts").or_else(|| text(record, "date_first"));
@@ -482,18 +475,6 @@ fn severity(record: &Record) -> Option<Severity> {
         .and_then(|meta| meta.get("severity"))
         .and_then(Value::as_str);
     meta.or_else(|| text(record, "severity")).and_then(Severity::parse)
-}
-
-/// v2 tags are `{"name": ...}` objects; plain strings are taken as names too.
-fn tag_names(record: &Record) -> impl Iterator<Item = &str> {
-    record
-        .get("tags")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|tag| tag.get("name").and_then(Value::as_str).or_else(|| tag.as_str()))
-        .map(str::trim)
-        .filter(|name| !name.is_empty())
 }
 
 /// ISO 8601 times in one zone order as text; ThreatStream writes them all in UTC.

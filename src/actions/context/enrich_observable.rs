@@ -20,7 +20,8 @@ use super::get_passive_dns::{example_records, PassiveDnsRecord};
 use super::get_whois::WhoisRecord;
 use super::threat_model::Association;
 use super::{
-    default_limit, insight_type, passive_dns_kind, DEFAULT_LIMIT, NO_INSIGHTS, PASSIVE_DNS_KEPT_FOR, WHOIS_KEPT_FOR,
+    default_limit, insight_type, passive_dns_kind, DEFAULT_LIMIT, NO_INSIGHTS, PASSIVE_DNS_KEPT_FOR, PER_MODULE,
+    WHOIS_KEPT_FOR,
 };
 use crate::actions::connection::Connection;
 use crate::actions::lookups::ResultRecord;
@@ -269,10 +270,7 @@ impl Unavailable {
             _ => None,
         };
         let reason = match status {
-            Some(404) => format!("ThreatStream has no {what} for this observable (HTTP 404)"),
-            Some(403) => {
-                format!("the account may not read {what} (HTTP 403); ThreatStream grants it per module and per user")
-            }
+            Some(403) => format!("the account may not read {what} (HTTP 403); {PER_MODULE}"),
             _ => error.to_string(),
         };
         Unavailable {
@@ -465,10 +463,10 @@ mod tests {
         assert!(forbidden
             .reason
             .starts_with("the account may not read WHOIS data (HTTP 403)"));
-        let missing = Unavailable::of("passive_dns", "passive DNS", &status(404));
+        let broken = Unavailable::of("passive_dns", "passive DNS", &status(500));
         assert_eq!(
-            missing.reason,
-            "ThreatStream has no passive DNS for this observable (HTTP 404)"
+            (broken.reason.as_str(), broken.status),
+            ("ThreatStream answered HTTP 500", Some(500))
         );
         let slow = Unavailable::of("insights", "insights", &ApiError::Timeout);
         assert_eq!(

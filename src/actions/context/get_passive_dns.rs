@@ -15,7 +15,7 @@ use crate::protocol::{clean, output_of, Failure, Output};
 use crate::threatstream::enrichment;
 use crate::threatstream::Record;
 
-use super::{context_failure, default_limit, is_missing, passive_dns_kind, subject, PASSIVE_DNS_KEPT_FOR};
+use super::{context_failure, default_limit, passive_dns_kind, subject, PASSIVE_DNS_KEPT_FOR};
 use crate::actions::connection::Connection;
 use crate::actions::TypedAction;
 
@@ -107,10 +107,9 @@ impl TypedAction for GetPassiveDns {
 
     async fn run(connection: &Connection, input: GetPassiveDnsInput) -> Result<Output, Failure> {
         let (subject, kind) = subject(&input.value, passive_dns_kind, PASSIVE_DNS_KEPT_FOR)?;
-        let records = match enrichment::passive_dns(&connection.client, kind, &subject.value()).await {
-            Err(error) if is_missing(&error) => Vec::new(),
-            answer => answer.map_err(|error| context_failure(error, "passive DNS"))?,
-        };
+        let records = enrichment::passive_dns(&connection.client, kind, &subject.value())
+            .await
+            .map_err(|error| context_failure(error, "passive DNS"))?;
         output_of(&json!({"results": newest_first(records, input.limit)}))
     }
 }

@@ -12,7 +12,7 @@ use serde_json::json;
 use crate::protocol::{output_of, Failure, Output};
 use crate::threatstream::{enrichment, whois};
 
-use super::{context_failure, is_missing, passive_dns_kind, subject, WHOIS_KEPT_FOR};
+use super::{context_failure, passive_dns_kind, subject, WHOIS_KEPT_FOR};
 use crate::actions::connection::Connection;
 use crate::actions::TypedAction;
 
@@ -106,10 +106,9 @@ impl TypedAction for GetWhois {
 
     async fn run(connection: &Connection, input: GetWhoisInput) -> Result<Output, Failure> {
         let (subject, _) = subject(&input.value, passive_dns_kind, WHOIS_KEPT_FOR)?;
-        let text = match enrichment::whois(&connection.client, &subject.value()).await {
-            Err(error) if is_missing(&error) => None,
-            answer => answer.map_err(|error| context_failure(error, "WHOIS records"))?,
-        };
+        let text = enrichment::whois(&connection.client, &subject.value())
+            .await
+            .map_err(|error| context_failure(error, "WHOIS records"))?;
         let whois = text.as_deref().map(WhoisRecord::of);
         output_of(&GetWhoisOutput {
             found: whois.is_some(),

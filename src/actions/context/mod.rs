@@ -42,6 +42,10 @@ const PASSIVE_DNS_KEPT_FOR: &str = "passive DNS is kept for IP addresses and dom
 const WHOIS_KEPT_FOR: &str = "WHOIS is kept for domains and IP addresses";
 const NO_INSIGHTS: &str = "ThreatStream has no insights for URLs";
 
+/// Why an account may not read what it asked for (a 403), said by Enrich Observable's unavailable
+/// sections and by the other actions' failures alike.
+const PER_MODULE: &str = "ThreatStream grants it per module and per user";
+
 /// The passive DNS look-up an observable has, if any; WHOIS is kept for the same two kinds.
 fn passive_dns_kind(observable: &Observable) -> Option<PassiveDnsKind> {
     match observable {
@@ -76,20 +80,15 @@ fn subject<T>(value: &str, kind_of: fn(&Observable) -> Option<T>, kept_for: &str
     }
 }
 
-/// Whether ThreatStream answered 404, which these endpoints use for "none" (§1.15).
-fn is_missing(error: &ApiError) -> bool {
-    matches!(error, ApiError::Status { status: 404, .. })
-}
-
 /// The failure for `error` from a call about `what` ("passive DNS", "threat models"): a 403 says
-/// which access the account lacks.
+/// which access the account lacks. `failure::forbidden`'s shape, but these reads need a licensed
+/// module rather than one of its write permissions.
 fn context_failure(error: ApiError, what: &str) -> Failure {
-    let forbidden = matches!(error, ApiError::Status { status: 403, .. });
     let mut failure = Failure::from(error);
-    if forbidden && failure.preset_of() == Some(Preset::Unauthorized) {
+    if failure.preset_of() == Some(Preset::Unauthorized) {
         failure.assistance = format!(
-            "The account configured in the connection may not read {what}. ThreatStream grants access to it \
-             per module and per user; ask a ThreatStream administrator for it, then try again."
+            "The account configured in the connection may not read {what}. {PER_MODULE}; ask a ThreatStream \
+             administrator for it, then try again."
         );
     }
     failure
@@ -140,9 +139,11 @@ mod tests {
         };
         let failure = context_failure(error, "WHOIS records");
         assert_eq!(failure.preset_of(), Some(Preset::Unauthorized));
-        assert!(failure
-            .assistance
-            .starts_with("The account configured in the connection may not read WHOIS records."));
+        assert_eq!(
+            failure.assistance,
+            "The account configured in the connection may not read WHOIS records. ThreatStream grants it per \
+             module and per user; ask a ThreatStream administrator for it, then try again."
+        );
         let other = context_failure(ApiError::Timeout, "WHOIS records");
         assert_eq!(other.preset_of(), Some(Preset::Timeout));
     }

@@ -10,7 +10,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::protocol::{output_of, quoted, Failure, Output};
+use crate::protocol::{output_of, Failure, Output};
 use crate::threatstream::threat_models::{self, ModelSearch};
 use crate::threatstream::timestamp;
 use crate::threatstream::ModelType;
@@ -18,7 +18,9 @@ use crate::threatstream::ModelType;
 use super::threat_model::{shaped, ThreatModelFields};
 use super::{context_failure, default_limit, DEFAULT_LIMIT};
 use crate::actions::connection::Connection;
+use crate::actions::input::date;
 use crate::actions::TypedAction;
+use crate::actions::{names, Names};
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -101,28 +103,19 @@ impl SearchThreatModelsInput {
                 .filter(|t| !t.is_empty())
                 .map(str::to_owned)
         };
-        let mut tags = Vec::new();
-        for tag in self
+        // A blank tag is not given here, as blank texts are; the feed's names refuse it.
+        let given: Vec<String> = self
             .tags
             .iter()
             .flatten()
-            .map(|tag| tag.trim())
-            .filter(|tag| !tag.is_empty())
-        {
-            if tag.contains(',') {
-                let reason = format!(
-                    "{} contains a comma, which ThreatStream reads as between two tags",
-                    quoted(tag)
-                );
-                return Err(Failure::invalid_input("tags", reason));
-            }
-            tags.push(tag.to_owned());
-        }
+            .filter(|tag| !tag.trim().is_empty())
+            .cloned()
+            .collect();
         let search = ModelSearch {
             model_types: self.model_types.clone().unwrap_or_default(),
             name: text(&self.name),
             keyword: text(&self.keyword),
-            tags,
+            tags: names("tags", &given, Names::Tags)?,
             publication_statuses: self.publication_status.iter().flatten().map(|s| s.as_str()).collect(),
             modified_since: modified_since(self.modified_since.as_deref())?,
         };
@@ -138,23 +131,10 @@ impl SearchThreatModelsInput {
 }
 
 /// The time as ThreatStream's filters take it (UTC, `YYYY-MM-DDTHH:MM:SS`); `None` when not given
-/// or InsightConnect's empty date (`0001-01-01T00:00:00Z`).
+/// or InsightConnect's empty date (`0001-01-01T00:00:00Z`), as `date` reads a date input.
 fn modified_since(given: Option<&str>) -> Result<Option<String>, Failure> {
-    let Some(text) = given
-        .map(str::trim)
-        .filter(|t| !t.is_empty() && !t.starts_with("0001-01-01"))
-    else {
-        return Ok(None);
-    };
-    utc_timestamp(text).map(Some).ok_or_else(|| {
-        Failure::invalid_input(
-            "modified_since",
-            format!(
-                "{} is not a date; use ISO 8601, such as 2024-01-01T00:00:00Z or 2024-01-01",
-                quoted(text)
-            ),
-        )
-    })
+    // `date` has checked that it parses, so `utc_timestamp` has an answer.
+    Ok(date(given, "modified_since")?.as_deref().and_then(utc_timestamp))
 }
 
 /// An ISO 8601 date, or date and time with an optional zone, as a UTC `YYYY-MM-DDTHH:MM:SS`.

@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::protocol::clean;
-use crate::threatstream::{ModelType, Record};
+use crate::threatstream::{numeric_id, tag_names, ModelType, Record};
 
 /// A threat model as outputs show it. Only for the schema: models pass through `shaped` as JSON, so
 /// fields not listed here reach the output too.
@@ -92,9 +92,7 @@ impl Association {
                 .filter(|text| !text.is_empty())
                 .map(str::to_owned)
         };
-        let id = record
-            .get("id")
-            .and_then(|id| id.as_u64().or_else(|| id.as_str()?.parse().ok()))?;
+        let id = record.get("id").and_then(numeric_id)?;
         Some(Association {
             id,
             name: text("name"),
@@ -120,22 +118,13 @@ pub(crate) fn shaped(mut record: Record, model_type: Option<ModelType>) -> Value
         }
         record.insert("model_type".into(), Value::from(model_type.as_str()));
     }
-    if let Some(tags) = record.get_mut("tags") {
-        *tags = tag_names(tags);
+    if record.contains_key("tags") {
+        let names: Vec<Value> = tag_names(&record).map(Value::from).collect();
+        record.insert("tags".into(), Value::Array(names));
     }
     let mut model = Value::Object(record);
     clean(&mut model);
     model
-}
-
-/// The names of `tags`: objects with a `name`, or plain names from older answers.
-fn tag_names(tags: &Value) -> Value {
-    let tags = tags.as_array().map(Vec::as_slice).unwrap_or_default();
-    tags.iter()
-        .filter_map(|tag| tag.get("name").and_then(Value::as_str).or_else(|| tag.as_str()))
-        .filter(|name| !name.is_empty())
-        .map(Value::from)
-        .collect()
 }
 
 /// A model record from JSON, for tests and examples.
@@ -156,7 +145,7 @@ mod tests {
     fn a_bulletin_body_becomes_its_description_and_tags_their_names() {
         let bulletin = record(
             json!({"id": 3801, "name": "Bulletin", "body": "<p>text</p>", "published_ts": null,
-            "tags": [{"id": "t1", "name": "emotet"}, "loader", {"id": "t2"}]}),
+            "tags": [{"id": "t1", "name": "emotet"}, " loader ", {"id": "t2"}]}),
         );
         assert_eq!(
             shaped(bulletin, Some(ModelType::TipReport)),

@@ -140,9 +140,7 @@ impl Feed {
         if self.exclude_tags.is_empty() {
             return false;
         }
-        let tags = record.get("tags").and_then(Value::as_array).into_iter().flatten();
-        tags.filter_map(|tag| tag.get("name").and_then(Value::as_str))
-            .any(|name| self.exclude_tags.contains(&name.to_lowercase()))
+        threatstream::tag_names(record).any(|name| self.exclude_tags.contains(&name.to_lowercase()))
     }
 }
 
@@ -179,6 +177,8 @@ mod tests {
             _ => unreachable!(),
         };
         assert!(feed.excludes(&record(json!([{"name": "InsightConnect"}]))));
+        assert!(feed.excludes(&record(json!([{"name": " insightconnect "}]))));
+        assert!(feed.excludes(&record(json!(["other", " InsightConnect"]))));
         assert!(!feed.excludes(&record(json!([{"name": "insightconnect-2"}]))));
         assert!(!feed.excludes(&record(json!(null))));
     }

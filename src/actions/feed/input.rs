@@ -6,16 +6,17 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::engine::Feed;
-use crate::protocol::{quoted, Failure};
+use crate::actions::{names, wire_name, Names};
+use crate::protocol::Failure;
 use crate::threatstream::FeedFilter;
 
-/// Longer than any tag or indicator type ThreatStream has.
-const MAX_NAME_CHARS: usize = 100;
-
 /// An observable type, as ThreatStream's v2 `type` filter takes it.
+// A record's type, not `actions::observable::ObservableType` (the kinds a value is told apart by): it
+// also has `ipv6` and `string`, and every hash under `md5`. The schema keeps its published name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
-pub(crate) enum ObservableType {
+#[schemars(rename = "ObservableType")]
+pub(crate) enum RecordType {
     Ip,
     Ipv6,
     Domain,
@@ -24,20 +25,6 @@ pub(crate) enum ObservableType {
     // Every hash algorithm: ThreatStream files them all under md5, the algorithm in `subtype`.
     Md5,
     String,
-}
-
-impl ObservableType {
-    fn name(self) -> &'static str {
-        match self {
-            ObservableType::Ip => "ip",
-            ObservableType::Ipv6 => "ipv6",
-            ObservableType::Domain => "domain",
-            ObservableType::Url => "url",
-            ObservableType::Email => "email",
-            ObservableType::Md5 => "md5",
-            ObservableType::String => "string",
-        }
-    }
 }
 
 /// A severity, as ThreatStream's `meta.severity` holds it.
@@ -50,17 +37,6 @@ pub(crate) enum Severity {
     VeryHigh,
 }
 
-impl Severity {
-    fn name(self) -> &'static str {
-        match self {
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::VeryHigh => "very-high",
-        }
-    }
-}
-
 /// An observable's status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -68,16 +44,6 @@ pub(crate) enum Status {
     Active,
     Inactive,
     Falsepos,
-}
-
-impl Status {
-    fn name(self) -> &'static str {
-        match self {
-            Status::Active => "active",
-            Status::Inactive => "inactive",
-            Status::Falsepos => "falsepos",
-        }
-    }
 }
 
 pub(crate) fn active_only() -> Vec<Status> {
@@ -98,7 +64,7 @@ pub(crate) fn default_max_per_poll() -> u32 {
 
 /// The shared inputs, as the input types hold them.
 pub(crate) struct FeedFields<'a> {
-    pub(crate) types: &'a [ObservableType],
+    pub(crate) types: &'a [RecordType],
     pub(crate) itypes: &'a [String],
     pub(crate) min_confidence: Option<u8>,
     pub(crate) severities: &'a [Severity],
@@ -119,16 +85,16 @@ pub(crate) trait FeedInput {
     fn feed(&self) -> Result<Feed, Failure> {
         let fields = self.fields();
         let filter = FeedFilter {
-            types: distinct(fields.types.iter().map(|kind| kind.name())),
-            itypes: names("itypes", fields.itypes, is_itype)?,
+            types: distinct(fields.types.iter().map(wire_name)),
+            itypes: names("itypes", fields.itypes, Names::Itypes)?,
             // 0 would leave out the records whose confidence is unknown (-1), which nobody asks for.
             min_confidence: fields.min_confidence.filter(|confidence| *confidence > 0),
-            severities: distinct(fields.severities.iter().map(|severity| severity.name())),
-            statuses: distinct(fields.statuses.iter().map(|status| status.name())),
-            tags: names("tags", fields.tags, |_| true)?,
+            severities: distinct(fields.severities.iter().map(wire_name)),
+            statuses: distinct(fields.statuses.iter().map(wire_name)),
+            tags: names("tags", fields.tags, Names::Tags)?,
             trusted_circles: distinct(fields.trusted_circles.iter().map(|circle| circle.get())),
         };
-        let exclude_tags = names("exclude_tags", fields.exclude_tags, |_| true)?;
+        let exclude_tags = names("exclude_tags", fields.exclude_tags, Names::Tags)?;
         Ok(Feed {
             filter,
             exclude_tags: exclude_tags.iter().map(|tag| tag.to_lowercase()).collect(),
@@ -149,41 +115,6 @@ fn distinct<T: PartialEq>(items: impl Iterator<Item = T>) -> Vec<T> {
     kept
 }
 
-/// Tags and indicator types, trimmed. An empty one would filter nothing (or everything), and a comma
-/// would split it in two on the way to ThreatStream, which takes lists comma-separated.
-fn names(input: &str, given: &[String], valid: impl Fn(&str) -> bool) -> Result<Vec<String>, Failure> {
-    let mut kept = Vec::new();
-    for name in given {
-        let name = name.trim();
-        let problem = if name.is_empty() {
-            Some("an entry is empty".to_owned())
-        } else if name.contains(',') {
-            Some(format!("{} has a comma, which ThreatStream reads as two", quoted(name)))
-        } else if name.chars().count() > MAX_NAME_CHARS {
-            Some(format!("{} is longer than {MAX_NAME_CHARS} characters", quoted(name)))
-        } else if !valid(name) {
-            Some(format!(
-                "{} is not an indicator type (lower-case letters, digits and '_', such as c2_ip)",
-                quoted(name)
-            ))
-        } else {
-            None
-        };
-        if let Some(problem) = problem {
-            return Err(Failure::invalid_input(input, problem));
-        }
-        if !kept.iter().any(|known: &String| known == name) {
-            kept.push(name.to_owned());
-        }
-    }
-    Ok(kept)
-}
-
-fn is_itype(name: &str) -> bool {
-    name.chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-}
-
 /// Defines an input type with the shared inputs, `$extra` fields after the filters, and its
 /// `FeedInput` impl.
 macro_rules! feed_input {
@@ -195,7 +126,7 @@ macro_rules! feed_input {
             /// Observable types to follow: `ip`, `ipv6`, `domain`, `url`, `email`, `md5` (hashes of every algorithm) or `string`; all when empty
             #[serde(default)]
             #[schemars(title = "Types", example = serde_json::json!(["ip", "domain"]))]
-            pub(crate) types: Vec<$crate::actions::feed::input::ObservableType>,
+            pub(crate) types: Vec<$crate::actions::feed::input::RecordType>,
             /// Indicator types to follow, such as c2_ip or mal_domain; all when empty
             #[serde(default)]
             #[schemars(title = "Itypes", example = serde_json::json!(["c2_ip", "mal_domain"]))]
@@ -258,22 +189,3 @@ macro_rules! feed_input {
     };
 }
 pub(crate) use feed_input;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_are_trimmed_deduplicated_and_checked() {
-        let given = vec![" apt ".to_owned(), "apt".to_owned(), "c2".to_owned()];
-        assert_eq!(names("tags", &given, |_| true).unwrap(), ["apt", "c2"]);
-        for (bad, why) in [("", "empty"), ("a,b", "comma"), ("C2 IP", "indicator type")] {
-            let failure = names("itypes", &[bad.to_owned()], is_itype).unwrap_err();
-            assert!(
-                failure.cause.contains("'itypes'") && failure.cause.contains(why),
-                "{bad}: {}",
-                failure.cause
-            );
-        }
-    }
-}

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::protocol::{quoted, Failure, Output};
+use crate::threatstream::enrichment::DIGEST_LENGTHS;
 use crate::threatstream::Observable;
 
 use super::{lookup, ExampleRecords, LookupOutput};
@@ -24,9 +25,6 @@ verdict_input! {
         pub(crate) hash: Option<String>,
     }
 }
-
-/// Hex lengths of MD5, SHA-1, SHA-256 and SHA-512.
-const DIGEST_LENGTHS: [usize; 4] = [32, 40, 64, 128];
 
 impl LookupHashInput {
     fn observable(&self) -> Result<Observable, Failure> {

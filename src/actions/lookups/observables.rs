@@ -14,11 +14,9 @@ use crate::threatstream::Observable;
 
 use super::{lookup, ExampleRecords, LookupOutput};
 use crate::actions::connection::Connection;
+use crate::actions::observable::MAX_VALUE_LENGTH;
 use crate::actions::verdict::verdict_input;
 use crate::actions::TypedAction;
-
-/// Longer than any observable ThreatStream stores (a URL a browser accepts).
-const MAX_VALUE_LENGTH: usize = 8192;
 
 verdict_input! {
     #[derive(Default, Deserialize, JsonSchema)]

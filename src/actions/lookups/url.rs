@@ -15,11 +15,9 @@ use crate::threatstream::Observable;
 
 use super::{lookup, ExampleRecords, LookupOutput};
 use crate::actions::connection::Connection;
+use crate::actions::observable::MAX_VALUE_LENGTH;
 use crate::actions::verdict::verdict_input;
 use crate::actions::TypedAction;
-
-/// Longer than any URL a browser or proxy accepts.
-const MAX_URL_LENGTH: usize = 8192;
 
 verdict_input! {
     #[derive(Default, Deserialize, JsonSchema)]
@@ -38,9 +36,9 @@ impl LookupUrlInput {
         if text.is_empty() {
             return invalid("it is missing or empty; give a URL such as http://example.com/path".into());
         }
-        if text.len() > MAX_URL_LENGTH {
+        if text.len() > MAX_VALUE_LENGTH {
             return invalid(format!(
-                "it is {} characters long, more than the {MAX_URL_LENGTH} a URL can have",
+                "it is {} characters long, more than the {MAX_VALUE_LENGTH} a URL can have",
                 text.len()
             ));
         }

@@ -17,6 +17,7 @@ use serde_json::Value;
 
 use super::connection::Connection;
 use super::failure::absent;
+use super::observable::MAX_VALUE_LENGTH;
 use crate::protocol::{quoted, Action, Failure};
 use crate::threatstream::{self, ApiError, Observable};
 
@@ -31,9 +32,6 @@ pub(super) const ACTIONS: &[&dyn Action] = &[
 
 /// Most observables one call acts on with All Matches: more is a bulk job, not a playbook step.
 const MAX_MATCHES: usize = 1000;
-
-/// Longer than any observable ThreatStream stores (a URL a browser accepts).
-const MAX_VALUE_LENGTH: usize = 8192;
 
 /// How many IDs an error lists before saying how many more there are.
 const LISTED_IDS: usize = 20;

@@ -10,12 +10,10 @@ use serde::Deserialize;
 
 use super::{submission_input, submit, Classification, Platform, SubmitOutput};
 use crate::actions::connection::Connection;
+use crate::actions::observable::MAX_VALUE_LENGTH;
 use crate::actions::TypedAction;
 use crate::protocol::{quoted, Failure, Output};
 use crate::threatstream::Target;
-
-/// Longer than any URL a browser or proxy accepts.
-const MAX_URL_LENGTH: usize = 8192;
 
 submission_input! {
     #[derive(Deserialize, JsonSchema)]
@@ -34,7 +32,7 @@ fn detonatable(url: &str) -> Result<String, Failure> {
     if url.is_empty() {
         return invalid("it is empty; give a URL such as https://example.com/setup.exe".into());
     }
-    if url.len() > MAX_URL_LENGTH || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if url.len() > MAX_VALUE_LENGTH || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return invalid(format!("{} is not a URL a browser could open", quoted(url)));
     }
     let absolute = if url.contains("://") {

@@ -233,8 +233,10 @@ fn the_rule_table() {
 
 #[test]
 fn what_thresholds_compare_is_the_confidence_however_it_is_sent() {
-    let as_text = record(json!({"id": "7", "status": "active", "confidence": "90"}));
-    assert_eq!(verdict_of([&as_text], DEFAULT).verdict, Malicious);
+    let as_text = record(json!({"id": " 7 ", "status": "active", "confidence": "90"}));
+    let verdict = verdict_of([&as_text], DEFAULT);
+    assert_eq!(verdict.verdict, Malicious);
+    assert!(verdict.reason.starts_with("Active record 7 has"), "{}", verdict.reason);
     let fraction = record(json!({"status": "active", "confidence": 64.9}));
     assert_eq!(
         verdict_of([&fraction], DEFAULT).verdict,

@@ -3,6 +3,7 @@
 use serde_json::json;
 
 use super::*;
+use crate::protocol::quoted;
 
 fn input(value: Value) -> SearchThreatModelsInput {
     serde_json::from_value(value).unwrap()
@@ -51,11 +52,18 @@ fn no_criterion_or_only_empty_ones_is_refused() {
 }
 
 #[test]
-fn a_tag_with_a_comma_is_refused() {
+fn tags_are_trimmed_kept_once_and_checked() {
     assert_eq!(
         cause(json!({"tags": ["a,b"]})),
         "Invalid input 'tags': 'a,b' contains a comma, which ThreatStream reads as between two tags."
     );
+    let long = "x".repeat(101);
+    assert_eq!(
+        cause(json!({"tags": [long]})),
+        format!("Invalid input 'tags': {} is longer than 100 characters.", quoted(&long))
+    );
+    let search = input(json!({"tags": [" emotet", "emotet ", ""]})).search().unwrap();
+    assert_eq!(search.tags, ["emotet"]);
 }
 
 #[test]
