@@ -61,3 +61,7 @@ mod task;
 
 // The image without Docker: Dockerfile, .dockerignore and Makefile against the plugin image rules.
 mod image;
+
+// Answers the public ThreatStream clients show (fixtures under tests/fixtures/, each naming its source),
+// replayed through the plugin route by route; docs/threatstream-api.md is their table.
+mod contract;
