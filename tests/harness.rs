@@ -416,8 +416,8 @@ impl<'s> Invocation<'s> {
             run.fail("expected an error envelope and exit 1");
         }
         let error = event.body.error.clone().unwrap_or_default();
-        if !(error.starts_with("An error occurred during plugin execution! ")
-            || error.starts_with("Connection test failed! "))
+        if !(error.starts_with("An error occurred during plugin execution!\n\n")
+            || error.starts_with("Connection test failed!\n\n"))
         {
             run.fail("error text is not in the runtime's format");
         }

@@ -135,7 +135,7 @@ fn invalid_connections_are_refused_before_any_request() {
 fn test_command_checks_the_connection() {
     let sim = simulator();
     let output = Invocation::test("lookup_ip").against(&sim).ok();
-    assert_eq!(output, json!({"success": true}));
+    assert_eq!(output, json!({"connection": "Successful"}));
     let request = &sim.requests()[0];
     assert_eq!(request.path, "/api/v2/intelligence/");
     assert_eq!(request.query.as_deref(), Some("limit=1"));
@@ -151,7 +151,7 @@ fn test_command_failure_uses_connection_test_text() {
         .fails(Preset::InvalidCredentials);
     let error = run.event().body.error.unwrap_or_default();
     assert!(
-        error.starts_with("Connection test failed! Authentication failed: invalid credentials."),
+        error.starts_with("Connection test failed!\n\nAuthentication failed: invalid credentials."),
         "{error}"
     );
     assert!(error.contains(" Response was: "), "{error}");
@@ -165,7 +165,7 @@ fn connection_test_message_answers_with_connection_test_type() {
     let run = Invocation::test("").stdin_raw(message.to_string()).invoke();
     let event = run.event();
     assert_eq!(event.kind.as_deref(), Some("connection_test"));
-    assert_eq!(event.body.output, Some(json!({"success": true})));
+    assert_eq!(event.body.output, Some(json!({"connection": "Successful"})));
 }
 
 #[test]

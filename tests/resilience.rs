@@ -124,7 +124,7 @@ fn the_connection_test_is_retried_too() {
     });
     assert_eq!(
         Invocation::test("lookup_ip").against(&sim).ok(),
-        json!({"success": true})
+        json!({"connection": "Successful"})
     );
     assert_eq!(sim.requests().len(), 2);
 }

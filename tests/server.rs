@@ -246,7 +246,7 @@ async fn an_action_posted_answers_the_envelope_run_prints() {
         .invoke()
         .json();
     assert_eq!(served.expect(200), printed);
-    assert_eq!(printed["body"]["output"], json!({"success": true}));
+    assert_eq!(printed["body"]["output"], json!({"connection": "Successful"}));
     let served = server.post("/api/v1/actions/lookup_ip/test", message.to_string()).await;
     assert_eq!(served.expect(200), printed);
 }
@@ -262,7 +262,7 @@ async fn the_connection_test_route_answers_connection_test_events() {
         .await
         .expect(200);
     assert_eq!(event["type"], "connection_test");
-    assert_eq!(event["body"]["output"], json!({"success": true}));
+    assert_eq!(event["body"]["output"], json!({"connection": "Successful"}));
 
     let mut wrong = message.clone();
     wrong["body"]["connection"]["api_key"] = json!({"secretKey": "wrong-key"});
@@ -272,7 +272,7 @@ async fn the_connection_test_route_answers_connection_test_events() {
         .expect(400);
     let error = event["body"]["error"].as_str().unwrap_or_default();
     assert!(
-        error.starts_with("Connection test failed! Authentication failed"),
+        error.starts_with("Connection test failed!\n\nAuthentication failed"),
         "{error}"
     );
 }

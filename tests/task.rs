@@ -127,7 +127,7 @@ async fn http_mode_serves_the_task_the_trigger_test_and_test_task_as_the_runtime
         .post("/api/v1/tasks/monitor_observables/test", task.clone())
         .await
         .expect(200);
-    assert_eq!(tested["body"]["output"], json!({"success": true}));
+    assert_eq!(tested["body"]["output"], json!({"connection": "Successful"}));
 
     let trigger = trigger_message(&sim, None, json!({}), "t-http").to_string();
     let tested = server
@@ -136,7 +136,7 @@ async fn http_mode_serves_the_task_the_trigger_test_and_test_task_as_the_runtime
         .expect(200);
     assert_eq!(
         (&tested["type"], &tested["body"]["output"]),
-        (&json!("trigger_event"), &json!({"success": true}))
+        (&json!("trigger_event"), &json!({"connection": "Successful"}))
     );
     let refused = server.post("/api/v1/tasks/monitor_observables", trigger).await;
     assert_eq!(refused.status, 400, "a trigger never runs over HTTP: {refused:?}");
@@ -149,7 +149,7 @@ async fn http_mode_serves_the_task_the_trigger_test_and_test_task_as_the_runtime
         .expect(200);
     assert_eq!(
         (&tested["type"], &tested["body"]["output"]),
-        (&json!("connection_test"), &json!({"success": true}))
+        (&json!("connection_test"), &json!({"connection": "Successful"}))
     );
 
     let section = server.get("/api/v1/tasks/monitor_observables").await.expect(200);

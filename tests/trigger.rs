@@ -430,7 +430,7 @@ fn the_test_of_a_trigger_polls_once_with_documented_filters_and_emits_nothing() 
         .env("ANOMALI_THREATSTREAM_WORKSPACE", &workspace.root.to_string_lossy())
         .invoke();
     assert_eq!(run.code, 0, "{}", run.stdout);
-    assert_eq!(run.json()["body"]["output"], json!({"success": true}));
+    assert_eq!(run.json()["body"]["output"], json!({"connection": "Successful"}));
     assert_eq!(run.json()["type"], "trigger_event");
     assert_eq!(receiver.stats().received, 0, "a test emits nothing");
     assert!(workspace.state("t-test").is_none(), "a test saves nothing");

@@ -250,9 +250,16 @@ impl Connector for ThreatStreamConnection {
         Box::pin(async move {
             let connection = Connection::open(connection)?;
             crate::threatstream::probe(&connection.client).await?;
-            output_of(&json!({"success": true}))
+            test_passed()
         })
     }
+}
+
+/// What a passing `test` answers, for every step: 4.0.0's connection test answered
+/// `{"connection": "Successful"}` (the Python runtime runs the connection's test whatever the step), so
+/// a workflow or a script written against 4.0.0 reads the same answer from us.
+pub(crate) fn test_passed() -> Result<crate::protocol::Output, Failure> {
+    output_of(&json!({"connection": "Successful"}))
 }
 
 #[cfg(test)]

@@ -107,22 +107,20 @@ impl Failure {
         self
     }
 
-    /// The runtime's `str(PluginException)` (6.3.8+: no colon after "Response was").
+    /// The runtime's `str(PluginException)` as runtime 6.3.7 words it, the runtime of the image and of
+    /// the published 4.0.0: the first sentence, a blank line, then the cause, the assistance and the
+    /// data after "Response was: " (6.3.8 and later put a space for the blank line and drop the colon).
     pub(crate) fn plugin_error_text(&self) -> String {
-        let mut text = format!(
-            "An error occurred during plugin execution! {} {}",
-            self.cause, self.assistance
-        );
-        if !self.data.is_empty() {
-            text.push_str(" Response was ");
-            text.push_str(&self.data);
-        }
-        text
+        self.runtime_text("An error occurred during plugin execution!")
     }
 
-    /// The runtime's `str(ConnectionTestException)`.
+    /// The runtime's `str(ConnectionTestException)`, in 6.3.7's words like `plugin_error_text`.
     pub(crate) fn connection_test_text(&self) -> String {
-        let mut text = format!("Connection test failed! {} {}", self.cause, self.assistance);
+        self.runtime_text("Connection test failed!")
+    }
+
+    fn runtime_text(&self, first_sentence: &str) -> String {
+        let mut text = format!("{first_sentence}\n\n{} {}", self.cause, self.assistance);
         if !self.data.is_empty() {
             text.push_str(" Response was: ");
             text.push_str(&self.data);
@@ -146,12 +144,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn plugin_text_follows_runtime_6_6() {
+    fn plugin_text_follows_runtime_6_3_7() {
         let failure = Failure::preset(Preset::NotFound).with_data("resp 404");
         assert_eq!(
             failure.plugin_error_text(),
-            "An error occurred during plugin execution! Invalid or unreachable endpoint provided. \
-             Verify the URLs or endpoints in your configuration are correct. Response was resp 404"
+            "An error occurred during plugin execution!\n\nInvalid or unreachable endpoint provided. \
+             Verify the URLs or endpoints in your configuration are correct. Response was: resp 404"
         );
     }
 
@@ -160,7 +158,7 @@ mod tests {
         let failure = Failure::preset(Preset::ApiKey).with_data("401 body");
         assert_eq!(
             failure.connection_test_text(),
-            "Connection test failed! Invalid API key provided. Verify your API key configured in your \
+            "Connection test failed!\n\nInvalid API key provided. Verify your API key configured in your \
              connection is correct. Response was: 401 body"
         );
         assert!(!Failure::preset(Preset::ApiKey)

@@ -155,7 +155,7 @@ pub(crate) async fn test_poll(feed: &Feed, client: &Client) -> Result<Output, Fa
         "Test poll: {}{more} observables after update_id {cursor} match the filters",
         changes.records.len()
     );
-    output_of(&serde_json::json!({"success": true}))
+    crate::actions::connection::test_passed()
 }
 
 #[cfg(test)]
