@@ -223,7 +223,7 @@ def check_actions(spec, url):
             say(f"  (expected: {expected[0]})")
     for label, action, message in messages(spec, url):
         event = run_step(label, message, command="test")
-        if event["body"]["output"] != {"success": True}:
+        if event["body"]["output"] != {"connection": "Successful"}:
             fail(f"{label} `test`: output {event['body']['output']}")
     say(f"test on every sample: ok ({len(actions)} actions, triggers and tasks)")
     return actions
