@@ -105,19 +105,19 @@ pub(crate) struct ImportSessionSummary {
     is_public: Option<bool>,
     /// Names of the tags given to the imported observables
     #[schemars(title = "Tags")]
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     tags: Vec<String>,
     /// Intelligence initiatives of the import, such as malware-intelligence
     #[schemars(title = "Intelligence Initiatives")]
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     intelligence_initiatives: Vec<String>,
     /// Threat models the imported observables will be tied to
     #[schemars(title = "Associations")]
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     associations: Vec<SessionAssociation>,
     /// IDs of the trusted circles the import is shared with
     #[schemars(title = "Trusted Circles")]
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     trusted_circles: Vec<u64>,
     /// Where the observables came from, as the submitter named it
     #[schemars(title = "Intelligence Source")]
