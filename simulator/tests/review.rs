@@ -78,8 +78,11 @@ async fn a_session_processes_then_approval_makes_its_observables_searchable() {
     assert_eq!(status, 200, "{approved}");
     assert_eq!(
         (approved["status"].as_str(), approved["approved_by_id"].as_u64()),
-        (Some("approved"), Some(121))
+        (Some("approving"), Some(121)),
+        "XSOAR's test data answers the approval with the session approving"
     );
+    assert_eq!(approved["approved_by"]["id"], "121");
+    assert_eq!(session(&sim, id).await["status"], "approved", "and the next read shows it approved");
     let ip = found(&sim, "198.51.100.201").await;
     assert_eq!(ip.len(), 1);
     let record = &ip[0];
@@ -228,8 +231,8 @@ async fn the_session_list_filters_by_status_and_date_and_pages() {
     assert_eq!(status, 400);
     let (_, page) = get_json(&sim, "/api/v1/importsession/").await;
     assert!(
-        page["objects"][0].get("fileBytesBase64").is_none(),
-        "lists leave files out"
+        page["objects"][0].get("associations").is_none(),
+        "list items carry no associations"
     );
     assert_eq!(
         page["objects"][0]["jobID"],
