@@ -1,9 +1,11 @@
 //! Import sessions: follow what an import with approval became, then approve or reject it.
 //!
-//! Every session is shown in one shape, `import_session`, which the imports' `wait_for_processing`
-//! output shares: ThreatStream's status (`done`), the name the UI gives it (`Ready To Review`) and the
-//! counts, under the plugin's snake_case names. Approving and rejecting need ThreatStream's Approve
-//! Intel permission; both are idempotent and retried like reads.
+//! Every session is shown in one shape, `import_session` (`session.rs`), which the imports'
+//! `wait_for_processing` output shares: ThreatStream's status (`done`), the name the UI gives it
+//! (`Ready To Review`), the counts and what explains them (`messages`, submitter, approver, tags), under
+//! the plugin's snake_case names. Approving and rejecting need ThreatStream's Approve Intel permission;
+//! both are idempotent and retried like reads. An approval counts only when ThreatStream's answer names
+//! the approver; a rejection is FortiSOAR's DELETE.
 
 mod approve_import_session;
 mod get_import_session;

@@ -127,7 +127,7 @@ pub(crate) struct ImportSessionSummary {
     #[schemars(title = "File Name")]
     #[serde(skip_serializing_if = "Option::is_none")]
     file_name: Option<String>,
-    /// Kind of import (fileType), such as analyst for pasted text, url, or the file type
+    /// Kind of import (fileType), such as `analyst` for pasted text, `url`, or the file type
     #[schemars(title = "File Type")]
     #[serde(skip_serializing_if = "Option::is_none")]
     file_type: Option<String>,
@@ -149,7 +149,7 @@ pub(crate) struct ImportSessionSummary {
 #[derive(Serialize, JsonSchema)]
 #[schemars(rename = "import_session_association", title = "import_session_association")]
 pub(crate) struct SessionAssociation {
-    /// The model's type as Get Threat Model takes it (actor, campaign, incident, malware, signature, tipreport, ttp, vulnerability, attackpattern); other kinds keep ThreatStream's name, such as identity or tool
+    /// The model's type as Get Threat Model takes it (`actor`, `campaign`, `incident`, `malware`, `signature`, `tipreport`, `ttp`, `vulnerability`, `attackpattern`); other kinds keep ThreatStream's name, such as `identity` or `tool`
     #[schemars(title = "Model Type")]
     model_type: String,
     /// ThreatStream's ID of the model
