@@ -78,7 +78,9 @@ fn an_import_goes_from_file_to_a_closed_observable() {
     // ThreatStream answers the approval with the session approving, naming its approver.
     assert_eq!(approved["import_session"]["status"], "approving");
     assert_eq!(approved["import_session"]["approved_by"], USERNAME);
-    assert!(approved["import_session"]["approved_by_id"].as_u64().is_some_and(|id| id > 0));
+    assert!(approved["import_session"]["approved_by_id"]
+        .as_u64()
+        .is_some_and(|id| id > 0));
     let read = run_ok(&sim, "get_import_session", json!({"import_session_id": session_id}));
     assert_eq!(read["import_session"]["status_label"], "Approved");
     let live = record(&sim, "203.0.113.45");

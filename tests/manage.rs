@@ -141,7 +141,9 @@ fn a_session_that_ended_in_errors_says_why_and_approving_it_is_no_success() {
         (&json!("errors"), &json!("Errors"))
     );
     assert!(
-        session["messages"].as_str().is_some_and(|why| why.contains("No observables")),
+        session["messages"]
+            .as_str()
+            .is_some_and(|why| why.contains("No observables")),
         "{session}"
     );
     let id = session["id"].as_str().expect("an ID").to_owned();
@@ -165,7 +167,11 @@ fn a_session_that_ended_in_errors_says_why_and_approving_it_is_no_success() {
         "{}",
         exception.assistance
     );
-    assert!(exception.data.contains(r#""approved_by_id":null"#), "{}", exception.data);
+    assert!(
+        exception.data.contains(r#""approved_by_id":null"#),
+        "{}",
+        exception.data
+    );
     assert_eq!(
         run_ok(&sim, "reject_import_session", json!({"import_session_id": id})),
         json!({"success": true}),

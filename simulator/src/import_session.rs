@@ -390,7 +390,9 @@ fn file_type(session: &ImportSession) -> String {
     let Some(name) = session.file_name.as_deref() else {
         return "analyst".to_owned();
     };
-    let extension = name.rsplit_once('.').map(|(_, extension)| extension.to_ascii_lowercase());
+    let extension = name
+        .rsplit_once('.')
+        .map(|(_, extension)| extension.to_ascii_lowercase());
     extension.unwrap_or_else(|| "txt".to_owned())
 }
 
@@ -487,10 +489,17 @@ mod tests {
         empty.observables.clear();
         empty.drafts.clear();
         book.insert(empty);
-        assert_eq!(book.approve(id, "a@example.com", 0), Ok(()), "approved while processing");
+        assert_eq!(
+            book.approve(id, "a@example.com", 0),
+            Ok(()),
+            "approved while processing"
+        );
         assert!(book.settle(10).is_empty());
         let failed = book.get(id).expect("kept");
-        assert_eq!((failed.status.as_str(), failed.messages.as_str()), (ERRORS, NOTHING_TO_IMPORT));
+        assert_eq!(
+            (failed.status.as_str(), failed.messages.as_str()),
+            (ERRORS, NOTHING_TO_IMPORT)
+        );
         assert_eq!(failed.approved_by, None);
         assert_eq!(book.approve(id, "a@example.com", 20), Ok(()));
         let json = session_json(book.get(id).expect("kept"), true);
@@ -523,10 +532,19 @@ mod tests {
             (&json!("approving"), &json!(USER_ID), &json!(USER_ID.to_string()))
         );
         assert_eq!(after["approved_by"]["email"], "a@example.com");
-        assert_eq!((after["email"].as_str(), after["user_id"].as_u64()), (Some("a@example.com"), Some(USER_ID)));
+        assert_eq!(
+            (after["email"].as_str(), after["user_id"].as_u64()),
+            (Some("a@example.com"), Some(USER_ID))
+        );
         assert_eq!(after["associations"].as_object().map(|kinds| kinds.len()), Some(15));
         assert_eq!(after["messages"], "");
-        for extra in ["fields", "observables", "fileBytesBase64", "api_version", "default_state"] {
+        for extra in [
+            "fields",
+            "observables",
+            "fileBytesBase64",
+            "api_version",
+            "default_state",
+        ] {
             assert!(after.get(extra).is_none(), "{extra} is not ThreatStream's");
         }
     }

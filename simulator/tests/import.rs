@@ -64,9 +64,15 @@ async fn file_import_creates_a_session_waiting_for_review() {
     assert_eq!(json["jobID"], session.job_id.as_str());
     assert_eq!(json["numIndicators"], 2);
     assert_eq!((&json["tlp"], &json["confidence"]), (&json!("amber"), &json!(80)));
-    assert_eq!((&json["fileName"], &json["fileType"]), (&json!("observables.csv"), &json!("csv")));
+    assert_eq!(
+        (&json["fileName"], &json["fileType"]),
+        (&json!("observables.csv"), &json!("csv"))
+    );
     assert_eq!(json["trusted_circles"], json!([{"id": 146}, {"id": 311}]));
-    assert!(json.get("fields").is_none(), "what was sent is read from the simulator, not the API");
+    assert!(
+        json.get("fields").is_none(),
+        "what was sent is read from the simulator, not the API"
+    );
 }
 
 #[tokio::test]

@@ -82,7 +82,11 @@ async fn a_session_processes_then_approval_makes_its_observables_searchable() {
         "XSOAR's test data answers the approval with the session approving"
     );
     assert_eq!(approved["approved_by"]["id"], "121");
-    assert_eq!(session(&sim, id).await["status"], "approved", "and the next read shows it approved");
+    assert_eq!(
+        session(&sim, id).await["status"],
+        "approved",
+        "and the next read shows it approved"
+    );
     let ip = found(&sim, "198.51.100.201").await;
     assert_eq!(ip.len(), 1);
     let record = &ip[0];

@@ -87,10 +87,7 @@ pub(crate) async fn approve_import_session(client: &Client, id: u64) -> Result<V
 /// values show it as text (`"142"`). Text that is not a number names nobody here, where Python's
 /// truthiness would pass it.
 pub(crate) fn approver_id(session: &Record) -> Option<u64> {
-    session
-        .get("approved_by_id")
-        .and_then(numeric_id)
-        .filter(|id| *id > 0)
+    session.get("approved_by_id").and_then(numeric_id).filter(|id| *id > 0)
 }
 
 /// `DELETE /api/v1/importsession/{id}/`: ThreatStream's rejection (the session becomes `deleted`).

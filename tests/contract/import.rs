@@ -55,7 +55,11 @@ fn approved_sessions_name_their_reviewer_and_a_null_next_ends_the_list() {
     assert_eq!(output["count"], 2);
     for session in output["import_sessions"].as_array().expect("a list") {
         assert_eq!(
-            (&session["approved_by"], &session["approved_by_id"], &session["status_label"]),
+            (
+                &session["approved_by"],
+                &session["approved_by_id"],
+                &session["status_label"]
+            ),
             (&json!("reviewer@example.com"), &json!(111), &json!("Approved"))
         );
     }
@@ -82,16 +86,40 @@ fn one_session_as_fortisoar_reads_it() {
     let output = run_ok(&sim, "get_import_session", json!({"import_session_id": "875"}));
     let session = &output["import_session"];
     assert_eq!(
-        (&session["id"], &session["status_label"], &session["approved_by"], &session["approved_by_id"]),
-        (&json!("875"), &json!("Approved"), &json!("reviewer@example.com"), &json!(111))
+        (
+            &session["id"],
+            &session["status_label"],
+            &session["approved_by"],
+            &session["approved_by_id"]
+        ),
+        (
+            &json!("875"),
+            &json!("Approved"),
+            &json!("reviewer@example.com"),
+            &json!(111)
+        )
     );
     assert_eq!(
-        (&session["num_indicators"], &session["num_rejected"], &session["num_private"]),
+        (
+            &session["num_indicators"],
+            &session["num_rejected"],
+            &session["num_private"]
+        ),
         (&json!(3), &json!(1), &json!(3))
     );
     assert_eq!(
-        (&session["tags"], &session["tlp"], &session["trusted_circles"], &session["notes"]),
-        (&json!(["campaign-7"]), &json!("amber"), &json!([146]), &json!("phishing,campaign-7"))
+        (
+            &session["tags"],
+            &session["tlp"],
+            &session["trusted_circles"],
+            &session["notes"]
+        ),
+        (
+            &json!(["campaign-7"]),
+            &json!("amber"),
+            &json!([146]),
+            &json!("phishing,campaign-7")
+        )
     );
     // In ThreatStream's order, named as Get Threat Model takes them; the empty kinds add nothing.
     assert_eq!(
@@ -131,13 +159,24 @@ fn the_approval_as_xsoar_shows_it_succeeds_approving() {
         (&json!("approving"), &json!("Approving"))
     );
     assert_eq!(
-        (&session["approved_by"], &session["approved_by_id"], &session["submitted_by_id"]),
+        (
+            &session["approved_by"],
+            &session["approved_by_id"],
+            &session["submitted_by_id"]
+        ),
         (&json!("reviewer@example.com"), &json!(111), &json!(202))
     );
     assert_eq!(session["tags"], json!(["test", "test2"]));
-    assert!(session.get("associations").is_none(), "fifteen empty lists are no association");
+    assert!(
+        session.get("associations").is_none(),
+        "fifteen empty lists are no association"
+    );
     assert_eq!(requests_to(&sim, "PATCH", path), 1);
-    assert_eq!(sim.requests().len(), 1, "the answer is the session: nothing is read back");
+    assert_eq!(
+        sim.requests().len(),
+        1,
+        "the answer is the session: nothing is read back"
+    );
 }
 
 #[test]
@@ -225,7 +264,11 @@ fn an_import_answered_with_success_false_failed() {
         .input(json!({"datatext": "198.51.100.7"}))
         .against(&sim)
         .fails(Preset::BadRequest);
-    assert!(run.exception().data.contains(r#""success":false"#), "{:?}", run.exception());
+    assert!(
+        run.exception().data.contains(r#""success":false"#),
+        "{:?}",
+        run.exception()
+    );
 }
 
 #[test]

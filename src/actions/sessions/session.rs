@@ -299,7 +299,12 @@ fn approver(record: &Record) -> Option<String> {
 /// `[{"id": 1, "type": "malware-intelligence"}]` as its types.
 fn initiatives(record: &Record) -> Vec<String> {
     list(record, "intelligence_initiatives")
-        .filter_map(|initiative| initiative.get("type").and_then(Value::as_str).or_else(|| initiative.as_str()))
+        .filter_map(|initiative| {
+            initiative
+                .get("type")
+                .and_then(Value::as_str)
+                .or_else(|| initiative.as_str())
+        })
         .filter(|kind| !kind.trim().is_empty())
         .map(str::to_owned)
         .collect()
@@ -404,7 +409,9 @@ mod tests {
 
     #[test]
     fn messages_sent_as_a_list_are_one_per_line() {
-        let shown = summary(&record(json!({"messages": ["Line 3: not an observable", " ", "Line 9: too long"]})));
+        let shown = summary(&record(
+            json!({"messages": ["Line 3: not an observable", " ", "Line 9: too long"]}),
+        ));
         assert_eq!(
             shown.messages.as_deref(),
             Some("Line 3: not an observable\nLine 9: too long")
