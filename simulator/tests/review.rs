@@ -54,11 +54,11 @@ async fn a_session_processes_then_approval_makes_its_observables_searchable() {
     ];
     let id = import(&sim, CSV, &fields).await;
     let processing = session(&sim, id).await;
-    assert_eq!(
-        (processing["status"].as_str(), processing["numIndicators"].as_u64()),
-        (Some("processing"), Some(0))
-    );
-    assert!(processing["processed_ts"].is_null());
+    // On a loaded machine the 300 ms may be over already; then only the end state is checked.
+    if processing["status"] == "processing" {
+        assert_eq!(processing["numIndicators"].as_u64(), Some(0));
+        assert!(processing["processed_ts"].is_null());
+    }
     let done = wait_for("the session to be ready for review", DEADLINE, || async {
         let body = session(&sim, id).await;
         (body["status"] == "done").then_some(body)
@@ -179,10 +179,12 @@ async fn approving_while_processing_waits_and_default_state_active_approves_itse
     )
     .await;
     assert_eq!(body["status"], "approving");
-    assert!(
-        found(&sim, "198.51.100.204").await.is_empty(),
-        "not before processing ends"
-    );
+    // Only a search made while the session was still processing says anything: on a loaded machine
+    // the 300 ms may be over by now, and the read after the search tells which.
+    let before = found(&sim, "198.51.100.204").await;
+    if session(&sim, early).await["processed_ts"].is_null() {
+        assert!(before.is_empty(), "not before processing ends");
+    }
     let auto = import(&sim, "198.51.100.205\n", &[("default_state", "active")]).await;
     for value in ["198.51.100.204", "198.51.100.205"] {
         wait_for(&format!("{value} to appear"), DEADLINE, || async {
