@@ -7,9 +7,13 @@ own `validate()` with the list minus the validators named in SKIPPED, and prints
 that ran passed. Usage: python scripts/validate.py [PLUGIN_DIRECTORY]
 """
 
+import json
+import os
 import sys
 
+from icon_validator.exceptions import ValidationException
 from icon_validator.rules import VALIDATORS
+from icon_validator.rules.plugin_validators.json_validator import JSONValidator
 from icon_validator.validate import validate
 
 # Validator class name -> why it cannot run here. Anything not listed runs and must pass.
@@ -28,6 +32,28 @@ SKIPPED = {
 }
 
 
+class NestedJSONValidator(JSONValidator):
+    """JSONValidator's check (every .json under tests/ parses), reading each file where it is.
+
+    The package's own walks tests/ but opens every file as if it sat in tests/ itself, so the contract
+    fixtures in tests/fixtures/<group>/ crash it with FileNotFoundError.
+    """
+
+    def validate(self, spec):
+        tests_dir = os.path.join(spec.directory, "tests")
+        invalid = []
+        for path, _, files in os.walk(tests_dir):
+            for name in sorted(files):
+                if name.endswith(".json"):
+                    with open(os.path.join(path, name)) as test:
+                        try:
+                            json.load(test)
+                        except json.decoder.JSONDecodeError:
+                            invalid.append(os.path.relpath(os.path.join(path, name), tests_dir))
+        if invalid:
+            raise ValidationException(f"The following test files are not in proper JSON format: {invalid}")
+
+
 def main() -> int:
     directory = sys.argv[1] if len(sys.argv) > 1 else "."
     known = {type(validator).__name__ for validator in VALIDATORS}
@@ -38,7 +64,11 @@ def main() -> int:
         return 1
     for name, reason in SKIPPED.items():
         print(f"[-] Skipping validator {name}: {reason}")
-    running = [validator for validator in VALIDATORS if type(validator).__name__ not in SKIPPED]
+    running = [
+        NestedJSONValidator() if type(validator) is JSONValidator else validator
+        for validator in VALIDATORS
+        if type(validator).__name__ not in SKIPPED
+    ]
     return validate(directory, validators=running)
 
 

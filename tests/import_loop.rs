@@ -63,6 +63,11 @@ fn an_import_goes_from_file_to_a_closed_observable() {
         (session["num_indicators"].as_i64(), session["num_rejected"].as_i64()),
         (Some(2), Some(1))
     );
+    assert_eq!(
+        (&session["submitted_by"], &session["confidence"], &session["file_name"]),
+        (&json!(USERNAME), &json!(90), &json!("loop.csv")),
+        "the session says who imported what, and how"
+    );
     assert!(
         records(&sim, "203.0.113.45").is_empty(),
         "nothing is live before the approval"
@@ -70,8 +75,14 @@ fn an_import_goes_from_file_to_a_closed_observable() {
 
     let approved = run_ok(&sim, "approve_import_session", json!({"import_session_id": session_id}));
     assert_eq!(approved["success"], true);
-    assert_eq!(approved["import_session"]["status"], "approved");
+    // ThreatStream answers the approval with the session approving, naming its approver.
+    assert_eq!(approved["import_session"]["status"], "approving");
     assert_eq!(approved["import_session"]["approved_by"], USERNAME);
+    assert!(approved["import_session"]["approved_by_id"]
+        .as_u64()
+        .is_some_and(|id| id > 0));
+    let read = run_ok(&sim, "get_import_session", json!({"import_session_id": session_id}));
+    assert_eq!(read["import_session"]["status_label"], "Approved");
     let live = record(&sim, "203.0.113.45");
     assert_eq!(
         (live["status"].as_str(), live["itype"].as_str()),

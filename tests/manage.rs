@@ -128,6 +128,58 @@ fn a_session_in_the_wrong_state_or_unknown_is_named() {
 }
 
 #[test]
+fn a_session_that_ended_in_errors_says_why_and_approving_it_is_no_success() {
+    let sim = simulator_processing_for(std::time::Duration::ZERO);
+    let output = run_ok(
+        &sim,
+        "import_observable",
+        json!({"datatext": "nothing to import here", "wait_for_processing": 30}),
+    );
+    let session = &output["import_session"];
+    assert_eq!(
+        (&session["status"], &session["status_label"]),
+        (&json!("errors"), &json!("Errors"))
+    );
+    assert!(
+        session["messages"]
+            .as_str()
+            .is_some_and(|why| why.contains("No observables")),
+        "{session}"
+    );
+    let id = session["id"].as_str().expect("an ID").to_owned();
+
+    // ThreatStream answers 200 with the session, approved by nobody: XSOAR's "Import Session Approval
+    // Failed", here an error that says what came back and what to check.
+    let run = Invocation::run("approve_import_session")
+        .input(json!({"import_session_id": id}))
+        .against(&sim)
+        .errs();
+    let exception = run.exception();
+    assert_eq!(
+        exception.cause,
+        format!(
+            "ThreatStream did not confirm the approval of import session {id}: the session it answered with \
+             has approved_by_id null and status 'errors', so nobody approved it."
+        )
+    );
+    assert!(
+        exception.assistance.contains("Approve Intel") && exception.assistance.contains("status done"),
+        "{}",
+        exception.assistance
+    );
+    assert!(
+        exception.data.contains(r#""approved_by_id":null"#),
+        "{}",
+        exception.data
+    );
+    assert_eq!(
+        run_ok(&sim, "reject_import_session", json!({"import_session_id": id})),
+        json!({"success": true}),
+        "a session in errors can still be rejected"
+    );
+}
+
+#[test]
 fn a_value_with_several_observables_needs_all_matches() {
     let sim = simulator();
     // The seed has several records of this domain, in more than one letter case.

@@ -148,6 +148,7 @@ fn session(id: u64, form: Form, version: ApiVersion, ready_at_ms: i64) -> Import
         created_ts: now.clone(),
         date_modified: now,
         processed_ts: None,
+        messages: String::new(),
         drafts,
         ready_at_ms,
         approve_when_ready: false,

@@ -32,10 +32,12 @@
 //! - `GET /api/v1/importsession/` (`status`, `status__in`,
 //!   `date_modified__gte`, paging), `GET /api/v1/importsession/<id>/`:
 //!   sessions are `processing` for [`DEFAULT_IMPORT_DELAY`] (see
-//!   [`SimulatorBuilder::import_delay`]), then `done` (ready to review).
-//! - `PATCH /api/v1/importsession/<id>/approve_all/` approves (the
-//!   observables become active records); `DELETE /api/v1/importsession/<id>/`
-//!   rejects (status `deleted`; they never appear).
+//!   [`SimulatorBuilder::import_delay`]), then `done` (ready to review), or
+//!   `errors` with `messages` when nothing in them was an observable.
+//! - `PATCH /api/v1/importsession/<id>/approve_all/` approves (answers the
+//!   session `approving`; from the next request it is `approved` and the
+//!   observables are active records); `DELETE /api/v1/importsession/<id>/`
+//!   rejects (204, status `deleted`; they never appear).
 //! - `POST /api/v2/intelligence/bulk_tagging/`, `PATCH
 //!   /api/v2/intelligence/bulk_remove_tags/`, `POST
 //!   /api/v1/intelligence/<id>/tag/`, `DELETE

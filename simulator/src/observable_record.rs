@@ -18,7 +18,7 @@ pub(crate) const SEVERITIES: [&str; 4] = ["low", "medium", "high", "very-high"];
 const DEFAULT_EXPIRY_MS: i64 = 90 * 86_400_000;
 
 /// The organisation every simulated record belongs to.
-const OWNER_ORGANIZATION_ID: u64 = 2;
+pub(crate) const OWNER_ORGANIZATION_ID: u64 = 2;
 
 /// A tag as clients send it: `{"name", "tlp"}`.
 #[derive(Clone, Debug, PartialEq, Eq)]

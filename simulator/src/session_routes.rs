@@ -3,13 +3,14 @@
 //! - `GET /api/v1/importsession/` with `status`, `status__in` (comma list),
 //!   `date_modified__gte`, `limit`/`offset`; oldest first, with `meta.next`.
 //! - `PATCH /api/v1/importsession/<id>/approve_all/` answers 200 with the
-//!   session, `approved_by_id` set (how XSOAR tells success). Approving an
-//!   approved session succeeds again; approving a rejected one is a 409.
-//! - `DELETE /api/v1/importsession/<id>/` rejects: 204, status `deleted`.
-//!   No public client rejects over the API; reference §1.11 gives `deleted`
-//!   as the rejected status, which is what Tastypie's DELETE on the session
-//!   resource would produce, so that is the route. Rejecting again is a 204;
-//!   rejecting an approved session is a 409.
+//!   session, `status: approving` and `approved_by_id` set (how XSOAR tells
+//!   success, and what its test data answers); it is `approved` from the
+//!   next request on. Approving an approved session succeeds again;
+//!   approving a rejected one is a 409; approving one in `errors` answers it
+//!   unchanged, `approved_by_id: null`.
+//! - `DELETE /api/v1/importsession/<id>/` rejects: 204, status `deleted`, as
+//!   FortiSOAR's connector rejects (Reject IOC By Import ID). Rejecting again
+//!   is a 204; rejecting an approved session is a 409.
 //!
 //! Approving and rejecting need the "Approve Intel" permission.
 
@@ -43,7 +44,7 @@ pub(crate) fn list(state: &State, request: &RecordedRequest) -> Answer {
 pub(crate) fn approve(state: &State, id: u64) -> Answer {
     state.denials.require(Permission::ApproveIntel)?;
     let session = state.approve_session(id).map_err(|refusal| refused(id, refusal))?;
-    Ok(response::json(200, &session_json(&session, false)))
+    Ok(response::json(200, &session_json(&session, true)))
 }
 
 pub(crate) fn reject(state: &State, id: u64) -> Answer {

@@ -159,16 +159,11 @@ impl State {
         }
     }
 
-    /// Approves session `id`, storing its observables if it is ready.
+    /// Approves session `id` (its observables are stored at the next
+    /// settle); answers the session as it is now, `approving`.
     pub(crate) fn approve_session(&self, id: u64) -> Result<ImportSession, Refusal> {
-        let now = timestamp::now_ms();
         let mut sessions = self.sessions();
-        let drafts = sessions.approve(id, &self.account.username, now)?;
-        let mut store = self.raw_records_mut();
-        for draft in &drafts {
-            store.create(draft, now);
-        }
-        drop(store);
+        sessions.approve(id, &self.account.username, timestamp::now_ms())?;
         sessions.get(id).map(ImportSession::summary).ok_or(Refusal::NotFound)
     }
 

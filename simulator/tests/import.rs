@@ -63,11 +63,15 @@ async fn file_import_creates_a_session_waiting_for_review() {
     assert_eq!(status, 200);
     assert_eq!(json["jobID"], session.job_id.as_str());
     assert_eq!(json["numIndicators"], 2);
-    assert_eq!(json["fields"]["tlp"], "amber");
-    assert_eq!(json["fileName"], "observables.csv");
+    assert_eq!((&json["tlp"], &json["confidence"]), (&json!("amber"), &json!(80)));
     assert_eq!(
-        json["fileBytesBase64"],
-        "dmFsdWUsaXR5cGUsdGFncwoxOTguNTEuMTAwLjk5LG1hbF9pcCwKYmFkLXNpdGUuZXhhbXBsZSxtYWxfZG9tYWluLCJhLGIiCg=="
+        (&json["fileName"], &json["fileType"]),
+        (&json!("observables.csv"), &json!("csv"))
+    );
+    assert_eq!(json["trusted_circles"], json!([{"id": 146}, {"id": 311}]));
+    assert!(
+        json.get("fields").is_none(),
+        "what was sent is read from the simulator, not the API"
     );
 }
 

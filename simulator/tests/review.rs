@@ -54,11 +54,11 @@ async fn a_session_processes_then_approval_makes_its_observables_searchable() {
     ];
     let id = import(&sim, CSV, &fields).await;
     let processing = session(&sim, id).await;
-    assert_eq!(
-        (processing["status"].as_str(), processing["numIndicators"].as_u64()),
-        (Some("processing"), Some(0))
-    );
-    assert!(processing["processed_ts"].is_null());
+    // On a loaded machine the 300 ms may be over already; then only the end state is checked.
+    if processing["status"] == "processing" {
+        assert_eq!(processing["numIndicators"].as_u64(), Some(0));
+        assert!(processing["processed_ts"].is_null());
+    }
     let done = wait_for("the session to be ready for review", DEADLINE, || async {
         let body = session(&sim, id).await;
         (body["status"] == "done").then_some(body)
@@ -78,7 +78,14 @@ async fn a_session_processes_then_approval_makes_its_observables_searchable() {
     assert_eq!(status, 200, "{approved}");
     assert_eq!(
         (approved["status"].as_str(), approved["approved_by_id"].as_u64()),
-        (Some("approved"), Some(121))
+        (Some("approving"), Some(121)),
+        "XSOAR's test data answers the approval with the session approving"
+    );
+    assert_eq!(approved["approved_by"]["id"], "121");
+    assert_eq!(
+        session(&sim, id).await["status"],
+        "approved",
+        "and the next read shows it approved"
     );
     let ip = found(&sim, "198.51.100.201").await;
     assert_eq!(ip.len(), 1);
@@ -172,10 +179,12 @@ async fn approving_while_processing_waits_and_default_state_active_approves_itse
     )
     .await;
     assert_eq!(body["status"], "approving");
-    assert!(
-        found(&sim, "198.51.100.204").await.is_empty(),
-        "not before processing ends"
-    );
+    // Only a search made while the session was still processing says anything: on a loaded machine
+    // the 300 ms may be over by now, and the read after the search tells which.
+    let before = found(&sim, "198.51.100.204").await;
+    if session(&sim, early).await["processed_ts"].is_null() {
+        assert!(before.is_empty(), "not before processing ends");
+    }
     let auto = import(&sim, "198.51.100.205\n", &[("default_state", "active")]).await;
     for value in ["198.51.100.204", "198.51.100.205"] {
         wait_for(&format!("{value} to appear"), DEADLINE, || async {
@@ -228,8 +237,8 @@ async fn the_session_list_filters_by_status_and_date_and_pages() {
     assert_eq!(status, 400);
     let (_, page) = get_json(&sim, "/api/v1/importsession/").await;
     assert!(
-        page["objects"][0].get("fileBytesBase64").is_none(),
-        "lists leave files out"
+        page["objects"][0].get("associations").is_none(),
+        "list items carry no associations"
     );
     assert_eq!(
         page["objects"][0]["jobID"],

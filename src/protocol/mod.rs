@@ -23,7 +23,7 @@ mod trigger;
 
 pub(crate) use clean::clean;
 pub(crate) use envelope::MAX_MESSAGE_BYTES;
-pub(crate) use failure::{quoted, Failure};
+pub(crate) use failure::{quoted, shown, Failure};
 pub(crate) use plugin::{
     output_of, Action, Connector, Output, Plugin, StepFuture, Steps, Task, TaskFuture, TaskOutcome, Trigger,
 };

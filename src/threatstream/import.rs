@@ -47,18 +47,20 @@ pub(crate) async fn import_with_approval(
     Ok(session)
 }
 
-/// The session in an accepted answer, or `None` when it names none.
+/// The session in an accepted answer, or `None` when it names none. The public clients show
+/// `import_session_id` both ways (text `"482"` in Rapid7's unit-test answer and Splunk SOAR's example
+/// values, an integer in CrowdStrike's API description), so both are read; `job_id` is a UUID.
 fn session_of(answer: &Value) -> Option<ImportSession> {
     let id = match answer.get("import_session_id")? {
-        Value::Number(number) => number.to_string(),
-        Value::String(text) if !text.is_empty() => text.clone(),
+        Value::Number(number) => number.as_u64()?.to_string(),
+        Value::String(text) if !text.trim().is_empty() => text.trim().to_owned(),
         _ => return None,
     };
-    let job_id = answer
-        .get("job_id")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
+    let job_id = match answer.get("job_id") {
+        Some(Value::String(text)) => text.trim().to_owned(),
+        Some(Value::Number(number)) => number.to_string(),
+        _ => String::new(),
+    };
     Some(ImportSession { id, job_id })
 }
 
@@ -77,8 +79,10 @@ mod tests {
                 job_id: "00bc2d03-c608".into()
             })
         );
-        let text = json!({"success": true, "import_session_id": "482", "job_id": "j"});
+        let text = json!({"success": true, "import_session_id": " 482 ", "job_id": "j"});
         assert_eq!(session_of(&text).map(|session| session.id), Some("482".into()));
+        let no_job = json!({"success": true, "import_session_id": 7});
+        assert_eq!(session_of(&no_job).map(|session| session.job_id), Some(String::new()));
     }
 
     #[test]
@@ -86,6 +90,9 @@ mod tests {
         for answer in [
             json!({"success": true}),
             json!({"success": true, "import_session_id": ""}),
+            json!({"success": true, "import_session_id": null}),
+            json!({"success": true, "import_session_id": -1}),
+            json!({"success": true, "import_session_id": 4.5}),
         ] {
             assert_eq!(session_of(&answer), None, "{answer}");
         }

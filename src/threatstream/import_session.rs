@@ -15,7 +15,7 @@ use tracing::{debug, info};
 
 use super::client::{Client, Replay};
 use super::error::ApiError;
-use super::intelligence::Record;
+use super::intelligence::{numeric_id, Record};
 use super::paging::each_page;
 use crate::backoff::first_step;
 
@@ -71,12 +71,23 @@ fn session_filters(filter: &SessionFilter) -> Vec<(&'static str, String)> {
 }
 
 /// `PATCH /api/v1/importsession/{id}/approve_all/`: the session as ThreatStream answered it (`Null`
-/// when the answer was empty).
+/// when the answer was empty). A 2xx is not yet an approval: see `approver_id`.
 pub(crate) async fn approve_import_session(client: &Client, id: u64) -> Result<Value, ApiError> {
     let path = format!("{}approve_all/", path(id));
     let answer = client.send_json(Method::PATCH, &path, &[], None, Replay::Safe).await?;
     info!("Approved import session {id}");
     Ok(answer)
+}
+
+/// Who ThreatStream says approved `session`: its `approved_by_id`, when that names a user (a whole
+/// number above 0, sent as a number or as numeric text). This is how a 2xx from `approve_all` is told
+/// from an approval: ThreatStream answers the session, and XSOAR's v3 integration counts the approval
+/// only when `approved_by_id` is set ("Import Session Approval Failed" when it is missing, `null` or
+/// 0); its test data answers `approved_by_id: 111` with `status: "approving"`, Splunk SOAR's example
+/// values show it as text (`"142"`). Text that is not a number names nobody here, where Python's
+/// truthiness would pass it.
+pub(crate) fn approver_id(session: &Record) -> Option<u64> {
+    session.get("approved_by_id").and_then(numeric_id).filter(|id| *id > 0)
 }
 
 /// `DELETE /api/v1/importsession/{id}/`: ThreatStream's rejection (the session becomes `deleted`).
@@ -112,6 +123,35 @@ mod tests {
     use super::super::paging::paged;
     use super::super::paging::tests::{client_of, run};
     use super::*;
+
+    #[test]
+    fn only_an_approved_by_id_that_names_a_user_is_an_approval() {
+        // `Null` stands for a session without the key.
+        let session = |id: Value| -> Record {
+            let mut session = Record::new();
+            if !id.is_null() {
+                session.insert("approved_by_id".into(), id);
+            }
+            session
+        };
+        for (given, expected) in [
+            (serde_json::json!(111), Some(111)),
+            (serde_json::json!("142"), Some(142)),
+            (serde_json::json!(" 7 "), Some(7)),
+            (serde_json::json!(0), None),
+            (serde_json::json!("0"), None),
+            (serde_json::json!(""), None),
+            (serde_json::json!("someone"), None),
+            (serde_json::json!(-3), None),
+            (serde_json::json!(true), None),
+            (Value::Null, None),
+        ] {
+            assert_eq!(approver_id(&session(given.clone())), expected, "{given}");
+        }
+        let mut null = Record::new();
+        null.insert("approved_by_id".into(), Value::Null);
+        assert_eq!(approver_id(&null), None);
+    }
 
     #[test]
     fn asking_for_no_sessions_sends_nothing() {

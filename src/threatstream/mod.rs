@@ -36,7 +36,7 @@ pub(crate) use error::ApiError;
 pub(crate) use feed::{changes, starting_cursor, FeedFilter};
 pub(crate) use import::{import_with_approval, ImportSource};
 pub(crate) use import_session::{
-    approve_import_session, follow_import_session, import_session, import_sessions, reject_import_session,
+    approve_import_session, approver_id, follow_import_session, import_session, import_sessions, reject_import_session,
     SessionFilter,
 };
 pub(crate) use intelligence::{lookup, numeric_id, probe, record_value, Observable, Record};

@@ -19,6 +19,7 @@ use serde_json::Value;
 use threatstream_simulator::{Fault, FaultRule, Simulator};
 
 mod context;
+mod import;
 
 /// One answer a public client shows for one route.
 #[derive(Debug, Deserialize)]
@@ -33,7 +34,9 @@ pub struct Fixture {
     /// The HTTP status the answer comes with.
     #[serde(default = "ok")]
     pub status: u16,
-    /// The answer's JSON body.
+    /// The answer's JSON body; a fixture without one answers with no body at all (a 204, or the
+    /// empty 202 some writes get).
+    #[serde(default)]
     pub body: Value,
 }
 
@@ -59,9 +62,13 @@ impl Fixture {
 
     /// Makes `sim` answer every request whose path is exactly `path` with this fixture.
     pub fn serve(&self, sim: &Simulator, path: &str) {
+        let body = match &self.body {
+            Value::Null => String::new(),
+            body => body.to_string(),
+        };
         let fault = Fault::Status {
             status: self.status,
-            body: self.body.to_string(),
+            body,
         };
         sim.add_fault_rule(FaultRule::new(fault).path_exact(path).always());
     }

@@ -18,13 +18,12 @@ use std::time::Duration;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use tracing::info;
 
 use super::connection::Connection;
 use super::failure::{forbidden, Permission};
 use super::file::File;
-use super::sessions::summary;
+use super::sessions::{summary, ImportSessionSummary};
 use super::spec_named;
 use crate::protocol::{output_of, Action, Failure, Output};
 use crate::threatstream::{self, ImportSource};
@@ -109,16 +108,28 @@ async fn import(
         success: true,
         import_session_id: session.id,
     };
-    if follow.wait == 0 {
-        return output_of(&json!({"results": results}));
-    }
-    let followed = followed_session(connection, &results.import_session_id, follow.wait).await?;
-    output_of(&json!({"results": results, "import_session": followed}))
+    let import_session = match follow.wait {
+        0 => None,
+        wait => Some(followed_session(connection, &results.import_session_id, wait).await?),
+    };
+    output_of(&ImportOutput {
+        results,
+        import_session,
+    })
+}
+
+/// What both imports with approval answer: the session ThreatStream created, and, when asked to wait,
+/// the session as processing left it. Each action's output schema names `results` its own way.
+#[derive(Serialize)]
+struct ImportOutput {
+    results: ImportResponse,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    import_session: Option<ImportSessionSummary>,
 }
 
 /// The session ThreatStream created, read until processed or `wait` seconds have passed. A failure
 /// here comes after the import was accepted, so it names the session: importing again would import twice.
-async fn followed_session(connection: &Connection, id: &str, wait: u64) -> Result<serde_json::Value, Failure> {
+async fn followed_session(connection: &Connection, id: &str, wait: u64) -> Result<ImportSessionSummary, Failure> {
     let after_import = |failure: Failure| {
         let cause = format!(
             "ThreatStream accepted the import as import session {id}, but following the session failed: {} \
@@ -138,7 +149,7 @@ async fn followed_session(connection: &Connection, id: &str, wait: u64) -> Resul
     let session = threatstream::follow_import_session(&connection.client, number, wait)
         .await
         .map_err(|error| after_import(Failure::from(error)))?;
-    Ok(json!(summary(&session)))
+    Ok(summary(&session))
 }
 
 /// The session an import created. Each version's spec names this type differently (2.0.0

@@ -1,8 +1,8 @@
-//! Get Import Session: the state and counts of one import session, such as an import answered.
+//! Get Import Session: the state and counts of one import session, such as an import answered, and
+//! what explains them (ThreatStream's `messages` when it ended in `errors`, the submitter, the tags).
 
 use schemars::JsonSchema;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 use super::{example_session, session_failure, session_id, summary, ImportSessionSummary, SessionCall};
 use crate::actions::connection::Connection;
@@ -18,8 +18,7 @@ pub(crate) struct GetImportSessionInput {
     import_session_id: String,
 }
 
-#[allow(dead_code, reason = "only its schema is used")]
-#[derive(JsonSchema)]
+#[derive(Serialize, JsonSchema)]
 pub(crate) struct GetImportSessionOutput {
     /// The import session
     #[schemars(title = "Import Session", example = example_session())]
@@ -40,6 +39,8 @@ impl TypedAction for GetImportSession {
         let session = threatstream::import_session(&connection.client, id)
             .await
             .map_err(|error| session_failure(error, id, SessionCall::Read))?;
-        output_of(&json!({"import_session": summary(&session)}))
+        output_of(&GetImportSessionOutput {
+            import_session: summary(&session),
+        })
     }
 }

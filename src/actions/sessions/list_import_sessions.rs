@@ -5,7 +5,7 @@
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::{example_session, summary, ImportSessionSummary};
 use crate::actions::connection::Connection;
@@ -57,8 +57,7 @@ pub(crate) enum SessionStatus {
     Unset,
 }
 
-#[allow(dead_code, reason = "only its schema is used")]
-#[derive(JsonSchema)]
+#[derive(Serialize, JsonSchema)]
 pub(crate) struct ListImportSessionsOutput {
     /// Import sessions, in the order ThreatStream lists them
     #[schemars(title = "Import Sessions", example = json!([example_session()]))]
@@ -91,14 +90,18 @@ impl TypedAction for ListImportSessions {
     async fn run(connection: &Connection, input: ListImportSessionsInput) -> Result<Output, Failure> {
         let filter = input.filter()?;
         let sessions = threatstream::import_sessions(&connection.client, &filter).await?;
-        let shown: Vec<Value> = sessions.iter().map(|session| json!(summary(session))).collect();
-        output_of(&json!({"count": shown.len(), "import_sessions": shown}))
+        let import_sessions: Vec<ImportSessionSummary> = sessions.iter().map(summary).collect();
+        output_of(&ListImportSessionsOutput {
+            count: u64::try_from(import_sessions.len()).unwrap_or(u64::MAX),
+            import_sessions,
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     fn filter(input: Value) -> Result<SessionFilter, Failure> {
         serde_json::from_value::<ListImportSessionsInput>(input)

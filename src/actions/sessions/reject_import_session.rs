@@ -4,14 +4,13 @@
 //! listed with status deleted (Rejected in the UI). Rejecting a rejected session succeeds again, so
 //! the call is retried like a read.
 //!
-//! Why a DELETE: the API's public users document the session statuses (`deleted` is Rejected) and the
-//! approve route, but none calls a reject route; the UI's rejection leaves a `deleted` session, which is
-//! what a DELETE of the resource yields. Not yet checked against a live instance; the simulator follows
-//! this reading (shared/reference/threatstream-api-and-peers.md, import sessions).
-
+//! The route is FortiSOAR's: its connector's Reject IOC By Import ID sends `DELETE
+//! /api/v1/importsession/{id}` with no body and takes a 204 as the success (also a 200 or 202 with
+//! JSON), and the community FortiSOAR-Anomali extension does the same; XSOAR and Splunk SOAR name the
+//! resulting status `deleted` Rejected. No public client rejects any other way. The plugin keeps the
+//! trailing slash every other session route has; an answer body, if any, is not read.
 use schemars::JsonSchema;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 use super::{session_failure, session_id, SessionCall};
 use crate::actions::connection::Connection;
@@ -27,8 +26,7 @@ pub(crate) struct RejectImportSessionInput {
     import_session_id: String,
 }
 
-#[allow(dead_code, reason = "only its schema is used")]
-#[derive(JsonSchema)]
+#[derive(Serialize, JsonSchema)]
 pub(crate) struct RejectImportSessionOutput {
     /// Whether ThreatStream rejected the session
     #[schemars(title = "Success", example = true)]
@@ -49,6 +47,6 @@ impl TypedAction for RejectImportSession {
         threatstream::reject_import_session(&connection.client, id)
             .await
             .map_err(|error| session_failure(error, id, SessionCall::Reject))?;
-        output_of(&json!({"success": true}))
+        output_of(&RejectImportSessionOutput { success: true })
     }
 }
