@@ -54,7 +54,7 @@ pub(crate) struct WhoisRecord {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(title = "Created")]
     created: Option<String>,
-    /// When the registration last changed, as the registry writes dates
+    /// When the record last changed: the newest date of its update lines (`Updated Date`, `last-modified`, a date in `changed`), as the registry writes dates
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(title = "Updated")]
     updated: Option<String>,
