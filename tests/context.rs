@@ -86,9 +86,14 @@ fn enrich_an_ip_tells_its_whole_story() {
         field(&output["insights"], "type"),
         ["reputation", "geolocation", "pdns"]
     );
+    // ThreatStream's object of service name to link, its boolean remote_api left out.
     assert_eq!(
         field(&output["references"], "name"),
-        ["VirusTotal", "Shodan", "AbuseIPDB"]
+        ["VirusTotal", "Google Safe Browsing", "IPVoid", "Shodan", "urlscan.io"]
+    );
+    assert_eq!(
+        output["references"][3],
+        json!({"name": "Shodan", "url": "https://www.shodan.io/host/198.51.100.23"})
     );
     assert_eq!(output["unavailable"], json!([]));
 }
@@ -294,7 +299,12 @@ fn enrich_an_email_finds_its_actor() {
     let sim = simulator();
     let output = enrich(&sim, json!({"value": "phisher@example.org", "type": "email"}));
     assert_eq!(ids(&output["associations"]["actor"]), [3102]);
-    assert_eq!(field(&output["insights"], "type"), ["reputation"]);
+    // A plain-text insight, and references that are only ThreatStream's remote_api flag: none.
+    assert_eq!(
+        output["insights"],
+        json!([{"insight": "Sender of 12 reported invoice-themed phishing mails."}])
+    );
+    assert_eq!(output["references"], json!([]));
     assert!(output.get("whois").is_none() && output.get("passive_dns").is_none());
 }
 
@@ -394,6 +404,30 @@ fn whois_reads_jprs_records_in_both_languages() {
         .ok();
     assert_eq!(japanese["whois"]["registrant_organization"], "Example Corporation");
     assert_eq!(japanese["whois"]["created"], "2001/03/02");
+}
+
+/// Address records from RIPE and APNIC are many objects, each with its own `last-modified:`, and
+/// KRNIC's mirrored ones say `changed: <e-mail> [<YYYYMMDD>]`: `updated` is the newest date of all.
+#[test]
+fn whois_of_apnic_and_ripe_addresses_dates_the_newest_change() {
+    let sim = simulator();
+    let apnic = Invocation::run("get_whois")
+        .input(json!({"value": "203.0.113.9"}))
+        .against(&sim)
+        .ok();
+    let whois = &apnic["whois"];
+    assert_eq!(whois["updated"], "20211103", "the date behind the e-mail, newest of all");
+    assert_eq!(whois["registrant_organization"], "Example Telecom Corporation");
+    assert!(whois.get("created").is_none() && whois.get("registrar").is_none());
+    let ripe = Invocation::run("get_whois")
+        .input(json!({"value": "2001:db8::bad:c0de"}))
+        .against(&sim)
+        .ok();
+    let whois = &ripe["whois"];
+    assert_eq!(
+        (&whois["created"], &whois["updated"], &whois["registrant_organization"]),
+        (&json!("2012-04-16T10:21:07Z"), &json!("2024-01-15T08:30:12Z"), &json!("Example Hosting B.V."))
+    );
 }
 
 #[test]

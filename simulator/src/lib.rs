@@ -117,10 +117,13 @@
 //!   "domain", "rrtype", "source", "first_seen", "last_seen"}]}`, unsorted.
 //! - `GET /api/v1/inteldetails/whois/<value>/`: `{"data": "<raw text>"}`, or
 //!   `{"data": "No Whois Data Available"}`.
-//! - `GET /api/v1/inteldetails/insights/?type=&value=`: `{"insights": [{"type",
-//!   "insight", "severity", "source"}]}`.
-//! - `GET /api/v1/inteldetails/references/<value>/`: `{"references": [{"name",
-//!   "url"}]}`, by the kind of value.
+//! - `GET /api/v1/inteldetails/insights/?type=&value=`: `{"insights": [...]}`,
+//!   objects `{"type", "insight", "severity", "source"}`, or plain strings for
+//!   `phisher@example.org` (no public source shows the items).
+//! - `GET /api/v1/inteldetails/references/<value>/`: an object of service name
+//!   to link (`{"VirusTotal": "https://...", "urlscan.io": "https://..."}`),
+//!   by the kind of value, with a boolean `remote_api` for addresses, hashes
+//!   and e-mail addresses (which have no link), as Splunk SOAR documents it.
 //!
 //! # Seed threat context
 //! | observable (in `data/intelligence.json`) | threat models |
@@ -137,7 +140,9 @@
 //! `ip/2001:db8::bad:c0de`; insights for the first four observables above.
 //! Whois: `evil-domain.example` (gTLD registrar text), `example.jp` (JPRS,
 //! `[Domain Name]`), `example.co.jp` (JPRS in Japanese), `198.51.100.23`
-//! (ARIN), `opaque-whois.example` (no recognisable fields) and
+//! (ARIN), `203.0.113.9` (APNIC with KRNIC's mirrored objects: three
+//! `last-modified:`, a dateless `changed:` and one with a date),
+//! `2001:db8::bad:c0de` (RIPE), `opaque-whois.example` (no recognisable fields) and
 //! `huge-whois.example` (over 2 MiB).
 //!
 //! # Test equipment
