@@ -614,8 +614,19 @@ fn get_threat_model_reads_a_bulletin_and_its_observables() {
         .as_str()
         .is_some_and(|text| text.starts_with("<h1>Operation Pebble Harvest")));
     assert!(model.get("body").is_none());
-    assert_eq!(model["tags"], json!(["emotet", "bulletin"]));
+    assert_eq!(model["tags"], json!(["emotet", "bulletin"]), "names of tags and tags_v2, once");
+    assert!(model.get("tags_v2").is_none());
     assert_eq!(model["model_type"], "tipreport");
+    assert_eq!(model["publication_status"], "published", "a bulletin's status");
+    let detail = sim.requests().into_iter().find(|r| r.path == "/api/v1/tipreport/3801/");
+    assert_eq!(
+        detail.map(|r| r.query_pairs()),
+        Some(vec![
+            ("skip_intelligence".to_owned(), "true".to_owned()),
+            ("skip_associations".to_owned(), "true".to_owned())
+        ]),
+        "the model without what the observables call pages through"
+    );
     assert_eq!(
         field(&output["observables"], "value"),
         ["198.51.100.23", "evil-domain.example"]

@@ -110,9 +110,13 @@
 //! - For `<model>` in actor, attackpattern, campaign, incident, malware,
 //!   signature, tipreport, ttp, vulnerability: `GET /api/v1/<model>/`,
 //!   `GET /api/v1/<model>/associated_with_intelligence/?value=` (exact value,
-//!   any case), `GET /api/v1/<model>/<id>/` (text in `body` for tipreport,
-//!   `notes` for signature, `description` otherwise; tags), and
-//!   `GET /api/v1/<model>/<id>/intelligence/` (paged). Unknown ids 404.
+//!   any case; each with `association_info`), `GET /api/v1/<model>/<id>/`
+//!   (text in `body` for tipreport, `notes` for signature, `description`
+//!   otherwise; tag names in `tags` and objects in `tags_v2`, alias objects,
+//!   a bulletin's publication status in `status`), and
+//!   `GET /api/v1/<model>/<id>/intelligence/` (paged). Unknown ids 404. The
+//!   search answers tags as objects, aliases as names, `organization` and
+//!   `owner_user`, `+00:00` timestamps and a `meta` with `took`.
 //! - `GET /api/v1/pdns/<ip|domain>/<value>/`: `{"success", "results": [{"ip",
 //!   "domain", "rrtype", "source", "first_seen", "last_seen"}]}`, unsorted.
 //! - `GET /api/v1/inteldetails/whois/<value>/`: `{"data": "<raw text>"}`, or

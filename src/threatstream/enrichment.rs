@@ -116,9 +116,6 @@ pub(crate) async fn whois(client: &Client, value: &str) -> Result<Option<String>
 struct InsightsAnswer {
     #[serde(default)]
     insights: Option<Vec<Value>>,
-    /// The rest of the answer, where ThreatStream says whether the look-up failed.
-    #[serde(flatten)]
-    outcome: Record,
 }
 
 /// ThreatStream's insights about an observable, as it sent them; empty when there are none. No public
@@ -127,11 +124,8 @@ struct InsightsAnswer {
 pub(crate) async fn insights(client: &Client, kind: InsightType, value: &str) -> Result<Vec<Value>, ApiError> {
     let query = [("type", kind.as_str().to_owned()), ("value", value.to_owned())];
     let path = "api/v1/inteldetails/insights/";
-    let Some(answer) = none_when_missing(client.get_json::<InsightsAnswer>(path, &query).await)? else {
-        return Ok(Vec::new());
-    };
-    client.not_refused(Value::Object(answer.outcome))?;
-    Ok(answer.insights.unwrap_or_default())
+    let answer = none_when_missing(client.get_json::<InsightsAnswer>(path, &query).await)?;
+    Ok(answer.and_then(|answer| answer.insights).unwrap_or_default())
 }
 
 /// A link to a public service's page about an observable.
@@ -152,13 +146,8 @@ pub(crate) struct Reference {
 /// links, and `{}` is no references, not a failure.
 pub(crate) async fn references(client: &Client, value: &str) -> Result<Vec<Reference>, ApiError> {
     let path = format!("api/v1/inteldetails/references/{}/", path_segment(value));
-    let Some(answer) = none_when_missing(client.get_json::<Record>(&path, &[]).await)? else {
-        return Ok(Vec::new());
-    };
-    let Value::Object(links) = client.not_refused(Value::Object(answer))? else {
-        return Ok(Vec::new());
-    };
-    Ok(links.into_iter().filter_map(reference).collect())
+    let links = none_when_missing(client.get_json::<Record>(&path, &[]).await)?;
+    Ok(links.into_iter().flatten().filter_map(reference).collect())
 }
 
 /// The reference an entry of the answer makes, if its value is a link.
@@ -265,7 +254,6 @@ mod tests {
             r#"{"VirusTotal": "https://vt.example/ip/1", "remote_api": true, " ": "x", "IPVoid": "", "n": null}"#,
             "{}",
             r#"[{"name": "VirusTotal", "url": "https://vt.example/ip/1"}]"#,
-            r#"{"error": "quota exceeded"}"#,
         ];
         for body in answers {
             sim.push_fault(Fault::Status {
@@ -282,8 +270,6 @@ mod tests {
         assert_eq!(run(references(&client, "198.51.100.23")).unwrap(), []);
         let list = run(references(&client, "198.51.100.23")).expect_err("a list is no object of links");
         assert!(matches!(list, ApiError::Decode { .. }), "{list:?}");
-        let refused = run(references(&client, "198.51.100.23")).expect_err("an error is no link");
-        assert!(matches!(refused, ApiError::Rejected { .. }), "{refused:?}");
     }
 
     #[test]
