@@ -416,7 +416,10 @@ fn whois_of_apnic_and_ripe_addresses_dates_the_newest_change() {
         .against(&sim)
         .ok();
     let whois = &apnic["whois"];
-    assert_eq!(whois["updated"], "20211103", "the date behind the e-mail, newest of all");
+    assert_eq!(
+        whois["updated"], "20211103",
+        "the date behind the e-mail, newest of all"
+    );
     assert_eq!(whois["registrant_organization"], "Example Telecom Corporation");
     assert!(whois.get("created").is_none() && whois.get("registrar").is_none());
     let ripe = Invocation::run("get_whois")
@@ -426,7 +429,11 @@ fn whois_of_apnic_and_ripe_addresses_dates_the_newest_change() {
     let whois = &ripe["whois"];
     assert_eq!(
         (&whois["created"], &whois["updated"], &whois["registrant_organization"]),
-        (&json!("2012-04-16T10:21:07Z"), &json!("2024-01-15T08:30:12Z"), &json!("Example Hosting B.V."))
+        (
+            &json!("2012-04-16T10:21:07Z"),
+            &json!("2024-01-15T08:30:12Z"),
+            &json!("Example Hosting B.V.")
+        )
     );
 }
 
@@ -614,7 +621,11 @@ fn get_threat_model_reads_a_bulletin_and_its_observables() {
         .as_str()
         .is_some_and(|text| text.starts_with("<h1>Operation Pebble Harvest")));
     assert!(model.get("body").is_none());
-    assert_eq!(model["tags"], json!(["emotet", "bulletin"]), "names of tags and tags_v2, once");
+    assert_eq!(
+        model["tags"],
+        json!(["emotet", "bulletin"]),
+        "names of tags and tags_v2, once"
+    );
     assert!(model.get("tags_v2").is_none());
     assert_eq!(model["model_type"], "tipreport");
     assert_eq!(model["publication_status"], "published", "a bulletin's status");

@@ -148,12 +148,18 @@ fn services(value: &str, kind: Kind) -> Vec<(&'static str, String)> {
     let encoded: String = form_urlencoded::byte_serialize(value.as_bytes()).collect();
     match kind {
         Kind::Ip => vec![
-            ("VirusTotal", format!("https://www.virustotal.com/gui/ip-address/{value}")),
+            (
+                "VirusTotal",
+                format!("https://www.virustotal.com/gui/ip-address/{value}"),
+            ),
             (
                 "Google Safe Browsing",
                 format!("https://transparencyreport.google.com/safe-browsing/search?url={value}"),
             ),
-            ("IPVoid", format!("https://www.ipvoid.com/ip-blacklist-check/?ip={value}")),
+            (
+                "IPVoid",
+                format!("https://www.ipvoid.com/ip-blacklist-check/?ip={value}"),
+            ),
             ("Shodan", format!("https://www.shodan.io/host/{value}")),
             ("urlscan.io", format!("https://urlscan.io/ip/{value}")),
         ],
@@ -206,10 +212,20 @@ mod tests {
     #[test]
     fn references_are_an_object_of_links_by_the_kind_of_value() {
         let ip = reference_links("198.51.100.23");
-        let names: Vec<&str> = ip.as_object().map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();
+        let names: Vec<&str> = ip
+            .as_object()
+            .map(|o| o.keys().map(String::as_str).collect())
+            .unwrap_or_default();
         assert_eq!(
             names,
-            ["VirusTotal", "Google Safe Browsing", "IPVoid", "Shodan", "urlscan.io", "remote_api"]
+            [
+                "VirusTotal",
+                "Google Safe Browsing",
+                "IPVoid",
+                "Shodan",
+                "urlscan.io",
+                "remote_api"
+            ]
         );
         assert_eq!(ip["remote_api"], false);
         assert_eq!(reference_links("phisher@example.org"), json!({"remote_api": false}));

@@ -33,8 +33,7 @@ pub(crate) fn associated(model_type: ModelType, request: &RecordedRequest) -> Re
         .map(|model| {
             let mut summary = model.summary();
             let created = model.text("modified_ts");
-            summary["association_info"] =
-                json!([{"comment": null, "created": created, "from_id": from_id, "sro": {}}]);
+            summary["association_info"] = json!([{"comment": null, "created": created, "from_id": from_id, "sro": {}}]);
             summary
         })
         .collect();

@@ -333,7 +333,10 @@ mod tests {
             assert!(!model.tag_names().is_empty());
             assert!(model.summary().get(field).is_none());
             let answer = model.answer();
-            assert_eq!(answer["tags"].as_array().map(Vec::len), answer["tags_v2"].as_array().map(Vec::len));
+            assert_eq!(
+                answer["tags"].as_array().map(Vec::len),
+                answer["tags_v2"].as_array().map(Vec::len)
+            );
             assert!(answer["tags_v2"][0]["id"].is_string() && answer["is_cloneable"] == "yes");
             let bulletin = model.model_type == ModelType::TipReport;
             assert_eq!(answer.get("publication_status").is_none(), bulletin);

@@ -178,7 +178,10 @@ async fn one_model_has_its_text_in_the_field_its_type_uses() {
     assert!(actor["tags_v2"][0]["id"].is_string());
     assert_eq!(actor["aliases"][0]["name"], "QUOKKA-7");
     assert_eq!(actor["is_cloneable"], "yes");
-    assert_eq!(bulletin["status"], "published", "a bulletin's publication status is its status");
+    assert_eq!(
+        bulletin["status"], "published",
+        "a bulletin's publication status is its status"
+    );
     assert!(bulletin.get("publication_status").is_none());
     assert_eq!(
         get_json(&sim, "/api/v1/actor/3201/").await.0,

@@ -266,7 +266,11 @@ mod tests {
         ];
         assert_eq!(
             shaped_insights(insights.clone(), 10),
-            [json!({"type": "reputation", "insight": "listed"}), json!({"insight": "one"}), json!({"insight": "two"})]
+            [
+                json!({"type": "reputation", "insight": "listed"}),
+                json!({"insight": "one"}),
+                json!({"insight": "two"})
+            ]
         );
         assert_eq!(shaped_insights(insights, 2).len(), 2);
     }

@@ -224,7 +224,10 @@ mod tests {
         assert_eq!(shaped_actor["tags"], json!(["tag", "other"]));
         assert!(shaped_actor.get("tags_v2").is_none());
         assert_eq!(shaped_actor["is_cloneable"], "yes");
-        assert_eq!(shaped_actor["association_info"], json!([{"created": "2022-07-11T16:30:00.271168", "from_id": 1, "sro": {}}]));
+        assert_eq!(
+            shaped_actor["association_info"],
+            json!([{"created": "2022-07-11T16:30:00.271168", "from_id": 1, "sro": {}}])
+        );
         // XSOAR's search_threat_model_response: tag objects with string ids, the same name thrice.
         let found = record(json!({"id": 333, "model_type": "signature", "aliases": [],
             "tags": [{"tlp": "white", "org_id": 11, "name": "name", "id": "111"}, {"id": "333", "name": "name"}],
@@ -246,7 +249,10 @@ mod tests {
                    "aliases": ["testing", "plain"], "tags": ["test_name"], "model_type": "tipreport"})
         );
         let signature = record(json!({"id": 3701, "notes": null, "description": "kept"}));
-        assert_eq!(super::shaped(signature, Some(ModelType::Signature))["description"], "kept");
+        assert_eq!(
+            super::shaped(signature, Some(ModelType::Signature))["description"],
+            "kept"
+        );
         let incident = record(json!({"id": 1, "status": {"display_name": "New", "id": 1}}));
         let incident = super::shaped(incident, Some(ModelType::Incident));
         assert!(incident.get("publication_status").is_none());
