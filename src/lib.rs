@@ -1,7 +1,8 @@
 //! An InsightConnect plugin for Anomali ThreatStream.
 //!
 //! Three rooms: `protocol` speaks the InsightConnect wire (envelopes, presets, schemas, the step
-//! pipeline), `threatstream` speaks the ThreatStream REST API, and `actions` joins them. Only `run` is
+//! pipeline), `threatstream` speaks the ThreatStream REST API, and `actions` joins them. Domain rules
+//! that are neither wire nor API have rooms of their own: `whois` reads registry texts. Only `run` is
 //! public, so the binary, the server and the tests share one code path; `action_ids` lets tests cover
 //! every action the registry lists.
 
@@ -14,6 +15,7 @@ mod cli;
 mod excerpt;
 mod protocol;
 mod threatstream;
+mod whois;
 
 use std::ffi::OsString;
 

@@ -1,5 +1,5 @@
 //! Threat context against the simulator: Enrich Observable's concurrent sections and partial
-//! failures, passive DNS, whois, and threat model search and detail.
+//! failures, passive DNS, and threat model search and detail (Get WHOIS has `whois.rs`).
 
 use serde_json::{json, Value};
 use threatstream_simulator::{Fault, FaultRule, Simulator};
@@ -86,9 +86,14 @@ fn enrich_an_ip_tells_its_whole_story() {
         field(&output["insights"], "type"),
         ["reputation", "geolocation", "pdns"]
     );
+    // ThreatStream's object of service name to link, its boolean remote_api left out.
     assert_eq!(
         field(&output["references"], "name"),
-        ["VirusTotal", "Shodan", "AbuseIPDB"]
+        ["VirusTotal", "Google Safe Browsing", "IPVoid", "Shodan", "urlscan.io"]
+    );
+    assert_eq!(
+        output["references"][3],
+        json!({"name": "Shodan", "url": "https://www.shodan.io/host/198.51.100.23"})
     );
     assert_eq!(output["unavailable"], json!([]));
 }
@@ -294,7 +299,12 @@ fn enrich_an_email_finds_its_actor() {
     let sim = simulator();
     let output = enrich(&sim, json!({"value": "phisher@example.org", "type": "email"}));
     assert_eq!(ids(&output["associations"]["actor"]), [3102]);
-    assert_eq!(field(&output["insights"], "type"), ["reputation"]);
+    // A plain-text insight, and references that are only ThreatStream's remote_api flag: none.
+    assert_eq!(
+        output["insights"],
+        json!([{"insight": "Sender of 12 reported invoice-themed phishing mails."}])
+    );
+    assert_eq!(output["references"], json!([]));
     assert!(output.get("whois").is_none() && output.get("passive_dns").is_none());
 }
 
@@ -372,61 +382,6 @@ fn passive_dns_without_history_is_empty_and_a_403_names_the_access() {
         "{}",
         exception.assistance
     );
-}
-
-#[test]
-fn whois_reads_jprs_records_in_both_languages() {
-    let sim = simulator();
-    let english = Invocation::run("get_whois")
-        .input(json!({"value": "example.jp"}))
-        .against(&sim)
-        .ok();
-    assert_eq!(english["found"], true);
-    let whois = &english["whois"];
-    assert_eq!(
-        (&whois["created"], &whois["expires"], &whois["registrant_organization"]),
-        (&json!("2003/05/12"), &json!("2025/05/31"), &json!("Example Japan K.K."))
-    );
-    assert_eq!(whois["name_servers"], json!(["ns1.example.jp", "ns2.example.jp"]));
-    let japanese = Invocation::run("get_whois")
-        .input(json!({"value": "EXAMPLE.CO.JP"}))
-        .against(&sim)
-        .ok();
-    assert_eq!(japanese["whois"]["registrant_organization"], "Example Corporation");
-    assert_eq!(japanese["whois"]["created"], "2001/03/02");
-}
-
-#[test]
-fn whois_of_odd_huge_and_missing_records() {
-    let sim = simulator();
-    let opaque = Invocation::run("get_whois")
-        .input(json!({"value": "opaque-whois.example"}))
-        .against(&sim)
-        .ok();
-    let whois = &opaque["whois"];
-    assert_eq!(whois["name_servers"], json!([]));
-    assert!(whois.get("registrar").is_none() && whois.get("created").is_none());
-    assert!(whois["raw"]
-        .as_str()
-        .is_some_and(|raw| raw.contains("Rate limit notice")));
-    let huge = Invocation::run("get_whois")
-        .input(json!({"value": "huge-whois.example"}))
-        .against(&sim)
-        .ok();
-    assert_eq!(huge["whois"]["truncated"], true);
-    assert_eq!(huge["whois"]["registrar"], "Registrar Parking LLC");
-    assert!(huge["whois"]["raw"].as_str().map_or(0, str::len) <= 64 * 1024);
-    let none = Invocation::run("get_whois")
-        .input(json!({"value": "nobody.example"}))
-        .against(&sim)
-        .ok();
-    assert_eq!(none, json!({"found": false}));
-    sim.add_fault_rule(status_rule(404, WHOIS_PATHS));
-    let missing = Invocation::run("get_whois")
-        .input(json!({"value": "nobody.example"}))
-        .against(&sim)
-        .ok();
-    assert_eq!(missing, json!({"found": false}));
 }
 
 #[test]
@@ -580,8 +535,23 @@ fn get_threat_model_reads_a_bulletin_and_its_observables() {
         .as_str()
         .is_some_and(|text| text.starts_with("<h1>Operation Pebble Harvest")));
     assert!(model.get("body").is_none());
-    assert_eq!(model["tags"], json!(["emotet", "bulletin"]));
+    assert_eq!(
+        model["tags"],
+        json!(["emotet", "bulletin"]),
+        "names of tags and tags_v2, once"
+    );
+    assert!(model.get("tags_v2").is_none());
     assert_eq!(model["model_type"], "tipreport");
+    assert_eq!(model["publication_status"], "published", "a bulletin's status");
+    let detail = sim.requests().into_iter().find(|r| r.path == "/api/v1/tipreport/3801/");
+    assert_eq!(
+        detail.map(|r| r.query_pairs()),
+        Some(vec![
+            ("skip_intelligence".to_owned(), "true".to_owned()),
+            ("skip_associations".to_owned(), "true".to_owned())
+        ]),
+        "the model without what the observables call pages through"
+    );
     assert_eq!(
         field(&output["observables"], "value"),
         ["198.51.100.23", "evil-domain.example"]

@@ -40,6 +40,8 @@ mod published_samples;
 mod sandbox;
 // Threat context: enrichment's concurrent sections and partial failures, passive DNS, whois, threat models.
 mod context;
+// Get WHOIS: registry layouts, address records from RIPE and APNIC, odd, huge and missing records.
+mod whois;
 
 // Retries, time-outs, TLS verification and proxies.
 mod resilience;

@@ -59,6 +59,8 @@ fn whois_text(value: &str) -> Option<&'static str> {
         "example.jp" => include_str!("../context/whois/jprs.txt"),
         "example.co.jp" => include_str!("../context/whois/jprs-co-jp.txt"),
         "198.51.100.23" => include_str!("../context/whois/ip.txt"),
+        "203.0.113.9" => include_str!("../context/whois/apnic-krnic.txt"),
+        "2001:db8::bad:c0de" => include_str!("../context/whois/ripe.txt"),
         "opaque-whois.example" => include_str!("../context/whois/opaque.txt"),
         HUGE_WHOIS_VALUE => huge_whois(),
         _ => return None,
@@ -95,52 +97,86 @@ pub(crate) fn insights(request: &RecordedRequest) -> Response {
     response::json(200, &json!({"insights": found.unwrap_or_else(|| json!([]))}))
 }
 
-/// `GET /api/v1/inteldetails/references/{value}/`: links to the public
-/// services that know the value, by what the value looks like. The
-/// reference gives no body shape; `{"references": [{"name", "url"}]}` is
-/// this simulator's choice.
+/// `GET /api/v1/inteldetails/references/{value}/`: an object of service name
+/// to link, by what the value looks like, with the services Splunk SOAR's
+/// data paths list per kind (threatstream.json, `external_references.*`).
+/// Splunk's documented answers for addresses, hashes and e-mail addresses
+/// also hold a boolean `remote_api`, so these do; an e-mail address has no
+/// link at all, only that flag.
 pub(crate) fn references(value: &str) -> Response {
-    let references: Vec<Value> = services(value)
-        .iter()
-        .map(|(name, url)| json!({"name": name, "url": url}))
-        .collect();
-    response::json(200, &json!({"references": references}))
+    response::json(200, &reference_links(value))
 }
 
-fn services(value: &str) -> Vec<(&'static str, String)> {
+fn reference_links(value: &str) -> Value {
+    let mut links = Map::new();
+    let kind = Kind::of(value);
+    for (name, url) in services(value, kind) {
+        links.insert(name.to_owned(), Value::String(url));
+    }
+    if kind != Kind::Domain && kind != Kind::Url {
+        links.insert("remote_api".to_owned(), Value::Bool(false));
+    }
+    Value::Object(links)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Ip,
+    Url,
+    Email,
+    Hash,
+    Domain,
+}
+
+impl Kind {
+    fn of(value: &str) -> Kind {
+        if value.parse::<std::net::IpAddr>().is_ok() {
+            Kind::Ip
+        } else if value.contains("://") {
+            Kind::Url
+        } else if value.contains('@') {
+            Kind::Email
+        } else if [32, 40, 64, 128].contains(&value.len()) && value.bytes().all(|b| b.is_ascii_hexdigit()) {
+            Kind::Hash
+        } else {
+            Kind::Domain
+        }
+    }
+}
+
+fn services(value: &str, kind: Kind) -> Vec<(&'static str, String)> {
     let encoded: String = form_urlencoded::byte_serialize(value.as_bytes()).collect();
-    if value.parse::<std::net::IpAddr>().is_ok() {
-        return vec![
+    match kind {
+        Kind::Ip => vec![
             (
                 "VirusTotal",
                 format!("https://www.virustotal.com/gui/ip-address/{value}"),
             ),
-            ("Shodan", format!("https://www.shodan.io/host/{value}")),
-            ("AbuseIPDB", format!("https://www.abuseipdb.com/check/{value}")),
-        ];
-    }
-    if value.contains("://") {
-        return vec![("urlscan.io", format!("https://urlscan.io/search/#{encoded}"))];
-    }
-    if value.contains('@') {
-        return vec![(
-            "Have I Been Pwned",
-            format!("https://haveibeenpwned.com/account/{encoded}"),
-        )];
-    }
-    if [32, 40, 64, 128].contains(&value.len()) && value.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return vec![
-            ("VirusTotal", format!("https://www.virustotal.com/gui/file/{value}")),
             (
-                "Hybrid Analysis",
-                format!("https://www.hybrid-analysis.com/search?query={value}"),
+                "Google Safe Browsing",
+                format!("https://transparencyreport.google.com/safe-browsing/search?url={value}"),
             ),
-        ];
+            (
+                "IPVoid",
+                format!("https://www.ipvoid.com/ip-blacklist-check/?ip={value}"),
+            ),
+            ("Shodan", format!("https://www.shodan.io/host/{value}")),
+            ("urlscan.io", format!("https://urlscan.io/ip/{value}")),
+        ],
+        Kind::Url => vec![("urlscan.io", format!("https://urlscan.io/search/#{encoded}"))],
+        Kind::Email => Vec::new(),
+        Kind::Hash => vec![("VirusTotal", format!("https://www.virustotal.com/gui/file/{value}"))],
+        Kind::Domain => vec![
+            ("VirusTotal", format!("https://www.virustotal.com/gui/domain/{value}")),
+            (
+                "Google Safe Browsing",
+                format!("https://transparencyreport.google.com/safe-browsing/search?url={value}"),
+            ),
+            ("URLVoid", format!("https://www.urlvoid.com/scan/{value}/")),
+            ("Web of Trust", format!("https://www.mywot.com/scorecard/{value}")),
+            ("urlscan.io", format!("https://urlscan.io/domain/{value}")),
+        ],
     }
-    vec![
-        ("VirusTotal", format!("https://www.virustotal.com/gui/domain/{value}")),
-        ("urlscan.io", format!("https://urlscan.io/domain/{value}")),
-    ]
 }
 
 #[cfg(test)]
@@ -164,6 +200,9 @@ mod tests {
     fn whois_texts_are_what_the_crate_doc_promises() {
         assert!(whois_text("example.jp").is_some_and(|t| t.contains("[Domain Name]")));
         assert!(whois_text("evil-domain.example").is_some_and(|t| t.contains("Registry Expiry Date:")));
+        let apnic = whois_text("203.0.113.9").unwrap_or_default();
+        assert!(apnic.contains("last-modified:") && apnic.contains("changed:        hostmaster@nic.example.kr\n"));
+        assert!(whois_text("2001:db8::bad:c0de").is_some_and(|t| t.contains("inet6num:")));
         let opaque = whois_text("opaque-whois.example").unwrap_or_default();
         assert!(!opaque.is_empty() && !["Registrar", "Date:", "Name Server"].iter().any(|f| opaque.contains(f)));
         assert!(huge_whois().len() > 2 * 1024 * 1024);
@@ -171,12 +210,28 @@ mod tests {
     }
 
     #[test]
-    fn references_follow_the_kind_of_value() {
-        assert_eq!(services("198.51.100.23").len(), 3);
-        assert_eq!(services("44d88612fea8a8f36de82e1278abb02f")[1].0, "Hybrid Analysis");
-        assert_eq!(services("phisher@example.org")[0].0, "Have I Been Pwned");
-        assert!(services("evil-domain.example")[0]
-            .1
-            .ends_with("/domain/evil-domain.example"));
+    fn references_are_an_object_of_links_by_the_kind_of_value() {
+        let ip = reference_links("198.51.100.23");
+        let names: Vec<&str> = ip
+            .as_object()
+            .map(|o| o.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        assert_eq!(
+            names,
+            [
+                "VirusTotal",
+                "Google Safe Browsing",
+                "IPVoid",
+                "Shodan",
+                "urlscan.io",
+                "remote_api"
+            ]
+        );
+        assert_eq!(ip["remote_api"], false);
+        assert_eq!(reference_links("phisher@example.org"), json!({"remote_api": false}));
+        assert!(reference_links("evil-domain.example")["urlscan.io"]
+            .as_str()
+            .is_some_and(|url| url.ends_with("/domain/evil-domain.example")));
+        assert_eq!(Kind::of("44d88612fea8a8f36de82e1278abb02f"), Kind::Hash);
     }
 }

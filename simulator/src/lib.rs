@@ -110,17 +110,24 @@
 //! - For `<model>` in actor, attackpattern, campaign, incident, malware,
 //!   signature, tipreport, ttp, vulnerability: `GET /api/v1/<model>/`,
 //!   `GET /api/v1/<model>/associated_with_intelligence/?value=` (exact value,
-//!   any case), `GET /api/v1/<model>/<id>/` (text in `body` for tipreport,
-//!   `notes` for signature, `description` otherwise; tags), and
-//!   `GET /api/v1/<model>/<id>/intelligence/` (paged). Unknown ids 404.
+//!   any case; each with `association_info`), `GET /api/v1/<model>/<id>/`
+//!   (text in `body` for tipreport, `notes` for signature, `description`
+//!   otherwise; tag names in `tags` and objects in `tags_v2`, alias objects,
+//!   a bulletin's publication status in `status`), and
+//!   `GET /api/v1/<model>/<id>/intelligence/` (paged). Unknown ids 404. The
+//!   search answers tags as objects, aliases as names, `organization` and
+//!   `owner_user`, `+00:00` timestamps and a `meta` with `took`.
 //! - `GET /api/v1/pdns/<ip|domain>/<value>/`: `{"success", "results": [{"ip",
 //!   "domain", "rrtype", "source", "first_seen", "last_seen"}]}`, unsorted.
 //! - `GET /api/v1/inteldetails/whois/<value>/`: `{"data": "<raw text>"}`, or
 //!   `{"data": "No Whois Data Available"}`.
-//! - `GET /api/v1/inteldetails/insights/?type=&value=`: `{"insights": [{"type",
-//!   "insight", "severity", "source"}]}`.
-//! - `GET /api/v1/inteldetails/references/<value>/`: `{"references": [{"name",
-//!   "url"}]}`, by the kind of value.
+//! - `GET /api/v1/inteldetails/insights/?type=&value=`: `{"insights": [...]}`,
+//!   objects `{"type", "insight", "severity", "source"}`, or plain strings for
+//!   `phisher@example.org` (no public source shows the items).
+//! - `GET /api/v1/inteldetails/references/<value>/`: an object of service name
+//!   to link (`{"VirusTotal": "https://...", "urlscan.io": "https://..."}`),
+//!   by the kind of value, with a boolean `remote_api` for addresses, hashes
+//!   and e-mail addresses (which have no link), as Splunk SOAR documents it.
 //!
 //! # Seed threat context
 //! | observable (in `data/intelligence.json`) | threat models |
@@ -137,7 +144,9 @@
 //! `ip/2001:db8::bad:c0de`; insights for the first four observables above.
 //! Whois: `evil-domain.example` (gTLD registrar text), `example.jp` (JPRS,
 //! `[Domain Name]`), `example.co.jp` (JPRS in Japanese), `198.51.100.23`
-//! (ARIN), `opaque-whois.example` (no recognisable fields) and
+//! (ARIN), `203.0.113.9` (APNIC with KRNIC's mirrored objects: three
+//! `last-modified:`, a dateless `changed:` and one with a date),
+//! `2001:db8::bad:c0de` (RIPE), `opaque-whois.example` (no recognisable fields) and
 //! `huge-whois.example` (over 2 MiB).
 //!
 //! # Test equipment

@@ -4,9 +4,12 @@
 //! An unknown model id answers 404, which Cortex XSOAR reads as "no such
 //! model" rather than an error (threatstream-api-and-peers.md §1.15). An
 //! observable with no models gets an empty page, not a 404: the association
-//! look-up is a filtered list.
+//! look-up is a filtered list. Each tied model carries `association_info`
+//! naming the observable's record, as XSOAR's `mocked_actor_response.json`
+//! does. `skip_intelligence` and `skip_associations` (XSOAR, ThreatFuse) are
+//! taken and change nothing: no answer here embeds either.
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::paging::{self, Paging};
 use crate::request::{last_value, RecordedRequest};
@@ -24,9 +27,15 @@ pub(crate) fn associated(model_type: ModelType, request: &RecordedRequest) -> Re
     let Some(value) = last_value(&pairs, "value").map(str::to_lowercase) else {
         return response::message(400, "The 'value' parameter is required.");
     };
+    let from_id = Catalogue::get().observable_id(&value).unwrap_or(Value::Null);
     let objects = models_of_type(model_type)
         .filter(|model| model.observables.contains(&value))
-        .map(ThreatModel::summary)
+        .map(|model| {
+            let mut summary = model.summary();
+            let created = model.text("modified_ts");
+            summary["association_info"] = json!([{"comment": null, "created": created, "from_id": from_id, "sro": {}}]);
+            summary
+        })
         .collect();
     paging::page(objects, paging, &request.path, &pairs)
 }
@@ -47,7 +56,7 @@ pub(crate) fn list(model_type: ModelType, request: &RecordedRequest) -> Response
 /// `GET /api/v1/{model}/{id}/`: the whole model, text field included.
 pub(crate) fn detail(model_type: ModelType, id: u64, path: &str) -> Response {
     match Catalogue::get().model(model_type, id) {
-        Some(model) => response::json(200, &model.detail),
+        Some(model) => response::json(200, &model.answer()),
         None => response::message(404, &format!("Not found: {path}")),
     }
 }

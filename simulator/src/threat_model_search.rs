@@ -10,6 +10,14 @@
 //! ThreatStream UI's search box behaves. An unknown `model_type` is a 400 so
 //! a plugin typo fails loudly; other unknown parameters are ignored, as
 //! Tastypie ignores them.
+//!
+//! The answer has the shape of XSOAR's `search_threat_model_response` and
+//! Splunk SOAR's `list threat models` data paths, which differ from a model's
+//! own routes: `objects` before `meta`, whose `took` replaces `previous`;
+//! tags as objects `{"id", "name", "tlp", "org_id"}` with string ids;
+//! aliases as names; `organization` `{"id", "title"}` and `owner_user`;
+//! a `sort` key; timestamps with a `+00:00` offset; and `publication_status`
+//! for every type, threat bulletins included.
 
 use std::cmp::Ordering;
 
@@ -18,7 +26,7 @@ use serde_json::{json, Value};
 use crate::paging::{self, Paging};
 use crate::request::RecordedRequest;
 use crate::response::{self, Response};
-use crate::threat_models::{Catalogue, ModelType, ThreatModel, MODEL_TYPES};
+use crate::threat_models::{tag_id, Catalogue, ModelType, ThreatModel, MODEL_TYPES};
 
 pub(crate) fn search(request: &RecordedRequest) -> Response {
     let pairs = request.query_pairs();
@@ -32,14 +40,48 @@ pub(crate) fn search(request: &RecordedRequest) -> Response {
     };
     let mut found: Vec<&ThreatModel> = Catalogue::get().models.iter().filter(|m| criteria.accepts(m)).collect();
     found.sort_by(|a, b| criteria.order.compare(a, b));
-    let objects = found.iter().map(|model| search_object(model)).collect();
-    paging::page(objects, paging, &request.path, &pairs)
+    let total = found.len();
+    let mut meta = paging::meta(&request.path, &pairs, paging, total, false);
+    if let Some(meta) = meta.as_object_mut() {
+        meta.remove("previous");
+    }
+    let objects: Vec<Value> = found
+        .iter()
+        .skip(paging.offset)
+        .take(paging.limit)
+        .map(|model| search_object(model))
+        .collect();
+    response::json(200, &json!({"objects": objects, "meta": meta}))
 }
 
-/// Search results name their type, since one page mixes them.
+/// The organization and user that own every simulated model.
+const ORGANIZATION_ID: u64 = 2;
+const OWNER_ID: u64 = 121;
+
+/// A model as the search answers it; results name their type, since one
+/// page mixes them.
 fn search_object(model: &ThreatModel) -> Value {
-    let mut object = model.summary();
-    object["model_type"] = json!(model.model_type.as_str());
+    let mut object = model.detail.clone();
+    if let Some(fields) = object.as_object_mut() {
+        fields.remove(model.model_type.text_field());
+        for field in ["created_ts", "modified_ts", "published_ts"] {
+            if let Some(Value::String(stamp)) = fields.get_mut(field) {
+                stamp.push_str("+00:00");
+            }
+        }
+    }
+    let tags: Vec<Value> = model
+        .tag_names()
+        .iter()
+        .map(|name| json!({"id": tag_id(name), "name": name, "tlp": "white", "org_id": ORGANIZATION_ID}))
+        .collect();
+    let kind = model.model_type.as_str();
+    object["tags"] = Value::Array(tags);
+    object["aliases"] = json!(model.aliases());
+    object["model_type"] = json!(kind);
+    object["sort"] = json!([model.id, format!("{kind}-{}", model.id)]);
+    object["organization"] = json!({"id": ORGANIZATION_ID, "title": "Simulated Analysts"});
+    object["owner_user"] = json!({"id": OWNER_ID, "name": "", "email": crate::USERNAME});
     object
 }
 
@@ -151,22 +193,11 @@ fn boolean(key: &str, value: &str) -> Result<bool, String> {
 }
 
 fn aliases(model: &ThreatModel) -> Vec<String> {
-    let aliases = model.detail.get("aliases").and_then(Value::as_array);
-    aliases
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .map(str::to_lowercase)
-        .collect()
+    model.aliases().into_iter().map(str::to_lowercase).collect()
 }
 
 fn tag_names(model: &ThreatModel) -> Vec<String> {
-    let tags = model.detail.get("tags").and_then(Value::as_array);
-    tags.into_iter()
-        .flatten()
-        .filter_map(|tag| tag["name"].as_str())
-        .map(str::to_lowercase)
-        .collect()
+    model.tag_names().into_iter().map(str::to_lowercase).collect()
 }
 
 /// `modified_ts__gte=2024-01-01` and its kin. Timestamps compare as text,

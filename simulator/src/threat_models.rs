@@ -7,6 +7,12 @@
 //! rest are generated fillers, six per type, so that `threat_model_search`
 //! has more than three pages at its default page size. The catalogue never
 //! changes, so it is built once per process and shared by every simulator.
+//!
+//! A model is kept in one plain form (tag and alias names, its publication
+//! status) and answered in the shape each route has in the public clients'
+//! data: a model's own routes as `answer` and `summary` say (XSOAR's
+//! `mocked_actor_response.json`, Google SecOps' ThreatFuse examples), the
+//! search as `threat_model_search` says.
 
 use std::sync::OnceLock;
 
@@ -80,12 +86,12 @@ impl ModelType {
     }
 }
 
-/// One model: its type and id, the object the detail route answers, and the
-/// observables tied to it.
+/// One model: its type and id, its fields, and the observables tied to it.
 pub(crate) struct ThreatModel {
     pub(crate) model_type: ModelType,
     pub(crate) id: u64,
-    /// The detail object, text field and tags included.
+    /// The model's fields in plain form: text field included, `tags` and
+    /// `aliases` as lists of names, `publication_status` whatever the type.
     pub(crate) detail: Value,
     /// Lower-cased observable values.
     pub(crate) observables: Vec<String>,
@@ -96,14 +102,60 @@ impl ThreatModel {
         self.detail.get(field).and_then(Value::as_str).unwrap_or_default()
     }
 
-    /// The object lists answer: the detail without the long text.
+    pub(crate) fn tag_names(&self) -> Vec<&str> {
+        names(&self.detail, "tags")
+    }
+
+    pub(crate) fn aliases(&self) -> Vec<&str> {
+        names(&self.detail, "aliases")
+    }
+
+    /// `GET /api/v1/{model}/{id}/`: tag names in `tags` and tag objects
+    /// with short string ids in `tags_v2`, aliases as objects,
+    /// `is_cloneable` the string `"yes"`, and a threat bulletin's
+    /// publication status in `status`, as ThreatFuse's example shows it.
+    pub(crate) fn answer(&self) -> Value {
+        let mut answer = self.detail.clone();
+        let tags: Vec<Value> = self
+            .tag_names()
+            .iter()
+            .map(|name| json!({"id": tag_id(name), "name": name}))
+            .collect();
+        answer["tags_v2"] = Value::Array(tags);
+        answer["aliases"] = self.alias_objects();
+        answer["is_cloneable"] = json!("yes");
+        if self.model_type == ModelType::TipReport {
+            if let Some(object) = answer.as_object_mut() {
+                let status = object.remove("publication_status").unwrap_or(Value::Null);
+                object.insert("status".into(), status);
+            }
+        }
+        answer
+    }
+
+    /// What a type's lists and the association look-up answer: `answer`
+    /// without the long text.
     pub(crate) fn summary(&self) -> Value {
-        let mut summary = self.detail.clone();
+        let mut summary = self.answer();
         if let Some(object) = summary.as_object_mut() {
             object.remove(self.model_type.text_field());
         }
         summary
     }
+
+    fn alias_objects(&self) -> Value {
+        let kind = self.model_type.as_str();
+        let objects = self.aliases().into_iter().zip(1_u64..).map(|(name, n)| {
+            let id = self.id * 10 + n;
+            json!({"id": id, "name": name, "resource_uri": format!("/api/v1/{kind}alias/{id}/")})
+        });
+        Value::Array(objects.collect())
+    }
+}
+
+fn names<'a>(detail: &'a Value, field: &str) -> Vec<&'a str> {
+    let list = detail.get(field).and_then(Value::as_array);
+    list.into_iter().flatten().filter_map(Value::as_str).collect()
 }
 
 pub(crate) struct Catalogue {
@@ -120,6 +172,11 @@ impl Catalogue {
 
     pub(crate) fn model(&self, model_type: ModelType, id: u64) -> Option<&ThreatModel> {
         self.models.iter().find(|m| m.model_type == model_type && m.id == id)
+    }
+
+    /// The id of the intelligence record of a tied observable.
+    pub(crate) fn observable_id(&self, value: &str) -> Option<Value> {
+        self.observables.get(value).map(|record| record["id"].clone())
     }
 
     /// The intelligence objects of a model's observables, in seed order.
@@ -168,8 +225,7 @@ fn seeded_model(mut fields: Map<String, Value>) -> Option<ThreatModel> {
         .filter_map(Value::as_str)
         .map(str::to_lowercase)
         .collect();
-    let tags = tag_objects(fields.remove("tags").unwrap_or_default());
-    fields.insert("tags".into(), tags);
+    fields.entry("tags").or_insert_with(|| json!([]));
     fields.insert("resource_uri".into(), json!(resource_uri(model_type, id)));
     Some(ThreatModel {
         model_type,
@@ -179,18 +235,8 @@ fn seeded_model(mut fields: Map<String, Value>) -> Option<ThreatModel> {
     })
 }
 
-/// ThreatStream's tag objects, from the seed's plain names.
-fn tag_objects(names: Value) -> Value {
-    let names = names.as_array().cloned().unwrap_or_default();
-    names
-        .iter()
-        .filter_map(Value::as_str)
-        .map(|name| json!({"id": tag_id(name), "name": name, "tlp": "white", "org_id": 2}))
-        .collect()
-}
-
-/// A short stable id per tag name, like the three-letter ids in the seed.
-fn tag_id(name: &str) -> String {
+/// A short stable id per tag name, like ThreatStream's (`"gvp"`, `"4w0"`).
+pub(crate) fn tag_id(name: &str) -> String {
     let hash = name
         .bytes()
         .fold(7_u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
@@ -235,7 +281,7 @@ fn filler(model_type: ModelType, n: u64) -> ThreatModel {
         "created_ts": format!("2022-12-{:02}T09:00:00.000000", 1 + index),
         "modified_ts": modified,
         "feed_id": 0,
-        "tags": tag_objects(json!([FILLER_TAGS[(index + type_index) % FILLER_TAGS.len()]])),
+        "tags": [FILLER_TAGS[(index + type_index) % FILLER_TAGS.len()]],
         "resource_uri": resource_uri(model_type, id),
     });
     if status == "published" {
@@ -284,8 +330,16 @@ mod tests {
                 model.model_type.as_str(),
                 model.id
             );
-            assert!(model.detail["tags"].as_array().is_some_and(|tags| !tags.is_empty()));
+            assert!(!model.tag_names().is_empty());
             assert!(model.summary().get(field).is_none());
+            let answer = model.answer();
+            assert_eq!(
+                answer["tags"].as_array().map(Vec::len),
+                answer["tags_v2"].as_array().map(Vec::len)
+            );
+            assert!(answer["tags_v2"][0]["id"].is_string() && answer["is_cloneable"] == "yes");
+            let bulletin = model.model_type == ModelType::TipReport;
+            assert_eq!(answer.get("publication_status").is_none(), bulletin);
         }
     }
 

@@ -76,11 +76,16 @@ async fn insights_and_references() {
         400
     );
 
+    // An object of service name to link, with Splunk's boolean remote_api beside the links.
     let (status, references) = get_json(&sim, "/api/v1/inteldetails/references/198.51.100.23/").await;
     assert_eq!(status, 200);
-    let links = references["references"].as_array().expect("references");
-    assert!(links.iter().any(|l| l["name"] == "VirusTotal"));
+    let links = references.as_object().expect("an object");
+    assert_eq!(links["remote_api"], false);
     assert!(links
         .iter()
-        .all(|l| l["url"].as_str().is_some_and(|u| u.starts_with("https://"))));
+        .filter(|(name, _)| *name != "remote_api")
+        .all(|(_, url)| url.as_str().is_some_and(|u| u.starts_with("https://"))));
+    assert!(links.contains_key("VirusTotal") && links.contains_key("urlscan.io"));
+    let (_, email) = get_json(&sim, "/api/v1/inteldetails/references/phisher%40example.org/").await;
+    assert_eq!(email, json!({"remote_api": false}));
 }

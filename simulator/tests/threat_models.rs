@@ -50,6 +50,7 @@ async fn the_seed_ip_is_tied_to_every_documented_model() {
                 object["name"].is_string() && object["modified_ts"].is_string(),
                 "{object}"
             );
+            assert_eq!(object["association_info"][0]["from_id"], 500_000_101, "{object}");
         }
     }
 }
@@ -145,6 +146,23 @@ async fn search_filters_combine() {
     assert_eq!(status, 400);
 }
 
+/// The search's own shape (XSOAR's search_threat_model_response, Splunk's list threat models).
+#[tokio::test]
+async fn search_answers_in_its_own_shape() {
+    let sim = start();
+    let (_, page) = get_json(&sim, "/api/v1/threat_model_search/?model_type=actor&name=quokka").await;
+    assert!(page["meta"]["took"].is_number() && page["meta"].get("previous").is_none());
+    let actor = &page["objects"][0];
+    assert_eq!(actor["tags"][0]["name"], "emotet");
+    assert!(actor["tags"][0]["id"].is_string());
+    assert_eq!(actor["aliases"][0], "QUOKKA-7");
+    assert_eq!(actor["organization"]["title"], "Simulated Analysts");
+    assert!(actor["modified_ts"].as_str().is_some_and(|ts| ts.ends_with("+00:00")));
+    assert_eq!(actor["sort"][1], "actor-3101");
+    let (_, bulletins) = get_json(&sim, "/api/v1/threat_model_search/?model_type=tipreport&name=pebble").await;
+    assert_eq!(bulletins["objects"][0]["publication_status"], "published");
+}
+
 #[tokio::test]
 async fn one_model_has_its_text_in_the_field_its_type_uses() {
     let sim = start();
@@ -154,8 +172,17 @@ async fn one_model_has_its_text_in_the_field_its_type_uses() {
     assert!(signature["notes"].as_str().unwrap_or_default().starts_with("alert tcp"));
     let (_, actor) = get_json(&sim, "/api/v1/actor/3101/").await;
     assert!(actor["description"].is_string());
-    assert_eq!(actor["tags"][0]["name"], "emotet");
-    assert_eq!(actor["aliases"][0], "QUOKKA-7");
+    // A model's own route: names in tags, objects in tags_v2, alias objects (XSOAR, ThreatFuse).
+    assert_eq!(actor["tags"][0], "emotet");
+    assert_eq!(actor["tags_v2"][0]["name"], "emotet");
+    assert!(actor["tags_v2"][0]["id"].is_string());
+    assert_eq!(actor["aliases"][0]["name"], "QUOKKA-7");
+    assert_eq!(actor["is_cloneable"], "yes");
+    assert_eq!(
+        bulletin["status"], "published",
+        "a bulletin's publication status is its status"
+    );
+    assert!(bulletin.get("publication_status").is_none());
     assert_eq!(
         get_json(&sim, "/api/v1/actor/3201/").await.0,
         404,

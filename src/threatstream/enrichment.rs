@@ -115,40 +115,51 @@ pub(crate) async fn whois(client: &Client, value: &str) -> Result<Option<String>
 #[derive(Deserialize)]
 struct InsightsAnswer {
     #[serde(default)]
-    insights: Vec<Record>,
+    insights: Option<Vec<Value>>,
 }
 
-/// ThreatStream's insights about an observable; empty when there are none.
-pub(crate) async fn insights(client: &Client, kind: InsightType, value: &str) -> Result<Vec<Record>, ApiError> {
+/// ThreatStream's insights about an observable, as it sent them; empty when there are none. No public
+/// source shows what an insight is (Splunk SOAR stores the list as it comes, and its one test has a
+/// string), so items are whatever JSON ThreatStream sends.
+pub(crate) async fn insights(client: &Client, kind: InsightType, value: &str) -> Result<Vec<Value>, ApiError> {
     let query = [("type", kind.as_str().to_owned()), ("value", value.to_owned())];
     let path = "api/v1/inteldetails/insights/";
     let answer = none_when_missing(client.get_json::<InsightsAnswer>(path, &query).await)?;
-    Ok(answer.map(|answer| answer.insights).unwrap_or_default())
+    Ok(answer.and_then(|answer| answer.insights).unwrap_or_default())
 }
 
-/// Links to the public services that know the observable; empty when there are none. No public
-/// source shows this answer's shape, so a bare list is taken as well as a list under `references`,
-/// `objects` or `results`.
-pub(crate) async fn references(client: &Client, value: &str) -> Result<Vec<Record>, ApiError> {
+/// A link to a public service's page about an observable.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Reference {
+    /// The service, as ThreatStream names it (`VirusTotal`, `urlscan.io`, `Google Safe Browsing`).
+    pub(crate) name: String,
+    pub(crate) url: String,
+}
+
+/// Links to the public services that know the observable, in the order ThreatStream sent them; empty
+/// when there are none.
+///
+/// The answer is an object of service name to link, `{"VirusTotal": "https://…", "urlscan.io":
+/// "https://…"}`: Google SecOps SOAR's ThreatFuse turns its entries into name/link pairs
+/// (`build_analysis_link_objects`), Splunk SOAR keeps it whole (`external_references`), and Splunk's
+/// documented answers also carry a boolean `remote_api` among the links. So only text values are
+/// links, and `{}` is no references, not a failure.
+pub(crate) async fn references(client: &Client, value: &str) -> Result<Vec<Reference>, ApiError> {
     let path = format!("api/v1/inteldetails/references/{}/", path_segment(value));
-    let Some(answer) = none_when_missing(client.get_json::<Value>(&path, &[]).await)? else {
-        return Ok(Vec::new());
+    let links = none_when_missing(client.get_json::<Record>(&path, &[]).await)?;
+    Ok(links.into_iter().flatten().filter_map(reference).collect())
+}
+
+/// The reference an entry of the answer makes, if its value is a link.
+fn reference((name, link): (String, Value)) -> Option<Reference> {
+    let Value::String(url) = link else {
+        return None;
     };
-    let list = match &answer {
-        Value::Array(items) => Some(items),
-        Value::Object(fields) => ["references", "objects", "results"]
-            .iter()
-            .find_map(|key| fields.get(*key).and_then(Value::as_array)),
-        _ => None,
-    };
-    let Some(list) = list else {
-        return Err(ApiError::Decode {
-            path: "references".into(),
-            reason: "no list of references in the answer".into(),
-            excerpt: client.excerpt_of(&answer),
-        });
-    };
-    Ok(list.iter().filter_map(|item| item.as_object().cloned()).collect())
+    let (name, url) = (name.trim(), url.trim());
+    (!name.is_empty() && !url.is_empty()).then(|| Reference {
+        name: name.to_owned(),
+        url: url.to_owned(),
+    })
 }
 
 /// `value` as one path segment: everything but RFC 3986's unreserved characters, `:` and `@`
@@ -233,6 +244,32 @@ mod tests {
             matches!(forbidden, ApiError::Status { status: 403, .. }),
             "{forbidden:?}"
         );
+    }
+
+    #[test]
+    fn references_are_the_text_entries_of_an_object() {
+        let sim = Simulator::start("k");
+        let client = client_of(&sim);
+        let answers = [
+            r#"{"VirusTotal": "https://vt.example/ip/1", "remote_api": true, " ": "x", "IPVoid": "", "n": null}"#,
+            "{}",
+            r#"[{"name": "VirusTotal", "url": "https://vt.example/ip/1"}]"#,
+        ];
+        for body in answers {
+            sim.push_fault(Fault::Status {
+                status: 200,
+                body: body.into(),
+            });
+        }
+        let found = run(references(&client, "198.51.100.23")).unwrap();
+        let expected = Reference {
+            name: "VirusTotal".into(),
+            url: "https://vt.example/ip/1".into(),
+        };
+        assert_eq!(found, [expected]);
+        assert_eq!(run(references(&client, "198.51.100.23")).unwrap(), []);
+        let list = run(references(&client, "198.51.100.23")).expect_err("a list is no object of links");
+        assert!(matches!(list, ApiError::Decode { .. }), "{list:?}");
     }
 
     #[test]

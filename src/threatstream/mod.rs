@@ -26,7 +26,6 @@ pub(crate) mod threat_models;
 pub(crate) mod timestamp;
 mod upload;
 pub(crate) mod verdict;
-pub(crate) mod whois;
 
 pub(crate) use batch::lookup_many;
 pub(crate) use client::{ApiVersion, Client, ClientConfig};

@@ -125,10 +125,16 @@ pub(crate) async fn search(client: &Client, search: &ModelSearch, limit: usize) 
     collect_pages(client, "api/v1/threat_model_search/", &search.query(), limit).await
 }
 
-/// One model with its text, or `None` when ThreatStream has no such model.
+/// One model with its text, or `None` when ThreatStream has no such model. Without its observables
+/// and associations, as XSOAR's `get_model_description` and Google SecOps' ThreatFuse ask for it:
+/// `observables` pages through the observables, and a model may have thousands.
 pub(crate) async fn model(client: &Client, model_type: ModelType, id: u64) -> Result<Option<Record>, ApiError> {
     let path = format!("api/v1/{}/{id}/", model_type.as_str());
-    none_when_missing(client.get_json(&path, &[]).await)
+    let query = [
+        ("skip_intelligence", "true".to_owned()),
+        ("skip_associations", "true".to_owned()),
+    ];
+    none_when_missing(client.get_json(&path, &query).await)
 }
 
 /// The observables linked to one model, up to `limit`; none when the model has none (a 404 on the

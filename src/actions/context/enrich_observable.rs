@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::protocol::{output_of, Failure, Output};
+use crate::threatstream::enrichment::Reference;
 use crate::threatstream::{ApiError, ModelType, Observable};
 
 use super::gather::{gather, Gathered, Plan};
@@ -135,8 +136,8 @@ pub(crate) struct EnrichObservableOutput {
     insights: Option<Vec<Value>>,
     /// Links to public services that know the observable
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(title = "References", with = "Option<Vec<ExternalReference>>", example = example_references())]
-    references: Option<Vec<Value>>,
+    #[schemars(title = "References", example = example_references())]
+    references: Option<Vec<ExternalReference>>,
     /// Sections that could not be fetched, each with the reason; empty when every section arrived
     #[schemars(title = "Unavailable", example = json!([{"section": "associations.vulnerability",
         "reason": "the account may not read associations (HTTP 403); ThreatStream grants it per module and per user",
@@ -233,17 +234,26 @@ struct Insight {
     source: Option<String>,
 }
 
-/// A link to a public service that knows the observable. Only for the schema.
-#[allow(dead_code, reason = "only its schema is used")]
-#[derive(JsonSchema)]
+/// A link to a public service that knows the observable: one entry of ThreatStream's object of
+/// service names and links.
+#[derive(Serialize, JsonSchema)]
 #[schemars(rename = "external_reference", title = "external_reference")]
-struct ExternalReference {
-    /// The service
+pub(crate) struct ExternalReference {
+    /// The service, as ThreatStream names it, such as VirusTotal or urlscan.io
     #[schemars(title = "Name")]
-    name: Option<String>,
+    name: String,
     /// The observable's page at the service
     #[schemars(title = "URL")]
-    url: Option<String>,
+    url: String,
+}
+
+impl From<Reference> for ExternalReference {
+    fn from(reference: Reference) -> Self {
+        ExternalReference {
+            name: reference.name,
+            url: reference.url,
+        }
+    }
 }
 
 /// A section that could not be fetched.
@@ -367,7 +377,9 @@ impl EnrichObservableOutput {
             passive_dns: gathered.passive_dns,
             whois: gathered.whois,
             insights: gathered.insights,
-            references: gathered.references,
+            references: gathered
+                .references
+                .map(|references| references.into_iter().map(ExternalReference::from).collect()),
             unavailable,
         }
     }

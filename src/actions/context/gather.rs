@@ -14,10 +14,10 @@ use std::future::Future;
 use std::pin::Pin;
 
 use futures_util::stream::{self, StreamExt};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::protocol::{clean, Failure};
-use crate::threatstream::enrichment;
+use crate::threatstream::enrichment::{self, Reference};
 use crate::threatstream::threat_models;
 use crate::threatstream::verdict::{Tally, Verdict, VerdictOptions};
 use crate::threatstream::{self, ApiError, Client, ModelType, Observable, Record};
@@ -63,7 +63,7 @@ pub(super) struct Gathered {
     pub(super) passive_dns: Option<Vec<Value>>,
     pub(super) whois: Option<WhoisRecord>,
     pub(super) insights: Option<Vec<Value>>,
-    pub(super) references: Option<Vec<Value>>,
+    pub(super) references: Option<Vec<Reference>>,
     pub(super) unavailable: Vec<Unavailable>,
 }
 
@@ -81,8 +81,8 @@ enum Fetched {
     Associations(ModelType, Result<Vec<Record>, ApiError>),
     PassiveDns(Result<Vec<Record>, ApiError>),
     Whois(Result<Option<String>, ApiError>),
-    Insights(Result<Vec<Record>, ApiError>),
-    References(Result<Vec<Record>, ApiError>),
+    Insights(Result<Vec<Value>, ApiError>),
+    References(Result<Vec<Reference>, ApiError>),
 }
 
 type Call<'a> = Pin<Box<dyn Future<Output = Fetched> + Send + 'a>>;
@@ -199,11 +199,14 @@ impl Gathered {
             },
             Fetched::Insights(found) => {
                 let found = self.unavailable_unless("insights", "insights", found)?;
-                self.insights = found.map(|records| cleaned(records, limit));
+                self.insights = found.map(|insights| shaped_insights(insights, limit));
             }
             Fetched::References(found) => {
                 let found = self.unavailable_unless("references", "external references", found)?;
-                self.references = found.map(|records| cleaned(records, limit));
+                self.references = found.map(|mut references| {
+                    references.truncate(limit);
+                    references
+                });
             }
         }
         Ok(())
@@ -229,14 +232,46 @@ impl Gathered {
     }
 }
 
-fn cleaned(records: Vec<Record>, limit: usize) -> Vec<Value> {
-    records
+/// Insights as outputs show them, at most `limit`: an object cleaned, a bare text as `{"insight":
+/// text}` (the one item a public source shows, Splunk SOAR's test, is a string), anything else left out.
+fn shaped_insights(insights: Vec<Value>, limit: usize) -> Vec<Value> {
+    insights
         .into_iter()
+        .filter_map(|insight| match insight {
+            Value::Object(_) => Some(insight),
+            Value::String(text) if !text.trim().is_empty() => Some(json!({"insight": text.trim()})),
+            _ => None,
+        })
         .take(limit)
-        .map(|record| {
-            let mut record = Value::Object(record);
-            clean(&mut record);
-            record
+        .map(|mut insight| {
+            clean(&mut insight);
+            insight
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn insights_keep_objects_and_texts() {
+        let insights = vec![
+            json!({"type": "reputation", "insight": "listed", "severity": null}),
+            json!(" one "),
+            json!(""),
+            json!(7),
+            Value::Null,
+            json!("two"),
+        ];
+        assert_eq!(
+            shaped_insights(insights.clone(), 10),
+            [
+                json!({"type": "reputation", "insight": "listed"}),
+                json!({"insight": "one"}),
+                json!({"insight": "two"})
+            ]
+        );
+        assert_eq!(shaped_insights(insights, 2).len(), 2);
+    }
 }

@@ -1,6 +1,6 @@
 //! Get Whois: the WHOIS record ThreatStream holds for a domain or an IP address, raw and read.
 //!
-//! The raw text is what the registry wrote; the fields beside it are the ones `threatstream::whois`
+//! The raw text is what the registry wrote; the fields beside it are the ones `crate::whois`
 //! reads reliably (registrar, dates, name servers, registrant organization), each absent when the
 //! registry's layout does not give it. Parsing is capped (see that module): Splunk SOAR's hung on
 //! `.jp` domains, this one reads at most 256 KiB of any text and shows at most 64 KiB of it.
@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::protocol::{output_of, Failure, Output};
-use crate::threatstream::{enrichment, whois};
+use crate::threatstream::enrichment;
+use crate::whois;
 
 use super::{context_failure, passive_dns_kind, subject, WHOIS_KEPT_FOR};
 use crate::actions::connection::Connection;
@@ -53,7 +54,7 @@ pub(crate) struct WhoisRecord {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(title = "Created")]
     created: Option<String>,
-    /// When the registration last changed, as the registry writes dates
+    /// When the record last changed: the newest date of its update lines (`Updated Date`, `last-modified`, a date in `changed`), as the registry writes dates
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(title = "Updated")]
     updated: Option<String>,

@@ -2,9 +2,21 @@
 //! association, whatever the model's type.
 //!
 //! ThreatStream keeps a model's text in `description`, except threat bulletins (`body`) and signatures
-//! (`notes`); outputs always call it `description`, so a playbook reads one field. Tags arrive as
-//! objects (`{"id", "name", "tlp", "org_id"}`) and leave as their names, which is what a playbook
-//! compares and a case view shows.
+//! (`notes`); outputs always call it `description`, so a playbook reads one field (XSOAR's
+//! `get_model_description` reads the same three).
+//!
+//! The same model reads differently by route, and outputs show one shape whatever the route:
+//! - tags: the search answers objects (`{"id": "111", "name", "tlp", "org_id"}`, XSOAR's
+//!   `search_threat_model_response`); a model's own routes answer plain names in `tags` and objects in
+//!   `tags_v2` (XSOAR's `mocked_actor_response.json`), and an incident may have only `tags_v2`
+//!   (Splunk SOAR's `get incident`). They leave as the names of both, each once.
+//! - aliases: objects `{"id", "name", "resource_uri"}` in a model's answer (Google SecOps' ThreatFuse
+//!   examples, Splunk's `create actor`), plain names in search results. They leave as names.
+//! - a threat bulletin's publication status is its `status` (ThreatFuse's example, Splunk's create
+//!   body) where the search and the other models say `publication_status`; outputs say the latter.
+//! - the ID is a number, or a numeric string in some answers (Splunk's bulletins); outputs give a number.
+
+use std::collections::HashSet;
 
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -102,29 +114,77 @@ impl Association {
     }
 }
 
-/// A model record as outputs show it: text under `description`, tags as names, its type named,
-/// empty fields dropped. `model_type` is the type asked for; search results name their own.
+/// A model record as outputs show it: text under `description`, tags and aliases as names, its type
+/// named, its ID a number, empty fields dropped. `model_type` is the type asked for; search results
+/// name their own.
 pub(crate) fn shaped(mut record: Record, model_type: Option<ModelType>) -> Value {
     let model_type = model_type.or_else(|| {
         let named = record.get("model_type")?.clone();
         serde_json::from_value(named).ok()
     });
     if let Some(model_type) = model_type {
-        let field = model_type.text_field();
-        if field != "description" {
-            if let Some(text) = record.shift_remove(field) {
-                record.insert("description".into(), text);
+        text_as_description(&mut record, model_type);
+        if model_type == ModelType::TipReport && !record.contains_key("publication_status") {
+            if let Some(status) = record.get("status").filter(|status| status.is_string()).cloned() {
+                record.insert("publication_status".into(), status);
             }
         }
         record.insert("model_type".into(), Value::from(model_type.as_str()));
     }
-    if record.contains_key("tags") {
-        let names: Vec<Value> = tag_names(&record).map(Value::from).collect();
-        record.insert("tags".into(), Value::Array(names));
+    if let Some(id) = record.get("id").and_then(numeric_id) {
+        record.insert("id".into(), Value::from(id));
+    }
+    if record.contains_key("tags") || record.contains_key("tags_v2") {
+        let v2 = tags_v2_names(&record);
+        let names = once_each(tag_names(&record).chain(v2.iter().map(String::as_str)));
+        record.shift_remove("tags_v2");
+        record.insert("tags".into(), names);
+    }
+    if let Some(aliases) = record.get("aliases").and_then(Value::as_array) {
+        let names = aliases
+            .iter()
+            .filter_map(|alias| alias.get("name").and_then(Value::as_str).or_else(|| alias.as_str()))
+            .map(str::trim)
+            .filter(|name| !name.is_empty());
+        let names = once_each(names);
+        record.insert("aliases".into(), names);
     }
     let mut model = Value::Object(record);
     clean(&mut model);
     model
+}
+
+/// Moves the model's text to `description` when its type keeps it elsewhere and it has some.
+fn text_as_description(record: &mut Record, model_type: ModelType) {
+    let field = model_type.text_field();
+    let has_text = |value: &Value| value.as_str().is_some_and(|text| !text.trim().is_empty());
+    if field != "description" && record.get(field).is_some_and(has_text) {
+        if let Some(text) = record.shift_remove(field) {
+            record.insert("description".into(), text);
+        }
+    }
+}
+
+/// The names in `tags_v2`, read as `tag_names` reads `tags` (the same objects).
+fn tags_v2_names(record: &Record) -> Vec<String> {
+    let Some(tags) = record.get("tags_v2") else {
+        return Vec::new();
+    };
+    let as_tags: Record = [("tags".to_owned(), tags.clone())].into_iter().collect();
+    tag_names(&as_tags).map(str::to_owned).collect()
+}
+
+/// The names, each once, in their first order, as a JSON list.
+fn once_each<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> Value {
+    let mut seen = HashSet::new();
+    let mut list = Vec::new();
+    for name in names {
+        let name = name.as_ref();
+        if seen.insert(name.to_owned()) {
+            list.push(Value::from(name));
+        }
+    }
+    Value::Array(list)
 }
 
 /// A model record from JSON, for tests and examples.
@@ -152,6 +212,51 @@ mod tests {
             json!({"id": 3801, "name": "Bulletin", "description": "<p>text</p>", "model_type": "tipreport",
                    "tags": ["emotet", "loader"]})
         );
+    }
+
+    #[test]
+    fn a_models_own_route_and_the_search_read_alike() {
+        // XSOAR's mocked_actor_response.json: plain names and tags_v2 objects, is_cloneable "yes".
+        let actor = record(json!({"id": 1, "name": "Alert report", "tags": ["tag"],
+            "tags_v2": [{"id": "gvp", "name": "tag"}, {"id": "x1", "name": "other"}], "is_cloneable": "yes",
+            "association_info": [{"comment": null, "created": "2022-07-11T16:30:00.271168", "from_id": 1, "sro": {}}]}));
+        let shaped_actor = shaped(actor, Some(ModelType::Actor));
+        assert_eq!(shaped_actor["tags"], json!(["tag", "other"]));
+        assert!(shaped_actor.get("tags_v2").is_none());
+        assert_eq!(shaped_actor["is_cloneable"], "yes");
+        assert_eq!(
+            shaped_actor["association_info"],
+            json!([{"created": "2022-07-11T16:30:00.271168", "from_id": 1, "sro": {}}])
+        );
+        // XSOAR's search_threat_model_response: tag objects with string ids, the same name thrice.
+        let found = record(json!({"id": 333, "model_type": "signature", "aliases": [],
+            "tags": [{"tlp": "white", "org_id": 11, "name": "name", "id": "111"}, {"id": "333", "name": "name"}],
+            "organization": {"id": 11, "title": "name"}}));
+        let shaped_found = shaped(found, None);
+        assert_eq!(shaped_found["tags"], json!(["name"]));
+        assert_eq!(shaped_found["organization"], json!({"id": 11, "title": "name"}));
+    }
+
+    #[test]
+    fn ids_aliases_and_a_bulletins_status_read_as_outputs_say_them() {
+        let bulletin = record(json!({"id": "10890", "status": "published", "body": "",
+            "aliases": [{"id": 902, "name": "testing", "resource_uri": "/api/v1/actoralias/902/"}, "plain", " "],
+            "tags_v2": [{"id": "15e", "name": "test_name", "org_id": 67, "remote_api": false, "tlp": "white"}]}));
+        let shaped = shaped(bulletin, Some(ModelType::TipReport));
+        assert_eq!(
+            shaped,
+            json!({"id": 10890, "status": "published", "publication_status": "published",
+                   "aliases": ["testing", "plain"], "tags": ["test_name"], "model_type": "tipreport"})
+        );
+        let signature = record(json!({"id": 3701, "notes": null, "description": "kept"}));
+        assert_eq!(
+            super::shaped(signature, Some(ModelType::Signature))["description"],
+            "kept"
+        );
+        let incident = record(json!({"id": 1, "status": {"display_name": "New", "id": 1}}));
+        let incident = super::shaped(incident, Some(ModelType::Incident));
+        assert!(incident.get("publication_status").is_none());
+        assert_eq!(incident["status"]["display_name"], "New");
     }
 
     #[test]

@@ -16,7 +16,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::protocol::{clean, output_of, Failure, Halt, Output};
+use crate::protocol::{clean, Failure, Halt, Output};
 use crate::threatstream::{self, format_ms, now_ms, ApiError, Client, FeedFilter, Record};
 
 /// A checked feed: what to follow and how much to take at once.

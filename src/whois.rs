@@ -1,13 +1,18 @@
-//! Reading the few fields an analyst wants out of a raw whois text, with bounded work.
+//! Reading the few fields an analyst wants out of a raw WHOIS text, with bounded work.
 //!
-//! ThreatStream hands whois back as the registry wrote it, and registries disagree on everything: gTLD
+//! ThreatStream hands WHOIS back as the registry wrote it, and registries disagree on everything: gTLD
 //! registrars write `Creation Date: ...`, JPRS writes `[Created on]` (or `[登録年月日]` in Japanese),
-//! ARIN writes `RegDate:`. Splunk SOAR's whois parsing hung on `.jp` domains (§2.3), so this parser is
-//! built to be boring: one pass over lines, no regular expressions, no backtracking, and caps on the
-//! bytes read, the lines looked at, the length of a line worth reading, the number of name servers and
-//! the length of every value. Any text, however large, odd or binary, costs at most `MAX_PARSED_BYTES`
-//! of linear work and can neither hang nor panic. What it cannot read reliably it leaves out; the raw
-//! text is always there.
+//! ARIN writes `RegDate:`, RIPE and APNIC write one `last-modified:` per object of the record. Splunk
+//! SOAR's WHOIS parsing hung on `.jp` domains (§2.3), so this parser is built to be boring: one pass
+//! over lines, no regular expressions, no backtracking, and caps on the bytes read, the lines looked
+//! at, the length of a line worth reading, the number of name servers and the length of every value.
+//! Any text, however large, odd or binary, costs at most `MAX_PARSED_BYTES` of linear work and can
+//! neither hang nor panic. What it cannot read reliably it leaves out; the raw text is always there.
+//!
+//! `updated` is the one field read as a date (`dates`): a record changes in many places, and the
+//! newest date of any of them is when it last changed, never an e-mail address beside a date.
+
+mod dates;
 
 use crate::excerpt::head;
 
@@ -67,7 +72,7 @@ enum Field {
 /// Known keys, normalised (lower case, single spaces), with their field and a rank: when several keys
 /// of one field appear, the lowest rank wins, whatever the order of the lines. This is how
 /// `Registrant Organization` beats ARIN's `Organization`, and JPRS's English `[Organization]` beats
-/// its Japanese `[組織名]`.
+/// its Japanese `[組織名]`. `updated` takes the newest date of any of its keys, so their rank is 0.
 const KEYS: &[(&str, Field, u8)] = &[
     ("registrar", Field::Registrar, 0),
     ("sponsoring registrar", Field::Registrar, 1),
@@ -81,11 +86,15 @@ const KEYS: &[(&str, Field, u8)] = &[
     ("regdate", Field::Created, 6),
     ("登録年月日", Field::Created, 7),
     ("updated date", Field::Updated, 0),
-    ("last updated", Field::Updated, 1),
-    ("last modified", Field::Updated, 2),
-    ("updated", Field::Updated, 3),
-    ("changed", Field::Updated, 4),
-    ("最終更新", Field::Updated, 5),
+    ("last updated", Field::Updated, 0),
+    ("last-updated", Field::Updated, 0),
+    ("last update", Field::Updated, 0),
+    ("last-update", Field::Updated, 0),
+    ("last modified", Field::Updated, 0),
+    ("last-modified", Field::Updated, 0),
+    ("updated", Field::Updated, 0),
+    ("changed", Field::Updated, 0),
+    ("最終更新", Field::Updated, 0),
     ("registry expiry date", Field::Expires, 0),
     ("registrar registration expiration date", Field::Expires, 1),
     ("expiration date", Field::Expires, 2),
@@ -106,6 +115,8 @@ const KEYS: &[(&str, Field, u8)] = &[
     ("organization", Field::RegistrantOrganization, 5),
     ("organisation", Field::RegistrantOrganization, 6),
     ("組織名", Field::RegistrantOrganization, 7),
+    // RIPE and APNIC describe the network's holder in its first `descr:`; any named key is better.
+    ("descr", Field::RegistrantOrganization, 8),
 ];
 
 /// The fields of `text`, from at most its first `MAX_PARSED_BYTES`.
@@ -132,6 +143,8 @@ struct Reader {
     fields: WhoisFields,
     /// The rank of the key each single-valued field was taken from.
     ranks: [Option<u8>; 6],
+    /// The instant of `fields.updated`, in milliseconds since the epoch.
+    newest: Option<i64>,
 }
 
 impl Reader {
@@ -143,11 +156,12 @@ impl Reader {
         if value.is_empty() {
             return;
         }
-        if field == Field::NameServer {
-            self.name_server(&value);
-            return;
+        match field {
+            Field::NameServer => return self.name_server(&value),
+            Field::Updated => return self.updated(&value),
+            _ => {}
         }
-        // Name servers are many; every other field keeps the value of its best-ranked key.
+        // Every other field keeps the value of its best-ranked key.
         let slot = &mut self.ranks[field as usize];
         if slot.is_some_and(|kept| kept <= rank) {
             return;
@@ -156,6 +170,18 @@ impl Reader {
         if let Some(target) = self.fields.single(field) {
             *target = Some(value);
         }
+    }
+
+    /// The date in `value`, if it is newer than any before it; the first of equal dates stays.
+    fn updated(&mut self, value: &str) {
+        let Some(dated) = dates::date_in(value) else {
+            return;
+        };
+        if self.newest.is_some_and(|newest| newest >= dated.ms) {
+            return;
+        }
+        self.newest = Some(dated.ms);
+        self.fields.updated = Some(dated.text.to_owned());
     }
 
     /// `ns1.example.com 192.0.2.1` keeps the name only, lower-cased, without a final dot, once.

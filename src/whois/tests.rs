@@ -59,6 +59,49 @@ RegDate:        2015-06-04
 Updated:        2023-09-30
 ";
 
+/// Splunk SOAR's documented `whois ip` example (threatstream.json, `action_result.data.*.raw`): APNIC's
+/// objects with `last-modified:`, then KRNIC's mirrored ones with a dateless `changed:`.
+const APNIC_KRNIC: &str = "inetnum:        61.32.0.0 - 61.39.255.255
+netname:        BORANET
+descr:          LG DACOM Corporation
+country:        KR
+status:         ALLOCATED PORTABLE
+mnt-by:         MNT-KRNIC-AP
+last-modified:  2017-02-03T00:55:02Z
+source:         APNIC
+irt:            IRT-KRNIC-KR
+e-mail:         irt@nic.or.kr
+remarks:        irt@nic.or.kr was validated on 2019-10-01
+last-modified:  2019-10-01T08:41:39Z
+source:         APNIC
+person:         IP Manager
+nic-hdl:        IM646-AP
+last-modified:  2017-08-07T01:06:21Z
+source:         APNIC
+inetnum:        61.32.0.0 - 61.39.255.255
+netname:        BORANET-KR
+descr:          LG DACOM Corporation
+changed:        hostmaster@nic.or.kr
+source:         KRNIC
+person:         IP Manager
+changed:        hostmaster@nic.or.kr
+source:         KRNIC
+";
+
+/// A RIPE record in the older layout: `changed:` lines with the date behind the e-mail.
+const RIPE_CHANGED: &str = "% This is the RIPE Database query service.
+inetnum:        192.0.2.0 - 192.0.2.255
+netname:        EXAMPLE-NET
+descr:          Example Networks GmbH
+created:        2002-02-27T08:37:13Z
+changed:        hostmaster@example.net 20050101
+changed:        noc@example.net 20210315
+last-modified:  2019-06-30T12:00:00Z
+organisation:   ORG-EN1-RIPE
+org-name:       Example Networks GmbH
+changed:        hostmaster@example.net 20101231
+";
+
 fn some(text: &str) -> Option<String> {
     Some(text.to_owned())
 }
@@ -100,11 +143,45 @@ fn jprs_brackets_are_read_in_english_and_japanese() {
 }
 
 #[test]
-fn an_address_record_takes_the_first_network_dates_and_the_org_name() {
+fn an_address_record_takes_the_network_creation_the_newest_change_and_the_org_name() {
     let fields = parse(ARIN);
     assert_eq!(fields.created, some("2010-01-26"));
     assert_eq!(fields.updated, some("2024-01-15"));
     assert_eq!(fields.registrant_organization, some("Example Hosting B.V."));
+    let organization_newer = ARIN.replace("2023-09-30", "2024-02-01");
+    assert_eq!(parse(&organization_newer).updated, some("2024-02-01"));
+}
+
+/// Splunk's parser gives `2017-08-07T01:06:21` here (the last `last-modified:`, repeated for the
+/// dateless `changed:`); the record last changed on 2019-10-01, and `changed:` names no date.
+#[test]
+fn apnic_and_krnic_records_give_the_newest_date_never_the_e_mail() {
+    let fields = parse(APNIC_KRNIC);
+    assert_eq!(fields.updated, some("2019-10-01T08:41:39Z"));
+    assert_eq!(fields.registrant_organization, some("LG DACOM Corporation"));
+    assert_eq!((fields.created, fields.registrar), (None, None));
+    let dated = APNIC_KRNIC.replacen(
+        "changed:        hostmaster@nic.or.kr\n",
+        "changed:        hostmaster@nic.or.kr 20211103\n",
+        1,
+    );
+    assert_eq!(parse(&dated).updated, some("20211103"));
+    let only_e_mails = "changed: hostmaster@nic.or.kr\nchanged: ipadm@lguplus.co.kr\n";
+    assert_eq!(parse(only_e_mails).updated, None);
+}
+
+#[test]
+fn ripe_changed_lines_are_read_behind_their_e_mail() {
+    let fields = parse(RIPE_CHANGED);
+    assert_eq!(fields.updated, some("20210315"));
+    assert_eq!(fields.created, some("2002-02-27T08:37:13Z"));
+    assert_eq!(fields.registrant_organization, some("Example Networks GmbH"));
+}
+
+#[test]
+fn equal_dates_keep_the_first_as_written() {
+    let text = "Updated Date: 2024-02-28T09:14:07Z\nlast-modified: 2024-02-28T10:14:07+01:00\n";
+    assert_eq!(parse(text).updated, some("2024-02-28T09:14:07Z"));
 }
 
 #[test]
@@ -189,9 +266,13 @@ fn hostile_texts() -> Vec<(&'static str, String)> {
         ),
         (
             "every key, many times",
-            format!("{GTLD}{JPRS}{JPRS_JAPANESE}{ARIN}").repeat(2000),
+            format!("{GTLD}{JPRS}{JPRS_JAPANESE}{ARIN}{APNIC_KRNIC}{RIPE_CHANGED}").repeat(800),
         ),
         ("NULs", "\0".repeat(two_mb)),
+        (
+            "dates everywhere",
+            "changed: a@b 20170807 20170808 2017-08-09 31-Dec-2024 x\n".repeat(40_000),
+        ),
     ]
 }
 
