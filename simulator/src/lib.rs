@@ -158,72 +158,42 @@
 //! `{"mode": "hang"}` or `{"mode": "delay", "millis": 30000}`, and
 //! `POST /__receiver/recover`.
 
-mod comments;
+mod context;
 mod control;
-mod direct_import;
-mod enrichment;
-mod fault;
-mod fault_rule;
-mod feed;
-mod filler;
-mod filters;
-mod form;
+mod dispatch;
+mod faults;
+mod http;
 mod import;
-mod import_session;
-mod observable_detail;
-mod observable_record;
-mod observables;
-mod paging;
+mod intelligence;
+mod manage;
+mod methods;
 mod permissions;
-mod query_language;
 mod receiver;
-mod receiver_log;
-mod record_control;
-mod record_key;
-mod record_routes;
-pub mod records_api;
-mod request;
-mod response;
 mod routes;
 mod sandbox;
-mod sandbox_report;
-mod sandbox_submit;
-mod search;
-mod seed;
-mod server;
-mod session_routes;
 mod state;
-mod store;
-mod synthetic;
-mod tags;
 mod tenant;
-mod threat_model_routes;
-mod threat_model_search;
-mod threat_models;
 mod timestamp;
-mod tls;
-mod v1_routes;
-mod v1_shape;
-pub mod verdict_seed;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-pub use fault::Fault;
-pub use fault_rule::{FaultRule, PathMatch, Repeat};
-pub use feed::{FeedPlan, FeedProgress};
-pub use form::{FormEncoding, FormFile, SubmittedForm};
-pub use import_session::ImportSession;
+pub use control::feed::{FeedPlan, FeedProgress};
+pub use control::hold::Hold;
+pub use faults::fault::Fault;
+pub use faults::rule::{FaultRule, PathMatch, Repeat};
+pub use http::form::{FormEncoding, FormFile, SubmittedForm};
+pub use http::request::RecordedRequest;
+pub use import::session::ImportSession;
+pub use intelligence::synthetic::{absent_value, synthetic_value, SyntheticObservable};
+pub use intelligence::verdict_seed::{self, VerdictRecord, UNKNOWN_VALUES, VERDICT_RECORDS};
 pub use permissions::Permission;
+pub use receiver::log::{Outcome, ReceivedEvent, ReceiverStats, DEFAULT_KEPT_EVENTS};
 pub use receiver::{Receiver, ReceiverBuilder, Silence};
-pub use receiver_log::{Outcome, ReceivedEvent, ReceiverStats, DEFAULT_KEPT_EVENTS};
-pub use request::RecordedRequest;
-pub use sandbox::{SandboxSubmission, SubmitResponse, DEFAULT_SANDBOX_PROCESSING};
+pub use sandbox::detonations::{SandboxSubmission, SubmitResponse, DEFAULT_SANDBOX_PROCESSING};
 pub use state::DEFAULT_IMPORT_DELAY;
-pub use synthetic::{absent_value, synthetic_value, SyntheticObservable};
-pub use verdict_seed::{VerdictRecord, UNKNOWN_VALUES, VERDICT_RECORDS};
 
-use state::{Account, State};
+use state::{Account, State, StateOptions};
 use tenant::{Tenant, TenantOptions};
 
 /// The account every simulator accepts unless told otherwise.
@@ -244,7 +214,7 @@ pub struct Simulator {
     /// The sandbox, latency and fault rules; see `tenant.rs`.
     tenant: Arc<Tenant>,
     addr: SocketAddr,
-    running: Option<server::Running>,
+    running: Option<http::server::Running>,
     ca_pem: Option<String>,
 }
 
@@ -325,7 +295,8 @@ pub struct SimulatorBuilder {
     bulk_records: usize,
     /// Latency and sandbox options, set in `tenant.rs`.
     tenant: TenantOptions,
-    records: records_api::RecordOptions,
+    /// Import delay, denied permissions, synthetic data; set in `methods/records.rs`.
+    options: StateOptions,
 }
 
 impl Default for SimulatorBuilder {
@@ -337,7 +308,7 @@ impl Default for SimulatorBuilder {
             tls: false,
             bulk_records: DEFAULT_BULK_RECORDS,
             tenant: TenantOptions::default(),
-            records: records_api::RecordOptions::default(),
+            options: StateOptions::default(),
         }
     }
 }
@@ -382,16 +353,17 @@ impl SimulatorBuilder {
             username: self.username,
             api_key: self.api_key,
         };
-        let state = Arc::new(State::new(account, seed::records(self.bulk_records)));
+        let state = Arc::new(State::new(account, intelligence::seed::records(self.bulk_records)));
         let tenant = Arc::new(Tenant::new(self.tenant));
-        self.records.apply(&state);
+        self.options.apply(&state);
         let tls = self
             .tls
-            .then(|| tls::self_signed().expect("generate the simulator's TLS certificate"));
+            .then(|| http::tls::self_signed().expect("generate the simulator's TLS certificate"));
         let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone());
         let acceptor = tls.map(|t| t.acceptor);
-        let service = routes::service(Arc::clone(&state), Arc::clone(&tenant));
-        let running = server::spawn(service, self.port, acceptor).expect("bind and start the simulator on 127.0.0.1");
+        let service = dispatch::service(Arc::clone(&state), Arc::clone(&tenant));
+        let running =
+            http::server::spawn(service, self.port, acceptor).expect("bind and start the simulator on 127.0.0.1");
         Simulator {
             state,
             tenant,
