@@ -349,6 +349,14 @@ impl SimulatorBuilder {
     /// When the port cannot be bound or the certificate cannot be made: this
     /// is test equipment, and a test cannot go on without its server.
     pub fn start(self) -> Simulator {
+        self.try_start().unwrap_or_else(|message| panic!("{message}"))
+    }
+
+    /// Like [`SimulatorBuilder::start`], but a port that cannot be bound, or
+    /// a certificate that cannot be made, is an error naming it: what the
+    /// binary reports in one line.
+    pub fn try_start(self) -> Result<Simulator, String> {
+        let port = self.port;
         let account = Account {
             username: self.username,
             api_key: self.api_key,
@@ -356,20 +364,22 @@ impl SimulatorBuilder {
         let state = Arc::new(State::new(account, intelligence::seed::records(self.bulk_records)));
         let tenant = Arc::new(Tenant::new(self.tenant));
         self.options.apply(&state);
-        let tls = self
-            .tls
-            .then(|| http::tls::self_signed().expect("generate the simulator's TLS certificate"));
+        let tls = if self.tls {
+            Some(http::tls::self_signed().map_err(|e| format!("cannot make a TLS certificate: {e}"))?)
+        } else {
+            None
+        };
         let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone());
         let acceptor = tls.map(|t| t.acceptor);
         let service = dispatch::service(Arc::clone(&state), Arc::clone(&tenant));
-        let running =
-            http::server::spawn(service, self.port, acceptor).expect("bind and start the simulator on 127.0.0.1");
-        Simulator {
+        let running = http::server::spawn(service, port, acceptor)
+            .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;
+        Ok(Simulator {
             state,
             tenant,
             addr: running.addr,
             running: Some(running),
             ca_pem,
-        }
+        })
     }
 }

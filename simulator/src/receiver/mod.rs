@@ -80,14 +80,20 @@ impl ReceiverBuilder {
     /// # Panics
     /// When the port cannot be bound: a test cannot go on without it.
     pub fn start(self) -> Receiver {
+        self.try_start().unwrap_or_else(|message| panic!("{message}"))
+    }
+
+    /// Like [`ReceiverBuilder::start`], but a port that cannot be bound is an
+    /// error naming it: what the binary reports in one line.
+    pub fn try_start(self) -> Result<Receiver, String> {
         let shared = Arc::new(Shared::new(self.keep));
         let running = server::spawn(service(Arc::clone(&shared)), self.port, None)
-            .expect("bind and start the receiver on 127.0.0.1");
-        Receiver {
+            .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", self.port))?;
+        Ok(Receiver {
             shared,
             addr: running.addr,
             running: Some(running),
-        }
+        })
     }
 }
 
