@@ -8,7 +8,32 @@
 //!
 //! It speaks only the wire format (JSON bodies, query strings, multipart
 //! forms) and never imports the plugin, so the two cannot agree by sharing a
-//! bug.
+//! bug. As a process (`threatstream-simulator --help`) it serves `make demo`,
+//! the benches and anyone trying the plugin without a ThreatStream account.
+//!
+//! # Where things are, and adding a route
+//! Every route, ThreatStream's and the control routes alike, is one line of
+//! the table in `routes.rs` (a `match` on method and path segments; why not a
+//! router crate is in its module doc), pointing at a handler in the folder of
+//! its capability, as the plugin's actions are grouped:
+//! `intelligence/` (records, search), `manage/` (one observable, tags,
+//! comments), `import/` (imports and import sessions), `sandbox/`,
+//! `context/` (threat models, enrichment), `control/` (the `/__simulator/`
+//! routes), `faults/`, `receiver/` (the dispatcher stand-in), `http/` (the
+//! wire every handler shares: requests, answers and refusals, forms,
+//! paging, the server) and `methods/` (this crate's Rust API by capability).
+//! `dispatch.rs` takes a request to the table: recorded, delayed, faulted,
+//! then 404, 405 and 401 in ThreatStream's order.
+//!
+//! Adding a route is two edits: a handler in its capability's file (a
+//! function from what it reads, usually `&State` and the
+//! [`RecordedRequest`], plus its path's parameters, to `Answer`, a response
+//! or a `Refused` status and message), and one line in the table; then its
+//! line in the list below, which is the simulator's reference, and a test
+//! under `simulator/tests/`. State the route keeps goes in `state.rs` (or
+//! beside its capability, as `import/session.rs`'s book of sessions does).
+//! Handlers import `http::answer`, never the table, so no import cycle runs
+//! back through the router.
 //!
 //! # Routes
 //! ThreatStream's own (authenticated with `Authorization: apikey user:key`;
@@ -19,8 +44,8 @@
 //!   `meta.severity`, `tags.name`, `trustedcircles`, `confidence__gte` and
 //!   friends, `update_id__gt`, `modified_ts__lt`/`__gt`, `order_by`
 //!   (`update_id`, `-update_id`, ...), the `q` language (malformed: 400), and
-//!   `limit`/`offset` paging with `meta.next`. See `filters.rs` and
-//!   `query_language.rs`.
+//!   `limit`/`offset` paging with `meta.next`. See `intelligence/filters.rs` and
+//!   `intelligence/query_language.rs`.
 //! - `GET /api/v1/intelligence/`: legacy search (`ip`, `url`, `md5`,
 //!   `domain`, `email`, `value`), objects in the flat v1 shape.
 //! - `GET`, `PATCH /api/v2/intelligence/<id>/`: one observable; PATCH changes
@@ -32,8 +57,9 @@
 //! - `GET /api/v1/importsession/` (`status`, `status__in`,
 //!   `date_modified__gte`, paging), `GET /api/v1/importsession/<id>/`:
 //!   sessions are `processing` for [`DEFAULT_IMPORT_DELAY`] (see
-//!   [`SimulatorBuilder::import_delay`]), then `done` (ready to review), or
-//!   `errors` with `messages` when nothing in them was an observable.
+//!   [`SimulatorBuilder::import_delay`]), or until released while held
+//!   ([`Simulator::hold`]), then `done` (ready to review), or `errors` with
+//!   `messages` when nothing in them was an observable.
 //! - `PATCH /api/v1/importsession/<id>/approve_all/` approves (answers the
 //!   session `approving`; from the next request it is `approved` and the
 //!   observables are active records); `DELETE /api/v1/importsession/<id>/`
@@ -73,10 +99,17 @@
 //!   "files": [{"field", "file_name", "base64"}]}]}`. `PUT` (or `POST`)
 //!   `{"processing_millis": 1000, "submit_response": "by_platform" | "list"}`
 //!   (either key optional) to change the sandbox.
+//! - `POST /__simulator/hold` `{"what": "import_sessions"}` (or
+//!   `"sandbox_reports"`): every import session (or sandbox submission) made
+//!   from then on stays `processing` until `POST /__simulator/release` with
+//!   the same body, which finishes all of them at once and answers
+//!   `{"released": N, "held": [...]}`; `GET /__simulator/hold` answers
+//!   `{"held": [...]}`. [`Simulator::hold`] and [`Simulator::release`] from
+//!   Rust. A test that must see `processing` holds instead of racing a clock.
 //! - `/__simulator/records`, `/feed`, `/synthetic`, `/permissions`,
 //!   `/import_delay`: add and list records, run a live feed, load bench data,
-//!   deny permissions, set the import delay; shapes in `record_control.rs`,
-//!   Rust equivalents in [`records_api`].
+//!   deny permissions, set the import delay; shapes in `control/records.rs`,
+//!   Rust equivalents in `methods/records.rs`.
 //!
 //! # Sandbox, threat model and enrichment routes
 //! Authenticated like the routes above; all `GET` but the submission.
@@ -93,7 +126,8 @@
 //!   `premium_platform_choices`.
 //! - `GET /api/v1/submit/<id>/`: `{"id", "status", "verdict", "platform",
 //!   ...}`; `processing` (verdict `benign`) for the builder's
-//!   [`SimulatorBuilder::sandbox_processing`] time, then `done`. The verdict
+//!   [`SimulatorBuilder::sandbox_processing`] time (or until released while
+//!   held, [`Simulator::hold`]), then `done`. The verdict
 //!   is `malicious` when the URL or file mentions `malicious.example.net`,
 //!   `evil-domain.example`, `198.51.100.23` or the EICAR string.
 //! - `GET /api/v1/submit/<id>/report/`: `{"success": true, "results": {"info",
@@ -293,7 +327,7 @@ pub struct SimulatorBuilder {
     port: u16,
     tls: bool,
     bulk_records: usize,
-    /// Latency and sandbox options, set in `tenant.rs`.
+    /// Latency and sandbox options, set in `methods/conditions.rs`.
     tenant: TenantOptions,
     /// Import delay, denied permissions, synthetic data; set in `methods/records.rs`.
     options: StateOptions,
