@@ -29,8 +29,9 @@
 //! function from what it reads, usually `&State` and the
 //! [`RecordedRequest`], plus its path's parameters, to `Answer`, a response
 //! or a `Refused` status and message), and one line in the table; then its
-//! line in the list below, which is the simulator's reference, and a test
-//! under `simulator/tests/`. State the route keeps goes in `state.rs` (or
+//! line in the list below, which is the simulator's reference (a unit test
+//! fails while a path of the table is missing from it), and a test under
+//! `simulator/tests/`. State the route keeps goes in `state.rs` (or
 //! beside its capability, as `import/session.rs`'s book of sessions does).
 //! Handlers import `http::answer`, never the table, so no import cycle runs
 //! back through the router.
@@ -106,10 +107,11 @@
 //!   `{"released": N, "held": [...]}`; `GET /__simulator/hold` answers
 //!   `{"held": [...]}`. [`Simulator::hold`] and [`Simulator::release`] from
 //!   Rust. A test that must see `processing` holds instead of racing a clock.
-//! - `/__simulator/records`, `/feed`, `/synthetic`, `/permissions`,
-//!   `/import_delay`: add and list records, run a live feed, load bench data,
-//!   deny permissions, set the import delay; shapes in `control/records.rs`,
-//!   Rust equivalents in `methods/records.rs`.
+//! - `/__simulator/records`, `/__simulator/feed`, `/__simulator/synthetic`,
+//!   `/__simulator/permissions`, `/__simulator/import_delay`: add and list
+//!   records, run a live feed, load bench data, deny permissions, set the
+//!   import delay; shapes in `control/records.rs`, Rust equivalents in
+//!   `methods/records.rs`.
 //!
 //! # Sandbox, threat model and enrichment routes
 //! Authenticated like the routes above; all `GET` but the submission.

@@ -117,3 +117,75 @@ fn control_routes_have_no_trailing_slash() {
         "no API route through the control prefix"
     );
 }
+
+/// One segment of a route as the table writes it.
+enum Segment {
+    Literal(String),
+    /// A parameter, or literal alternatives (`"v1" | "v2"`).
+    Any,
+    /// `value @ ..`: one segment or more.
+    Rest,
+}
+
+/// The path of every arm of the table, read from its source.
+fn table_paths() -> Vec<Vec<Segment>> {
+    let source = include_str!("../routes.rs");
+    let arms = source.lines().filter_map(|line| {
+        let line = line.trim_start().strip_prefix("(\"")?;
+        let (_, rest) = line.split_once("[")?;
+        Some(rest.split_once("])")?.0)
+    });
+    let segment = |token: &str| match token.trim() {
+        token if token.ends_with("..") => Segment::Rest,
+        token if token.starts_with('"') && !token.contains('|') => Segment::Literal(token.trim_matches('"').to_owned()),
+        _ => Segment::Any,
+    };
+    arms.map(|arm| arm.split(", ").map(segment).collect()).collect()
+}
+
+fn matches(route: &[Segment], documented: &[&str]) -> bool {
+    match (route.split_first(), documented.split_first()) {
+        (None, None) => true,
+        (Some((Segment::Rest, _)), Some(_)) => true,
+        (Some((Segment::Any, route)), Some((_, documented))) => matches(route, documented),
+        (Some((Segment::Literal(literal), route)), Some((segment, documented))) => {
+            literal == segment && matches(route, documented)
+        }
+        _ => false,
+    }
+}
+
+#[test]
+fn the_crate_doc_lists_every_route_of_the_table() {
+    let doc: String = include_str!("../lib.rs")
+        .lines()
+        .filter_map(|line| line.strip_prefix("//!"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let documented: Vec<Vec<&str>> = doc
+        .split('`')
+        .flat_map(str::split_whitespace)
+        .filter(|word| word.starts_with("/api/") || word.starts_with("/__simulator/"))
+        .map(|path| {
+            let path = path.split('?').next().unwrap_or_default();
+            path.trim_matches('/').split('/').collect()
+        })
+        .collect();
+    let routes = table_paths();
+    assert!(routes.len() > 50, "{} routes read from the table", routes.len());
+    for route in &routes {
+        let shown: Vec<String> = route
+            .iter()
+            .map(|segment| match segment {
+                Segment::Literal(text) => text.clone(),
+                Segment::Any => "*".to_owned(),
+                Segment::Rest => "**".to_owned(),
+            })
+            .collect();
+        assert!(
+            documented.iter().any(|path| matches(route, path)),
+            "/{} is in the table but not in the crate doc's list of routes",
+            shown.join("/")
+        );
+    }
+}
