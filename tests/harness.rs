@@ -14,7 +14,7 @@
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
@@ -434,6 +434,27 @@ pub fn drain(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandl
         }
         String::from_utf8_lossy(&bytes).into_owned()
     })
+}
+
+/// `command`'s exit status and output, as `Command::output` gives them (stdin closed), but the binary is
+/// killed and the test fails past [`RUN_DEADLINE`].
+#[track_caller]
+pub fn output_of(command: &mut Command) -> Output {
+    let shown = format!("{command:?}");
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the plugin binary starts");
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
+    let status = wait_at_most(&mut child, RUN_DEADLINE, &shown);
+    Output {
+        status,
+        stdout: stdout.join().unwrap_or_default().into_bytes(),
+        stderr: stderr.join().unwrap_or_default().into_bytes(),
+    }
 }
 
 /// Waits for `child`; past `deadline` it is killed and the test fails.

@@ -2,7 +2,9 @@
 
 use serde_json::{json, Value};
 
-use crate::harness::{assert_event_snapshot, connection, plugin_command, simulator, Invocation, Preset, VERSION};
+use crate::harness::{
+    assert_event_snapshot, connection, output_of, plugin_command, simulator, Invocation, Preset, VERSION,
+};
 
 fn cause(run: &crate::harness::Run) -> String {
     run.exception().cause
@@ -175,11 +177,7 @@ fn message_after_double_dash_and_debug_after_subcommand() {
         .input(json!({"hash": "44d88612fea8a8f36de82e1278abb02f"}))
         .against(&sim)
         .message();
-    let output = plugin_command()
-        .args(["run", "--debug", "--", &message.to_string()])
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("runs");
+    let output = output_of(plugin_command().args(["run", "--debug", "--", &message.to_string()]));
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -196,7 +194,7 @@ fn message_after_double_dash_and_debug_after_subcommand() {
 
 #[test]
 fn info_sample_and_version() {
-    let info = plugin_command().arg("info").output().expect("runs");
+    let info = output_of(plugin_command().arg("info"));
     let text = String::from_utf8_lossy(&info.stdout);
     assert!(
         text.starts_with("Name:        \u{1b}[92mAnomali ThreatStream\u{1b}[0m\n"),
@@ -219,7 +217,7 @@ fn info_sample_and_version() {
     }
     assert!(text.ends_with("\u{1b}[0m)\n\n"), "print() adds a blank line: {text:?}");
 
-    let sample = plugin_command().args(["sample", "lookup_url"]).output().expect("runs");
+    let sample = output_of(plugin_command().args(["sample", "lookup_url"]));
     // Python's json.dump: one line, ", " and ": " separators, no trailing newline.
     let printed = String::from_utf8_lossy(&sample.stdout);
     assert!(
@@ -242,10 +240,10 @@ fn info_sample_and_version() {
     assert_eq!(message["body"]["connection"]["api_key"], json!({"secretKey": ""}));
     assert_eq!(message["type"], "action_start");
 
-    let unknown = plugin_command().args(["sample", "nope"]).output().expect("runs");
+    let unknown = output_of(plugin_command().args(["sample", "nope"]));
     assert_eq!(unknown.status.code(), Some(1));
 
-    let version = plugin_command().arg("--version").output().expect("runs");
+    let version = output_of(plugin_command().arg("--version"));
     assert_eq!(
         String::from_utf8_lossy(&version.stdout).trim(),
         format!("icon_anomali_threatstream {VERSION}")

@@ -2,10 +2,10 @@
 //! shapes, a report followed from `processing` to `done`, bad inputs refused before any request, and
 //! submissions never sent twice.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{json, Value};
-use threatstream_simulator::{Fault, FormEncoding, Simulator, SubmitResponse};
+use threatstream_simulator::{Fault, FormEncoding, Hold, Simulator, SubmitResponse};
 
 use crate::harness::{assert_untouched, simulator, simulator_builder, Invocation, Preset};
 
@@ -75,7 +75,9 @@ fn a_url_goes_urlencoded_private_by_default_and_either_answer_shape_reads_alike(
 
 #[test]
 fn a_report_is_followed_from_processing_to_done() {
-    let sim = sandbox(Duration::from_millis(800));
+    // Held in processing until released: no clock decides what the first look finds.
+    let sim = sandbox(Duration::ZERO);
+    sim.hold(Hold::SandboxReports);
     let output = submit_url("http://malicious.example.net/payload.exe")
         .against(&sim)
         .ok();
@@ -92,15 +94,9 @@ fn a_report_is_followed_from_processing_to_done() {
         first["sandbox_report"],
         json!({"signatures": [], "screenshots": [], "info": {"machine": {}}, "domains": []})
     );
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let done = loop {
-        let answer = get();
-        if answer["status"] == "done" {
-            break answer;
-        }
-        assert!(Instant::now() < deadline, "still {} after 30 s", answer["status"]);
-        std::thread::sleep(Duration::from_millis(200));
-    };
+    assert_eq!(sim.release(Hold::SandboxReports), 1);
+    let done = get();
+    assert_eq!(done["status"], "done", "{done}");
     let report = &done["sandbox_report"];
     assert!(!report["signatures"].as_array().expect("a list").is_empty(), "{done}");
     assert!(report["domains"]

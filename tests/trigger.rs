@@ -14,7 +14,9 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use threatstream_simulator::{FeedPlan, Outcome, Receiver, Simulator};
 
-use crate::harness::{assert_untouched, drain, plugin_command, simulator, trigger_message, Invocation, CANARY_KEY};
+use crate::harness::{
+    assert_untouched, drain, output_of, plugin_command, simulator, trigger_message, Invocation, CANARY_KEY,
+};
 
 /// Every wait in these tests ends by then: a trigger that has not delivered by now has stalled.
 const DEADLINE: Duration = Duration::from_secs(60);
@@ -504,7 +506,7 @@ fn bad_inputs_and_envelopes_exit_1_before_any_request() {
 /// `sample` writes their start messages as the runtime does (protocol reference §1.2, §7.1).
 #[test]
 fn info_and_sample_know_the_trigger_and_the_task() {
-    let info = plugin_command().arg("info").output().expect("runs");
+    let info = output_of(plugin_command().arg("info"));
     let text = String::from_utf8_lossy(&info.stdout);
     let green = |text: &str| format!("\u{1b}[92m{text}\u{1b}[0m");
     let triggers = text.find(&format!(
@@ -520,10 +522,7 @@ fn info_and_sample_know_the_trigger_and_the_task() {
     ));
     assert!(triggers < actions && actions < tasks && triggers.is_some(), "{text}");
 
-    let sample = plugin_command()
-        .args(["sample", "new_observables"])
-        .output()
-        .expect("runs");
+    let sample = output_of(plugin_command().args(["sample", "new_observables"]));
     let printed = String::from_utf8_lossy(&sample.stdout);
     assert!(
         printed.starts_with(r#"{"body": {"trigger": "new_observables", "meta": {}, "input": {"#),
@@ -535,10 +534,7 @@ fn info_and_sample_know_the_trigger_and_the_task() {
         json!({"url": "http://localhost:8000", "webhook_url": ""})
     );
     assert_eq!(message["type"], "trigger_start");
-    let sample = plugin_command()
-        .args(["sample", "monitor_observables"])
-        .output()
-        .expect("runs");
+    let sample = output_of(plugin_command().args(["sample", "monitor_observables"]));
     let message: Value = serde_json::from_slice(&sample.stdout).expect("sample is JSON");
     let keys: Vec<&String> = message["body"].as_object().expect("a body").keys().collect();
     assert_eq!(keys, ["task", "meta", "input", "connection", "state"]);

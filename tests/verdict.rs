@@ -1,4 +1,4 @@
-//! The verdict end to end: every lookup against the simulator's verdict seed (simulator/src/
+//! The verdict end to end: every lookup against the simulator's verdict seed (simulator/src/intelligence/
 //! verdict_seed.rs), for each kind of value: malicious, suspicious, benign (falsepos), unknown (low
 //! confidence), unknown (unscored) and unknown (no record).
 

@@ -8,7 +8,33 @@
 //!
 //! It speaks only the wire format (JSON bodies, query strings, multipart
 //! forms) and never imports the plugin, so the two cannot agree by sharing a
-//! bug.
+//! bug. As a process (`threatstream-simulator --help`) it serves `make demo`,
+//! the benches and anyone trying the plugin without a ThreatStream account.
+//!
+//! # Where things are, and adding a route
+//! Every route, ThreatStream's and the control routes alike, is one line of
+//! the table in `routes.rs` (a `match` on method and path segments; why not a
+//! router crate is in its module doc), pointing at a handler in the folder of
+//! its capability, as the plugin's actions are grouped:
+//! `intelligence/` (records, search), `manage/` (one observable, tags,
+//! comments), `import/` (imports and import sessions), `sandbox/`,
+//! `context/` (threat models, enrichment), `control/` (the `/__simulator/`
+//! routes), `faults/`, `receiver/` (the dispatcher stand-in), `http/` (the
+//! wire every handler shares: requests, answers and refusals, forms,
+//! paging, the server) and `methods/` (this crate's Rust API by capability).
+//! `dispatch.rs` takes a request to the table: recorded, delayed, faulted,
+//! then 404, 405 and 401 in ThreatStream's order.
+//!
+//! Adding a route is two edits: a handler in its capability's file (a
+//! function from what it reads, usually `&State` and the
+//! [`RecordedRequest`], plus its path's parameters, to `Answer`, a response
+//! or a `Refused` status and message), and one line in the table; then its
+//! line in the list below, which is the simulator's reference (a unit test
+//! fails while a path of the table is missing from it), and a test under
+//! `simulator/tests/`. State the route keeps goes in `state.rs` (or
+//! beside its capability, as `import/session.rs`'s book of sessions does).
+//! Handlers import `http::answer`, never the table, so no import cycle runs
+//! back through the router.
 //!
 //! # Routes
 //! ThreatStream's own (authenticated with `Authorization: apikey user:key`;
@@ -19,8 +45,8 @@
 //!   `meta.severity`, `tags.name`, `trustedcircles`, `confidence__gte` and
 //!   friends, `update_id__gt`, `modified_ts__lt`/`__gt`, `order_by`
 //!   (`update_id`, `-update_id`, ...), the `q` language (malformed: 400), and
-//!   `limit`/`offset` paging with `meta.next`. See `filters.rs` and
-//!   `query_language.rs`.
+//!   `limit`/`offset` paging with `meta.next`. See `intelligence/filters.rs` and
+//!   `intelligence/query_language.rs`.
 //! - `GET /api/v1/intelligence/`: legacy search (`ip`, `url`, `md5`,
 //!   `domain`, `email`, `value`), objects in the flat v1 shape.
 //! - `GET`, `PATCH /api/v2/intelligence/<id>/`: one observable; PATCH changes
@@ -32,8 +58,9 @@
 //! - `GET /api/v1/importsession/` (`status`, `status__in`,
 //!   `date_modified__gte`, paging), `GET /api/v1/importsession/<id>/`:
 //!   sessions are `processing` for [`DEFAULT_IMPORT_DELAY`] (see
-//!   [`SimulatorBuilder::import_delay`]), then `done` (ready to review), or
-//!   `errors` with `messages` when nothing in them was an observable.
+//!   [`SimulatorBuilder::import_delay`]), or until released while held
+//!   ([`Simulator::hold`]), then `done` (ready to review), or `errors` with
+//!   `messages` when nothing in them was an observable.
 //! - `PATCH /api/v1/importsession/<id>/approve_all/` approves (answers the
 //!   session `approving`; from the next request it is `approved` and the
 //!   observables are active records); `DELETE /api/v1/importsession/<id>/`
@@ -73,10 +100,18 @@
 //!   "files": [{"field", "file_name", "base64"}]}]}`. `PUT` (or `POST`)
 //!   `{"processing_millis": 1000, "submit_response": "by_platform" | "list"}`
 //!   (either key optional) to change the sandbox.
-//! - `/__simulator/records`, `/feed`, `/synthetic`, `/permissions`,
-//!   `/import_delay`: add and list records, run a live feed, load bench data,
-//!   deny permissions, set the import delay; shapes in `record_control.rs`,
-//!   Rust equivalents in [`records_api`].
+//! - `POST /__simulator/hold` `{"what": "import_sessions"}` (or
+//!   `"sandbox_reports"`): every import session (or sandbox submission) made
+//!   from then on stays `processing` until `POST /__simulator/release` with
+//!   the same body, which finishes all of them at once and answers
+//!   `{"released": N, "held": [...]}`; `GET /__simulator/hold` answers
+//!   `{"held": [...]}`. [`Simulator::hold`] and [`Simulator::release`] from
+//!   Rust. A test that must see `processing` holds instead of racing a clock.
+//! - `/__simulator/records`, `/__simulator/feed`, `/__simulator/synthetic`,
+//!   `/__simulator/permissions`, `/__simulator/import_delay`: add and list
+//!   records, run a live feed, load bench data, deny permissions, set the
+//!   import delay; shapes in `control/records.rs`, Rust equivalents in
+//!   `methods/records.rs`.
 //!
 //! # Sandbox, threat model and enrichment routes
 //! Authenticated like the routes above; all `GET` but the submission.
@@ -93,7 +128,8 @@
 //!   `premium_platform_choices`.
 //! - `GET /api/v1/submit/<id>/`: `{"id", "status", "verdict", "platform",
 //!   ...}`; `processing` (verdict `benign`) for the builder's
-//!   [`SimulatorBuilder::sandbox_processing`] time, then `done`. The verdict
+//!   [`SimulatorBuilder::sandbox_processing`] time (or until released while
+//!   held, [`Simulator::hold`]), then `done`. The verdict
 //!   is `malicious` when the URL or file mentions `malicious.example.net`,
 //!   `evil-domain.example`, `198.51.100.23` or the EICAR string.
 //! - `GET /api/v1/submit/<id>/report/`: `{"success": true, "results": {"info",
@@ -167,72 +203,42 @@
 //! `{"mode": "hang"}` or `{"mode": "delay", "millis": 30000}`, and
 //! `POST /__receiver/recover`.
 
-mod comments;
+mod context;
 mod control;
-mod direct_import;
-mod enrichment;
-mod fault;
-mod fault_rule;
-mod feed;
-mod filler;
-mod filters;
-mod form;
+mod dispatch;
+mod faults;
+mod http;
 mod import;
-mod import_session;
-mod observable_detail;
-mod observable_record;
-mod observables;
-mod paging;
+mod intelligence;
+mod manage;
+mod methods;
 mod permissions;
-mod query_language;
 mod receiver;
-mod receiver_log;
-mod record_control;
-mod record_key;
-mod record_routes;
-pub mod records_api;
-mod request;
-mod response;
 mod routes;
 mod sandbox;
-mod sandbox_report;
-mod sandbox_submit;
-mod search;
-mod seed;
-mod server;
-mod session_routes;
 mod state;
-mod store;
-mod synthetic;
-mod tags;
 mod tenant;
-mod threat_model_routes;
-mod threat_model_search;
-mod threat_models;
 mod timestamp;
-mod tls;
-mod v1_routes;
-mod v1_shape;
-pub mod verdict_seed;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-pub use fault::Fault;
-pub use fault_rule::{FaultRule, PathMatch, Repeat};
-pub use feed::{FeedPlan, FeedProgress};
-pub use form::{FormEncoding, FormFile, SubmittedForm};
-pub use import_session::ImportSession;
+pub use control::feed::{FeedPlan, FeedProgress};
+pub use control::hold::Hold;
+pub use faults::fault::Fault;
+pub use faults::rule::{FaultRule, PathMatch, Repeat};
+pub use http::form::{FormEncoding, FormFile, SubmittedForm};
+pub use http::request::RecordedRequest;
+pub use import::session::ImportSession;
+pub use intelligence::synthetic::{absent_value, synthetic_value, SyntheticObservable};
+pub use intelligence::verdict_seed::{self, VerdictRecord, UNKNOWN_VALUES, VERDICT_RECORDS};
 pub use permissions::Permission;
+pub use receiver::log::{Outcome, ReceivedEvent, ReceiverStats, DEFAULT_KEPT_EVENTS};
 pub use receiver::{Receiver, ReceiverBuilder, Silence};
-pub use receiver_log::{Outcome, ReceivedEvent, ReceiverStats, DEFAULT_KEPT_EVENTS};
-pub use request::RecordedRequest;
-pub use sandbox::{SandboxSubmission, SubmitResponse, DEFAULT_SANDBOX_PROCESSING};
+pub use sandbox::detonations::{SandboxSubmission, SubmitResponse, DEFAULT_SANDBOX_PROCESSING};
 pub use state::DEFAULT_IMPORT_DELAY;
-pub use synthetic::{absent_value, synthetic_value, SyntheticObservable};
-pub use verdict_seed::{VerdictRecord, UNKNOWN_VALUES, VERDICT_RECORDS};
 
-use state::{Account, State};
+use state::{Account, State, StateOptions};
 use tenant::{Tenant, TenantOptions};
 
 /// The account every simulator accepts unless told otherwise.
@@ -253,7 +259,7 @@ pub struct Simulator {
     /// The sandbox, latency and fault rules; see `tenant.rs`.
     tenant: Arc<Tenant>,
     addr: SocketAddr,
-    running: Option<server::Running>,
+    running: Option<http::server::Running>,
     ca_pem: Option<String>,
 }
 
@@ -332,9 +338,10 @@ pub struct SimulatorBuilder {
     port: u16,
     tls: bool,
     bulk_records: usize,
-    /// Latency and sandbox options, set in `tenant.rs`.
+    /// Latency and sandbox options, set in `methods/conditions.rs`.
     tenant: TenantOptions,
-    records: records_api::RecordOptions,
+    /// Import delay, denied permissions, synthetic data; set in `methods/records.rs`.
+    options: StateOptions,
 }
 
 impl Default for SimulatorBuilder {
@@ -346,7 +353,7 @@ impl Default for SimulatorBuilder {
             tls: false,
             bulk_records: DEFAULT_BULK_RECORDS,
             tenant: TenantOptions::default(),
-            records: records_api::RecordOptions::default(),
+            options: StateOptions::default(),
         }
     }
 }
@@ -387,26 +394,37 @@ impl SimulatorBuilder {
     /// When the port cannot be bound or the certificate cannot be made: this
     /// is test equipment, and a test cannot go on without its server.
     pub fn start(self) -> Simulator {
+        self.try_start().unwrap_or_else(|message| panic!("{message}"))
+    }
+
+    /// Like [`SimulatorBuilder::start`], but a port that cannot be bound, or
+    /// a certificate that cannot be made, is an error naming it: what the
+    /// binary reports in one line.
+    pub fn try_start(self) -> Result<Simulator, String> {
+        let port = self.port;
         let account = Account {
             username: self.username,
             api_key: self.api_key,
         };
-        let state = Arc::new(State::new(account, seed::records(self.bulk_records)));
+        let state = Arc::new(State::new(account, intelligence::seed::records(self.bulk_records)));
         let tenant = Arc::new(Tenant::new(self.tenant));
-        self.records.apply(&state);
-        let tls = self
-            .tls
-            .then(|| tls::self_signed().expect("generate the simulator's TLS certificate"));
+        self.options.apply(&state);
+        let tls = if self.tls {
+            Some(http::tls::self_signed().map_err(|e| format!("cannot make a TLS certificate: {e}"))?)
+        } else {
+            None
+        };
         let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone());
         let acceptor = tls.map(|t| t.acceptor);
-        let service = routes::service(Arc::clone(&state), Arc::clone(&tenant));
-        let running = server::spawn(service, self.port, acceptor).expect("bind and start the simulator on 127.0.0.1");
-        Simulator {
+        let service = dispatch::service(Arc::clone(&state), Arc::clone(&tenant));
+        let running = http::server::spawn(service, port, acceptor)
+            .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;
+        Ok(Simulator {
             state,
             tenant,
             addr: running.addr,
             running: Some(running),
             ca_pem,
-        }
+        })
     }
 }

@@ -1,162 +1,192 @@
-//! Where a request goes: control routes aside, every request is recorded,
-//! meets its queued fault (if any), then routing, method and authentication
-//! in that order, as in ThreatStream's Tastypie dispatch.
+//! The simulator's one table of routes: ThreatStream's API and the
+//! `/__simulator/` control routes, each a line from method and path to the
+//! handler in its capability's folder.
+//!
+//! A `match` on the method and the path's segments rather than a router
+//! crate such as `matchit` (already in the tree through axum), because
+//! ThreatStream's paths need what a path-pattern router does not give: ids
+//! that are plain digits (`+42` is a 404, not a handler's 400, so that 404
+//! still comes before 405 and 401), observable values that keep their
+//! slashes (`/references/http://a.example/x/`), and literal segments that win
+//! over a parameter in the same place (`intelligence/import/` against
+//! `intelligence/<id>/`). In a `match` each of those is a pattern or a
+//! function call on the same line, checked by the compiler, with no second
+//! table of parameter types to keep in step.
+//!
+//! Reading the table: arms run top to bottom, so a literal segment comes
+//! before a parameter in the same place; a parameter is parsed with `?`, and
+//! one that does not parse answers 404 (it never falls through to a later
+//! arm). A route that changes nothing but needs its path's parameters binds
+//! them in a `move` closure. How a request reaches the table (recorded,
+//! delayed, faulted, then 404, 405, 401 in ThreatStream's order) is in
+//! `dispatch.rs`.
 
-use std::fmt;
 use std::sync::Arc;
 
-use http_body_util::BodyExt;
-use hyper::body::Incoming;
-use hyper::Request;
-
-use crate::control;
-use crate::fault::{self, Outcome};
-use crate::import;
-use crate::record_routes::{self, RecordRoute};
-use crate::request::RecordedRequest;
-use crate::response::{self, Response};
-use crate::search::{self, ApiVersion};
-use crate::server::Service;
+use crate::context::{enrichment, model_routes, model_search, threat_models::ModelType};
+use crate::control::{hold, records, requests, settings};
+use crate::http::answer::{number, Answer};
+use crate::http::request::RecordedRequest;
+use crate::import::{approval, direct, review};
+use crate::intelligence::search::{self, ApiVersion};
+use crate::manage::{comments, detail, tags};
+use crate::sandbox::detonations as sandbox;
 use crate::state::State;
 use crate::tenant::Tenant;
-use crate::v1_routes::{self, V1Route};
 
-/// Returned to hyper to make it close the connection without answering.
-#[derive(Debug)]
-pub(crate) struct DropConnection;
-
-impl fmt::Display for DropConnection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("connection dropped on purpose by a simulator fault")
-    }
+/// What a handler may read: the simulator's state, its tenant (sandbox,
+/// latency, fault rules) and the request.
+pub(crate) struct Call<'a> {
+    pub(crate) state: &'a Arc<State>,
+    pub(crate) tenant: &'a Tenant,
+    pub(crate) request: &'a RecordedRequest,
 }
 
-impl std::error::Error for DropConnection {}
+/// A route's handler, its path's parameters already bound.
+pub(crate) type Handler = Box<dyn FnOnce(&Call<'_>) -> Answer + Send>;
 
-/// The API endpoints the simulator knows, by exact path.
-enum Route {
-    Search(ApiVersion),
-    Import(ApiVersion),
-    ImportSession(u64),
-    /// Sandbox, threat models and enrichment.
-    V1(V1Route),
+/// Every method a route may have: a path that some of them match answers
+/// 405 to the others.
+const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+/// Where the control routes live; they need no credentials and are never
+/// recorded (see `dispatch.rs`).
+pub(crate) const CONTROL_PREFIX: &str = "/__simulator/";
+
+/// What the table says about a request.
+pub(crate) enum Resolved {
+    Found(Handler),
+    WrongMethod,
+    NotFound,
 }
 
-impl Route {
-    fn resolve(path: &str) -> Option<Route> {
-        match path {
-            "/api/v2/intelligence/" => Some(Route::Search(ApiVersion::V2)),
-            "/api/v1/intelligence/" => Some(Route::Search(ApiVersion::V1)),
-            "/api/v2/intelligence/import/" => Some(Route::Import(ApiVersion::V2)),
-            "/api/v1/intelligence/import/" => Some(Route::Import(ApiVersion::V1)),
-            _ => import_session_id(path)
-                .map(Route::ImportSession)
-                .or_else(|| V1Route::resolve(path).map(Route::V1)),
-        }
-    }
-
-    fn method(&self) -> &'static str {
-        match self {
-            Route::V1(route) => route.method(),
-            Route::Import(_) => "POST",
-            Route::Search(_) | Route::ImportSession(_) => "GET",
-        }
-    }
-}
-
-fn import_session_id(path: &str) -> Option<u64> {
-    let id = path.strip_prefix("/api/v1/importsession/")?.strip_suffix('/')?;
-    id.bytes()
-        .all(|b| b.is_ascii_digit())
-        .then(|| id.parse().ok())
-        .flatten()
-}
-
-/// The API server's service: every connection answers through [`handle`].
-pub(crate) fn service(state: Arc<State>, tenant: Arc<Tenant>) -> Service {
-    Arc::new(move |request| Box::pin(handle(Arc::clone(&state), Arc::clone(&tenant), request)))
-}
-
-async fn handle(
-    state: Arc<State>,
-    tenant: Arc<Tenant>,
-    request: Request<Incoming>,
-) -> Result<Response, DropConnection> {
-    let (parts, body) = request.into_parts();
-    // A body that fails to arrive means the client is gone: nobody to answer.
-    let body = body.collect().await.map_err(|_| DropConnection)?.to_bytes();
-    let request = RecordedRequest::from_parts(&parts, body.to_vec());
-    if control::owns(&request.path) {
-        return Ok(control::handle(&state, &tenant, &request));
-    }
-    state.record(request.clone());
-    tenant.delay().await;
-    // A rule aimed at this path goes before the queue, which stays intact
-    // for the requests the rule does not concern.
-    let fault = tenant.fault_rules.take(&request.path).or_else(|| state.next_fault());
-    if let Some(fault) = fault {
-        match fault::apply(&state, fault).await {
-            Outcome::Answer(response) => return Ok(response),
-            Outcome::DropConnection => return Err(DropConnection),
-            Outcome::Proceed => {}
-        }
-    }
-    Ok(api(&state, &tenant, &request).await)
-}
-
-async fn api(state: &State, tenant: &Tenant, request: &RecordedRequest) -> Response {
-    if let Some(route) = RecordRoute::resolve(&request.method, &request.path) {
-        return record_routes::serve(state, request, route);
-    }
-    let Some(route) = Route::resolve(&request.path) else {
-        return response::message(404, &format!("Not found: {}", request.path));
+pub(crate) fn resolve(method: &str, path: &str) -> Resolved {
+    let Some(parts) = segments(path) else {
+        return Resolved::NotFound;
     };
-    if request.method != route.method() {
-        let text = format!("Method {} not allowed on {}", request.method, request.path);
-        return response::message(405, &text);
+    if let Some(handler) = route(method, &parts) {
+        return Resolved::Found(handler);
     }
-    if !authenticated(state, request) {
-        return response::message(401, AUTH_FAILED);
-    }
-    match route {
-        Route::Search(version) => search::search(state, request, version),
-        Route::Import(version) => import::import(state, request, version),
-        Route::ImportSession(id) => match state.import_session(id) {
-            Some(session) => response::json(200, &import::session_json(&session)),
-            None => response::message(404, &format!("Not found: {}", request.path)),
-        },
-        Route::V1(route) => v1_routes::answer(tenant, route, request),
+    if METHODS.iter().any(|other| route(other, &parts).is_some()) {
+        Resolved::WrongMethod
+    } else {
+        Resolved::NotFound
     }
 }
 
-pub(crate) const AUTH_FAILED: &str = "Authentication failed: the username or API key is invalid.";
-
-/// Only the header form counts; see the crate doc for why.
-pub(crate) fn authenticated(state: &State, request: &RecordedRequest) -> bool {
-    let Some((scheme, credentials)) = request.header("authorization").and_then(|h| h.split_once(' ')) else {
-        return false;
+/// `/api/v2/intelligence/` as `[api, v2, intelligence]`. ThreatStream's
+/// paths end in `/` and the control routes' do not; a path of the other
+/// shape matches nothing. Empty segments stay, so that `//` never matches a
+/// literal or an id, while an observable value keeps its `//`.
+fn segments(path: &str) -> Option<Vec<&str>> {
+    let inner = if path.starts_with(CONTROL_PREFIX) {
+        path.strip_prefix('/').filter(|inner| !inner.ends_with('/'))?
+    } else {
+        path.strip_prefix('/')?.strip_suffix('/')?
     };
-    let account = &state.account;
-    let expected = format!("{}:{}", account.username, account.api_key);
-    scheme.eq_ignore_ascii_case("apikey") && credentials.trim() == expected
+    Some(inner.split('/').collect())
+}
+
+/// The table. A new route is one line here and a handler in its
+/// capability's file.
+#[rustfmt::skip]
+fn route(method: &str, path: &[&str]) -> Option<Handler> {
+    match (method, path) {
+        // Intelligence (intelligence/): search, and the legacy v1 search.
+        ("GET", ["api", "v2", "intelligence"]) => to(|c| search::search(c.state, c.request, ApiVersion::V2)),
+        ("GET", ["api", "v1", "intelligence"]) => to(|c| search::search(c.state, c.request, ApiVersion::V1)),
+        // Import without approval, with approval, and the review of import sessions (import/).
+        ("PATCH", ["api", "v1" | "v2", "intelligence"]) => to(|c| direct::import(c.state, c.request)),
+        ("POST", ["api", "v2", "intelligence", "import"]) => to(|c| approval::import(c.state, c.request, ApiVersion::V2)),
+        ("POST", ["api", "v1", "intelligence", "import"]) => to(|c| approval::import(c.state, c.request, ApiVersion::V1)),
+        ("GET", ["api", "v1", "importsession"]) => to(|c| review::list(c.state, c.request)),
+        ("GET", ["api", "v1", "importsession", id]) => with(number(id)?, |c, id| review::get(c.state, c.request, id)),
+        ("DELETE", ["api", "v1", "importsession", id]) => with(number(id)?, |c, id| review::reject(c.state, id)),
+        ("PATCH", ["api", "v1", "importsession", id, "approve_all"]) => with(number(id)?, |c, id| review::approve(c.state, id)),
+        // One observable, its tags and comments (manage/).
+        ("POST", ["api", "v2", "intelligence", "bulk_tagging"]) => to(|c| tags::bulk_tag(c.state, c.request)),
+        ("PATCH", ["api", "v2", "intelligence", "bulk_remove_tags"]) => to(|c| tags::bulk_remove(c.state, c.request)),
+        ("GET", ["api", "v2", "intelligence", "comments"]) => to(|c| comments::list(c.state, c.request)),
+        ("POST", ["api", "v2", "intelligence", "comments"]) => to(|c| comments::add(c.state, c.request)),
+        ("GET", ["api", "v2", "intelligence", id]) => with(number(id)?, |c, id| detail::get(c.state, id)),
+        ("PATCH", ["api", "v2", "intelligence", id]) => with(number(id)?, |c, id| detail::update(c.state, c.request, id)),
+        ("POST", ["api", "v1", "intelligence", id, "tag"]) => with(number(id)?, |c, id| tags::add(c.state, c.request, id)),
+        ("DELETE", ["api", "v1", "intelligence", id, "tag", tag]) => with((number(id)?, tag_id(tag)?), |c, (id, tag)| tags::remove(c.state, id, &tag)),
+        // The sandbox (sandbox/).
+        ("POST", ["api", "v1", "submit", "new"]) => to(|c| sandbox::submit(&c.tenant.sandbox, c.request)),
+        ("GET", ["api", "v1", "submit", "parameters"]) => to(|_| sandbox::parameters()),
+        ("GET", ["api", "v1", "submit", id]) => with(number(id)?, |c, id| sandbox::status(&c.tenant.sandbox, id)),
+        ("GET", ["api", "v1", "submit", id, "report"]) => with(number(id)?, |c, id| sandbox::report(&c.tenant.sandbox, id)),
+        // Threat context: enrichment, then threat models by type (context/).
+        ("GET", ["api", "v1", "pdns", kind, value @ ..]) => with((dns_kind(kind)?, observable(value)?), |_, (kind, value)| enrichment::passive_dns(kind, &value)),
+        ("GET", ["api", "v1", "inteldetails", "whois", value @ ..]) => with(observable(value)?, |_, value| enrichment::whois(&value)),
+        ("GET", ["api", "v1", "inteldetails", "insights"]) => to(|c| enrichment::insights(c.request)),
+        ("GET", ["api", "v1", "inteldetails", "references", value @ ..]) => with(observable(value)?, |_, value| enrichment::references(&value)),
+        ("GET", ["api", "v1", "threat_model_search"]) => to(|c| model_search::search(c.request)),
+        ("GET", ["api", "v1", model]) => with(ModelType::parse(model)?, |c, model| model_routes::list(model, c.request)),
+        ("GET", ["api", "v1", model, "associated_with_intelligence"]) => with(ModelType::parse(model)?, |c, model| model_routes::associated(model, c.request)),
+        ("GET", ["api", "v1", model, id]) => with((ModelType::parse(model)?, number(id)?), |c, (model, id)| model_routes::detail(model, id, c.request)),
+        ("GET", ["api", "v1", model, id, "intelligence"]) => with((ModelType::parse(model)?, number(id)?), |c, (model, id)| model_routes::intelligence(model, id, c.request)),
+        // Control routes (control/): the request log and faults.
+        ("GET", ["__simulator", "requests"]) => to(|c| requests::list(c.state)),
+        ("DELETE", ["__simulator", "requests"]) => to(|c| requests::forget(c.state)),
+        ("POST", ["__simulator", "faults"]) => to(|c| requests::push_faults(c.state, c.tenant, &c.request.body)),
+        ("DELETE", ["__simulator", "faults"]) => to(|c| requests::clear_faults(c.state, c.tenant)),
+        // Latency, the sandbox's settings, holding work in `processing`.
+        ("GET", ["__simulator", "latency"]) => to(|c| settings::latency(c.tenant)),
+        ("PUT" | "POST", ["__simulator", "latency"]) => to(|c| settings::set_latency(c.tenant, &c.request.body)),
+        ("GET", ["__simulator", "sandbox"]) => to(|c| settings::sandbox(c.tenant)),
+        ("PUT" | "POST", ["__simulator", "sandbox"]) => to(|c| settings::set_sandbox(c.tenant, &c.request.body)),
+        ("GET", ["__simulator", "hold"]) => to(|c| hold::held(c.state, c.tenant)),
+        ("POST", ["__simulator", "hold"]) => to(|c| hold::hold(c.state, c.tenant, &c.request.body)),
+        ("POST", ["__simulator", "release"]) => to(|c| hold::release(c.state, c.tenant, &c.request.body)),
+        // Records, the live feed, bench data, permissions, the import delay.
+        ("GET", ["__simulator", "records"]) => to(|c| records::list(c.state, c.request)),
+        ("POST", ["__simulator", "records"]) => to(|c| records::add(c.state, &c.request.body)),
+        ("GET", ["__simulator", "feed"]) => to(|c| records::feed_progress(c.state)),
+        ("POST", ["__simulator", "feed"]) => to(|c| records::start_feed(c.state, &c.request.body)),
+        ("DELETE", ["__simulator", "feed"]) => to(|c| records::stop_feed(c.state)),
+        ("GET", ["__simulator", "synthetic"]) => to(|c| records::synthetic(c.state)),
+        ("POST", ["__simulator", "synthetic"]) => to(|c| records::load_synthetic(c.state, &c.request.body)),
+        ("GET", ["__simulator", "permissions"]) => to(|c| records::permissions(c.state)),
+        ("PUT", ["__simulator", "permissions"]) => to(|c| records::set_permissions(c.state, &c.request.body)),
+        ("GET", ["__simulator", "import_delay"]) => to(|c| records::import_delay(c.state)),
+        ("PUT", ["__simulator", "import_delay"]) => to(|c| records::set_import_delay(c.state, &c.request.body)),
+        _ => None,
+    }
+}
+
+fn to(handler: impl FnOnce(&Call<'_>) -> Answer + Send + 'static) -> Option<Handler> {
+    Some(Box::new(handler))
+}
+
+/// A handler that needs what the path held, parsed.
+fn with<P: Send + 'static>(
+    params: P,
+    handler: impl FnOnce(&Call<'_>, P) -> Answer + Send + 'static,
+) -> Option<Handler> {
+    Some(Box::new(move |call| handler(call, params)))
+}
+
+/// Passive DNS is kept by IP address and by domain.
+fn dns_kind(segment: &str) -> Option<&'static str> {
+    ["ip", "domain"].into_iter().find(|kind| *kind == segment)
+}
+
+/// A tag's id in a path: letters and digits only.
+fn tag_id(segment: &str) -> Option<String> {
+    let valid = !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_alphanumeric());
+    valid.then(|| segment.to_owned())
+}
+
+/// The observable at the end of a path, percent-decoded. Every segment up
+/// to the final `/` counts, so a URL sent with its slashes unescaped still
+/// arrives whole.
+fn observable(rest: &[&str]) -> Option<String> {
+    let raw = rest.join("/");
+    let decoded = percent_encoding::percent_decode_str(&raw).decode_utf8_lossy();
+    (!raw.is_empty()).then(|| decoded.into_owned())
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_exact_slash_paths_resolve() {
-        assert!(Route::resolve("/api/v2/intelligence/").is_some());
-        assert!(Route::resolve("/api/v2/intelligence").is_none());
-        assert!(Route::resolve("//api/v2/intelligence/").is_none());
-        assert!(Route::resolve("/api/v2/intelligence/import").is_none());
-        assert!(matches!(
-            Route::resolve("/api/v1/importsession/42/"),
-            Some(Route::ImportSession(42))
-        ));
-        assert!(Route::resolve("/api/v1/importsession/42").is_none());
-        assert!(Route::resolve("/api/v1/importsession/+42/").is_none());
-        assert!(Route::resolve("/api/v1/importsession//").is_none());
-    }
-}
+mod tests;

@@ -13,20 +13,41 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::comments::CommentBook;
-use crate::fault::Fault;
-use crate::feed::FeedSlot;
-use crate::import_session::{ImportSession, Refusal, SessionBook};
-use crate::observable_record::Draft;
-use crate::permissions::Denials;
-use crate::request::RecordedRequest;
-use crate::store::RecordStore;
-use crate::synthetic::SyntheticLoad;
+use crate::control::feed::FeedSlot;
+use crate::faults::fault::Fault;
+use crate::http::request::RecordedRequest;
+use crate::import::session::{ImportSession, Refusal, SessionBook};
+use crate::intelligence::observable_record::Draft;
+use crate::intelligence::store::RecordStore;
+use crate::intelligence::synthetic::{synthetic_value, SyntheticLoad, SyntheticObservable};
+use crate::manage::comments::CommentBook;
+use crate::permissions::{Denials, Permission};
 use crate::timestamp;
 
 /// How long an import session stays `processing` unless told otherwise:
 /// long enough that a client must poll, short enough for tests.
 pub const DEFAULT_IMPORT_DELAY: Duration = Duration::from_secs(1);
+
+/// What a [`crate::SimulatorBuilder`] sets up in the state beyond the seed
+/// records; its setters are in `methods/records.rs`.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct StateOptions {
+    pub(crate) import_delay: Option<Duration>,
+    pub(crate) denied: Vec<Permission>,
+    pub(crate) synthetic: Option<(u64, u64)>,
+}
+
+impl StateOptions {
+    pub(crate) fn apply(&self, state: &State) {
+        if let Some(delay) = self.import_delay {
+            state.set_import_delay(delay);
+        }
+        state.denials.set(self.denied.iter().copied());
+        if let Some((values, records)) = self.synthetic {
+            state.load_synthetic(values, records);
+        }
+    }
+}
 
 /// The one account the simulator accepts.
 pub(crate) struct Account {
@@ -41,7 +62,7 @@ pub(crate) struct State {
     comments: Mutex<CommentBook>,
     pub(crate) denials: Denials,
     pub(crate) feed: FeedSlot,
-    /// What synthetic bench data is loaded (see [`crate::synthetic`]).
+    /// What synthetic bench data is loaded (see [`crate::intelligence::synthetic`]).
     synthetic: Mutex<SyntheticLoad>,
     import_delay_ms: AtomicU64,
     inner: Mutex<Inner>,
@@ -197,6 +218,18 @@ impl State {
 
     pub(crate) fn synthetic(&self) -> MutexGuard<'_, SyntheticLoad> {
         lock(&self.synthetic)
+    }
+
+    /// Stores the next `records` synthetic records; answers how many.
+    pub(crate) fn load_synthetic(&self, values: u64, records: u64) -> usize {
+        let drafts = self.synthetic().load(values, records);
+        self.create_records(&drafts).len()
+    }
+
+    /// The synthetic values loaded so far, in index order.
+    pub(crate) fn synthetic_values(&self) -> Vec<SyntheticObservable> {
+        let values = self.synthetic().values;
+        (0..values).map(synthetic_value).collect()
     }
 }
 

@@ -3,13 +3,18 @@
 //! Records carry `created_ts`/`modified_ts` as ISO text and clients filter on
 //! them (`modified_ts__lt`), sending anything from `2018-01-10` to
 //! `2024-03-05T11:02:17.000Z` or `+02:00` offsets. Comparing text would get
-//! offsets and missing seconds wrong, so both sides become numbers. A
-//! calendar crate would do, but UTC civil dates need only the two functions
-//! below.
+//! offsets and missing seconds wrong, so both sides become numbers. The
+//! calendar is the `time` crate's ISO 8601 parser (already built for the TLS
+//! certificate); this module only adds ThreatStream's leniencies: a space for
+//! the `T`, a lower-case `z`, and no zone meaning UTC. (The plugin has its own
+//! parser, `src/threatstream/timestamp.rs`, which this does not share: the
+//! simulator must not agree with the plugin by sharing a bug.)
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-const MS_PER_DAY: i64 = 86_400_000;
+use time::error::{Parse, TryFromParsed};
+use time::format_description::well_known::Iso8601;
+use time::{Date, OffsetDateTime, PrimitiveDateTime};
 
 /// Now, in milliseconds since the epoch.
 pub(crate) fn now_ms() -> i64 {
@@ -18,12 +23,23 @@ pub(crate) fn now_ms() -> i64 {
 }
 
 /// `2024-03-05T11:02:17.000Z`, the shape ThreatStream's v2 records use.
+/// Instants beyond years 1 to 9999 are shown as the nearest end.
 pub(crate) fn format_ms(ms: i64) -> String {
-    let (days, rest) = (ms.div_euclid(MS_PER_DAY), ms.rem_euclid(MS_PER_DAY));
-    let (year, month, day) = civil_from_days(days);
-    let (hour, minute) = (rest / 3_600_000, (rest / 60_000) % 60);
-    let (second, milli) = ((rest / 1000) % 60, rest % 1000);
-    format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.{milli:03}Z")
+    let at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).unwrap_or(if ms < 0 {
+        PrimitiveDateTime::MIN.assume_utc()
+    } else {
+        PrimitiveDateTime::MAX.assume_utc()
+    });
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second(),
+        at.millisecond()
+    )
 }
 
 /// `2019-12-04 21:04:30`, the shape the sandbox's reports use.
@@ -32,116 +48,46 @@ pub(crate) fn format_plain(ms: i64) -> String {
     format!("{} {}", &iso[..10], &iso[11..19])
 }
 
-/// `YYYY-MM-DD`, optionally followed by `T` (or a space) and `HH:MM[:SS[.fff]]`,
-/// optionally followed by `Z` or `±HH[:MM]`. No zone means UTC, as
-/// ThreatStream assumes.
+/// ISO 8601: `YYYY-MM-DD`, optionally followed by `T` (or a space) and
+/// `HH:MM[:SS[.fff]]`, optionally followed by `Z` or `±HH[:MM]`. No zone
+/// means UTC, as ThreatStream assumes.
 pub(crate) fn parse(text: &str) -> Option<i64> {
-    let text = text.trim();
-    let date = text.get(..10)?;
-    let days = days_of(date)?;
-    let rest = text.get(10..)?;
-    if rest.is_empty() {
-        return Some(days * MS_PER_DAY);
-    }
-    let rest = rest.strip_prefix(['T', ' '])?;
-    let (clock, offset) = split_zone(rest)?;
-    Some(days * MS_PER_DAY + clock_ms(clock)? - offset)
-}
-
-fn days_of(date: &str) -> Option<i64> {
-    let bytes = date.as_bytes();
-    if bytes[4] != b'-' || bytes[7] != b'-' {
-        return None;
-    }
-    let year = digits(&date[..4])?;
-    let month = digits(&date[5..7])?;
-    let day = digits(&date[8..10])?;
-    ((1..=12).contains(&month) && (1..=31).contains(&day)).then(|| days_from_civil(year, month, day))
-}
-
-/// The clock part and the zone offset in milliseconds.
-fn split_zone(rest: &str) -> Option<(&str, i64)> {
-    if let Some(clock) = rest.strip_suffix(['Z', 'z']) {
-        return Some((clock, 0));
-    }
-    let Some(at) = rest.rfind(['+', '-']) else {
-        return Some((rest, 0));
+    let text = normalised(text.trim())?;
+    let utc = match OffsetDateTime::parse(&text, &Iso8601::PARSING) {
+        Err(error) if lacks_information(&error) => match PrimitiveDateTime::parse(&text, &Iso8601::PARSING) {
+            Err(error) if lacks_information(&error) => Date::parse(&text, &Iso8601::PARSING).ok()?.midnight(),
+            parsed => parsed.ok()?,
+        }
+        .assume_utc(),
+        parsed => parsed.ok()?,
     };
-    let (clock, zone) = rest.split_at(at);
-    let sign = if zone.starts_with('-') { -1 } else { 1 };
-    let zone = zone[1..].replace(':', "");
-    let (hours, minutes) = (
-        digits(zone.get(..2)?)?,
-        digits(zone.get(2..).filter(|m| !m.is_empty()).unwrap_or("0"))?,
-    );
-    Some((clock, sign * (hours * 3_600_000 + minutes * 60_000)))
+    i64::try_from(utc.unix_timestamp_nanos() / 1_000_000).ok()
 }
 
-fn clock_ms(clock: &str) -> Option<i64> {
-    let (whole, fraction) = clock.split_once('.').unwrap_or((clock, ""));
-    let mut parts = whole.split(':');
-    let hour = digits(parts.next()?)?;
-    let minute = digits(parts.next()?)?;
-    let second = parts.next().map_or(Some(0), digits)?;
-    if parts.next().is_some() || hour > 23 || minute > 59 || second > 60 {
+/// A zone or a time left out, rather than something wrong: the next, less
+/// precise, reading applies.
+fn lacks_information(error: &Parse) -> bool {
+    matches!(error, Parse::TryFromParsed(TryFromParsed::InsufficientInformation))
+}
+
+/// The text with a `T` for a space between date and time and upper-case
+/// letters; `None` if it is not ASCII (no timestamp is).
+fn normalised(text: &str) -> Option<String> {
+    if !text.is_ascii() {
         return None;
     }
-    Some(((hour * 60 + minute) * 60 + second) * 1000 + milli_of(fraction)?)
-}
-
-/// The milliseconds of a fraction of a second: `5` is 500, `123456` is 123.
-/// Only ASCII digits: anything else is no timestamp (and must not reach a
-/// byte slice that could split a character).
-fn milli_of(fraction: &str) -> Option<i64> {
-    if fraction.is_empty() {
-        return Some(0);
+    let mut text = text.to_ascii_uppercase();
+    if text.as_bytes().get(10) == Some(&b' ') {
+        text.replace_range(10..11, "T");
     }
-    if !fraction.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let padded = format!("{fraction:0<3}");
-    digits(&padded[..3])
-}
-
-fn digits(text: &str) -> Option<i64> {
-    (!text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| text.parse().ok())
-        .flatten()
-}
-
-/// Howard Hinnant's `days_from_civil`: days since 1970-01-01 in the
-/// proleptic Gregorian calendar.
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let month_index = (month + 9) % 12;
-    let day_of_year = (153 * month_index + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-/// The inverse of [`days_from_civil`].
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let shifted = days + 719_468;
-    let era = shifted.div_euclid(146_097);
-    let day_of_era = shifted - era * 146_097;
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+    Some(text)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const MS_PER_DAY: i64 = 86_400_000;
 
     #[test]
     fn formats_and_parses_round_trip() {
@@ -154,6 +100,8 @@ mod tests {
             assert_eq!(format_ms(ms), text);
         }
         assert_eq!(parse("1970-01-02"), Some(MS_PER_DAY));
+        assert_eq!(format_plain(1_575_493_470_000), "2019-12-04 21:04:30");
+        assert_eq!(format_ms(i64::MAX), "9999-12-31T23:59:59.999Z");
     }
 
     #[test]
@@ -163,6 +111,7 @@ mod tests {
         assert_eq!(parse("2018-12-19T05:00:00"), utc);
         assert_eq!(parse("2018-12-19 05:00"), utc);
         assert_eq!(parse("2018-12-19T06:30:00+0130"), utc);
+        assert_eq!(parse("2018-12-19t05:00:00z"), utc);
         assert_eq!(
             parse("2018-12-19T05:00:00.5Z").map(|ms| ms - utc.unwrap_or(0)),
             Some(500)

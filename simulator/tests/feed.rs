@@ -57,6 +57,11 @@ async fn a_running_feed_reaches_a_keyset_client_exactly_once_in_update_id_order(
         if finished && empty {
             break;
         }
+        assert!(
+            delivered.len() <= 600,
+            "the feed repeats itself: {} changes delivered",
+            delivered.len()
+        );
         assert!(clock.elapsed() < DEADLINE, "the feed did not finish in {DEADLINE:?}");
         tokio::time::sleep(Duration::from_millis(5)).await;
     }

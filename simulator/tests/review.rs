@@ -1,15 +1,11 @@
 //! The import loop: an import with approval is processed, reviewed, then
 //! approved (its observables appear in search) or rejected (they never do).
 
-use std::time::Duration;
-
 use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
-use threatstream_simulator::Simulator;
+use threatstream_simulator::{Hold, Simulator};
 
-use crate::support::{get_json, post_multipart, ready_at_once, search_path, send_json, wait_for, KEY};
-
-const DEADLINE: Duration = Duration::from_secs(10);
+use crate::support::{control, get_json, post_multipart, ready_at_once, search_path, send_json};
 
 /// Imports `text` as a file with these extra fields; answers the session id.
 async fn import(sim: &Simulator, text: &str, fields: &[(&str, &str)]) -> u64 {
@@ -38,10 +34,8 @@ const CSV: &str = "value,itype\n198.51.100.201,c2_ip\nreview-me.example,\nnot an
 
 #[tokio::test]
 async fn a_session_processes_then_approval_makes_its_observables_searchable() {
-    let sim = Simulator::builder()
-        .api_key(KEY)
-        .import_delay(Duration::from_millis(300))
-        .start();
+    let sim = ready_at_once();
+    sim.hold(Hold::ImportSessions);
     let tags = r#"[{"name": "campaign-7", "tlp": "amber"}]"#;
     let fields = [
         ("confidence", "85"),
@@ -54,16 +48,15 @@ async fn a_session_processes_then_approval_makes_its_observables_searchable() {
     ];
     let id = import(&sim, CSV, &fields).await;
     let processing = session(&sim, id).await;
-    // On a loaded machine the 300 ms may be over already; then only the end state is checked.
-    if processing["status"] == "processing" {
-        assert_eq!(processing["numIndicators"].as_u64(), Some(0));
-        assert!(processing["processed_ts"].is_null());
-    }
-    let done = wait_for("the session to be ready for review", DEADLINE, || async {
-        let body = session(&sim, id).await;
-        (body["status"] == "done").then_some(body)
-    })
-    .await;
+    assert_eq!(
+        (processing["status"].as_str(), processing["numIndicators"].as_u64()),
+        (Some("processing"), Some(0)),
+        "held, however loaded the machine"
+    );
+    assert!(processing["processed_ts"].is_null());
+    assert_eq!(sim.release(Hold::ImportSessions), 1);
+    let done = session(&sim, id).await;
+    assert_eq!(done["status"], "done", "released: ready for review");
     assert_eq!(
         (done["numIndicators"].as_u64(), done["numRejected"].as_u64()),
         (Some(3), Some(1))
@@ -166,10 +159,8 @@ async fn a_rejected_session_never_shows_its_observables() {
 
 #[tokio::test]
 async fn approving_while_processing_waits_and_default_state_active_approves_itself() {
-    let sim = Simulator::builder()
-        .api_key(KEY)
-        .import_delay(Duration::from_millis(300))
-        .start();
+    let sim = ready_at_once();
+    sim.hold(Hold::ImportSessions);
     let early = import(&sim, "198.51.100.204\n", &[]).await;
     let (_, body) = send_json(
         &sim,
@@ -179,18 +170,17 @@ async fn approving_while_processing_waits_and_default_state_active_approves_itse
     )
     .await;
     assert_eq!(body["status"], "approving");
-    // Only a search made while the session was still processing says anything: on a loaded machine
-    // the 300 ms may be over by now, and the read after the search tells which.
-    let before = found(&sim, "198.51.100.204").await;
-    if session(&sim, early).await["processed_ts"].is_null() {
-        assert!(before.is_empty(), "not before processing ends");
-    }
+    assert!(
+        found(&sim, "198.51.100.204").await.is_empty(),
+        "not before processing ends"
+    );
+    assert_eq!(session(&sim, early).await["status"], "approving");
     let auto = import(&sim, "198.51.100.205\n", &[("default_state", "active")]).await;
+    assert_eq!(session(&sim, auto).await["status"], "processing");
+    assert!(found(&sim, "198.51.100.205").await.is_empty(), "held, so not yet");
+    assert_eq!(sim.release(Hold::ImportSessions), 2);
     for value in ["198.51.100.204", "198.51.100.205"] {
-        wait_for(&format!("{value} to appear"), DEADLINE, || async {
-            (!found(&sim, value).await.is_empty()).then_some(())
-        })
-        .await;
+        assert_eq!(found(&sim, value).await.len(), 1, "{value} appears once released");
     }
     assert_eq!(session(&sim, early).await["status"], "approved");
     assert_eq!(session(&sim, auto).await["status"], "approved");
@@ -244,4 +234,29 @@ async fn the_session_list_filters_by_status_and_date_and_pages() {
         page["objects"][0]["jobID"],
         json!(sim.import_session(first).map(|s| s.job_id))
     );
+}
+
+#[tokio::test]
+async fn the_control_routes_hold_and_release_sessions_for_scripts() {
+    let sim = ready_at_once();
+    let before = import(&sim, "198.51.100.209\n", &[]).await;
+    let (status, held) = control(&sim, "POST", "hold", Some(&json!({"what": "import_sessions"}))).await;
+    assert_eq!((status, held), (200, json!({"held": ["import_sessions"]})));
+    assert_eq!(
+        control(&sim, "GET", "hold", None).await.1,
+        json!({"held": ["import_sessions"]})
+    );
+    let during = import(&sim, "198.51.100.210\n", &[]).await;
+    assert_eq!(
+        session(&sim, before).await["status"],
+        "done",
+        "only new sessions are held"
+    );
+    assert_eq!(session(&sim, during).await["status"], "processing");
+    let (status, released) = control(&sim, "POST", "release", Some(&json!({"what": "import_sessions"}))).await;
+    assert_eq!((status, released), (200, json!({"released": 1, "held": []})));
+    assert_eq!(session(&sim, during).await["status"], "done");
+    let (status, _) = control(&sim, "POST", "hold", Some(&json!({"what": "everything"}))).await;
+    assert_eq!(status, 400);
+    assert_eq!(control(&sim, "DELETE", "hold", None).await.0, 405);
 }

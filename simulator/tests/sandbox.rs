@@ -1,11 +1,11 @@
 //! The sandbox as the published plugin's submit_file, submit_url and
 //! get_sandbox_report use it (anomali-plugin.md §3.4-3.6).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
-use threatstream_simulator::{FormEncoding, Simulator, SubmitResponse};
+use threatstream_simulator::{FormEncoding, Hold, Simulator, SubmitResponse};
 
 use crate::support::{auth, client, get_json, json_of, post_multipart, KEY};
 
@@ -142,9 +142,10 @@ async fn bad_submissions_are_refused_like_threatstream_does() {
 
 #[tokio::test]
 async fn a_submission_is_processing_then_done_with_its_verdict() {
-    // Long enough that the first look always comes before the end, even on
-    // a loaded machine.
-    let sim = sandbox(Duration::from_millis(1500));
+    // Held, so the first look comes before the end however loaded the
+    // machine, and the release ends processing without a clock.
+    let sim = sandbox(Duration::ZERO);
+    sim.hold(Hold::SandboxReports);
     let (_, body) = submit_url(&sim, &url_fields("http://malicious.example.net/payload.exe")).await;
     let id = body["reports"]["WINDOWS7"]["id"].as_u64().expect("an id");
     let (status, early) = get_json(&sim, &format!("/api/v1/submit/{id}/")).await;
@@ -158,7 +159,9 @@ async fn a_submission_is_processing_then_done_with_its_verdict() {
     assert_eq!(status, 404, "{not_ready}");
     assert_eq!(not_ready["success"], false);
 
-    let done = poll_until_done(&sim, id, Duration::from_secs(10)).await;
+    assert_eq!(sim.release(Hold::SandboxReports), 1);
+    let (_, done) = get_json(&sim, &format!("/api/v1/submit/{id}/")).await;
+    assert_eq!(done["status"], "done");
     assert_eq!(done["verdict"], "malicious");
     assert_eq!(done["url"], "http://malicious.example.net/payload.exe");
     let (status, report) = get_json(&sim, &format!("/api/v1/submit/{id}/report/")).await;
@@ -182,21 +185,6 @@ async fn a_submission_is_processing_then_done_with_its_verdict() {
         .as_array()
         .expect("screenshots")
         .is_empty());
-}
-
-async fn poll_until_done(sim: &Simulator, id: u64, within: Duration) -> Value {
-    let deadline = Instant::now() + within;
-    loop {
-        let (_, status) = get_json(sim, &format!("/api/v1/submit/{id}/")).await;
-        if status["status"] == "done" {
-            return status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "submission {id} still not done after {within:?}: {status}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 #[tokio::test]
