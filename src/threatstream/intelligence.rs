@@ -261,7 +261,7 @@ pub(crate) async fn probe(client: &Client) -> Result<(), ApiError> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::paging::{paged, PAGE_SIZE};
+    use super::super::paging::first_page;
     use super::*;
     use serde_json::json;
 
@@ -283,15 +283,14 @@ mod tests {
     }
 
     #[test]
-    fn v2_query_carries_value_type_and_paging() {
+    fn v2_query_carries_value_type_and_a_page_size() {
         let ip = Observable::Ip("2001:DB8::1".parse().unwrap());
         assert_eq!(
-            paged(&ip.filters(ApiVersion::V2), 2000, PAGE_SIZE),
+            first_page(&ip.filters(ApiVersion::V2), usize::MAX),
             vec![
                 ("value", "2001:db8::1".into()),
                 ("type", "ipv6".into()),
                 ("limit", "1000".into()),
-                ("offset", "2000".into())
             ]
         );
         let hash = Observable::Hash("44d88612fea8a8f36de82e1278abb02f".into());
