@@ -198,6 +198,7 @@ mod sandbox;
 mod sandbox_report;
 mod sandbox_submit;
 mod search;
+mod search_after;
 mod seed;
 mod server;
 mod session_routes;

@@ -175,8 +175,9 @@ mod tests {
                 ("status", "done".to_owned()),
                 ("date_modified__gte", "2026-01-01T00:00:00Z".to_owned()),
                 ("limit", "5".to_owned()),
+                ("offset", "0".to_owned())
             ]
         );
-        assert_eq!(first_page(&session_filters(&SessionFilter::default()), 1000).len(), 1);
+        assert_eq!(first_page(&session_filters(&SessionFilter::default()), 1000).len(), 2);
     }
 }

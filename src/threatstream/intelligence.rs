@@ -283,7 +283,7 @@ mod tests {
     }
 
     #[test]
-    fn v2_query_carries_value_type_and_a_page_size() {
+    fn v2_query_carries_value_type_and_the_first_page() {
         let ip = Observable::Ip("2001:DB8::1".parse().unwrap());
         assert_eq!(
             first_page(&ip.filters(ApiVersion::V2), usize::MAX),
@@ -291,6 +291,7 @@ mod tests {
                 ("value", "2001:db8::1".into()),
                 ("type", "ipv6".into()),
                 ("limit", "1000".into()),
+                ("offset", "0".into())
             ]
         );
         let hash = Observable::Hash("44d88612fea8a8f36de82e1278abb02f".into());

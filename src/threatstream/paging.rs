@@ -80,6 +80,7 @@ pub(super) async fn each_page(
             break;
         }
         let carried = first_page(filters, limit - taken);
+        // (`next_page_url` never adds the first page's offset to a link.)
         answer = client.get_json_url(&next_page_url(client.base(), &next, &carried)?).await?;
         previous = Some(mark);
     }
@@ -88,10 +89,13 @@ pub(super) async fn each_page(
     })
 }
 
-/// The first request: `filters` and a page of `limit` records (at most `PAGE_SIZE`).
+/// The first request: `filters` and the first page of `limit` records (at most `PAGE_SIZE`), at
+/// offset 0 as Splunk SOAR, FortiSOAR and Rapid7 ask for it. Later pages take their position from
+/// the server's link, never from an offset of ours.
 pub(super) fn first_page(filters: &[(&'static str, String)], limit: usize) -> Vec<(&'static str, String)> {
     let mut query = filters.to_vec();
     query.push(("limit", limit.min(PAGE_SIZE).to_string()));
+    query.push(("offset", "0".to_owned()));
     query
 }
 
@@ -220,7 +224,7 @@ pub(super) mod tests {
         assert_eq!(pages(&sim, 4).expect("two pages"), [vec![1, 2], vec![3, 4]]);
         assert_eq!(
             queries(&sim),
-            ["limit=4", "search_after=1693750222045%2C455231625&limit=2"]
+            ["limit=4&offset=0", "search_after=1693750222045%2C455231625&limit=2"]
         );
         assert!(sim.requests().iter().all(|r| r.path == "/api/v2/intelligence/"));
     }
@@ -307,9 +311,13 @@ pub(super) mod tests {
     fn the_first_page_is_the_filters_and_a_page_size() {
         assert_eq!(
             first_page(&[("value", "x".to_owned())], 5000),
-            [("value", "x".to_owned()), ("limit", "1000".to_owned())]
+            [
+                ("value", "x".to_owned()),
+                ("limit", "1000".to_owned()),
+                ("offset", "0".to_owned())
+            ]
         );
-        assert_eq!(first_page(&[], 7), [("limit", "7".to_owned())]);
+        assert_eq!(first_page(&[], 7), [("limit", "7".to_owned()), ("offset", "0".to_owned())]);
         assert_eq!(
             max_paging_bytes(),
             format!("&limit=1000&search_after={}%2C{}", i64::MAX, u64::MAX).len()
