@@ -121,7 +121,7 @@ fn dispatch(state: &State, request: &RecordedRequest, route: RecordRoute) -> Ans
     let get = request.method == "GET";
     match route {
         RecordRoute::DirectImport => direct_import::import(state, request),
-        RecordRoute::Observable(id) if get => observable_detail::get(state, id),
+        RecordRoute::Observable(id) if get => observable_detail::get(state, request, id),
         RecordRoute::Observable(id) => observable_detail::update(state, request, id),
         RecordRoute::BulkTagging => tags::bulk_tag(state, request),
         RecordRoute::BulkRemoveTags => tags::bulk_remove(state, request),

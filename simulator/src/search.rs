@@ -11,6 +11,11 @@
 //! v2 pages by key (`search_after`, or `update_id__gt` when ordered by
 //! `update_id`; see [`crate::search_after`]) and its records carry `sort`;
 //! v1 keeps Tastypie's offset links ([`crate::paging`]).
+//!
+//! The simulated instance is an on-premises one that can reach the cloud:
+//! records marked `remote_api: true` are the cloud's, and only a request
+//! carrying `remote_api=true` sees them (Netskope's and Elastic's feeds send
+//! it on searches to get "remote observables"); [`in_view`] says which.
 
 use std::cmp::Reverse;
 
@@ -108,7 +113,9 @@ pub(crate) fn search(state: &State, request: &RecordedRequest, version: ApiVersi
     };
     let endless = state.endless_pages();
     let store = state.records();
-    let matches = matching(store.keys(), &plan.filter, plan.order);
+    let cloud = asks_cloud(request);
+    let mut matches = matching(store.keys(), &plan.filter, plan.order);
+    matches.retain(|&index| in_view(&store.keys()[index], cloud));
     // Under `Fault::EndlessPages` every request gets the first page again,
     // so a client that trusts `next` never finishes.
     let start = match (endless, plan.cursor) {
@@ -145,6 +152,19 @@ fn v2_meta(paging: Paging, next: Option<String>, total: usize) -> Value {
         "took": 3,
         "total_count": total,
     })
+}
+
+/// Whether `request` reaches ThreatStream's cloud too: `remote_api=true`.
+pub(crate) fn asks_cloud(request: &RecordedRequest) -> bool {
+    request
+        .query_value("remote_api")
+        .is_some_and(|value| value.eq_ignore_ascii_case("true"))
+}
+
+/// Whether a record is seen by a request that does, or does not, reach the
+/// cloud: the instance's own always, the cloud's only then.
+pub(crate) fn in_view(key: &RecordKey, cloud: bool) -> bool {
+    cloud || !key.remote
 }
 
 fn matching(keys: &[RecordKey], filter: &Expr, order: Option<Order>) -> Vec<usize> {

@@ -43,6 +43,7 @@ pub(crate) use import_session::{
 pub(crate) use intelligence::{lookup, numeric_id, probe, record_value, Observable, Record};
 pub(crate) use observable::{observable, update_observable};
 pub(crate) use pool::client_for;
+pub(crate) use remote::is_remote;
 pub(crate) use sandbox::{detonation_state, report as sandbox_report, submit, Submission, Target};
 pub(crate) use tags::{add_tags, names as tag_names, remove_tags, Tag, DEFAULT_TLP};
 pub(crate) use threat_models::ModelType;

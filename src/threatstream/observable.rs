@@ -13,7 +13,7 @@ use tracing::info;
 use super::client::{Client, Replay};
 use super::error::ApiError;
 use super::intelligence::Record;
-use super::remote::{local_then_remote, remote_query};
+use super::remote::{local_then_remote, remote_query, write_to};
 
 fn path(id: u64) -> String {
     format!("api/v2/intelligence/{id}/")
@@ -29,15 +29,16 @@ pub(crate) async fn observable(client: &Client, id: u64) -> Result<Record, ApiEr
     .await
 }
 
-/// Sets `changes` (ThreatStream's field names) on observable `id`; answers with the record when the
-/// 202 carried it, `Null` otherwise.
+/// Sets `changes` (ThreatStream's field names) on observable `id`, which is the cloud's when
+/// `in_cloud` (`remote`); answers with the record when the 202 carried it, `Null` otherwise.
 pub(crate) async fn update_observable(
     client: &Client,
     id: u64,
     changes: &Map<String, Value>,
+    in_cloud: bool,
 ) -> Result<Value, ApiError> {
     let (path, body) = (path(id), Value::Object(changes.clone()).to_string());
-    let answer = local_then_remote(client, |remote| {
+    let answer = write_to(client, in_cloud, |remote| {
         let (path, body, query) = (&path, body.clone(), remote_query(remote));
         async move {
             client

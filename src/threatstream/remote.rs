@@ -11,6 +11,11 @@
 //!   again with `remote_api=true`, as Splunk SOAR's connector does for an on-premises asset (tagging
 //!   and updating an observable, reading and updating threat models): `local_then_remote`. A 404 is
 //!   "not here", so nothing was applied and asking the cloud cannot act twice.
+//! - on a write about an observable already read and found to be the cloud's: its record says
+//!   `remote_api: true` (Splunk SOAR's example answers show it on cloud observables and their
+//!   tags), so the write goes to the cloud at once, as Splunk SOAR writes for a cloud asset. A bulk
+//!   call about IDs the instance lacks may well answer 200 having done nothing, where a 404 would
+//!   have told us to ask the cloud.
 //!
 //! Searches never carry it (neither XSOAR nor Splunk sends it on one), and `remote_api=false` is never
 //! sent: Elastic's feed documents that only `true` or nothing is valid. Off, nothing here sends anything.
@@ -38,6 +43,11 @@ pub(crate) fn with_remote(client: &Client, query: &[(&'static str, String)]) -> 
     query
 }
 
+/// Whether `record` is one ThreatStream's cloud holds: such records say `remote_api: true`.
+pub(crate) fn is_remote(record: &super::Record) -> bool {
+    record.get("remote_api") == Some(&serde_json::Value::Bool(true))
+}
+
 /// `call(false)`, the instance's own answer; when that is a 404 and the connection asks the cloud
 /// too, `call(true)`, the same call with `remote_api=true` (see `remote_query`).
 pub(crate) async fn local_then_remote<T, F, A>(client: &Client, call: A) -> Result<T, ApiError>
@@ -45,6 +55,19 @@ where
     A: Fn(bool) -> F,
     F: Future<Output = Result<T, ApiError>>,
 {
+    write_to(client, false, call).await
+}
+
+/// A write about observables known to be the cloud's (`in_cloud`) goes there at once when the
+/// connection asks the cloud; any other is `local_then_remote`.
+pub(crate) async fn write_to<T, F, A>(client: &Client, in_cloud: bool, call: A) -> Result<T, ApiError>
+where
+    A: Fn(bool) -> F,
+    F: Future<Output = Result<T, ApiError>>,
+{
+    if in_cloud && client.remote_api() {
+        return call(true).await;
+    }
     match call(false).await {
         Err(ApiError::Status { status: 404, .. }) if client.remote_api() => {
             tracing::info!("Not found on the instance; asking ThreatStream's cloud (remote_api=true)");
@@ -108,6 +131,7 @@ mod tests {
         sim.push_fault(found());
         let record = run(observable(&client(&sim, true), 7)).expect("found in the cloud");
         assert_eq!(record["value"], "cloud.example");
+        assert!(is_remote(&record));
         assert_eq!(queries(&sim), [None, Some("remote_api=true".to_owned())]);
     }
 
@@ -118,7 +142,7 @@ mod tests {
         sim.push_fault(found());
         let changes = serde_json::json!({"confidence": 10});
         let changes = changes.as_object().expect("an object");
-        run(update_observable(&client(&sim, true), 7, changes)).expect("updated in the cloud");
+        run(update_observable(&client(&sim, true), 7, changes, false)).expect("updated in the cloud");
         let requests = sim.requests();
         assert_eq!(requests.len(), 2);
         assert_eq!(requests[1].method, "PATCH");
@@ -131,9 +155,21 @@ mod tests {
             status: 403,
             body: "{}".into(),
         });
-        let error = run(update_observable(&client(&sim, true), 7, changes)).expect_err("forbidden");
+        let error = run(update_observable(&client(&sim, true), 7, changes, false)).expect_err("forbidden");
         assert!(matches!(error, ApiError::Status { status: 403, .. }), "{error:?}");
         assert_eq!(sim.requests().len(), 1, "only a 404 is asked again");
+    }
+
+    #[test]
+    fn a_write_about_a_cloud_observable_goes_to_the_cloud_at_once_when_allowed() {
+        let changes = serde_json::json!({"confidence": 10});
+        let changes = changes.as_object().expect("an object");
+        for (remote_api, query) in [(true, Some("remote_api=true")), (false, None)] {
+            let sim = Simulator::start("k");
+            sim.push_fault(found());
+            run(update_observable(&client(&sim, remote_api), 7, changes, true)).expect("updated");
+            assert_eq!(queries(&sim), [query.map(str::to_owned)], "remote_api {remote_api}");
+        }
     }
 
     #[test]

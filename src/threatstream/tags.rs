@@ -31,7 +31,7 @@ use tracing::info;
 use super::client::{Client, Replay};
 use super::error::ApiError;
 use super::intelligence::Record;
-use super::remote::{local_then_remote, remote_query};
+use super::remote::{remote_query, write_to};
 
 /// The TLP of a tag whose caller chose none: the one every public client defaults to.
 pub(crate) const DEFAULT_TLP: &str = "red";
@@ -77,23 +77,30 @@ fn removal_body(ids: &[u64], names: &[String]) -> Value {
     json!({"ids": listed(ids), "tags": [{"name": names}]})
 }
 
-pub(crate) async fn add_tags(client: &Client, ids: &[u64], tags: &[Tag]) -> Result<Value, ApiError> {
+/// Tags observables `ids`, which are the cloud's when `in_cloud` (`remote`).
+pub(crate) async fn add_tags(client: &Client, ids: &[u64], tags: &[Tag], in_cloud: bool) -> Result<Value, ApiError> {
     let path = "api/v2/intelligence/bulk_tagging/";
-    let answer = send(client, Method::POST, path, tagging_body(ids, tags)).await?;
+    let answer = send(client, Method::POST, path, tagging_body(ids, tags), in_cloud).await?;
     info!("Tagged {} observables with {} tags", ids.len(), tags.len());
     Ok(answer)
 }
 
-pub(crate) async fn remove_tags(client: &Client, ids: &[u64], names: &[String]) -> Result<Value, ApiError> {
+/// Removes tags from observables `ids`, which are the cloud's when `in_cloud` (`remote`).
+pub(crate) async fn remove_tags(
+    client: &Client,
+    ids: &[u64],
+    names: &[String],
+    in_cloud: bool,
+) -> Result<Value, ApiError> {
     let path = "api/v2/intelligence/bulk_remove_tags/";
-    let answer = send(client, Method::PATCH, path, removal_body(ids, names)).await?;
+    let answer = send(client, Method::PATCH, path, removal_body(ids, names), in_cloud).await?;
     info!("Removed {} tags from {} observables", names.len(), ids.len());
     Ok(answer)
 }
 
-async fn send(client: &Client, method: Method, path: &str, body: Value) -> Result<Value, ApiError> {
+async fn send(client: &Client, method: Method, path: &str, body: Value, in_cloud: bool) -> Result<Value, ApiError> {
     let body = body.to_string();
-    local_then_remote(client, |remote| {
+    write_to(client, in_cloud, |remote| {
         let (method, body, query) = (method.clone(), body.clone(), remote_query(remote));
         async move { client.send_json(method, path, &query, Some(body), Replay::Safe).await }
     })

@@ -10,7 +10,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{ids, target_input, ChangeOutput};
+use super::{ids, in_cloud, target_input, ChangeOutput};
 use crate::actions::connection::Connection;
 use crate::actions::failure::{forbidden, Permission};
 use crate::actions::import::Tlp;
@@ -69,8 +69,9 @@ impl TypedAction for AddTags {
             .into_iter()
             .map(|name| Tag { name, tlp: tlp.clone() })
             .collect();
-        let ids = ids(&selector.targets(connection).await?);
-        threatstream::add_tags(&connection.client, &ids, &tags)
+        let targets = selector.targets(connection).await?;
+        let ids = ids(&targets);
+        threatstream::add_tags(&connection.client, &ids, &tags, in_cloud(&targets))
             .await
             .map_err(|error| forbidden(error, &[Permission::Tag], "tagging observables"))?;
         output_of(&json!({"success": true, "ids": ids}))
