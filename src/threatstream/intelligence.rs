@@ -46,11 +46,11 @@ pub(crate) enum Observable {
 /// The fields a record may hold its value in, whatever its type: v2's `value`, and v1's own names.
 const VALUE_FIELDS: [&str; 6] = ["value", "srcip", "url", "domain", "email", "md5"];
 
-/// A record's value, from the first of `VALUE_FIELDS` it has.
+/// A record's value, from the first of `VALUE_FIELDS` it fills (v1 records carry the others as "").
 pub(crate) fn record_value(record: &Record) -> Option<&str> {
     VALUE_FIELDS
         .iter()
-        .find_map(|field| record.get(*field).and_then(Value::as_str))
+        .find_map(|field| record.get(*field).and_then(Value::as_str).filter(|found| !found.is_empty()))
 }
 
 impl Observable {
@@ -108,13 +108,23 @@ impl Observable {
     /// Whether `record` is about exactly this observable. v2 records carry `value`; v1 records carry
     /// the type-specific key instead.
     pub(crate) fn matches(&self, record: &Record) -> bool {
+        if let Observable::Any(value) = self {
+            // A v1 record may fill several type keys (Rapid7's test record has `srcip`, `domain`
+            // and `email`): any of them is the value looked for.
+            return VALUE_FIELDS.iter().any(|field| {
+                record
+                    .get(*field)
+                    .and_then(Value::as_str)
+                    .is_some_and(|found| same_value(found, value, record))
+            });
+        }
         let fields: &[&str] = match self {
             Observable::Ip(_) => &["value", "srcip", "ip"],
             Observable::Domain(_) => &["value", "domain"],
             Observable::Url(_) => &["value", "url"],
             Observable::Email(_) => &["value", "email"],
             Observable::Hash(_) => &["value", "md5"],
-            Observable::Any(_) => &VALUE_FIELDS,
+            Observable::Any(_) => &[],
         };
         let Some(found) = fields
             .iter()
@@ -128,7 +138,7 @@ impl Observable {
             Observable::Domain(name) => same_domain(found, name),
             Observable::Email(address) => same_email(found, address),
             Observable::Hash(digest) => found.eq_ignore_ascii_case(digest),
-            Observable::Any(value) => same_value(found, value, record),
+            Observable::Any(_) => false,
         }
     }
 }
@@ -395,5 +405,9 @@ mod tests {
         assert!(any("2001:DB8::1").matches(&record(json!({"value": "2001:db8::1", "type": "ipv6"}))));
         assert!(any("PHISHER@EXAMPLE.COM").matches(&record(json!({"email": "phisher@example.com"}))));
         assert!(!any("evil.example").matches(&record(json!({"value": "evil.example.net", "type": "domain"}))));
+        let v1 = record(json!({"srcip": "127.0.53.53", "domain": "window.google", "md5": "", "url": ""}));
+        assert!(any("window.google").matches(&v1), "any type key of a v1 record");
+        assert!(any("127.0.53.53").matches(&v1));
+        assert_eq!(record_value(&record(json!({"md5": "", "domain": "a.example"}))), Some("a.example"));
     }
 }
