@@ -98,7 +98,12 @@ fn lookup_follows_every_page() {
         .collect();
     assert_eq!(positions.len(), 3);
     assert_eq!(positions[0], (Some("0".to_owned()), None));
-    assert!(positions[1..].iter().all(|(offset, after)| offset.is_none() && after.is_some()), "{positions:?}");
+    assert!(
+        positions[1..]
+            .iter()
+            .all(|(offset, after)| offset.is_none() && after.is_some()),
+        "{positions:?}"
+    );
     let ids: std::collections::HashSet<String> =
         results(&output).iter().map(|record| record["id"].to_string()).collect();
     assert_eq!(ids.len(), 2500, "no record twice");

@@ -217,7 +217,10 @@ fn a_value_with_several_observables_needs_all_matches() {
     let body: Value = serde_json::from_slice(&tagging.expect("a bulk call").body).expect("JSON");
     // IDs as strings and a TLP on every tag, red when none is given, as XSOAR sends them.
     let listed: Vec<String> = ids.iter().map(u64::to_string).collect();
-    assert_eq!(body, json!({"ids": listed, "tags": [{"name": "reviewed", "tlp": "red"}]}));
+    assert_eq!(
+        body,
+        json!({"ids": listed, "tags": [{"name": "reviewed", "tlp": "red"}]})
+    );
 }
 
 #[test]

@@ -124,7 +124,9 @@ fn association_look_ups_ask_the_cloud_only_with_remote_api() {
         }
         let searches = sim.requests().into_iter().filter(|r| r.path == "/api/v2/intelligence/");
         assert!(
-            searches.into_iter().all(|r| !r.query.unwrap_or_default().contains("remote_api")),
+            searches
+                .into_iter()
+                .all(|r| !r.query.unwrap_or_default().contains("remote_api")),
             "searches never carry it"
         );
     }

@@ -127,7 +127,10 @@ pub(crate) fn search(state: &State, request: &RecordedRequest, version: ApiVersi
         },
     };
     let page: Vec<usize> = matches.iter().skip(start).take(plan.paging.limit).copied().collect();
-    let objects: Vec<Value> = page.iter().map(|&index| render(&store, index, version, plan.order)).collect();
+    let objects: Vec<Value> = page
+        .iter()
+        .map(|&index| render(&store, index, version, plan.order))
+        .collect();
     let meta = match version {
         ApiVersion::V1 => paging::meta(&request.path, &pairs, plan.paging, matches.len(), endless),
         ApiVersion::V2 => {

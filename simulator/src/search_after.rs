@@ -79,7 +79,10 @@ impl Cursor {
 /// `[field, "id"]`.
 pub(crate) fn sort_values(key: &RecordKey, order: Option<Order>) -> Value {
     match order {
-        None => json!([key.modified_ms.or(key.created_ms).unwrap_or_default(), key.id.to_string()]),
+        None => json!([
+            key.modified_ms.or(key.created_ms).unwrap_or_default(),
+            key.id.to_string()
+        ]),
         Some(order) if order.by_update_id => json!([key.update_id]),
         Some(order) => json!([(order.field)(key), key.id.to_string()]),
     }
@@ -138,7 +141,11 @@ mod tests {
 
     #[test]
     fn by_update_id_the_link_is_elastics_keyset() {
-        let sent = pairs(&[("limit", "3"), ("order_by", "update_id"), ("update_id__gt", "100000000")]);
+        let sent = pairs(&[
+            ("limit", "3"),
+            ("order_by", "update_id"),
+            ("update_id__gt", "100000000"),
+        ]);
         assert_eq!(
             next_link("/api/v2/intelligence/", &sent, &key(1, 100000003), Some(BY_UPDATE_ID)),
             "/api/v2/intelligence/?limit=3&order_by=update_id&update_id__gt=100000003"
@@ -148,7 +155,10 @@ mod tests {
 
     #[test]
     fn a_cursor_starts_after_its_record_in_either_order() {
-        let keys: Vec<RecordKey> = [(1, 30), (2, 10), (3, 30), (4, 20)].iter().map(|(i, u)| key(*i, *u)).collect();
+        let keys: Vec<RecordKey> = [(1, 30), (2, 10), (3, 30), (4, 20)]
+            .iter()
+            .map(|(i, u)| key(*i, *u))
+            .collect();
         let cursor = Cursor { sort: 30, id: 1 };
         // Insertion order: everything up to store index 0 is done.
         assert_eq!(cursor.start(&[0, 1, 2, 3], &keys, 0, None), 1);
@@ -161,7 +171,10 @@ mod tests {
         };
         // Descending: 1 (30), 3 (30), 4 (20), 2 (10).
         assert_eq!(cursor.start(&[0, 2, 3, 1], &keys, 0, Some(descending)), 1);
-        assert_eq!(Cursor { sort: 30, id: 3 }.start(&[0, 2, 3, 1], &keys, 2, Some(descending)), 2);
+        assert_eq!(
+            Cursor { sort: 30, id: 3 }.start(&[0, 2, 3, 1], &keys, 2, Some(descending)),
+            2
+        );
     }
 
     #[test]

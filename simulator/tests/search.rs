@@ -75,7 +75,10 @@ async fn next_links_by_key_and_keeps_the_filters_even_after_an_offset() {
     );
     assert_eq!(page["meta"]["next"], next.as_str());
     assert_eq!(page["meta"]["previous"], Value::Null);
-    assert_eq!((page["meta"]["offset"].clone(), page["meta"]["total_count"].clone()), (1000.into(), 2500.into()));
+    assert_eq!(
+        (page["meta"]["offset"].clone(), page["meta"]["total_count"].clone()),
+        (1000.into(), 2500.into())
+    );
     let (_, rest) = get_json(&sim, &next).await;
     assert_eq!(rest["objects"].as_array().map(Vec::len), Some(500));
     assert_eq!(rest["meta"]["next"], Value::Null);
@@ -85,12 +88,20 @@ async fn next_links_by_key_and_keeps_the_filters_even_after_an_offset() {
 #[tokio::test]
 async fn ordered_by_update_id_the_next_page_is_after_the_last_update_id() {
     let sim = start();
-    let (_, page) = get_json(&sim, "/api/v2/intelligence/?value=203.0.113.77&order_by=update_id&limit=2").await;
+    let (_, page) = get_json(
+        &sim,
+        "/api/v2/intelligence/?value=203.0.113.77&order_by=update_id&limit=2",
+    )
+    .await;
     let last = &page["objects"][1];
     assert_eq!(last["sort"], serde_json::json!([last["update_id"]]));
     assert_eq!(
         page["meta"]["next"],
-        format!("/api/v2/intelligence/?value=203.0.113.77&order_by=update_id&limit=2&update_id__gt={}", last["update_id"]).as_str()
+        format!(
+            "/api/v2/intelligence/?value=203.0.113.77&order_by=update_id&limit=2&update_id__gt={}",
+            last["update_id"]
+        )
+        .as_str()
     );
 }
 

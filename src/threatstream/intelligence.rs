@@ -48,9 +48,12 @@ const VALUE_FIELDS: [&str; 6] = ["value", "srcip", "url", "domain", "email", "md
 
 /// A record's value, from the first of `VALUE_FIELDS` it fills (v1 records carry the others as "").
 pub(crate) fn record_value(record: &Record) -> Option<&str> {
-    VALUE_FIELDS
-        .iter()
-        .find_map(|field| record.get(*field).and_then(Value::as_str).filter(|found| !found.is_empty()))
+    VALUE_FIELDS.iter().find_map(|field| {
+        record
+            .get(*field)
+            .and_then(Value::as_str)
+            .filter(|found| !found.is_empty())
+    })
 }
 
 impl Observable {
@@ -408,6 +411,9 @@ mod tests {
         let v1 = record(json!({"srcip": "127.0.53.53", "domain": "window.google", "md5": "", "url": ""}));
         assert!(any("window.google").matches(&v1), "any type key of a v1 record");
         assert!(any("127.0.53.53").matches(&v1));
-        assert_eq!(record_value(&record(json!({"md5": "", "domain": "a.example"}))), Some("a.example"));
+        assert_eq!(
+            record_value(&record(json!({"md5": "", "domain": "a.example"}))),
+            Some("a.example")
+        );
     }
 }

@@ -68,7 +68,10 @@ fn path_and_query(base: &Url, next: &str) -> Result<(String, String), ApiError> 
         if !matches!(absolute.scheme(), "http" | "https") || !same_host {
             return Err(refused(next, "it points away from the ThreatStream instance"));
         }
-        return Ok((absolute.path().to_owned(), absolute.query().unwrap_or_default().to_owned()));
+        return Ok((
+            absolute.path().to_owned(),
+            absolute.query().unwrap_or_default().to_owned(),
+        ));
     }
     if next.starts_with("//") {
         return Err(refused(next, "it points away from the ThreatStream instance"));
@@ -100,7 +103,9 @@ fn key_of(pair: &str) -> String {
 
 fn is_credential(pair: &str) -> bool {
     let key = key_of(pair);
-    CREDENTIALS.iter().any(|credential| key.eq_ignore_ascii_case(credential))
+    CREDENTIALS
+        .iter()
+        .any(|credential| key.eq_ignore_ascii_case(credential))
 }
 
 /// A link that cannot be followed is an answer outside the API's shape. The link itself stays out of
@@ -109,7 +114,11 @@ fn refused(next: &str, why: &str) -> ApiError {
     let host = Url::parse(next)
         .ok()
         .and_then(|url| url.host_str().map(str::to_owned))
-        .or_else(|| next.strip_prefix("//").and_then(|rest| rest.split(['/', '?']).next()).map(str::to_owned))
+        .or_else(|| {
+            next.strip_prefix("//")
+                .and_then(|rest| rest.split(['/', '?']).next())
+                .map(str::to_owned)
+        })
         .unwrap_or_default();
     let reason = if host.is_empty() {
         format!("the next page link cannot be followed: {why}")
@@ -180,7 +189,11 @@ mod tests {
     fn parameters_the_link_lacks_are_added_but_never_an_offset() {
         let carried = [("q", "(value=\"a\")"), ("limit", "1000"), ("offset", "0")];
         assert_eq!(
-            next("https://h.example", "/api/v2/intelligence/?&search_after=1%2C2", &carried),
+            next(
+                "https://h.example",
+                "/api/v2/intelligence/?&search_after=1%2C2",
+                &carried
+            ),
             "https://h.example/api/v2/intelligence/?search_after=1%2C2&q=%28value%3D%22a%22%29&limit=1000"
         );
         let restated = "/api/v2/intelligence/?limit=3&order_by=update_id&q=x+y&update_id__gt=100000003";

@@ -81,7 +81,9 @@ pub(super) async fn each_page(
         }
         let carried = first_page(filters, limit - taken);
         // (`next_page_url` never adds the first page's offset to a link.)
-        answer = client.get_json_url(&next_page_url(client.base(), &next, &carried)?).await?;
+        answer = client
+            .get_json_url(&next_page_url(client.base(), &next, &carried)?)
+            .await?;
         previous = Some(mark);
     }
     Err(ApiError::Runaway {
@@ -244,9 +246,15 @@ pub(super) mod tests {
     #[test]
     fn a_link_to_another_host_ends_paging_before_any_request() {
         let sim = Simulator::start("k");
-        sim.push_fault(page_linking(&[1], Some("https://elsewhere.example/api/v2/intelligence/?a=1")));
+        sim.push_fault(page_linking(
+            &[1],
+            Some("https://elsewhere.example/api/v2/intelligence/?a=1"),
+        ));
         let error = pages(&sim, 10).expect_err("refused");
-        assert!(matches!(error, ApiError::Decode { ref path, .. } if path == "meta.next"), "{error:?}");
+        assert!(
+            matches!(error, ApiError::Decode { ref path, .. } if path == "meta.next"),
+            "{error:?}"
+        );
         assert_eq!(sim.requests().len(), 1);
     }
 
@@ -317,7 +325,10 @@ pub(super) mod tests {
                 ("offset", "0".to_owned())
             ]
         );
-        assert_eq!(first_page(&[], 7), [("limit", "7".to_owned()), ("offset", "0".to_owned())]);
+        assert_eq!(
+            first_page(&[], 7),
+            [("limit", "7".to_owned()), ("offset", "0".to_owned())]
+        );
         assert_eq!(
             max_paging_bytes(),
             format!("&limit=1000&search_after={}%2C{}", i64::MAX, u64::MAX).len()

@@ -14,7 +14,10 @@ const HASH_ID: u64 = 500_000_401;
 const HASH: &str = "44d88612fea8a8f36de82e1278abb02f";
 
 fn requests_to(sim: &Simulator, path: &str) -> Vec<RecordedRequest> {
-    sim.requests().into_iter().filter(|request| request.path == path).collect()
+    sim.requests()
+        .into_iter()
+        .filter(|request| request.path == path)
+        .collect()
 }
 
 fn body_of(request: &RecordedRequest) -> Value {
@@ -37,9 +40,17 @@ fn a_reputation_search_as_xsoar_shows_it() {
     assert_eq!(results(&output).len(), 1);
     assert_eq!(
         (&record["id"], &record["update_id"], &record["asn"], &record["sort"]),
-        (&json!(239450636), &json!(550095594), &json!("24940"), &json!([1629651001032_u64, "239450636"]))
+        (
+            &json!(239450636),
+            &json!(550095594),
+            &json!("24940"),
+            &json!([1629651001032_u64, "239450636"])
+        )
     );
-    assert!(record.get("tags").is_none() && record.get("rdns").is_none(), "nulls are dropped: {record}");
+    assert!(
+        record.get("tags").is_none() && record.get("rdns").is_none(),
+        "nulls are dropped: {record}"
+    );
     assert_eq!(record["meta"]["severity"], "medium");
     let query = sim.requests()[0].query_pairs();
     assert!(query.contains(&("type".into(), "ip".into())), "{query:?}");
@@ -101,7 +112,10 @@ fn a_deep_search_follows_its_search_after_link() {
     assert_eq!(ids, [&json!(455231624), &json!(455231625), &json!(455231626)]);
     let asked = requests_to(&sim, SEARCH);
     assert_eq!(asked.len(), 2);
-    assert_eq!(asked[0].query.as_deref(), Some("value=www.example.com&limit=1000&offset=0"));
+    assert_eq!(
+        asked[0].query.as_deref(),
+        Some("value=www.example.com&limit=1000&offset=0")
+    );
     // The link as given, with what it lacks of the search added back (never an offset).
     assert_eq!(
         asked[1].query.as_deref(),
@@ -280,7 +294,10 @@ fn tags_are_added_and_removed_with_xsoars_bodies() {
     let tags = json!({"id": HASH_ID, "tags": ["tag1", "tag2"]});
     let added = Invocation::run("add_tags").input(tags.clone()).against(&sim).ok();
     let removed = Invocation::run("remove_tags").input(tags).against(&sim).ok();
-    assert_eq!((&added, &removed), (&json!({"success": true, "ids": [HASH_ID]}), &added));
+    assert_eq!(
+        (&added, &removed),
+        (&json!({"success": true, "ids": [HASH_ID]}), &added)
+    );
     let id = HASH_ID.to_string();
     let tagging = &requests_to(&sim, "/api/v2/intelligence/bulk_tagging/")[0];
     assert_eq!(
@@ -289,5 +306,8 @@ fn tags_are_added_and_removed_with_xsoars_bodies() {
     );
     let removal = &requests_to(&sim, "/api/v2/intelligence/bulk_remove_tags/")[0];
     assert_eq!(removal.method, "PATCH");
-    assert_eq!(body_of(removal), json!({"ids": [id], "tags": [{"name": ["tag1", "tag2"]}]}));
+    assert_eq!(
+        body_of(removal),
+        json!({"ids": [id], "tags": [{"name": ["tag1", "tag2"]}]})
+    );
 }
