@@ -52,6 +52,9 @@ mod hostile;
 // The API key travels only in the Authorization header.
 mod secrets;
 
+// The connection's Remote API option: the cloud asked for associations, and after a 404 by ID.
+mod remote;
+
 // `http` mode over loopback: routes, status codes, masking, concurrency and graceful shutdown.
 mod server;
 

@@ -84,19 +84,26 @@ fn lookup_follows_every_page() {
         .against(&sim)
         .ok();
     assert_eq!(results(&output).len(), 2500);
-    let offsets: Vec<String> = sim
+    // The first page is ours (offset 0); the next two are the ones each page's `meta.next` names,
+    // keyed by `search_after` as ThreatStream links deep searches, with the filters restated.
+    let positions: Vec<(Option<String>, Option<String>)> = sim
         .requests()
         .iter()
         .map(|request| {
-            request
-                .query_pairs()
-                .into_iter()
-                .find(|(key, _)| key == "offset")
-                .map(|(_, v)| v)
-                .unwrap_or_default()
+            let query = request.query_pairs();
+            assert!(query.contains(&("value".into(), "203.0.113.77".into())), "{query:?}");
+            let find = |name: &str| query.iter().find(|(key, _)| key == name).map(|(_, v)| v.clone());
+            (find("offset"), find("search_after"))
         })
         .collect();
-    assert_eq!(offsets, ["0", "1000", "2000"]);
+    assert_eq!(positions.len(), 3);
+    assert_eq!(positions[0], (Some("0".to_owned()), None));
+    assert!(
+        positions[1..]
+            .iter()
+            .all(|(offset, after)| offset.is_none() && after.is_some()),
+        "{positions:?}"
+    );
     let ids: std::collections::HashSet<String> =
         results(&output).iter().map(|record| record["id"].to_string()).collect();
     assert_eq!(ids.len(), 2500, "no record twice");

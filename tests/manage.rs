@@ -215,7 +215,12 @@ fn a_value_with_several_observables_needs_all_matches() {
         .into_iter()
         .find(|request| request.path == "/api/v2/intelligence/bulk_tagging/");
     let body: Value = serde_json::from_slice(&tagging.expect("a bulk call").body).expect("JSON");
-    assert_eq!(body, json!({"ids": ids, "tags": [{"name": "reviewed"}]}));
+    // IDs as strings and a TLP on every tag, red when none is given, as XSOAR sends them.
+    let listed: Vec<String> = ids.iter().map(u64::to_string).collect();
+    assert_eq!(
+        body,
+        json!({"ids": listed, "tags": [{"name": "reviewed", "tlp": "red"}]})
+    );
 }
 
 #[test]

@@ -45,8 +45,12 @@
 //!   `meta.severity`, `tags.name`, `trustedcircles`, `confidence__gte` and
 //!   friends, `update_id__gt`, `modified_ts__lt`/`__gt`, `order_by`
 //!   (`update_id`, `-update_id`, ...), the `q` language (malformed: 400), and
-//!   `limit`/`offset` paging with `meta.next`. See `intelligence/filters.rs` and
-//!   `intelligence/query_language.rs`.
+//!   `limit` with a `meta.next` link by key, as XSOAR's and Elastic's test data
+//!   show it: `search_after=<ms>%2C<id>` (restating the filters), or
+//!   `update_id__gt` when ordered by `update_id`; `offset` is still honoured.
+//!   Records carry `sort`. Cloud records (`remote_api: true`) answer only a
+//!   request with `remote_api=true`. See `intelligence/filters.rs`,
+//!   `intelligence/query_language.rs` and `intelligence/search_after.rs`.
 //! - `GET /api/v1/intelligence/`: legacy search (`ip`, `url`, `md5`,
 //!   `domain`, `email`, `value`), objects in the flat v1 shape.
 //! - `GET`, `PATCH /api/v2/intelligence/<id>/`: one observable; PATCH changes

@@ -108,7 +108,7 @@ fn route(method: &str, path: &[&str]) -> Option<Handler> {
         ("PATCH", ["api", "v2", "intelligence", "bulk_remove_tags"]) => to(|c| tags::bulk_remove(c.state, c.request)),
         ("GET", ["api", "v2", "intelligence", "comments"]) => to(|c| comments::list(c.state, c.request)),
         ("POST", ["api", "v2", "intelligence", "comments"]) => to(|c| comments::add(c.state, c.request)),
-        ("GET", ["api", "v2", "intelligence", id]) => with(number(id)?, |c, id| detail::get(c.state, id)),
+        ("GET", ["api", "v2", "intelligence", id]) => with(number(id)?, |c, id| detail::get(c.state, c.request, id)),
         ("PATCH", ["api", "v2", "intelligence", id]) => with(number(id)?, |c, id| detail::update(c.state, c.request, id)),
         ("POST", ["api", "v1", "intelligence", id, "tag"]) => with(number(id)?, |c, id| tags::add(c.state, c.request, id)),
         ("DELETE", ["api", "v1", "intelligence", id, "tag", tag]) => with((number(id)?, tag_id(tag)?), |c, (id, tag)| tags::remove(c.state, id, &tag)),

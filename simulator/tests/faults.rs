@@ -134,9 +134,10 @@ async fn endless_pages_repeat_until_faults_are_cleared() {
     .await;
     assert_eq!(values(&first), values(&far));
     assert_eq!(values(&far).len(), 3);
-    assert_eq!(
-        far["meta"]["next"],
-        "/api/v2/intelligence/?value=198.51.100.23&limit=1000&offset=100000"
+    let next = far["meta"]["next"].as_str().unwrap_or_default();
+    assert!(
+        next.starts_with("/api/v2/intelligence/?value=198.51.100.23&limit=1000&search_after="),
+        "{next}"
     );
     sim.clear_faults();
     let (_, after) = get_json(&sim, SEARCH).await;

@@ -64,18 +64,46 @@ async fn bulk_value_pages_three_times_following_next() {
 }
 
 #[tokio::test]
-async fn next_and_previous_keep_the_filters() {
+async fn next_links_by_key_and_keeps_the_filters_even_after_an_offset() {
     let sim = start();
     let (_, page) = get_json(&sim, "/api/v2/intelligence/?value=203.0.113.77&limit=1000&offset=1000").await;
+    let last = page["objects"][999].clone();
+    let sort = last["sort"].as_array().expect("a sort pair").clone();
+    assert_eq!(sort[1], last["id"].as_u64().expect("an id").to_string(), "{sort:?}");
+    let next = format!(
+        "/api/v2/intelligence/?value=203.0.113.77&limit=1000&search_after={}%2C{}",
+        sort[0], last["id"]
+    );
+    assert_eq!(page["meta"]["next"], next.as_str());
+    assert_eq!(page["meta"]["previous"], Value::Null);
+    assert_eq!(
+        (page["meta"]["offset"].clone(), page["meta"]["total_count"].clone()),
+        (1000.into(), 2500.into())
+    );
+    let (_, rest) = get_json(&sim, &next).await;
+    assert_eq!(rest["objects"].as_array().map(Vec::len), Some(500));
+    assert_eq!(rest["meta"]["next"], Value::Null);
+    assert_eq!(rest["meta"]["offset"], 0);
+}
+
+#[tokio::test]
+async fn ordered_by_update_id_the_next_page_is_after_the_last_update_id() {
+    let sim = start();
+    let (_, page) = get_json(
+        &sim,
+        "/api/v2/intelligence/?value=203.0.113.77&order_by=update_id&limit=2",
+    )
+    .await;
+    let last = &page["objects"][1];
+    assert_eq!(last["sort"], serde_json::json!([last["update_id"]]));
     assert_eq!(
         page["meta"]["next"],
-        "/api/v2/intelligence/?value=203.0.113.77&limit=1000&offset=2000"
+        format!(
+            "/api/v2/intelligence/?value=203.0.113.77&order_by=update_id&limit=2&update_id__gt={}",
+            last["update_id"]
+        )
+        .as_str()
     );
-    assert_eq!(
-        page["meta"]["previous"],
-        "/api/v2/intelligence/?value=203.0.113.77&limit=1000&offset=0"
-    );
-    assert_eq!(page["meta"]["offset"], 1000);
 }
 
 #[tokio::test]

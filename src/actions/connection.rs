@@ -54,6 +54,10 @@ pub(crate) struct ConnectionSettings {
     #[serde(default = "default_timeout")]
     #[schemars(title = "Timeout", range(min = 1, max = 600), example = 60)]
     pub(crate) timeout: u64,
+    /// On-premises instances that also reach ThreatStream's cloud: association look-ups ask the cloud too, and an observable or threat model the instance does not have (404) is asked for again in the cloud. Leave off for ThreatStream's cloud itself
+    #[serde(default)]
+    #[schemars(title = "Remote API", example = false)]
+    pub(crate) remote_api: bool,
     /// Lowest confidence at which a lookup's verdict is malicious, unless the action says otherwise; 65 when not set or 0
     #[schemars(title = "Malicious Threshold", range(min = 0, max = 100), example = 65)]
     pub(crate) malicious_threshold: Option<u8>,
@@ -148,6 +152,7 @@ impl ConnectionSettings {
                 ApiVersionChoice::V2 => ApiVersion::V2,
             },
             timeout: Duration::from_secs(self.timeout),
+            remote_api: self.remote_api,
         }
     }
 

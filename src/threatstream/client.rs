@@ -50,6 +50,8 @@ pub(crate) struct ClientConfig {
     pub(crate) verify_tls: bool,
     pub(crate) api_version: ApiVersion,
     pub(crate) timeout: Duration,
+    /// An on-premises instance that may also reach ThreatStream's cloud (`remote_api=true`).
+    pub(crate) remote_api: bool,
 }
 
 impl std::fmt::Debug for ClientConfig {
@@ -61,6 +63,7 @@ impl std::fmt::Debug for ClientConfig {
             .field("verify_tls", &self.verify_tls)
             .field("api_version", &self.api_version)
             .field("timeout", &self.timeout)
+            .field("remote_api", &self.remote_api)
             .finish()
     }
 }
@@ -85,6 +88,7 @@ pub(crate) struct Client {
     authorization: HeaderValue,
     api_key: String,
     api_version: ApiVersion,
+    remote_api: bool,
 }
 
 impl Client {
@@ -114,11 +118,22 @@ impl Client {
             authorization,
             api_key: config.api_key,
             api_version: config.api_version,
+            remote_api: config.remote_api,
         })
     }
 
     pub(crate) fn api_version(&self) -> ApiVersion {
         self.api_version
+    }
+
+    /// Whether the connection asks ThreatStream's cloud too (`remote_api=true`, see `remote`).
+    pub(crate) fn remote_api(&self) -> bool {
+        self.remote_api
+    }
+
+    /// The instance URL, for judging links ThreatStream hands back (`next_link`).
+    pub(crate) fn base(&self) -> &Url {
+        &self.base
     }
 
     /// `<base>/<path>`, keeping any path prefix of the instance URL and never producing `//`.
@@ -171,6 +186,16 @@ impl Client {
     async fn get_json_once<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<T, ApiError> {
         let (_, body) = self.send(self.request(Method::GET, path).query(query)).await?;
         self.decode(&body)
+    }
+
+    /// GETs `url` as it stands, like `get_json`: a link built from one ThreatStream gave (a page's
+    /// `meta.next`), already checked by `next_link` to be on this instance and free of credentials.
+    pub(crate) async fn get_json_url<T: DeserializeOwned>(&self, url: &Url) -> Result<T, ApiError> {
+        self.retrying(|| async {
+            let (_, body) = self.send(self.request_to(Method::GET, url.clone())).await?;
+            self.decode(&body)
+        })
+        .await
     }
 
     /// POSTs a multipart form once (a POST that failed midway may still have been acted on), and
@@ -231,10 +256,14 @@ impl Client {
         }
     }
 
-    /// A request to `path` asking for JSON: the one place the API key is attached.
     fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.request_to(method, self.endpoint(path))
+    }
+
+    /// A request to `url` asking for JSON: the one place the API key is attached.
+    fn request_to(&self, method: Method, url: Url) -> RequestBuilder {
         self.http
-            .request(method, self.endpoint(path))
+            .request(method, url)
             .header(AUTHORIZATION, self.authorization.clone())
             .header(ACCEPT, "application/json")
     }
@@ -476,6 +505,7 @@ mod tests {
             verify_tls: true,
             api_version: ApiVersion::V2,
             timeout: Duration::from_secs(5),
+            remote_api: false,
         })
         .expect("valid config")
     }
@@ -576,6 +606,7 @@ mod tests {
             verify_tls: true,
             api_version: ApiVersion::V2,
             timeout: Duration::from_secs(1),
+            remote_api: false,
         };
         assert!(!format!("{config:?}").contains("canary-secret"));
     }

@@ -46,11 +46,14 @@ pub(crate) enum Observable {
 /// The fields a record may hold its value in, whatever its type: v2's `value`, and v1's own names.
 const VALUE_FIELDS: [&str; 6] = ["value", "srcip", "url", "domain", "email", "md5"];
 
-/// A record's value, from the first of `VALUE_FIELDS` it has.
+/// A record's value, from the first of `VALUE_FIELDS` it fills (v1 records carry the others as "").
 pub(crate) fn record_value(record: &Record) -> Option<&str> {
-    VALUE_FIELDS
-        .iter()
-        .find_map(|field| record.get(*field).and_then(Value::as_str))
+    VALUE_FIELDS.iter().find_map(|field| {
+        record
+            .get(*field)
+            .and_then(Value::as_str)
+            .filter(|found| !found.is_empty())
+    })
 }
 
 impl Observable {
@@ -108,13 +111,23 @@ impl Observable {
     /// Whether `record` is about exactly this observable. v2 records carry `value`; v1 records carry
     /// the type-specific key instead.
     pub(crate) fn matches(&self, record: &Record) -> bool {
+        if let Observable::Any(value) = self {
+            // A v1 record may fill several type keys (Rapid7's test record has `srcip`, `domain`
+            // and `email`): any of them is the value looked for.
+            return VALUE_FIELDS.iter().any(|field| {
+                record
+                    .get(*field)
+                    .and_then(Value::as_str)
+                    .is_some_and(|found| same_value(found, value, record))
+            });
+        }
         let fields: &[&str] = match self {
             Observable::Ip(_) => &["value", "srcip", "ip"],
             Observable::Domain(_) => &["value", "domain"],
             Observable::Url(_) => &["value", "url"],
             Observable::Email(_) => &["value", "email"],
             Observable::Hash(_) => &["value", "md5"],
-            Observable::Any(_) => &VALUE_FIELDS,
+            Observable::Any(_) => &[],
         };
         let Some(found) = fields
             .iter()
@@ -128,7 +141,7 @@ impl Observable {
             Observable::Domain(name) => same_domain(found, name),
             Observable::Email(address) => same_email(found, address),
             Observable::Hash(digest) => found.eq_ignore_ascii_case(digest),
-            Observable::Any(value) => same_value(found, value, record),
+            Observable::Any(_) => false,
         }
     }
 }
@@ -261,7 +274,7 @@ pub(crate) async fn probe(client: &Client) -> Result<(), ApiError> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::paging::{paged, PAGE_SIZE};
+    use super::super::paging::first_page;
     use super::*;
     use serde_json::json;
 
@@ -283,15 +296,15 @@ mod tests {
     }
 
     #[test]
-    fn v2_query_carries_value_type_and_paging() {
+    fn v2_query_carries_value_type_and_the_first_page() {
         let ip = Observable::Ip("2001:DB8::1".parse().unwrap());
         assert_eq!(
-            paged(&ip.filters(ApiVersion::V2), 2000, PAGE_SIZE),
+            first_page(&ip.filters(ApiVersion::V2), usize::MAX),
             vec![
                 ("value", "2001:db8::1".into()),
                 ("type", "ipv6".into()),
                 ("limit", "1000".into()),
-                ("offset", "2000".into())
+                ("offset", "0".into())
             ]
         );
         let hash = Observable::Hash("44d88612fea8a8f36de82e1278abb02f".into());
@@ -395,5 +408,12 @@ mod tests {
         assert!(any("2001:DB8::1").matches(&record(json!({"value": "2001:db8::1", "type": "ipv6"}))));
         assert!(any("PHISHER@EXAMPLE.COM").matches(&record(json!({"email": "phisher@example.com"}))));
         assert!(!any("evil.example").matches(&record(json!({"value": "evil.example.net", "type": "domain"}))));
+        let v1 = record(json!({"srcip": "127.0.53.53", "domain": "window.google", "md5": "", "url": ""}));
+        assert!(any("window.google").matches(&v1), "any type key of a v1 record");
+        assert!(any("127.0.53.53").matches(&v1));
+        assert_eq!(
+            record_value(&record(json!({"md5": "", "domain": "a.example"}))),
+            Some("a.example")
+        );
     }
 }

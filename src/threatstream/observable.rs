@@ -2,7 +2,9 @@
 //!
 //! These are v2 endpoints whatever the connection's version. An update sets fields to the values
 //! given, so sending it twice does what sending it once does: it is retried like a read. ThreatStream
-//! answers an update with 202, with the changed record or with nothing.
+//! answers an update with 202 and the whole updated observable (Polarity replaces its record with that
+//! answer; Splunk SOAR's example answer is one), or with nothing. An observable the instance does not
+//! have may be in ThreatStream's cloud, asked for when the connection says so (`remote`).
 
 use reqwest::Method;
 use serde_json::{Map, Value};
@@ -11,27 +13,40 @@ use tracing::info;
 use super::client::{Client, Replay};
 use super::error::ApiError;
 use super::intelligence::Record;
+use super::remote::{local_then_remote, remote_query, write_to};
 
 fn path(id: u64) -> String {
     format!("api/v2/intelligence/{id}/")
 }
 
-/// The observable with ThreatStream ID `id`.
+/// The observable with ThreatStream ID `id`: the bare record, as Polarity reads it.
 pub(crate) async fn observable(client: &Client, id: u64) -> Result<Record, ApiError> {
-    client.get_json(&path(id), &[]).await
+    let path = path(id);
+    local_then_remote(client, |remote| {
+        let (path, query) = (&path, remote_query(remote));
+        async move { client.get_json(path, &query).await }
+    })
+    .await
 }
 
-/// Sets `changes` (ThreatStream's field names) on observable `id`; answers with the record when the
-/// 202 carried it, `Null` otherwise.
+/// Sets `changes` (ThreatStream's field names) on observable `id`, which is the cloud's when
+/// `in_cloud` (`remote`); answers with the record when the 202 carried it, `Null` otherwise.
 pub(crate) async fn update_observable(
     client: &Client,
     id: u64,
     changes: &Map<String, Value>,
+    in_cloud: bool,
 ) -> Result<Value, ApiError> {
-    let body = Value::Object(changes.clone()).to_string();
-    let answer = client
-        .send_json(Method::PATCH, &path(id), &[], Some(body), Replay::Safe)
-        .await?;
+    let (path, body) = (path(id), Value::Object(changes.clone()).to_string());
+    let answer = write_to(client, in_cloud, |remote| {
+        let (path, body, query) = (&path, body.clone(), remote_query(remote));
+        async move {
+            client
+                .send_json(Method::PATCH, path, &query, Some(body), Replay::Safe)
+                .await
+        }
+    })
+    .await?;
     let fields: Vec<&str> = changes.keys().map(String::as_str).collect();
     info!("Updated observable {id}: {}", fields.join(", "));
     Ok(answer)

@@ -102,6 +102,7 @@ mod tests {
             verify_tls: true,
             api_version: ApiVersion::V2,
             timeout: Duration::from_secs(5),
+            remote_api: false,
         }
     }
 

@@ -5,7 +5,8 @@
 //! (`threat_model_search`), one model, and the observables of one model. A 404 on one model or on its
 //! observables means "no such model" or "none", as Cortex XSOAR reads it (§1.15), so those answer
 //! `None` or an empty list; every other failure is an `ApiError`, a 404 on a later page of
-//! observables too (the pages before it were real).
+//! observables too (the pages before it were real). With the connection's Remote API on, associations
+//! ask ThreatStream's cloud too and a model the instance does not have is asked for there (`remote`).
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -14,6 +15,7 @@ use super::client::Client;
 use super::error::{none_when_missing, ApiError};
 use super::intelligence::Record;
 use super::paging::{each_page, Page, PAGE_SIZE};
+use super::remote::{local_then_remote, remote_query, with_remote};
 
 /// Threat model type
 // The names are ThreatStream's own, in paths and in `model_type`.
@@ -113,6 +115,8 @@ pub(crate) async fn associated(
     }
     let path = format!("api/v1/{}/associated_with_intelligence/", model_type.as_str());
     let query = [("value", value.to_owned()), ("limit", limit.min(PAGE_SIZE).to_string())];
+    // With Remote API on, XSOAR asks the cloud for associations every time (`remote`).
+    let query = with_remote(client, &query);
     // A 404 is an observable no model of this type is tied to, as it is for the other sections.
     let page: Option<Page> = none_when_missing(client.get_json(&path, &query).await)?;
     Ok(page
@@ -130,11 +134,18 @@ pub(crate) async fn search(client: &Client, search: &ModelSearch, limit: usize) 
 /// `observables` pages through the observables, and a model may have thousands.
 pub(crate) async fn model(client: &Client, model_type: ModelType, id: u64) -> Result<Option<Record>, ApiError> {
     let path = format!("api/v1/{}/{id}/", model_type.as_str());
-    let query = [
+    let fixed = [
         ("skip_intelligence", "true".to_owned()),
         ("skip_associations", "true".to_owned()),
     ];
-    none_when_missing(client.get_json(&path, &query).await)
+    let answer = local_then_remote(client, |remote| {
+        let mut query = fixed.to_vec();
+        query.extend(remote_query(remote));
+        let path = &path;
+        async move { client.get_json(path, &query).await }
+    })
+    .await;
+    none_when_missing(answer)
 }
 
 /// The observables linked to one model, up to `limit`; none when the model has none (a 404 on the
@@ -146,15 +157,34 @@ pub(crate) async fn observables(
     limit: usize,
 ) -> Result<Vec<Record>, ApiError> {
     let path = format!("api/v1/{}/{id}/intelligence/", model_type.as_str());
+    if let Some(found) = observable_pages(client, &path, &[], limit).await? {
+        return Ok(found);
+    }
+    // A model the instance does not have may be in the cloud (`remote`), asked as `model` asks.
+    if client.remote_api() {
+        if let Some(found) = observable_pages(client, &path, &remote_query(true), limit).await? {
+            return Ok(found);
+        }
+    }
+    Ok(Vec::new())
+}
+
+/// The observables at `path`, up to `limit`; `None` when the first page is a 404.
+async fn observable_pages(
+    client: &Client,
+    path: &str,
+    filters: &[(&'static str, String)],
+    limit: usize,
+) -> Result<Option<Vec<Record>>, ApiError> {
     let mut found: Option<Vec<Record>> = None;
-    let paged = each_page(client, &path, &[], limit, |page| {
+    let paged = each_page(client, path, filters, limit, |page| {
         found.get_or_insert_with(Vec::new).extend(page);
     })
     .await;
     match paged {
-        Err(ApiError::Status { status: 404, .. }) if found.is_none() => Ok(Vec::new()),
+        Err(ApiError::Status { status: 404, .. }) if found.is_none() => Ok(None),
         Err(error) => Err(error),
-        Ok(()) => Ok(found.unwrap_or_default()),
+        Ok(()) => Ok(Some(found.unwrap_or_default())),
     }
 }
 

@@ -20,6 +20,7 @@ use threatstream_simulator::{Fault, FaultRule, Simulator};
 
 mod context;
 mod import;
+mod intelligence;
 
 /// One answer a public client shows for one route.
 #[derive(Debug, Deserialize)]
@@ -62,15 +63,26 @@ impl Fixture {
 
     /// Makes `sim` answer every request whose path is exactly `path` with this fixture.
     pub fn serve(&self, sim: &Simulator, path: &str) {
+        sim.add_fault_rule(FaultRule::new(self.fault()).path_exact(path).always());
+    }
+
+    /// Makes `sim` answer the next request whose path is exactly `path` with this fixture, once:
+    /// fixtures served once on one path answer its requests in the order they were served, as the
+    /// pages of one search follow each other.
+    pub fn serve_once(&self, sim: &Simulator, path: &str) {
+        sim.add_fault_rule(FaultRule::new(self.fault()).path_exact(path));
+    }
+
+    /// This fixture as the simulator's answer.
+    fn fault(&self) -> Fault {
         let body = match &self.body {
             Value::Null => String::new(),
             body => body.to_string(),
         };
-        let fault = Fault::Status {
+        Fault::Status {
             status: self.status,
             body,
-        };
-        sim.add_fault_rule(FaultRule::new(fault).path_exact(path).always());
+        }
     }
 }
 

@@ -11,6 +11,7 @@ pub(crate) mod query_language;
 pub(crate) mod record_key;
 pub(crate) mod record_spec;
 pub(crate) mod search;
+pub(crate) mod search_after;
 pub(crate) mod seed;
 pub(crate) mod store;
 pub(crate) mod synthetic;

@@ -31,6 +31,9 @@ pub(crate) struct RecordKey {
     pub(crate) circles: Vec<u64>,
     pub(crate) created_ms: Option<i64>,
     pub(crate) modified_ms: Option<i64>,
+    /// Held in ThreatStream's cloud, not on the instance (`remote_api: true`):
+    /// seen only by requests that carry `remote_api=true`.
+    pub(crate) remote: bool,
 }
 
 impl RecordKey {
@@ -53,6 +56,7 @@ impl RecordKey {
             circles: circles(record),
             created_ms: time("created_ts"),
             modified_ms: time("modified_ts"),
+            remote: record["remote_api"] == Value::Bool(true),
         }
     }
 }

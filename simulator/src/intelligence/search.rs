@@ -1,4 +1,4 @@
-//! Intelligence search, v2 and legacy v1, with ThreatStream's offset paging.
+//! Intelligence search, v2 and legacy v1.
 //!
 //! The value filters match by case-insensitive prefix on purpose: the real
 //! `value` filter is not an exact match either, so a plugin that trusts it
@@ -7,6 +7,15 @@
 //! order unless `order_by` names `update_id`, `id`, `created_ts`,
 //! `modified_ts` or `confidence` (a leading `-` for descending), which is
 //! what keyset feeds (`order_by=update_id&update_id__gt=N`) rely on.
+//!
+//! v2 pages by key (`search_after`, or `update_id__gt` when ordered by
+//! `update_id`; see [`crate::intelligence::search_after`]) and its records carry `sort`;
+//! v1 keeps Tastypie's offset links ([`crate::http::paging`]).
+//!
+//! The simulated instance is an on-premises one that can reach the cloud:
+//! records marked `remote_api: true` are the cloud's, and only a request
+//! carrying `remote_api=true` sees them (Netskope's and Elastic's feeds send
+//! it on searches to get "remote observables"); [`in_view`] says which.
 
 use std::cmp::Reverse;
 
@@ -18,6 +27,8 @@ use crate::http::request::{last_value, RecordedRequest};
 use crate::http::response;
 use crate::intelligence::filters::{self, Expr};
 use crate::intelligence::record_key::RecordKey;
+use crate::intelligence::search_after::{self, Cursor, Order};
+use crate::intelligence::store::RecordStore;
 use crate::intelligence::v1_shape;
 use crate::state::State;
 
@@ -36,33 +47,32 @@ impl ApiVersion {
     }
 }
 
-/// A sort on one numeric key field.
-#[derive(Clone, Copy, Debug)]
-struct Order {
-    field: fn(&RecordKey) -> i64,
-    descending: bool,
+/// `order_by`: a sort on one numeric key field.
+fn order_from_query(pairs: &[(String, String)]) -> Result<Option<Order>, String> {
+    let Some(raw) = last_value(pairs, "order_by") else {
+        return Ok(None);
+    };
+    let (descending, name) = match raw.strip_prefix('-') {
+        Some(name) => (true, name),
+        None => (false, raw),
+    };
+    let field: fn(&RecordKey) -> i64 = match name {
+        "update_id" => |key| i64::try_from(key.update_id).unwrap_or(i64::MAX),
+        "id" => |key| i64::try_from(key.id).unwrap_or(i64::MAX),
+        "created_ts" => |key| key.created_ms.unwrap_or(i64::MIN),
+        "modified_ts" => |key| key.modified_ms.unwrap_or(i64::MIN),
+        "confidence" => |key| key.confidence,
+        _ => return Err(format!("No matching '{name}' field for ordering on.")),
+    };
+    let by_update_id = name == "update_id" && !descending;
+    Ok(Some(Order {
+        field,
+        descending,
+        by_update_id,
+    }))
 }
 
 impl Order {
-    fn from_query(pairs: &[(String, String)]) -> Result<Option<Order>, String> {
-        let Some(raw) = last_value(pairs, "order_by") else {
-            return Ok(None);
-        };
-        let (descending, name) = match raw.strip_prefix('-') {
-            Some(name) => (true, name),
-            None => (false, raw),
-        };
-        let field: fn(&RecordKey) -> i64 = match name {
-            "update_id" => |key| i64::try_from(key.update_id).unwrap_or(i64::MAX),
-            "id" => |key| i64::try_from(key.id).unwrap_or(i64::MAX),
-            "created_ts" => |key| key.created_ms.unwrap_or(i64::MIN),
-            "modified_ts" => |key| key.modified_ms.unwrap_or(i64::MIN),
-            "confidence" => |key| key.confidence,
-            _ => return Err(format!("No matching '{name}' field for ordering on.")),
-        };
-        Ok(Some(Order { field, descending }))
-    }
-
     /// Stable, so equal keys keep insertion order.
     fn sort(self, matches: &mut [usize], keys: &[RecordKey]) {
         if self.descending {
@@ -73,27 +83,89 @@ impl Order {
     }
 }
 
+/// What a search request asks for, checked: `Err` is the 400's message.
+struct Plan {
+    paging: Paging,
+    filter: Expr,
+    order: Option<Order>,
+    cursor: Option<Cursor>,
+}
+
+impl Plan {
+    fn from_query(pairs: &[(String, String)], version: ApiVersion) -> Result<Plan, String> {
+        let cursor = match version {
+            ApiVersion::V2 => Cursor::from_query(pairs)?,
+            ApiVersion::V1 => None,
+        };
+        Ok(Plan {
+            paging: Paging::from_query(pairs)?,
+            filter: filters::from_query(pairs, version)?,
+            order: order_from_query(pairs)?,
+            cursor,
+        })
+    }
+}
+
 pub(crate) fn search(state: &State, request: &RecordedRequest, version: ApiVersion) -> Answer {
     let pairs = request.query_pairs();
-    let plan = Paging::from_query(&pairs).and_then(|paging| {
-        let filter = filters::from_query(&pairs, version)?;
-        Ok((paging, filter, Order::from_query(&pairs)?))
-    });
-    let (paging, filter, order) = plan.map_err(|message| Refused::bad(&message))?;
+    let plan = Plan::from_query(&pairs, version).map_err(|message| Refused::bad(&message))?;
     let endless = state.endless_pages();
     let store = state.records();
-    let matches = matching(store.keys(), &filter, order);
+    let cloud = asks_cloud(request);
+    let mut matches = matching(store.keys(), &plan.filter, plan.order);
+    matches.retain(|&index| in_view(&store.keys()[index], cloud));
     // Under `Fault::EndlessPages` every request gets the first page again,
     // so a client that trusts `next` never finishes.
-    let start = if endless { 0 } else { paging.offset };
-    let objects: Vec<Value> = matches
+    let start = match (endless, plan.cursor) {
+        (true, _) => 0,
+        (false, None) => plan.paging.offset,
+        (false, Some(cursor)) => match store.index_of(cursor.id()) {
+            Some(at) => cursor.start(&matches, store.keys(), at, plan.order),
+            None => return Err(Refused::bad("Invalid value for 'search_after': no such record.")),
+        },
+    };
+    let page: Vec<usize> = matches.iter().skip(start).take(plan.paging.limit).copied().collect();
+    let objects: Vec<Value> = page
         .iter()
-        .skip(start)
-        .take(paging.limit)
-        .map(|&index| render(&store.records()[index], version))
+        .map(|&index| render(&store, index, version, plan.order))
         .collect();
-    let meta = paging::meta(&request.path, &pairs, paging, matches.len(), endless);
+    let meta = match version {
+        ApiVersion::V1 => paging::meta(&request.path, &pairs, plan.paging, matches.len(), endless),
+        ApiVersion::V2 => {
+            let more = endless || start + page.len() < matches.len();
+            let last = page.last().filter(|_| more).map(|&index| &store.keys()[index]);
+            let next = last.map(|last| search_after::next_link(&request.path, &pairs, last, plan.order));
+            v2_meta(plan.paging, next, matches.len())
+        }
+    };
     Ok(response::json(200, &json!({ "meta": meta, "objects": objects })))
+}
+
+/// The meta block XSOAR's captured search answers carry: `limit`, `next`,
+/// `offset`, `previous` (always null: a key cannot page back), `took`,
+/// `total_count`.
+fn v2_meta(paging: Paging, next: Option<String>, total: usize) -> Value {
+    json!({
+        "limit": paging.limit,
+        "next": next,
+        "offset": paging.offset,
+        "previous": null,
+        "took": 3,
+        "total_count": total,
+    })
+}
+
+/// Whether `request` reaches ThreatStream's cloud too: `remote_api=true`.
+pub(crate) fn asks_cloud(request: &RecordedRequest) -> bool {
+    request
+        .query_value("remote_api")
+        .is_some_and(|value| value.eq_ignore_ascii_case("true"))
+}
+
+/// Whether a record is seen by a request that does, or does not, reach the
+/// cloud: the instance's own always, the cloud's only then.
+pub(crate) fn in_view(key: &RecordKey, cloud: bool) -> bool {
+    cloud || !key.remote
 }
 
 fn matching(keys: &[RecordKey], filter: &Expr, order: Option<Order>) -> Vec<usize> {
@@ -104,9 +176,15 @@ fn matching(keys: &[RecordKey], filter: &Expr, order: Option<Order>) -> Vec<usiz
     matches
 }
 
-fn render(record: &Value, version: ApiVersion) -> Value {
+/// A record as the version answers it; v2's with its `sort` values.
+fn render(store: &RecordStore, index: usize, version: ApiVersion, order: Option<Order>) -> Value {
+    let record = &store.records()[index];
     match version {
-        ApiVersion::V2 => record.clone(),
+        ApiVersion::V2 => {
+            let mut record = record.clone();
+            record["sort"] = search_after::sort_values(&store.keys()[index], order);
+            record
+        }
         ApiVersion::V1 => v1_shape::render(record),
     }
 }
@@ -127,7 +205,7 @@ mod tests {
             .collect();
         let everything = Expr::All(Vec::new());
         let ids = |query: &[(&str, &str)]| -> Vec<u64> {
-            let order = Order::from_query(&pairs(query)).expect("known field");
+            let order = order_from_query(&pairs(query)).expect("known field");
             matching(&keys, &everything, order)
                 .iter()
                 .map(|&i| keys[i].id)
@@ -136,7 +214,7 @@ mod tests {
         assert_eq!(ids(&[]), [1, 2, 3, 4]);
         assert_eq!(ids(&[("order_by", "update_id")]), [2, 4, 1, 3]);
         assert_eq!(ids(&[("order_by", "-update_id")]), [1, 3, 4, 2]);
-        assert!(Order::from_query(&pairs(&[("order_by", "colour")])).is_err());
+        assert!(order_from_query(&pairs(&[("order_by", "colour")])).is_err());
     }
 
     #[test]

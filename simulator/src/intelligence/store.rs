@@ -63,6 +63,11 @@ impl RecordStore {
         self.by_id.get(&id).map(|&index| &self.records[index])
     }
 
+    /// Where record `id` sits in insertion order: a search cursor's place.
+    pub(crate) fn index_of(&self, id: u64) -> Option<usize> {
+        self.by_id.get(&id).copied()
+    }
+
     /// The highest `update_id` handed out so far: a feed cursor that has
     /// seen everything.
     pub(crate) fn last_update_id(&self) -> u64 {

@@ -2,9 +2,12 @@
 //!
 //! ThreatStream keys comments by observable value, not record id (Polarity's
 //! overlay is the public client that shows the shape): a GET answers
-//! `{"comments": [...]}`, a POST of `{comment, tlp}` answers 201 with
-//! `{"message": ..., "success": true}`. Values compare case-insensitively,
-//! like the rest of search.
+//! `{"comments": [...]}`, each comment as Polarity's template reads it
+//! (`comment`, `tlp`, `date`, `user.email`, `user.organization.name`), and a
+//! POST of `{comment, tlp}` answers 201 with `{"message": "Comment
+//! successfully added", "success": true}` (Polarity's code and XSOAR's
+//! comment command). Values compare case-insensitively, like the rest of
+//! search.
 
 use std::collections::HashMap;
 
@@ -13,31 +16,30 @@ use serde_json::{json, Value};
 use crate::http::answer::{json_body, Answer, Refused};
 use crate::http::request::RecordedRequest;
 use crate::http::response;
-use crate::import::session::USER_ID;
 use crate::permissions::Permission;
 use crate::state::State;
 use crate::timestamp;
+
+/// The organization the simulated account belongs to, as a comment names it.
+const ORGANIZATION: &str = "Example Security";
 
 #[derive(Default)]
 pub(crate) struct CommentBook {
     /// By lower-cased value, oldest first.
     by_value: HashMap<String, Vec<Value>>,
-    next_id: u64,
 }
 
 impl CommentBook {
+    /// A TLP the comment was not given is left out, not sent as null.
     fn add(&mut self, value: &str, comment: &str, tlp: Option<&str>, username: &str) -> Value {
-        self.next_id += 1;
-        let now = timestamp::format_ms(timestamp::now_ms());
-        let stored = json!({
-            "id": self.next_id,
-            "value": value,
+        let mut stored = json!({
             "comment": comment,
-            "tlp": tlp,
-            "created_ts": now,
-            "modified_ts": now,
-            "user": {"id": USER_ID, "email": username},
+            "date": timestamp::format_ms(timestamp::now_ms()),
+            "user": {"email": username, "organization": {"name": ORGANIZATION}},
         });
+        if let Some(tlp) = tlp {
+            stored["tlp"] = json!(tlp);
+        }
         self.by_value
             .entry(value.to_lowercase())
             .or_default()
@@ -96,7 +98,9 @@ mod tests {
         let comments = book.of("EVIL.example");
         let texts: Vec<&str> = comments.iter().filter_map(|c| c["comment"].as_str()).collect();
         assert_eq!(texts, ["first", "second"]);
-        assert_eq!(comments[0]["id"], 1);
+        assert_eq!(comments[0]["tlp"], "red");
+        assert!(comments[1].get("tlp").is_none(), "no TLP given, none shown");
+        assert_eq!(comments[0]["user"]["organization"]["name"], ORGANIZATION);
         assert!(book.of("other.example").is_empty());
     }
 }

@@ -13,6 +13,8 @@ use crate::http::answer::{json_body, Answer, Refused};
 use crate::http::request::RecordedRequest;
 use crate::http::response;
 use crate::intelligence::observable_record::{threat_type_of, SEVERITIES};
+use crate::intelligence::search;
+use crate::intelligence::store::RecordStore;
 use crate::permissions::Permission;
 use crate::state::State;
 use crate::timestamp;
@@ -20,10 +22,22 @@ use crate::timestamp;
 const STATUSES: [&str; 3] = ["active", "inactive", "falsepos"];
 const TLPS: [&str; 6] = ["red", "amber", "amber+strict", "green", "white", "clear"];
 
-pub(crate) fn get(state: &State, id: u64) -> Answer {
+pub(crate) fn get(state: &State, request: &RecordedRequest, id: u64) -> Answer {
     let store = state.records();
-    let record = store.get(id).ok_or_else(|| Refused::no_observable(id))?;
+    let record = store
+        .get(id)
+        .filter(|_| visible(&store, request, id))
+        .ok_or_else(|| Refused::no_observable(id))?;
     Ok(response::json(200, record))
+}
+
+/// A cloud record is "not found" on the instance unless the request asks
+/// the cloud too, as Splunk SOAR's 404 retry with `remote_api=true` expects.
+fn visible(store: &RecordStore, request: &RecordedRequest, id: u64) -> bool {
+    let cloud = search::asks_cloud(request);
+    store
+        .index_of(id)
+        .is_some_and(|index| search::in_view(&store.keys()[index], cloud))
 }
 
 pub(crate) fn update(state: &State, request: &RecordedRequest, id: u64) -> Answer {
@@ -31,6 +45,9 @@ pub(crate) fn update(state: &State, request: &RecordedRequest, id: u64) -> Answe
     let body = json_body(request)?;
     let edits = edits(&body)?;
     let mut store = state.records_mut();
+    if !visible(&store, request, id) {
+        return Err(Refused::no_observable(id));
+    }
     let changed = store.change(id, timestamp::now_ms(), |record| apply(record, &edits));
     let record = changed.ok_or_else(|| Refused::no_observable(id))?;
     Ok(response::json(202, record))

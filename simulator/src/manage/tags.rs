@@ -10,8 +10,10 @@
 //!
 //! Names compare case-insensitively; adding a name a record already has, or
 //! removing one it lacks, changes nothing (no new `update_id`). Unknown ids
-//! in a bulk call are skipped, and `updated` in the answer counts the records
-//! that really changed.
+//! in a bulk call are skipped, and so are the cloud's records unless the call
+//! carries `remote_api=true` (nobody shows what a real bulk call does with
+//! them; skipping is the quiet failure a client must not rely on). `updated`
+//! in the answer counts the records that really changed.
 
 use serde_json::{json, Value};
 
@@ -19,6 +21,7 @@ use crate::http::answer::{ids_of, json_body, Answer, Refused};
 use crate::http::request::RecordedRequest;
 use crate::http::response;
 use crate::intelligence::observable_record::TagSpec;
+use crate::intelligence::search;
 use crate::intelligence::store::RecordStore;
 use crate::permissions::Permission;
 use crate::state::State;
@@ -30,6 +33,7 @@ pub(crate) fn bulk_tag(state: &State, request: &RecordedRequest) -> Answer {
     let ids = ids_of(&body["ids"])?;
     let specs = tag_specs(&body["tags"])?;
     let mut store = state.records_mut();
+    let ids = in_view(&store, request, ids);
     let updated = ids
         .iter()
         .filter(|&&id| !add_tags(&mut store, id, &specs).is_empty())
@@ -43,6 +47,7 @@ pub(crate) fn bulk_remove(state: &State, request: &RecordedRequest) -> Answer {
     let ids = ids_of(&body["ids"])?;
     let names = names_to_remove(&body["tags"])?;
     let mut store = state.records_mut();
+    let ids = in_view(&store, request, ids);
     let updated = ids
         .iter()
         .filter(|&&id| remove_tags(&mut store, id, |tag| names.contains(&lower_name(tag))))
@@ -72,6 +77,18 @@ pub(crate) fn remove(state: &State, id: u64, tag_id: &str) -> Answer {
         return Err(Refused::new(404, &format!("Observable {id} has no tag {tag_id}.")));
     }
     Ok(response::json(200, &json!({"success": true})))
+}
+
+/// The `ids` the request may change: the cloud's only when it asks the cloud.
+fn in_view(store: &RecordStore, request: &RecordedRequest, ids: Vec<u64>) -> Vec<u64> {
+    let cloud = search::asks_cloud(request);
+    ids.into_iter()
+        .filter(|&id| {
+            store
+                .index_of(id)
+                .is_none_or(|index| search::in_view(&store.keys()[index], cloud))
+        })
+        .collect()
 }
 
 /// Adds the tags record `id` lacks; answers the tags added.

@@ -21,7 +21,7 @@ use crate::actions::wire_name;
 use crate::actions::{chosen, TypedAction};
 use crate::actions::{date, itype};
 use crate::protocol::{output_of, quoted, Failure, Output};
-use crate::threatstream::{self, import_requests, Interrupted, Observable, Tag};
+use crate::threatstream::{self, import_requests, Interrupted, Observable};
 
 /// More than a workflow step should push in one go; larger lists belong in an import with approval.
 const MAX_OBSERVABLES: usize = 10_000;
@@ -269,14 +269,13 @@ fn tags(given: Option<&[ObservableTag]>, input: &str) -> Result<Option<Value>, F
                 "a tag needs a name",
             ));
         }
-        let tlp = chosen(tag.tlp);
-        tags.push(
-            Tag {
-                name: name.to_owned(),
-                tlp,
-            }
-            .to_json(),
-        );
+        // A TLP only when given, as XSOAR's import sends tags (`tags_tlp`): an import's tags have
+        // no default marking, unlike Add Tags'.
+        let mut tag_json = json!({"name": name});
+        if let Some(tlp) = chosen(tag.tlp) {
+            tag_json["tlp"] = json!(tlp);
+        }
+        tags.push(tag_json);
     }
     Ok(Some(Value::Array(tags)))
 }

@@ -2,19 +2,21 @@
 //! who may see them.
 //!
 //! One bulk call (`bulk_tagging`) tags every observable selected. Adding a tag an observable already
-//! has changes nothing, so the call is retried like a read.
+//! has changes nothing, so the call is retried like a read. Every tag is sent with a TLP, as every
+//! public client sends one: `red` (the owning organization only) unless TLP says otherwise, the
+//! default of XSOAR, Splunk SOAR and Google SecOps (`threatstream::tags` says more).
 
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{ids, target_input, ChangeOutput};
+use super::{ids, in_cloud, target_input, ChangeOutput};
 use crate::actions::connection::Connection;
 use crate::actions::failure::{forbidden, Permission};
 use crate::actions::import::Tlp;
 use crate::actions::{chosen, TypedAction};
 use crate::protocol::{output_of, Failure, Output};
-use crate::threatstream::{self, Tag};
+use crate::threatstream::{self, Tag, DEFAULT_TLP};
 
 target_input! {
     #[derive(Deserialize, JsonSchema)]
@@ -23,8 +25,8 @@ target_input! {
         /// Names of the tags to add
         #[schemars(title = "Tags", example = json!(["campaign-7", "phishing"]))]
         tags: Vec<String>,
-        /// Traffic Light Protocol marking of the tags: who may see them
-        #[schemars(title = "TLP", example = Tlp::Amber)]
+        /// Traffic Light Protocol marking of the tags: who may see them. Red (the owning organization only) when not set
+        #[schemars(title = "TLP", example = Tlp::Amber, extend("default" = "red"))]
         tlp: Option<Tlp>,
     }
 }
@@ -62,13 +64,14 @@ impl TypedAction for AddTags {
 
     async fn run(connection: &Connection, input: AddTagsInput) -> Result<Output, Failure> {
         let selector = input.selector()?;
-        let tlp = chosen(input.tlp);
+        let tlp = chosen(input.tlp).unwrap_or_else(|| DEFAULT_TLP.to_owned());
         let tags: Vec<Tag> = tag_names(&input.tags)?
             .into_iter()
             .map(|name| Tag { name, tlp: tlp.clone() })
             .collect();
-        let ids = ids(&selector.targets(connection).await?);
-        threatstream::add_tags(&connection.client, &ids, &tags)
+        let targets = selector.targets(connection).await?;
+        let ids = ids(&targets);
+        threatstream::add_tags(&connection.client, &ids, &tags, in_cloud(&targets))
             .await
             .map_err(|error| forbidden(error, &[Permission::Tag], "tagging observables"))?;
         output_of(&json!({"success": true, "ids": ids}))

@@ -1,5 +1,8 @@
 //! Get Comments: the comments on an observable, as ThreatStream lists them (oldest first).
 //!
+//! Each comment passes through as ThreatStream sent it; Polarity's overlay, the public client that
+//! reads them, shows `comment`, `tlp`, `date`, `user.email` and `user.organization.name`.
+//!
 //! Comments belong to the observable's value, so the observables selected are read once per distinct
 //! value. Reading is retried.
 
@@ -24,9 +27,10 @@ target_input! {
 #[derive(JsonSchema)]
 pub(crate) struct GetCommentsOutput {
     /// Comments on the observable, oldest first; empty when there are none
-    #[schemars(title = "Comments", example = json!([{"id": 1, "value": "evil-domain.example",
+    #[schemars(title = "Comments", example = json!([{
         "comment": "Closed as a false positive: the domain belongs to a partner (case 4711)", "tlp": "amber",
-        "created_ts": "2026-09-14T08:30:00.000Z", "user": {"id": 121, "email": "analyst@example.com"}}]))]
+        "date": "2026-09-14T08:30:00.000Z",
+        "user": {"email": "analyst@example.com", "organization": {"name": "Example Security"}}}]))]
     comments: Vec<Comment>,
 }
 
@@ -47,13 +51,16 @@ pub(crate) struct Comment {
     /// Traffic Light Protocol marking of the comment
     #[schemars(title = "TLP")]
     tlp: Option<String>,
+    /// When the comment was made, as ThreatStream lists comments (the field Polarity shows)
+    #[schemars(title = "Date")]
+    date: Option<String>,
     /// When the comment was made
     #[schemars(title = "Created")]
     created_ts: Option<String>,
     /// When the comment last changed
     #[schemars(title = "Modified")]
     modified_ts: Option<String>,
-    /// Who made the comment
+    /// Who made the comment: their e-mail address, and their organization's name under organization
     #[schemars(title = "User")]
     user: Option<serde_json::Map<String, Value>>,
 }

@@ -77,6 +77,8 @@ pub(crate) enum Selector {
 pub(crate) struct Target {
     pub(crate) id: u64,
     pub(crate) value: String,
+    /// ThreatStream's cloud holds it, not the instance (its record says `remote_api: true`).
+    pub(crate) in_cloud: bool,
 }
 
 impl Selector {
@@ -123,7 +125,8 @@ async fn by_id(connection: &Connection, id: u64) -> Result<Target, Failure> {
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
-    Ok(Target { id, value })
+    let in_cloud = threatstream::is_remote(&record);
+    Ok(Target { id, value, in_cloud })
 }
 
 /// A 404 means ThreatStream has no such observable; the error says so, naming the ID.
@@ -144,6 +147,7 @@ async fn by_value(connection: &Connection, value: &str) -> Result<Vec<Target>, F
             targets.push(Target {
                 id,
                 value: found.to_owned(),
+                in_cloud: threatstream::is_remote(&record),
             });
         }
     })
@@ -224,6 +228,11 @@ fn ids(targets: &[Target]) -> Vec<u64> {
     targets.iter().map(|target| target.id).collect()
 }
 
+/// Whether a write about `targets` goes to ThreatStream's cloud at once (`threatstream::remote`).
+fn in_cloud(targets: &[Target]) -> bool {
+    targets.iter().any(|target| target.in_cloud)
+}
+
 /// The output of a change: which observables it changed.
 #[allow(dead_code, reason = "only its schema is used")]
 #[derive(JsonSchema)]
@@ -244,6 +253,7 @@ mod tests {
         Target {
             id,
             value: "evil-domain.example".into(),
+            in_cloud: false,
         }
     }
 

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::add_tags::tag_names;
-use super::{ids, target_input, ChangeOutput};
+use super::{ids, in_cloud, target_input, ChangeOutput};
 use crate::actions::connection::Connection;
 use crate::actions::failure::{forbidden, Permission};
 use crate::actions::TypedAction;
@@ -37,8 +37,9 @@ impl TypedAction for RemoveTags {
     async fn run(connection: &Connection, input: RemoveTagsInput) -> Result<Output, Failure> {
         let selector = input.selector()?;
         let names = tag_names(&input.tags)?;
-        let ids = ids(&selector.targets(connection).await?);
-        threatstream::remove_tags(&connection.client, &ids, &names)
+        let targets = selector.targets(connection).await?;
+        let ids = ids(&targets);
+        threatstream::remove_tags(&connection.client, &ids, &names, in_cloud(&targets))
             .await
             .map_err(|error| forbidden(error, &[Permission::Tag], "removing tags from observables"))?;
         output_of(&json!({"success": true, "ids": ids}))

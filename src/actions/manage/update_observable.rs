@@ -108,13 +108,13 @@ impl TypedAction for UpdateObservable {
     async fn run(connection: &Connection, input: UpdateObservableInput) -> Result<Output, Failure> {
         let selector = input.selector()?;
         let changes = input.changes()?;
-        let ids = ids(&selector.targets(connection).await?);
-        for id in &ids {
-            threatstream::update_observable(&connection.client, *id, &changes)
+        let targets = selector.targets(connection).await?;
+        for target in &targets {
+            threatstream::update_observable(&connection.client, target.id, &changes, target.in_cloud)
                 .await
-                .map_err(|error| update_failure(error, *id))?;
+                .map_err(|error| update_failure(error, target.id))?;
         }
-        output_of(&json!({"success": true, "ids": ids}))
+        output_of(&json!({"success": true, "ids": ids(&targets)}))
     }
 }
 

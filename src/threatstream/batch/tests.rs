@@ -17,6 +17,7 @@ fn client(version: ApiVersion) -> Client {
         verify_tls: true,
         api_version: version,
         timeout: Duration::from_secs(5),
+        remote_api: false,
     })
     .expect("valid config")
 }
