@@ -9,7 +9,10 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use clap::{Parser, Subcommand};
 
-use crate::protocol::{execute, python_json, sample_for, serve, unreadable, Plugin, StepKind, MAX_MESSAGE_BYTES};
+use crate::protocol::{
+    execute, listen_for_stops, print_event, python_json, sample_for, serve, stdout_closed, unreadable, Plugin,
+    StepKind, MAX_MESSAGE_BYTES,
+};
 
 #[derive(Parser)]
 #[command(
@@ -120,7 +123,17 @@ fn http(plugin: &'static Plugin, address: SocketAddr, debug: bool) -> i32 {
     }
 }
 
+/// `run` or `test` of one start message. A stdout closed from the start would lose the event, so
+/// nothing runs; `run` hears stop signals from its first moment (a trigger answers them with an
+/// event even while it is starting).
 fn step(plugin: &'static Plugin, kind: StepKind, message: Option<String>, debug: bool) -> i32 {
+    if kind == StepKind::Run {
+        listen_for_stops();
+    }
+    if stdout_closed() {
+        eprintln!("ERROR: standard output is closed, so the step's event would be lost: nothing was run");
+        return 1;
+    }
     let message = match message {
         Some(message) => Ok(message.into_bytes()),
         None => read_stdin(),
@@ -136,21 +149,7 @@ fn step(plugin: &'static Plugin, kind: StepKind, message: Option<String>, debug:
         Ok(message) => runtime.block_on(execute(plugin, kind, message, debug)),
         Err(cause) => unreadable(kind, cause),
     };
-    // Streamed, not built as one string first: a large lookup's event would otherwise exist twice.
-    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-    let written = serde_json::to_writer(&mut stdout, &outcome.event)
-        .map_err(std::io::Error::from)
-        .and_then(|()| stdout.write_all(b"\n"))
-        .and_then(|()| stdout.flush());
-    match written {
-        Ok(()) => outcome.exit_code(),
-        // A reader that went away leaves no one to tell; anything else is worth a line on stderr.
-        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => outcome.exit_code(),
-        Err(error) => {
-            eprintln!("ERROR: cannot write the event: {error}");
-            1
-        }
-    }
+    print_event(&outcome.event, outcome.exit_code())
 }
 
 /// Reads all of stdin, refusing (without reading on) a message larger than any legitimate one.

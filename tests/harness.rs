@@ -22,8 +22,10 @@ use serde_json::{json, Value};
 use threatstream_simulator::{Receiver, Simulator, SimulatorBuilder, USERNAME};
 
 mod http_server;
+mod trigger_process;
 
 pub(crate) use http_server::{Answer, Server};
+pub(crate) use trigger_process::{wait_until, Running, Workspace, DEADLINE};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_icon_anomali_threatstream");
 

@@ -61,6 +61,10 @@ mod server;
 // The New Observables trigger: exactly once, a failing dispatcher, SIGKILL and restart, --debug, bad inputs.
 mod trigger;
 
+// The trigger when things around it fail: a cursor ahead of ThreatStream, a slow dispatcher and
+// crashes, a full disk, a stop while starting, an unread stdout.
+mod trigger_faults;
+
 // The Monitor Observables task: state round trips, upstream failures the task way, http routes.
 mod task;
 

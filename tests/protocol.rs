@@ -1,9 +1,13 @@
 //! The InsightConnect envelope: what the binary does with every kind of start message.
 
+use std::io::Write;
+use std::process::{Command, Stdio};
+
 use serde_json::{json, Value};
 
 use crate::harness::{
-    assert_event_snapshot, connection, output_of, plugin_command, simulator, Invocation, Preset, VERSION,
+    assert_event_snapshot, connection, drain, output_of, plugin_command, simulator, wait_at_most, Invocation, Preset,
+    CANARY_KEY, RUN_DEADLINE, VERSION,
 };
 
 fn cause(run: &crate::harness::Run) -> String {
@@ -97,7 +101,9 @@ fn invalid_connections_are_refused_before_any_request() {
         ),
         (
             "api_key",
-            json!({"key": "x"}),
+            // Any string under `key` is a secret, masked wherever it appears: a one-letter one would
+            // mask that letter in the error text too.
+            json!({"key": "wrong-place-for-the-key"}),
             "The connection is invalid: /api_key: \"secretKey\"",
         ),
         (
@@ -248,4 +254,86 @@ fn info_sample_and_version() {
         String::from_utf8_lossy(&version.stdout).trim(),
         format!("icon_anomali_threatstream {VERSION}")
     );
+}
+
+/// A stdout closed before the plugin starts (the Rust runtime then hands it `/dev/null`, where every
+/// write succeeds) would lose the event in silence: nothing runs, exit 1, a line on stderr. A
+/// redirection to `/dev/null` is a choice, and runs.
+#[test]
+fn a_closed_stdout_runs_nothing_and_exits_1() {
+    let sim = simulator();
+    let message = Invocation::run("lookup_ip")
+        .input(json!({"ip_address": "198.51.100.23"}))
+        .against(&sim)
+        .message()
+        .to_string();
+    let run_with = |redirect: &str| {
+        // The plugin's environment, with a shell in front to set up its stdout.
+        let mut shell = Command::new("sh");
+        for (name, value) in plugin_command().get_envs() {
+            match value {
+                Some(value) => shell.env(name, value),
+                None => shell.env_remove(name),
+            };
+        }
+        let child = shell
+            .args(["-c", &format!("exec \"$0\" run {redirect}"), crate::harness::BIN])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("sh runs the plugin");
+        finished_with(child, &message)
+    };
+    let (code, stderr) = run_with(">&-");
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("standard output is closed, so the step's event would be lost: nothing was run"),
+        "{stderr}"
+    );
+    assert!(sim.requests().is_empty(), "nothing ran: {:?}", sim.requests());
+    let (code, stderr) = run_with(">/dev/null");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(sim.requests().len(), 1);
+}
+
+/// A reader that went away before the event was written: the step ran, its event is lost, and the
+/// exit status says so.
+#[test]
+fn a_stdout_whose_reader_went_away_exits_1_with_a_line_on_stderr() {
+    let sim = simulator();
+    let message = Invocation::run("lookup_ip")
+        .input(json!({"ip_address": "198.51.100.23"}))
+        .against(&sim)
+        .message()
+        .to_string();
+    let mut child = plugin_command()
+        .arg("run")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the plugin starts");
+    drop(child.stdout.take());
+    let (code, stderr) = finished_with(child, &message);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("ERROR: the step's event could not be written to standard output (Broken pipe"),
+        "{stderr}"
+    );
+    assert_eq!(sim.requests().len(), 1, "the step ran");
+}
+
+/// Writes `message` to the child's stdin and waits for it; its exit code and stderr.
+fn finished_with(mut child: std::process::Child, message: &str) -> (Option<i32>, String) {
+    let stderr = drain(child.stderr.take());
+    let stdout = drain(child.stdout.take());
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    let _ = stdin.write_all(message.as_bytes());
+    drop(stdin);
+    let status = wait_at_most(&mut child, RUN_DEADLINE, message);
+    let _ = stdout.join();
+    let stderr = stderr.join().unwrap_or_default();
+    assert!(!stderr.contains(CANARY_KEY), "{stderr}");
+    (status.code(), stderr)
 }

@@ -389,8 +389,11 @@ async fn bodies_larger_than_the_stdin_limit_get_413_and_import_sized_ones_pass()
     assert_eq!(session.file_bytes.map(|bytes| bytes.len()), Some(csv.len()));
 }
 
+/// Every answer masks the connection's secrets, wherever they come from: here the meta, which the
+/// event echoes. The runtime leaves the task and connection test routes unmasked; the key never
+/// appearing in any output is our rule (tests/secrets.rs has ThreatStream echoing it).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn secrets_are_masked_in_action_answers_but_not_in_connection_tests() {
+async fn secrets_are_masked_in_every_answer() {
     let sim = simulator();
     let server = Server::start();
     let meta = json!({"note": format!("key={CANARY_KEY};"), "list": [CANARY_KEY]});
@@ -412,14 +415,21 @@ async fn secrets_are_masked_in_action_answers_but_not_in_connection_tests() {
     let event = server.post("/actions/lookup_ip", extra.to_string()).await.expect(200);
     assert_eq!(event["body"]["meta"], json!({"a": "******** ********"}));
 
-    // The runtime does not mask the connection test route (protocol reference §2.5).
     let test =
         json!({"version": "v1", "type": "connection_test", "body": {"connection": connection(&sim), "meta": meta}});
     let event = server
         .post("/api/v1/connection/test", test.to_string())
         .await
         .expect(200);
-    assert_eq!(event["body"]["meta"], meta);
+    assert_eq!(event["body"]["meta"], masked);
+    let task = json!({"version": "v1", "type": "task_start",
+                      "body": {"task": "monitor_observables", "meta": meta, "input": {}, "state": {},
+                               "connection": connection(&sim)}});
+    let event = server
+        .post("/api/v1/tasks/monitor_observables", task.to_string())
+        .await
+        .expect(200);
+    assert_eq!(event["body"]["meta"], masked);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -111,6 +111,45 @@ fn a_malformed_state_or_input_exits_1_before_any_request() {
     assert_untouched(&sim);
 }
 
+/// A state whose cursor is ahead of ThreatStream would skip every change until ThreatStream's
+/// update_ids passed it: the run fails, naming both numbers and the state to reset to, which works.
+#[test]
+fn a_state_ahead_of_threatstream_fails_the_run_saying_how_to_reset_it() {
+    let sim = simulator();
+    let newest = sim.last_update_id();
+    let input = json!({"stability_window_seconds": 0});
+    let refused = Invocation::run("monitor_observables")
+        .stdin_raw(message(&sim, &input, json!({"cursor": 1_000_000_000_000_u64})).to_string())
+        .errs();
+    let exception = refused.exception();
+    assert_eq!(
+        exception.cause,
+        format!(
+            "The task state's cursor (update_id 1000000000000) is ahead of ThreatStream's newest change (update_id \
+             {newest}): following it would skip every change until ThreatStream's update_ids pass it."
+        )
+    );
+    assert!(
+        exception.assistance.ends_with(&format!(
+            "run the task with the state {{\"cursor\": {newest}}}, or with {{}} for a first run."
+        )),
+        "{}",
+        exception.assistance
+    );
+    let requests = sim.requests();
+    assert_eq!(requests.len(), 1, "{requests:?}");
+    assert_eq!(requests[0].query.as_deref(), Some("order_by=-update_id&limit=1"));
+
+    let added = sim
+        .add_records(&[json!({"value": "after-reset.task.example"})])
+        .expect("a record");
+    let event = run(&sim, &input, json!({"cursor": newest}));
+    assert_eq!(
+        update_ids(&event.body.output.expect("an output")),
+        [added[0]["update_id"].as_u64().unwrap_or_default()]
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_mode_serves_the_task_the_trigger_test_and_test_task_as_the_runtime_does() {
     let (sim, server) = (simulator(), Server::start());

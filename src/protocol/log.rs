@@ -5,6 +5,7 @@
 //! the log of the step whose task emitted it (a task-local), so concurrent steps in server mode never
 //! see each other's lines. A subscriber per step would be simpler, but tracing rebuilds its callsite
 //! cache whenever a dispatcher comes or goes, which cost a server under load a good part of its time.
+//! Each line is masked with its step's secrets (see `mask`) before it goes anywhere.
 
 use std::fmt::Write as _;
 use std::future::Future;
@@ -15,6 +16,8 @@ use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Metadata, Subscriber};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 use tracing_subscriber::Registry;
+
+use super::mask::Secrets;
 
 /// Only our own events: dependencies may log things we have not vetted for secrets.
 const OWN_TARGET: &str = env!("CARGO_CRATE_NAME");
@@ -30,6 +33,8 @@ pub(crate) struct StepLog {
     /// The most a log keeps, oldest lines dropped first. A trigger's log empties only when an event
     /// carries it away (`take`), and a trigger may run for months without one.
     limit: Option<usize>,
+    /// The step's connection secrets, masked in every line on its way to stderr and the log.
+    secrets: Arc<Secrets>,
 }
 
 impl StepLog {
@@ -48,7 +53,19 @@ impl StepLog {
         StepLog {
             lines: Arc::default(),
             limit: Some(limit),
+            secrets: Arc::default(),
         }
+    }
+
+    /// The same log, its lines masked with `secrets` from now on.
+    pub(crate) fn masking(mut self, secrets: Arc<Secrets>) -> StepLog {
+        self.secrets = secrets;
+        self
+    }
+
+    /// The secrets this log masks: what the step's other writers mask too.
+    pub(crate) fn secrets(&self) -> &Arc<Secrets> {
+        &self.secrets
     }
 
     #[cfg(test)]
@@ -103,10 +120,21 @@ impl<S: Subscriber> Layer<S> for Capture {
             _ => line.text,
         };
         text.push('\n');
-        // A closed stderr must not fail the step; the line still reaches body.log.
-        let _ = std::io::stderr().lock().write_all(text.as_bytes());
-        let _ = CURRENT.try_with(|log| log.push(&text));
+        // A line outside any step (none has secrets then) goes to stderr only.
+        let in_step = CURRENT.try_with(|log| {
+            let text = log.secrets.text(&text);
+            write_stderr(&text);
+            log.push(&text);
+        });
+        if in_step.is_err() {
+            write_stderr(&text);
+        }
     }
+}
+
+/// A closed stderr must not fail the step; the line still reaches body.log.
+fn write_stderr(text: &str) {
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
 /// Renders an event as its message followed by `key=value` for each other field.
@@ -175,6 +203,15 @@ mod tests {
             tracing::info!("é…");
         });
         assert_eq!(log.take(), "é…\n");
+    }
+
+    #[test]
+    fn lines_are_masked_with_their_steps_secrets() {
+        install(false);
+        let secrets = Secrets::of(&serde_json::json!({"api_key": {"secretKey": "k3y-9"}}));
+        let log = StepLog::default().masking(Arc::new(secrets));
+        log.capture_now(|| tracing::info!("session is k3y-9, key k3y-9"));
+        assert_eq!(log.text(), "session is ********, key ********\n");
     }
 
     #[test]

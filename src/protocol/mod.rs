@@ -17,6 +17,7 @@ mod sample;
 mod schema;
 mod server;
 mod signals;
+mod stdout;
 mod step;
 mod task;
 mod trigger;
@@ -35,5 +36,7 @@ pub(crate) use schema::schema_for;
 #[cfg(test)]
 pub(crate) use schema::{check as check_schema, Quote};
 pub(crate) use server::serve;
+pub(crate) use signals::listen as listen_for_stops;
+pub(crate) use stdout::{closed as stdout_closed, print_event};
 pub(crate) use step::{execute, unreadable, StepKind};
 pub(crate) use trigger::{Halt, TriggerContext};

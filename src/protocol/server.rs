@@ -2,7 +2,8 @@
 //! as `run` and `test`.
 //!
 //! The orchestrator runs plugin containers with `http` and POSTs start messages to them; the answer is
-//! the envelope `run` would print, with the runtime's status codes (§4.4) and secret masking (§2.5).
+//! the envelope `run` would print, with the runtime's status codes (§4.4), its secrets masked like
+//! every event's (§2.5, `mask`).
 //! This file knows routes, status codes and the runtime's error shapes; the step itself is
 //! `step::execute`, untouched, so the CLI and the server cannot drift apart. Like the rest of
 //! `protocol`, it sees the plugin only through `Plugin`.
@@ -43,7 +44,6 @@ use self::shutdown::Work;
 use self::step_route::StepRoute;
 use super::envelope::MAX_MESSAGE_BYTES;
 use super::failure::{Failure, FailureKind};
-use super::mask::Secrets;
 use super::plugin::Plugin;
 use super::step::{execute, Outcome};
 
@@ -240,11 +240,6 @@ async fn step(server: Shared, route: StepRoute, name: Option<String>, request: R
     if let Some(description) = route.refusal(&glance, name.as_deref()) {
         return abort(StatusCode::BAD_REQUEST, &description, &origin);
     }
-    let secrets = if route.masked() {
-        Secrets::of(&glance.connection)
-    } else {
-        Secrets::default()
-    };
     drop(glance);
     let kind = route.kind();
     let (plugin, debug) = (server.plugin, server.debug);
@@ -255,7 +250,7 @@ async fn step(server: Shared, route: StepRoute, name: Option<String>, request: R
         execute(plugin, kind, Vec::from(message), debug).await
     });
     match tokio::time::timeout(STEP_DEADLINE, &mut task).await {
-        Ok(Ok(outcome)) => envelope(&outcome, route, &secrets, &origin),
+        Ok(Ok(outcome)) => envelope(&outcome, route, &origin),
         Ok(Err(_)) => unexpected("The step panicked.", &origin),
         Err(_) => {
             task.abort();
@@ -265,26 +260,16 @@ async fn step(server: Shared, route: StepRoute, name: Option<String>, request: R
     }
 }
 
-/// The event as the answer, masked where the runtime masks, with the runtime's status.
-fn envelope(outcome: &Outcome, route: StepRoute, secrets: &Secrets, origin: &Origin) -> Response {
+/// The event as the answer (masked already, as every event is), with the runtime's status.
+fn envelope(outcome: &Outcome, route: StepRoute, origin: &Origin) -> Response {
     let passed_without_output =
         outcome.failure.is_none() && outcome.event.body.output.as_deref().map(|output| output.get()) == Some("null");
     if route == StepRoute::TestConnection && passed_without_output {
         return StatusCode::NO_CONTENT.into_response();
     }
     let status = step_status(outcome.failure.as_ref());
-    let encoded = match serde_json::to_vec(&outcome.event) {
-        Ok(encoded) => encoded,
-        Err(_) => return unexpected("The event could not be encoded.", origin),
-    };
-    if !secrets.may_appear_in(&encoded) {
-        return answer_encoded(status, encoded);
-    }
-    match serde_json::from_slice::<Value>(&encoded) {
-        Ok(mut event) => {
-            secrets.mask(&mut event);
-            answer(status, &event)
-        }
+    match serde_json::to_vec(&outcome.event) {
+        Ok(encoded) => answer_encoded(status, encoded),
         Err(_) => unexpected("The event could not be encoded.", origin),
     }
 }

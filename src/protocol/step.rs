@@ -3,20 +3,27 @@
 //! The order of checks follows the runtime (protocol reference §2.3): envelope, step name, connection,
 //! input (and a task's state), then the step, then the output. Whatever fails becomes a `Failure`, and
 //! every failure becomes an error event: nothing is thrown past this function. Actions and the
-//! connection test run here; a trigger's run lives in `trigger`, a task's in `task`.
+//! connection test run here; a trigger's run lives in `trigger`, a task's in `task`. The event leaves
+//! with the connection's secrets masked (see `mask`), whoever prints it.
 
+use std::borrow::Cow;
 use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
 
 use futures_util::FutureExt;
+use serde_json::value::RawValue;
 use serde_json::Value;
 use tracing::{error, info};
 
 use super::envelope::{Event, EventBody, Exception, MessageType, Rejected, StartMessage, Status};
 use super::failure::{shown, Failure};
 use super::log::StepLog;
+use super::mask::Secrets;
 use super::plugin::TaskOutcome;
-use super::plugin::{Action, Output, Plugin};
+use super::plugin::{output_of, Action, Output, Plugin};
 use super::schema::{self, Quote};
+use super::signals::{self, OnStop};
+use super::stdout;
 use super::task;
 use super::trigger::TriggerContext;
 
@@ -71,6 +78,10 @@ pub(crate) async fn execute(plugin: &'static Plugin, kind: StepKind, message: Ve
         Ok(message) if message.message_type == MessageType::TriggerStart => StepLog::bounded(TRIGGER_LOG_BYTES),
         _ => StepLog::bounded(STEP_LOG_BYTES),
     };
+    let log = match &parsed {
+        Ok(message) => log.masking(Arc::new(Secrets::of(&message.connection))),
+        Err(_) => log,
+    };
     let (event_type, meta, result) = match parsed {
         Err(rejected) => {
             let Rejected {
@@ -81,6 +92,10 @@ pub(crate) async fn execute(plugin: &'static Plugin, kind: StepKind, message: Ve
             (event_type, meta, Err(failure))
         }
         Ok(mut message) => {
+            // Only a running trigger acts on a stop of its own accord (see `signals`).
+            if (message.message_type, kind) != (MessageType::TriggerStart, StepKind::Run) {
+                signals::on_stop(OnStop::Exit);
+            }
             let event_type = Some(message.message_type.event_type());
             let meta = std::mem::take(&mut message.meta);
             let step = Step {
@@ -95,6 +110,8 @@ pub(crate) async fn execute(plugin: &'static Plugin, kind: StepKind, message: Ve
             // polled again, so nothing observes state it may have left broken.
             let run = AssertUnwindSafe(log.capture(step.perform(message))).catch_unwind();
             let result = run.await.unwrap_or_else(|_| Err(crashed()));
+            // Finishing: a stop from now on lets the event out.
+            signals::on_stop(OnStop::Note);
             (event_type, meta, result)
         }
     };
@@ -139,7 +156,7 @@ fn finish(
     };
     Outcome {
         event: Event {
-            body,
+            body: masked(body, log.secrets()),
             version: "v1",
             event_type,
         },
@@ -158,6 +175,33 @@ fn ok_body(log: String, meta: Value, answer: Answer) -> EventBody {
     if let Some((status_code, failure)) = outcome.problem {
         body.status_code = Some(status_code);
         body.exception = Some(exception(&failure));
+    }
+    body
+}
+
+/// The body with every secret masked; its log was masked line by line as it was written.
+fn masked(mut body: EventBody, secrets: &Secrets) -> EventBody {
+    secrets.value(&mut body.meta);
+    if let Some(state) = body.state.as_mut() {
+        secrets.value(state);
+    }
+    if let Some(output) = body.output.take() {
+        body.output = Some(match secrets.json(output.get()) {
+            Cow::Borrowed(_) => output,
+            // Masking strings inside valid JSON leaves it valid, so this never falls back.
+            Cow::Owned(text) => RawValue::from_string(text).unwrap_or(output),
+        });
+    }
+    let text = |text: &mut String| {
+        if let Cow::Owned(masked) = secrets.text(text) {
+            *text = masked;
+        }
+    };
+    body.error.iter_mut().for_each(text);
+    if let Some(exception) = body.exception.as_mut() {
+        [&mut exception.cause, &mut exception.assistance, &mut exception.data]
+            .into_iter()
+            .for_each(text);
     }
     body
 }
@@ -261,6 +305,12 @@ impl Step<'_> {
             .triggers
             .find(id)
             .ok_or_else(|| unknown("trigger", id, self.plugin.triggers.ids()))?;
+        if kind == StepKind::Run {
+            signals::on_stop(OnStop::Answer(stopped_while_starting(
+                self.meta.clone(),
+                self.log.clone(),
+            )));
+        }
         let connection = checked_connection(self.plugin, &message.connection)?;
         info!("{}. Step name: {}", self.plugin.signature(), trigger.id());
         checked_input("trigger", trigger.input_schema(), &message.input)?;
@@ -270,6 +320,17 @@ impl Step<'_> {
         let mut context = TriggerContext::open(trigger, message, self.meta, self.log.clone(), self.debug)?;
         trigger.run(&connection, message.raw_input, &mut context).await
     }
+}
+
+/// What a stop does to a trigger that is still starting: it prints the stop event a trigger ends with
+/// (output `null`), since there is nothing to finish or save, and the process exits with its status.
+fn stopped_while_starting(meta: Value, log: StepLog) -> Box<dyn FnOnce() -> i32 + Send> {
+    Box::new(move || {
+        log.capture_now(|| info!("Asked to stop while starting: stopped before the first poll"));
+        let stopped = output_of(&Value::Null).map(Answer::Plain);
+        let outcome = finish(StepKind::Run, &log, Some("trigger_event"), meta, stopped);
+        stdout::print_event(&outcome.event, outcome.exit_code())
+    })
 }
 
 pub(super) fn check_output(schema: &'static Value, output: &Output) -> Result<(), Failure> {

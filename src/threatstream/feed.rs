@@ -92,10 +92,17 @@ pub(crate) async fn starting_cursor(client: &Client, since_ms: Option<i64>) -> R
             return Ok(first.saturating_sub(1));
         }
     }
-    let latest = SearchQuery::default()
+    newest_update_id(client).await
+}
+
+/// The `update_id` of ThreatStream's newest change (0 when it holds no intelligence), found with one
+/// unfiltered search of one record: where a fresh start begins, and what a saved cursor must not be
+/// ahead of.
+pub(crate) async fn newest_update_id(client: &Client) -> Result<u64, ApiError> {
+    let newest = SearchQuery::default()
         .order_by(Field::UpdateId, Order::Descending)
         .limit(1);
-    Ok(first_update_id(client, &latest).await?.unwrap_or(0))
+    Ok(first_update_id(client, &newest).await?.unwrap_or(0))
 }
 
 async fn first_update_id(client: &Client, query: &SearchQuery) -> Result<Option<u64>, ApiError> {

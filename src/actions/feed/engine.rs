@@ -2,13 +2,18 @@
 //!
 //! A poll reads pages of changes after the cursor (see `threatstream::changes`), hands each kept
 //! observable to a `Sink` and moves the cursor past it only once the sink has taken it; observables
-//! carrying an excluded tag are passed over, and the cursor moves past them too. After each page the
-//! sink hears where the cursor stands, which is when the trigger saves it. A poll takes at most
-//! `max_per_poll` observables and says whether more are waiting.
+//! carrying an excluded tag are passed over, and the cursor moves past them too. The sink hears where
+//! the cursor stands after each observable and after each page, which is when the trigger decides to
+//! save it. A poll takes at most `max_per_poll` observables and says whether more are waiting.
 //!
 //! Delivery is at least once across crashes and exactly once otherwise: a record changed again later
 //! has a new `update_id` and comes again (it changed), and each event carries its `update_id`, so a
 //! consumer can tell a repeat after a crash from a change.
+//!
+//! A saved cursor is checked against ThreatStream's newest change before it is followed
+//! (`cursor_ahead`): one ahead of it (state saved against another ThreatStream, a ThreatStream
+//! restored from a backup, a state edited by hand) would skip every change until ThreatStream's
+//! `update_id`s passed it, in silence.
 
 use std::future::Future;
 
@@ -62,8 +67,18 @@ impl FeedState {
 pub(crate) trait Sink: Send {
     /// Takes one observable, cleaned; the poll moves on only once this returns.
     fn take(&mut self, update_id: u64, observable: Value) -> impl Future<Output = Result<(), Halt>> + Send;
-    /// Everything up to `cursor` has been taken or passed over.
-    fn page_done(&mut self, cursor: u64) -> Result<(), Halt>;
+    /// The cursor moved past one more record, taken or passed over.
+    fn passed(&mut self, _cursor: u64) {}
+    /// Everything up to `cursor` has been taken or passed over, to the end of a page.
+    fn page_done(&mut self, _cursor: u64) {}
+    /// Makes one of the poll's reads; a trigger drops it unanswered when asked to stop.
+    fn read<F>(&mut self, read: F) -> impl Future<Output = Result<F::Output, Halt>> + Send
+    where
+        F: Future + Send,
+        F::Output: Send,
+    {
+        async { Ok(read.await) }
+    }
 }
 
 /// How a poll went.
@@ -114,7 +129,9 @@ impl Feed {
         let mut report = PollReport::default();
         while report.fetched < self.max_per_poll {
             let budget = self.max_per_poll - report.fetched;
-            let changes = threatstream::changes(client, &self.filter, *cursor, until, budget).await?;
+            let changes = sink
+                .read(threatstream::changes(client, &self.filter, *cursor, until, budget))
+                .await??;
             report.fetched += changes.records.len();
             for (update_id, record) in changes.records {
                 if self.excludes(&record) {
@@ -126,8 +143,9 @@ impl Feed {
                     report.delivered += 1;
                 }
                 *cursor = update_id;
+                sink.passed(update_id);
             }
-            sink.page_done(*cursor)?;
+            sink.page_done(*cursor);
             if !changes.full {
                 return Ok(report);
             }
@@ -142,6 +160,13 @@ impl Feed {
         }
         threatstream::tag_names(record).any(|name| self.exclude_tags.contains(&name.to_lowercase()))
     }
+}
+
+/// ThreatStream's newest `update_id` when a saved `cursor` is ahead of it (see the module doc);
+/// `None` when the cursor is sound.
+pub(crate) async fn cursor_ahead(client: &Client, cursor: u64) -> Result<Option<u64>, ApiError> {
+    let newest = threatstream::newest_update_id(client).await?;
+    Ok((cursor > newest).then_some(newest))
 }
 
 /// One poll that takes nothing, for the trigger's and the task's `test`: it checks that the account

@@ -6,14 +6,15 @@
 //! the new state and `has_more_pages` when more are waiting. A run that fails upstream answers the
 //! task way (protocol reference §3.1): no observables, the state it was given, and the failure in
 //! `status_code` (`failure::upstream_status`) and `exception`, so the next run tries the same again
-//! and nothing is skipped.
+//! and nothing is skipped. A state whose cursor is ahead of ThreatStream's newest change (see
+//! `engine`) fails the run, saying how to reset it.
 
 use schemars::JsonSchema;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use tracing::info;
 
-use super::engine::{test_poll, Feed, FeedState, PollError, Sink};
+use super::engine::{cursor_ahead, test_poll, Feed, FeedState, PollError, Sink};
 use super::input::{feed_input, FeedInput};
 use crate::actions::connection::Connection;
 use crate::actions::failure::upstream_status;
@@ -83,8 +84,11 @@ impl TypedTask for MonitorObservables {
 /// One poll from `cursor` (or from where a first run starts), collected.
 async fn collect(feed: &Feed, client: &Client, cursor: Option<u64>) -> Result<TaskOutcome, PollError> {
     let mut cursor = match cursor {
-        Some(cursor) => cursor,
-        None => feed.starting_cursor(client).await.map_err(PollError::Api)?,
+        Some(cursor) => match cursor_ahead(client, cursor).await? {
+            None => cursor,
+            Some(newest) => return Err(PollError::Halt(Halt::Failed(ahead(cursor, newest)))),
+        },
+        None => feed.starting_cursor(client).await?,
     };
     let mut observables = Collected::default();
     let report = feed.poll(client, &mut cursor, &mut observables).await?;
@@ -103,6 +107,20 @@ async fn collect(feed: &Feed, client: &Client, cursor: Option<u64>) -> Result<Ta
     })
 }
 
+fn ahead(cursor: u64, newest: u64) -> Failure {
+    Failure::caller(
+        format!(
+            "The task state's cursor (update_id {cursor}) is ahead of ThreatStream's newest change (update_id \
+             {newest}): following it would skip every change until ThreatStream's update_ids pass it."
+        ),
+        format!(
+            "The state was saved against another ThreatStream, ThreatStream was restored from a backup, or the \
+             state was edited. To follow ThreatStream from its newest change on, run the task with the state \
+             {{\"cursor\": {newest}}}, or with {{}} for a first run."
+        ),
+    )
+}
+
 #[derive(Default)]
 struct Collected {
     observables: Vec<Value>,
@@ -117,10 +135,6 @@ impl Collected {
 impl Sink for Collected {
     async fn take(&mut self, _update_id: u64, observable: Value) -> Result<(), Halt> {
         self.observables.push(observable);
-        Ok(())
-    }
-
-    fn page_done(&mut self, _cursor: u64) -> Result<(), Halt> {
         Ok(())
     }
 }

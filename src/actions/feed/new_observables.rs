@@ -5,22 +5,26 @@
 //! It polls every `interval` seconds from the cursor it saved (see `engine`), and at once again while
 //! a poll stops at `max_per_poll` with more waiting, so a burst is worked off rather than left to
 //! wait an interval per thousand. Each observable is one event, delivered before the cursor moves past
-//! it; the cursor is saved after each page and when the trigger stops. A poll that fails upstream is
-//! logged and tried again next interval: the trigger never ends on its own, and never in silence.
+//! it; the cursor is saved every `SAVE_EVERY_EVENTS` events or `SAVE_EVERY`, whichever comes first, at
+//! the end of each page and when the trigger stops, so restarts make progress however slow the
+//! dispatcher. A poll that fails upstream is logged and tried again next interval: the trigger never
+//! ends on its own, and never in silence. A saved cursor ahead of ThreatStream's newest change ends
+//! the run at start, saying how to reset it (see `engine`).
 //!
 //! The guarantee, in the words of the tests: every observable that changes while the trigger runs is
 //! delivered, in `update_id` order; exactly once while the process lives and the dispatcher answers;
-//! and at least once across a crash, the repeats being those delivered after the last saved page,
-//! which carry `update_id`s the dispatcher already saw.
+//! and at least once across a crash, the repeats being at most the `SAVE_EVERY_EVENTS` delivered after
+//! the last save, which carry `update_id`s the dispatcher already saw.
 
-use std::time::Duration;
+use std::future::Future;
+use std::time::{Duration, Instant};
 
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tracing::{error, info};
 
-use super::engine::{test_poll, Feed, FeedState, PollError, Sink};
+use super::engine::{cursor_ahead, test_poll, Feed, FeedState, PollError, Sink};
 use super::input::{feed_input, FeedInput};
 use crate::actions::connection::Connection;
 use crate::actions::lookups::ResultRecord;
@@ -28,7 +32,7 @@ use crate::actions::typed::TypedTrigger;
 use crate::actions::verdict::{example_verdict, VerdictInputs, VerdictOutput};
 use crate::protocol::{output_of, Failure, Halt, Output, TriggerContext};
 use crate::threatstream::verdict::{verdict_of, VerdictOptions};
-use crate::threatstream::Client;
+use crate::threatstream::{ApiError, Client};
 
 /// Replaces the interval between polls, in milliseconds, so the tests of a running trigger need not
 /// wait ten seconds a poll. Test-only: production leaves it unset, and the input still must be at
@@ -125,12 +129,13 @@ struct Run<'a> {
 impl Run<'_> {
     /// Polls until a stop is asked for or a failure ends the run; the cursor is saved either way.
     async fn follow(&mut self, saved: Option<u64>) -> Halt {
-        let mut cursor = match saved {
-            Some(cursor) => cursor,
-            None => match self.start().await {
-                Ok(cursor) => cursor,
-                Err(halt) => return halt,
-            },
+        let started = match saved {
+            Some(cursor) => self.resume(cursor).await,
+            None => self.start().await,
+        };
+        let mut cursor = match started {
+            Ok(cursor) => cursor,
+            Err(halt) => return halt,
         };
         info!(
             "Following changes after update_id {cursor}, polling every {:.1} s",
@@ -147,7 +152,7 @@ impl Run<'_> {
                 }
             }
         };
-        match self.context.save_state(&FeedState::at(cursor).to_value()) {
+        match self.context.save_last_state(&FeedState::at(cursor).to_value()) {
             Ok(()) => halt,
             Err(failure) => Halt::Failed(failure),
         }
@@ -156,27 +161,61 @@ impl Run<'_> {
     /// The cursor of a first start, tried again each interval until ThreatStream answers.
     async fn start(&mut self) -> Result<u64, Halt> {
         loop {
-            match self.feed.starting_cursor(self.client).await {
+            match self
+                .context
+                .unless_stopped(self.feed.starting_cursor(self.client))
+                .await?
+            {
                 Ok(cursor) => {
-                    self.context.save_state(&FeedState::at(cursor).to_value())?;
+                    self.context.save_state(&FeedState::at(cursor).to_value());
                     return Ok(cursor);
                 }
-                Err(problem) => error!(
-                    "Could not find where to start: {}; trying again in {:.1} s",
-                    Failure::from(problem).plugin_error_text(),
-                    self.interval.as_secs_f64()
-                ),
+                Err(problem) => self.unreachable("find where to start", problem),
             }
             self.context.pause(self.interval).await?;
         }
     }
 
+    /// The saved cursor, once ThreatStream's newest change shows it is not ahead (see `engine`);
+    /// tried again each interval until ThreatStream answers.
+    async fn resume(&mut self, cursor: u64) -> Result<u64, Halt> {
+        loop {
+            match self.context.unless_stopped(cursor_ahead(self.client, cursor)).await? {
+                Ok(None) => return Ok(cursor),
+                Ok(Some(newest)) => return Err(Halt::Failed(self.ahead(cursor, newest))),
+                Err(problem) => self.unreachable("check the saved cursor", problem),
+            }
+            self.context.pause(self.interval).await?;
+        }
+    }
+
+    fn unreachable(&self, what: &str, problem: ApiError) {
+        error!(
+            "Could not {what}: {}; trying again in {:.1} s",
+            Failure::from(problem).plugin_error_text(),
+            self.interval.as_secs_f64()
+        );
+    }
+
+    fn ahead(&self, cursor: u64, newest: u64) -> Failure {
+        Failure::caller(
+            format!(
+                "The trigger's saved cursor (update_id {cursor}) is ahead of ThreatStream's newest change \
+                 (update_id {newest}): following it would skip every change until ThreatStream's update_ids \
+                 pass it."
+            ),
+            format!(
+                "The state was saved against another ThreatStream, ThreatStream was restored from a backup, or \
+                 the state was edited. To follow ThreatStream from its newest change on, write {{\"cursor\": \
+                 {newest}}} into {}, or delete it for a first start, and start the trigger again.",
+                self.context.state_place()
+            ),
+        )
+    }
+
     /// One poll, logged with its counts; `true` when more observables are waiting already.
     async fn poll(&mut self, cursor: &mut u64) -> Result<bool, Halt> {
-        let mut events = Events {
-            context: &mut *self.context,
-            verdict: self.verdict,
-        };
+        let mut events = Events::new(&mut *self.context, self.verdict, *cursor);
         match self.feed.poll(self.client, cursor, &mut events).await {
             Ok(report) => {
                 let more = if report.more { "; more waiting" } else { "" };
@@ -199,10 +238,46 @@ impl Run<'_> {
     }
 }
 
-/// Each observable as one event to the dispatcher, with its verdict; the cursor saved after each page.
+/// The cursor is saved after this many events delivered since the last save, at the latest: what a
+/// crash can make the trigger deliver again.
+const SAVE_EVERY_EVENTS: usize = 50;
+
+/// ... and after this long, whatever the count, so a slow dispatcher still makes progress that
+/// survives a restart.
+const SAVE_EVERY: Duration = Duration::from_secs(1);
+
+/// Each observable as one event to the dispatcher, with its verdict. The cursor is saved after
+/// `SAVE_EVERY_EVENTS` events or `SAVE_EVERY`, whichever comes first, and at the end of each page.
 struct Events<'a> {
     context: &'a mut TriggerContext,
     verdict: VerdictOptions,
+    /// The cursor as last saved, and the events delivered and the time since.
+    saved: u64,
+    unsaved_events: usize,
+    last_save: Instant,
+}
+
+impl<'a> Events<'a> {
+    fn new(context: &'a mut TriggerContext, verdict: VerdictOptions, cursor: u64) -> Events<'a> {
+        Events {
+            context,
+            verdict,
+            saved: cursor,
+            unsaved_events: 0,
+            last_save: Instant::now(),
+        }
+    }
+
+    /// Saves `cursor` if it moved; a failed save is logged by the context, and the next one tries again.
+    fn save(&mut self, cursor: u64) {
+        if cursor == self.saved {
+            return;
+        }
+        self.context.save_state(&FeedState::at(cursor).to_value());
+        self.saved = cursor;
+        self.unsaved_events = 0;
+        self.last_save = Instant::now();
+    }
 }
 
 impl Sink for Events<'_> {
@@ -210,12 +285,27 @@ impl Sink for Events<'_> {
         let verdict = verdict_of(observable.as_object(), self.verdict);
         self.context
             .send(&json!({ "observable": observable, "verdict": verdict }))
-            .await
+            .await?;
+        self.unsaved_events += 1;
+        Ok(())
     }
 
-    fn page_done(&mut self, cursor: u64) -> Result<(), Halt> {
-        self.context.save_state(&FeedState::at(cursor).to_value())?;
-        Ok(())
+    fn passed(&mut self, cursor: u64) {
+        if self.unsaved_events >= SAVE_EVERY_EVENTS || self.last_save.elapsed() >= SAVE_EVERY {
+            self.save(cursor);
+        }
+    }
+
+    fn page_done(&mut self, cursor: u64) {
+        self.save(cursor);
+    }
+
+    async fn read<F>(&mut self, read: F) -> Result<F::Output, Halt>
+    where
+        F: Future + Send,
+        F::Output: Send,
+    {
+        self.context.unless_stopped(read).await
     }
 }
 

@@ -1,9 +1,9 @@
 //! What the server reads of a request body before the step pipeline sees it.
 //!
 //! The runtime's Flask endpoints parse the JSON, refuse an empty message and compare the body's action,
-//! trigger or task with the route before the runtime's step runs (protocol reference §5.2), and its
-//! masker needs the request's connection (§2.5). `Glance` gets exactly those things, and the message
-//! type (a trigger never runs over HTTP), in one streaming pass that
+//! trigger or task with the route before the runtime's step runs (protocol reference §5.2). `Glance`
+//! gets exactly those things, and the message type (a trigger never runs over HTTP), in one streaming
+//! pass that
 //! skips everything else unallocated: an import's input can be a hundred megabytes of base64, and
 //! the step parses the message again for real.
 
@@ -25,8 +25,6 @@ pub(super) struct Glance {
     /// `body.trigger` and `body.task`, likewise.
     pub(super) trigger: Option<Value>,
     pub(super) task: Option<Value>,
-    /// `body.connection` as sent.
-    pub(super) connection: Value,
 }
 
 impl Glance {
@@ -78,7 +76,6 @@ impl<'de> Visitor<'de> for MessageVisitor {
                 glance.action = body.action;
                 glance.trigger = body.trigger;
                 glance.task = body.task;
-                glance.connection = body.connection;
             } else if key == "type" {
                 glance.kind = Some(message.next_value()?);
             } else {
@@ -126,13 +123,12 @@ fn falsy(empty: bool) -> Glance {
     }
 }
 
-/// `action`, `trigger`, `task` and `connection` of a body; a body that is not an object has none.
+/// `action`, `trigger` and `task` of a body; a body that is not an object has none.
 #[derive(Default)]
 struct BodyGlance {
     action: Option<Value>,
     trigger: Option<Value>,
     task: Option<Value>,
-    connection: Value,
 }
 
 impl<'de> Deserialize<'de> for BodyGlance {
@@ -157,7 +153,6 @@ impl<'de> Visitor<'de> for BodyVisitor {
                 "action" => glance.action = Some(body.next_value()?),
                 "trigger" => glance.trigger = Some(body.next_value()?),
                 "task" => glance.task = Some(body.next_value()?),
-                "connection" => glance.connection = body.next_value()?,
                 _ => {
                     body.next_value::<IgnoredAny>()?;
                 }
@@ -216,13 +211,12 @@ mod tests {
     }
 
     #[test]
-    fn action_and_connection_are_read_and_the_rest_skipped() {
+    fn the_action_is_read_and_the_rest_skipped() {
         let message = glance(
             r#"{"version":"v1","body":{"input":{"file":{"content":"QUJD"}},"action":"lookup_ip",
                 "connection":{"api_key":{"secretKey":"k"}},"meta":{}},"type":"action_start"}"#,
         );
         assert_eq!(message.action, Some(json!("lookup_ip")));
-        assert_eq!(message.connection, json!({"api_key": {"secretKey": "k"}}));
         assert!(!message.empty);
     }
 

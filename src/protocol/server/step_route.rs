@@ -1,5 +1,5 @@
 //! The routes that run a step, and what each means (protocol reference §5.2): which step kind runs,
-//! which body key must match the route's name, and whether the answer is masked (§2.5).
+//! and which body key must match the route's name. Every answer is masked (see `mask`).
 //!
 //! There is no route that runs a trigger: the runtime starts triggers from the command line only
 //! ("Triggers should be started in legacy mode"), and a trigger_start message on any other step route
@@ -13,17 +13,17 @@ use crate::protocol::step::StepKind;
 /// Which step route a start message came in on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum StepRoute {
-    /// `POST /actions/<name>`: the action, masked.
+    /// `POST /actions/<name>`: the action.
     Run,
-    /// `POST /actions/<name>/test`: the connection test of an action's message, masked.
+    /// `POST /actions/<name>/test`: the connection test of an action's message.
     TestAction,
-    /// `POST /triggers/<name>/test`: one poll of the trigger, masked.
+    /// `POST /triggers/<name>/test`: one poll of the trigger.
     TestTrigger,
-    /// `POST /tasks/<name>`: the task, not masked.
+    /// `POST /tasks/<name>`: the task.
     RunTask,
-    /// `POST /tasks/<name>/test`: one poll of the task, masked.
+    /// `POST /tasks/<name>/test`: one poll of the task.
     TestTask,
-    /// `POST /api/v1/connection/test` and `test_task`: not masked, and 204 for a test without output.
+    /// `POST /api/v1/connection/test` and `test_task`: 204 for a test without output.
     TestConnection,
 }
 
@@ -35,11 +35,6 @@ impl StepRoute {
                 StepKind::Test
             }
         }
-    }
-
-    /// Whether the runtime masks the connection's secrets in the answer.
-    pub(super) fn masked(self) -> bool {
-        !matches!(self, StepRoute::RunTask | StepRoute::TestConnection)
     }
 
     /// Why the message cannot go on this route named `name`: the runtime's description, if any.
@@ -89,6 +84,5 @@ mod tests {
         for route in [StepRoute::RunTask, StepRoute::Run, StepRoute::TestConnection] {
             assert!(route.refusal(&trigger, Some("monitor")).is_some(), "{route:?}");
         }
-        assert!(!StepRoute::RunTask.masked() && StepRoute::TestTask.masked());
     }
 }

@@ -4,12 +4,12 @@
 //! A post that fails (a non-2xx answer, a broken or refused connection, a time-out) is tried again with
 //! a growing pause, for as long as it takes: an event is never dropped, and the trigger moves on only
 //! once it is delivered. Only a stop request ends the retrying, leaving the event undelivered, so the
-//! trigger's saved state still points before it.
+//! trigger's saved state still points before it. A stdout that cannot be written (`--debug`) loses
+//! the event, and ends the run: there is no one to deliver to.
 //!
 //! Runtime 6.6.x writes debug events back to back with no separator; here each is one line, which
 //! every JSON stream reader reads the same way and line-based tools (`tools/run.sh -j`, `jq`) can split.
 
-use std::io::Write;
 use std::time::Duration;
 
 use reqwest::header::CONTENT_TYPE;
@@ -17,7 +17,9 @@ use reqwest::Url;
 use serde_json::Value;
 
 use super::stop::Stop;
+use super::Halt;
 use crate::protocol::failure::{quoted, Failure};
+use crate::protocol::stdout;
 
 /// The first pause after a failed post; it doubles up to `MAX_PAUSE`.
 const FIRST_PAUSE: Duration = Duration::from_millis(250);
@@ -40,10 +42,6 @@ pub(crate) struct Dispatcher {
     first_pause: Duration,
 }
 
-/// The event was not delivered because a stop was asked for.
-#[derive(Debug)]
-pub(crate) struct Stopped;
-
 impl Dispatcher {
     /// The dispatcher of a start message; with `debug`, stdout. A URL that is not http(s) is refused
     /// here, before the trigger makes any request.
@@ -65,13 +63,11 @@ impl Dispatcher {
         Ok(Dispatcher { target, first_pause })
     }
 
-    /// Delivers `event` (an encoded trigger event), trying again until it is taken or `stop` is asked.
-    pub(crate) async fn deliver(&self, event: &[u8], stop: &Stop) -> Result<(), Stopped> {
+    /// Delivers `event` (an encoded trigger event), trying again until it is taken or `stop` is asked
+    /// (`Halt::Stopped`); `Halt::Failed` when stdout cannot take it.
+    pub(crate) async fn deliver(&self, event: &[u8], stop: &Stop) -> Result<(), Halt> {
         let (client, url) = match &self.target {
-            Target::Stdout => {
-                print_event(event);
-                return Ok(());
-            }
+            Target::Stdout => return stdout::write_line(event).map_err(|error| Halt::Failed(lost(&error))),
             Target::Post { client, url } => (client, url),
         };
         let mut pause = self.first_pause;
@@ -91,7 +87,7 @@ impl Dispatcher {
             }
             if !stop.sleep(pause).await {
                 tracing::warn!("Stopping with the event undelivered: it is sent again on the next start");
-                return Err(Stopped);
+                return Err(Halt::Stopped);
             }
             pause = (pause * 2).min(MAX_PAUSE);
             attempt += 1;
@@ -117,14 +113,12 @@ async fn post(client: &reqwest::Client, url: &Url, event: &[u8]) -> Result<(), S
     }
 }
 
-/// One event on its own line; a closed stdout leaves no one to deliver to, which the next event
-/// finds out again.
-fn print_event(event: &[u8]) {
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout
-        .write_all(event)
-        .and_then(|()| stdout.write_all(b"\n"))
-        .and_then(|()| stdout.flush());
+fn lost(error: &std::io::Error) -> Failure {
+    Failure::upstream(
+        format!("The trigger's event could not be written to standard output (--debug): {error}."),
+        "Keep standard output open and read while the trigger runs with --debug. Started again, it sends \
+         the event it could not write first.",
+    )
 }
 
 /// The runtime posts with the CA bundle `SSL_CERT_FILE` names, which the native roots reqwest loads

@@ -94,21 +94,38 @@ impl StateFile {
             )
         })
     }
+
+    /// Where the state is kept, for messages that tell how to reset it.
+    pub(crate) fn place(&self) -> String {
+        match &self.path {
+            Some(path) => path.display().to_string(),
+            None => "memory (the start message has no meta.triggerId)".to_owned(),
+        }
+    }
 }
 
+/// Writes `state` beside `path` and renames it over `path`. A temporary that could not be written
+/// whole or renamed (a full disk, a directory in the way) is removed again, so failed saves leave
+/// nothing behind.
 fn write_atomically(path: &Path, state: &Value) -> std::io::Result<()> {
     let temporary = path.with_extension(format!("json.tmp-{}", std::process::id()));
-    let mut file = File::create(&temporary)?;
-    serde_json::to_writer(&mut file, state)?;
-    file.write_all(b"\n")?;
-    file.sync_all()?;
-    drop(file);
-    fs::rename(&temporary, path)?;
+    let written = write_synced(&temporary, state).and_then(|()| fs::rename(&temporary, path));
+    if written.is_err() {
+        let _ = fs::remove_file(&temporary);
+    }
+    written?;
     // The rename itself lives in the directory; without this a power cut could still undo it.
     if let Some(directory) = path.parent() {
         File::open(directory)?.sync_all()?;
     }
     Ok(())
+}
+
+fn write_synced(path: &Path, state: &Value) -> std::io::Result<()> {
+    let mut file = File::create(path)?;
+    serde_json::to_writer(&mut file, state)?;
+    file.write_all(b"\n")?;
+    file.sync_all()
 }
 
 fn check_id(id: &str) -> Result<(), Failure> {
@@ -174,6 +191,30 @@ mod tests {
         assert_eq!(names, ["t.json"]);
         fs::write(directory.join("t.json"), b"{half").unwrap();
         assert!(file.load().unwrap_err().cause.contains("is not JSON"));
+        fs::remove_dir_all(&directory).unwrap();
+    }
+
+    /// A save that fails (here: a directory where the file should be, so the rename fails) leaves no
+    /// temporary file behind, however often it is tried.
+    #[test]
+    fn a_failed_save_leaves_no_temporary() {
+        let directory = std::env::temp_dir().join(format!("state-file-fail-{}", std::process::id()));
+        fs::create_dir_all(directory.join("t.json")).unwrap();
+        let file = StateFile {
+            path: Some(directory.join("t.json")),
+        };
+        for cursor in 0..3 {
+            let failure = file.save(&json!({"cursor": cursor})).unwrap_err();
+            assert!(
+                failure.cause.contains(&directory.join("t.json").display().to_string()),
+                "{failure:?}"
+            );
+        }
+        let names: Vec<String> = fs::read_dir(&directory)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["t.json"]);
         fs::remove_dir_all(&directory).unwrap();
     }
 }

@@ -14,24 +14,22 @@ const FLAG_CHECK: Duration = Duration::from_millis(200);
 
 #[derive(Debug)]
 pub(crate) struct Stop {
-    signalled: watch::Receiver<bool>,
+    signalled: watch::Receiver<Option<i32>>,
     flag: PathBuf,
 }
 
 impl Stop {
-    /// Starts listening for the signals (in a task of its own) and watches `flag`.
+    /// Hears the process's stop signals (see `signals`) and watches `flag`.
     pub(crate) fn listen(flag: PathBuf) -> Stop {
-        let (sender, signalled) = watch::channel(false);
-        tokio::spawn(async move {
-            crate::protocol::signals::stop_requested().await;
-            let _ = sender.send(true);
-        });
-        Stop { signalled, flag }
+        Stop {
+            signalled: crate::protocol::signals::subscribe(),
+            flag,
+        }
     }
 
     /// Whether a stop has been asked for.
     pub(crate) fn requested(&self) -> bool {
-        *self.signalled.borrow() || self.flag.exists()
+        self.signalled.borrow().is_some() || self.flag.exists()
     }
 
     /// Resolves once a stop is asked for.
