@@ -137,7 +137,7 @@ impl Budget {
 
     /// Bytes charged now.
     #[cfg(test)]
-    fn used(&self) -> u64 {
+    pub(crate) fn used(&self) -> u64 {
         self.used.load(Ordering::Acquire)
     }
 

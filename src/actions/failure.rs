@@ -70,8 +70,8 @@ impl From<ApiError> for Failure {
             ),
             ApiError::OverBudget(Exceeded::Process { limit }) => Failure::overloaded(
                 format!(
-                    "The steps running in this plugin process hold all of its memory budget of {} MiB, so this \
-                     step could not read ThreatStream's answer.",
+                    "ThreatStream's answers to the steps running in this plugin process came to more than its \
+                     memory budget of {} MiB, so this step stopped reading them.",
                     limit / MIB
                 ),
                 "Try again when fewer steps run at once, or give the process a larger budget (http's \

@@ -1,41 +1,41 @@
-//! The HTTP client for one ThreatStream connection: base URL, TLS, time-outs and authentication.
+//! The HTTP client for one ThreatStream connection: base URL, TLS, time-outs and authentication, and
+//! what every call shares.
 //!
 //! The API key lives here and nowhere else: it is sent only in the `Authorization` header (marked
-//! sensitive so it never shows in debug output), attached in one place (`request`), and scrubbed from
-//! anything an error carries. Turning statuses and bodies into `ApiError`s also happens only here, in
-//! `successful_body`.
+//! sensitive so it never shows in debug output), attached in one place (`authorized`), only ever to
+//! the instance's own origin (a redirect anywhere else is refused: `redirect`), and scrubbed from
+//! anything an error carries. One exchange (`exchange.rs`) turns a response into bytes or an
+//! `ApiError`; every 2xx answer is then judged in one place, `decode`, by `refusal`'s rule (an answer
+//! that says it failed is an error on every route). Demanding `success: true` (`accepted`) is only for
+//! the answers ThreatStream documents with it: an import with approval and a sandbox submission
+//! (`post_form`, `post_urlencoded`).
 //!
 //! Reads are retried (`get_json`). A write is retried only when sending it twice does what sending it
 //! once does (`Replay::Safe`); any other write is sent once, since a failure may come after ThreatStream
-//! acted on it.
+//! acted on it. A retried write that ThreatStream refuses after an attempt that got no answer says so
+//! (`ApiError::AfterUnanswered`): the first copy may have been applied. No write is ever redirected.
+//!
+//! Each step's copy of the client carries the step's memory budget (`for_step`, `crate::budget`): the
+//! bytes of every answer stay charged to it until the step ends, except a page read with
+//! `get_json_passing`, which the caller hands on and does not keep.
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
-use reqwest::{Method, RequestBuilder, Response, StatusCode, Url};
+use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+use reqwest::{Method, RequestBuilder, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::error::{excerpt, scrub, ApiError};
-use super::redirect::{self, MAX_REDIRECTS};
 use super::refusal::says_it_failed;
-use super::retry::{delay_before_retry, parse_retry_after, MAX_ATTEMPTS};
-use super::tls::{is_certificate_problem, system_bundle_beside_ssl_cert_file};
+use super::retry::{delay_before_retry, MAX_ATTEMPTS};
+use super::tls::system_bundle_beside_ssl_cert_file;
 use crate::budget::{Budget, Lease, MIB};
-use crate::excerpt::shorten;
-
-/// Largest body we read: a page of 1000 observables is a few megabytes, so anything near this size
-/// is a misbehaving server or proxy, and reading on would only exhaust memory. A step's reads
-/// together are bounded by its budget as well.
-const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 
 /// The budget of a client built outside a step (tests); a step's comes from its connection.
 const DEFAULT_STEP_BUDGET: u64 = 256 * MIB;
-
-/// Most bytes of a redirect's target an error repeats.
-const LOCATION_BYTES: usize = 512;
 
 /// Which generation of the API the connection speaks; v1 is the legacy one older instances have.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,20 +97,13 @@ pub(crate) enum Replay {
 /// steps share connections, never a budget.
 #[derive(Clone)]
 pub(crate) struct Client {
-    http: reqwest::Client,
-    base: Url,
+    pub(super) http: reqwest::Client,
+    pub(super) base: Url,
     authorization: HeaderValue,
-    api_key: String,
+    pub(super) api_key: String,
     api_version: ApiVersion,
     remote_api: bool,
-    budget: Arc<Budget>,
-}
-
-/// A 2xx answer: its status, its body, and the bytes it holds of the step's budget.
-struct Answer {
-    status: StatusCode,
-    body: Vec<u8>,
-    lease: Lease,
+    pub(super) budget: Arc<Budget>,
 }
 
 impl Client {
@@ -329,62 +322,11 @@ impl Client {
 
     /// A request to `url` asking for JSON: the one place the API key is attached. `url` is the
     /// instance's: an endpoint, or a redirect `send` found to stay on the instance's origin.
-    fn authorized(&self, method: Method, url: Url) -> RequestBuilder {
+    pub(super) fn authorized(&self, method: Method, url: Url) -> RequestBuilder {
         self.http
             .request(method, url)
             .header(AUTHORIZATION, self.authorization.clone())
             .header(ACCEPT, "application/json")
-    }
-
-    /// Sends `request`, following a GET's redirects within the instance (see `redirect`), and answers
-    /// with a 2xx answer, or the error.
-    async fn send(&self, request: RequestBuilder) -> Result<Answer, ApiError> {
-        let request = request.build().map_err(|error| self.transport_error(&error))?;
-        let method = request.method().clone();
-        let mut response = self.execute(request).await?;
-        let mut hops = 0;
-        while let Some(target) = redirect::target(&response) {
-            let url = self.followable(&method, &response, target)?;
-            hops += 1;
-            if hops > MAX_REDIRECTS {
-                return Err(ApiError::Redirect);
-            }
-            tracing::debug!(
-                "Following a redirect (HTTP {}) to {}",
-                response.status().as_u16(),
-                url.path()
-            );
-            let next = self.authorized(Method::GET, url);
-            response = self
-                .execute(next.build().map_err(|error| self.transport_error(&error))?)
-                .await?;
-        }
-        let status = response.status();
-        let (body, lease) = self.successful_body(response).await?;
-        Ok(Answer { status, body, lease })
-    }
-
-    async fn execute(&self, request: reqwest::Request) -> Result<Response, ApiError> {
-        self.http
-            .execute(request)
-            .await
-            .map_err(|error| self.transport_error(&error))
-    }
-
-    /// Where the redirect `response` gave to a `method` request may be followed, or why it may not.
-    fn followable(&self, method: &Method, response: &Response, target: Result<Url, String>) -> Result<Url, ApiError> {
-        let write = *method != Method::GET;
-        let location = match target {
-            Ok(url) if !write && redirect::same_origin(&self.base, &url) => return Ok(url),
-            Ok(url) => url.to_string(),
-            Err(text) => text,
-        };
-        Err(ApiError::Redirected {
-            status: response.status().as_u16(),
-            method: method.to_string(),
-            location: shorten(&scrub(&location, &self.api_key), LOCATION_BYTES).into_owned(),
-            write,
-        })
     }
 
     /// An answer from an endpoint that ThreatStream documents as answering `success: true` (an
@@ -401,26 +343,6 @@ impl Client {
     /// A JSON answer as error data: capped, with the key masked.
     pub(crate) fn excerpt_of(&self, answer: &Value) -> String {
         excerpt(answer.to_string().as_bytes(), &self.api_key)
-    }
-
-    /// The one place a status becomes an `ApiError`: the body of a 2xx answer, or the error. An error's
-    /// body is read for its excerpt, then given back to the budget.
-    async fn successful_body(&self, response: Response) -> Result<(Vec<u8>, Lease), ApiError> {
-        let status = response.status();
-        let retry_after = response
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|value| value.to_str().ok())
-            .and_then(parse_retry_after);
-        let (body, lease) = self.read_body(response).await?;
-        if !status.is_success() {
-            return Err(ApiError::Status {
-                status: status.as_u16(),
-                body: excerpt(&body, &self.api_key),
-                retry_after,
-            });
-        }
-        Ok((body, lease))
     }
 
     /// Decodes a 2xx answer, unless it says it failed (`refusal`, judged here for every route).
@@ -451,46 +373,6 @@ impl Client {
             ApiError::NotJson { excerpt }
         })
     }
-
-    /// The whole body, each chunk charged to the step's budget as it arrives (a declared length up
-    /// front), so an answer that would pass the budget or the per-answer cap is not read further.
-    async fn read_body(&self, mut response: Response) -> Result<(Vec<u8>, Lease), ApiError> {
-        let too_large = || ApiError::BodyTooLarge { limit: MAX_BODY_BYTES };
-        let mut lease = Lease::new(&self.budget);
-        let mut body = Vec::new();
-        if let Some(length) = response.content_length() {
-            if length > MAX_BODY_BYTES as u64 {
-                return Err(too_large());
-            }
-            lease.add(length).map_err(ApiError::OverBudget)?;
-            body.reserve_exact(usize::try_from(length).unwrap_or(MAX_BODY_BYTES));
-        }
-        while let Some(chunk) = response.chunk().await.map_err(|error| self.transport_error(&error))? {
-            let after = body.len() + chunk.len();
-            if after > MAX_BODY_BYTES {
-                return Err(too_large());
-            }
-            let uncharged = (after as u64).saturating_sub(lease.bytes());
-            if uncharged > 0 {
-                lease.add(uncharged).map_err(ApiError::OverBudget)?;
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok((body, lease))
-    }
-
-    fn transport_error(&self, error: &reqwest::Error) -> ApiError {
-        let reason = scrub(&error_chain(error), &self.api_key);
-        if error.is_timeout() {
-            ApiError::Timeout
-        } else if is_certificate_problem(error) {
-            ApiError::Tls { reason }
-        } else if error.is_connect() {
-            ApiError::Connect { reason }
-        } else {
-            ApiError::Transport { reason }
-        }
-    }
 }
 
 /// Parses the instance URL the user configured, refusing anything that is not a plain http(s) origin.
@@ -516,21 +398,6 @@ fn base_url(configured: &str) -> Result<Url, ApiError> {
         return Err(invalid("the URL must not have a query string or fragment"));
     }
     Ok(url)
-}
-
-/// The error and its sources on one line, without the request URL (it is ours and adds nothing).
-fn error_chain(error: &reqwest::Error) -> String {
-    let mut text = error.to_string();
-    if let Some(url) = error.url() {
-        text = text.replace(&format!(" for url ({url})"), "");
-    }
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use crate::budget::Exceeded;
+use crate::budget::{Exceeded, MIB};
 use crate::excerpt::{shorten, shorten_start, ERROR_DATA_BYTES};
 
 #[derive(Debug)]
@@ -114,10 +114,14 @@ impl fmt::Display for ApiError {
                 )
             }
             ApiError::OverBudget(Exceeded::Step { limit }) => {
-                write!(f, "the answers passed the step's memory budget of {limit} bytes")
+                write!(f, "the answers passed the step's memory budget of {} MiB", limit / MIB)
             }
             ApiError::OverBudget(Exceeded::Process { limit }) => {
-                write!(f, "the answers passed the process's memory budget of {limit} bytes")
+                write!(
+                    f,
+                    "the answers passed the process's memory budget of {} MiB",
+                    limit / MIB
+                )
             }
             ApiError::AfterUnanswered { earlier, error } => {
                 write!(f, "{error}, after an earlier attempt that got no answer ({earlier})")

@@ -11,6 +11,7 @@ mod comments;
 mod direct_import;
 pub(crate) mod enrichment;
 mod error;
+mod exchange;
 mod feed;
 mod filters;
 mod import;
