@@ -290,6 +290,53 @@ mod tests {
         );
     }
 
+    use crate::protocol::FailureKind;
+
+    const COMMENT: Write = Write {
+        what: "the comment",
+        check: "Get Comments shows whether it was added",
+        twice: Some("add the comment twice"),
+    };
+
+    #[test]
+    fn a_write_left_unknown_says_it_may_have_been_applied_and_how_to_check() {
+        let status = |status| ApiError::Status {
+            status,
+            body: "{}".into(),
+            retry_after: None,
+        };
+        let unknown = unconfirmed(status(503), &COMMENT, Failure::from);
+        assert_eq!(
+            unknown.cause,
+            "The service is currently unavailable. ThreatStream may have applied the comment before the failure, \
+             so it was not sent again."
+        );
+        assert_eq!(
+            unknown.assistance,
+            "Get Comments shows whether it was added before running the step again: a second copy would add the \
+             comment twice."
+        );
+        assert_eq!(unknown.preset_of(), Some(Preset::ServiceUnavailable));
+        let reset = unconfirmed(ApiError::Transport { reason: "reset".into() }, &COMMENT, Failure::from);
+        assert!(!reset.assistance.contains("try again"), "{}", reset.assistance);
+        for refused in [status(400), status(409), ApiError::Connect { reason: "refused".into() }] {
+            let told = unconfirmed(refused, &COMMENT, Failure::from);
+            assert!(!told.cause.contains("may have applied"), "{told:?}");
+        }
+    }
+
+    #[test]
+    fn budgets_name_their_setting_and_the_process_one_is_a_503() {
+        let step = Failure::from(ApiError::OverBudget(Exceeded::Step { limit: 256 * MIB }));
+        assert!(step.cause.contains("Memory Budget of 256 MiB (memory_budget)"), "{}", step.cause);
+        assert_eq!(step.kind, FailureKind::Upstream(None));
+        let process = ApiError::OverBudget(Exceeded::Process { limit: 1024 * MIB });
+        assert_eq!(upstream_status(&process), 503);
+        let process = Failure::from(process);
+        assert_eq!(process.kind, FailureKind::Overloaded);
+        assert!(process.assistance.contains("--memory-budget"), "{}", process.assistance);
+    }
+
     #[test]
     fn transport_errors_map_to_presets() {
         assert_eq!(Failure::from(ApiError::Timeout).preset_of(), Some(Preset::Timeout));

@@ -65,7 +65,8 @@ impl ApiError {
     /// connection never made and a handshake that failed mean nothing was applied.
     pub(crate) fn leaves_write_unknown(&self) -> bool {
         match self {
-            ApiError::Status { status, .. } => *status >= 500,
+            // A 3xx with no `Location` to follow is as unclear as a 5xx about what happened.
+            ApiError::Status { status, .. } => *status >= 500 || (300..400).contains(status),
             ApiError::Timeout
             | ApiError::Transport { .. }
             | ApiError::Redirected { .. }
