@@ -319,7 +319,13 @@ mod tests {
         assert_eq!(unknown.preset_of(), Some(Preset::ServiceUnavailable));
         let reset = unconfirmed(ApiError::Transport { reason: "reset".into() }, &COMMENT, Failure::from);
         assert!(!reset.assistance.contains("try again"), "{}", reset.assistance);
-        for refused in [status(400), status(409), ApiError::Connect { reason: "refused".into() }] {
+        for refused in [
+            status(400),
+            status(409),
+            ApiError::Connect {
+                reason: "refused".into(),
+            },
+        ] {
             let told = unconfirmed(refused, &COMMENT, Failure::from);
             assert!(!told.cause.contains("may have applied"), "{told:?}");
         }
@@ -328,7 +334,11 @@ mod tests {
     #[test]
     fn budgets_name_their_setting_and_the_process_one_is_a_503() {
         let step = Failure::from(ApiError::OverBudget(Exceeded::Step { limit: 256 * MIB }));
-        assert!(step.cause.contains("Memory Budget of 256 MiB (memory_budget)"), "{}", step.cause);
+        assert!(
+            step.cause.contains("Memory Budget of 256 MiB (memory_budget)"),
+            "{}",
+            step.cause
+        );
         assert_eq!(step.kind, FailureKind::Upstream(None));
         let process = ApiError::OverBudget(Exceeded::Process { limit: 1024 * MIB });
         assert_eq!(upstream_status(&process), 503);
