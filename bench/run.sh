@@ -11,6 +11,9 @@
 #   7. the container's cold run: `podman run -i IMAGE run` of lookup_ip vs `podman run BASE true`
 #   8. lookup_observables with 1,000 mixed observables vs 1,000 sequential `run lookup_*` processes,
 #      20 ms of simulator latency per request (bench/observables.sh, which also runs on its own)
+#   9. eight enrichments at once in one `http` process against sections that answer 300 MB each
+#      without a length: peak RSS with the memory budgets vs with them raised out of the way
+#      (bench/budget.sh, which also runs on its own)
 #
 # Wall times are medians (hyperfine for the cold runs); peak RSS is the median of /usr/bin/time's
 # maximum resident set size. Targets are in BENCHMARKS.md. Tools come from Debian's packages
@@ -20,6 +23,7 @@ cd "$(dirname "$0")/.."
 
 source bench/lib.sh
 source bench/observables.sh
+source bench/budget.sh
 
 # 1. Cold lookups
 start_simulator plain
@@ -218,5 +222,8 @@ row "container cold run, lookup_ip ($CONTAINER_ENGINE run -i IMAGE run)" "$image
 
 # 8. A thousand observables at once
 observables_case
+
+# 9. Eight hostile enrichments in one process
+budget_case
 
 print_table

@@ -9,6 +9,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use clap::{Parser, Subcommand};
 
+use crate::budget::MIB;
 use crate::protocol::{
     execute, listen_for_stops, print_event, python_json, sample_for, serve, stdout_closed, unreadable, Plugin,
     StepKind, MAX_MESSAGE_BYTES,
@@ -59,10 +60,26 @@ enum Command {
         /// Address to listen on
         #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::UNSPECIFIED))]
         bind: IpAddr,
+        /// MiB of ThreatStream's answers all steps in flight may hold together [default: the
+        /// ANOMALI_THREATSTREAM_MEMORY_BUDGET_MIB variable, else 1024]
+        #[arg(long, value_name = "MIB", value_parser = clap::value_parser!(u64).range(MIN_PROCESS_BUDGET_MIB..))]
+        memory_budget: Option<u64>,
         #[command(flatten)]
         gunicorn: GunicornFlags,
     },
 }
+
+/// The process budget of `http` mode, in MiB, when neither the flag nor the variable sets one: four
+/// steps at the connection's default budget, far below what eight hostile enrichments took without
+/// one (2.37 GB).
+const DEFAULT_PROCESS_BUDGET_MIB: u64 = 1024;
+
+/// Less than this would refuse ordinary steps.
+const MIN_PROCESS_BUDGET_MIB: u64 = 16;
+
+/// Sets the process budget where the command line cannot be changed (a container the orchestrator
+/// starts); `--memory-budget` wins over it.
+const PROCESS_BUDGET_VARIABLE: &str = "ANOMALI_THREATSTREAM_MEMORY_BUDGET_MIB";
 
 /// The Python runtime's `http` tuning flags (protocol reference §1.1), accepted so an orchestrator
 /// that passes them still starts the plugin, and ignored: one process serves every request, on as
@@ -99,12 +116,41 @@ pub(crate) fn main(plugin: &'static Plugin, args: Vec<OsString>) -> i32 {
         Some(Command::Test { message }) => step(plugin, StepKind::Test, message, cli.debug),
         Some(Command::Info) => print_out(&info(plugin)),
         Some(Command::Sample { action }) => sample(plugin, &action),
-        Some(Command::Http { port, bind, .. }) => http(plugin, SocketAddr::new(bind, port), cli.debug),
+        Some(Command::Http {
+            port,
+            bind,
+            memory_budget,
+            ..
+        }) => http(plugin, SocketAddr::new(bind, port), memory_budget, cli.debug),
     }
 }
 
+/// The process budget in bytes: the flag's, else the variable's, else the default.
+fn process_budget(flag: Option<u64>) -> Result<u64, String> {
+    let mib = match (flag, std::env::var(PROCESS_BUDGET_VARIABLE)) {
+        (Some(mib), _) => mib,
+        (None, Ok(text)) => match text.trim().parse::<u64>() {
+            Ok(mib) if mib >= MIN_PROCESS_BUDGET_MIB => mib,
+            _ => {
+                return Err(format!(
+                    "{PROCESS_BUDGET_VARIABLE} must be a whole number of MiB, at least {MIN_PROCESS_BUDGET_MIB}"
+                ))
+            }
+        },
+        (None, Err(_)) => DEFAULT_PROCESS_BUDGET_MIB,
+    };
+    Ok(mib.saturating_mul(MIB))
+}
+
 /// Serves until a stop signal; exit 0 after a graceful stop, 1 if the server cannot start.
-fn http(plugin: &'static Plugin, address: SocketAddr, debug: bool) -> i32 {
+fn http(plugin: &'static Plugin, address: SocketAddr, memory_budget: Option<u64>, debug: bool) -> i32 {
+    let memory_budget = match process_budget(memory_budget) {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            eprintln!("\nError: {error}");
+            return 1;
+        }
+    };
     // Many threads: one slow ThreatStream call must not hold up the requests behind it.
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
@@ -113,7 +159,7 @@ fn http(plugin: &'static Plugin, address: SocketAddr, debug: bool) -> i32 {
             return 1;
         }
     };
-    match runtime.block_on(serve(plugin, address, debug)) {
+    match runtime.block_on(serve(plugin, address, memory_budget, debug)) {
         Ok(()) => 0,
         Err(error) => {
             // The runtime's start-up failure format (protocol reference §1.2).

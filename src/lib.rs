@@ -11,6 +11,7 @@
 
 mod actions;
 mod backoff;
+mod budget;
 mod cli;
 mod excerpt;
 mod protocol;

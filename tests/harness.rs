@@ -391,6 +391,27 @@ impl<'s> Invocation<'s> {
         run
     }
 
+    /// Asserts exit 1 and the error of a write that may have been applied: `preset`'s cause, then that
+    /// ThreatStream may have applied it; an assistance that says how to check (naming `check`, such
+    /// as an action) instead of the preset's "try again".
+    #[track_caller]
+    pub fn fails_unconfirmed(self, preset: Preset, check: &str) -> Run {
+        let run = self.errs();
+        let exception = run.exception();
+        let (cause, assistance) = preset.texts();
+        let unconfirmed = exception.cause.starts_with(cause)
+            && exception.cause.contains("ThreatStream may have applied")
+            && exception.assistance != assistance
+            && exception.assistance.contains(check)
+            && !exception.assistance.contains("try again");
+        if !unconfirmed {
+            run.fail(&format!(
+                "expected preset {preset:?}, told as a write that may have been applied, checked with {check}"
+            ));
+        }
+        run
+    }
+
     /// Asserts exit 1 and an error envelope whose cause names `what` (an input, a field).
     #[track_caller]
     pub fn refused_naming(self, what: &str) -> Run {

@@ -192,45 +192,38 @@ fn forbidden_says_which_permission_is_missing() {
     assert_event_snapshot!("import_forbidden", run.json());
 }
 
+/// A failure that leaves the import's outcome unknown (a 5xx, a broken connection) says it may have
+/// been applied and how to check; a refusal (401, 429) is the preset alone. Neither is sent again.
 #[test]
 fn upstream_failures_are_reported_and_never_retried() {
     let sim = simulator();
-    for (fault, preset) in [
-        (
-            Fault::Status {
-                status: 401,
-                body: "{}".into(),
-            },
-            Preset::InvalidCredentials,
-        ),
-        (
-            Fault::Status {
-                status: 500,
-                body: "{}".into(),
-            },
-            Preset::ServerError,
-        ),
-        (
-            Fault::Status {
-                status: 503,
-                body: "{}".into(),
-            },
-            Preset::ServiceUnavailable,
-        ),
+    let status = |status| Fault::Status {
+        status,
+        body: "{}".into(),
+    };
+    for (fault, preset, unconfirmed) in [
+        (status(401), Preset::InvalidCredentials, false),
+        (status(500), Preset::ServerError, true),
+        (status(503), Preset::ServiceUnavailable, true),
         (
             Fault::RateLimited {
                 retry_after: Some("1".into()),
             },
             Preset::RateLimit,
+            false,
         ),
-        (Fault::DropConnection, Preset::ConnectionError),
+        (Fault::DropConnection, Preset::ConnectionError, true),
     ] {
         sim.clear_requests();
         sim.push_fault(fault);
-        Invocation::run("add_approval_indicator")
+        let run = Invocation::run("add_approval_indicator")
             .input(seed_input())
-            .against(&sim)
-            .fails(preset);
+            .against(&sim);
+        if unconfirmed {
+            run.fails_unconfirmed(preset, "List Import Sessions");
+        } else {
+            run.fails(preset);
+        }
         assert_eq!(sim.requests().len(), 1, "an import is sent once, never replayed");
         sim.clear_faults();
     }

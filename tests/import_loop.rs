@@ -202,7 +202,7 @@ fn an_import_without_approval_is_never_sent_twice() {
     Invocation::run("import_observables_without_approval")
         .input(json!({"classification": "private", "observables": [{"value": "203.0.113.98", "itype": "c2_ip"}]}))
         .against(&sim)
-        .fails(Preset::ServiceUnavailable);
+        .fails_unconfirmed(Preset::ServiceUnavailable, "Get Observables");
     assert_eq!(
         sim.requests().len(),
         1,

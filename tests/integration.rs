@@ -55,6 +55,9 @@ mod secrets;
 // The connection's Remote API option: the cloud asked for associations, and after a 404 by ID.
 mod remote;
 
+// A broken or hostile tenant: answers that say they failed, redirects, retried writes, memory budgets.
+mod tenant;
+
 // `http` mode over loopback: routes, status codes, masking, concurrency and graceful shutdown.
 mod server;
 

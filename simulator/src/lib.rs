@@ -93,7 +93,8 @@
 //!   `{"kind": "broken_json"}`, `{"kind": "invalid_utf8"}`, `{"kind": "slow",
 //!   "millis": 1500}`, `{"kind": "drop_connection"}`, `{"kind":
 //!   "endless_pages"}`, `{"kind": "huge_body", "bytes": 10485760}`, `{"kind":
-//!   "wrong_types"}`. An object that also names a `path` (a prefix, or
+//!   "wrong_types"}`, `{"kind": "redirect", "status": 302, "location":
+//!   "http://..."}`. An object that also names a `path` (a prefix, or
 //!   exact with `"match": "exact"`) or `times` (a count, or `"always"`)
 //!   becomes a [`FaultRule`] instead of joining the queue.
 //! - `DELETE /__simulator/faults`: [`Simulator::clear_faults`].

@@ -13,6 +13,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::budget::{Budget, MIB};
 use crate::protocol::{output_of, schema_for, Connector, Failure, StepFuture};
 use crate::threatstream::{client_for, ApiVersion, Client, ClientConfig};
 
@@ -27,6 +28,10 @@ const MAX_API_KEY_CHARS: usize = 1024;
 
 /// A ThreatStream request that takes longer than this has almost certainly hung.
 const DEFAULT_TIMEOUT_SECONDS: u64 = 60;
+
+/// Far more than any sound step reads (the 50,000 records of a 50-page lookup are about 40 MiB), far
+/// less than a few hostile answers of hundreds of megabytes each (`crate::budget`).
+const DEFAULT_MEMORY_BUDGET_MIB: u64 = 256;
 
 // The connection as the orchestrator sends it, and the schema it is checked against (a `//` comment:
 // a doc comment would become the schema's description).
@@ -58,6 +63,10 @@ pub(crate) struct ConnectionSettings {
     #[serde(default)]
     #[schemars(title = "Remote API", example = false)]
     pub(crate) remote_api: bool,
+    /// Most MiB of ThreatStream's answers one action, task or trigger poll may hold; a step whose answers come to more fails, naming this setting
+    #[serde(default = "default_memory_budget")]
+    #[schemars(title = "Memory Budget", range(min = 16, max = 65536), example = 256)]
+    pub(crate) memory_budget: u64,
     /// Lowest confidence at which a lookup's verdict is malicious, unless the action says otherwise; 65 when not set or 0
     #[schemars(title = "Malicious Threshold", range(min = 0, max = 100), example = 65)]
     pub(crate) malicious_threshold: Option<u8>,
@@ -79,6 +88,10 @@ fn verify_by_default() -> bool {
 
 fn default_timeout() -> u64 {
     DEFAULT_TIMEOUT_SECONDS
+}
+
+fn default_memory_budget() -> u64 {
+    DEFAULT_MEMORY_BUDGET_MIB
 }
 
 /// A secret key credential
@@ -135,7 +148,8 @@ impl Connection {
             malicious: set(settings.malicious_threshold),
             suspicious: set(settings.suspicious_threshold),
         };
-        let client = client_for(settings.client_config())?;
+        let budget = Budget::for_step(settings.memory_budget.saturating_mul(MIB));
+        let client = client_for(settings.client_config(), budget)?;
         Ok(Connection { client, thresholds })
     }
 }

@@ -1,8 +1,10 @@
 //! The one table from ThreatStream errors to the runtime's presets.
 //!
 //! The published plugin swapped 401 and 403 here; a test per row keeps this table honest. The texts
-//! that are not presets (certificate problems, endless paging) say what to change.
+//! that are not presets (certificate problems, endless paging, redirects, memory budgets) say what to
+//! change. A write whose outcome an error leaves unknown says so, and how to check (`unconfirmed`).
 
+use crate::budget::{Exceeded, MIB};
 use crate::protocol::{Failure, Preset};
 use crate::threatstream::ApiError;
 
@@ -35,6 +37,55 @@ impl From<ApiError> for Failure {
             )
             .with_data(reason),
             ApiError::Rejected { body } => Failure::preset(Preset::BadRequest).with_data(body),
+            ApiError::Redirected {
+                status,
+                method,
+                location,
+                write: true,
+            } => Failure::upstream(
+                format!(
+                    "ThreatStream, or a proxy in front of it, answered the {method} with a redirect (HTTP {status}) to \
+                     {location}. Writes are never redirected, so the write was not sent there, and it was not \
+                     confirmed."
+                ),
+                "If the instance moved, set the connection's URL to its new address.",
+            ),
+            ApiError::Redirected { status, location, .. } => Failure::upstream(
+                format!(
+                    "ThreatStream, or a proxy in front of it, redirected the request (HTTP {status}) to {location}, \
+                     off the connection's URL. The request carries the API key, so it was not sent there."
+                ),
+                "If that is the instance's address, set the connection's URL to it; otherwise check the proxy or \
+                 load balancer in front of ThreatStream.",
+            ),
+            ApiError::OverBudget(Exceeded::Step { limit }) => Failure::upstream(
+                format!(
+                    "ThreatStream's answers to this step came to more than the connection's Memory Budget of {} MiB \
+                     (memory_budget), so the step stopped reading them.",
+                    limit / MIB
+                ),
+                "Ask for less (a lower limit, fewer sections, a narrower search), or raise Memory Budget in the \
+                 connection if answers this large are expected. Answers this large that are not expected come \
+                 from a misbehaving server or proxy.",
+            ),
+            ApiError::OverBudget(Exceeded::Process { limit }) => Failure::overloaded(
+                format!(
+                    "ThreatStream's answers to the steps running in this plugin process came to more than its \
+                     memory budget of {} MiB, so this step stopped reading them.",
+                    limit / MIB
+                ),
+                "Try again when fewer steps run at once, or give the process a larger budget (http's \
+                 --memory-budget, or ANOMALI_THREATSTREAM_MEMORY_BUDGET_MIB).",
+            ),
+            ApiError::AfterUnanswered { earlier, error } => {
+                let failure = Failure::from(*error);
+                let cause = format!(
+                    "{} An earlier attempt got no answer ({earlier}) and may have been applied, which can be why \
+                     ThreatStream refused the retry.",
+                    failure.cause
+                );
+                failure.with_cause(cause)
+            }
             ApiError::InvalidBaseUrl { reason } => Failure::caller(
                 format!("The connection's ThreatStream URL cannot be used: {reason}."),
                 "Set the ThreatStream URL to the address of the instance, for example https://ts.example.com.",
@@ -49,14 +100,68 @@ pub(crate) fn upstream_status(error: &ApiError) -> u16 {
     match error {
         ApiError::Status { status, .. } => *status,
         ApiError::Timeout => 504,
-        ApiError::Connect { .. } | ApiError::Transport { .. } | ApiError::Tls { .. } | ApiError::Redirect => 503,
+        ApiError::Connect { .. }
+        | ApiError::Transport { .. }
+        | ApiError::Tls { .. }
+        | ApiError::Redirect
+        | ApiError::OverBudget(Exceeded::Process { .. }) => 503,
         // The request's fault: the preset is BadRequest, or the connection's URL is unusable.
         ApiError::Rejected { .. } | ApiError::InvalidBaseUrl { .. } => 400,
         ApiError::NotJson { .. }
         | ApiError::Decode { .. }
         | ApiError::BodyTooLarge { .. }
-        | ApiError::Runaway { .. } => 502,
+        | ApiError::Runaway { .. }
+        | ApiError::Redirected { .. }
+        | ApiError::OverBudget(Exceeded::Step { .. }) => 502,
+        ApiError::AfterUnanswered { error, .. } => upstream_status(error),
     }
+}
+
+/// A write, as its failures speak of it when they leave its outcome unknown.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Write {
+    /// What was sent: "the import".
+    pub(crate) what: &'static str,
+    /// How to find out whether it was applied: "List Import Sessions shows whether ...".
+    pub(crate) check: &'static str,
+    /// What a second copy would do ("create a second import session"); `None` when sending it twice
+    /// does what sending it once does, and the client retried it.
+    pub(crate) twice: Option<&'static str>,
+}
+
+/// `error` of a `write`, as `map` makes it a failure; when the error leaves the write's outcome unknown
+/// (`ApiError::leaves_write_unknown`), the failure says that it may have been applied and how to check,
+/// never just "try again".
+pub(crate) fn unconfirmed(error: ApiError, write: &Write, map: impl FnOnce(ApiError) -> Failure) -> Failure {
+    if !error.leaves_write_unknown() {
+        return map(error);
+    }
+    // A redirect's own advice (the instance may have moved) stays; a preset's generic one goes.
+    let redirected = matches!(error, ApiError::Redirected { .. });
+    let mut failure = map(error);
+    let (may, next) = match write.twice {
+        Some(twice) => (
+            format!(
+                "ThreatStream may have applied {} before the failure, so it was not sent again.",
+                write.what
+            ),
+            format!(
+                "{} before running the step again: a second copy would {twice}.",
+                write.check
+            ),
+        ),
+        None => (
+            format!("ThreatStream may have applied {} before the failure.", write.what),
+            format!("{}; sending it again does no harm.", write.check),
+        ),
+    };
+    failure.cause = format!("{} {may}", failure.cause);
+    failure.assistance = if redirected {
+        format!("{next} {}", failure.assistance)
+    } else {
+        next
+    };
+    failure
 }
 
 /// When ThreatStream answered 404, the failure whose cause says what it does not have (`what`, such as
@@ -183,6 +288,63 @@ mod tests {
             forbidden(status(500), &[Permission::Tag], "tagging"),
             Failure::from(status(500))
         );
+    }
+
+    use crate::protocol::FailureKind;
+
+    const COMMENT: Write = Write {
+        what: "the comment",
+        check: "Get Comments shows whether it was added",
+        twice: Some("add the comment twice"),
+    };
+
+    #[test]
+    fn a_write_left_unknown_says_it_may_have_been_applied_and_how_to_check() {
+        let status = |status| ApiError::Status {
+            status,
+            body: "{}".into(),
+            retry_after: None,
+        };
+        let unknown = unconfirmed(status(503), &COMMENT, Failure::from);
+        assert_eq!(
+            unknown.cause,
+            "The service is currently unavailable. ThreatStream may have applied the comment before the failure, \
+             so it was not sent again."
+        );
+        assert_eq!(
+            unknown.assistance,
+            "Get Comments shows whether it was added before running the step again: a second copy would add the \
+             comment twice."
+        );
+        assert_eq!(unknown.preset_of(), Some(Preset::ServiceUnavailable));
+        let reset = unconfirmed(ApiError::Transport { reason: "reset".into() }, &COMMENT, Failure::from);
+        assert!(!reset.assistance.contains("try again"), "{}", reset.assistance);
+        for refused in [
+            status(400),
+            status(409),
+            ApiError::Connect {
+                reason: "refused".into(),
+            },
+        ] {
+            let told = unconfirmed(refused, &COMMENT, Failure::from);
+            assert!(!told.cause.contains("may have applied"), "{told:?}");
+        }
+    }
+
+    #[test]
+    fn budgets_name_their_setting_and_the_process_one_is_a_503() {
+        let step = Failure::from(ApiError::OverBudget(Exceeded::Step { limit: 256 * MIB }));
+        assert!(
+            step.cause.contains("Memory Budget of 256 MiB (memory_budget)"),
+            "{}",
+            step.cause
+        );
+        assert_eq!(step.kind, FailureKind::Upstream(None));
+        let process = ApiError::OverBudget(Exceeded::Process { limit: 1024 * MIB });
+        assert_eq!(upstream_status(&process), 503);
+        let process = Failure::from(process);
+        assert_eq!(process.kind, FailureKind::Overloaded);
+        assert!(process.assistance.contains("--memory-budget"), "{}", process.assistance);
     }
 
     #[test]

@@ -26,6 +26,9 @@ pub(crate) enum FailureKind {
     /// A defect of the plugin itself (output that breaks its own schema, a panic): not the caller's
     /// to fix, so `http` mode answers 500 rather than 400.
     Defect,
+    /// The plugin process had no room for the step (its memory budget was held by the steps in
+    /// flight): nobody's fault, and worth trying again, so `http` mode answers 503.
+    Overloaded,
 }
 
 impl Failure {
@@ -51,6 +54,11 @@ impl Failure {
     /// An upstream failure no preset describes (an untrusted certificate, endless paging).
     pub(crate) fn upstream(cause: impl Into<String>, assistance: impl Into<String>) -> Failure {
         Failure::of(FailureKind::Upstream(None), cause, assistance)
+    }
+
+    /// No room in the process for the step now; trying again later may succeed.
+    pub(crate) fn overloaded(cause: impl Into<String>, assistance: impl Into<String>) -> Failure {
+        Failure::of(FailureKind::Overloaded, cause, assistance)
     }
 
     /// A defect of the plugin rather than of its input or of the service.
@@ -89,7 +97,7 @@ impl Failure {
     pub(crate) fn preset_of(&self) -> Option<Preset> {
         match self.kind {
             FailureKind::Upstream(preset) => preset,
-            FailureKind::Caller | FailureKind::Defect => None,
+            FailureKind::Caller | FailureKind::Defect | FailureKind::Overloaded => None,
         }
     }
 

@@ -24,6 +24,8 @@ mod trigger;
 
 pub(crate) use clean::clean;
 pub(crate) use envelope::MAX_MESSAGE_BYTES;
+#[cfg(test)]
+pub(crate) use failure::FailureKind;
 pub(crate) use failure::{quoted, shown, Failure};
 pub(crate) use plugin::{
     output_of, Action, Connector, Output, Plugin, StepFuture, Steps, Task, TaskFuture, TaskOutcome, Trigger,

@@ -12,7 +12,12 @@
 //! `BODY_TIMEOUT` (else 408); a step that has not finished after `STEP_DEADLINE` is abandoned with a
 //! 500 (each ThreatStream request also has the connection's own time-out). Bodies larger than
 //! `MAX_MESSAGE_BYTES` get 413.
+//!
+//! Memory: the steps in flight share one process budget for the bytes they read from ThreatStream
+//! (`crate::budget`, set by `--memory-budget`). A step starts only when it has room (`admission`), and
+//! one that runs out of it mid-way fails with a 503.
 
+mod admission;
 mod documents;
 mod request;
 mod shutdown;
@@ -46,6 +51,7 @@ use super::envelope::MAX_MESSAGE_BYTES;
 use super::failure::{Failure, FailureKind};
 use super::plugin::Plugin;
 use super::step::{execute, Outcome};
+use crate::budget::{install_process_pool, Pool};
 
 /// A client that has not sent its request line and headers by then is gone or hostile.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
@@ -67,6 +73,7 @@ struct Server {
     plugin: &'static Plugin,
     documents: Documents,
     work: Arc<Work>,
+    memory: Arc<Pool>,
     debug: bool,
 }
 
@@ -75,8 +82,14 @@ type Shared = Arc<Server>;
 /// Serves `plugin` on `address` until SIGTERM or SIGINT, then drains and returns.
 ///
 /// Prints `listening on http://<address>` to stderr once bound, so a caller that asked for port 0
-/// learns the port. An error means the server could not start.
-pub(crate) async fn serve(plugin: &'static Plugin, address: SocketAddr, debug: bool) -> Result<(), String> {
+/// learns the port. The steps in flight share `memory_budget` bytes of ThreatStream's answers. An
+/// error means the server could not start.
+pub(crate) async fn serve(
+    plugin: &'static Plugin,
+    address: SocketAddr,
+    memory_budget: u64,
+    debug: bool,
+) -> Result<(), String> {
     let threads = tokio::runtime::Handle::current().metrics().num_workers();
     let documents = Documents::new(plugin, threads)?;
     let listener = TcpListener::bind(address)
@@ -89,6 +102,7 @@ pub(crate) async fn serve(plugin: &'static Plugin, address: SocketAddr, debug: b
         plugin,
         documents,
         work: Arc::clone(&work),
+        memory: install_process_pool(memory_budget),
         debug,
     }));
     let connections = GracefulShutdown::new();
@@ -241,6 +255,10 @@ async fn step(server: Shared, route: StepRoute, name: Option<String>, request: R
         return abort(StatusCode::BAD_REQUEST, &description, &origin);
     }
     drop(glance);
+    if !admission::admit(&server.memory).await {
+        eprintln!("Refused a step: no room in the memory budget");
+        return answer(StatusCode::SERVICE_UNAVAILABLE, &json!({ "error": admission::NO_ROOM }));
+    }
     let kind = route.kind();
     let (plugin, debug) = (server.plugin, server.debug);
     // A task of its own: a panicking step cannot take the connection down with it, and a step whose
@@ -275,7 +293,9 @@ fn envelope(outcome: &Outcome, route: StepRoute, origin: &Origin) -> Response {
 }
 
 /// The runtime's status for a finished step (protocol reference §4.4): a `ClientException` and every
-/// `PluginException`, preset or not, are the caller's 400; only a defect of the plugin is a 500.
+/// `PluginException`, preset or not, are the caller's 400; only a defect of the plugin is a 500. A
+/// step the process's memory budget had no room for is a 503, as new work during shutdown is: the
+/// orchestrator may try it again.
 ///
 /// The runtime answers 500 for an invalid connection and for a required input left empty, because
 /// it happens to raise those as plain exceptions; both are the caller's to fix, so we answer 400.
@@ -284,6 +304,7 @@ fn step_status(failure: Option<&Failure>) -> StatusCode {
         None => StatusCode::OK,
         Some(failure) => match failure.kind {
             FailureKind::Defect => StatusCode::INTERNAL_SERVER_ERROR,
+            FailureKind::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
             FailureKind::Caller | FailureKind::Upstream(_) => StatusCode::BAD_REQUEST,
         },
     }

@@ -76,9 +76,6 @@ impl InsightType {
 struct PassiveDnsAnswer {
     #[serde(default)]
     results: Vec<Record>,
-    /// The rest of the answer, where ThreatStream says whether the look-up failed.
-    #[serde(flatten)]
-    outcome: Record,
 }
 
 /// The passive DNS history of an address or a domain, in the order ThreatStream sent it; empty when
@@ -93,7 +90,6 @@ pub(crate) async fn passive_dns(client: &Client, kind: PassiveDnsKind, value: &s
     let Some(answer) = none_when_missing(client.get_json::<PassiveDnsAnswer>(&path, &query).await)? else {
         return Ok(Vec::new());
     };
-    client.not_refused(Value::Object(answer.outcome))?;
     Ok(answer.results)
 }
 

@@ -6,6 +6,7 @@
 
 use std::fmt;
 
+use crate::budget::{Exceeded, MIB};
 use crate::excerpt::{shorten, shorten_start, ERROR_DATA_BYTES};
 
 #[derive(Debug)]
@@ -26,6 +27,14 @@ pub(crate) enum ApiError {
     Tls { reason: String },
     /// Too many redirects.
     Redirect,
+    /// A redirect the client did not follow (see `redirect`): one of a write (`write`), or one that
+    /// pointed off the instance. `location` is where it pointed, scrubbed and capped.
+    Redirected {
+        status: u16,
+        method: String,
+        location: String,
+        write: bool,
+    },
     /// The connection broke during the exchange.
     Transport { reason: String },
     /// The body is not JSON at all (an HTML page from a proxy, a truncated body).
@@ -40,8 +49,48 @@ pub(crate) enum ApiError {
     BodyTooLarge { limit: usize },
     /// Paging did not end: the same page came back, or there were more pages than the ceiling.
     Runaway { reason: String },
-    /// A 2xx answer whose JSON says the request failed (`success: false` or an `error` key).
+    /// A 2xx answer whose JSON says the request failed (`success: false`, or an `error` and no data).
     Rejected { body: String },
+    /// The answers would have passed the step's or the process's memory budget (`crate::budget`).
+    OverBudget(Exceeded),
+    /// A write retried after an attempt that got no answer (`earlier`), then refused: the first
+    /// attempt may have been applied, which can be why the retry was refused.
+    AfterUnanswered { earlier: String, error: Box<ApiError> },
+}
+
+impl ApiError {
+    /// Whether a write that ended in this error may still have been applied: the answer was lost (a
+    /// broken connection, a time-out, a gateway's or the server's 5xx) or unreadable (a 2xx that was
+    /// not what was expected), or a redirect left it unconfirmed. A refusal (4xx, `success: false`), a
+    /// connection never made and a handshake that failed mean nothing was applied.
+    pub(crate) fn leaves_write_unknown(&self) -> bool {
+        match self {
+            // A 3xx with no `Location` to follow is as unclear as a 5xx about what happened.
+            ApiError::Status { status, .. } => *status >= 500 || (300..400).contains(status),
+            ApiError::Timeout
+            | ApiError::Transport { .. }
+            | ApiError::Redirected { .. }
+            | ApiError::NotJson { .. }
+            | ApiError::Decode { .. }
+            | ApiError::BodyTooLarge { .. }
+            | ApiError::OverBudget(_)
+            | ApiError::AfterUnanswered { .. } => true,
+            ApiError::InvalidBaseUrl { .. }
+            | ApiError::Connect { .. }
+            | ApiError::Tls { .. }
+            | ApiError::Redirect
+            | ApiError::Runaway { .. }
+            | ApiError::Rejected { .. } => false,
+        }
+    }
+
+    /// Whether ThreatStream refused the request: a 4xx, or a 2xx that says it failed.
+    pub(crate) fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            ApiError::Status { status: 400..=499, .. } | ApiError::Rejected { .. }
+        )
+    }
 }
 
 impl fmt::Display for ApiError {
@@ -59,6 +108,25 @@ impl fmt::Display for ApiError {
             ApiError::BodyTooLarge { limit } => write!(f, "answer larger than {limit} bytes"),
             ApiError::Runaway { reason } => write!(f, "paging did not end: {reason}"),
             ApiError::Rejected { .. } => f.write_str("ThreatStream rejected the request"),
+            ApiError::Redirected { status, location, .. } => {
+                write!(
+                    f,
+                    "ThreatStream answered HTTP {status}, a redirect to {location}, which was not followed"
+                )
+            }
+            ApiError::OverBudget(Exceeded::Step { limit }) => {
+                write!(f, "the answers passed the step's memory budget of {} MiB", limit / MIB)
+            }
+            ApiError::OverBudget(Exceeded::Process { limit }) => {
+                write!(
+                    f,
+                    "the answers passed the process's memory budget of {} MiB",
+                    limit / MIB
+                )
+            }
+            ApiError::AfterUnanswered { earlier, error } => {
+                write!(f, "{error}, after an earlier attempt that got no answer ({earlier})")
+            }
         }
     }
 }

@@ -73,7 +73,9 @@ pub(crate) async fn changes(
         .compare(Field::ModifiedTs, Lookup::Lt, format_ms(until_ms))
         .order_by(Field::UpdateId, Order::Ascending)
         .limit(limit);
-    let page: Page = client.get_json(&intelligence::path(VERSION), &query.pairs()).await?;
+    let page: Page = client
+        .get_json_passing(&intelligence::path(VERSION), &query.pairs())
+        .await?;
     let full = page.objects.len() >= limit;
     let records = in_order(page.objects, cursor)?;
     Ok(Changes { records, full })
@@ -106,7 +108,9 @@ pub(crate) async fn newest_update_id(client: &Client) -> Result<u64, ApiError> {
 }
 
 async fn first_update_id(client: &Client, query: &SearchQuery) -> Result<Option<u64>, ApiError> {
-    let page: Page = client.get_json(&intelligence::path(VERSION), &query.pairs()).await?;
+    let page: Page = client
+        .get_json_passing(&intelligence::path(VERSION), &query.pairs())
+        .await?;
     let records = in_order(page.objects, 0)?;
     Ok(records.first().map(|(update_id, _)| *update_id))
 }

@@ -90,13 +90,31 @@ pub(crate) fn approver_id(session: &Record) -> Option<u64> {
     session.get("approved_by_id").and_then(numeric_id).filter(|id| *id > 0)
 }
 
+/// How a rejection ended.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Rejection {
+    /// ThreatStream answered that it rejected the session.
+    Done,
+    /// An attempt got no answer (`earlier`), and the retry found no session: the first attempt most
+    /// likely rejected it, which removes it, and no session is what a rejection is for.
+    Presumed { earlier: String },
+}
+
 /// `DELETE /api/v1/importsession/{id}/`: ThreatStream's rejection (the session becomes `deleted`).
-pub(crate) async fn reject_import_session(client: &Client, id: u64) -> Result<(), ApiError> {
-    client
+pub(crate) async fn reject_import_session(client: &Client, id: u64) -> Result<Rejection, ApiError> {
+    match client
         .send_json(Method::DELETE, &path(id), &[], None, Replay::Safe)
-        .await?;
-    info!("Rejected import session {id}");
-    Ok(())
+        .await
+    {
+        Ok(_) => {
+            info!("Rejected import session {id}");
+            Ok(Rejection::Done)
+        }
+        Err(ApiError::AfterUnanswered { earlier, error }) if matches!(*error, ApiError::Status { status: 404, .. }) => {
+            Ok(Rejection::Presumed { earlier })
+        }
+        Err(error) => Err(error),
+    }
 }
 
 /// Reads session `id` until it leaves the working states, pausing longer each time, for at most

@@ -11,6 +11,7 @@ mod comments;
 mod direct_import;
 pub(crate) mod enrichment;
 mod error;
+mod exchange;
 mod feed;
 mod filters;
 mod import;
@@ -20,12 +21,15 @@ mod next_link;
 mod observable;
 mod paging;
 mod pool;
+mod redirect;
+mod refusal;
 mod remote;
 mod retry;
 mod sandbox;
 mod tags;
 pub(crate) mod threat_models;
 pub(crate) mod timestamp;
+mod tls;
 mod upload;
 pub(crate) mod verdict;
 
@@ -38,7 +42,7 @@ pub(crate) use feed::{changes, newest_update_id, starting_cursor, FeedFilter};
 pub(crate) use import::{import_with_approval, ImportSource};
 pub(crate) use import_session::{
     approve_import_session, approver_id, follow_import_session, import_session, import_sessions, reject_import_session,
-    SessionFilter,
+    Rejection, SessionFilter,
 };
 pub(crate) use intelligence::{lookup, numeric_id, probe, record_value, Observable, Record};
 pub(crate) use observable::{observable, update_observable};

@@ -2,13 +2,15 @@
 //!
 //! In `http` mode one process runs many steps, so clients are kept per connection settings: steps with
 //! the same settings reuse keep-alive connections (and TLS sessions) to ThreatStream, while different
-//! settings never share a client. A client holds no per-step state, so nothing one step asks for can
-//! leak into the next.
+//! settings never share a client. A pooled client holds no per-step state, so nothing one step asks
+//! for can leak into the next; the one thing a step's client carries of its own, its memory budget, is
+//! attached to the copy each step gets (`Client::for_step`).
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use super::client::{Client, ClientConfig};
 use super::error::ApiError;
+use crate::budget::Budget;
 
 /// Enough for every connection an orchestrator's workflows use at once; past it the least recently
 /// used client goes, so a process that sees ever new settings (rotated keys) does not grow forever.
@@ -24,15 +26,15 @@ fn pool() -> MutexGuard<'static, ClientPool> {
     POOL.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// The client for `config`, built on first use.
-pub(crate) fn client_for(config: ClientConfig) -> Result<Client, ApiError> {
+/// The client for `config` (built on first use), for one step that reads within `budget`.
+pub(crate) fn client_for(config: ClientConfig, budget: Arc<Budget>) -> Result<Client, ApiError> {
     if let Some(client) = pool().get(&config) {
-        return Ok(client);
+        return Ok(client.for_step(budget));
     }
     // Built outside the lock: loading the root certificates takes a while, and steps on other
     // connections should not wait for it. Two steps racing here build twice and keep the first.
     let client = Client::new(config.clone())?;
-    Ok(pool().insert(config, client))
+    Ok(pool().insert(config, client).for_step(budget))
 }
 
 struct ClientPool {

@@ -43,8 +43,16 @@ impl Answer {
 impl Server {
     #[track_caller]
     pub(crate) fn start() -> Server {
+        Server::start_with(&[], &[])
+    }
+
+    /// `start`, with more arguments after `http` and variables in the environment.
+    #[track_caller]
+    pub(crate) fn start_with(args: &[&str], env: &[(&str, &str)]) -> Server {
         let mut child = plugin_command()
             .args(["http", "--port", "0", "--bind", "127.0.0.1"])
+            .args(args)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

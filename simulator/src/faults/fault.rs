@@ -41,6 +41,9 @@ pub enum Fault {
     HugeBody { bytes: u64 },
     /// 200 with a page whose objects have the wrong JSON types.
     WrongTypes,
+    /// A redirect (`status`, such as 302 or 307) to `location`, with an empty
+    /// body: a moved instance, or a load balancer or proxy that redirects.
+    Redirect { status: u16, location: String },
 }
 
 /// What the request does after its fault.
@@ -67,6 +70,7 @@ pub(crate) async fn apply(fault: Fault) -> Outcome {
         Fault::InvalidUtf8 => response::bytes(200, JSON, invalid_utf8()),
         Fault::HugeBody { bytes } => response::with_body(200, JSON, Filler::new(bytes).boxed()),
         Fault::WrongTypes => response::json(200, &wrong_types()),
+        Fault::Redirect { status, location } => redirect(status, &location),
     };
     Outcome::Answer(answer)
 }
@@ -76,6 +80,14 @@ fn rate_limited(retry_after: Option<String>) -> Response {
     let header = retry_after.and_then(|value| value.parse().ok());
     if let Some(value) = header {
         response.headers_mut().insert("retry-after", value);
+    }
+    response
+}
+
+fn redirect(status: u16, location: &str) -> Response {
+    let mut response = response::bytes(status, JSON, Vec::new());
+    if let Ok(value) = location.parse() {
+        response.headers_mut().insert("location", value);
     }
     response
 }
@@ -139,6 +151,10 @@ pub(crate) enum FaultSpec {
         bytes: u64,
     },
     WrongTypes,
+    Redirect {
+        status: u16,
+        location: String,
+    },
 }
 
 impl From<FaultSpec> for Fault {
@@ -154,6 +170,7 @@ impl From<FaultSpec> for Fault {
             FaultSpec::EndlessPages => Fault::EndlessPages,
             FaultSpec::HugeBody { bytes } => Fault::HugeBody { bytes },
             FaultSpec::WrongTypes => Fault::WrongTypes,
+            FaultSpec::Redirect { status, location } => Fault::Redirect { status, location },
         }
     }
 }
@@ -256,9 +273,13 @@ mod tests {
         let body = br#"[{"status": 500, "body": "{}"}, {"kind": "rate_limited", "retry_after": "2"},
             {"kind": "rate_limited"}, {"kind": "html", "status": 502}, {"kind": "broken_json"},
             {"kind": "invalid_utf8"}, {"kind": "slow", "millis": 10}, {"kind": "drop_connection"},
-            {"kind": "endless_pages"}, {"kind": "huge_body", "bytes": 5}, {"kind": "wrong_types"}]"#;
+            {"kind": "endless_pages"}, {"kind": "huge_body", "bytes": 5}, {"kind": "wrong_types"},
+            {"kind": "redirect", "status": 307, "location": "http://127.0.0.1:9/api/"}]"#;
         let faults = parse_specs(body).expect("every documented shape parses");
-        assert_eq!(faults.len(), 11);
+        assert_eq!(faults.len(), 12);
+        assert!(
+            matches!(&faults[11], Queued::Next(Fault::Redirect { status: 307, location }) if location == "http://127.0.0.1:9/api/")
+        );
         assert!(matches!(&faults[0], Queued::Next(Fault::Status { status: 500, body }) if body == "{}"));
         assert!(matches!(&faults[6], Queued::Next(Fault::Slow(d)) if d.as_millis() == 10));
     }

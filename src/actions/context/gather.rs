@@ -16,6 +16,7 @@ use std::pin::Pin;
 use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Value};
 
+use crate::budget::Exceeded;
 use crate::protocol::{clean, Failure};
 use crate::threatstream::enrichment::{self, Reference};
 use crate::threatstream::threat_models;
@@ -213,7 +214,9 @@ impl Gathered {
     }
 
     /// The answer of a section, or `None` with the section listed as unavailable. A 401 is no
-    /// section's problem: it fails the action.
+    /// section's problem: it fails the action. Nor is a process with no memory left for the answer
+    /// (`http` mode's budget, held by other steps): the action fails with a 503, to be tried again
+    /// whole rather than answered with sections missing.
     fn unavailable_unless<T>(
         &mut self,
         section: &str,
@@ -222,7 +225,9 @@ impl Gathered {
     ) -> Result<Option<T>, Failure> {
         match found {
             Ok(found) => Ok(Some(found)),
-            Err(error @ ApiError::Status { status: 401, .. }) => Err(Failure::from(error)),
+            Err(error @ (ApiError::Status { status: 401, .. } | ApiError::OverBudget(Exceeded::Process { .. }))) => {
+                Err(Failure::from(error))
+            }
             Err(error) => {
                 tracing::warn!("{section} is unavailable: {error}");
                 self.unavailable.push(Unavailable::of(section, what, &error));

@@ -15,7 +15,7 @@ use serde_json::{json, Map, Value};
 use super::settings::{Classification, Severity};
 use super::Tlp;
 use crate::actions::connection::Connection;
-use crate::actions::failure::{forbidden, Permission};
+use crate::actions::failure::{forbidden, unconfirmed, Permission, Write};
 use crate::actions::observable::observable;
 use crate::actions::wire_name;
 use crate::actions::{chosen, TypedAction};
@@ -280,16 +280,21 @@ fn tags(given: Option<&[ObservableTag]>, input: &str) -> Result<Option<Value>, F
     Ok(Some(Value::Array(tags)))
 }
 
+/// An import without approval, when a failure leaves unknown whether a request was applied.
+const IMPORT: Write = Write {
+    what: "the failed request's observables",
+    check: "Look them up (Get Observables or Lookup Observables) to see whether they were imported",
+    twice: Some("import them again"),
+};
+
 /// A request that failed after others were accepted says how far the import got, so nobody imports
 /// the accepted part twice.
 fn interrupted(interrupted: Interrupted) -> Failure {
     let accepted = interrupted.accepted;
     let total = interrupted.requests;
-    let failure = forbidden(
-        interrupted.error,
-        &[Permission::Approve],
-        "importing observables without approval",
-    );
+    let failure = unconfirmed(interrupted.error, &IMPORT, |error| {
+        forbidden(error, &[Permission::Approve], "importing observables without approval")
+    });
     if total < 2 {
         return failure;
     }

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use tracing::info;
 
 use super::connection::Connection;
-use super::failure::{forbidden, Permission};
+use super::failure::{forbidden, unconfirmed, Permission, Write};
 use super::file::File;
 use super::sessions::{summary, ImportSessionSummary};
 use super::spec_named;
@@ -30,6 +30,14 @@ use crate::threatstream::{self, ImportSource};
 
 pub(crate) use import_observable::Tlp;
 pub(crate) use settings::Severity;
+
+/// An import with approval, when a failure leaves unknown whether ThreatStream created the session.
+const IMPORT: Write = Write {
+    what: "the import",
+    check: "List Import Sessions (or ThreatStream's Import Sessions page) shows whether it created an import \
+            session just now",
+    twice: Some("create a second import session"),
+};
 
 /// The import actions, in the order the spec lists them.
 pub(super) const ACTIONS: &[&dyn Action] = &[
@@ -102,7 +110,11 @@ async fn import(
     };
     let session = threatstream::import_with_approval(&connection.client, fields, source)
         .await
-        .map_err(|error| forbidden(error, needed, "importing observables"))?;
+        .map_err(|error| {
+            unconfirmed(error, &IMPORT, |error| {
+                forbidden(error, needed, "importing observables")
+            })
+        })?;
     let results = ImportResponse {
         job_id: session.job_id,
         success: true,

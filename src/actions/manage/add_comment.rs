@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::{ids, no_value, target_input, values, ChangeOutput};
 use crate::actions::connection::Connection;
-use crate::actions::failure::{absent, forbidden, Permission};
+use crate::actions::failure::{absent, forbidden, unconfirmed, Permission, Write};
 use crate::actions::import::Tlp;
 use crate::actions::{chosen, TypedAction};
 use crate::protocol::{output_of, quoted, Failure, Output};
@@ -50,9 +50,18 @@ fn comment_text(given: &str) -> Result<&str, Failure> {
     Ok(comment)
 }
 
+/// A comment, when a failure leaves unknown whether ThreatStream added it.
+const COMMENT: Write = Write {
+    what: "the comment",
+    check: "Get Comments shows whether it was added",
+    twice: Some("add the comment twice"),
+};
+
 fn comment_failure(error: ApiError, value: &str) -> Failure {
-    absent(error, no_value(value))
-        .unwrap_or_else(|error| forbidden(error, &[Permission::Comment], "commenting on an observable"))
+    unconfirmed(error, &COMMENT, |error| {
+        absent(error, no_value(value))
+            .unwrap_or_else(|error| forbidden(error, &[Permission::Comment], "commenting on an observable"))
+    })
 }
 
 /// A failure after some values were already commented says which, so that running the step again,

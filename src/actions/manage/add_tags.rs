@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::{ids, in_cloud, target_input, ChangeOutput};
 use crate::actions::connection::Connection;
-use crate::actions::failure::{forbidden, Permission};
+use crate::actions::failure::{forbidden, unconfirmed, Permission, Write};
 use crate::actions::import::Tlp;
 use crate::actions::{chosen, TypedAction};
 use crate::protocol::{output_of, Failure, Output};
@@ -53,6 +53,13 @@ pub(crate) fn tag_names(given: &[String]) -> Result<Vec<String>, Failure> {
         .collect()
 }
 
+/// A tagging, when a failure leaves unknown whether ThreatStream applied it.
+const TAGGING: Write = Write {
+    what: "the tags",
+    check: "Get Observables shows the observable's tags as they are now",
+    twice: None,
+};
+
 pub(crate) struct AddTags;
 
 impl TypedAction for AddTags {
@@ -73,7 +80,11 @@ impl TypedAction for AddTags {
         let ids = ids(&targets);
         threatstream::add_tags(&connection.client, &ids, &tags, in_cloud(&targets))
             .await
-            .map_err(|error| forbidden(error, &[Permission::Tag], "tagging observables"))?;
+            .map_err(|error| {
+                unconfirmed(error, &TAGGING, |error| {
+                    forbidden(error, &[Permission::Tag], "tagging observables")
+                })
+            })?;
         output_of(&json!({"success": true, "ids": ids}))
     }
 }

@@ -10,7 +10,7 @@ use serde_json::json;
 use super::add_tags::tag_names;
 use super::{ids, in_cloud, target_input, ChangeOutput};
 use crate::actions::connection::Connection;
-use crate::actions::failure::{forbidden, Permission};
+use crate::actions::failure::{forbidden, unconfirmed, Permission, Write};
 use crate::actions::TypedAction;
 use crate::protocol::{output_of, Failure, Output};
 use crate::threatstream;
@@ -24,6 +24,13 @@ target_input! {
         tags: Vec<String>,
     }
 }
+
+/// A removal of tags, when a failure leaves unknown whether ThreatStream applied it.
+const REMOVAL: Write = Write {
+    what: "the removal",
+    check: "Get Observables shows the observable's tags as they are now",
+    twice: None,
+};
 
 pub(crate) struct RemoveTags;
 
@@ -41,7 +48,11 @@ impl TypedAction for RemoveTags {
         let ids = ids(&targets);
         threatstream::remove_tags(&connection.client, &ids, &names, in_cloud(&targets))
             .await
-            .map_err(|error| forbidden(error, &[Permission::Tag], "removing tags from observables"))?;
+            .map_err(|error| {
+                unconfirmed(error, &REMOVAL, |error| {
+                    forbidden(error, &[Permission::Tag], "removing tags from observables")
+                })
+            })?;
         output_of(&json!({"success": true, "ids": ids}))
     }
 }

@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 
 use super::{ids, no_id, target_input, ChangeOutput};
 use crate::actions::connection::Connection;
-use crate::actions::failure::{absent, forbidden, Permission};
+use crate::actions::failure::{absent, forbidden, unconfirmed, Permission, Write};
 use crate::actions::import::{Severity, Tlp};
 use crate::actions::{chosen, TypedAction};
 use crate::actions::{date, itype};
@@ -91,8 +91,17 @@ impl UpdateObservableInput {
     }
 }
 
+/// An update, when a failure leaves unknown whether ThreatStream applied it.
+const UPDATE: Write = Write {
+    what: "the update",
+    check: "Get Observables shows the observable's fields as they are now",
+    twice: None,
+};
+
 fn update_failure(error: ApiError, id: u64) -> Failure {
-    absent(error, no_id(id)).unwrap_or_else(|error| forbidden(error, &[Permission::Edit], "changing an observable"))
+    unconfirmed(error, &UPDATE, |error| {
+        absent(error, no_id(id)).unwrap_or_else(|error| forbidden(error, &[Permission::Edit], "changing an observable"))
+    })
 }
 
 pub(crate) struct UpdateObservable;

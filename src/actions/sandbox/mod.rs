@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::connection::Connection;
+use super::failure::{unconfirmed, Write};
 use super::wire_name;
 use crate::protocol::{output_of, Action, Failure, Output};
 use crate::threatstream::{self, Submission};
@@ -100,6 +101,13 @@ macro_rules! submission_input {
 }
 use submission_input;
 
+/// A submission, when a failure leaves unknown whether ThreatStream started the detonation.
+const SUBMISSION: Write = Write {
+    what: "the submission",
+    check: "ThreatStream's sandbox page lists the detonations started just now",
+    twice: Some("start a second detonation"),
+};
+
 /// What both submissions take besides the thing detonated.
 pub(crate) struct Options {
     platform: Platform,
@@ -120,7 +128,9 @@ async fn submit(connection: &Connection, options: Options, target: threatstream:
             .filter(|detail| !detail.is_empty()),
         target,
     };
-    let detonations = threatstream::submit(&connection.client, submission).await?;
+    let detonations = threatstream::submit(&connection.client, submission)
+        .await
+        .map_err(|error| unconfirmed(error, &SUBMISSION, Failure::from))?;
     let reports: Vec<Value> = detonations
         .into_iter()
         .map(|detonation| {

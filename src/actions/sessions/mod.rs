@@ -13,7 +13,7 @@ mod list_import_sessions;
 mod reject_import_session;
 mod session;
 
-use super::failure::{absent, forbidden, Permission};
+use super::failure::{absent, forbidden, unconfirmed, Permission, Write};
 use super::positive_id;
 use crate::protocol::{Action, Failure};
 use crate::threatstream::ApiError;
@@ -42,10 +42,31 @@ enum SessionCall {
     Reject,
 }
 
+/// A change to a session, when a failure leaves unknown whether ThreatStream applied it.
+const APPROVAL: Write = Write {
+    what: "the approval",
+    check: "Get Import Session shows the session's status (approving or approved once it is applied)",
+    twice: None,
+};
+
+const REJECTION: Write = Write {
+    what: "the rejection",
+    check: "Get Import Session shows the session's status (deleted, Rejected in the UI, once it is applied)",
+    twice: None,
+};
+
 /// A failed call about session `id`: a 404 names the session, a 409 says its state forbids the change
 /// (ThreatStream's answer, in the data, says which state), and a 403 on a change names the Approve Intel
-/// permission.
+/// permission. A change whose outcome the error leaves unknown says how to check it.
 fn session_failure(error: ApiError, id: u64, call: SessionCall) -> Failure {
+    match call {
+        SessionCall::Read => session_refusal(error, id, call),
+        SessionCall::Approve => unconfirmed(error, &APPROVAL, |error| session_refusal(error, id, call)),
+        SessionCall::Reject => unconfirmed(error, &REJECTION, |error| session_refusal(error, id, call)),
+    }
+}
+
+fn session_refusal(error: ApiError, id: u64, call: SessionCall) -> Failure {
     let error = match absent(error, || format!("no import session with ID {id}")) {
         Ok(missing) => return missing,
         Err(error) => error,

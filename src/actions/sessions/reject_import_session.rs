@@ -2,7 +2,9 @@
 //!
 //! ThreatStream's rejection is a DELETE of the session, answered 204 with no body; the session stays
 //! listed with status deleted (Rejected in the UI). Rejecting a rejected session succeeds again, so
-//! the call is retried like a read.
+//! the call is retried like a read. When an attempt got no answer and the retry finds no session, the
+//! first attempt most likely rejected it: the goal is reached, and the step succeeds with a warning in
+//! its log saying so.
 //!
 //! The route is FortiSOAR's: its connector's Reject IOC By Import ID sends `DELETE
 //! /api/v1/importsession/{id}` with no body and takes a 204 as the success (also a 200 or 202 with
@@ -11,12 +13,13 @@
 //! trailing slash every other session route has; an answer body, if any, is not read.
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use tracing::warn;
 
 use super::{session_failure, session_id, SessionCall};
 use crate::actions::connection::Connection;
 use crate::actions::TypedAction;
 use crate::protocol::{output_of, Failure, Output};
-use crate::threatstream;
+use crate::threatstream::{self, Rejection};
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -44,9 +47,15 @@ impl TypedAction for RejectImportSession {
 
     async fn run(connection: &Connection, input: RejectImportSessionInput) -> Result<Output, Failure> {
         let id = session_id(&input.import_session_id, "import_session_id")?;
-        threatstream::reject_import_session(&connection.client, id)
+        let rejection = threatstream::reject_import_session(&connection.client, id)
             .await
             .map_err(|error| session_failure(error, id, SessionCall::Reject))?;
+        if let Rejection::Presumed { earlier } = rejection {
+            warn!(
+                "ThreatStream has no import session {id} any more: an earlier attempt to reject it got no answer \
+                 ({earlier}) and most likely rejected it, which removes it. Taken as rejected."
+            );
+        }
         output_of(&RejectImportSessionOutput { success: true })
     }
 }
