@@ -213,7 +213,11 @@ mod tests {
                 message: None,
             }
         );
-        for finished in [json!({"verdict": "malicious"}), json!({"status": ""}), json!({"status": null})] {
+        for finished in [
+            json!({"verdict": "malicious"}),
+            json!({"status": ""}),
+            json!({"status": null}),
+        ] {
             assert!(DetonationState::of(&finished).is("done"), "{finished}");
         }
         assert!(DetonationState::of(&json!({"status": "Processing"})).is("processing"));

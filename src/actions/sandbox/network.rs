@@ -114,15 +114,27 @@ pub(super) fn network(network: &Value) -> Option<Network> {
 impl Network {
     fn is_empty(&self) -> bool {
         let lists = [
-            &self.dns, &self.tcp, &self.udp, &self.icmp, &self.http, &self.https, &self.smtp, &self.irc,
+            &self.dns,
+            &self.tcp,
+            &self.udp,
+            &self.icmp,
+            &self.http,
+            &self.https,
+            &self.smtp,
+            &self.irc,
         ];
-        self.hosts.is_none() && self.domains.is_none() && self.pcap_sha256.is_none() && lists.iter().all(|list| list.is_none())
+        self.hosts.is_none()
+            && self.domains.is_none()
+            && self.pcap_sha256.is_none()
+            && lists.iter().all(|list| list.is_none())
     }
 }
 
 /// Addresses written as strings, or as objects with an `ip`.
 fn hosts(hosts: &Value) -> Vec<String> {
-    let written = objects(hosts).into_iter().filter_map(|host| host.get("ip").and_then(text));
+    let written = objects(hosts)
+        .into_iter()
+        .filter_map(|host| host.get("ip").and_then(text));
     texts(hosts).into_iter().chain(written).collect()
 }
 
@@ -166,7 +178,12 @@ mod tests {
 
     #[test]
     fn an_empty_or_missing_block_is_none() {
-        for block in [json!(null), json!({}), json!([]), json!({"hosts": [], "domains": [{"ip": "1.1.1.1"}]})] {
+        for block in [
+            json!(null),
+            json!({}),
+            json!([]),
+            json!({"hosts": [], "domains": [{"ip": "1.1.1.1"}]}),
+        ] {
             assert!(network(&block).is_none(), "{block}");
         }
     }

@@ -281,7 +281,10 @@ mod tests {
         let report = shown(&answer);
         assert_eq!(report["screenshots"], json!(["a.png", "b.png"]));
         assert_eq!(report["pcap"], "https://ts.example.com/dump.pcap");
-        assert_eq!(report["info"], json!({"machine": {"name": "WINDOWS7_4"}, "route": "none"}));
+        assert_eq!(
+            report["info"],
+            json!({"machine": {"name": "WINDOWS7_4"}, "route": "none"})
+        );
     }
 
     #[test]
