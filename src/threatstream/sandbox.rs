@@ -133,8 +133,6 @@ pub(crate) struct DetonationState {
     /// `benign` until the detonation is over, then ThreatStream's conclusion.
     pub(crate) verdict: Option<String>,
     pub(crate) platform: Option<String>,
-    /// ThreatStream's message about the submission, when it gives one.
-    pub(crate) message: Option<String>,
 }
 
 impl DetonationState {
@@ -152,7 +150,6 @@ impl DetonationState {
             status: text("status").unwrap_or_else(|| "done".to_owned()),
             verdict: text("verdict"),
             platform: text("platform"),
-            message: text("message"),
         }
     }
 
@@ -210,7 +207,6 @@ mod tests {
                 status: "errors".into(),
                 verdict: Some("benign".into()),
                 platform: Some("TEST_PLATFORM".into()),
-                message: None,
             }
         );
         for finished in [

@@ -58,18 +58,14 @@ pub(crate) struct GetSandboxReportOutput {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(title = "Platform", example = &"WINDOWS7")]
     platform: Option<String>,
-    /// What ThreatStream says about the submission, when it says anything
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(title = "Message", example = &"Detonation finished")]
-    message: Option<String>,
 }
 
 fn example_report() -> Value {
-    json!({"signatures": [{"description": "Found graphical window changes (likely an installer)",
-        "severity": "-2.0", "data": []}],
+    json!({"signatures": [{"description": "Contacts a domain listed in threat intelligence",
+        "severity": "3.0", "data": []}],
         "screenshots": ["https://ts.example.com/userUploads/screenshot_00.png"],
         "info": {"category": "URL", "started": "2019-12-04 21:04:30", "ended": "2019-12-04 21:09:32",
-            "duration": 302, "is_malicious": false, "machine": {}},
+            "duration": 302, "is_malicious": true, "machine": {}},
         "domains": ["evil-domain.example"],
         "pcap": "https://ts.example.com/userUploads/dump.pcap",
         "network": {"hosts": ["198.51.100.23"], "domains": [{"domain": "evil-domain.example", "ip": "198.51.100.23"}],
@@ -106,14 +102,12 @@ impl TypedAction for GetSandboxReport {
             status,
             verdict,
             platform,
-            message,
         } = state;
         output_of(&GetSandboxReportOutput {
             sandbox_report: report,
             status,
             verdict,
             platform,
-            message,
         })
     }
 }
