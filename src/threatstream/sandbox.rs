@@ -8,7 +8,8 @@
 //! - the file goes in the part `file`, as Rapid7's 4.0.0 (the plugin this one replaces, so a migrated
 //!   workflow sends what it sent), Splunk SOAR's connector and Anomali's OpenAPI description for
 //!   CrowdStrike Foundry send it. Cortex XSOAR and FortiSOAR name the part `report_radio-file`; both
-//!   names are in use against live tenants, so the server takes either.
+//!   names have been sent to live tenants for years by maintained clients, so the server evidently
+//!   takes either, and the drop-in keeps 4.0.0's.
 //! - the detail (tags) goes in `report_radio-notes`, as Cortex XSOAR sends it since a customer found
 //!   that `detail` was not applied (demisto/content pull request 27420, 2023) and as Splunk SOAR's
 //!   documented `fields` example spells it. Rapid7 4.0.0 and FortiSOAR send `detail`, the name XSOAR
@@ -23,6 +24,8 @@
 //! - the report carries `success: true` in Rapid7 4.0.0's and Splunk's shape and no `success` at all
 //!   in XSOAR's test data and Rapid7's older fixture, and XSOAR never looks for it: only an answer
 //!   that says it failed (`success: false`, an `error`) is refused.
+//! - the report's path ends in a slash, as Rapid7 and Splunk SOAR call it; XSOAR and FortiSOAR leave
+//!   the slash out, and every other sandbox path has one in all four.
 
 use serde_json::Value;
 use tracing::info;
