@@ -10,11 +10,10 @@
 //!
 //! A detonation is `processing` for a configurable time after it arrives
 //! (three seconds unless told otherwise, or until released while the
-//! simulator holds), so the plugin's polling is
-//! exercised, then `done`; its verdict stays `benign` until then. A URL
-//! whose host is under `.invalid` (RFC 2606: it never resolves) ends in
-//! `errors` instead, with the verdict still `benign`, as the real tenant in
-//! Cortex XSOAR's README answered. The report route answers 404 with
+//! simulator holds), so the plugin's polling is exercised, then `done`; its
+//! verdict stays `benign` until then. A URL whose host is under `.invalid`
+//! (RFC 2606: it never resolves) ends in `errors` instead, with the verdict
+//! still `benign`, as the real tenant in Cortex XSOAR's README answered. The report route answers 404 with
 //! `{"success": false, "message": ...}` while a detonation runs and after
 //! one that ended in errors. Reports 100, 101 and 133 exist from the start
 //! (see [`crate::sandbox::report`]).
@@ -283,7 +282,10 @@ pub(crate) fn status(sandbox: &Sandbox, id: u64) -> Answer {
         (true, false) => "done",
         (true, true) => "errors",
     };
-    Ok(response::json(200, &state(&detonation(stored), status, &stored.submission.form)))
+    Ok(response::json(
+        200,
+        &state(&detonation(stored), status, &stored.submission.form),
+    ))
 }
 
 /// The state of a detonation, in the fields Splunk SOAR and FortiSOAR list.
