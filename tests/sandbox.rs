@@ -1,10 +1,11 @@
 //! The sandbox actions against the simulator's sandbox: the forms ThreatStream receives, both answer
-//! shapes, a report followed from `processing` to `done`, bad inputs refused before any request, and
-//! submissions never sent twice.
+//! shapes, a report followed from `processing` to `done` (or `errors`), bad inputs refused before any
+//! request, and submissions never sent twice. The public clients' own answer shapes are replayed in
+//! `contract::sandbox`.
 
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde_json::json;
 use threatstream_simulator::{Fault, FormEncoding, Hold, Simulator, SubmitResponse};
 
 use crate::harness::{assert_untouched, simulator, simulator_builder, Invocation, Preset};
@@ -35,7 +36,7 @@ fn a_file_goes_as_multipart_with_the_published_field_names() {
             ("report_radio-platform", "WINDOWS7"),
             ("use_premium_sandbox", "true"),
             ("report_radio-classification", "public"),
-            ("detail", "Credential-Exposure,compromised_email"),
+            ("report_radio-notes", "Credential-Exposure,compromised_email"),
         ]
         .map(|(name, value)| (name.to_owned(), value.to_owned()))
     );
@@ -65,7 +66,11 @@ fn a_url_goes_urlencoded_private_by_default_and_either_answer_shape_reads_alike(
             submission.field("report_radio-url"),
             Some("https://malicious.example.net/setup.exe")
         );
-        assert_eq!(submission.field("detail"), None, "an absent detail is not sent");
+        assert_eq!(
+            submission.field("report_radio-notes"),
+            None,
+            "an absent detail is not sent"
+        );
         let reports = output["reports"].as_array().expect("a list");
         assert_eq!(reports.len(), 1, "{shape:?}: {output}");
         assert_eq!(reports[0]["id"], json!(submission.id), "{shape:?}");
@@ -89,23 +94,94 @@ fn a_report_is_followed_from_processing_to_done() {
             .ok()
     };
     let first = get();
-    assert_eq!(first["status"], "processing", "{first}");
     assert_eq!(
-        first["sandbox_report"],
-        json!({"signatures": [], "screenshots": [], "info": {"machine": {}}, "domains": []})
+        first,
+        json!({"status": "processing", "verdict": "benign", "platform": "WINDOWS10",
+            "sandbox_report": {"signatures": [], "screenshots": [], "info": {"machine": {}}, "domains": []}}),
+        "the verdict stays benign until the detonation is done"
     );
     assert_eq!(sim.release(Hold::SandboxReports), 1);
     let done = get();
     assert_eq!(done["status"], "done", "{done}");
+    assert_eq!(
+        (&done["verdict"], &done["platform"]),
+        (&json!("malicious"), &json!("WINDOWS10"))
+    );
     let report = &done["sandbox_report"];
-    assert!(!report["signatures"].as_array().expect("a list").is_empty(), "{done}");
-    assert!(report["domains"]
-        .as_array()
-        .expect("a list")
+    assert_eq!(
+        report["domains"],
+        json!(["evil-domain.example", "malicious.example.net"])
+    );
+    assert_eq!(report["network"]["hosts"], json!(["198.51.100.23", "198.51.100.24"]));
+    assert_eq!(
+        report["network"]["domains"][0],
+        json!({"domain": "evil-domain.example", "ip": "198.51.100.23"})
+    );
+    assert_eq!(report["network"]["http"][0]["uri"], "/payload.exe");
+    assert!(report["network"]["pcap_sha256"]
+        .as_str()
+        .is_some_and(|digest| digest.len() == 64));
+    // The Cuckoo shape puts the capture and the screenshots beside `results`.
+    assert!(report["pcap"]
+        .as_str()
+        .is_some_and(|link| link.ends_with(&format!("dump-{id}.pcap"))));
+    assert_eq!(report["screenshots"].as_array().map(Vec::len), Some(2));
+    assert_eq!(report["signatures"][0]["name"], "network_ioc_domain");
+    assert_eq!(report["info"]["machine"]["name"], "WINDOWS10_4");
+    assert_eq!(
+        report["target"],
+        json!({"category": "url", "url": "http://malicious.example.net/payload.exe"})
+    );
+    assert_eq!(report["dropped"][0]["name"], "PebbleLoader.dll");
+    assert_eq!(report["behavior"]["mutexes"], json!(["PebbleLoaderMutex"]));
+    assert!(
+        report["behavior"]["processes"][0].get("calls").is_none(),
+        "API calls are left out"
+    );
+}
+
+#[test]
+fn a_submitted_file_comes_back_as_the_reports_target_with_its_digest() {
+    let sim = sandbox(Duration::ZERO);
+    let output = submit_file().against(&sim).ok();
+    let id = output["reports"][0]["id"].as_u64().expect("an id").to_string();
+    let done = Invocation::run("get_sandbox_report")
+        .input(json!({"report_id": id}))
+        .against(&sim)
+        .ok();
+    assert_eq!(
+        done["sandbox_report"]["target"]["file"]["sha256"],
+        // printf 'Hello World\n' | sha256sum
+        "d2a84f4b8b650937ec8f73cd8be2c74add5a911ba64df27458ed8229da804a26"
+    );
+    assert_eq!(done["sandbox_report"]["info"]["category"], "file");
+}
+
+#[test]
+fn a_detonation_that_ended_in_errors_answers_its_status_instead_of_failing() {
+    let sim = sandbox(Duration::ZERO);
+    let output = submit_url("https://gone.invalid/setup.exe").against(&sim).ok();
+    let id = output["reports"][0]["id"].as_u64().expect("an id");
+    let answer = Invocation::run("get_sandbox_report")
+        .input(json!({"report_id": id.to_string()}))
+        .against(&sim)
+        .ok();
+    assert_eq!(
+        answer,
+        json!({"status": "errors", "verdict": "benign", "platform": "WINDOWS10",
+            "sandbox_report": {"signatures": [], "screenshots": [], "info": {"machine": {}}, "domains": []}})
+    );
+    let paths: Vec<String> = sim
+        .requests()
         .iter()
-        .all(Value::is_string));
-    assert!(report["info"]["machine"].is_object());
-    assert!(report["info"]["started"].is_string());
+        .skip(1)
+        .map(|request| request.path.clone())
+        .collect();
+    assert_eq!(
+        paths,
+        [format!("/api/v1/submit/{id}/"), format!("/api/v1/submit/{id}/report/")],
+        "whatever report the failed detonation left is asked for, once"
+    );
 }
 
 #[test]
@@ -115,7 +191,10 @@ fn the_published_report_fixture_comes_out_as_4_0_0_printed_it() {
         .input(json!({"report_id": "101"}))
         .against(&sim)
         .ok();
-    assert_eq!(output["status"], "done");
+    assert_eq!(
+        (&output["status"], &output["verdict"], &output["platform"]),
+        (&json!("done"), &json!("benign"), &json!("WINDOWS7"))
+    );
     let report = &output["sandbox_report"];
     assert_eq!(
         report["domains"],

@@ -124,24 +124,29 @@
 //!   or multipart (file part `file` or `report_radio-file`), with
 //!   `report_radio-platform`, `report_radio-classification`,
 //!   `use_premium_sandbox` / `use_vmray_sandbox` (`"true"`/`"false"` only),
-//!   `detail`. Answers `{"success": true, "reports": ...}` shaped by
-//!   [`SubmitResponse`]; ids count up from 188 and `ALL` submits to WINDOWS7
-//!   and WINDOWSXP. No URL or file, both, an unknown platform or a
-//!   capitalised flag is a 400 `{"success": false, "message"}`. Every
-//!   accepted form is in [`Simulator::sandbox_submissions`].
+//!   `report_radio-notes` or `detail`. Answers 202 `{"success": true,
+//!   "reports": ...}` shaped by [`SubmitResponse`]; ids count up from 188 and
+//!   `ALL` submits to WINDOWS7 and WINDOWSXP. No URL or file, both, an
+//!   unknown platform or a capitalised flag is a 400 `{"success": false,
+//!   "message"}`. Every accepted form is in [`Simulator::sandbox_submissions`].
 //! - `GET /api/v1/submit/parameters/`: `platform_choices` and
 //!   `premium_platform_choices`.
 //! - `GET /api/v1/submit/<id>/`: `{"id", "status", "verdict", "platform",
-//!   ...}`; `processing` (verdict `benign`) for the builder's
+//!   "platform_label", "date_added", "url" or "file", ...}` (Splunk SOAR's and
+//!   FortiSOAR's fields); `processing` (verdict `benign`) for the builder's
 //!   [`SimulatorBuilder::sandbox_processing`] time (or until released while
-//!   held, [`Simulator::hold`]), then `done`. The verdict
-//!   is `malicious` when the URL or file mentions `malicious.example.net`,
-//!   `evil-domain.example`, `198.51.100.23` or the EICAR string.
-//! - `GET /api/v1/submit/<id>/report/`: `{"success": true, "results": {"info",
-//!   "target", "signatures", "screenshots", "network"}}`; 404 with
-//!   `{"success": false, "message"}` while processing. Reports 101 (the
-//!   published plugin's fixture: a benign URL on WINDOWS7, no `machine`) and
-//!   100 (a malicious file on WINDOWSXP) exist from the start, and 133 (the 3.x samples' id) is
+//!   held, [`Simulator::hold`]), then `done`, or `errors`
+//!   (verdict still `benign`) for a URL whose host is under `.invalid`. The
+//!   verdict is `malicious` when the URL or file mentions
+//!   `malicious.example.net`, `evil-domain.example`, `198.51.100.23` or the
+//!   EICAR string.
+//! - `GET /api/v1/submit/<id>/report/`: the Cuckoo-style report of Splunk
+//!   SOAR and FortiSOAR, `{"success": true, "pcap", "screenshots", "results":
+//!   {"info", "target", "signatures", "network", "behavior", "dropped",
+//!   "debug"}}`; 404 with `{"success": false, "message"}` while processing and
+//!   after errors. Reports 101 (Rapid7 4.0.0's compact fixture: a benign URL
+//!   on WINDOWS7, `results.screenshots`, no `machine`) and 100 (a malicious
+//!   file on WINDOWSXP) exist from the start, and 133 (the 3.x samples' id) is
 //!   101 again. Unknown ids 404.
 //! - `GET /api/v1/threat_model_search/`: `model_type` (comma list), `name`
 //!   (substring), `value` (keyword in name, aliases, text, tags), `alias`,

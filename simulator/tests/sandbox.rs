@@ -1,5 +1,7 @@
-//! The sandbox as the published plugin's submit_file, submit_url and
-//! get_sandbox_report use it (anomali-plugin.md §3.4-3.6).
+//! The sandbox as the public clients use it: the published plugin's
+//! submit_file, submit_url and get_sandbox_report (anomali-plugin.md
+//! §3.4-3.6), and the state and report shapes Splunk SOAR, FortiSOAR and
+//! Cortex XSOAR read.
 
 use std::time::Duration;
 
@@ -52,7 +54,7 @@ async fn submit_file(sim: &Simulator, name: &str, bytes: &[u8]) -> (u16, Value) 
 async fn a_url_submission_answers_by_platform_and_keeps_every_field() {
     let sim = sandbox(Duration::ZERO);
     let (status, body) = submit_url(&sim, &url_fields("google.com")).await;
-    assert_eq!(status, 200, "{body}");
+    assert_eq!(status, 202, "{body}");
     assert_eq!(
         body,
         json!({"success": true, "reports": {"WINDOWS7": {
@@ -83,7 +85,7 @@ async fn a_url_submission_answers_by_platform_and_keeps_every_field() {
 async fn a_file_submission_keeps_the_file_name_and_bytes() {
     let sim = sandbox(Duration::ZERO);
     let (status, body) = submit_file(&sim, "testfile", b"Hello World\n").await;
-    assert_eq!(status, 200, "{body}");
+    assert_eq!(status, 202, "{body}");
     assert!(body["reports"]["WINDOWS7"]["id"].is_u64());
     let submission = &sim.sandbox_submissions()[0];
     assert_eq!(submission.form.encoding, FormEncoding::Multipart);
@@ -102,7 +104,7 @@ async fn the_older_list_shape_and_all_platforms() {
     let mut fields = url_fields("google.com");
     fields[0].1 = "ALL".to_owned();
     let (status, body) = submit_url(&sim, &fields).await;
-    assert_eq!(status, 200, "{body}");
+    assert_eq!(status, 202, "{body}");
     assert_eq!(
         body["reports"],
         json!([
@@ -164,11 +166,19 @@ async fn a_submission_is_processing_then_done_with_its_verdict() {
     assert_eq!(done["status"], "done");
     assert_eq!(done["verdict"], "malicious");
     assert_eq!(done["url"], "http://malicious.example.net/payload.exe");
+    assert_eq!(
+        (done["platform_label"].as_str(), done["notes"].as_str()),
+        (Some("Windows 7"), Some("Credential-Exposure,compromised_email"))
+    );
     let (status, report) = get_json(&sim, &format!("/api/v1/submit/{id}/report/")).await;
     assert_eq!(status, 200);
     assert_eq!(report["success"], true);
+    assert!(
+        report["pcap"].is_string() && report["screenshots"].is_array(),
+        "beside results: {report}"
+    );
     let info = &report["results"]["info"];
-    assert_eq!(info["category"], "URL");
+    assert_eq!(info["category"], "url");
     assert_eq!(info["id"], id);
     assert!(info["machine"]["name"].is_string() && info["machine"]["id"].is_u64());
     for key in ["started", "ended", "duration", "package", "version"] {
@@ -181,10 +191,27 @@ async fn a_submission_is_processing_then_done_with_its_verdict() {
         .as_array()
         .expect("signatures")
         .is_empty());
-    assert!(!report["results"]["screenshots"]
-        .as_array()
-        .expect("screenshots")
-        .is_empty());
+    assert!(report["results"]["network"]["pcap_sha256"].is_string());
+    assert_eq!(report["results"]["dropped"][0]["name"], "PebbleLoader.dll");
+}
+
+#[tokio::test]
+async fn a_url_that_never_resolves_ends_in_errors_without_a_report() {
+    let sim = sandbox(Duration::ZERO);
+    let (_, body) = submit_url(&sim, &url_fields("https://gone.invalid/setup.exe")).await;
+    let id = body["reports"]["WINDOWS7"]["id"].as_u64().expect("an id");
+    let (status, state) = get_json(&sim, &format!("/api/v1/submit/{id}/")).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (
+            state["status"].as_str(),
+            state["verdict"].as_str(),
+            state["platform"].as_str()
+        ),
+        (Some("errors"), Some("benign"), Some("WINDOWS7"))
+    );
+    let (status, report) = get_json(&sim, &format!("/api/v1/submit/{id}/report/")).await;
+    assert_eq!((status, &report["success"]), (404, &json!(false)), "{report}");
 }
 
 #[tokio::test]
@@ -197,9 +224,15 @@ async fn zero_processing_is_done_at_once_and_benign_stays_benign() {
         (status["status"].as_str(), status["verdict"].as_str()),
         (Some("done"), Some("benign"))
     );
-    assert_eq!(status["file_name"], "notes.txt");
+    assert_eq!(status["file"], "/notes.txt");
     let (_, report) = get_json(&sim, &format!("/api/v1/submit/{id}/report/")).await;
-    assert_eq!(report["results"]["info"]["category"], "FILE");
+    assert_eq!(report["results"]["info"]["category"], "file");
+    let target = &report["results"]["target"]["file"];
+    assert_eq!(
+        (target["name"].as_str(), target["size"].as_u64()),
+        (Some("notes.txt"), Some(15))
+    );
+    assert!(report["results"]["dropped"].as_array().is_some_and(Vec::is_empty));
 }
 
 #[tokio::test]
@@ -230,10 +263,7 @@ async fn report_101_is_the_published_fixture_and_unknown_ids_are_404() {
         (Some("done"), Some("WINDOWS7"))
     );
     let (_, file_report) = get_json(&sim, "/api/v1/submit/100/report/").await;
-    assert_eq!(
-        file_report["results"]["info"]["machine"]["name"],
-        "windowsxp-sandbox-03"
-    );
+    assert_eq!(file_report["results"]["info"]["machine"]["name"], "WINDOWSXP_4");
     for path in ["/api/v1/submit/99999/", "/api/v1/submit/99999/report/"] {
         assert_eq!(get_json(&sim, path).await.0, 404, "{path}");
     }

@@ -48,7 +48,7 @@ pub(crate) use intelligence::{lookup, numeric_id, probe, record_value, Observabl
 pub(crate) use observable::{observable, update_observable};
 pub(crate) use pool::client_for;
 pub(crate) use remote::is_remote;
-pub(crate) use sandbox::{detonation_state, report as sandbox_report, submit, Submission, Target};
+pub(crate) use sandbox::{detonation_state, report as sandbox_report, submit, DetonationState, Submission, Target};
 pub(crate) use tags::{add_tags, names as tag_names, remove_tags, Tag, DEFAULT_TLP};
 pub(crate) use threat_models::ModelType;
 pub(crate) use timestamp::{format_ms, now_ms};

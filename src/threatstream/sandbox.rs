@@ -3,6 +3,29 @@
 //! The sandbox lives under the v1 API whatever the connection's API version, as the published plugin
 //! and every peer call it. A submission is a write that starts a detonation, so it is sent once and
 //! never retried; the status and report reads are retried like any read.
+//!
+//! The submission's form, where the public clients disagree:
+//! - the file goes in the part `file`, as Rapid7's 4.0.0 (the plugin this one replaces, so a migrated
+//!   workflow sends what it sent), Splunk SOAR's connector and Anomali's OpenAPI description for
+//!   CrowdStrike Foundry send it. Cortex XSOAR and FortiSOAR name the part `report_radio-file`; both
+//!   names have been sent to live tenants for years by maintained clients, so the server evidently
+//!   takes either, and the drop-in keeps 4.0.0's.
+//! - the detail (tags) goes in `report_radio-notes`, as Cortex XSOAR sends it since a customer found
+//!   that `detail` was not applied (demisto/content pull request 27420, 2023) and as Splunk SOAR's
+//!   documented `fields` example spells it. Rapid7 4.0.0 and FortiSOAR send `detail`, the name XSOAR
+//!   dropped.
+//! - the premium flag is the lower-case word `true` or `false`, as Rapid7 and XSOAR send it; Splunk
+//!   SOAR notes that `True` is refused.
+//!
+//! The answers, where they disagree:
+//! - `reports` is an object keyed by platform in every source, with several platforms when the
+//!   submission asked for `ALL`; a list naming each platform is read too.
+//! - the detonation's state may leave `status` out; XSOAR reads that as `done`.
+//! - the report carries `success: true` in Rapid7 4.0.0's and Splunk's shape and no `success` at all
+//!   in XSOAR's test data and Rapid7's older fixture, and XSOAR never looks for it: only an answer
+//!   that says it failed (`success: false`, an `error`) is refused.
+//! - the report's path ends in a slash, as Rapid7 and Splunk SOAR call it; XSOAR and FortiSOAR leave
+//!   the slash out, and every other sandbox path has one in all four.
 
 use serde_json::Value;
 use tracing::info;
@@ -48,7 +71,7 @@ pub(crate) async fn submit(client: &Client, submission: Submission) -> Result<Ve
         ("report_radio-classification", submission.classification),
     ];
     if let Some(detail) = submission.detail {
-        fields.push(("detail", detail));
+        fields.push(("report_radio-notes", detail));
     }
     let answer = match submission.target {
         Target::File(upload) => {
@@ -105,13 +128,48 @@ fn id_in_link(link: &str) -> Option<u64> {
     rest.split('/').next()?.parse().ok()
 }
 
-/// The detonation's state: `GET /api/v1/submit/{id}/` (`status`, `verdict`, `platform`, ...).
-pub(crate) async fn detonation_state(client: &Client, id: u64) -> Result<Value, ApiError> {
-    client.get_json(&format!("api/v1/submit/{id}/"), &[]).await
+/// Where a detonation stands: `GET /api/v1/submit/{id}/`, read as every public client reads it.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct DetonationState {
+    /// `processing`, `done` or `errors`, as ThreatStream spells it; `done` when it says none.
+    pub(crate) status: String,
+    /// `benign` until the detonation is over, then ThreatStream's conclusion.
+    pub(crate) verdict: Option<String>,
+    pub(crate) platform: Option<String>,
 }
 
-/// The detonation's report: `GET /api/v1/submit/{id}/report/`; one that says it failed is an error, as
-/// every answer is (`refusal`).
+impl DetonationState {
+    fn of(answer: &Value) -> DetonationState {
+        let text = |field: &str| {
+            answer
+                .get(field)
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|text| !text.is_empty())
+                .map(str::to_owned)
+        };
+        DetonationState {
+            // XSOAR's reading: a state without a status is a finished one.
+            status: text("status").unwrap_or_else(|| "done".to_owned()),
+            verdict: text("verdict"),
+            platform: text("platform"),
+        }
+    }
+
+    /// Whether the status is `status`, whatever its case.
+    pub(crate) fn is(&self, status: &str) -> bool {
+        self.status.eq_ignore_ascii_case(status)
+    }
+}
+
+/// The detonation's state; an answer that says it failed is an error, as every answer is.
+pub(crate) async fn detonation_state(client: &Client, id: u64) -> Result<DetonationState, ApiError> {
+    let answer: Value = client.get_json(&format!("api/v1/submit/{id}/"), &[]).await?;
+    Ok(DetonationState::of(&answer))
+}
+
+/// The detonation's report: `GET /api/v1/submit/{id}/report/`, with or without `success: true`; one
+/// that says it failed (`success: false`, an `error`) is an error, as every answer is.
 pub(crate) async fn report(client: &Client, id: u64) -> Result<Value, ApiError> {
     client.get_json(&format!("api/v1/submit/{id}/report/"), &[]).await
 }
@@ -141,6 +199,27 @@ mod tests {
         assert_eq!(found.iter().map(|d| d.id).collect::<Vec<_>>(), [Some(101), Some(100)]);
         assert_eq!(found[1].platform, "WINDOWSXP");
         assert!(detonations(None).is_empty());
+    }
+
+    #[test]
+    fn a_state_without_a_status_is_done_and_errors_pass_through() {
+        let xsoar = json!({"platform": "TEST_PLATFORM", "status": "errors", "verdict": "benign"});
+        assert_eq!(
+            DetonationState::of(&xsoar),
+            DetonationState {
+                status: "errors".into(),
+                verdict: Some("benign".into()),
+                platform: Some("TEST_PLATFORM".into()),
+            }
+        );
+        for finished in [
+            json!({"verdict": "malicious"}),
+            json!({"status": ""}),
+            json!({"status": null}),
+        ] {
+            assert!(DetonationState::of(&finished).is("done"), "{finished}");
+        }
+        assert!(DetonationState::of(&json!({"status": "Processing"})).is("processing"));
     }
 
     #[test]

@@ -21,6 +21,7 @@ use threatstream_simulator::{Fault, FaultRule, Simulator};
 mod context;
 mod import;
 mod intelligence;
+mod sandbox;
 
 /// One answer a public client shows for one route.
 #[derive(Debug, Deserialize)]

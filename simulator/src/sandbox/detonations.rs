@@ -1,15 +1,22 @@
 //! ThreatStream's sandbox: `POST /api/v1/submit/new/` queues a detonation,
-//! `GET /api/v1/submit/{id}/` says whether it is done, and
-//! `GET /api/v1/submit/{id}/report/` returns the report once it is.
+//! `GET /api/v1/submit/{id}/` says where it stands, and
+//! `GET /api/v1/submit/{id}/report/` returns the report once it is done.
 //!
-//! A detonation is "processing" for a configurable time after it arrives
-//! (three seconds unless told otherwise), so the plugin's polling is
-//! exercised, then "done". Until then the report route answers 404 with
-//! `{"success": false, "message": ...}`: Cortex XSOAR treats 404 on the
-//! report and status routes as "no report yet" (threatstream-api-and-peers.md
-//! §1.15), and the published plugin 4.0.0 treats a falsy `success` as no
-//! report, so either reading of the answer comes to the same conclusion.
-//! Reports 100, 101 and 133 exist from the start (see [`crate::sandbox::report`]).
+//! The submission is answered `202 Accepted` (FortiSOAR's connector accepts
+//! nothing else) with `reports` keyed by platform, as every public client
+//! reads it. The state carries the fields Splunk SOAR's data paths and
+//! FortiSOAR's output schema list (`status`, `verdict`, `platform`,
+//! `platform_label`, `date_added`, `file` or `url`, ...).
+//!
+//! A detonation is `processing` for a configurable time after it arrives
+//! (three seconds unless told otherwise, or until released while the
+//! simulator holds), so the plugin's polling is exercised, then `done`; its
+//! verdict stays `benign` until then. A URL whose host is under `.invalid`
+//! (RFC 2606: it never resolves) ends in `errors` instead, with the verdict
+//! still `benign`, as the real tenant in Cortex XSOAR's README answered. The report route answers 404 with
+//! `{"success": false, "message": ...}` while a detonation runs and after
+//! one that ended in errors. Reports 100, 101 and 133 exist from the start
+//! (see [`crate::sandbox::report`]).
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -87,6 +94,8 @@ struct Stored {
     /// Made while the sandbox held: `processing` until released.
     held: bool,
     verdict: Verdict,
+    /// Whether the detonation ends in `errors` rather than `done`.
+    fails: bool,
     /// Unix seconds, for the timestamps in the status and report.
     submitted: u64,
 }
@@ -168,7 +177,7 @@ impl Sandbox {
         &self,
         platforms: Vec<String>,
         form: &SubmittedForm,
-        verdict: Verdict,
+        (verdict, fails): (Verdict, bool),
     ) -> (Vec<SandboxSubmission>, SubmitResponse) {
         let mut inner = self.inner();
         let ready_at = Instant::now() + inner.settings.processing;
@@ -189,6 +198,7 @@ impl Sandbox {
                 ready_at,
                 held,
                 verdict,
+                fails,
                 submitted,
             };
             inner.submissions.insert(id, entry);
@@ -210,15 +220,22 @@ pub(crate) fn submit(sandbox: &Sandbox, request: &RecordedRequest) -> Answer {
         Ok(plan) => plan,
         Err(message) => return Ok(rejected(&message)),
     };
-    let verdict = match plan.target {
-        Detonated::Url(url) => Verdict::of(url.as_bytes()),
-        Detonated::File(file) => Verdict::of(&file.bytes),
+    let outcome = match plan.target {
+        Detonated::Url(url) => (Verdict::of(url.as_bytes()), never_resolves(url)),
+        Detonated::File(file) => (Verdict::of(&file.bytes), false),
     };
-    let (submissions, shape) = sandbox.store(plan.platforms, &form, verdict);
-    Ok(response::json(
-        200,
-        &json!({"success": true, "reports": reports(&submissions, shape)}),
-    ))
+    let (submissions, shape) = sandbox.store(plan.platforms, &form, outcome);
+    let body = json!({"success": true, "reports": reports(&submissions, shape)});
+    Ok(response::json(202, &body))
+}
+
+/// Whether the URL's host is under `.invalid`, which no resolver answers.
+fn never_resolves(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority.rsplit('@').next().unwrap_or_default();
+    let host = host.split(':').next().unwrap_or_default().trim_end_matches('.');
+    host.to_ascii_lowercase().ends_with(".invalid")
 }
 
 fn rejected(message: &str) -> Response {
@@ -252,38 +269,81 @@ fn report_path(id: u64) -> String {
 }
 
 pub(crate) fn status(sandbox: &Sandbox, id: u64) -> Answer {
-    if let Some(seeded) = seeded_status(id) {
-        return Ok(response::json(200, &seeded));
+    if let Some(seeded) = seeded_detonation(id) {
+        let form = SubmittedForm::default();
+        return Ok(response::json(200, &state(&seeded, "done", &form)));
     }
     let inner = sandbox.inner();
     let Some(stored) = inner.submissions.get(&id) else {
         return Err(not_found(id));
     };
-    Ok(response::json(200, &status_json(stored, stored.done())))
+    let status = match (stored.done(), stored.fails) {
+        (false, _) => "processing",
+        (true, false) => "done",
+        (true, true) => "errors",
+    };
+    Ok(response::json(
+        200,
+        &state(&detonation(stored), status, &stored.submission.form),
+    ))
 }
 
-fn status_json(stored: &Stored, done: bool) -> Value {
-    let submission = &stored.submission;
-    // ThreatStream says "benign" until detonation finishes (§1.13).
-    let verdict = if done { stored.verdict } else { Verdict::Benign };
-    let mut status = json!({
-        "id": submission.id,
-        "status": if done { "done" } else { "processing" },
+/// The state of a detonation, in the fields Splunk SOAR and FortiSOAR list.
+fn state(detonation: &Detonation<'_>, status: &str, form: &SubmittedForm) -> Value {
+    let id = detonation.id;
+    // ThreatStream says "benign" until the detonation is done.
+    let verdict = if status == "done" {
+        detonation.verdict
+    } else {
+        Verdict::Benign
+    };
+    let notes = form
+        .field("report_radio-notes")
+        .or_else(|| form.field("detail"))
+        .unwrap_or_default();
+    let mut state = json!({
+        "id": id,
+        "status": status,
         "verdict": verdict.as_str(),
-        "platform": submission.platform,
-        "classification": submission.field("report_radio-classification").unwrap_or("private"),
-        "premium": submission.field("use_premium_sandbox") == Some("true"),
-        "date_added": sandbox_report::timestamp(stored.submitted),
-        "detail": submission.field("detail").or_else(|| submission.field("report_radio-notes")),
-        "report": report_path(submission.id),
-        "resource_uri": status_path(submission.id),
+        "platform": detonation.platform,
+        "platform_label": platform_label(detonation.platform),
+        "classification": form.field("report_radio-classification").unwrap_or("private"),
+        "date_added": date_added(detonation.submitted),
+        "notes": notes,
+        "detail": report_path(id),
+        "html_report": format!("/api/v1/submit/{id}/report/html/"),
+        "import_indicators": form.field("import_indicators").is_none_or(|flag| flag.eq_ignore_ascii_case("true")),
+        "message": "",
+        "pdf_generated": 0,
+        "priority": 2,
+        "resource_uri": status_path(id),
+        "sandbox_vendor": if form.field("use_premium_sandbox") == Some("true") { "Joe Sandbox" } else { "Cuckoo" },
+        "user_id": sandbox_report::USER_ID,
     });
-    match (submission.field("report_radio-url"), submission.file()) {
-        (Some(url), _) => status["url"] = json!(url),
-        (None, Some(file)) => status["file_name"] = json!(file.file_name),
-        (None, None) => {}
+    match detonation.target {
+        Target::Url(url) => state["url"] = json!(url),
+        Target::File { name, .. } => state["file"] = json!(format!("/{name}")),
     }
-    status
+    state
+}
+
+/// `2018-08-17T17:52:13.000000`: the state's `date_added`, in Splunk SOAR's example shape.
+fn date_added(unix_seconds: u64) -> String {
+    let plain = sandbox_report::timestamp(unix_seconds);
+    format!("{}T{}.000000", &plain[..10], &plain[11..])
+}
+
+/// "Windows 7" for WINDOWS7, as the state's `platform_label` spells it.
+fn platform_label(platform: &str) -> String {
+    let known = [
+        ("WINDOWSXP", "Windows XP"),
+        ("WINDOWS7", "Windows 7"),
+        ("WINDOWS10", "Windows 10"),
+    ];
+    known
+        .iter()
+        .find(|(name, _)| *name == platform)
+        .map_or_else(|| platform.to_owned(), |(_, label)| (*label).to_owned())
 }
 
 pub(crate) fn report(sandbox: &Sandbox, id: u64) -> Answer {
@@ -298,6 +358,10 @@ pub(crate) fn report(sandbox: &Sandbox, id: u64) -> Answer {
         let message = format!("The report of submission {id} is not ready: it is still processing.");
         return Ok(response::json(404, &json!({"success": false, "message": message})));
     }
+    if stored.fails {
+        let message = format!("Submission {id} ended in errors: the sandbox could not reach the URL.");
+        return Ok(response::json(404, &json!({"success": false, "message": message})));
+    }
     Ok(response::json(200, &sandbox_report::report(&detonation(stored))))
 }
 
@@ -307,7 +371,7 @@ fn detonation(stored: &Stored) -> Detonation<'_> {
         (Some(url), _) => Target::Url(url),
         (None, Some(file)) => Target::File {
             name: &file.file_name,
-            size: file.bytes.len(),
+            bytes: &file.bytes,
         },
         (None, None) => Target::Url(""),
     };
@@ -333,6 +397,8 @@ const SEEDED_FILE_REPORT: u64 = 100;
 const SEEDED_OLD_SAMPLE_REPORT: u64 = 133;
 /// 2019-12-04 21:04:27 UTC, three seconds before the fixture's `started`.
 const SEEDED_SUBMITTED: u64 = 1_575_493_467;
+/// What report 100 detonated.
+const SEEDED_FILE: &[u8] = b"MZ invoice-2019-12 dropper for evil-domain.example";
 
 fn seeded_detonation(id: u64) -> Option<Detonation<'static>> {
     let (platform, target, verdict) = match id {
@@ -343,7 +409,7 @@ fn seeded_detonation(id: u64) -> Option<Detonation<'static>> {
             "WINDOWSXP",
             Target::File {
                 name: "invoice-2019-12.exe",
-                size: 73_802,
+                bytes: SEEDED_FILE,
             },
             Verdict::Malicious,
         ),
@@ -367,27 +433,6 @@ fn seeded_report(id: u64) -> Option<Value> {
     })
 }
 
-fn seeded_status(id: u64) -> Option<Value> {
-    let detonation = seeded_detonation(id)?;
-    let mut status = json!({
-        "id": id,
-        "status": "done",
-        "verdict": detonation.verdict.as_str(),
-        "platform": detonation.platform,
-        "classification": "private",
-        "premium": false,
-        "date_added": sandbox_report::timestamp(SEEDED_SUBMITTED),
-        "detail": null,
-        "report": report_path(id),
-        "resource_uri": status_path(id),
-    });
-    match detonation.target {
-        Target::Url(url) => status["url"] = json!(url),
-        Target::File { name, .. } => status["file_name"] = json!(name),
-    }
-    Some(status)
-}
-
 /// `GET /api/v1/submit/parameters/`, in the shape Cortex XSOAR reads
 /// (`platform_choices`, `premium_platform_choices`).
 pub(crate) fn parameters() -> Answer {
@@ -409,5 +454,28 @@ fn platform_family(name: &str) -> &'static str {
         n if n.starts_with("MACOSX") => "macosx",
         "LINUX" => "linux",
         _ => "windows",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::never_resolves;
+
+    #[test]
+    fn only_hosts_under_invalid_never_resolve() {
+        for url in [
+            "https://gone.invalid/setup.exe",
+            "gone.INVALID",
+            "http://u@x.invalid.:8080/?q",
+        ] {
+            assert!(never_resolves(url), "{url}");
+        }
+        for url in [
+            "https://example.com/invalid",
+            "http://invalid.example/",
+            "https://example.com/?h=a.invalid",
+        ] {
+            assert!(!never_resolves(url), "{url}");
+        }
     }
 }

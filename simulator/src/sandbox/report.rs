@@ -1,15 +1,19 @@
 //! Sandbox reports: what `GET /api/v1/submit/{id}/report/` answers once a
 //! detonation is done.
 //!
-//! The shape follows the published plugin's 4.0.0 fixture (anomali-plugin.md
-//! §5.2: `success`, `results.info`, `results.signatures`,
-//! `results.screenshots`, `results.network.domains[].domain`) and what Cortex
-//! XSOAR reads from real reports (§1.13: `info.machine` with `name` and `id`,
-//! `network.hosts`, and `tcp`/`udp`/`http`/`https`/`icmp` entries with `src`,
-//! `dst` and `dport`). Report 101 is that fixture word for word, without a
-//! `machine` block, so the plugin's "missing machine becomes {}" rule has a
-//! case; report 100 and every new submission carry the full shape.
+//! The public clients show two shapes of report. Every new detonation
+//! answers in the full, Cuckoo-style one that Splunk SOAR's data paths and
+//! FortiSOAR's output schema describe: `success`, `pcap` and `screenshots` at
+//! the top level, and `results` with `info` (with `machine`), `target`,
+//! `signatures` (`name`, `description`, a numeric `severity`, `alert`),
+//! `network` (`hosts`, `domains` with their `ip`, `dns`, `tcp`, `udp`,
+//! `http`, `icmp`, `smtp`, `irc`, `pcap_sha256`), `behavior` (processes and
+//! the summary of files, keys and mutexes), `dropped` and `debug`. Report 101
+//! is the compact shape, Rapid7 4.0.0's unit-test answer word for word
+//! (`results.screenshots`, `info.is_malicious`, signatures with a textual
+//! severity, no `machine`), so both are exercised.
 
+use ring::digest::{digest, Algorithm, SHA1_FOR_LEGACY_USE_ONLY, SHA256, SHA512};
 use serde_json::{json, Value};
 
 /// What a detonation concluded, as the status route spells it.
@@ -52,7 +56,7 @@ const KNOWN_BAD: [&str; 4] = [
 pub(crate) struct Detonation<'a> {
     pub(crate) id: u64,
     pub(crate) platform: &'a str,
-    /// The URL, or the file name.
+    /// The URL, or the file.
     pub(crate) target: Target<'a>,
     pub(crate) verdict: Verdict,
     /// Seconds since the Unix epoch when the submission arrived.
@@ -61,33 +65,39 @@ pub(crate) struct Detonation<'a> {
 
 pub(crate) enum Target<'a> {
     Url(&'a str),
-    File { name: &'a str, size: usize },
+    File { name: &'a str, bytes: &'a [u8] },
 }
 
 /// How long every simulated detonation ran, in seconds.
 const DURATION: u64 = 142;
+
+/// The user the simulated submissions belong to, in links and the state.
+pub(crate) const USER_ID: u64 = 16783;
 
 pub(crate) fn report(detonation: &Detonation<'_>) -> Value {
     let started = detonation.submitted + 3;
     let malicious = detonation.verdict == Verdict::Malicious;
     json!({
         "success": true,
+        "pcap": upload_link(started, &format!("dump-{}.pcap", detonation.id)),
+        "screenshots": screenshots(detonation.id, started),
         "results": {
             "info": info(detonation, started),
             "target": target(&detonation.target),
             "signatures": if malicious { malicious_signatures() } else { benign_signatures() },
-            "screenshots": screenshots(detonation.id, started),
-            "network": if malicious { malicious_network() } else { benign_network() },
+            "network": network(detonation.id, malicious),
+            "behavior": behavior(&detonation.target, malicious),
+            "dropped": if malicious { dropped() } else { json!([]) },
+            "debug": {"log": "2019-12-04 21:04:30,001 [analyzer] INFO: Starting analyzer", "errors": []},
         }
     })
 }
 
 fn info(detonation: &Detonation<'_>, started: u64) -> Value {
     let (category, package) = match detonation.target {
-        Target::Url(_) => ("URL", "ie"),
-        Target::File { .. } => ("FILE", "exe"),
+        Target::Url(_) => ("url", "ie"),
+        Target::File { .. } => ("file", "exe"),
     };
-    let malicious = detonation.verdict == Verdict::Malicious;
     json!({
         "category": category,
         "package": package,
@@ -95,20 +105,16 @@ fn info(detonation: &Detonation<'_>, started: u64) -> Value {
         "ended": timestamp(started + DURATION),
         "duration": DURATION,
         "id": detonation.id,
-        "version": "2.0.7",
-        "custom": "",
-        "confidence": if malicious { 85 } else { 0 },
-        "is_malicious": malicious,
-        "is_suspicious": false,
-        "is_unknown": false,
+        "version": "1.3-dev",
+        "custom": null,
         "machine": machine(detonation.platform, started),
     })
 }
 
 fn machine(platform: &str, started: u64) -> Value {
-    let name = format!("{}-sandbox-03", platform.to_lowercase());
+    let name = format!("{platform}_4");
     json!({
-        "id": 31,
+        "id": 188_372,
         "name": name,
         "label": name,
         "manager": "KVM",
@@ -120,70 +126,156 @@ fn machine(platform: &str, started: u64) -> Value {
 fn target(target: &Target<'_>) -> Value {
     match target {
         Target::Url(url) => json!({"category": "url", "url": url}),
-        Target::File { name, size } => json!({"category": "file", "file": {"name": name, "size": size}}),
+        Target::File { name, bytes } => {
+            let mut file = digests(bytes);
+            file["name"] = json!(name);
+            file["size"] = json!(bytes.len());
+            file["path"] = json!(format!("/tmp/cuckoo-tmp/{name}"));
+            file["type"] = json!(if bytes.starts_with(b"MZ") {
+                "PE32 executable (GUI) Intel 80386, for MS Windows"
+            } else {
+                "data"
+            });
+            json!({"category": "file", "file": file})
+        }
     }
 }
 
-fn screenshots(id: u64, started: u64) -> Value {
+/// The digests Cuckoo writes for a file (without MD5, which the simulator
+/// cannot compute; every client treats each field as optional).
+fn digests(bytes: &[u8]) -> Value {
+    let hex = |algorithm: &'static Algorithm| -> String {
+        digest(algorithm, bytes)
+            .as_ref()
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect()
+    };
+    json!({"sha1": hex(&SHA1_FOR_LEGACY_USE_ONLY), "sha256": hex(&SHA256), "sha512": hex(&SHA512)})
+}
+
+fn upload_link(started: u64, name: &str) -> String {
     let day = &timestamp(started)[..10];
+    format!("https://ui.threatstream.example/userUploads/{day}/userId-{USER_ID}_{name}")
+}
+
+fn screenshots(id: u64, started: u64) -> Value {
     (0..2)
-        .map(|n| format!("https://ui.threatstream.example/userUploads/{day}/sandbox-report-{id}-screenshot_{n:02}.png"))
+        .map(|n| upload_link(started, &format!("sandbox-report-{id}-screenshot_{n:02}.png")))
         .collect()
 }
 
 fn benign_signatures() -> Value {
     json!([{
-        "data": [{"operation": "Window detected", "process": "Window Recorder", "value": "More than 3 window changes detected"}],
-        "description": "Found graphical window changes (likely an installer)",
-        "severity": "-2.0"
+        "name": "antisandbox_sleep",
+        "description": "A process attempted to delay the analysis task.",
+        "severity": 2,
+        "alert": false,
+        "data": [{"process": {"process_name": "iexplore.exe"},
+                  "signs": [{"type": "api", "value": {"api": "NtDelayExecution", "category": "system"}}]}]
     }])
 }
 
 fn malicious_signatures() -> Value {
     json!([
         {
-            "data": [{"operation": "DNS query", "process": "payload.exe", "value": "evil-domain.example"}],
+            "name": "network_ioc_domain",
             "description": "Contacts a domain listed in threat intelligence",
-            "severity": "3.0"
+            "severity": 3,
+            "alert": true,
+            "data": [{"process": {"process_name": "payload.exe"},
+                      "signs": [{"type": "ioc", "value": "evil-domain.example"}]}]
         },
         {
-            "data": [{"operation": "Registry key set", "process": "payload.exe",
-                      "value": "HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run\\PebbleLoader"}],
+            "name": "persistence_autorun",
             "description": "Installs itself for autorun at Windows startup",
-            "severity": "2.0"
+            "severity": 3,
+            "alert": true,
+            "data": [{"process": {"process_name": "payload.exe"},
+                      "signs": [{"type": "registry", "value":
+                          "HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run\\PebbleLoader"}]}]
         }
     ])
 }
 
-fn benign_network() -> Value {
+fn network(id: u64, malicious: bool) -> Value {
+    let (domains, hosts): (Vec<(&str, &str)>, Vec<&str>) = if malicious {
+        (
+            vec![
+                ("evil-domain.example", "198.51.100.23"),
+                ("malicious.example.net", "198.51.100.24"),
+            ],
+            vec!["198.51.100.23", "198.51.100.24"],
+        )
+    } else {
+        (vec![("www.example.com", "192.0.2.80")], vec!["192.0.2.80"])
+    };
+    let dns: Vec<Value> = domains
+        .iter()
+        .map(|(domain, ip)| json!({"request": domain, "type": "A", "answers": [{"data": ip, "type": "A"}]}))
+        .collect();
+    let tcp: Vec<Value> = hosts
+        .iter()
+        .enumerate()
+        .map(|(n, host)| {
+            json!({"src": "10.0.2.15", "dst": host, "sport": 49170 + n, "dport": 443,
+            "offset": 466 + 100 * n, "time": 6.4298})
+        })
+        .collect();
+    let http: Vec<Value> = if malicious {
+        vec![
+            json!({"src": "10.0.2.15", "dst": "198.51.100.24", "dport": 80, "host": "malicious.example.net",
+            "method": "GET", "uri": "/payload.exe", "path": "/payload.exe", "version": "1.1"}),
+        ]
+    } else {
+        Vec::new()
+    };
+    let pcap = digests(format!("pcap of detonation {id}").as_bytes());
     json!({
-        "domains": [{"domain": "www.example.com", "ip": "192.0.2.80"}],
-        "hosts": ["192.0.2.80"],
-        "tcp": [{"src": "10.0.2.15", "dst": "192.0.2.80", "sport": 49163, "dport": 443}],
-        "udp": [{"src": "10.0.2.15", "dst": "10.0.2.3", "sport": 53211, "dport": 53}],
-        "http": [],
-        "https": [{"src": "10.0.2.15", "dst": "192.0.2.80", "dport": 443}],
-        "icmp": []
+        "hosts": hosts,
+        "domains": domains.iter().map(|(domain, ip)| json!({"domain": domain, "ip": ip})).collect::<Vec<_>>(),
+        "dns": dns,
+        "tcp": tcp,
+        "udp": [{"src": "10.0.2.15", "dst": "10.0.2.3", "sport": 53211, "dport": 53, "offset": 7218, "time": 6.4295}],
+        "http": http,
+        "icmp": [],
+        "smtp": [],
+        "irc": [],
+        "pcap_sha256": pcap["sha256"],
+        "sorted_pcap_sha256": digests(format!("sorted pcap of detonation {id}").as_bytes())["sha256"],
     })
 }
 
-fn malicious_network() -> Value {
+fn behavior(target: &Target<'_>, malicious: bool) -> Value {
+    let process = match target {
+        Target::Url(_) => "iexplore.exe",
+        Target::File { name, .. } => name,
+    };
+    let mut summary = json!({"files": ["C:\\Users\\analyst\\AppData\\Local\\Temp\\~DF1A2B.tmp"],
+        "keys": ["HKEY_CURRENT_USER\\Software\\Microsoft\\Internet Explorer\\Main"], "mutexes": []});
+    if malicious {
+        summary["keys"] = json!(["HKEY_CURRENT_USER\\Software\\Microsoft\\Windows\\CurrentVersion\\Run\\PebbleLoader"]);
+        summary["mutexes"] = json!(["PebbleLoaderMutex"]);
+    }
     json!({
-        "domains": [
-            {"domain": "evil-domain.example", "ip": "198.51.100.23"},
-            {"domain": "malicious.example.net", "ip": "198.51.100.24"}
-        ],
-        "hosts": ["198.51.100.23", "198.51.100.24"],
-        "tcp": [
-            {"src": "10.0.2.15", "dst": "198.51.100.23", "sport": 49170, "dport": 8443},
-            {"src": "10.0.2.15", "dst": "198.51.100.24", "sport": 49171, "dport": 80}
-        ],
-        "udp": [{"src": "10.0.2.15", "dst": "10.0.2.3", "sport": 60321, "dport": 53}],
-        "http": [{"src": "10.0.2.15", "dst": "198.51.100.24", "dport": 80,
-                  "host": "malicious.example.net", "method": "GET", "uri": "/payload.exe"}],
-        "https": [{"src": "10.0.2.15", "dst": "198.51.100.23", "dport": 8443}],
-        "icmp": [{"src": "10.0.2.15", "dst": "198.51.100.23", "type": 8}]
+        "processes": [{"process_name": process, "process_id": 2680, "parent_id": 2228,
+            "first_seen": "2019-12-04 21:04:31,921",
+            "calls": [{"api": "NtCreateFile", "category": "filesystem", "status": true, "return": "0x00000000",
+                       "thread_id": "2684", "timestamp": "2019-12-04 21:04:32,001", "repeated": 0,
+                       "arguments": [{"name": "FileName", "value": "C:\\Windows\\Temp\\x.tmp"}]}]}],
+        "processtree": [{"name": process, "pid": 2680, "parent_id": 2228, "children": []}],
+        "summary": summary,
     })
+}
+
+fn dropped() -> Value {
+    let bytes = b"MZ PebbleLoader second stage";
+    let mut file = digests(bytes);
+    file["name"] = json!("PebbleLoader.dll");
+    file["path"] = json!("C:\\Users\\analyst\\AppData\\Roaming\\PebbleLoader.dll");
+    file["size"] = json!(bytes.len());
+    file["type"] = json!("PE32 executable (DLL) (GUI) Intel 80386, for MS Windows");
+    json!([file])
 }
 
 /// Report 101: the published plugin's `get_sandbox_report_success.json.resp`
@@ -271,18 +363,31 @@ mod tests {
             platform: "WINDOWS7",
             target: Target::File {
                 name: "testfile",
-                size: 12,
+                bytes: b"Hello World\n",
             },
             verdict: Verdict::Malicious,
             submitted: 1_575_493_467,
         };
         let report = report(&detonation);
         let info = &report["results"]["info"];
-        assert_eq!(info["category"], "FILE");
+        assert_eq!(info["category"], "file");
         assert_eq!(info["started"], "2019-12-04 21:04:30");
         assert_eq!(info["ended"], "2019-12-04 21:06:52");
-        assert_eq!(info["machine"]["name"], "windows7-sandbox-03");
-        assert!(report["results"]["network"]["domains"][0]["domain"].is_string());
+        assert_eq!(info["machine"]["name"], "WINDOWS7_4");
+        let file = &report["results"]["target"]["file"];
+        assert_eq!(
+            (file["sha256"].as_str(), file["size"].as_u64()),
+            (
+                Some("d2a84f4b8b650937ec8f73cd8be2c74add5a911ba64df27458ed8229da804a26"),
+                Some(12)
+            )
+        );
+        assert!(report["pcap"]
+            .as_str()
+            .is_some_and(|link| link.ends_with("dump-188.pcap")));
+        assert_eq!(report["screenshots"].as_array().map(Vec::len), Some(2));
+        assert!(report["results"]["network"]["domains"][0]["ip"].is_string());
+        assert_eq!(report["results"]["dropped"][0]["name"], "PebbleLoader.dll");
         assert!(fixture_report()["results"]["info"].get("machine").is_none());
     }
 }

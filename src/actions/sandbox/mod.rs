@@ -1,16 +1,19 @@
 //! The sandbox: detonate a file or a URL in ThreatStream's sandbox, then read the report.
 //!
 //! 4.0.0's three actions, with its ids, inputs and outputs. The submissions are writes, sent once;
-//! the platform is checked against 4.0.0's list by the input schema before anything is sent.
+//! the platform is checked against 4.0.0's list by the input schema before anything is sent. Which
+//! form fields go on the wire, where the public clients disagree, is said in `threatstream::sandbox`.
 
+mod artifacts;
 mod get_sandbox_report;
+mod network;
 mod report;
 mod submit_file;
 mod submit_url;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::connection::Connection;
 use super::failure::{unconfirmed, Write};
@@ -116,7 +119,7 @@ pub(crate) struct Options {
     detail: Option<String>,
 }
 
-/// Submits `target` and answers with 4.0.0's `{success, reports}`.
+/// Submits `target` and answers with 4.0.0's `{success, reports}`: one report per platform.
 async fn submit(connection: &Connection, options: Options, target: threatstream::Target) -> Result<Output, Failure> {
     let submission = Submission {
         platform: wire_name(&options.platform),
@@ -131,52 +134,49 @@ async fn submit(connection: &Connection, options: Options, target: threatstream:
     let detonations = threatstream::submit(&connection.client, submission)
         .await
         .map_err(|error| unconfirmed(error, &SUBMISSION, Failure::from))?;
-    let reports: Vec<Value> = detonations
+    let reports = detonations
         .into_iter()
-        .map(|detonation| {
-            let mut report = json!({"platform": detonation.platform});
-            for (name, value) in [("status", detonation.status), ("detail", detonation.detail)] {
-                if let Some(value) = value {
-                    report[name] = json!(value);
-                }
-            }
-            if let Some(id) = detonation.id {
-                report["id"] = json!(id);
-            }
-            report
+        .map(|detonation| Report {
+            status: detonation.status,
+            detail: detonation.detail,
+            id: detonation.id,
+            platform: Some(detonation.platform).filter(|platform| !platform.is_empty()),
         })
         .collect();
-    output_of(&json!({"success": true, "reports": reports}))
+    // The client refuses an answer without `success: true`, so what comes back succeeded.
+    output_of(&SubmitOutput { success: true, reports })
 }
 
-/// The submissions' output, for the schema.
-#[allow(dead_code, reason = "only its schema is used")]
-#[derive(JsonSchema)]
+/// The submissions' output.
+#[derive(Serialize, JsonSchema)]
 pub(crate) struct SubmitOutput {
     /// Operation status
     #[schemars(title = "Success", example = true)]
     success: bool,
-    /// Reports containing submission details
+    /// Reports containing submission details, one for each platform the file or URL is detonated on
     #[schemars(title = "Reports", example = json!([{"status": "/api/v1/submit/101/",
         "detail": "/api/v1/submit/101/report/", "id": 101, "platform": "WINDOWS7"}]))]
     reports: Vec<Report>,
 }
 
 /// One platform's detonation.
-#[allow(dead_code, reason = "only its schema is used")]
-#[derive(JsonSchema)]
+#[derive(Serialize, JsonSchema)]
 #[schemars(rename = "report", title = "report")]
 pub(crate) struct Report {
     /// Link to submission status
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(title = "Status")]
     status: Option<String>,
     /// Link to submission details
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(title = "Details")]
     detail: Option<String>,
     /// Submission ID, the Report ID Get Sandbox Report takes
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(title = "ID")]
     id: Option<u64>,
     /// Platform on which the submitted URL or file will be run
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(title = "Platform")]
     platform: Option<String>,
 }
