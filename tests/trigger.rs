@@ -309,7 +309,7 @@ fn bad_inputs_and_envelopes_exit_1_before_any_request() {
         (with("/body/input", json!({"interval": 0})), "/interval"),
         (with("/body/input", json!({"itypes": ["C2 IP"]})), "'itypes'"),
         (with("/body/input", json!({"tags": ["a,b"]})), "'tags'"),
-        (with("/body/input", json!({"max_per_poll": 0})), "/max_per_poll"),
+        (with("/body/input", json!({"max_per_poll": 10_001})), "/max_per_poll"),
         (
             with("/body/dispatcher", json!({"url": "ftp://dispatcher.example/events"})),
             "dispatcher.url",
