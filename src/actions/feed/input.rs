@@ -6,7 +6,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::engine::Feed;
-use crate::actions::input::{at_most, distinct, or_default, MAX_NAMES};
+use crate::actions::input::{at_most, distinct, given, or_default, MAX_NAMES};
 use crate::actions::{names, wire_name, Names};
 use crate::protocol::Failure;
 use crate::threatstream::FeedFilter;
@@ -90,7 +90,7 @@ pub(crate) trait FeedInput {
             types: distinct(fields.types.iter().map(wire_name)),
             itypes: names("itypes", fields.itypes, Names::Itypes)?,
             // 0 would leave out the records whose confidence is unknown (-1), which nobody asks for.
-            min_confidence: fields.min_confidence.filter(|confidence| *confidence > 0),
+            min_confidence: given(fields.min_confidence),
             severities: distinct(fields.severities.iter().map(wire_name)),
             statuses: distinct(fields.statuses.iter().map(wire_name)),
             tags: names("tags", fields.tags, Names::Tags)?,
