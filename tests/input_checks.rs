@@ -22,7 +22,11 @@ fn spellings() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
         (
             "lookup_ip",
             "ip_address",
-            vec!["2001:db8::bad:c0de", "2001:DB8:0:0:0:0:BAD:C0DE", "[2001:db8::bad:c0de]"],
+            vec![
+                "2001:db8::bad:c0de",
+                "2001:DB8:0:0:0:0:BAD:C0DE",
+                "[2001:db8::bad:c0de]",
+            ],
         ),
         (
             "lookup_url",
@@ -92,8 +96,15 @@ fn every_spelling_gets_the_canonical_answer_from_single_bulk_and_enrichment() {
                 "enrich_observable",
                 json!({"value": spelling, "sections": ["references"]}),
             );
-            assert_eq!(ids(&enriched["records"]), expected_ids, "enrich_observable of {spelling:?}");
-            assert_eq!(enriched["verdict"], canonical["verdict"], "enrichment verdict of {spelling:?}");
+            assert_eq!(
+                ids(&enriched["records"]),
+                expected_ids,
+                "enrich_observable of {spelling:?}"
+            );
+            assert_eq!(
+                enriched["verdict"], canonical["verdict"],
+                "enrichment verdict of {spelling:?}"
+            );
         }
     }
 }
@@ -125,7 +136,10 @@ fn a_ten_megabyte_tag_name_or_detail_is_refused_before_any_request() {
     ];
     for (action, input, named) in cases {
         let run = Invocation::run(action).input(input).against(&sim).refused_naming(named);
-        assert!(run.stdout.len() < 10_000, "{action}: the error quotes at most a little of the input");
+        assert!(
+            run.stdout.len() < 10_000,
+            "{action}: the error quotes at most a little of the input"
+        );
     }
     assert_untouched(&sim);
 }

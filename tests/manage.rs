@@ -307,7 +307,11 @@ fn bad_inputs_are_refused_before_any_request() {
         ("update_observable", json!({"id": 1}), "nothing to update"),
         ("update_observable", json!({"id": 1, "confidence": 101}), "confidence"),
         ("update_observable", json!({"id": "x1", "status": "active"}), "'id'"),
-        ("update_observable", json!({"id": 1, "confidence": "high"}), "'confidence'"),
+        (
+            "update_observable",
+            json!({"id": 1, "confidence": "high"}),
+            "'confidence'",
+        ),
         (
             "update_observable",
             json!({"value": "a.example", "itype": "Not An Itype"}),

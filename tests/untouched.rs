@@ -77,7 +77,10 @@ fn sample(source: Source, step: &str) -> Value {
             std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
         }
         Source::Binary => {
-            let output = plugin_command().args(["sample", step]).output().expect("the binary runs");
+            let output = plugin_command()
+                .args(["sample", step])
+                .output()
+                .expect("the binary runs");
             assert!(output.status.success(), "sample {step} exits 0");
             String::from_utf8(output.stdout).expect("UTF-8")
         }
@@ -175,7 +178,10 @@ fn assert_only_the_target_was_sent(step: &str, sim: &Simulator, source: Source, 
                 .iter()
                 .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
                 .collect();
-            assert_eq!(session.fields, defaults, "{step} ({source:?}) sent more than its defaults");
+            assert_eq!(
+                session.fields, defaults,
+                "{step} ({source:?}) sent more than its defaults"
+            );
         }
         "import_observables_without_approval" => {
             let patch = sim
@@ -308,8 +314,14 @@ fn one_steps_id_feeds_the_next_in_either_json_form() {
     let read = run_ok(&sim, "get_import_session", json!({"import_session_id": session}));
     assert_eq!(read["import_session"]["id"], session.to_string());
 
-    let id = records(&sim, "suspicious-login.example")[0]["id"].as_u64().expect("an ID");
-    let updated = run_ok(&sim, "update_observable", json!({"id": id.to_string(), "status": "active"}));
+    let id = records(&sim, "suspicious-login.example")[0]["id"]
+        .as_u64()
+        .expect("an ID");
+    let updated = run_ok(
+        &sim,
+        "update_observable",
+        json!({"id": id.to_string(), "status": "active"}),
+    );
     assert_eq!(updated["ids"], json!([id]));
     let model = run_ok(&sim, "get_threat_model", json!({"model_type": "actor", "id": "3101"}));
     assert_eq!(model["found"], true);
@@ -320,7 +332,11 @@ fn one_steps_id_feeds_the_next_in_either_json_form() {
 fn enrichment_with_an_empty_list_of_sections_fetches_every_section() {
     let sim = simulator();
     let every = run_ok(&sim, "enrich_observable", json!({"value": "198.51.100.23"}));
-    let empty = run_ok(&sim, "enrich_observable", json!({"value": "198.51.100.23", "sections": []}));
+    let empty = run_ok(
+        &sim,
+        "enrich_observable",
+        json!({"value": "198.51.100.23", "sections": []}),
+    );
     assert_eq!(empty, every);
     for section in ["associations", "passive_dns", "whois", "insights", "references"] {
         assert!(empty.get(section).is_some(), "{section} missing: {empty}");

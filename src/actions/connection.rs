@@ -355,10 +355,17 @@ mod tests {
 
     #[test]
     fn a_url_with_a_line_break_or_tab_is_refused_not_silently_rejoined() {
-        for url in ["https://ts.example.com\r\nX-Evil: 1", "https://ts.example.com/\tx", "https://a\0"] {
+        for url in [
+            "https://ts.example.com\r\nX-Evil: 1",
+            "https://ts.example.com/\tx",
+            "https://a\0",
+        ] {
             let connection = json!({"username": "u", "url": url, "api_key": {"secretKey": "k"}});
             let failure = Connection::open(&connection).err().expect("refused");
-            assert_eq!(failure.cause, "The connection's URL contains control characters or line breaks.");
+            assert_eq!(
+                failure.cause,
+                "The connection's URL contains control characters or line breaks."
+            );
         }
         let long = format!("https://ts.example.com/{}", "a".repeat(MAX_URL_CHARS));
         let connection = json!({"username": "u", "url": long, "api_key": {"secretKey": "k"}});

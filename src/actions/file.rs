@@ -137,9 +137,18 @@ mod tests {
         assert_eq!(file(" setup.exe ").decoded("file").unwrap().name, "setup.exe");
         for bad in ["a\r\nContent-Type: text/html\r\n\r\nx.csv", "a\0.csv", &"n".repeat(256)] {
             let failure = file(bad).decoded("file").err().expect("refused");
-            assert!(failure.cause.starts_with("Invalid input 'file.filename': the file name"), "{}", failure.cause);
+            assert!(
+                failure
+                    .cause
+                    .starts_with("Invalid input 'file.filename': the file name"),
+                "{}",
+                failure.cause
+            );
         }
-        assert!(!file("").untouched(), "content without a name was given, and is refused");
+        assert!(
+            !file("").untouched(),
+            "content without a name was given, and is refused"
+        );
         let empty = File {
             filename: String::new(),
             content: Base64Bytes(Vec::new()),

@@ -364,8 +364,14 @@ mod tests {
     #[test]
     fn scheme_and_host_are_lower_cased_and_the_path_kept() {
         for (given, canonical) in [
-            ("HTTP://MALICIOUS.EXAMPLE.NET/payload.exe", "http://malicious.example.net/payload.exe"),
-            ("hxxp://malicious[.]example[.]net/Payload.EXE", "http://malicious.example.net/Payload.EXE"),
+            (
+                "HTTP://MALICIOUS.EXAMPLE.NET/payload.exe",
+                "http://malicious.example.net/payload.exe",
+            ),
+            (
+                "hxxp://malicious[.]example[.]net/Payload.EXE",
+                "http://malicious.example.net/Payload.EXE",
+            ),
             ("Evil.Example/Login?User=A", "evil.example/Login?User=A"),
             ("https://Bücher.example/Ä", "https://xn--bcher-kva.example/Ä"),
             ("http://[2001:DB8::1]/x", "http://[2001:db8::1]/x"),
@@ -376,12 +382,17 @@ mod tests {
 
     #[test]
     fn any_value_is_canonical_when_it_has_a_shape_and_as_given_otherwise() {
-        assert_eq!(any_value(" Evil-Domain[.]Example "), Ok(Some("evil-domain.example".into())));
+        assert_eq!(
+            any_value(" Evil-Domain[.]Example "),
+            Ok(Some("evil-domain.example".into()))
+        );
         assert_eq!(any_value("2001:DB8:0::1"), Ok(Some("2001:db8::1".into())));
         assert_eq!(any_value("Emotet Loader"), Ok(Some("Emotet Loader".into())));
         assert_eq!(any_value("  "), Ok(None));
         assert!(any_value("a\0b").unwrap_err().contains("control characters"));
-        assert!(any_value(&"a".repeat(MAX_VALUE_LENGTH + 1)).unwrap_err().contains("characters long"));
+        assert!(any_value(&"a".repeat(MAX_VALUE_LENGTH + 1))
+            .unwrap_err()
+            .contains("characters long"));
     }
 
     #[test]

@@ -118,22 +118,40 @@ mod tests {
     fn every_kind_has_one_spelling() {
         assert_eq!(domain("Evil-Domain.Example.").as_deref(), Some("evil-domain.example"));
         assert_eq!(domain("BÜCHER.example").as_deref(), Some("xn--bcher-kva.example"));
-        assert_eq!(domain("bücher\u{3002}example").as_deref(), Some("xn--bcher-kva.example"));
+        assert_eq!(
+            domain("bücher\u{3002}example").as_deref(),
+            Some("xn--bcher-kva.example")
+        );
         assert_eq!(domain("."), None);
         assert_eq!(domain("a b.example"), None);
-        assert_eq!(email("Info@Bücher.Example").as_deref(), Some("info@xn--bcher-kva.example"));
+        assert_eq!(
+            email("Info@Bücher.Example").as_deref(),
+            Some("info@xn--bcher-kva.example")
+        );
         assert_eq!(email("no-at-sign"), None);
         assert_eq!(ip("[2001:DB8:0::1]"), "2001:db8::1".parse().ok());
-        assert_eq!(hash("44D88612FEA8A8F36DE82E1278ABB02F"), "44d88612fea8a8f36de82e1278abb02f");
+        assert_eq!(
+            hash("44D88612FEA8A8F36DE82E1278ABB02F"),
+            "44d88612fea8a8f36de82e1278abb02f"
+        );
     }
 
     #[test]
     fn a_url_keeps_its_path_and_lowers_its_scheme_and_host() {
         for (given, canonical) in [
-            ("HTTP://MALICIOUS.EXAMPLE.NET/payload.exe", "http://malicious.example.net/payload.exe"),
-            ("http://malicious.example.net/Payload.EXE?A=B#C", "http://malicious.example.net/Payload.EXE?A=B#C"),
+            (
+                "HTTP://MALICIOUS.EXAMPLE.NET/payload.exe",
+                "http://malicious.example.net/payload.exe",
+            ),
+            (
+                "http://malicious.example.net/Payload.EXE?A=B#C",
+                "http://malicious.example.net/Payload.EXE?A=B#C",
+            ),
             ("Evil.Example/Login", "evil.example/Login"),
-            ("https://User:Pw@Bücher.example:8443/x", "https://User:Pw@xn--bcher-kva.example:8443/x"),
+            (
+                "https://User:Pw@Bücher.example:8443/x",
+                "https://User:Pw@xn--bcher-kva.example:8443/x",
+            ),
             ("http://[2001:DB8::1]:8080/a", "http://[2001:db8::1]:8080/a"),
             ("http://198.51.100.23/gate.php", "http://198.51.100.23/gate.php"),
             ("google.com", "google.com"),

@@ -445,7 +445,11 @@ mod tests {
         assert_eq!(listed, ["whois", "passive_dns"]);
         assert_eq!(inapplicable[0].reason, "WHOIS is kept for domains and IP addresses");
         let (_, untouched, quiet) = plan(json!({"value": "evil-domain.example", "sections": []}));
-        assert_eq!(untouched, Section::ALL, "an empty list is every section, as the form sends it");
+        assert_eq!(
+            untouched,
+            Section::ALL,
+            "an empty list is every section, as the form sends it"
+        );
         assert!(quiet.is_empty());
     }
 

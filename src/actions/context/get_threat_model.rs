@@ -17,8 +17,8 @@ use crate::threatstream::ModelType;
 use super::threat_model::{shaped, ThreatModelFields};
 use super::{context_failure, default_limit, DEFAULT_LIMIT};
 use crate::actions::connection::Connection;
-use crate::actions::lookups::ResultRecord;
 use crate::actions::input::{or_default, NumberId};
+use crate::actions::lookups::ResultRecord;
 use crate::actions::TypedAction;
 
 #[derive(Deserialize, JsonSchema)]
@@ -89,9 +89,14 @@ impl TypedAction for GetThreatModel {
         let model = threat_models::model(client, model_type, id);
         let observables = async {
             if input.include_observables {
-                threat_models::observables(client, model_type, id, or_default(input.observable_limit, DEFAULT_LIMIT))
-                    .await
-                    .map(Some)
+                threat_models::observables(
+                    client,
+                    model_type,
+                    id,
+                    or_default(input.observable_limit, DEFAULT_LIMIT),
+                )
+                .await
+                .map(Some)
             } else {
                 Ok(None)
             }

@@ -85,7 +85,12 @@ pub(crate) trait FeedInput {
     /// The checked feed; an error names the input at fault, before any request.
     fn feed(&self) -> Result<Feed, Failure> {
         let fields = self.fields();
-        at_most("trusted_circles", fields.trusted_circles.len(), MAX_NAMES, "trusted circles")?;
+        at_most(
+            "trusted_circles",
+            fields.trusted_circles.len(),
+            MAX_NAMES,
+            "trusted circles",
+        )?;
         let filter = FeedFilter {
             types: distinct(fields.types.iter().map(wire_name)),
             itypes: names("itypes", fields.itypes, Names::Itypes)?,

@@ -186,7 +186,10 @@ impl ImportObservablesWithoutApprovalInput {
             date(self.expiration_ts.as_deref(), "expiration_ts")?.map(Value::from),
         );
         put("tags", tags(self.tags.as_deref(), "tags")?);
-        put("trustedcircles", given(self.trustedcircles.as_ref()).map(|ids| json!(ids)));
+        put(
+            "trustedcircles",
+            given(self.trustedcircles.as_ref()).map(|ids| json!(ids)),
+        );
         put("allow_unresolved", given(self.allow_unresolved).map(Value::from));
         Ok(Value::Object(meta))
     }

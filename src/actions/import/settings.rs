@@ -132,7 +132,10 @@ impl ImportSettings {
         text("url_mapping", self.url_mapping.clone());
         text("email_mapping", self.email_mapping.clone());
         text("md5_mapping", self.md5_mapping.clone());
-        text("trustedcircles", trusted_circles(self.trustedcircles.as_deref(), input)?);
+        text(
+            "trustedcircles",
+            trusted_circles(self.trustedcircles.as_deref(), input)?,
+        );
         text("threat_type", self.threat_type.clone());
         Ok(fields)
     }
@@ -158,7 +161,12 @@ fn trusted_circles(ids: Option<&[i64]>, input: &str) -> Result<Option<String>, F
     let Some(ids) = given(ids) else {
         return Ok(None);
     };
-    at_most(&format!("{input}.trustedcircles"), ids.len(), MAX_TRUSTED_CIRCLES, "trusted circles")?;
+    at_most(
+        &format!("{input}.trustedcircles"),
+        ids.len(),
+        MAX_TRUSTED_CIRCLES,
+        "trusted circles",
+    )?;
     Ok(Some(ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")))
 }
 
@@ -203,7 +211,10 @@ mod tests {
             .expect("valid");
         assert_eq!(
             fields,
-            [("confidence", "0".to_owned()), ("source_confidence_weight", "100".to_owned())]
+            [
+                ("confidence", "0".to_owned()),
+                ("source_confidence_weight", "100".to_owned())
+            ]
         );
         for (bad, named) in [
             (json!({"notes": ["x".repeat(101)]}), "'s.notes[0]'"),

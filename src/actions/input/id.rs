@@ -40,9 +40,12 @@ impl Given {
     /// The whole number given, if it is one, whichever form it came in.
     fn whole(&self) -> Option<u64> {
         match self {
-            Given::Number(number) => number
-                .as_u64()
-                .or_else(|| number.as_f64().filter(|n| n.fract() == 0.0 && *n >= 0.0 && *n < 1e19).map(|n| n as u64)),
+            Given::Number(number) => number.as_u64().or_else(|| {
+                number
+                    .as_f64()
+                    .filter(|n| n.fract() == 0.0 && *n >= 0.0 && *n < 1e19)
+                    .map(|n| n as u64)
+            }),
             Given::Text(text) => {
                 let text = text.trim();
                 text.bytes()
@@ -110,7 +113,10 @@ impl<const TEXT: bool> Id<TEXT> {
     pub(crate) fn read(&self, input: &str, not: &str) -> Result<u64, Failure> {
         match self.0.whole() {
             Some(id) if id > 0 => Ok(id),
-            _ => Err(Failure::invalid_input(input, format!("{} is not {not}", self.0.shown()))),
+            _ => Err(Failure::invalid_input(
+                input,
+                format!("{} is not {not}", self.0.shown()),
+            )),
         }
     }
 
@@ -191,14 +197,29 @@ mod tests {
             assert_eq!(TextId::of(given.clone()).read("report_id", "x"), Ok(101), "{given}");
             assert_eq!(NumberId::of(given.clone()).read("id", "x"), Ok(101), "{given}");
         }
-        for bad in [json!(-1), json!(1.5), json!("abc"), json!("+3"), json!("1 2"), json!("0"), json!("-5")] {
+        for bad in [
+            json!(-1),
+            json!(1.5),
+            json!("abc"),
+            json!("+3"),
+            json!("1 2"),
+            json!("0"),
+            json!("-5"),
+        ] {
             let failure = TextId::of(bad.clone()).read("report_id", "a report ID").unwrap_err();
-            assert!(failure.cause.starts_with("Invalid input 'report_id': '"), "{bad}: {}", failure.cause);
+            assert!(
+                failure.cause.starts_with("Invalid input 'report_id': '"),
+                "{bad}: {}",
+                failure.cause
+            );
             assert!(failure.cause.contains("is not a report ID"), "{}", failure.cause);
         }
         assert!(TextId::of(json!("")).untouched());
         assert!(NumberId::of(json!(0)).untouched());
-        assert!(!TextId::of(json!("0")).untouched(), "text 0 was typed, and is refused as no ID");
+        assert!(
+            !TextId::of(json!("0")).untouched(),
+            "text 0 was typed, and is refused as no ID"
+        );
     }
 
     #[test]
@@ -208,10 +229,17 @@ mod tests {
         assert_eq!(Percent::read(None, "confidence"), Ok(None));
         assert_eq!(Percent::read(Some(&Percent::of(json!("0"))), "confidence"), Ok(Some(0)));
         assert_eq!(Percent::read(Some(&Percent::of(json!(40))), "confidence"), Ok(Some(40)));
-        assert_eq!(Percent::read(Some(&Percent::of(json!(" 100 "))), "confidence"), Ok(Some(100)));
+        assert_eq!(
+            Percent::read(Some(&Percent::of(json!(" 100 "))), "confidence"),
+            Ok(Some(100))
+        );
         for bad in [json!(101), json!("high"), json!("-1"), json!(12.5)] {
             let failure = Percent::read(Some(&Percent::of(bad.clone())), "confidence").unwrap_err();
-            assert!(failure.cause.starts_with("Invalid input 'confidence': "), "{bad}: {}", failure.cause);
+            assert!(
+                failure.cause.starts_with("Invalid input 'confidence': "),
+                "{bad}: {}",
+                failure.cause
+            );
         }
     }
 }

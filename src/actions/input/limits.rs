@@ -41,7 +41,10 @@ pub(crate) fn line(text: &str, input: &str, what: &str, max: usize) -> Result<()
         return Err(Failure::invalid_input(input, problem));
     }
     if text.chars().any(char::is_control) {
-        let problem = format!("{what} {} contains a line break or another control character", quoted(text));
+        let problem = format!(
+            "{what} {} contains a line break or another control character",
+            quoted(text)
+        );
         return Err(Failure::invalid_input(input, problem));
     }
     Ok(())
@@ -187,14 +190,22 @@ mod tests {
         }
         let long = "a".repeat(10 << 20);
         let failure = names("tags", &[long], Names::Tags).unwrap_err();
-        assert!(failure.cause.contains("longer than 100 characters"), "{}", failure.cause);
+        assert!(
+            failure.cause.contains("longer than 100 characters"),
+            "{}",
+            failure.cause
+        );
     }
 
     #[test]
     fn a_list_too_long_for_a_request_is_refused_at_once() {
         let many: Vec<String> = (0..100_000).map(|n| format!("tag-{n}")).collect();
         let failure = names("tags", &many, Names::Tags).unwrap_err();
-        assert!(failure.cause.contains("100000 tags, more than the 500"), "{}", failure.cause);
+        assert!(
+            failure.cause.contains("100000 tags, more than the 500"),
+            "{}",
+            failure.cause
+        );
         let fitting: Vec<String> = (0..MAX_NAMES).map(|n| format!("itype_number_{n}")).collect();
         let failure = names("itypes", &fitting, Names::Itypes).unwrap_err();
         assert!(failure.cause.contains("a search can carry"), "{}", failure.cause);

@@ -296,7 +296,11 @@ mod tests {
         }
         let mut zero = input(Some(texts(&["198.51.100.23"])));
         zero.concurrency = 0;
-        assert_eq!(zero.concurrency(), Ok(usize::from(DEFAULT_CONCURRENCY)), "0 is the default");
+        assert_eq!(
+            zero.concurrency(),
+            Ok(usize::from(DEFAULT_CONCURRENCY)),
+            "0 is the default"
+        );
         zero.concurrency = 9;
         assert!(zero.concurrency().is_err());
     }

@@ -79,10 +79,7 @@ mod tests {
             observable("198[.]51[.]100[.]23").unwrap(),
             Observable::Ip("198.51.100.23".parse().unwrap())
         );
-        assert_eq!(
-            observable("[2001:DB8:0::1]").unwrap().value(),
-            "2001:db8::1"
-        );
+        assert_eq!(observable("[2001:DB8:0::1]").unwrap().value(), "2001:db8::1");
         assert_eq!(
             observable(" 198.51.100.23 ").unwrap(),
             Observable::Ip("198.51.100.23".parse().unwrap())

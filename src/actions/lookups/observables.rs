@@ -32,9 +32,9 @@ impl GetObservablesInput {
     fn observable(&self) -> Result<Observable, Failure> {
         let value = any_value(self.value.as_deref().unwrap_or_default())
             .map_err(|problem| Failure::invalid_input("value", problem))?;
-        value.map(Observable::Any).ok_or_else(|| {
-            Failure::invalid_input("value", "it is missing or empty; give the observable to look up")
-        })
+        value
+            .map(Observable::Any)
+            .ok_or_else(|| Failure::invalid_input("value", "it is missing or empty; give the observable to look up"))
     }
 }
 
@@ -81,7 +81,11 @@ mod tests {
             ("HXXP://Evil[.]Example/Path", "http://evil.example/Path"),
             ("Mimikatz Credential Dump", "Mimikatz Credential Dump"),
         ] {
-            assert_eq!(observable(Some(given)).unwrap(), Observable::Any(looked_up.into()), "{given}");
+            assert_eq!(
+                observable(Some(given)).unwrap(),
+                Observable::Any(looked_up.into()),
+                "{given}"
+            );
         }
     }
 

@@ -85,8 +85,14 @@ mod tests {
         assert!(observable("www.example.com/login").is_ok());
         assert_eq!(observable("google.com").unwrap(), Observable::Url("google.com".into()));
         for (given, looked_up) in [
-            ("HTTP://MALICIOUS.EXAMPLE.NET/payload.exe", "http://malicious.example.net/payload.exe"),
-            ("hxxp://malicious[.]example[.]net/payload.exe", "http://malicious.example.net/payload.exe"),
+            (
+                "HTTP://MALICIOUS.EXAMPLE.NET/payload.exe",
+                "http://malicious.example.net/payload.exe",
+            ),
+            (
+                "hxxp://malicious[.]example[.]net/payload.exe",
+                "http://malicious.example.net/payload.exe",
+            ),
         ] {
             assert_eq!(observable(given).unwrap(), Observable::Url(looked_up.into()), "{given}");
         }

@@ -48,7 +48,10 @@ fn comment_text(given: &str) -> Result<&str, Failure> {
         return Err(Failure::invalid_input("comment", problem));
     }
     // Line breaks and tabs are a comment's own; other control characters are a paste gone wrong.
-    if comment.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+    if comment
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
         return Err(Failure::invalid_input(
             "comment",
             "it contains a control character other than a line break or a tab",
@@ -122,7 +125,10 @@ mod tests {
             .starts_with("Invalid input 'comment'"));
         assert!(comment_text(&"x".repeat(MAX_COMMENT_CHARS + 1)).is_err());
         assert_eq!(comment_text("line one\nline two").unwrap(), "line one\nline two");
-        assert!(comment_text("bell\u{7}").unwrap_err().cause.contains("control character"));
+        assert!(comment_text("bell\u{7}")
+            .unwrap_err()
+            .cause
+            .contains("control character"));
     }
 
     #[test]

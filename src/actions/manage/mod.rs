@@ -89,7 +89,12 @@ impl Selector {
     /// it (an ID of 0, a blank value) is not given; the value is normalised as every observable is.
     pub(crate) fn new(id: Option<&NumberId>, value: Option<&str>, all_matches: bool) -> Result<Selector, Failure> {
         let id = given(id)
-            .map(|id| id.read("id", "an observable ID; give the positive whole number ThreatStream shows"))
+            .map(|id| {
+                id.read(
+                    "id",
+                    "an observable ID; give the positive whole number ThreatStream shows",
+                )
+            })
             .transpose()?;
         let value = any_value(value.unwrap_or_default()).map_err(|problem| Failure::invalid_input("value", problem))?;
         match (id, value) {
@@ -283,7 +288,10 @@ mod tests {
     fn exactly_one_of_id_and_value() {
         let id = |given: Value| NumberId::of(given);
         assert_eq!(Selector::new(Some(&id(json!(7))), None, false), Ok(Selector::Id(7)));
-        assert_eq!(Selector::new(Some(&id(json!("7"))), Some(""), false), Ok(Selector::Id(7)));
+        assert_eq!(
+            Selector::new(Some(&id(json!("7"))), Some(""), false),
+            Ok(Selector::Id(7))
+        );
         for untouched_id in [json!(0), json!("")] {
             assert_eq!(
                 Selector::new(Some(&id(untouched_id)), Some(" Evil-Domain[.]Example "), true),
