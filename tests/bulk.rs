@@ -284,7 +284,6 @@ fn lists_that_cannot_be_looked_up_never_reach_threatstream() {
             json!({"observables": ["", "not one", "198.51.100.0/24"]}),
             "none of its 3 entries is an observable",
         ),
-        (json!({"observables": one, "concurrency": 0}), "concurrency"),
         (json!({"observables": one, "concurrency": 9}), "concurrency"),
         (json!({"observables": one, "type": "string"}), "type"),
         (

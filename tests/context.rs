@@ -320,7 +320,6 @@ fn enrich_refuses_bad_inputs_before_any_request() {
         (json!({"value": "evil-domain.example", "type": "ip"}), "value"),
         (json!({"value": "198.51.100.23", "type": "mac"}), "type"),
         (json!({"value": "198.51.100.23", "sections": ["dns"]}), "sections"),
-        (json!({"value": "198.51.100.23", "limit": 0}), "limit"),
         (json!({"value": "198.51.100.23", "limit": 1001}), "limit"),
         (json!({"value": "198.51.100.23", "extra": true}), "extra"),
     ] {
@@ -398,7 +397,7 @@ fn standalone_actions_refuse_what_they_cannot_look_up() {
         ),
         (
             "get_passive_dns",
-            json!({"value": "198.51.100.23", "limit": 0}),
+            json!({"value": "198.51.100.23", "limit": 1001}),
             "limit",
         ),
         ("search_threat_models", json!({}), "model_types"),

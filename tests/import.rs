@@ -53,8 +53,7 @@ fn the_seed_import_creates_the_session_the_simulator_holds() {
     assert_eq!(
         session.fields,
         pairs(&[
-            ("confidence", "0"),
-            ("source_confidence_weight", "0"),
+            // The seed's confidence and weight of 0 are what its form sent for fields left empty.
             ("classification", "private"),
             ("expiration_ts", "2018-12-19T00:00:00-05:00"),
         ])

@@ -249,7 +249,7 @@ fn bad_imports_without_approval_are_refused_before_any_request() {
         ),
         (with(json!([{"value": "a.example"}])), "itype"),
         (
-            json!({"observables": [{"value": "a.example", "itype": "mal_domain"}]}),
+            json!({"classification": "secret", "observables": [{"value": "a.example", "itype": "mal_domain"}]}),
             "classification",
         ),
         (

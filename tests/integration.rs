@@ -26,6 +26,14 @@ mod import;
 // without approval.
 mod import_loop;
 
+// The rule for untouched inputs: every write step's samples with only the target filled write nothing
+// else; IDs in either JSON form chain one step to the next.
+mod untouched;
+
+// One normaliser for every observable input (single, bulk, enrichment alike), and the limits on
+// every text and list.
+mod input_checks;
+
 // Import sessions and observable management: finding observables by value, bad inputs, permissions,
 // and which writes are retried.
 mod manage;

@@ -306,7 +306,12 @@ fn bad_inputs_are_refused_before_any_request() {
         ("update_observable", json!({"id": 1, "status": "deleted"}), "status"),
         ("update_observable", json!({"id": 1}), "nothing to update"),
         ("update_observable", json!({"id": 1, "confidence": 101}), "confidence"),
-        ("update_observable", json!({"id": "1", "status": "active"}), "id"),
+        ("update_observable", json!({"id": "x1", "status": "active"}), "'id'"),
+        (
+            "update_observable",
+            json!({"id": 1, "confidence": "high"}),
+            "'confidence'",
+        ),
         (
             "update_observable",
             json!({"value": "a.example", "itype": "Not An Itype"}),
@@ -336,7 +341,7 @@ fn bad_inputs_are_refused_before_any_request() {
             "'import_session_id'",
         ),
         ("list_import_sessions", json!({"status": "ready"}), "status"),
-        ("list_import_sessions", json!({"limit": 0}), "limit"),
+        ("list_import_sessions", json!({"limit": 100_000}), "limit"),
         (
             "list_import_sessions",
             json!({"modified_since": "yesterday"}),

@@ -306,10 +306,10 @@ fn bad_inputs_and_envelopes_exit_1_before_any_request() {
     std::fs::write(workspace.state_file("t-corrupt"), b"{\"cursor\": 4").expect("a corrupt state");
     let cases = [
         (with("/body/input", json!({"types": ["hash"]})), "/types/0"),
-        (with("/body/input", json!({"interval": 0})), "/interval"),
+        (with("/body/input", json!({"interval": 5})), "'interval'"),
         (with("/body/input", json!({"itypes": ["C2 IP"]})), "'itypes'"),
         (with("/body/input", json!({"tags": ["a,b"]})), "'tags'"),
-        (with("/body/input", json!({"max_per_poll": 0})), "/max_per_poll"),
+        (with("/body/input", json!({"max_per_poll": 10_001})), "/max_per_poll"),
         (
             with("/body/dispatcher", json!({"url": "ftp://dispatcher.example/events"})),
             "dispatcher.url",

@@ -13,6 +13,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use super::input::given;
 use crate::budget::{Budget, MIB};
 use crate::protocol::{output_of, schema_for, Connector, Failure, StepFuture};
 use crate::threatstream::{client_for, ApiVersion, Client, ClientConfig};
@@ -22,6 +23,9 @@ const URL_ALIAS: &str = "threatstream_url";
 
 /// The longest e-mail address (RFC 5321's path limit, less the angle brackets).
 const MAX_USERNAME_CHARS: usize = 254;
+
+/// Far longer than an instance's address; a longer value is a paste gone wrong.
+const MAX_URL_CHARS: usize = 2048;
 
 /// Far beyond ThreatStream's 40-character keys; a longer value is not a key.
 const MAX_API_KEY_CHARS: usize = 1024;
@@ -77,9 +81,9 @@ pub(crate) struct ConnectionSettings {
 
 /// A verdict threshold as set: 0 is what a form sends for a number left empty (and what the samples
 /// `insight-plugin` writes hold), and a threshold of 0 would call every scored record malicious, so
-/// 0 means not set.
+/// 0 means not set, as the rule for untouched inputs says.
 pub(crate) fn set(threshold: Option<u8>) -> Option<u8> {
-    threshold.filter(|threshold| *threshold > 0)
+    given(threshold)
 }
 
 fn verify_by_default() -> bool {
@@ -200,8 +204,22 @@ impl ConnectionSettings {
                 "Copy the API key again from the ThreatStream account's settings.",
             ));
         }
-        // Both travel in the Authorization header, where a line break would end the header early.
+        // URL parsing drops a line break or tab inside a URL without a word, and what followed it
+        // became part of the path: refused rather than sent somewhere else.
         let unsendable = |text: &str| text.chars().any(char::is_control);
+        if unsendable(&self.url) {
+            return Err(Failure::caller(
+                "The connection's URL contains control characters or line breaks.",
+                "Set the URL to the ThreatStream instance's address alone, such as https://ts.example.com.",
+            ));
+        }
+        if self.url.chars().count() > MAX_URL_CHARS {
+            return Err(Failure::caller(
+                format!("The connection's URL is longer than {MAX_URL_CHARS} characters."),
+                "Set the URL to the ThreatStream instance's address alone, such as https://ts.example.com.",
+            ));
+        }
+        // Both travel in the Authorization header, where a line break would end the header early.
         if unsendable(&self.username) || unsendable(&self.api_key.secret_key) {
             return Err(Failure::caller(
                 "The connection's username or API key contains control characters or line breaks.",
@@ -333,5 +351,24 @@ mod tests {
         let connection = json!({"username": "u", "url": "https://a", "api_key": {"secretKey": " "}});
         let failure = Connection::open(&connection).err().expect("empty key is refused");
         assert_eq!(failure.cause, "The connection's API key is empty.");
+    }
+
+    #[test]
+    fn a_url_with_a_line_break_or_tab_is_refused_not_silently_rejoined() {
+        for url in [
+            "https://ts.example.com\r\nX-Evil: 1",
+            "https://ts.example.com/\tx",
+            "https://a\0",
+        ] {
+            let connection = json!({"username": "u", "url": url, "api_key": {"secretKey": "k"}});
+            let failure = Connection::open(&connection).err().expect("refused");
+            assert_eq!(
+                failure.cause,
+                "The connection's URL contains control characters or line breaks."
+            );
+        }
+        let long = format!("https://ts.example.com/{}", "a".repeat(MAX_URL_CHARS));
+        let connection = json!({"username": "u", "url": long, "api_key": {"secretKey": "k"}});
+        assert!(Connection::open(&connection).is_err());
     }
 }

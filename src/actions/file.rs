@@ -10,6 +10,7 @@ use base64::Engine;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+use super::input::{line, Untouched, MAX_FILE_NAME_CHARS};
 use crate::protocol::Failure;
 use crate::threatstream::Upload;
 
@@ -25,20 +26,26 @@ pub(crate) struct File {
     content: Base64Bytes,
 }
 
-impl File {
-    /// Whether nothing was given: the orchestrator sends `{"filename": "", "content": ""}` for a file
-    /// input left empty, as the samples it writes do.
-    pub(crate) fn is_unset(&self) -> bool {
+impl Untouched for File {
+    /// Nothing given: the orchestrator sends `{"filename": "", "content": ""}` for a file input left
+    /// empty, as the samples it writes do.
+    fn untouched(&self) -> bool {
         self.filename.trim().is_empty() && self.content.0.is_empty()
     }
+}
 
+impl File {
     /// The file's name and bytes, refused when either is empty; `input` names the input it came in.
+    /// The name goes into the upload's part header, where a line break or a NUL would end it early or
+    /// forge another header, so it is one line of at most `MAX_FILE_NAME_CHARS`.
     pub(crate) fn decoded(self, input: &str) -> Result<Upload, Failure> {
         let name = self.filename.trim().to_owned();
+        let name_input = format!("{input}.filename");
         if name.is_empty() {
             let reason = "the file has no filename; ThreatStream reads the extension to decide how to parse it";
-            return Err(Failure::invalid_input(&format!("{input}.filename"), reason));
+            return Err(Failure::invalid_input(&name_input, reason));
         }
+        line(&name, &name_input, "the file name", MAX_FILE_NAME_CHARS)?;
         let Base64Bytes(bytes) = self.content;
         if bytes.is_empty() {
             return Err(Failure::invalid_input(&format!("{input}.content"), "the file is empty"));
@@ -120,6 +127,34 @@ impl JsonSchema for Base64Bytes {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_name_is_one_line_of_at_most_255_characters() {
+        let file = |filename: &str| File {
+            filename: filename.to_owned(),
+            content: Base64Bytes(b"x".to_vec()),
+        };
+        assert_eq!(file(" setup.exe ").decoded("file").unwrap().name, "setup.exe");
+        for bad in ["a\r\nContent-Type: text/html\r\n\r\nx.csv", "a\0.csv", &"n".repeat(256)] {
+            let failure = file(bad).decoded("file").err().expect("refused");
+            assert!(
+                failure
+                    .cause
+                    .starts_with("Invalid input 'file.filename': the file name"),
+                "{}",
+                failure.cause
+            );
+        }
+        assert!(
+            !file("").untouched(),
+            "content without a name was given, and is refused"
+        );
+        let empty = File {
+            filename: String::new(),
+            content: Base64Bytes(Vec::new()),
+        };
+        assert!(empty.untouched());
+    }
 
     #[test]
     fn decodes_plain_and_wrapped_base64() {

@@ -136,7 +136,7 @@ macro_rules! spec_named {
 }
 pub(crate) use spec_named;
 
-pub(crate) use input::{chosen, date, itype, names, positive_id, wire_name, Names};
+pub(crate) use input::{chosen, date, itype, names, wire_name, Names};
 
 /// What every step does first: its input decoded, then its connection opened.
 fn opened<T: DeserializeOwned>(connection: &Value, input: &RawValue) -> Result<(Connection, T), Failure> {

@@ -1,24 +1,30 @@
-//! What kind of observable a value is, told by its shape: the one place that decides it.
+//! The one normaliser of observable inputs, and the one place that tells a value's kind by its shape.
 //!
-//! Actions that take "any observable" (enrichment, and the bulk lookup after it) must agree on what
-//! `198.51.100.23`, `evil-domain.example` or a 64-digit hex string is, so the rules live here once:
-//! an IP address parses as one; 32, 40, 64 or 128 hex digits are an MD5, SHA-1, SHA-256 or SHA-512
-//! hash; a value with `://`, or a host followed by a path, is a URL; `local@domain` is an e-mail
-//! address; a dotted name whose last label is not a number is a domain. Analysts paste defanged
-//! values (`hxxp://evil[.]example`), so those are refanged first. A caller may name the type instead,
-//! and the value must then have that shape.
+//! Every action that takes an observable (the single lookups, the bulk lookup, enrichment, passive
+//! DNS and WHOIS, the imports without approval, the management actions and Get Observables) reads it
+//! here, so one value in any spelling finds the same records everywhere. In order (help.md's
+//! normalisation table):
+//! 1. trimmed; a value with spaces or control characters inside, or longer than `MAX_VALUE_LENGTH`,
+//!    is refused;
+//! 2. refanged: analysts paste defanged values (`hxxp://evil[.]example`), so `[.]`, `(.)`, `{.}`,
+//!    `[:]`, `[://]`, `[@]` and an `hxxp`/`hxxps` scheme are undone;
+//! 3. its kind told by shape, unless the caller names it (and the value must then have that shape):
+//!    an IP address parses as one; 32, 40, 64 or 128 hex digits are an MD5, SHA-1, SHA-256 or SHA-512
+//!    hash; `local@domain` is an e-mail address; a dotted name whose last label is not a number is a
+//!    domain; a value with `://`, or a host followed by a path, is a URL;
+//! 4. put in its kind's canonical form, `threatstream::canonical`'s, which records are compared in.
 //!
 //! Problems are plain sentences quoting the value, so a single-value action can put them in an
 //! invalid-input failure and a bulk action can report them per value.
 
 use std::borrow::Cow;
-use std::net::IpAddr;
 
 use reqwest::Url;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::protocol::quoted;
+use crate::threatstream::canonical;
 use crate::threatstream::enrichment::DIGEST_LENGTHS;
 use crate::threatstream::Observable;
 
@@ -94,34 +100,82 @@ impl ObservableType {
     }
 }
 
-/// The observable `text` is: of type `kind` when one is given, else of the type its shape says.
+/// The observable `text` is: of type `kind` when one is given, else of the type its shape says; in
+/// the canonical form of its type (`threatstream::canonical`) after trimming and refanging. Every
+/// action that takes an observable reads it here, so each spelling of a value finds the same records.
 pub(crate) fn observable(text: &str, kind: Option<ObservableType>) -> Result<Observable, String> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
         return Err("it is empty; give an IP address, domain, URL, e-mail address or hash".into());
     }
+    let value = plain(trimmed)?;
+    match kind {
+        Some(kind) => shaped_as(kind, &value).ok_or_else(|| not_of_kind(kind, trimmed, &value)),
+        None => detected(&value).ok_or_else(|| {
+            if is_network(&value) {
+                format!("{} is a network range; give one IP address", quoted(trimmed))
+            } else {
+                format!(
+                    "{} is not an IP address, domain, URL, e-mail address or MD5, SHA-1, SHA-256 or SHA-512 hash",
+                    quoted(trimmed)
+                )
+            }
+        }),
+    }
+}
+
+/// A value of any type, as Get Observables and the management actions take it: `None` when blank;
+/// trimmed, refanged and in its type's canonical form when it has the shape of an observable, else
+/// as given (ThreatStream keeps other kinds too, such as strings).
+pub(crate) fn any_value(text: &str) -> Result<Option<String>, String> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Ok(None);
+    }
     if trimmed.len() > MAX_VALUE_LENGTH {
-        return Err(format!(
-            "it is {} characters long, more than the {MAX_VALUE_LENGTH} any observable has",
-            trimmed.len()
-        ));
+        return Err(too_long(trimmed));
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err(format!("{} contains control characters", quoted(trimmed)));
+    }
+    Ok(Some(match observable(trimmed, None) {
+        Ok(found) => found.value(),
+        Err(_) => trimmed.to_owned(),
+    }))
+}
+
+fn too_long(text: &str) -> String {
+    format!(
+        "it is {} characters long, more than the {MAX_VALUE_LENGTH} any observable has",
+        text.len()
+    )
+}
+
+/// The trimmed value refanged, once it is known to fit on one line and in `MAX_VALUE_LENGTH`.
+fn plain(trimmed: &str) -> Result<Cow<'_, str>, String> {
+    if trimmed.len() > MAX_VALUE_LENGTH {
+        return Err(too_long(trimmed));
     }
     if trimmed.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(format!("{} contains spaces or control characters", quoted(trimmed)));
     }
-    let value = refanged(trimmed);
-    let found = match kind {
-        Some(kind) => shaped_as(kind, &value),
-        None => detected(&value),
-    };
-    found.ok_or_else(|| match kind {
-        Some(kind) => format!("{} is not {}", quoted(trimmed), kind.noun()),
-        None if is_network(&value) => format!("{} is a network range; give one IP address", quoted(trimmed)),
-        None => format!(
-            "{} is not an IP address, domain, URL, e-mail address or MD5, SHA-1, SHA-256 or SHA-512 hash",
-            quoted(trimmed)
-        ),
-    })
+    Ok(refanged(trimmed))
+}
+
+/// Why `value` (as the user wrote it: `given`) is not of the type asked for; a hash says which of its
+/// two rules it breaks.
+fn not_of_kind(kind: ObservableType, given: &str, value: &str) -> String {
+    if kind == ObservableType::Hash {
+        if !value.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+            return format!("{} is not hexadecimal", quoted(given));
+        }
+        return format!(
+            "{} has {} hex digits; MD5, SHA-1, SHA-256 and SHA-512 have 32, 40, 64 and 128",
+            quoted(given),
+            value.len()
+        );
+    }
+    format!("{} is not {}", quoted(given), kind.noun())
 }
 
 fn detected(value: &str) -> Option<Observable> {
@@ -130,52 +184,42 @@ fn detected(value: &str) -> Option<Observable> {
         ObservableType::Hash,
         ObservableType::Email,
         ObservableType::Domain,
-        ObservableType::Url,
     ]
     .into_iter()
     .find_map(|kind| shaped_as(kind, value))
+    .or_else(|| url(value, false))
 }
 
 fn shaped_as(kind: ObservableType, value: &str) -> Option<Observable> {
     match kind {
-        ObservableType::Ip => ip_address(value).map(Observable::Ip),
-        ObservableType::Hash => is_digest(value).then(|| Observable::Hash(value.to_ascii_lowercase())),
+        ObservableType::Ip => canonical::ip(value).map(Observable::Ip),
+        ObservableType::Hash => is_digest(value).then(|| Observable::Hash(canonical::hash(value))),
         ObservableType::Email => email(value).map(Observable::Email),
         ObservableType::Domain => domain(value).map(Observable::Domain),
-        ObservableType::Url => is_url(value).then(|| Observable::Url(value.to_owned())),
+        ObservableType::Url => url(value, true),
     }
-}
-
-/// An address, also in the bracketed form IPv6 takes in URLs.
-fn ip_address(value: &str) -> Option<IpAddr> {
-    let bare = value
-        .strip_prefix('[')
-        .and_then(|rest| rest.strip_suffix(']'))
-        .unwrap_or(value);
-    bare.parse().ok()
 }
 
 fn is_digest(value: &str) -> bool {
     DIGEST_LENGTHS.contains(&value.len()) && value.bytes().all(|byte| byte.is_ascii_hexdigit())
 }
 
-/// `local@domain`, lower-cased, with a domain that is one by `domain`'s rules.
+/// `local@domain`, with a domain that is one by `domain`'s rules, in its canonical form.
 fn email(value: &str) -> Option<String> {
     let (local, host) = value.rsplit_once('@')?;
     if local.is_empty() || local.contains(['@', '/', ':']) {
         return None;
     }
-    let host = domain(host)?;
-    Some(format!("{}@{host}", local.to_lowercase()))
+    domain(host)?;
+    canonical::email(value)
 }
 
-/// A dotted name of at least two labels, in the ASCII form ThreatStream files (lower case, no
-/// trailing dot, internationalised labels in punycode: `bücher.example` is `xn--bcher-kva.example`).
-/// Labels are letters, digits, `-` and `_`, and the last is not a number, which keeps `198.51.100`
-/// from passing as a domain.
+/// A dotted name of at least two labels, in its canonical form (`bücher.example` is
+/// `xn--bcher-kva.example`). Labels are letters, digits, `-` and `_`, and the last is not a number,
+/// which keeps `198.51.100` from passing as a domain.
 fn domain(value: &str) -> Option<String> {
-    let name = ascii_domain(value.strip_suffix('.').unwrap_or(value))?;
-    if name.is_empty() || name.len() > MAX_DOMAIN_LENGTH {
+    let name = canonical::domain(value)?;
+    if name.len() > MAX_DOMAIN_LENGTH {
         return None;
     }
     let labels: Vec<&str> = name.split('.').collect();
@@ -190,20 +234,26 @@ fn domain(value: &str) -> Option<String> {
     (labels.len() >= 2 && labels.iter().all(label_ok) && !numeric_tld).then_some(name)
 }
 
-/// UTS #46's domain-to-ASCII, as browsers apply it: lower case, full-width dots and other
-/// equivalents mapped, non-ASCII labels in punycode. `None` for what cannot be a host name.
-pub(crate) fn ascii_domain(name: &str) -> Option<String> {
-    idna::domain_to_ascii_cow(name.as_bytes(), idna::AsciiDenyList::URL)
-        .ok()
-        .map(Cow::into_owned)
+/// A URL as ThreatStream stores them, in its canonical form: with a scheme, or a host followed by a
+/// path. A URL asked for by name (`named`, Lookup URL's input) may also be a host alone, as 4.0.0's
+/// own sample looks up `google.com` as a URL; told by shape, a host alone is a domain.
+fn url(value: &str, named: bool) -> Option<Observable> {
+    let absolute = if value.contains("://") {
+        Cow::Borrowed(value)
+    } else if named || has_path(value) {
+        Cow::Owned(format!("http://{value}"))
+    } else {
+        return None;
+    };
+    let parsed = Url::parse(&absolute).ok()?;
+    if parsed.host_str().is_none_or(str::is_empty) || (!named && is_network(value)) {
+        return None;
+    }
+    canonical::url(value).map(Observable::Url)
 }
 
-/// A URL as ThreatStream stores them: with a scheme, or a host followed by a path. The value is
-/// looked up as given, since ThreatStream matches URLs exactly.
-fn is_url(value: &str) -> bool {
-    if value.contains("://") {
-        return Url::parse(value).is_ok_and(|url| url.host_str().is_some_and(|host| !host.is_empty()));
-    }
+/// A host (a domain or an address, with an optional port) followed by a path: `evil.example/x`.
+fn has_path(value: &str) -> bool {
     let Some((authority, _path)) = value.split_once('/') else {
         return false;
     };
@@ -214,13 +264,13 @@ fn is_url(value: &str) -> bool {
             authority
         }
     });
-    !is_network(value) && (domain(host).is_some() || ip_address(host).is_some())
+    domain(host).is_some() || canonical::ip(host).is_some()
 }
 
 /// `198.51.100.0/24`: a CIDR block, which no observable lookup can answer.
 fn is_network(value: &str) -> bool {
     value.split_once('/').is_some_and(|(address, bits)| {
-        ip_address(address).is_some() && !bits.is_empty() && bits.bytes().all(|byte| byte.is_ascii_digit())
+        canonical::ip(address).is_some() && !bits.is_empty() && bits.bytes().all(|byte| byte.is_ascii_digit())
     })
 }
 
@@ -312,6 +362,40 @@ mod tests {
     }
 
     #[test]
+    fn scheme_and_host_are_lower_cased_and_the_path_kept() {
+        for (given, canonical) in [
+            (
+                "HTTP://MALICIOUS.EXAMPLE.NET/payload.exe",
+                "http://malicious.example.net/payload.exe",
+            ),
+            (
+                "hxxp://malicious[.]example[.]net/Payload.EXE",
+                "http://malicious.example.net/Payload.EXE",
+            ),
+            ("Evil.Example/Login?User=A", "evil.example/Login?User=A"),
+            ("https://Bücher.example/Ä", "https://xn--bcher-kva.example/Ä"),
+            ("http://[2001:DB8::1]/x", "http://[2001:db8::1]/x"),
+        ] {
+            assert_eq!(detect(given), Observable::Url(canonical.into()), "{given}");
+        }
+    }
+
+    #[test]
+    fn any_value_is_canonical_when_it_has_a_shape_and_as_given_otherwise() {
+        assert_eq!(
+            any_value(" Evil-Domain[.]Example "),
+            Ok(Some("evil-domain.example".into()))
+        );
+        assert_eq!(any_value("2001:DB8:0::1"), Ok(Some("2001:db8::1".into())));
+        assert_eq!(any_value("Emotet Loader"), Ok(Some("Emotet Loader".into())));
+        assert_eq!(any_value("  "), Ok(None));
+        assert!(any_value("a\0b").unwrap_err().contains("control characters"));
+        assert!(any_value(&"a".repeat(MAX_VALUE_LENGTH + 1))
+            .unwrap_err()
+            .contains("characters long"));
+    }
+
+    #[test]
     fn defanged_values_are_refanged() {
         assert_eq!(
             detect("hXXps://evil-domain[.]example/a"),
@@ -329,7 +413,20 @@ mod tests {
 
     #[test]
     fn a_named_type_must_fit() {
-        assert!(observable("evil-domain.example", Some(ObservableType::Url)).is_err());
+        assert!(observable("http://", Some(ObservableType::Url)).is_err());
+        assert_eq!(
+            observable("Evil-Domain.Example", Some(ObservableType::Url)),
+            Ok(Observable::Url("evil-domain.example".into())),
+            "a URL asked for by name may be a host alone"
+        );
+        assert_eq!(
+            observable("44d88612fea8a8f36de82e1278abb02", Some(ObservableType::Hash)).unwrap_err(),
+            "'44d88612fea8a8f36de82e1278abb02' has 31 hex digits; MD5, SHA-1, SHA-256 and SHA-512 have 32, 40, 64 and 128"
+        );
+        assert_eq!(
+            observable("sha256:abc", Some(ObservableType::Hash)).unwrap_err(),
+            "'sha256:abc' is not hexadecimal"
+        );
         assert!(observable("44d88612fea8a8f36de82e1278abb02f", Some(ObservableType::Domain)).is_err());
         assert_eq!(
             observable("evil-domain.example", Some(ObservableType::Domain)),

@@ -213,6 +213,57 @@ fn untouched_optional_inputs_pass_their_input_schemas() {
     }
 }
 
+/// `sample STEP` fills an input with its schema default, else with its enum's first value (the
+/// runtime's rule), which for an optional enum is a choice nobody made: Update Observable's sample
+/// once set a status, a severity and a TLP. So every optional enum input, nested ones included, has a
+/// default (the empty choice, `""`, where there is one), and the sample is the form left untouched.
+#[test]
+fn optional_enum_inputs_have_a_default_so_samples_choose_nothing() {
+    fn walk(id: &str, place: &str, schema: &Value, root: &Value, problems: &mut Vec<String>) {
+        let schema = schema
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|target| root.pointer(target.trim_start_matches('#')))
+            .unwrap_or(schema);
+        let schema = schema
+            .get("allOf")
+            .and_then(|branches| branches.get(0))
+            .map_or(schema, |branch| walk_ref(branch, root));
+        let required: Vec<&str> = schema["required"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        for (name, property) in schema["properties"].as_object().into_iter().flatten() {
+            let here = format!("{place}.{name}");
+            let resolved = walk_ref(property, root);
+            if resolved.get("enum").is_some() && property.get("default").is_none() && !required.contains(&name.as_str())
+            {
+                problems.push(format!("{id}: {here} is an optional enum without a default"));
+            }
+            if resolved.get("properties").is_some() || property.get("allOf").is_some() {
+                walk(id, &here, property, root, problems);
+            }
+            if let Some(items) = resolved.get("items") {
+                walk(id, &format!("{here}[]"), items, root, problems);
+            }
+        }
+    }
+    fn walk_ref<'a>(schema: &'a Value, root: &'a Value) -> &'a Value {
+        schema
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|target| root.pointer(target.trim_start_matches('#')))
+            .unwrap_or(schema)
+    }
+    let mut problems = Vec::new();
+    for (id, _, input_schema, _) in steps() {
+        walk(id, "input", input_schema, input_schema, &mut problems);
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
 /// Triggers keep their state in the cache, and the runtime (6.6.0+) and EnableCacheValidator want
 /// `enable_cache: true` in a spec with triggers; the generator keeps the line true to the registry.
 #[test]

@@ -10,6 +10,7 @@ use std::net::IpAddr;
 use serde_json::{Map, Value};
 use tracing::{debug, info};
 
+use super::canonical;
 use super::client::{ApiVersion, Client};
 use super::error::ApiError;
 use super::paging::{each_page, Page};
@@ -135,11 +136,12 @@ impl Observable {
         else {
             return false;
         };
+        let found = found.trim();
         match self {
-            Observable::Ip(address) => found.trim().parse::<IpAddr>().is_ok_and(|other| other == *address),
-            Observable::Url(url) => found == url,
-            Observable::Domain(name) => same_domain(found, name),
-            Observable::Email(address) => same_email(found, address),
+            Observable::Ip(address) => canonical::ip(found).is_some_and(|other| other == *address),
+            Observable::Url(url) => found == url || canonical::url(found).is_some_and(|other| other == *url),
+            Observable::Domain(name) => canonical::domain(found).is_some_and(|other| other == *name),
+            Observable::Email(address) => canonical::email(found).is_some_and(|other| other == *address),
             Observable::Hash(digest) => found.eq_ignore_ascii_case(digest),
             Observable::Any(_) => false,
         }
@@ -154,74 +156,34 @@ impl Observable {
     pub(crate) fn of_record(record: &Record) -> Option<Observable> {
         let value = record.get("value")?.as_str()?.trim();
         Some(match record.get("type")?.as_str()? {
-            "ip" | "ipv6" => Observable::Ip(value.parse().ok()?),
-            "domain" => Observable::Domain(ascii_name(value)?),
-            "email" => {
-                let (local, domain) = value.rsplit_once('@')?;
-                Observable::Email(format!("{}@{}", local.to_lowercase(), ascii_name(domain)?))
-            }
-            "url" => Observable::Url(value.to_owned()),
-            "md5" | "hash" => Observable::Hash(value.to_ascii_lowercase()),
+            "ip" | "ipv6" => Observable::Ip(canonical::ip(value)?),
+            "domain" => Observable::Domain(canonical::domain(value)?),
+            "email" => Observable::Email(canonical::email(value)?),
+            "url" => Observable::Url(canonical::url(value).unwrap_or_else(|| value.to_owned())),
+            "md5" | "hash" => Observable::Hash(canonical::hash(value)),
             _ => return None,
         })
     }
 }
 
-/// A record's domain against a looked-up one (ASCII, lower case): letter case and a trailing dot
-/// aside, and a record that spells an internationalised name in Unicode in its ASCII form.
-fn same_domain(found: &str, name: &str) -> bool {
-    let found = found.trim();
-    let found = found.strip_suffix('.').unwrap_or(found);
-    if found.is_ascii() {
-        return found.eq_ignore_ascii_case(name);
-    }
-    ascii_name(found).is_some_and(|ascii| ascii == name)
-}
-
-/// A domain name as lookups give it: lower-case ASCII, punycode for internationalised labels, no
-/// trailing dot.
-fn ascii_name(name: &str) -> Option<String> {
-    let name = name.strip_suffix('.').unwrap_or(name);
-    if name.is_ascii() {
-        return Some(name.to_ascii_lowercase());
-    }
-    idna::domain_to_ascii_cow(name.as_bytes(), idna::AsciiDenyList::URL)
-        .ok()
-        .map(std::borrow::Cow::into_owned)
-}
-
-/// A record's e-mail address against a looked-up one: the local part without regard to case, the
-/// domain as `same_domain` compares it.
-fn same_email(found: &str, address: &str) -> bool {
-    let found = found.trim();
-    if found.eq_ignore_ascii_case(address) {
-        return true;
-    }
-    match (found.rsplit_once('@'), address.rsplit_once('@')) {
-        (Some((local, domain)), Some((wanted_local, wanted_domain))) => {
-            local.to_lowercase() == wanted_local && same_domain(domain, wanted_domain)
-        }
-        _ => false,
-    }
-}
-
-/// Get Observables' match: exactly equal; equal but for letter case where ThreatStream's own matching
+/// Get Observables' match: exactly equal; equal in the canonical form of the record's type (a v2
+/// record's `type`, see `canonical`); equal but for letter case where ThreatStream's own matching
 /// ignores it (hashes, e-mail addresses, domains); or the same IP address written differently.
 fn same_value(found: &str, wanted: &str, record: &Record) -> bool {
-    if found == wanted {
+    if found == wanted || Observable::of_record(record).is_some_and(|typed| typed.value() == wanted) {
         return true;
     }
     if found.eq_ignore_ascii_case(wanted) {
         let kind = record.get("type").and_then(Value::as_str);
         let v1_key = ["md5", "email", "domain"]
             .iter()
-            .any(|key| record.get(*key).and_then(Value::as_str) == Some(found));
+            .any(|key| record.get(*key).and_then(Value::as_str).map(str::trim) == Some(found));
         if matches!(kind, Some("md5" | "hash" | "email" | "domain")) || v1_key {
             return true;
         }
     }
-    match (found.trim().parse::<IpAddr>(), wanted.parse::<IpAddr>()) {
-        (Ok(found), Ok(wanted)) => found == wanted,
+    match (canonical::ip(found), wanted.parse::<IpAddr>()) {
+        (Some(found), Ok(wanted)) => found == wanted,
         _ => false,
     }
 }

@@ -6,6 +6,7 @@
 //! say which API they belong to.
 
 mod batch;
+pub(crate) mod canonical;
 mod client;
 mod comments;
 mod direct_import;

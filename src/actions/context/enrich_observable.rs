@@ -25,6 +25,7 @@ use super::{
     WHOIS_KEPT_FOR,
 };
 use crate::actions::connection::Connection;
+use crate::actions::input::{given, or_default};
 use crate::actions::lookups::ResultRecord;
 use crate::actions::observable::{observable, ObservableType, TypeHint};
 use crate::actions::verdict::{example_verdict, verdict_input, VerdictOutput};
@@ -42,7 +43,7 @@ pub(crate) struct EnrichObservableInput {
     #[serde(default, rename = "type")]
     #[schemars(title = "Type", example = TypeHint::Ip)]
     kind: TypeHint,
-    /// Sections to fetch besides the intelligence records, any of `associations`, `passive_dns`, `whois`, `insights` and `references`; when not given, every section that applies to the observable's type
+    /// Sections to fetch besides the intelligence records, any of `associations`, `passive_dns`, `whois`, `insights` and `references`; when not given or empty, every section that applies to the observable's type
     #[schemars(title = "Sections", example = Section::ALL)]
     sections: Option<Vec<Section>>,
     /// Whether to include the matching intelligence records, up to the limit
@@ -51,7 +52,7 @@ pub(crate) struct EnrichObservableInput {
     include_records: bool,
     /// Most items per section: records, associations of each threat model type, passive DNS records, insights and references
     #[serde(default = "default_limit")]
-    #[schemars(title = "Limit", range(min = 1, max = 1000), example = DEFAULT_LIMIT)]
+    #[schemars(title = "Limit", range(max = 1000), example = DEFAULT_LIMIT)]
     limit: usize,
 }
 }
@@ -313,15 +314,16 @@ impl EnrichObservableInput {
     fn plan(&self) -> Result<(Observable, Vec<Section>, Vec<Unavailable>), Failure> {
         let found =
             observable(&self.value, self.kind.wanted()).map_err(|problem| Failure::invalid_input("value", problem))?;
-        let asked = self.sections.is_some();
+        // An empty list is the form's untouched one: every section, as everywhere else.
+        let asked = given(self.sections.as_deref());
         let mut sections: Vec<Section> = Vec::new();
         let mut inapplicable: Vec<Unavailable> = Vec::new();
-        for &section in self.sections.as_deref().unwrap_or(&Section::ALL) {
+        for &section in asked.unwrap_or(&Section::ALL) {
             let seen = sections.contains(&section) || inapplicable.iter().any(|u| u.section == section.name());
             match section.inapplicable(&found) {
                 _ if seen => {}
                 None => sections.push(section),
-                Some(reason) if asked => inapplicable.push(Unavailable::inapplicable(section, reason)),
+                Some(reason) if asked.is_some() => inapplicable.push(Unavailable::inapplicable(section, reason)),
                 Some(_) => {}
             }
         }
@@ -347,7 +349,7 @@ impl TypedAction for EnrichObservable {
             observable: &observable,
             sections: &sections,
             include_records: input.include_records,
-            limit: input.limit,
+            limit: or_default(input.limit, DEFAULT_LIMIT),
             verdict: input.verdict_inputs().options(connection)?,
         };
         let gathered = gather(&plan).await?;
@@ -442,9 +444,13 @@ mod tests {
         let listed: Vec<&str> = inapplicable.iter().map(|u| u.section.as_str()).collect();
         assert_eq!(listed, ["whois", "passive_dns"]);
         assert_eq!(inapplicable[0].reason, "WHOIS is kept for domains and IP addresses");
-        assert!(plan(json!({"value": "evil-domain.example", "sections": []}))
-            .1
-            .is_empty());
+        let (_, untouched, quiet) = plan(json!({"value": "evil-domain.example", "sections": []}));
+        assert_eq!(
+            untouched,
+            Section::ALL,
+            "an empty list is every section, as the form sends it"
+        );
+        assert!(quiet.is_empty());
     }
 
     #[test]

@@ -17,6 +17,7 @@ use crate::threatstream::Record;
 
 use super::{context_failure, default_limit, passive_dns_kind, subject, PASSIVE_DNS_KEPT_FOR};
 use crate::actions::connection::Connection;
+use crate::actions::input::or_default;
 use crate::actions::TypedAction;
 
 #[derive(Deserialize, JsonSchema)]
@@ -27,7 +28,7 @@ pub(crate) struct GetPassiveDnsInput {
     value: String,
     /// Most records to return, newest first
     #[serde(default = "default_limit")]
-    #[schemars(title = "Limit", range(min = 1, max = 1000), example = 100)]
+    #[schemars(title = "Limit", range(max = 1000), example = 100)]
     limit: usize,
 }
 
@@ -110,7 +111,7 @@ impl TypedAction for GetPassiveDns {
         let records = enrichment::passive_dns(&connection.client, kind, &subject.value())
             .await
             .map_err(|error| context_failure(error, "passive DNS"))?;
-        output_of(&json!({"results": newest_first(records, input.limit)}))
+        output_of(&json!({"results": newest_first(records, or_default(input.limit, super::DEFAULT_LIMIT))}))
     }
 }
 

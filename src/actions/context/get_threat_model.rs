@@ -17,6 +17,7 @@ use crate::threatstream::ModelType;
 use super::threat_model::{shaped, ThreatModelFields};
 use super::{context_failure, default_limit, DEFAULT_LIMIT};
 use crate::actions::connection::Connection;
+use crate::actions::input::{or_default, NumberId};
 use crate::actions::lookups::ResultRecord;
 use crate::actions::TypedAction;
 
@@ -26,16 +27,16 @@ pub(crate) struct GetThreatModelInput {
     /// Type of the threat model
     #[schemars(title = "Model Type", example = ModelType::Actor)]
     model_type: ModelType,
-    /// ThreatStream's ID of the model
+    /// ThreatStream's ID of the model (a number, or the number as text)
     #[schemars(title = "ID", example = 3101)]
-    id: u64,
+    id: NumberId,
     /// Whether to include the observables linked to the model
     #[serde(default)]
     #[schemars(title = "Include Observables", example = true)]
     include_observables: bool,
     /// Most observables to include
     #[serde(default = "default_limit")]
-    #[schemars(title = "Observable Limit", range(min = 1, max = 1000), example = DEFAULT_LIMIT)]
+    #[schemars(title = "Observable Limit", range(max = 1000), example = DEFAULT_LIMIT)]
     observable_limit: usize,
 }
 
@@ -80,20 +81,22 @@ impl TypedAction for GetThreatModel {
 
     async fn run(connection: &Connection, input: GetThreatModelInput) -> Result<Output, Failure> {
         // Not a schema minimum: the samples InsightConnect's tooling writes fill integers with 0.
-        if input.id == 0 {
-            return Err(Failure::invalid_input(
-                "id",
-                "0 is no model ID; ThreatStream's IDs start at 1",
-            ));
-        }
+        let id = input
+            .id
+            .read("id", "a threat model ID; ThreatStream numbers them from 1")?;
         let client = &connection.client;
-        let (model_type, id) = (input.model_type, input.id);
+        let model_type = input.model_type;
         let model = threat_models::model(client, model_type, id);
         let observables = async {
             if input.include_observables {
-                threat_models::observables(client, model_type, id, input.observable_limit)
-                    .await
-                    .map(Some)
+                threat_models::observables(
+                    client,
+                    model_type,
+                    id,
+                    or_default(input.observable_limit, DEFAULT_LIMIT),
+                )
+                .await
+                .map(Some)
             } else {
                 Ok(None)
             }

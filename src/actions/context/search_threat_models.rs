@@ -18,7 +18,7 @@ use crate::threatstream::ModelType;
 use super::threat_model::{shaped, ThreatModelFields};
 use super::{context_failure, default_limit, DEFAULT_LIMIT};
 use crate::actions::connection::Connection;
-use crate::actions::input::date;
+use crate::actions::input::{date, distinct, given, line, or_default, MAX_LINE_CHARS};
 use crate::actions::TypedAction;
 use crate::actions::{names, Names};
 
@@ -49,7 +49,7 @@ pub(crate) struct SearchThreatModelsInput {
     modified_since: Option<String>,
     /// Most models to return
     #[serde(default = "default_limit")]
-    #[schemars(title = "Limit", range(min = 1, max = 1000), example = DEFAULT_LIMIT)]
+    #[schemars(title = "Limit", range(max = 1000), example = DEFAULT_LIMIT)]
     limit: usize,
 }
 
@@ -96,15 +96,14 @@ fn example_results() -> Value {
 impl SearchThreatModelsInput {
     /// The search to send, or why it cannot be sent.
     fn search(&self) -> Result<ModelSearch, Failure> {
-        let text = |given: &Option<String>| {
-            given
-                .as_deref()
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .map(str::to_owned)
+        let text = |value: &Option<String>, input: &str| {
+            let Some(text) = given(value.as_deref()).map(str::trim) else {
+                return Ok(None);
+            };
+            line(text, input, "the text", MAX_LINE_CHARS).map(|()| Some(text.to_owned()))
         };
         // A blank tag is not given here, as blank texts are; the feed's names refuse it.
-        let given: Vec<String> = self
+        let tags: Vec<String> = self
             .tags
             .iter()
             .flatten()
@@ -112,11 +111,11 @@ impl SearchThreatModelsInput {
             .cloned()
             .collect();
         let search = ModelSearch {
-            model_types: self.model_types.clone().unwrap_or_default(),
-            name: text(&self.name),
-            keyword: text(&self.keyword),
-            tags: names("tags", &given, Names::Tags)?,
-            publication_statuses: self.publication_status.iter().flatten().map(|s| s.as_str()).collect(),
+            model_types: distinct(self.model_types.iter().flatten().copied()),
+            name: text(&self.name, "name")?,
+            keyword: text(&self.keyword, "keyword")?,
+            tags: names("tags", &tags, Names::Tags)?,
+            publication_statuses: distinct(self.publication_status.iter().flatten().map(|s| s.as_str())),
             modified_since: modified_since(self.modified_since.as_deref())?,
         };
         if search == ModelSearch::default() {
@@ -155,7 +154,7 @@ impl TypedAction for SearchThreatModels {
 
     async fn run(connection: &Connection, input: SearchThreatModelsInput) -> Result<Output, Failure> {
         let search = input.search()?;
-        let found = threat_models::search(&connection.client, &search, input.limit)
+        let found = threat_models::search(&connection.client, &search, or_default(input.limit, DEFAULT_LIMIT))
             .await
             .map_err(|error| context_failure(error, "threat models"))?;
         let results: Vec<Value> = found.into_iter().map(|model| shaped(model, None)).collect();

@@ -6,6 +6,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::engine::Feed;
+use crate::actions::input::{at_most, distinct, given, or_default, MAX_NAMES};
 use crate::actions::{names, wire_name, Names};
 use crate::protocol::Failure;
 use crate::threatstream::FeedFilter;
@@ -84,11 +85,17 @@ pub(crate) trait FeedInput {
     /// The checked feed; an error names the input at fault, before any request.
     fn feed(&self) -> Result<Feed, Failure> {
         let fields = self.fields();
+        at_most(
+            "trusted_circles",
+            fields.trusted_circles.len(),
+            MAX_NAMES,
+            "trusted circles",
+        )?;
         let filter = FeedFilter {
             types: distinct(fields.types.iter().map(wire_name)),
             itypes: names("itypes", fields.itypes, Names::Itypes)?,
             // 0 would leave out the records whose confidence is unknown (-1), which nobody asks for.
-            min_confidence: fields.min_confidence.filter(|confidence| *confidence > 0),
+            min_confidence: given(fields.min_confidence),
             severities: distinct(fields.severities.iter().map(wire_name)),
             statuses: distinct(fields.statuses.iter().map(wire_name)),
             tags: names("tags", fields.tags, Names::Tags)?,
@@ -100,19 +107,9 @@ pub(crate) trait FeedInput {
             exclude_tags: exclude_tags.iter().map(|tag| tag.to_lowercase()).collect(),
             backfill_hours: fields.backfill_hours,
             stability_window_ms: i64::from(fields.stability_window_seconds) * 1000,
-            max_per_poll: fields.max_per_poll as usize,
+            max_per_poll: or_default(fields.max_per_poll, default_max_per_poll()) as usize,
         })
     }
-}
-
-fn distinct<T: PartialEq>(items: impl Iterator<Item = T>) -> Vec<T> {
-    let mut kept = Vec::new();
-    for item in items {
-        if !kept.contains(&item) {
-            kept.push(item);
-        }
-    }
-    kept
 }
 
 /// Defines an input type with the shared inputs, `$extra` fields after the filters, and its
@@ -165,7 +162,7 @@ macro_rules! feed_input {
             pub(crate) stability_window_seconds: u32,
             /// The most observables one poll takes; what is left comes with the next poll
             #[serde(default = "crate::actions::feed::input::default_max_per_poll")]
-            #[schemars(title = "Maximum Per Poll", range(min = 1, max = 10000), example = 1000)]
+            #[schemars(title = "Maximum Per Poll", range(max = 10000), example = 1000)]
             pub(crate) max_per_poll: u32,
         }
 

@@ -27,6 +27,7 @@ use tracing::{error, info};
 use super::engine::{cursor_ahead, test_poll, Feed, FeedState, PollError, Sink};
 use super::input::{feed_input, FeedInput};
 use crate::actions::connection::Connection;
+use crate::actions::input::or_default;
 use crate::actions::lookups::ResultRecord;
 use crate::actions::typed::TypedTrigger;
 use crate::actions::verdict::{example_verdict, VerdictInputs, VerdictOutput};
@@ -43,13 +44,26 @@ fn default_interval() -> u32 {
     60
 }
 
+/// The shortest interval between polls: a shorter one would poll ThreatStream for nothing.
+const MIN_INTERVAL: u32 = 10;
+
 feed_input! {
     NewObservablesInput {
-        /// Seconds between polls, at least 10
+        /// Seconds between polls, at least 10; 0 or empty is the default, 60
         #[serde(default = "default_interval")]
-        #[schemars(title = "Interval", range(min = 10, max = 86400), example = 60)]
+        #[schemars(title = "Interval", range(max = 86400), example = 60)]
         pub(crate) interval: u32,
     }
+}
+
+/// The interval asked for: 0, what a form sends for the field cleared, is the default.
+fn interval(given: u32) -> Result<u32, Failure> {
+    let seconds = or_default(given, default_interval());
+    if seconds < MIN_INTERVAL {
+        let problem = format!("it is {seconds} seconds; give at least {MIN_INTERVAL}");
+        return Err(Failure::invalid_input("interval", problem));
+    }
+    Ok(seconds)
 }
 
 // One event's output (a `//` comment: a doc comment would become the schema's description).
@@ -87,6 +101,7 @@ impl TypedTrigger for NewObservables {
         context: &mut TriggerContext,
     ) -> Result<Output, Failure> {
         let feed = input.feed()?;
+        let seconds = interval(input.interval)?;
         let verdict = VerdictInputs::default().options(connection)?;
         let saved = match context.saved_state() {
             Some(saved) => FeedState::deserialize(saved).map_err(Failure::invalid_trigger_state)?,
@@ -97,7 +112,7 @@ impl TypedTrigger for NewObservables {
             verdict,
             client: &connection.client,
             context,
-            interval: poll_interval(input.interval),
+            interval: poll_interval(seconds),
         };
         match run.follow(saved.cursor).await {
             Halt::Stopped => output_of(&Value::Null),
@@ -312,6 +327,13 @@ impl Sink for Events<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_interval_of_0_is_the_default_and_one_under_10_is_refused() {
+        assert_eq!(interval(0), Ok(60));
+        assert_eq!(interval(10), Ok(10));
+        assert!(interval(9).unwrap_err().cause.starts_with("Invalid input 'interval'"));
+    }
 
     #[test]
     fn the_interval_is_the_inputs_unless_a_test_shortens_it() {

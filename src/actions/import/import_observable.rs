@@ -32,7 +32,7 @@ pub(crate) struct ImportObservableInput {
         example = json!({"classification": "public", "confidence": 100, "threat_type": "brute"}))]
     observable_settings: Option<ObservableSettings>,
     /// Protocol to indicate how sensitive information should be shared
-    #[schemars(title = "TLP", example = Tlp::Red)]
+    #[schemars(title = "TLP", example = Tlp::Red, extend("default" = ""))]
     tlp: Option<Tlp>,
     /// Active has ThreatStream approve the import session as soon as it is processed, with no analyst's review (this needs ThreatStream's Approve Intel permission); Pending leaves it for an analyst
     #[schemars(title = "Default State", example = DefaultState::Pending, extend("default" = "pending"))]

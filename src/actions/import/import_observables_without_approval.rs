@@ -16,6 +16,7 @@ use super::settings::{Classification, Severity};
 use super::Tlp;
 use crate::actions::connection::Connection;
 use crate::actions::failure::{forbidden, unconfirmed, Permission, Write};
+use crate::actions::input::{at_most, given, tag_name, Percent, MAX_TAGS};
 use crate::actions::observable::observable;
 use crate::actions::wire_name;
 use crate::actions::{chosen, TypedAction};
@@ -63,6 +64,10 @@ fn keyed(observable: Observable) -> Option<Keyed> {
     })
 }
 
+fn private() -> Classification {
+    Classification::Private
+}
+
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ImportObservablesWithoutApprovalInput {
@@ -71,17 +76,18 @@ pub(crate) struct ImportObservablesWithoutApprovalInput {
         {"value": "198.51.100.7", "itype": "c2_ip", "confidence": 90, "tags": [{"name": "campaign-7", "tlp": "amber"}]},
         {"value": "44d88612fea8a8f36de82e1278abb02f", "itype": "mal_md5", "severity": "high"}]))]
     observables: Vec<ObservableToImport>,
-    /// Classification of the observables: public, or private to your organization
-    #[schemars(title = "Classification", example = Classification::Private)]
+    /// Classification of the observables: public, or private to your organization (the default)
+    #[serde(default = "private")]
+    #[schemars(title = "Classification", example = Classification::Private, extend("default" = "private"))]
     classification: Classification,
-    /// Confidence, 0-100, for observables that give none; e-mail addresses and hashes need one here or their own
-    #[schemars(title = "Confidence", range(min = 0, max = 100), example = 80)]
-    confidence: Option<i64>,
-    /// How much of the confidence is yours rather than ThreatStream's own scoring, 0-100; 100 keeps your confidence as given
-    #[schemars(title = "Source Confidence Weight", range(min = 0, max = 100), example = 100)]
-    source_confidence_weight: Option<i64>,
+    /// Confidence, 1-100, for observables that give none; e-mail addresses and hashes need one here or their own; 0 or empty is not given; to set 0, give 0 as text
+    #[schemars(title = "Confidence", example = 80)]
+    confidence: Option<Percent>,
+    /// How much of the confidence is yours rather than ThreatStream's own scoring, 1-100; 100 keeps your confidence as given; 0 or empty is not given; to set 0, give 0 as text
+    #[schemars(title = "Source Confidence Weight", example = 100)]
+    source_confidence_weight: Option<Percent>,
     /// Severity for observables that give none
-    #[schemars(title = "Severity", example = Severity::High)]
+    #[schemars(title = "Severity", example = Severity::High, extend("default" = ""))]
     severity: Option<Severity>,
     /// When the observables expire, for those that give no time of their own; when empty, ThreatStream expires them 90 days after the import
     #[schemars(
@@ -112,14 +118,14 @@ pub(crate) struct ObservableToImport {
     /// Indicator type, such as c2_ip, mal_domain, phish_url, phish_email or mal_md5
     #[schemars(title = "Itype")]
     itype: String,
-    /// Confidence, 0-100; e-mail addresses and hashes need one, here or in the import's Confidence
-    #[schemars(title = "Confidence", range(min = 0, max = 100))]
-    confidence: Option<i64>,
+    /// Confidence, 1-100; e-mail addresses and hashes need one, here or in the import's Confidence; to set 0, give 0 as text
+    #[schemars(title = "Confidence")]
+    confidence: Option<Percent>,
     /// Severity of the observable
-    #[schemars(title = "Severity")]
+    #[schemars(title = "Severity", extend("default" = ""))]
     severity: Option<Severity>,
     /// Traffic Light Protocol marking of the observable
-    #[schemars(title = "TLP")]
+    #[schemars(title = "TLP", extend("default" = ""))]
     tlp: Option<Tlp>,
     /// Tags of the observable, in place of the import's Tags
     #[schemars(title = "Tags")]
@@ -138,7 +144,7 @@ pub(crate) struct ObservableTag {
     #[schemars(title = "Name")]
     name: String,
     /// Traffic Light Protocol marking of the tag
-    #[schemars(title = "TLP")]
+    #[schemars(title = "TLP", extend("default" = ""))]
     tlp: Option<Tlp>,
 }
 
@@ -166,10 +172,13 @@ impl ImportObservablesWithoutApprovalInput {
                 meta.insert(name.to_owned(), value);
             }
         };
-        put("confidence", self.confidence.map(Value::from));
+        put(
+            "confidence",
+            Percent::read(self.confidence.as_ref(), "confidence")?.map(Value::from),
+        );
         put(
             "source_confidence_weight",
-            self.source_confidence_weight.map(Value::from),
+            Percent::read(self.source_confidence_weight.as_ref(), "source_confidence_weight")?.map(Value::from),
         );
         put("severity", chosen(self.severity).map(Value::from));
         put(
@@ -179,12 +188,9 @@ impl ImportObservablesWithoutApprovalInput {
         put("tags", tags(self.tags.as_deref(), "tags")?);
         put(
             "trustedcircles",
-            self.trustedcircles
-                .as_ref()
-                .filter(|ids| !ids.is_empty())
-                .map(|ids| json!(ids)),
+            given(self.trustedcircles.as_ref()).map(|ids| json!(ids)),
         );
-        put("allow_unresolved", self.allow_unresolved.map(Value::from));
+        put("allow_unresolved", given(self.allow_unresolved).map(Value::from));
         Ok(Value::Object(meta))
     }
 
@@ -206,15 +212,16 @@ impl ImportObservablesWithoutApprovalInput {
                 ),
             ));
         }
+        let confidence = Percent::read(self.confidence.as_ref(), "confidence")?;
         let objects = self.observables.iter().enumerate();
         objects
-            .map(|(index, observable)| observable.object(index, self.confidence))
+            .map(|(index, observable)| observable.object(index, confidence))
             .collect()
     }
 }
 
 impl ObservableToImport {
-    fn object(&self, index: usize, default_confidence: Option<i64>) -> Result<Value, Failure> {
+    fn object(&self, index: usize, default_confidence: Option<u8>) -> Result<Value, Failure> {
         let input = |field: &str| format!("observables[{index}].{field}");
         let detected =
             observable(&self.value, None).map_err(|problem| Failure::invalid_input(&input("value"), problem))?;
@@ -225,7 +232,8 @@ impl ObservableToImport {
         let itype = itype(&self.itype, &input("itype"))?.ok_or_else(|| {
             Failure::invalid_input(&input("itype"), "it is empty; give an indicator type, such as mal_ip")
         })?;
-        if kind.needs_confidence && self.confidence.or(default_confidence).is_none() {
+        let confidence = Percent::read(self.confidence.as_ref(), &input("confidence"))?;
+        if kind.needs_confidence && confidence.or(default_confidence).is_none() {
             let problem = format!(
                 "{} needs a confidence: give one here, or the import's Confidence",
                 kind.noun
@@ -243,7 +251,7 @@ impl ObservableToImport {
                 object.insert(name.to_owned(), value);
             }
         };
-        put("confidence", self.confidence.map(Value::from));
+        put("confidence", confidence.map(Value::from));
         put("severity", chosen(self.severity).map(Value::from));
         put("tlp", chosen(self.tlp).map(Value::from));
         put("tags", tags(self.tags.as_deref(), &input("tags"))?);
@@ -256,19 +264,14 @@ impl ObservableToImport {
 }
 
 /// `[{"name", "tlp"}]`, or `None` for no tags; a tag without a name is refused, naming `input`.
-fn tags(given: Option<&[ObservableTag]>, input: &str) -> Result<Option<Value>, Failure> {
-    let Some(given) = given.filter(|tags| !tags.is_empty()) else {
+fn tags(given_tags: Option<&[ObservableTag]>, input: &str) -> Result<Option<Value>, Failure> {
+    let Some(listed) = given(given_tags) else {
         return Ok(None);
     };
+    at_most(input, listed.len(), MAX_TAGS, "tags")?;
     let mut tags = Vec::new();
-    for (index, tag) in given.iter().enumerate() {
-        let name = tag.name.trim();
-        if name.is_empty() {
-            return Err(Failure::invalid_input(
-                &format!("{input}[{index}].name"),
-                "a tag needs a name",
-            ));
-        }
+    for (index, tag) in listed.iter().enumerate() {
+        let name = tag_name(&tag.name, &format!("{input}[{index}].name"))?;
         // A TLP only when given, as XSOAR's import sends tags (`tags_tlp`): an import's tags have
         // no default marking, unlike Add Tags'.
         let mut tag_json = json!({"name": name});

@@ -23,6 +23,7 @@ use tracing::info;
 use super::connection::Connection;
 use super::failure::{forbidden, unconfirmed, Permission, Write};
 use super::file::File;
+use super::input::given;
 use super::sessions::{summary, ImportSessionSummary};
 use super::spec_named;
 use crate::protocol::{output_of, Action, Failure, Output};
@@ -71,8 +72,8 @@ pub(crate) struct Follow {
 
 /// Exactly one source of observables: a file (checked and decoded), or text.
 fn source(file: Option<File>, datatext: Option<String>) -> Result<ImportSource, Failure> {
-    let datatext = datatext.filter(|text| !text.trim().is_empty());
-    let file = file.filter(|file| !file.is_unset());
+    let datatext = given(datatext);
+    let file = given(file);
     match (file, datatext) {
         (Some(file), None) => Ok(ImportSource::File(file.decoded("file")?)),
         (None, Some(text)) => Ok(ImportSource::Text(text)),

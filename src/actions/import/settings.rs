@@ -8,6 +8,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::actions::input::{at_most, given, line, Percent, MAX_NAME_CHARS, MAX_TAGS};
 use crate::actions::{chosen, date, spec_named};
 use crate::protocol::Failure;
 
@@ -27,12 +28,12 @@ spec_named!(
 #[derive(Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ImportSettings {
-    /// Confidence value assigned to the indicator. Confidence score can range from 0-100, in increasing order of confidence
-    #[schemars(title = "Confidence", range(min = 0, max = 100))]
-    confidence: Option<i64>,
-    /// Specifies the ratio between the amount of the source confidence of each indicator and the ThreatStream confidence
-    #[schemars(title = "Source Confidence Weight", range(min = 0, max = 100))]
-    source_confidence_weight: Option<i64>,
+    /// Confidence value assigned to the indicator. Confidence score can range from 0-100, in increasing order of confidence; 0 or empty is not given; to set 0, give 0 as text
+    #[schemars(title = "Confidence")]
+    confidence: Option<Percent>,
+    /// Specifies the ratio between the amount of the source confidence of each indicator and the ThreatStream confidence; 0 or empty is not given; to set 0, give 0 as text
+    #[schemars(title = "Source Confidence Weight")]
+    source_confidence_weight: Option<Percent>,
     /// Severity you want to assign to the indicator when it is imported
     #[schemars(title = "Severity", extend("default" = ""))]
     severity: Option<Severity>,
@@ -102,28 +103,71 @@ impl ImportSettings {
                 fields.push((name, value.trim().to_owned()));
             }
         };
-        text("confidence", self.confidence.map(|value| value.to_string()));
+        let percent = |value: &Option<Percent>, name: &str| {
+            Percent::read(value.as_ref(), &format!("{input}.{name}")).map(|value| value.map(|value| value.to_string()))
+        };
+        text("confidence", percent(&self.confidence, "confidence")?);
         text(
             "source_confidence_weight",
-            self.source_confidence_weight.map(|value| value.to_string()),
+            percent(&self.source_confidence_weight, "source_confidence_weight")?,
         );
         text("severity", chosen(self.severity));
         text("classification", chosen(self.classification));
         text("expiration_ts", expiration(self.expiration_ts.as_deref(), input)?);
-        text("notes", self.notes.as_ref().map(|notes| notes.join(",")));
+        text("notes", notes(self.notes.as_deref(), input)?);
+        for (name, value) in [
+            ("ip_mapping", &self.ip_mapping),
+            ("domain_mapping", &self.domain_mapping),
+            ("url_mapping", &self.url_mapping),
+            ("email_mapping", &self.email_mapping),
+            ("md5_mapping", &self.md5_mapping),
+            ("threat_type", &self.threat_type),
+        ] {
+            if let Some(value) = given(value.as_deref()) {
+                line(value.trim(), &format!("{input}.{name}"), "the value", MAX_NAME_CHARS)?;
+            }
+        }
         text("ip_mapping", self.ip_mapping.clone());
         text("domain_mapping", self.domain_mapping.clone());
         text("url_mapping", self.url_mapping.clone());
         text("email_mapping", self.email_mapping.clone());
         text("md5_mapping", self.md5_mapping.clone());
-        text("trustedcircles", self.trustedcircles.as_ref().map(|ids| join(ids)));
+        text(
+            "trustedcircles",
+            trusted_circles(self.trustedcircles.as_deref(), input)?,
+        );
         text("threat_type", self.threat_type.clone());
         Ok(fields)
     }
 }
 
-fn join(ids: &[i64]) -> String {
-    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+/// The notes, joined with commas as ThreatStream takes them; each is shown as a tag, so each is held to
+/// a tag's limits.
+fn notes(given_notes: Option<&[String]>, input: &str) -> Result<Option<String>, Failure> {
+    let Some(notes) = given(given_notes) else {
+        return Ok(None);
+    };
+    at_most(&format!("{input}.notes"), notes.len(), MAX_TAGS, "notes")?;
+    for (index, note) in notes.iter().enumerate() {
+        line(note, &format!("{input}.notes[{index}]"), "the note", MAX_NAME_CHARS)?;
+    }
+    Ok(Some(notes.join(",")))
+}
+
+/// Most trusted circles one import is shared with.
+const MAX_TRUSTED_CIRCLES: usize = 100;
+
+fn trusted_circles(ids: Option<&[i64]>, input: &str) -> Result<Option<String>, Failure> {
+    let Some(ids) = given(ids) else {
+        return Ok(None);
+    };
+    at_most(
+        &format!("{input}.trustedcircles"),
+        ids.len(),
+        MAX_TRUSTED_CIRCLES,
+        "trusted circles",
+    )?;
+    Ok(Some(ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")))
 }
 
 /// The expiration to send: `None` for an empty date or InsightConnect's empty-date sentinel
@@ -143,7 +187,7 @@ mod tests {
     }
 
     #[test]
-    fn the_seed_example_sends_only_what_was_given() {
+    fn the_seed_example_sends_only_what_was_given_and_not_the_forms_zeros() {
         let fields = settings(json!({
             "classification": "private", "confidence": 0, "domain_mapping": "", "email_mapping": "",
             "expiration_ts": "2018-12-19T00:00:00-05:00", "ip_mapping": "", "md5_mapping": "", "notes": [],
@@ -154,12 +198,34 @@ mod tests {
         assert_eq!(
             fields,
             [
-                ("confidence", "0".to_owned()),
-                ("source_confidence_weight", "0".to_owned()),
                 ("classification", "private".to_owned()),
                 ("expiration_ts", "2018-12-19T00:00:00-05:00".to_owned()),
             ]
         );
+    }
+
+    #[test]
+    fn a_zero_given_as_text_is_sent_and_limits_hold() {
+        let fields = settings(json!({"confidence": "0", "source_confidence_weight": 100}))
+            .form_fields("observable_settings")
+            .expect("valid");
+        assert_eq!(
+            fields,
+            [
+                ("confidence", "0".to_owned()),
+                ("source_confidence_weight", "100".to_owned())
+            ]
+        );
+        for (bad, named) in [
+            (json!({"notes": ["x".repeat(101)]}), "'s.notes[0]'"),
+            (json!({"notes": ["a\nb"]}), "'s.notes[0]'"),
+            (json!({"ip_mapping": "mal\r\nip"}), "'s.ip_mapping'"),
+            (json!({"confidence": "high"}), "'s.confidence'"),
+            (json!({"trustedcircles": vec![1; 101]}), "'s.trustedcircles'"),
+        ] {
+            let failure = settings(bad.clone()).form_fields("s").unwrap_err();
+            assert!(failure.cause.contains(named), "{bad}: {}", failure.cause);
+        }
     }
 
     #[test]

@@ -20,6 +20,7 @@ use serde_json::value::RawValue;
 use super::bulk_output::{write, Looked, LookupObservablesOutput};
 use super::RecordsText;
 use crate::actions::connection::Connection;
+use crate::actions::input::or_default;
 use crate::actions::observable::{observable, ObservableType, TypeHint};
 use crate::actions::verdict::verdict_input;
 use crate::actions::TypedAction;
@@ -52,7 +53,7 @@ verdict_input! {
         pub(crate) include_records: bool,
         /// Requests to ThreatStream in flight at once, 1 to 8
         #[serde(default = "default_concurrency")]
-        #[schemars(title = "Concurrency", range(min = 1, max = 8), example = 4)]
+        #[schemars(title = "Concurrency", range(max = 8), example = 4)]
         pub(crate) concurrency: u8,
     }
 }
@@ -116,14 +117,16 @@ impl LookupObservablesInput {
         Ok(entries)
     }
 
+    /// The concurrency asked for; 0, what a form sends for the field cleared, is the default.
     fn concurrency(&self) -> Result<usize, Failure> {
-        if !(1..=MAX_CONCURRENCY).contains(&self.concurrency) {
+        let concurrency = or_default(self.concurrency, DEFAULT_CONCURRENCY);
+        if concurrency > MAX_CONCURRENCY {
             return Err(Failure::invalid_input(
                 "concurrency",
-                format!("it is {}; give 1 to {MAX_CONCURRENCY}", self.concurrency),
+                format!("it is {concurrency}; give 1 to {MAX_CONCURRENCY}"),
             ));
         }
-        Ok(usize::from(self.concurrency))
+        Ok(usize::from(concurrency))
     }
 }
 
@@ -293,6 +296,12 @@ mod tests {
         }
         let mut zero = input(Some(texts(&["198.51.100.23"])));
         zero.concurrency = 0;
+        assert_eq!(
+            zero.concurrency(),
+            Ok(usize::from(DEFAULT_CONCURRENCY)),
+            "0 is the default"
+        );
+        zero.concurrency = 9;
         assert!(zero.concurrency().is_err());
     }
 }

@@ -110,7 +110,7 @@ pub(crate) struct LookupObservablesOutput {
 #[derive(JsonSchema)]
 #[schemars(rename = "observable_verdict", title = "Observable Verdict")]
 struct ObservableVerdict {
-    /// The observable as looked up: an IP address in canonical form, a domain or e-mail address in lower case (punycode for internationalised names), a hash in lower case
+    /// The observable as looked up: an IP address in canonical form, a domain or e-mail address in lower case (punycode for internationalised names), a URL with its scheme and host in lower case, a hash in lower case
     #[schemars(title = "Value", example = &"198.51.100.23")]
     value: String,
     /// The entry as given

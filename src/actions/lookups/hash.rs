@@ -7,12 +7,12 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::protocol::{quoted, Failure, Output};
-use crate::threatstream::enrichment::DIGEST_LENGTHS;
+use crate::protocol::{Failure, Output};
 use crate::threatstream::Observable;
 
 use super::{lookup, ExampleRecords, LookupOutput};
 use crate::actions::connection::Connection;
+use crate::actions::observable::{observable, ObservableType};
 use crate::actions::verdict::verdict_input;
 use crate::actions::TypedAction;
 
@@ -28,30 +28,14 @@ verdict_input! {
 
 impl LookupHashInput {
     fn observable(&self) -> Result<Observable, Failure> {
-        let digest = self.hash.as_deref().unwrap_or_default().trim();
-        if digest.is_empty() {
+        let digest = self.hash.as_deref().unwrap_or_default();
+        if digest.trim().is_empty() {
             return Err(Failure::invalid_input(
                 "hash",
                 "it is missing or empty; give an MD5, SHA-1, SHA-256 or SHA-512 hash",
             ));
         }
-        if !digest.bytes().all(|byte| byte.is_ascii_hexdigit()) {
-            return Err(Failure::invalid_input(
-                "hash",
-                format!("{} is not hexadecimal", quoted(digest)),
-            ));
-        }
-        if !DIGEST_LENGTHS.contains(&digest.len()) {
-            return Err(Failure::invalid_input(
-                "hash",
-                format!(
-                    "{} has {} hex digits; MD5, SHA-1, SHA-256 and SHA-512 have 32, 40, 64 and 128",
-                    quoted(digest),
-                    digest.len()
-                ),
-            ));
-        }
-        Ok(Observable::Hash(digest.to_ascii_lowercase()))
+        observable(digest, Some(ObservableType::Hash)).map_err(|problem| Failure::invalid_input("hash", problem))
     }
 }
 
@@ -81,6 +65,7 @@ impl ExampleRecords for LookupHash {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::threatstream::enrichment::DIGEST_LENGTHS;
 
     fn observable(text: &str) -> Result<Observable, Failure> {
         LookupHashInput {

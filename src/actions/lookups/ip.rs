@@ -1,16 +1,15 @@
 //! Lookup IP Address: every intelligence record about one IPv4 or IPv6 address.
 
-use std::net::IpAddr;
-
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::protocol::{quoted, Failure, Output};
+use crate::protocol::{Failure, Output};
 use crate::threatstream::Observable;
 
 use super::{lookup, ExampleRecords, LookupOutput};
 use crate::actions::connection::Connection;
+use crate::actions::observable::{observable, ObservableType};
 use crate::actions::verdict::verdict_input;
 use crate::actions::TypedAction;
 
@@ -27,16 +26,14 @@ verdict_input! {
 impl LookupIpInput {
     /// An empty or malformed address must never reach ThreatStream: an empty filter searches everything.
     fn observable(&self) -> Result<Observable, Failure> {
-        let text = self.ip_address.as_deref().unwrap_or_default().trim();
-        if text.is_empty() {
+        let text = self.ip_address.as_deref().unwrap_or_default();
+        if text.trim().is_empty() {
             return Err(Failure::invalid_input(
                 "ip_address",
                 "it is missing or empty; give an IPv4 or IPv6 address",
             ));
         }
-        text.parse::<IpAddr>().map(Observable::Ip).map_err(|_| {
-            Failure::invalid_input("ip_address", format!("{} is not an IPv4 or IPv6 address", quoted(text)))
-        })
+        observable(text, Some(ObservableType::Ip)).map_err(|problem| Failure::invalid_input("ip_address", problem))
     }
 }
 
@@ -77,14 +74,19 @@ mod tests {
     }
 
     #[test]
-    fn accepts_both_families_and_trims() {
+    fn accepts_both_families_trimmed_refanged_and_canonical() {
+        assert_eq!(
+            observable("198[.]51[.]100[.]23").unwrap(),
+            Observable::Ip("198.51.100.23".parse().unwrap())
+        );
+        assert_eq!(observable("[2001:DB8:0::1]").unwrap().value(), "2001:db8::1");
         assert_eq!(
             observable(" 198.51.100.23 ").unwrap(),
             Observable::Ip("198.51.100.23".parse().unwrap())
         );
         assert!(matches!(
             observable("2001:DB8::bad:C0DE").unwrap(),
-            Observable::Ip(IpAddr::V6(_))
+            Observable::Ip(std::net::IpAddr::V6(_))
         ));
     }
 

@@ -14,7 +14,7 @@ use crate::threatstream::Observable;
 
 use super::{lookup, ExampleRecords, LookupOutput};
 use crate::actions::connection::Connection;
-use crate::actions::observable::MAX_VALUE_LENGTH;
+use crate::actions::observable::any_value;
 use crate::actions::verdict::verdict_input;
 use crate::actions::TypedAction;
 
@@ -30,23 +30,11 @@ verdict_input! {
 
 impl GetObservablesInput {
     fn observable(&self) -> Result<Observable, Failure> {
-        let value = self.value.as_deref().unwrap_or_default().trim();
-        if value.is_empty() {
-            return Err(Failure::invalid_input(
-                "value",
-                "it is missing or empty; give the observable to look up",
-            ));
-        }
-        if value.len() > MAX_VALUE_LENGTH {
-            return Err(Failure::invalid_input(
-                "value",
-                format!(
-                    "it is {} bytes long, more than the {MAX_VALUE_LENGTH} an observable can have",
-                    value.len()
-                ),
-            ));
-        }
-        Ok(Observable::Any(value.to_owned()))
+        let value = any_value(self.value.as_deref().unwrap_or_default())
+            .map_err(|problem| Failure::invalid_input("value", problem))?;
+        value
+            .map(Observable::Any)
+            .ok_or_else(|| Failure::invalid_input("value", "it is missing or empty; give the observable to look up"))
     }
 }
 
@@ -75,6 +63,7 @@ impl ExampleRecords for GetObservables {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::actions::observable::MAX_VALUE_LENGTH;
 
     fn observable(value: Option<&str>) -> Result<Observable, Failure> {
         GetObservablesInput {
@@ -85,11 +74,19 @@ mod tests {
     }
 
     #[test]
-    fn a_value_is_trimmed_and_kept_as_given() {
-        assert_eq!(
-            observable(Some(" Evil-Domain.Example ")).unwrap(),
-            Observable::Any("Evil-Domain.Example".into())
-        );
+    fn a_value_is_normalised_when_it_has_a_known_shape_and_kept_as_given_otherwise() {
+        for (given, looked_up) in [
+            (" Evil-Domain.Example ", "evil-domain.example"),
+            ("198[.]51[.]100[.]23", "198.51.100.23"),
+            ("HXXP://Evil[.]Example/Path", "http://evil.example/Path"),
+            ("Mimikatz Credential Dump", "Mimikatz Credential Dump"),
+        ] {
+            assert_eq!(
+                observable(Some(given)).unwrap(),
+                Observable::Any(looked_up.into()),
+                "{given}"
+            );
+        }
     }
 
     #[test]

@@ -1,21 +1,21 @@
 //! Lookup URL: every intelligence record about one URL.
 //!
 //! ThreatStream stores URLs as they were reported, with or without a scheme, so the value is looked up
-//! as given (trimmed) and matched exactly; only values that cannot be a URL are refused. This is looser
-//! than the shape check of `actions::observable` on purpose: 4.0.0's own sample looks up `google.com`,
-//! and a drop-in must keep running it (tests/published_samples.rs).
+//! in the normaliser's canonical form (trimmed, refanged, scheme and host in lower case, the path as
+//! given) and matched exactly; only values that cannot be a URL are refused. Asked for by name, a URL
+//! may be a host alone: 4.0.0's own sample looks up `google.com`, and a drop-in must keep running it
+//! (tests/published_samples.rs).
 
-use reqwest::Url;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::protocol::{quoted, Failure, Output};
+use crate::protocol::{Failure, Output};
 use crate::threatstream::Observable;
 
 use super::{lookup, ExampleRecords, LookupOutput};
 use crate::actions::connection::Connection;
-use crate::actions::observable::MAX_VALUE_LENGTH;
+use crate::actions::observable::{observable, ObservableType};
 use crate::actions::verdict::verdict_input;
 use crate::actions::TypedAction;
 
@@ -31,29 +31,14 @@ verdict_input! {
 
 impl LookupUrlInput {
     fn observable(&self) -> Result<Observable, Failure> {
-        let text = self.url.as_deref().unwrap_or_default().trim();
-        let invalid = |reason: String| Err(Failure::invalid_input("url", reason));
-        if text.is_empty() {
-            return invalid("it is missing or empty; give a URL such as http://example.com/path".into());
-        }
-        if text.len() > MAX_VALUE_LENGTH {
-            return invalid(format!(
-                "it is {} characters long, more than the {MAX_VALUE_LENGTH} a URL can have",
-                text.len()
+        let text = self.url.as_deref().unwrap_or_default();
+        if text.trim().is_empty() {
+            return Err(Failure::invalid_input(
+                "url",
+                "it is missing or empty; give a URL such as http://example.com/path",
             ));
         }
-        if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return invalid(format!("{} contains spaces or control characters", quoted(text)));
-        }
-        let absolute = if text.contains("://") {
-            text.to_owned()
-        } else {
-            format!("http://{text}")
-        };
-        match Url::parse(&absolute) {
-            Ok(url) if url.host_str().is_some_and(|host| !host.is_empty()) => Ok(Observable::Url(text.to_owned())),
-            _ => invalid(format!("{} is not a URL", quoted(text))),
-        }
+        observable(text, Some(ObservableType::Url)).map_err(|problem| Failure::invalid_input("url", problem))
     }
 }
 
@@ -98,6 +83,19 @@ mod tests {
             Observable::Url("http://malicious.example.net/payload.exe".into())
         );
         assert!(observable("www.example.com/login").is_ok());
+        assert_eq!(observable("google.com").unwrap(), Observable::Url("google.com".into()));
+        for (given, looked_up) in [
+            (
+                "HTTP://MALICIOUS.EXAMPLE.NET/payload.exe",
+                "http://malicious.example.net/payload.exe",
+            ),
+            (
+                "hxxp://malicious[.]example[.]net/payload.exe",
+                "http://malicious.example.net/payload.exe",
+            ),
+        ] {
+            assert_eq!(observable(given).unwrap(), Observable::Url(looked_up.into()), "{given}");
+        }
     }
 
     #[test]

@@ -30,7 +30,7 @@ target_input! {
         )]
         comment: String,
         /// Traffic Light Protocol marking of the comment: who may see it
-        #[schemars(title = "TLP", example = Tlp::Amber)]
+        #[schemars(title = "TLP", example = Tlp::Amber, extend("default" = ""))]
         tlp: Option<Tlp>,
     }
 }
@@ -43,9 +43,19 @@ fn comment_text(given: &str) -> Result<&str, Failure> {
             "it is empty; give the text of the comment",
         ));
     }
-    if comment.chars().count() > MAX_COMMENT_CHARS {
+    if comment.len() > MAX_COMMENT_CHARS * 4 || comment.chars().count() > MAX_COMMENT_CHARS {
         let problem = format!("it is longer than {MAX_COMMENT_CHARS} characters");
         return Err(Failure::invalid_input("comment", problem));
+    }
+    // Line breaks and tabs are a comment's own; other control characters are a paste gone wrong.
+    if comment
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(Failure::invalid_input(
+            "comment",
+            "it contains a control character other than a line break or a tab",
+        ));
     }
     Ok(comment)
 }
@@ -114,6 +124,11 @@ mod tests {
             .cause
             .starts_with("Invalid input 'comment'"));
         assert!(comment_text(&"x".repeat(MAX_COMMENT_CHARS + 1)).is_err());
+        assert_eq!(comment_text("line one\nline two").unwrap(), "line one\nline two");
+        assert!(comment_text("bell\u{7}")
+            .unwrap_err()
+            .cause
+            .contains("control character"));
     }
 
     #[test]

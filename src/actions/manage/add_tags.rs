@@ -14,6 +14,7 @@ use super::{ids, in_cloud, target_input, ChangeOutput};
 use crate::actions::connection::Connection;
 use crate::actions::failure::{forbidden, unconfirmed, Permission, Write};
 use crate::actions::import::Tlp;
+use crate::actions::input::{at_most, distinct, tag_name, MAX_TAGS};
 use crate::actions::{chosen, TypedAction};
 use crate::protocol::{output_of, Failure, Output};
 use crate::threatstream::{self, Tag, DEFAULT_TLP};
@@ -31,7 +32,8 @@ target_input! {
     }
 }
 
-/// The names given, trimmed; an empty list or a tag without a name is refused.
+/// The names given, trimmed, each once; an empty list, a tag without a name, a name longer than a tag
+/// can be or on more than one line, and more than `MAX_TAGS` tags are refused.
 pub(crate) fn tag_names(given: &[String]) -> Result<Vec<String>, Failure> {
     if given.is_empty() {
         return Err(Failure::invalid_input(
@@ -39,18 +41,13 @@ pub(crate) fn tag_names(given: &[String]) -> Result<Vec<String>, Failure> {
             "the list is empty; give at least one tag",
         ));
     }
-    given
+    at_most("tags", given.len(), MAX_TAGS, "tags")?;
+    let names = given
         .iter()
         .enumerate()
-        .map(|(index, name)| {
-            let name = name.trim();
-            if name.is_empty() {
-                Err(Failure::invalid_input(&format!("tags[{index}]"), "a tag needs a name"))
-            } else {
-                Ok(name.to_owned())
-            }
-        })
-        .collect()
+        .map(|(index, name)| tag_name(name, &format!("tags[{index}]")))
+        .collect::<Result<Vec<String>, Failure>>()?;
+    Ok(distinct(names))
 }
 
 /// A tagging, when a failure leaves unknown whether ThreatStream applied it.
@@ -95,7 +92,15 @@ mod tests {
 
     #[test]
     fn tags_need_names() {
-        assert_eq!(tag_names(&[" a ".into(), "b".into()]).unwrap(), ["a", "b"]);
+        assert_eq!(tag_names(&[" a ".into(), "b".into(), "a".into()]).unwrap(), ["a", "b"]);
+        assert!(tag_names(&["x".repeat(10 << 20)])
+            .unwrap_err()
+            .cause
+            .starts_with("Invalid input 'tags[0]': the tag name is longer than 100 characters"));
+        assert!(tag_names(&vec!["a".to_owned(); MAX_TAGS + 1])
+            .unwrap_err()
+            .cause
+            .contains("more than the 100 one step takes"));
         assert!(tag_names(&[])
             .unwrap_err()
             .cause

@@ -4,13 +4,14 @@
 //! reads them, shows `comment`, `tlp`, `date`, `user.email` and `user.organization.name`.
 //!
 //! Comments belong to the observable's value, so the observables selected are read once per distinct
-//! value. Reading is retried.
+//! value, and a value that several observables have needs no All Matches: they share its comments.
+//! Reading is retried.
 
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{target_input, unknown_value, values};
+use super::{target_input, unknown_value};
 use crate::actions::connection::Connection;
 use crate::actions::lenient::NumberOrString;
 use crate::actions::TypedAction;
@@ -76,9 +77,8 @@ impl TypedAction for GetComments {
 
     async fn run(connection: &Connection, input: GetCommentsInput) -> Result<Output, Failure> {
         let selector = input.selector()?;
-        let targets = selector.targets(connection).await?;
         let mut comments = Vec::new();
-        for value in values(&targets) {
+        for value in selector.values(connection).await? {
             let found = threatstream::comments(&connection.client, &value)
                 .await
                 .map_err(|error| unknown_value(error, &value))?;

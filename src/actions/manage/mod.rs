@@ -12,12 +12,15 @@ mod get_comments;
 mod remove_tags;
 mod update_observable;
 
+use std::collections::HashSet;
+
 use schemars::JsonSchema;
 use serde_json::Value;
 
 use super::connection::Connection;
 use super::failure::absent;
-use super::observable::MAX_VALUE_LENGTH;
+use super::input::{given, NumberId};
+use super::observable::any_value;
 use crate::protocol::{quoted, Action, Failure};
 use crate::threatstream::{self, ApiError, Observable};
 
@@ -42,9 +45,9 @@ macro_rules! target_input {
     ($(#[$attribute:meta])* pub(crate) struct $name:ident { $($fields:tt)* }) => {
         $(#[$attribute])*
         pub(crate) struct $name {
-            /// ThreatStream ID of the observable; give either this or Value
+            /// ThreatStream ID of the observable (a number, or the number as text); give either this or Value
             #[schemars(title = "ID", example = 500001009, extend("alternativeTo" = "value"))]
-            id: Option<u64>,
+            id: Option<$crate::actions::input::NumberId>,
             /// Value of the observable (an IP address, domain, URL, e-mail address or hash), matched exactly; give either this or ID
             #[schemars(title = "Value", example = "suspicious-login.example")]
             value: Option<String>,
@@ -58,7 +61,7 @@ macro_rules! target_input {
         impl $name {
             /// Which observables the input selects, checked before any request.
             fn selector(&self) -> Result<$crate::actions::manage::Selector, $crate::protocol::Failure> {
-                $crate::actions::manage::Selector::new(self.id, self.value.as_deref(), self.all_matches)
+                $crate::actions::manage::Selector::new(self.id.as_ref(), self.value.as_deref(), self.all_matches)
             }
         }
     };
@@ -82,25 +85,26 @@ pub(crate) struct Target {
 }
 
 impl Selector {
-    /// Exactly one of `id` and `value`, checked before any request.
-    pub(crate) fn new(id: Option<u64>, value: Option<&str>, all_matches: bool) -> Result<Selector, Failure> {
-        let value = value.map(str::trim).filter(|value| !value.is_empty());
+    /// Exactly one of `id` and `value`, checked before any request. Either left as the form leaves
+    /// it (an ID of 0, a blank value) is not given; the value is normalised as every observable is.
+    pub(crate) fn new(id: Option<&NumberId>, value: Option<&str>, all_matches: bool) -> Result<Selector, Failure> {
+        let id = given(id)
+            .map(|id| {
+                id.read(
+                    "id",
+                    "an observable ID; give the positive whole number ThreatStream shows",
+                )
+            })
+            .transpose()?;
+        let value = any_value(value.unwrap_or_default()).map_err(|problem| Failure::invalid_input("value", problem))?;
         match (id, value) {
             (Some(_), Some(_)) => Err(Failure::invalid_input("id", "give either id or value, not both")),
             (None, None) => Err(Failure::invalid_input(
                 "id",
                 "give the observable's ID, or its value in value",
             )),
-            (Some(0), None) => Err(Failure::invalid_input("id", "0 is not an observable ID")),
             (Some(id), None) => Ok(Selector::Id(id)),
-            (None, Some(value)) if value.len() > MAX_VALUE_LENGTH => Err(Failure::invalid_input(
-                "value",
-                format!("it is {} bytes long, more than an observable can be", value.len()),
-            )),
-            (None, Some(value)) => Ok(Selector::Value {
-                value: value.to_owned(),
-                all_matches,
-            }),
+            (None, Some(value)) => Ok(Selector::Value { value, all_matches }),
         }
     }
 
@@ -113,6 +117,23 @@ impl Selector {
                 chosen(value, targets, *all_matches)
             }
         }
+    }
+
+    /// The distinct values of the observables selected, for what ThreatStream keeps per value
+    /// (comments): by ID, the observable's value; by value, that value as its records spell it,
+    /// however many observables have it, so All Matches is not needed to read them.
+    pub(crate) async fn values(&self, connection: &Connection) -> Result<Vec<String>, Failure> {
+        let targets = match self {
+            Selector::Id(id) => vec![by_id(connection, *id).await?],
+            Selector::Value { value, .. } => {
+                let targets = by_value(connection, value).await?;
+                if targets.is_empty() {
+                    return Err(none_found(value));
+                }
+                targets
+            }
+        };
+        Ok(values(&targets))
     }
 }
 
@@ -158,10 +179,7 @@ async fn by_value(connection: &Connection, value: &str) -> Result<Vec<Target>, F
 /// The matches of `value` to act on: exactly one, or all of them when asked (up to `MAX_MATCHES`).
 fn chosen(value: &str, targets: Vec<Target>, all_matches: bool) -> Result<Vec<Target>, Failure> {
     if targets.is_empty() {
-        return Err(Failure::upstream(
-            format!("ThreatStream has no observable whose value is {}.", quoted(value)),
-            "Check the value (Get Observables finds it the same way), or give the observable's ID.",
-        ));
+        return Err(none_found(value));
     }
     if targets.len() > 1 && !all_matches {
         let failure = Failure::caller(
@@ -186,6 +204,13 @@ fn chosen(value: &str, targets: Vec<Target>, all_matches: bool) -> Result<Vec<Ta
         ));
     }
     Ok(targets)
+}
+
+fn none_found(value: &str) -> Failure {
+    Failure::upstream(
+        format!("ThreatStream has no observable whose value is {}.", quoted(value)),
+        "Check the value (Get Observables finds it the same way), or give the observable's ID.",
+    )
 }
 
 fn listed(targets: &[Target]) -> String {
@@ -215,13 +240,12 @@ pub(crate) fn no_value(value: &str) -> impl FnOnce() -> String + '_ {
 /// The distinct values of `targets`, in order: comments belong to values, and ThreatStream compares
 /// them without regard to letter case.
 fn values(targets: &[Target]) -> Vec<String> {
-    let mut values: Vec<String> = Vec::new();
-    for target in targets {
-        if !values.iter().any(|value| value.eq_ignore_ascii_case(&target.value)) {
-            values.push(target.value.clone());
-        }
-    }
-    values
+    let mut seen = HashSet::new();
+    targets
+        .iter()
+        .filter(|target| seen.insert(target.value.to_ascii_lowercase()))
+        .map(|target| target.value.clone())
+        .collect()
 }
 
 fn ids(targets: &[Target]) -> Vec<u64> {
@@ -247,7 +271,10 @@ pub(crate) struct ChangeOutput {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
+    use crate::actions::observable::MAX_VALUE_LENGTH;
 
     fn target(id: u64) -> Target {
         Target {
@@ -259,21 +286,31 @@ mod tests {
 
     #[test]
     fn exactly_one_of_id_and_value() {
-        assert_eq!(Selector::new(Some(7), None, false), Ok(Selector::Id(7)));
+        let id = |given: Value| NumberId::of(given);
+        assert_eq!(Selector::new(Some(&id(json!(7))), None, false), Ok(Selector::Id(7)));
         assert_eq!(
-            Selector::new(None, Some(" evil-domain.example "), true),
-            Ok(Selector::Value {
-                value: "evil-domain.example".into(),
-                all_matches: true
-            })
+            Selector::new(Some(&id(json!("7"))), Some(""), false),
+            Ok(Selector::Id(7))
         );
-        for (id, value) in [
-            (Some(7), Some("a.example")),
+        for untouched_id in [json!(0), json!("")] {
+            assert_eq!(
+                Selector::new(Some(&id(untouched_id)), Some(" Evil-Domain[.]Example "), true),
+                Ok(Selector::Value {
+                    value: "evil-domain.example".into(),
+                    all_matches: true
+                }),
+                "an untouched ID beside a value is not given"
+            );
+        }
+        for (given_id, value) in [
+            (Some(json!(7)), Some("a.example")),
             (None, None),
             (None, Some("  ")),
-            (Some(0), None),
+            (Some(json!(0)), None),
+            (Some(json!(-3)), None),
         ] {
-            let failure = Selector::new(id, value, false).expect_err("refused");
+            let given_id = given_id.map(id);
+            let failure = Selector::new(given_id.as_ref(), value, false).expect_err("refused");
             assert!(failure.cause.starts_with("Invalid input 'id'"), "{}", failure.cause);
         }
         let long = "a".repeat(MAX_VALUE_LENGTH + 1);

@@ -1,6 +1,8 @@
 //! Update Observable: an analyst's verdict on an observable (active, inactive, or a false positive) and
 //! the fields that go with it: confidence, severity, TLP, expiry and indicator type.
 //!
+//! Only the fields given are sent: an input left as the form leaves it (`""`, the empty choice, a
+//! confidence of 0) changes nothing, and an input that changes nothing is refused before any request.
 //! One `PATCH /api/v2/intelligence/{id}/` per observable selected, answered 202 (with the record or
 //! with nothing). Each sets fields to the values given, so sending it twice does what sending it once
 //! does, and it is retried like a read.
@@ -13,6 +15,7 @@ use super::{ids, no_id, target_input, ChangeOutput};
 use crate::actions::connection::Connection;
 use crate::actions::failure::{absent, forbidden, unconfirmed, Permission, Write};
 use crate::actions::import::{Severity, Tlp};
+use crate::actions::input::Percent;
 use crate::actions::{chosen, TypedAction};
 use crate::actions::{date, itype};
 use crate::protocol::{output_of, Failure, Output};
@@ -23,16 +26,16 @@ target_input! {
     #[serde(deny_unknown_fields)]
     pub(crate) struct UpdateObservableInput {
         /// New status: active, inactive, or falsepos (a false positive)
-        #[schemars(title = "Status", example = Status::Falsepos)]
+        #[schemars(title = "Status", example = Status::Falsepos, extend("default" = ""))]
         status: Option<Status>,
-        /// New confidence, 0-100
-        #[schemars(title = "Confidence", range(min = 0, max = 100), example = 10)]
-        confidence: Option<i64>,
+        /// New confidence, 1-100; 0 or empty leaves it as it is (the form sends 0 for an empty field); to set 0, give 0 as text
+        #[schemars(title = "Confidence", example = 10)]
+        confidence: Option<Percent>,
         /// New severity
-        #[schemars(title = "Severity", example = Severity::Low)]
+        #[schemars(title = "Severity", example = Severity::Low, extend("default" = ""))]
         severity: Option<Severity>,
         /// New Traffic Light Protocol marking
-        #[schemars(title = "TLP", example = Tlp::Green)]
+        #[schemars(title = "TLP", example = Tlp::Green, extend("default" = ""))]
         tlp: Option<Tlp>,
         /// New expiration time
         #[schemars(
@@ -70,7 +73,10 @@ impl UpdateObservableInput {
             }
         };
         put("status", chosen(self.status).map(Value::from));
-        put("confidence", self.confidence.map(Value::from));
+        put(
+            "confidence",
+            Percent::read(self.confidence.as_ref(), "confidence")?.map(Value::from),
+        );
         put("severity", chosen(self.severity).map(Value::from));
         put("tlp", chosen(self.tlp).map(Value::from));
         put(
@@ -146,8 +152,11 @@ mod tests {
         .unwrap();
         assert_eq!(
             Value::Object(set),
-            json!({"status": "falsepos", "confidence": 0, "itype": "suspicious_domain"})
+            json!({"status": "falsepos", "itype": "suspicious_domain"}),
+            "the form's 0 leaves the confidence as it is"
         );
+        let zero = changes(json!({"confidence": "0"})).unwrap();
+        assert_eq!(Value::Object(zero), json!({"confidence": 0}), "0 as text sets 0");
         let all =
             changes(json!({"severity": "very-high", "tlp": "amber+strict", "expiration_ts": "2026-12-31"})).unwrap();
         assert_eq!(
@@ -162,6 +171,13 @@ mod tests {
             .unwrap_err()
             .cause
             .contains("nothing to update"));
+        let untouched = json!({"id": 0, "value": "x.example", "all_matches": false, "status": "", "confidence": 0,
+            "severity": "", "tlp": "", "expiration_ts": "", "itype": ""});
+        assert!(changes(untouched).unwrap_err().cause.contains("nothing to update"));
+        assert!(changes(json!({"confidence": 101}))
+            .unwrap_err()
+            .cause
+            .starts_with("Invalid input 'confidence'"));
         assert!(changes(json!({"itype": "Mal Domain"}))
             .unwrap_err()
             .cause

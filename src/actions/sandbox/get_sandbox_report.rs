@@ -24,22 +24,23 @@ use tracing::warn;
 use super::report::{sandbox_report, SandboxReport};
 use crate::actions::connection::Connection;
 use crate::actions::failure::absent;
-use crate::actions::{positive_id, TypedAction};
+use crate::actions::input::TextId;
+use crate::actions::TypedAction;
 use crate::protocol::{output_of, Failure, Output};
 use crate::threatstream::{self, ApiError, Client, DetonationState};
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct GetSandboxReportInput {
-    /// Report ID, as Submit File or Submit URL answered it
+    /// Report ID, as Submit File or Submit URL answered it (a number, or the number as text)
     #[schemars(title = "Report ID", example = "101")]
-    report_id: String,
+    report_id: TextId,
 }
 
 /// The report ID as ThreatStream numbers submissions.
-fn report_id(given: &str) -> Result<u64, Failure> {
+fn report_id(given: &TextId) -> Result<u64, Failure> {
     let not = "a report ID; give the positive whole number Submit File or Submit URL answered";
-    positive_id(given, "report_id", not)
+    given.read("report_id", not)
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -138,8 +139,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn report_ids_are_positive_whole_numbers() {
-        assert_eq!(report_id(" 101 ").unwrap(), 101);
+    fn report_ids_are_positive_whole_numbers_as_numbers_or_text() {
+        assert_eq!(report_id(&TextId::of(json!(" 101 "))).unwrap(), 101);
+        assert_eq!(report_id(&TextId::of(json!(101))).unwrap(), 101);
         for bad in [
             "",
             "abc",
@@ -150,7 +152,7 @@ mod tests {
             "exampleid",
             "99999999999999999999999",
         ] {
-            let failure = report_id(bad).expect_err(bad);
+            let failure = report_id(&TextId::of(json!(bad))).expect_err(bad);
             assert!(
                 failure.cause.starts_with("Invalid input 'report_id'"),
                 "{}",

@@ -17,6 +17,7 @@ use serde_json::json;
 
 use super::connection::Connection;
 use super::failure::{unconfirmed, Write};
+use super::input::{given, line, MAX_LINE_CHARS};
 use super::wire_name;
 use crate::protocol::{output_of, Action, Failure, Output};
 use crate::threatstream::{self, Submission};
@@ -119,16 +120,18 @@ pub(crate) struct Options {
     detail: Option<String>,
 }
 
-/// Submits `target` and answers with 4.0.0's `{success, reports}`: one report per platform.
+/// Submits `target` and answers with 4.0.0's `{success, reports}`: one report per platform. The detail
+/// is checked first (one line, at most `MAX_LINE_CHARS`), before the request.
 async fn submit(connection: &Connection, options: Options, target: threatstream::Target) -> Result<Output, Failure> {
+    let detail = given(options.detail).map(|detail| detail.trim().to_owned());
+    if let Some(detail) = &detail {
+        line(detail, "detail", "the detail", MAX_LINE_CHARS)?;
+    }
     let submission = Submission {
         platform: wire_name(&options.platform),
         classification: wire_name(&options.classification.unwrap_or_default()),
         premium: options.premium,
-        detail: options
-            .detail
-            .map(|detail| detail.trim().to_owned())
-            .filter(|detail| !detail.is_empty()),
+        detail,
         target,
     };
     let detonations = threatstream::submit(&connection.client, submission)

@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 
 use super::{example_session, session_failure, session_id, summary, ImportSessionSummary, SessionCall};
 use crate::actions::connection::Connection;
+use crate::actions::input::TextId;
 use crate::actions::TypedAction;
 use crate::protocol::{output_of, quoted, shown, Failure, Output};
 use crate::threatstream::{self, approver_id, Client, Record};
@@ -25,7 +26,7 @@ use crate::threatstream::{self, approver_id, Client, Record};
 pub(crate) struct ApproveImportSessionInput {
     /// ID of the import session to approve, as Add Approval Indicator or Import Observable answered it
     #[schemars(title = "Import Session ID", example = "1000000344")]
-    import_session_id: String,
+    import_session_id: TextId,
 }
 
 #[derive(Serialize, JsonSchema)]

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{example_session, session_failure, session_id, summary, ImportSessionSummary, SessionCall};
 use crate::actions::connection::Connection;
+use crate::actions::input::TextId;
 use crate::actions::TypedAction;
 use crate::protocol::{output_of, Failure, Output};
 use crate::threatstream;
@@ -15,7 +16,7 @@ use crate::threatstream;
 pub(crate) struct GetImportSessionInput {
     /// ID of the import session, as Add Approval Indicator or Import Observable answered it
     #[schemars(title = "Import Session ID", example = "1000000344")]
-    import_session_id: String,
+    import_session_id: TextId,
 }
 
 #[derive(Serialize, JsonSchema)]

@@ -10,6 +10,7 @@ use serde_json::json;
 use super::{example_session, summary, ImportSessionSummary};
 use crate::actions::connection::Connection;
 use crate::actions::date;
+use crate::actions::input::or_default;
 use crate::actions::{chosen, TypedAction};
 use crate::protocol::{output_of, Failure, Output};
 use crate::threatstream::{self, SessionFilter};
@@ -21,7 +22,7 @@ const MAX_LIMIT: u64 = 10_000;
 #[serde(deny_unknown_fields)]
 pub(crate) struct ListImportSessionsInput {
     /// Only sessions with this status: processing, done (Ready To Review), approving, approved, rejecting, deleted (Rejected) or errors; empty lists every status
-    #[schemars(title = "Status", example = SessionStatus::Done)]
+    #[schemars(title = "Status", example = SessionStatus::Done, extend("default" = ""))]
     status: Option<SessionStatus>,
     /// Only sessions changed at or after this time
     #[schemars(
@@ -32,7 +33,7 @@ pub(crate) struct ListImportSessionsInput {
     modified_since: Option<String>,
     /// Most sessions to return
     #[serde(default = "default_limit")]
-    #[schemars(title = "Limit", range(min = 1, max = MAX_LIMIT), example = 100)]
+    #[schemars(title = "Limit", range(max = MAX_LIMIT), example = 100)]
     limit: u64,
 }
 
@@ -73,7 +74,7 @@ impl ListImportSessionsInput {
             status: chosen(self.status),
             modified_since: date(self.modified_since.as_deref(), "modified_since")?,
             // The schema keeps it within 1 to MAX_LIMIT, which fits any usize.
-            limit: usize::try_from(self.limit).unwrap_or(usize::MAX),
+            limit: usize::try_from(or_default(self.limit, default_limit())).unwrap_or(usize::MAX),
         })
     }
 }

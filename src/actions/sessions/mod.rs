@@ -14,7 +14,7 @@ mod reject_import_session;
 mod session;
 
 use super::failure::{absent, forbidden, unconfirmed, Permission, Write};
-use super::positive_id;
+use super::input::TextId;
 use crate::protocol::{Action, Failure};
 use crate::threatstream::ApiError;
 
@@ -28,10 +28,11 @@ pub(super) const ACTIONS: &[&dyn Action] = &[
     &reject_import_session::RejectImportSession,
 ];
 
-/// An import session ID as ThreatStream numbers sessions, from the text the imports answer with.
-pub(crate) fn session_id(given: &str, input: &str) -> Result<u64, Failure> {
+/// An import session ID as ThreatStream numbers sessions, from the text the imports answer with (or
+/// the same number as a number).
+pub(crate) fn session_id(given: &TextId, input: &str) -> Result<u64, Failure> {
     let not = "an import session ID; give the positive whole number an import answered";
-    positive_id(given, input, not)
+    given.read(input, not)
 }
 
 /// What was being done to a session, for the words of its failures.
@@ -95,9 +96,17 @@ mod tests {
 
     #[test]
     fn session_ids_are_positive_whole_numbers() {
-        assert_eq!(session_id(" 1000000344 ", "import_session_id").unwrap(), 1_000_000_344);
+        let id = |given: serde_json::Value| TextId::of(given);
+        assert_eq!(
+            session_id(&id(serde_json::json!(" 1000000344 ")), "import_session_id").unwrap(),
+            1_000_000_344
+        );
+        assert_eq!(
+            session_id(&id(serde_json::json!(1_000_000_344)), "import_session_id").unwrap(),
+            1_000_000_344
+        );
         for bad in ["", "abc", "0", "-1", "1.5", "+3", "1 2"] {
-            let failure = session_id(bad, "import_session_id").expect_err(bad);
+            let failure = session_id(&id(serde_json::json!(bad)), "import_session_id").expect_err(bad);
             assert!(
                 failure.cause.starts_with("Invalid input 'import_session_id'"),
                 "{}",

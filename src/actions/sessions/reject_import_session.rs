@@ -17,6 +17,7 @@ use tracing::warn;
 
 use super::{session_failure, session_id, SessionCall};
 use crate::actions::connection::Connection;
+use crate::actions::input::TextId;
 use crate::actions::TypedAction;
 use crate::protocol::{output_of, Failure, Output};
 use crate::threatstream::{self, Rejection};
@@ -26,7 +27,7 @@ use crate::threatstream::{self, Rejection};
 pub(crate) struct RejectImportSessionInput {
     /// ID of the import session to reject, as Add Approval Indicator or Import Observable answered it
     #[schemars(title = "Import Session ID", example = "1000000344")]
-    import_session_id: String,
+    import_session_id: TextId,
 }
 
 #[derive(Serialize, JsonSchema)]
