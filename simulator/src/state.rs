@@ -21,6 +21,7 @@ use crate::intelligence::observable_record::Draft;
 use crate::intelligence::store::RecordStore;
 use crate::intelligence::synthetic::{synthetic_value, SyntheticLoad, SyntheticObservable};
 use crate::manage::comments::CommentBook;
+use crate::manage::false_positive::FalsePositives;
 use crate::permissions::{Denials, Permission};
 use crate::timestamp;
 
@@ -60,6 +61,7 @@ pub(crate) struct State {
     records: RwLock<RecordStore>,
     sessions: Mutex<SessionBook>,
     comments: Mutex<CommentBook>,
+    pub(crate) false_positives: FalsePositives,
     pub(crate) denials: Denials,
     pub(crate) feed: FeedSlot,
     /// What synthetic bench data is loaded (see [`crate::intelligence::synthetic`]).
@@ -87,6 +89,7 @@ impl State {
             records: RwLock::new(RecordStore::new(records)),
             sessions: Mutex::new(SessionBook::default()),
             comments: Mutex::new(CommentBook::default()),
+            false_positives: FalsePositives::default(),
             denials: Denials::default(),
             feed: FeedSlot::default(),
             synthetic: Mutex::new(SyntheticLoad::default()),
