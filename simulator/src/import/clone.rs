@@ -27,7 +27,11 @@ use crate::timestamp;
 
 pub(crate) fn clone(state: &State, id: u64) -> Answer {
     state.denials.require(Permission::Import)?;
-    let record = state.records().get(id).cloned().ok_or_else(|| Refused::no_observable(id))?;
+    let record = state
+        .records()
+        .get(id)
+        .cloned()
+        .ok_or_else(|| Refused::no_observable(id))?;
     if !cloneable(&record) {
         let value = record["value"].as_str().unwrap_or_default();
         return Err(Refused::new(403, &format!("The entity {value} is not cloneable")));
@@ -64,7 +68,10 @@ fn draft_of(record: &Value) -> Option<Draft> {
     };
     let mut draft = Draft::new(value, kind, record["itype"].as_str().unwrap_or("mal_ip"));
     draft.confidence = record["confidence"].as_i64().unwrap_or(draft.confidence);
-    draft.severity = record["meta"]["severity"].as_str().map(str::to_owned).or(draft.severity);
+    draft.severity = record["meta"]["severity"]
+        .as_str()
+        .map(str::to_owned)
+        .or(draft.severity);
     Some(draft)
 }
 

@@ -116,7 +116,12 @@ mod tests {
             change_of(&json!({"circles": []})).map(|c| c.circles),
             Ok(Some(Vec::new()))
         );
-        for bad in [json!({}), json!([]), json!({"is_public": "false"}), json!({"circles": [0]})] {
+        for bad in [
+            json!({}),
+            json!([]),
+            json!({"is_public": "false"}),
+            json!({"circles": [0]}),
+        ] {
             assert_eq!(change_of(&bad).map_err(|r| r.status), Err(400), "{bad}");
         }
     }

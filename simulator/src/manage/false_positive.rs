@@ -46,7 +46,9 @@ pub(crate) fn report(state: &State, request: &RecordedRequest) -> Answer {
     }
     .ok_or_else(|| Refused::bad("Invalid value for 'intelligence': an observable id is required."))?;
     if state.records().get(id).is_none() {
-        return Err(Refused::bad(&format!("Invalid value for 'intelligence': no observable with id {id}.")));
+        return Err(Refused::bad(&format!(
+            "Invalid value for 'intelligence': no observable with id {id}."
+        )));
     }
     let text = |name: &str| {
         body[name]

@@ -78,7 +78,10 @@ fn uploaded_files_are_named_without_a_trailing_slash() {
     assert!(found("GET", "/userUploads/2019-12-04/userId-16783_dump-188.pcap"));
     assert!(not_found("GET", "/userUploads/2019-12-04/userId-16783_dump-188.pcap/"));
     assert!(not_found("GET", "/userUploads/dump-188.pcap"));
-    assert!(wrong_method("POST", "/userUploads/2019-12-04/userId-16783_dump-188.pcap"));
+    assert!(wrong_method(
+        "POST",
+        "/userUploads/2019-12-04/userId-16783_dump-188.pcap"
+    ));
 }
 
 #[test]
@@ -173,7 +176,11 @@ fn the_crate_doc_lists_every_route_of_the_table() {
     let documented: Vec<Vec<&str>> = doc
         .split('`')
         .flat_map(str::split_whitespace)
-        .filter(|word| ["/api/", "/__simulator/", "/userUploads/"].iter().any(|prefix| word.starts_with(prefix)))
+        .filter(|word| {
+            ["/api/", "/__simulator/", "/userUploads/"]
+                .iter()
+                .any(|prefix| word.starts_with(prefix))
+        })
         .map(|path| {
             let path = path.split('?').next().unwrap_or_default();
             path.trim_matches('/').split('/').collect()

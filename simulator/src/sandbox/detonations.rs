@@ -28,8 +28,8 @@ use crate::http::answer::{Answer, Refused};
 use crate::http::form::{FormFile, SubmittedForm};
 use crate::http::request::RecordedRequest;
 use crate::http::response::{self, Response};
-use crate::sandbox::report::{self as sandbox_report, Detonation, Target, Verdict};
 use crate::sandbox::platforms::{self, Platforms};
+use crate::sandbox::report::{self as sandbox_report, Detonation, Target, Verdict};
 use crate::sandbox::submit::{self as sandbox_submit, Detonated};
 
 /// How long a new submission stays "processing" unless told otherwise.
@@ -361,7 +361,10 @@ pub(crate) fn report(sandbox: &Sandbox, id: u64, origin: &str) -> Answer {
         let message = format!("Submission {id} ended in errors: the sandbox could not reach the URL.");
         return Ok(response::json(404, &json!({"success": false, "message": message})));
     }
-    Ok(response::json(200, &sandbox_report::report(&detonation(stored), origin)))
+    Ok(response::json(
+        200,
+        &sandbox_report::report(&detonation(stored), origin),
+    ))
 }
 
 fn detonation(stored: &Stored) -> Detonation<'_> {

@@ -63,7 +63,9 @@ pub(crate) fn sha256(id: u64) -> String {
 /// An Ethernet frame with an IPv4 UDP datagram from 10.0.2.15 to the
 /// sandbox's resolver, port 53; checksums are left 0 ("not computed").
 fn udp_packet(payload: &[u8]) -> Vec<u8> {
-    let mut frame = vec![0x52, 0x54, 0, 0x12, 0x35, 0x02, 0x52, 0x54, 0, 0x12, 0x34, 0x56, 0x08, 0x00];
+    let mut frame = vec![
+        0x52, 0x54, 0, 0x12, 0x35, 0x02, 0x52, 0x54, 0, 0x12, 0x34, 0x56, 0x08, 0x00,
+    ];
     let udp_length = u16::try_from(8 + payload.len()).unwrap_or(u16::MAX);
     let ip_length = udp_length.saturating_add(20);
     frame.extend_from_slice(&[0x45, 0]);

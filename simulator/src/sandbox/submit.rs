@@ -98,7 +98,9 @@ fn platforms(platform: Option<&str>, offered: &Platforms, premium: bool) -> Resu
         Some(name) if name != "VMRAY" && offered.offers(name, premium) => Ok(vec![name.to_owned()]),
         Some(name) => {
             let sandbox = if premium { "premium" } else { "standard" };
-            Err(format!("Invalid platform: '{name}' is not a platform of the {sandbox} sandbox."))
+            Err(format!(
+                "Invalid platform: '{name}' is not a platform of the {sandbox} sandbox."
+            ))
         }
     }
 }
@@ -154,9 +156,15 @@ mod tests {
     #[test]
     fn all_means_two_platforms_and_vmray_needs_none() {
         let form = url_form(&[("report_radio-platform", "ALL")]);
-        assert_eq!(plan(&form, &Platforms::default()).expect("accepted").platforms, vec!["WINDOWS7", "WINDOWSXP"]);
+        assert_eq!(
+            plan(&form, &Platforms::default()).expect("accepted").platforms,
+            vec!["WINDOWS7", "WINDOWSXP"]
+        );
         let vmray = form_without_platform(&[("use_vmray_sandbox", "true")]);
-        assert_eq!(plan(&vmray, &Platforms::default()).expect("accepted").platforms, vec!["VMRAY"]);
+        assert_eq!(
+            plan(&vmray, &Platforms::default()).expect("accepted").platforms,
+            vec!["VMRAY"]
+        );
     }
 
     fn form_without_platform(extra: &[(&str, &str)]) -> SubmittedForm {
@@ -194,6 +202,9 @@ mod tests {
         });
         assert!(plan(&form, &Platforms::default()).is_err());
         form.fields.retain(|(name, _)| name != "report_radio-url");
-        assert!(matches!(plan(&form, &Platforms::default()).map(|p| p.target), Ok(Detonated::File(_))));
+        assert!(matches!(
+            plan(&form, &Platforms::default()).map(|p| p.target),
+            Ok(Detonated::File(_))
+        ));
     }
 }
