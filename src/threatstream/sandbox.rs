@@ -52,6 +52,16 @@ pub(crate) enum Target {
     Url(String),
 }
 
+impl Target {
+    /// `file` or `url`, as a platform's `types` name what it detonates.
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            Target::File(_) => "file",
+            Target::Url(_) => "url",
+        }
+    }
+}
+
 /// One platform's detonation, as ThreatStream answered the submission.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Detonation {
