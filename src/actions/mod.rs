@@ -18,6 +18,7 @@ mod lookups;
 mod manage;
 mod observable;
 mod sandbox;
+mod search;
 mod sessions;
 mod typed;
 mod verdict;
@@ -35,6 +36,7 @@ use connection::Connection;
 /// Every group of actions, in the order the spec lists them.
 const REGISTRY: &[&[&dyn Action]] = &[
     lookups::ACTIONS,
+    search::ACTIONS,
     import::ACTIONS,
     sandbox::ACTIONS,
     context::ACTIONS,

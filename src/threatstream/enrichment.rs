@@ -187,7 +187,11 @@ pub(crate) struct IntelDetail {
 /// an entry that is not an object (a `remote_api` flag) is not a service. Empty on a 404.
 pub(crate) async fn intel_details(client: &Client, kind: &str, value: &str) -> Result<Vec<IntelDetail>, ApiError> {
     let query = [("type", kind.to_owned()), ("value", value.to_owned())];
-    let answer = none_when_missing(client.get_json::<Record>("api/v1/inteldetails/automatic/", &query).await)?;
+    let answer = none_when_missing(
+        client
+            .get_json::<Record>("api/v1/inteldetails/automatic/", &query)
+            .await,
+    )?;
     Ok(answer.into_iter().flatten().filter_map(intel_detail).collect())
 }
 
@@ -327,13 +331,22 @@ mod tests {
         let answer = serde_json::json!({"VirusTotal": {"Classification": " Malicious "},
             "IPVoid": {"Classification": "Suspicious", "Detections": "7"}, "Web of Trust": {"Detections": 3},
             "remote_api": true, " ": {"Classification": "x"}, "Domain Tools": {"Classification": 2}});
-        let Value::Object(answer) = answer else { unreachable!("an object") };
+        let Value::Object(answer) = answer else {
+            unreachable!("an object")
+        };
         let found: Vec<IntelDetail> = answer.into_iter().filter_map(intel_detail).collect();
-        let shown: Vec<(&str, Option<&str>)> =
-            found.iter().map(|d| (d.service.as_str(), d.classification.as_deref())).collect();
+        let shown: Vec<(&str, Option<&str>)> = found
+            .iter()
+            .map(|d| (d.service.as_str(), d.classification.as_deref()))
+            .collect();
         assert_eq!(
             shown,
-            [("VirusTotal", Some("Malicious")), ("IPVoid", Some("Suspicious")), ("Web of Trust", None), ("Domain Tools", Some("2"))]
+            [
+                ("VirusTotal", Some("Malicious")),
+                ("IPVoid", Some("Suspicious")),
+                ("Web of Trust", None),
+                ("Domain Tools", Some("2"))
+            ]
         );
         assert_eq!(found[1].detections, Some(Value::from("7")));
         assert_eq!(found[2].detections, Some(Value::from(3)));

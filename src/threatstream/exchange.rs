@@ -110,7 +110,11 @@ impl Client {
     pub(super) async fn download_once(&self, url: &Url, cap: usize) -> Result<(Vec<u8>, Lease), ApiError> {
         let mut url = url.clone();
         for _ in 0..=MAX_REDIRECTS {
-            let request = self.http.get(url.clone()).build().map_err(|error| self.transport_error(&error))?;
+            let request = self
+                .http
+                .get(url.clone())
+                .build()
+                .map_err(|error| self.transport_error(&error))?;
             let response = self.execute(request).await?;
             match redirect::target(&response) {
                 Some(Ok(next)) if matches!(next.scheme(), "http" | "https") => url = next,

@@ -40,8 +40,8 @@ pub(crate) use comments::{add_comment, comments};
 pub(crate) use direct_import::{import_requests, import_without_approval, Interrupted};
 pub(crate) use error::ApiError;
 pub(crate) use feed::{changes, newest_update_id, starting_cursor, FeedFilter};
-pub(crate) use import::{import_with_approval, ImportSource};
 pub(crate) use filters::{Field, Lookup, Order, SearchQuery};
+pub(crate) use import::{import_with_approval, ImportSource};
 pub(crate) use import_session::{
     approve_import_session, approver_id, edit_classification, follow_import_session, import_session,
     import_session_rejects, import_sessions, reject_import_session, Rejection, SessionFilter,

@@ -69,10 +69,17 @@ pub(crate) async fn clone_observable(client: &Client, id: u64) -> Result<Value, 
 /// SecOps SOAR's ThreatFuse and Anomali ThreatStream integrations send it; sent once, since a second
 /// copy files a second report. ThreatFuse reads the answer's `success`; one that says it failed is
 /// refused by the client, as every answer is.
-pub(crate) async fn report_false_positive(client: &Client, id: u64, reason: &str, comment: &str) -> Result<Value, ApiError> {
+pub(crate) async fn report_false_positive(
+    client: &Client,
+    id: u64,
+    reason: &str,
+    comment: &str,
+) -> Result<Value, ApiError> {
     let body = json!({"intelligence": id, "reason": reason, "comment": comment}).to_string();
     let path = "api/v1/falsepositive/report/";
-    let answer = client.send_json(Method::POST, path, &[], Some(body), Replay::Never).await?;
+    let answer = client
+        .send_json(Method::POST, path, &[], Some(body), Replay::Never)
+        .await?;
     info!("Reported observable {id} as a false positive");
     Ok(answer)
 }

@@ -222,7 +222,11 @@ impl SandboxPlatforms {
 pub(crate) async fn platforms(client: &Client) -> Result<SandboxPlatforms, ApiError> {
     let answer: Value = client.get_json("api/v1/submit/parameters/", &[]).await?;
     let list = |key: &str| -> Vec<SandboxPlatform> {
-        let items = answer.get(key).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+        let items = answer
+            .get(key)
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         items.iter().filter_map(platform).collect()
     };
     Ok(SandboxPlatforms {
@@ -239,7 +243,11 @@ fn platform(item: &Value) -> Option<SandboxPlatform> {
             .filter(|text| !text.is_empty())
             .map(str::to_owned)
     };
-    let types = item.get("types").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    let types = item
+        .get("types")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
     Some(SandboxPlatform {
         name: text("name")?,
         label: text("label"),

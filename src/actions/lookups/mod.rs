@@ -26,7 +26,7 @@ use super::verdict::{example_verdict, VerdictOutput};
 use crate::protocol::{clean, Action, Failure, Output};
 use crate::threatstream::verdict::{Tally, VerdictOptions};
 use crate::threatstream::{self, Observable};
-pub(super) use record::ResultRecord;
+pub(crate) use record::ResultRecord;
 
 // The lookups' output, for the schema; `lookup` writes the same shape as text. `E` gives the records
 // help.md shows as the example output of each lookup.

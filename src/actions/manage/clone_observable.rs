@@ -58,8 +58,9 @@ fn clone_failure(error: ApiError, id: u64) -> Failure {
         };
         match &error {
             ApiError::Status { status: 403, body, .. } if body.contains("not cloneable") => {
-                let mut failure = Failure::from(error)
-                    .with_cause(format!("ThreatStream will not clone observable {id}: it is not cloneable."));
+                let mut failure = Failure::from(error).with_cause(format!(
+                    "ThreatStream will not clone observable {id}: it is not cloneable."
+                ));
                 failure.assistance = "ThreatStream clones only observables another organization owns, and none \
                                       of type string or still pending. One your organization owns is yours \
                                       already: change it with Update Observable."
@@ -82,9 +83,10 @@ impl TypedAction for CloneObservable {
     type OutputSchema = CloneObservableOutput;
 
     async fn run(connection: &Connection, input: CloneObservableInput) -> Result<Output, Failure> {
-        let id = input
-            .id
-            .read("id", "an observable ID; give the positive whole number a lookup answered")?;
+        let id = input.id.read(
+            "id",
+            "an observable ID; give the positive whole number a lookup answered",
+        )?;
         let answer = threatstream::clone_observable(&connection.client, id)
             .await
             .map_err(|error| clone_failure(error, id))?;

@@ -43,12 +43,18 @@ impl ReportFalsePositiveInput {
     fn texts(&self) -> Result<(&str, &str), Failure> {
         let reason = self.reason.trim();
         if reason.is_empty() {
-            return Err(Failure::invalid_input("reason", "it is empty; say why the observable is a false positive"));
+            return Err(Failure::invalid_input(
+                "reason",
+                "it is empty; say why the observable is a false positive",
+            ));
         }
         line(reason, "reason", "the reason", MAX_LINE_CHARS)?;
         let comment = self.comment.trim();
         if comment.is_empty() {
-            return Err(Failure::invalid_input("comment", "it is empty; add what ThreatStream should know"));
+            return Err(Failure::invalid_input(
+                "comment",
+                "it is empty; add what ThreatStream should know",
+            ));
         }
         if comment.chars().count() > MAX_COMMENT_CHARS {
             let problem = format!("it is longer than {MAX_COMMENT_CHARS} characters");
@@ -87,7 +93,8 @@ pub(crate) struct ReportFalsePositive;
 impl TypedAction for ReportFalsePositive {
     const ID: &'static str = "report_false_positive";
     const TITLE: &'static str = "Report False Positive";
-    const DESCRIPTION: &'static str = "Report an observable to Anomali ThreatStream as a false positive, with the reason";
+    const DESCRIPTION: &'static str =
+        "Report an observable to Anomali ThreatStream as a false positive, with the reason";
     type Input = ReportFalsePositiveInput;
     type OutputSchema = ChangeOutput;
 
@@ -113,12 +120,17 @@ mod tests {
     fn texts(reason: &str, comment: &str) -> Result<(String, String), Failure> {
         let input: ReportFalsePositiveInput =
             serde_json::from_value(json!({"id": 1, "reason": reason, "comment": comment})).expect("an input");
-        input.texts().map(|(reason, comment)| (reason.to_owned(), comment.to_owned()))
+        input
+            .texts()
+            .map(|(reason, comment)| (reason.to_owned(), comment.to_owned()))
     }
 
     #[test]
     fn both_texts_are_required_and_limited() {
-        assert_eq!(texts(" scanner ", " ours \n see case ").unwrap(), ("scanner".into(), "ours \n see case".into()));
+        assert_eq!(
+            texts(" scanner ", " ours \n see case ").unwrap(),
+            ("scanner".into(), "ours \n see case".into())
+        );
         for (reason, comment, named) in [
             ("", "c", "'reason'"),
             ("r", "  ", "'comment'"),

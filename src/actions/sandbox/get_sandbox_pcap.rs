@@ -180,7 +180,10 @@ fn not_downloaded(error: ApiError, id: u64) -> Failure {
         );
     }
     let failure = Failure::from(error);
-    let cause = format!("The packet capture of report {id} could not be downloaded: {}", failure.cause);
+    let cause = format!(
+        "The packet capture of report {id} could not be downloaded: {}",
+        failure.cause
+    );
     failure.with_cause(cause)
 }
 
@@ -190,7 +193,8 @@ mod tests {
 
     #[test]
     fn the_link_is_the_reports_and_names_the_file() {
-        let splunk = json!({"pcap": "https://ts.example.com/userUploads/2019-08-19/20190819_134705_userId-16783_dump.pcap"});
+        let splunk =
+            json!({"pcap": "https://ts.example.com/userUploads/2019-08-19/20190819_134705_userId-16783_dump.pcap"});
         let link = pcap_link(&splunk).expect("a link");
         assert_eq!(file_name(&link, 7), "20190819_134705_userId-16783_dump.pcap");
         assert_eq!(
@@ -198,14 +202,24 @@ mod tests {
             Some("/userUploads/a.pcap")
         );
         assert_eq!(pcap_link(&json!({"pcap": null, "results": {}})), None);
-        assert_eq!(file_name("https://s3.example/bucket/dump.pcap?X-Amz-Signature=abc", 7), "dump.pcap");
+        assert_eq!(
+            file_name("https://s3.example/bucket/dump.pcap?X-Amz-Signature=abc", 7),
+            "dump.pcap"
+        );
         assert_eq!(file_name("https://s3.example/bucket/", 7), "report-7.pcap");
     }
 
     #[test]
     fn a_capture_over_the_cap_says_where_else_to_get_it() {
         let failure = not_downloaded(ApiError::BodyTooLarge { limit: MAX_PCAP_BYTES }, 188);
-        assert_eq!(failure.cause, "The packet capture of report 188 is larger than the 20 MiB this step returns.");
-        assert!(failure.assistance.contains("Get Sandbox Report"), "{}", failure.assistance);
+        assert_eq!(
+            failure.cause,
+            "The packet capture of report 188 is larger than the 20 MiB this step returns."
+        );
+        assert!(
+            failure.assistance.contains("Get Sandbox Report"),
+            "{}",
+            failure.assistance
+        );
     }
 }

@@ -141,12 +141,18 @@ async fn submit(connection: &Connection, options: Options, target: threatstream:
         detail,
         target,
     };
-    let (platform, premium, kind) = (submission.platform.clone(), submission.premium, submission.target.kind());
+    let (platform, premium, kind) = (
+        submission.platform.clone(),
+        submission.premium,
+        submission.target.kind(),
+    );
     let detonations = match threatstream::submit(&connection.client, submission).await {
         Ok(detonations) => detonations,
         Err(error) if matches!(error, ApiError::Status { status: 400, .. } | ApiError::Rejected { .. }) => {
             let offered = threatstream::sandbox_platforms(&connection.client).await;
-            return Err(unknown_platform(offered.ok(), &platform, premium, kind).unwrap_or_else(|| Failure::from(error)));
+            return Err(
+                unknown_platform(offered.ok(), &platform, premium, kind).unwrap_or_else(|| Failure::from(error))
+            );
         }
         Err(error) => return Err(unconfirmed(error, &SUBMISSION, Failure::from)),
     };
@@ -170,7 +176,12 @@ async fn submit(connection: &Connection, options: Options, target: threatstream:
 fn unknown_platform(offered: Option<SandboxPlatforms>, platform: &str, premium: bool, kind: &str) -> Option<Failure> {
     let offered = offered?;
     let fits = |candidate: &&SandboxPlatform| candidate.types.is_empty() || candidate.types.iter().any(|t| t == kind);
-    let names: Vec<&str> = offered.of(premium).iter().filter(fits).map(|p| p.name.as_str()).collect();
+    let names: Vec<&str> = offered
+        .of(premium)
+        .iter()
+        .filter(fits)
+        .map(|p| p.name.as_str())
+        .collect();
     if platform == "ALL" || names.contains(&platform) {
         return None;
     }

@@ -61,7 +61,10 @@ impl EditImportClassificationInput {
         if let Some(circles) = given(self.trusted_circles.as_deref()) {
             at_most("trusted_circles", circles.len(), MAX_TRUSTED_CIRCLES, "trusted circles")?;
             if circles.contains(&0) {
-                return Err(Failure::invalid_input("trusted_circles", "0 is not a trusted circle ID"));
+                return Err(Failure::invalid_input(
+                    "trusted_circles",
+                    "0 is not a trusted circle ID",
+                ));
             }
             change.insert("circles".into(), json!(distinct(circles.iter().copied())));
         }
@@ -132,7 +135,9 @@ fn in_errors(client: &Client, id: u64, session: &Record) -> Failure {
         .and_then(Value::as_str)
         .map(str::trim)
         .filter(|messages| !messages.is_empty())
-        .map_or_else(String::new, |messages| format!(" ThreatStream says: {}", quoted(messages)));
+        .map_or_else(String::new, |messages| {
+            format!(" ThreatStream says: {}", quoted(messages))
+        });
     Failure::upstream(
         format!("Import session {id} ended in errors, so its classification was not changed.{messages}"),
         "An import that ended in errors has nothing to share: Get Import Session and Get Import Session Rejects \
@@ -159,7 +164,10 @@ mod tests {
             change(json!({"classification": "private", "trusted_circles": [146, 146, 311]})).unwrap(),
             json!({"is_public": false, "circles": [146, 311]})
         );
-        assert_eq!(change(json!({"classification": "public"})).unwrap(), json!({"is_public": true}));
+        assert_eq!(
+            change(json!({"classification": "public"})).unwrap(),
+            json!({"is_public": true})
+        );
         assert_eq!(
             change(json!({"classification": "", "trusted_circles": [12866]})).unwrap(),
             json!({"circles": [12866]})

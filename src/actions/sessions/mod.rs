@@ -77,9 +77,7 @@ fn session_failure(error: ApiError, id: u64, call: SessionCall) -> Failure {
         SessionCall::Read => session_refusal(error, id, call),
         SessionCall::Approve => unconfirmed(error, &APPROVAL, |error| session_refusal(error, id, call)),
         SessionCall::Reject => unconfirmed(error, &REJECTION, |error| session_refusal(error, id, call)),
-        SessionCall::Reclassify => unconfirmed(error, &RECLASSIFICATION, |error| {
-            session_refusal(error, id, call)
-        }),
+        SessionCall::Reclassify => unconfirmed(error, &RECLASSIFICATION, |error| session_refusal(error, id, call)),
     }
 }
 
