@@ -36,7 +36,7 @@ const MAX_LIMIT: usize = 100_000;
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SearchIntelligenceInput {
-    /// A query in ThreatStream's query language, such as (confidence>=90 AND (itype="apt_ip" OR itype="c2_ip")); it and the filters below all apply
+    /// A query in the ThreatStream query language, such as (confidence>=90 AND (itype="apt_ip" OR itype="c2_ip")); it and the filters below all apply
     #[schemars(title = "Query", example = &"confidence>=90 AND (itype=\"apt_ip\" OR itype=\"c2_ip\")")]
     query: Option<String>,
     /// Value of the observables, as ThreatStream matches it (records whose value starts with it)
