@@ -6,27 +6,24 @@
 //! fixture answers a route the table lacks or is not listed in its row, and when a row names no
 //! source (and does not say "unconfirmed").
 //!
-//! The routes are read from the source, not from a list kept by hand: every string literal of
-//! `src/threatstream/` and `src/actions/` outside test code that is a path under `api/`. That is a
-//! plain literal (`"api/v1/threat_model_search/"`), a `format!` template (`"api/v1/{}/{id}/"`), or a
-//! suffix added to a path helper (`format!("{}approve_all/", path(id))`), read through the helper's
-//! own template. Every placeholder reads as `{}`, and one where the version goes
-//! (`api/{}/intelligence/`) stands for both `v1` and `v2`, as `v{1,2}` does in the table. A literal
-//! with a segment of digits (`/api/v1/actor/3101/`) is a link inside an example answer, not a route.
-//! Methods are not compared: the row's method is the reviewer's to check.
+//! The routes are read from the source, not from a list kept by hand (`scan`): every string of
+//! `src/threatstream/` and `src/actions/` outside test code that is a path under `api/`, or that adds
+//! to one built by a constant or a path helper. Every placeholder reads as `{}`, and one where the
+//! version goes (`api/{}/intelligence/`) stands for both `v1` and `v2`, as `v{1,2}` does in the table.
+//! A literal with a segment of digits (`/api/v1/actor/3101/`) is a link inside an example answer, not
+//! a route. Paths are compared, not methods: a new method on a path the table has needs its own row
+//! all the same, and that is the reviewer's to check.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use super::Fixture;
 
+mod lexer;
 mod scan;
 mod table;
 
-use scan::{
-    code_routes, helper_template, is_route, normalised, outside_tests, suffix_of_a_path, tokens, CodeRoutes,
-    SourceFile, Token, SOURCE_DIRS,
-};
+use scan::{code_routes, normalised, routes_of, CodeRoutes, SourceFile, SOURCE_DIRS};
 use table::{backticked, cells, tables_with, Row};
 
 const DOC: &str = "docs/threatstream-api.md";
@@ -231,54 +228,87 @@ fn every_row_names_its_sources_or_says_unconfirmed() {
 }
 
 #[test]
-fn the_scan_reads_templates_and_helpers_and_skips_comments_and_tests() {
-    let source = r##"
+fn the_scan_follows_constants_helpers_and_callers_and_skips_comments_and_tests() {
+    let models = r##"
         //! `GET /api/v1/doc_comment/` is prose, not a call.
         const SEARCH: &str = "api/v1/threat_model_search/";
+        const PATH: &str = "api/v1/investigation/";
         fn path(id: u64) -> String {
-            format!("api/v1/importsession/{id}/")
+            format!("{PATH}{id}/")
         }
         fn approve(id: u64) -> String {
             let quote = '"';
             let _lifetime: &'static str = "not a route";
             format!("{}approve_all/", path(id))
         }
+        fn bulk() -> String { format!("{PATH}bulk/") }
         /* "api/v1/block_comment/" */
         const RAW: &str = r#"api/v1/raw/{}/"#;
         const EXAMPLE: &str = "/api/v1/actor/3101/";
+        fn words(value: &str, noun: &str) -> String { format!("{} is {noun}", quoted(value)) }
+        fn cidr(network: &str, length: u8) -> String { format!("{network}/{length}") }
         #[cfg(test)]
         fn helper() -> &'static str { "api/v1/test_helper/" }
         const AFTER: &str = "api/{}/intelligence/";
         #[cfg(test)]
         mod tests { const T: &str = "api/v1/test_module/"; }
     "##;
-    let file = SourceFile {
-        name: "x.rs".into(),
-        stem: "x".into(),
-        tokens: outside_tests(tokens(source)),
-    };
-    let mut routes = BTreeSet::new();
-    for (i, (token, _)) in file.tokens.iter().enumerate() {
-        let Token::Str(text) = token else { continue };
-        if is_route(text) {
-            routes.extend(normalised(text));
-        } else if let Some(suffix) = suffix_of_a_path(text) {
-            let base = helper_template(std::slice::from_ref(&file), &file, &file.tokens[i + 1..]).expect("traced");
-            routes.extend(normalised(&format!("{base}{suffix}")));
+    let writes = r#"
+        impl ModelRef {
+            pub(crate) fn path(&self) -> String { format!("api/v1/{}/{}/", self.model_type.as_str(), self.id) }
         }
-    }
-    let expected: BTreeSet<String> = [
-        "api/v1/threat_model_search/",
-        "api/v1/importsession/{}/",
-        "api/v1/importsession/{}/approve_all/",
-        "api/v1/raw/{}/",
-        "api/v1/intelligence/",
-        "api/v2/intelligence/",
-    ]
-    .into_iter()
-    .map(str::to_owned)
-    .collect();
-    assert_eq!(routes, expected);
+        async fn tag(client: &Client, model: ModelRef) { send(client, model, "tag/", Replay::Safe).await }
+        async fn update(client: &Client, model: ModelRef) { send(client, model, "", Replay::Safe).await }
+        async fn send(client: &Client, model: ModelRef, below: &str, replay: Replay) {
+            let path = format!("{}{below}", model.path());
+        }
+    "#;
+    let links = r#"
+        fn change(model: ModelRef, target: LinkTarget) -> String {
+            format!("{}{}/bulk_add/", model.path(), target.segment())
+        }
+        fn comments(model: ModelRef) -> String { format!("{}comment/", model.path()) }
+    "#;
+    let files = [
+        SourceFile::parse("src/threatstream/models.rs", models),
+        SourceFile::parse("src/threatstream/model_writes.rs", writes),
+        SourceFile::parse("src/threatstream/links.rs", links),
+    ];
+    let found = routes_of(&files);
+    assert!(found.unreadable.is_empty(), "{:?}", found.unreadable);
+    let routes: Vec<&str> = found.routes.keys().map(String::as_str).collect();
+    assert_eq!(
+        routes,
+        [
+            "api/v1/investigation/",
+            "api/v1/investigation/bulk/",
+            "api/v1/investigation/{}/",
+            "api/v1/investigation/{}/approve_all/",
+            "api/v1/raw/{}/",
+            "api/v1/threat_model_search/",
+            "api/v1/{}/{}/",
+            "api/v1/{}/{}/comment/",
+            "api/v1/{}/{}/tag/",
+            "api/v1/{}/{}/{}/bulk_add/",
+            "api/v1/intelligence/",
+            "api/v2/intelligence/",
+        ]
+        .iter()
+        .copied()
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect::<Vec<_>>()
+    );
+    let lost = routes_of(&[SourceFile::parse(
+        "src/threatstream/x.rs",
+        r#"fn f(base: String) -> String { format!("{base}comment/") }"#,
+    )]);
+    assert_eq!(
+        lost.unreadable.len(),
+        1,
+        "a path that cannot be followed is an error: {:?}",
+        lost.routes
+    );
     assert_eq!(
         normalised("/api/v{1,2}/intelligence/import/?x=1"),
         ["api/v1/intelligence/import/", "api/v2/intelligence/import/"]

@@ -1,14 +1,30 @@
-//! The routes the code calls, read from the source (see `routes`' doc for the rules).
+//! The routes the code calls, read from the source.
+//!
+//! A route is a string literal that is a path under `api/` (`"api/v1/threat_model_search/"`,
+//! `"api/v1/{}/{id}/"`), or a format string that adds to one made elsewhere. The first placeholder of
+//! such a string is its base, followed to where it is written:
+//!
+//! - a constant: `format!("{PATH}{id}/")`, `format!("{}bulk/", PATH)`;
+//! - a path helper, a function or a method whose body builds a route, here or in the file of the module
+//!   named: `format!("{}approve_all/", path(id))`, `format!("{}import/", intelligence::path(version))`,
+//!   `format!("{}comment/", model.path())`.
+//!
+//! The rest of the string is the route's end. A placeholder there is one segment (`{}`), except a text
+//! parameter of the enclosing function (`format!("{}{below}", model.path())`), which stands for each
+//! literal its callers in the file pass (`"tag/"`, `"comment/"`, `""`). A string that plainly adds to
+//! a path but cannot be followed is an error rather than a route missed in silence.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use super::lexer::{outside_tests, tokens, Token};
 use super::{read, root};
 
 /// Where the plugin builds the paths it calls.
 pub const SOURCE_DIRS: [&str; 2] = ["src/threatstream", "src/actions"];
 
-// Paths, as the table and the code both spell them once normalised.
+/// How many helpers deep a base is followed.
+const MAX_DEPTH: usize = 4;
 
 /// `path` without its leading slash and query, every placeholder `{}`, once per API version it
 /// stands for: `/api/v{1,2}/intelligence/import/` is `api/v1/intelligence/import/` and
@@ -52,190 +68,6 @@ fn placeholders_as_braces(segment: &str) -> String {
     out
 }
 
-// The code's routes.
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Token {
-    Str(String),
-    Ident(String),
-    Punct(char),
-}
-
-/// Rust source as the tokens that matter here, each with its line: string literals (raw ones too, with
-/// their text as written), identifiers and punctuation. Comments, numbers, characters and lifetimes are
-/// dropped, so neither a doc comment naming a route nor a `'"'` can pass for a literal.
-pub fn tokens(source: &str) -> Vec<(Token, usize)> {
-    let chars: Vec<char> = source.chars().collect();
-    let mut out = Vec::new();
-    let (mut i, mut line) = (0, 1);
-    while i < chars.len() {
-        let c = chars[i];
-        let next = chars.get(i + 1).copied();
-        let start = i;
-        match c {
-            '/' if next == Some('/') => {
-                while i < chars.len() && chars[i] != '\n' {
-                    i += 1;
-                }
-            }
-            '/' if next == Some('*') => i = block_comment_end(&chars, i),
-            '"' => {
-                let end = string_end(&chars, i + 1, 0);
-                out.push((Token::Str(chars[i + 1..end].iter().collect()), line));
-                i = end + 1;
-            }
-            '\'' => i = char_literal_end(&chars, i),
-            c if c.is_alphabetic() || c == '_' => {
-                while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
-                    i += 1;
-                }
-                let ident: String = chars[start..i].iter().collect();
-                let raw = matches!(ident.as_str(), "r" | "br") && matches!(chars.get(i), Some('"' | '#'));
-                if raw {
-                    let hashes = chars[i..].iter().take_while(|c| **c == '#').count();
-                    let open = i + hashes;
-                    let end = string_end(&chars, open + 1, hashes);
-                    out.push((Token::Str(chars[open + 1..end].iter().collect()), line));
-                    i = end + 1 + hashes;
-                } else if ident == "b" && chars.get(i) == Some(&'"') {
-                    // A byte string: its text follows as an ordinary string token.
-                } else {
-                    out.push((Token::Ident(ident), line));
-                }
-            }
-            c if c.is_ascii_digit() => {
-                while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
-                    i += 1;
-                }
-            }
-            c if c.is_whitespace() => i += 1,
-            c => {
-                out.push((Token::Punct(c), line));
-                i += 1;
-            }
-        }
-        line += chars[start..i.min(chars.len())].iter().filter(|c| **c == '\n').count();
-    }
-    out
-}
-
-/// The index of the `"` that closes a string whose text starts at `from`; a raw string (`hashes` > 0,
-/// or `r"..."`) has no escapes and closes with a `"` and as many `#`.
-fn string_end(chars: &[char], from: usize, hashes: usize) -> usize {
-    let mut i = from;
-    while i < chars.len() {
-        match chars[i] {
-            '\\' if hashes == 0 => i += 2,
-            '"' if chars[i + 1..].iter().take(hashes).filter(|c| **c == '#').count() == hashes => return i,
-            _ => i += 1,
-        }
-    }
-    chars.len()
-}
-
-fn block_comment_end(chars: &[char], from: usize) -> usize {
-    let (mut i, mut depth) = (from, 0);
-    while i + 1 < chars.len() {
-        match (chars[i], chars[i + 1]) {
-            ('/', '*') => {
-                depth += 1;
-                i += 2;
-            }
-            ('*', '/') => {
-                depth -= 1;
-                i += 2;
-                if depth == 0 {
-                    return i;
-                }
-            }
-            _ => i += 1,
-        }
-    }
-    chars.len()
-}
-
-/// Past a character literal (`'"'`, `'\''`), or past the quote of a lifetime (`'a`).
-fn char_literal_end(chars: &[char], from: usize) -> usize {
-    match (chars.get(from + 1), chars.get(from + 2)) {
-        (Some('\\'), _) => {
-            let mut i = from + 3;
-            while i < chars.len() && chars[i] != '\'' {
-                i += 1;
-            }
-            i + 1
-        }
-        (Some(_), Some('\'')) => from + 3,
-        _ => from + 1,
-    }
-}
-
-/// The tokens outside test code: an item under `#[cfg(test)]` (a `mod tests { ... }`, `mod tests;`,
-/// a helper function) is left out, and a file under `#![cfg(test)]` is all test code.
-pub fn outside_tests(tokens: Vec<(Token, usize)>) -> Vec<(Token, usize)> {
-    let is = |i: usize, expected: &[Token]| {
-        expected
-            .iter()
-            .enumerate()
-            .all(|(k, token)| tokens.get(i + k).map(|(t, _)| t) == Some(token))
-    };
-    let cfg_test = [
-        Token::Punct('['),
-        Token::Ident("cfg".into()),
-        Token::Punct('('),
-        Token::Ident("test".into()),
-        Token::Punct(')'),
-        Token::Punct(']'),
-    ];
-    let mut kept = Vec::new();
-    let mut i = 0;
-    while i < tokens.len() {
-        if is(i, &[Token::Punct('#'), Token::Punct('!')]) && is(i + 2, &cfg_test) {
-            return Vec::new();
-        }
-        if is(i, &[Token::Punct('#')]) && is(i + 1, &cfg_test) {
-            i = item_end(&tokens, i + 1 + cfg_test.len());
-            continue;
-        }
-        kept.push(tokens[i].clone());
-        i += 1;
-    }
-    kept
-}
-
-/// The index just past the item that starts at `from` (after its attributes): its `;`, or the `}` that
-/// closes its first `{`.
-fn item_end(tokens: &[(Token, usize)], from: usize) -> usize {
-    let mut depth = 0usize;
-    let mut i = from;
-    while i < tokens.len() {
-        match &tokens[i].0 {
-            Token::Punct('(' | '[') => depth += 1,
-            Token::Punct(')' | ']') => depth = depth.saturating_sub(1),
-            Token::Punct(';') if depth == 0 => return i + 1,
-            Token::Punct('{') if depth == 0 => {
-                let mut braces = 0usize;
-                while i < tokens.len() {
-                    match tokens[i].0 {
-                        Token::Punct('{') => braces += 1,
-                        Token::Punct('}') => {
-                            braces -= 1;
-                            if braces == 0 {
-                                return i + 1;
-                            }
-                        }
-                        _ => {}
-                    }
-                    i += 1;
-                }
-                return i;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    i
-}
-
 /// A literal that is a path under `api/` (a route, or a template of one); not a full URL, and not a
 /// link to one record inside an example answer.
 pub fn is_route(text: &str) -> bool {
@@ -251,12 +83,27 @@ pub fn is_route(text: &str) -> bool {
             .any(|segment| !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// A literal that adds path segments to a path made elsewhere: `{}import/`, `{}approve_all/`.
-pub fn suffix_of_a_path(text: &str) -> Option<&str> {
-    let rest = text.strip_prefix('{')?;
-    let rest = &rest[rest.find('}')? + 1..];
-    let pathlike = rest.bytes().all(|b| b.is_ascii_lowercase() || b"_/{}".contains(&b));
-    (rest.ends_with('/') && rest.starts_with(|c: char| c.is_ascii_lowercase()) && pathlike).then_some(rest)
+/// A format string's first placeholder (its name, format spec dropped) and the rest, when the string
+/// starts with one.
+fn first_placeholder(text: &str) -> Option<(&str, &str)> {
+    let inner = text.strip_prefix('{')?;
+    let close = inner.find('}')?;
+    let name = inner[..close].split(':').next().unwrap_or_default().trim();
+    Some((name, &inner[close + 1..]))
+}
+
+/// Whether `rest` could be the end of a path: segments and placeholders only, ending in a slash, or
+/// one named placeholder (a parameter that may hold the end).
+fn path_like(rest: &str) -> bool {
+    let one_placeholder = rest.len() > 2 && rest.starts_with('{') && rest.find('}') == Some(rest.len() - 1);
+    rest.chars().all(|c| c.is_ascii_alphanumeric() || "_/{}".contains(c)) && (rest.ends_with('/') || one_placeholder)
+}
+
+fn is_constant(name: &str) -> bool {
+    name.chars().any(|c| c.is_ascii_uppercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
 /// One source file, as the scan reads it.
@@ -269,26 +116,288 @@ pub struct SourceFile {
 
 impl SourceFile {
     pub fn load(path: &Path) -> SourceFile {
+        SourceFile::parse(
+            &path.strip_prefix(root()).unwrap_or(path).display().to_string(),
+            &read(path),
+        )
+    }
+
+    /// `source` as the file `name` (`src/threatstream/x.rs`).
+    pub fn parse(name: &str, source: &str) -> SourceFile {
         SourceFile {
-            name: path.strip_prefix(root()).unwrap_or(path).display().to_string(),
-            stem: path.file_stem().unwrap_or_default().to_string_lossy().into_owned(),
-            tokens: outside_tests(tokens(&read(path))),
+            name: name.to_owned(),
+            stem: Path::new(name)
+                .file_stem()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned(),
+            tokens: outside_tests(tokens(source)),
         }
     }
 
-    /// The template of the first route literal in function `name` (a path helper).
-    pub fn template_of(&self, name: &str) -> Option<&str> {
-        let start = self
-            .tokens
-            .windows(2)
-            .position(|pair| pair[0].0 == Token::Ident("fn".into()) && pair[1].0 == Token::Ident(name.into()))?;
-        self.tokens[start + 2..]
+    fn token(&self, at: usize) -> Option<&Token> {
+        self.tokens.get(at).map(|(token, _)| token)
+    }
+
+    fn is(&self, at: usize, expected: &Token) -> bool {
+        self.token(at) == Some(expected)
+    }
+
+    /// Where function (or method) `name` is defined: the index of its name.
+    fn function(&self, name: &str) -> Option<usize> {
+        (1..self.tokens.len()).find(|&at| self.is(at - 1, &fn_keyword()) && self.is(at, &ident(name)))
+    }
+
+    /// Whether the function at `at` takes `self`: a method.
+    fn is_method(&self, at: usize) -> bool {
+        self.parameters(at)
+            .first()
+            .is_some_and(|parameter| parameter.iter().any(|token| *token == ident("self")))
+    }
+
+    /// The tokens of each parameter of the function whose name is at `at`.
+    fn parameters(&self, at: usize) -> Vec<Vec<Token>> {
+        let Some(open) = (at..self.tokens.len()).find(|&i| self.is(i, &Token::Punct('('))) else {
+            return Vec::new();
+        };
+        self.arguments(open)
+    }
+
+    /// The comma-separated token runs inside the parentheses that open at `open`.
+    fn arguments(&self, open: usize) -> Vec<Vec<Token>> {
+        let mut runs = vec![Vec::new()];
+        let mut depth = 0usize;
+        for (token, _) in &self.tokens[open + 1..] {
+            match token {
+                Token::Punct('(' | '[' | '{' | '<') => depth += 1,
+                Token::Punct(')') if depth == 0 => break,
+                Token::Punct(')' | ']' | '}' | '>') => depth = depth.saturating_sub(1),
+                Token::Punct(',') if depth == 0 => {
+                    runs.push(Vec::new());
+                    continue;
+                }
+                _ => {}
+            }
+            if let Some(run) = runs.last_mut() {
+                run.push(token.clone());
+            }
+        }
+        runs.retain(|run| !run.is_empty());
+        runs
+    }
+}
+
+fn fn_keyword() -> Token {
+    Token::Ident("fn".into())
+}
+
+fn ident(name: &str) -> Token {
+    Token::Ident(name.into())
+}
+
+/// How a base's helper is named where it is called.
+enum Callee<'t> {
+    Free(&'t str),
+    InModule(&'t str, &'t str),
+    Method(&'t str),
+}
+
+/// The route templates of the code, followed through constants, helpers and callers.
+pub struct Scan<'f> {
+    pub files: &'f [SourceFile],
+}
+
+impl Scan<'_> {
+    /// The route templates the string literal at `at` in file `file` builds: none for a literal that
+    /// is no path, an error for one that adds to a path this scan cannot follow.
+    pub fn routes_at(&self, file: usize, at: usize, depth: usize) -> Result<Vec<String>, String> {
+        let Some(Token::Str(text)) = self.files[file].token(at) else {
+            return Ok(Vec::new());
+        };
+        if is_route(text) {
+            return Ok(vec![text.clone()]);
+        }
+        let Some((first, rest)) = first_placeholder(text).filter(|(_, rest)| path_like(rest)) else {
+            return Ok(Vec::new());
+        };
+        let plainly_a_path = rest.ends_with('/') && rest.starts_with(|c: char| c.is_ascii_lowercase());
+        let base = (depth < MAX_DEPTH).then(|| self.base(file, at, first, depth)).flatten();
+        let Some(base) = base else {
+            if plainly_a_path {
+                return Err(format!("\"{text}\" adds to a path this test cannot follow"));
+            }
+            return Ok(Vec::new());
+        };
+        let mut routes = Vec::new();
+        for end in self.ends(file, at, rest)? {
+            let route = format!("{base}{end}");
+            if !route.ends_with('/') {
+                return Err(format!("\"{text}\" builds {route}, whose end this test cannot read"));
+            }
+            routes.push(route);
+        }
+        Ok(routes)
+    }
+
+    /// The template of the base a format string's first placeholder (`first`, empty for `{}`) names.
+    fn base(&self, file: usize, at: usize, first: &str, depth: usize) -> Option<String> {
+        if is_constant(first) {
+            return self.constant(file, first);
+        }
+        if !first.is_empty() {
+            return None;
+        }
+        let here = &self.files[file];
+        if !here.is(at + 1, &Token::Punct(',')) {
+            return None;
+        }
+        let argument: Vec<&Token> = here.tokens[at + 2..]
             .iter()
-            .take_while(|(token, _)| *token != Token::Ident("fn".into()))
-            .find_map(|(token, _)| match token {
-                Token::Str(text) if is_route(text) => Some(text.as_str()),
+            .map(|(token, _)| token)
+            .take_while(|token| !matches!(token, Token::Punct(',' | ')')))
+            .collect();
+        let call = (0..argument.len())
+            .find(|&i| matches!(argument[i], Token::Ident(_)) && argument.get(i + 1) == Some(&&Token::Punct('(')));
+        let Some(call) = call else {
+            return match argument.as_slice() {
+                [Token::Ident(name)] if is_constant(name) => self.constant(file, name),
                 _ => None,
-            })
+            };
+        };
+        let Token::Ident(name) = argument[call] else {
+            return None;
+        };
+        let callee = match (
+            call.checked_sub(3).map(|i| argument[i]),
+            call.checked_sub(1).map(|i| argument[i]),
+        ) {
+            (_, Some(Token::Punct('.'))) => Callee::Method(name),
+            (Some(Token::Ident(module)), Some(Token::Punct(':'))) => Callee::InModule(module, name),
+            _ => Callee::Free(name),
+        };
+        self.helper(file, callee, depth)
+    }
+
+    /// The route a constant holds: in this file, or else the one file that defines it.
+    fn constant(&self, file: usize, name: &str) -> Option<String> {
+        let defined = |f: &SourceFile| {
+            (1..f.tokens.len())
+                .find(|&at| f.is(at - 1, &ident("const")) && f.is(at, &ident(name)))
+                .and_then(|at| {
+                    f.tokens[at..]
+                        .iter()
+                        .take_while(|(token, _)| *token != Token::Punct(';'))
+                        .find_map(|(token, _)| match token {
+                            Token::Str(text) if is_route(text) => Some(text.clone()),
+                            _ => None,
+                        })
+                })
+        };
+        defined(&self.files[file]).or_else(|| {
+            let mut found = self.files.iter().filter_map(defined);
+            let route = found.next()?;
+            found.next().is_none().then_some(route)
+        })
+    }
+
+    /// The route a path helper builds: the first route its body builds.
+    fn helper(&self, file: usize, callee: Callee, depth: usize) -> Option<String> {
+        let (file, name) = match callee {
+            Callee::Free(name) => (file, name),
+            Callee::InModule(module, name) => (self.only(|f| f.stem == module)?, name),
+            Callee::Method(name) if self.files[file].function(name).is_some() => (file, name),
+            Callee::Method(name) => (self.only(|f| f.function(name).is_some_and(|at| f.is_method(at)))?, name),
+        };
+        let start = self.files[file].function(name)?;
+        let body = &self.files[file].tokens[start..];
+        let end = body
+            .iter()
+            .skip(1)
+            .position(|(token, _)| *token == fn_keyword())
+            .map_or(body.len(), |i| i + 1);
+        (start..start + end)
+            .filter_map(|at| self.routes_at(file, at, depth + 1).ok())
+            .find_map(|routes| routes.into_iter().next())
+    }
+
+    /// The one file that `wanted`.
+    fn only(&self, wanted: impl Fn(&SourceFile) -> bool) -> Option<usize> {
+        let mut found = (0..self.files.len()).filter(|&i| wanted(&self.files[i]));
+        let file = found.next()?;
+        found.next().is_none().then_some(file)
+    }
+
+    /// The ends `rest` stands for: each placeholder one segment, but a text parameter of the enclosing
+    /// function each literal that its callers in this file pass.
+    fn ends(&self, file: usize, at: usize, rest: &str) -> Result<Vec<String>, String> {
+        let mut ends = vec![String::new()];
+        let mut pieces = rest.split('{');
+        let lead = pieces.next().unwrap_or_default();
+        ends[0].push_str(lead);
+        for piece in pieces {
+            let (name, after) = piece.split_once('}').unwrap_or((piece, ""));
+            let values = match self.text_parameter_values(file, at, name)? {
+                Some(values) => values,
+                None => vec!["{}".to_owned()],
+            };
+            ends = ends
+                .iter()
+                .flat_map(|end| values.iter().map(move |value| format!("{end}{value}{after}")))
+                .collect();
+        }
+        Ok(ends)
+    }
+
+    /// When `name` is a text parameter of the function around `at`, the literals its callers in this
+    /// file pass for it; `None` for anything else.
+    fn text_parameter_values(&self, file: usize, at: usize, name: &str) -> Result<Option<Vec<String>>, String> {
+        let here = &self.files[file];
+        if name.is_empty() {
+            return Ok(None);
+        }
+        let Some(function) = (1..at).rev().find(|&i| here.is(i - 1, &fn_keyword())) else {
+            return Ok(None);
+        };
+        let Some(Token::Ident(function_name)) = here.token(function) else {
+            return Ok(None);
+        };
+        let parameters: Vec<Vec<Token>> = here
+            .parameters(function)
+            .into_iter()
+            .filter(|parameter| !parameter.contains(&ident("self")))
+            .collect();
+        let position = parameters.iter().position(|parameter| {
+            parameter.iter().find(|token| **token != ident("mut")) == Some(&ident(name))
+                && parameter
+                    .iter()
+                    .any(|token| *token == ident("str") || *token == ident("String"))
+        });
+        let Some(position) = position else {
+            return Ok(None);
+        };
+        let mut values = BTreeSet::new();
+        for call in 1..here.tokens.len() {
+            let called = here.is(call, &ident(function_name))
+                && here.is(call + 1, &Token::Punct('('))
+                && !here.is(call - 1, &fn_keyword());
+            if !called {
+                continue;
+            }
+            match here.arguments(call + 1).get(position).map(Vec::as_slice) {
+                Some([Token::Str(value)]) => values.insert(value.clone()),
+                _ => {
+                    return Err(format!(
+                        "a caller of {function_name} passes {name} as something other than a literal"
+                    ))
+                }
+            };
+        }
+        if values.is_empty() {
+            return Err(format!(
+                "nothing in the file calls {function_name}, so {name} is unknown"
+            ));
+        }
+        Ok(Some(values.into_iter().collect()))
     }
 }
 
@@ -308,14 +417,38 @@ fn rust_files(dir: &Path, found: &mut Vec<PathBuf>) {
     }
 }
 
-/// The routes the code calls, normalised, each with where it is built (`file:line`); and the literals
-/// the scan could not read as a route, each a reason to fail.
+/// The routes the code calls, normalised, each with where it is built (`file:line`); and the strings
+/// the scan could not follow, each a reason to fail.
 #[derive(Default)]
 pub struct CodeRoutes {
     pub routes: BTreeMap<String, BTreeSet<String>>,
     pub unreadable: Vec<String>,
 }
 
+/// The routes of `files`.
+pub fn routes_of(files: &[SourceFile]) -> CodeRoutes {
+    let scan = Scan { files };
+    let mut found = CodeRoutes::default();
+    for (file, source) in files.iter().enumerate() {
+        for (at, (_, line)) in source.tokens.iter().enumerate() {
+            let place = format!("{}:{line}", source.name);
+            match scan.routes_at(file, at, 0) {
+                Ok(routes) => {
+                    for route in routes.iter().flat_map(|route| normalised(route)) {
+                        found.routes.entry(route).or_default().insert(place.clone());
+                    }
+                }
+                Err(reason) => found.unreadable.push(format!(
+                    "{place}: {reason}; build the path from a literal, a constant or a path helper (see \
+                     tests/contract/routes/scan.rs), or teach the scan"
+                )),
+            }
+        }
+    }
+    found
+}
+
+/// The routes of the plugin's code.
 pub fn code_routes() -> CodeRoutes {
     let mut paths = Vec::new();
     for dir in SOURCE_DIRS {
@@ -323,63 +456,5 @@ pub fn code_routes() -> CodeRoutes {
     }
     paths.sort();
     let files: Vec<SourceFile> = paths.iter().map(|path| SourceFile::load(path)).collect();
-    let mut found = CodeRoutes::default();
-    for file in &files {
-        for (i, (token, line)) in file.tokens.iter().enumerate() {
-            let Token::Str(text) = token else { continue };
-            let at = format!("{}:{line}", file.name);
-            let template = if is_route(text) {
-                text.clone()
-            } else if let Some(suffix) = suffix_of_a_path(text) {
-                match helper_template(&files, file, &file.tokens[i + 1..]) {
-                    Some(base) => format!("{base}{suffix}"),
-                    None => {
-                        found.unreadable.push(format!(
-                            "{at}: \"{text}\" adds to a path this test cannot trace (it reads `format!(\"{{}}...\", \
-                             helper(...))` where `helper` returns a route literal); build the path so it can, or \
-                             teach tests/contract/routes.rs"
-                        ));
-                        continue;
-                    }
-                }
-            } else {
-                continue;
-            };
-            for route in normalised(&template) {
-                found.routes.entry(route).or_default().insert(at.clone());
-            }
-        }
-    }
-    found
-}
-
-/// The template of the helper called right after a path suffix (`, path(id))`,
-/// `, intelligence::path(version))`): in this file, or in the file of the module named.
-pub fn helper_template<'a>(files: &'a [SourceFile], here: &'a SourceFile, after: &[(Token, usize)]) -> Option<&'a str> {
-    let mut idents = Vec::new();
-    let mut rest = after.iter().map(|(token, _)| token);
-    if rest.next()? != &Token::Punct(',') {
-        return None;
-    }
-    for token in rest {
-        match token {
-            Token::Ident(name) => idents.push(name.as_str()),
-            Token::Punct(':') => {}
-            Token::Punct('(') => break,
-            _ => return None,
-        }
-    }
-    let (function, modules) = idents.split_last()?;
-    let file = match modules.last() {
-        None | Some(&"self") => here,
-        Some(module) => {
-            let mut named = files.iter().filter(|file| file.stem == *module);
-            let file = named.next()?;
-            if named.next().is_some() {
-                return None;
-            }
-            file
-        }
-    };
-    file.template_of(function)
+    routes_of(&files)
 }
