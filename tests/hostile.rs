@@ -287,7 +287,7 @@ const EXPECTED_CAUSES: &[(&str, &str)] = &[
     ("url number", "The action input is invalid: /url:"),
     ("hash unicode", "Invalid input 'hash': 'ąąąąąąąąąąąąąąąąąąąąąąąąąąąąąąąą' is not hexadecimal."),
     ("hash huge number", "The action input is invalid: /hash:"),
-    ("file bad base64", "Invalid input 'file.content': the content is not valid base64"),
+    ("file bad base64", "Invalid input 'file.content': the content is not base64: it holds '@', which base64 never does (it uses A-Z, a-z, 0-9, '+' and '/', and '=' at the end); give the file's bytes encoded in base64."),
     ("file name number", "The action input is invalid: /file/filename:"),
     ("file content array", "The action input is invalid: /file/content:"),
     ("confidence enormous", "The action input is invalid: /indicator_settings/confidence:"),
