@@ -24,6 +24,12 @@ impl From<ApiError> for Failure {
                  (ssl_verify) to false.",
             )
             .with_data(reason),
+            ApiError::PlainHttp { reason } => Failure::upstream(
+                "The ThreatStream server answered in plain HTTP, not HTTPS.",
+                "The connection's URL starts with https://, but the server at that address and port speaks \
+                 plain HTTP: use http:// in the URL, or check the port.",
+            )
+            .with_data(reason),
             ApiError::NotJson { excerpt } => Failure::preset(Preset::InvalidJson).with_data(excerpt),
             ApiError::Decode { path, reason, excerpt } => Failure::preset(Preset::InvalidJson)
                 .with_data(format!("unexpected JSON at {path}: {reason}; body: {excerpt}")),
@@ -103,6 +109,7 @@ pub(crate) fn upstream_status(error: &ApiError) -> u16 {
         ApiError::Connect { .. }
         | ApiError::Transport { .. }
         | ApiError::Tls { .. }
+        | ApiError::PlainHttp { .. }
         | ApiError::Redirect
         | ApiError::OverBudget(Exceeded::Process { .. }) => 503,
         // The request's fault: the preset is BadRequest, or the connection's URL is unusable.
