@@ -237,7 +237,10 @@ fn an_observable_that_does_not_exist_is_named_before_any_write() {
         .against(&sim)
         .errs();
     assert_eq!(by_id.exception().cause, "ThreatStream has no observable with ID 42.");
-    assert!(by_id.exception().assistance.starts_with("Check the observable ID and where it came from"));
+    assert!(by_id
+        .exception()
+        .assistance
+        .starts_with("Check the observable ID and where it came from"));
     let by_value = Invocation::run("add_comment")
         .input(json!({"value": "never-seen.example", "comment": "x"}))
         .against(&sim)
@@ -246,7 +249,10 @@ fn an_observable_that_does_not_exist_is_named_before_any_write() {
         by_value.exception().cause,
         "ThreatStream has no observable whose value is 'never-seen.example'."
     );
-    assert!(by_value.exception().assistance.contains("Get Observables shows whether"));
+    assert!(by_value
+        .exception()
+        .assistance
+        .contains("Get Observables shows whether"));
     assert!(sim.requests().iter().all(|request| request.method == "GET"));
 }
 

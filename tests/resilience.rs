@@ -164,7 +164,9 @@ fn an_https_url_at_a_plain_http_server_says_so() {
         "The ThreatStream server answered in plain HTTP, not HTTPS."
     );
     assert!(
-        exception.assistance.contains("use http:// in the URL, or check the port"),
+        exception
+            .assistance
+            .contains("use http:// in the URL, or check the port"),
         "{}",
         exception.assistance
     );

@@ -415,7 +415,11 @@ mod tests {
         };
         let failure = absent(not_found(), || Missing::import_session(999)).expect("a 404 is absent");
         assert_eq!(failure.cause, "ThreatStream has no import session with ID 999.");
-        assert!(failure.assistance.contains("List Import Sessions"), "{}", failure.assistance);
+        assert!(
+            failure.assistance.contains("List Import Sessions"),
+            "{}",
+            failure.assistance
+        );
         assert_eq!(failure.preset_of(), Some(Preset::NotFound));
         assert_eq!(failure.data, "{\"detail\": \"Not found.\"}");
         for missing in [

@@ -89,10 +89,12 @@ fn decode_base64(text: &str) -> Result<Vec<u8>, String> {
     let mut bytes = Vec::with_capacity(text.len() / 4 * 3);
     base64::read::DecoderReader::new(WithoutWhitespace(text.as_bytes()), engine)
         .read_to_end(&mut bytes)
-        .map_err(|error| match error.get_ref().and_then(|inner| inner.downcast_ref::<DecodeError>()) {
-            Some(decoding) => problem(decoding),
-            None => error.to_string(),
-        })?;
+        .map_err(
+            |error| match error.get_ref().and_then(|inner| inner.downcast_ref::<DecodeError>()) {
+                Some(decoding) => problem(decoding),
+                None => error.to_string(),
+            },
+        )?;
     Ok(bytes)
 }
 
@@ -210,15 +212,35 @@ mod tests {
     #[test]
     fn a_bad_text_is_described_without_offsets() {
         let problem = |text: &str| decode_base64(text).unwrap_err();
-        assert!(problem("abc%def=").starts_with("it holds '%', which base64 never does"), "{}", problem("abc%def="));
-        assert!(problem("ab\ncd%e").starts_with("it holds '%'"), "with line breaks: {}", problem("ab\ncd%e"));
+        assert!(
+            problem("abc%def=").starts_with("it holds '%', which base64 never does"),
+            "{}",
+            problem("abc%def=")
+        );
+        assert!(
+            problem("ab\ncd%e").starts_with("it holds '%'"),
+            "with line breaks: {}",
+            problem("ab\ncd%e")
+        );
         assert!(problem("aGVsbG8-").contains("URL-safe"), "{}", problem("aGVsbG8-"));
-        assert!(problem("aGVsbG8").contains("padding is missing"), "{}", problem("aGVsbG8"));
+        assert!(
+            problem("aGVsbG8").contains("padding is missing"),
+            "{}",
+            problem("aGVsbG8")
+        );
         assert!(problem("aGVsb").contains("middle of a group"), "{}", problem("aGVsb"));
         assert!(problem("aGVs\nbG8").contains("cut short"), "{}", problem("aGVs\nbG8"));
-        assert!(problem("aG=sbG8=").contains("padding is missing or out of place"), "{}", problem("aG=sbG8="));
+        assert!(
+            problem("aG=sbG8=").contains("padding is missing or out of place"),
+            "{}",
+            problem("aG=sbG8=")
+        );
         assert!(problem("aGVsbG8é").contains("outside ASCII"), "{}", problem("aGVsbG8é"));
-        assert!(problem("aGVs\u{1b}bG8=").contains("control character \\u{1b}"), "{}", problem("aGVs\u{1b}bG8="));
+        assert!(
+            problem("aGVs\u{1b}bG8=").contains("control character \\u{1b}"),
+            "{}",
+            problem("aGVs\u{1b}bG8=")
+        );
         for text in ["abc%def=", "ab\ncd%e", "aGVsbG8", "aG=sbG8="] {
             let problem = problem(text);
             assert!(!problem.contains("offset") && !problem.contains("symbol"), "{problem}");

@@ -151,7 +151,12 @@ impl Failure {
     }
 
     fn runtime_text(&self, first_sentence: &str) -> String {
-        let mut text = format!("{first_sentence}\n\n{}{} {}", self.cause, self.full_stop(), self.assistance);
+        let mut text = format!(
+            "{first_sentence}\n\n{}{} {}",
+            self.cause,
+            self.full_stop(),
+            self.assistance
+        );
         if !self.data.is_empty() {
             text.push_str(" Response was: ");
             text.push_str(&self.data);
@@ -216,13 +221,19 @@ mod tests {
 
     #[test]
     fn a_cause_without_an_end_is_ended_before_the_assistance() {
-        let unknown = Failure::caller("Unknown action \"lookup_ipaddr\"", "Use one of the plugin's actions: a, b.");
+        let unknown = Failure::caller(
+            "Unknown action \"lookup_ipaddr\"",
+            "Use one of the plugin's actions: a, b.",
+        );
         assert_eq!(
             unknown.plugin_error_text(),
             "An error occurred during plugin execution!\n\nUnknown action \"lookup_ipaddr\". Use one of the plugin's \
              actions: a, b."
         );
-        assert_eq!(unknown.cause, "Unknown action \"lookup_ipaddr\"", "the cause keeps the runtime's words");
+        assert_eq!(
+            unknown.cause, "Unknown action \"lookup_ipaddr\"",
+            "the cause keeps the runtime's words"
+        );
         let version = Failure::caller("Unsupported version 'v2'. Only v1 is supported", "Send v1.");
         assert!(version
             .connection_test_text()
@@ -242,7 +253,10 @@ mod tests {
     #[test]
     fn an_input_name_and_its_problem_carry_no_control_characters() {
         let failure = Failure::invalid_input("\u{1b}[2Jkey\0", "unknown field `\u{1b}[2J`");
-        assert_eq!(failure.cause, "Invalid input '\\u{1b}[2Jkey\\0': unknown field `\\u{1b}[2J`.");
+        assert_eq!(
+            failure.cause,
+            "Invalid input '\\u{1b}[2Jkey\\0': unknown field `\\u{1b}[2J`."
+        );
         assert_eq!(without_controls("plain é…"), "plain é…");
         assert_eq!(without_controls("a\nb\tc"), "a\\nb\\tc");
     }

@@ -126,28 +126,31 @@ pub(crate) fn check_output(schema: &'static Value, output: &RawValue) -> Result<
     }
     let mut found = problems(&whole, &Value::Object(shallow), Quote::Values, "");
     for (name, items) in arrays {
-        item_problems(schema, &name, &items, &mut found)?;
+        let pointer = format!("/properties/{}/items", name.replace('~', "~0").replace('/', "~1"));
+        item_problems(schema, &pointer, &format!("/{name}"), &items, &mut found)?;
     }
     reported(found)
 }
 
-/// A task's output: the array that `schema` holds as its property `name`, checked item by item
-/// without copying it into an object first.
-pub(crate) fn check_items(schema: &'static Value, name: &str, output: &RawValue) -> Result<(), String> {
+/// A task's output, an array given as JSON text, against the array schema `schema` (a task's output
+/// schema): checked item by item without copying it into one tree first.
+pub(crate) fn check_items(schema: &'static Value, output: &RawValue) -> Result<(), String> {
     let items: Vec<&RawValue> =
         serde_json::from_str(output.get()).map_err(|error| format!("the output is not an array: {error}"))?;
     let mut found = Vec::new();
-    item_problems(schema, name, &items, &mut found)?;
+    item_problems(schema, "/items", "", &items, &mut found)?;
     reported(found)
 }
 
+/// The problems of `items` against the schema at `pointer` in `schema`, their paths under `path`.
 fn item_problems(
     schema: &'static Value,
-    name: &str,
+    pointer: &str,
+    path: &str,
     items: &[&RawValue],
     found: &mut Vec<String>,
 ) -> Result<(), String> {
-    let Some(validator) = item_validator(schema, name)? else {
+    let Some(validator) = item_validator(schema, pointer)? else {
         return Ok(());
     };
     for (index, item) in items.iter().enumerate() {
@@ -155,7 +158,7 @@ fn item_problems(
             break;
         }
         let item: Value = serde_json::from_str(item.get()).map_err(|error| error.to_string())?;
-        found.extend(problems(&validator, &item, Quote::Values, &format!("/{name}/{index}")));
+        found.extend(problems(&validator, &item, Quote::Values, &format!("{path}/{index}")));
     }
     Ok(())
 }
@@ -168,10 +171,9 @@ fn reported(found: Vec<String>) -> Result<(), String> {
     }
 }
 
-/// The validator of the items of array property `name`, carrying the root's definitions along.
-fn item_validator(schema: &'static Value, name: &str) -> Result<Option<Arc<Validator>>, String> {
-    let pointer = format!("/properties/{}/items", name.replace('~', "~0").replace('/', "~1"));
-    let Some(items) = schema.pointer(&pointer) else {
+/// The validator of the items schema at `pointer`, carrying the root's definitions along.
+fn item_validator(schema: &'static Value, pointer: &str) -> Result<Option<Arc<Validator>>, String> {
+    let Some(items) = schema.pointer(pointer) else {
         return Ok(None);
     };
     cached(items, || {
@@ -246,7 +248,10 @@ fn message(error: &ValidationError<'_>, quote: Quote) -> String {
         ValidationErrorKind::AdditionalProperties { unexpected } => {
             let keys: Vec<String> = unexpected.iter().map(|key| quoted(key)).collect();
             let verb = if keys.len() == 1 { "was" } else { "were" };
-            format!("Additional properties are not allowed ({} {verb} unexpected)", keys.join(", "))
+            format!(
+                "Additional properties are not allowed ({} {verb} unexpected)",
+                keys.join(", ")
+            )
         }
         _ => match quote {
             Quote::Values => error.to_string(),

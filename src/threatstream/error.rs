@@ -104,7 +104,9 @@ impl fmt::Display for ApiError {
             ApiError::Timeout => f.write_str("ThreatStream did not answer in time"),
             ApiError::Connect { reason } => write!(f, "could not connect to ThreatStream: {reason}"),
             ApiError::Tls { reason } => write!(f, "TLS handshake with ThreatStream failed: {reason}"),
-            ApiError::PlainHttp { reason } => write!(f, "ThreatStream answered the TLS handshake in plain HTTP: {reason}"),
+            ApiError::PlainHttp { reason } => {
+                write!(f, "ThreatStream answered the TLS handshake in plain HTTP: {reason}")
+            }
             ApiError::Redirect => f.write_str("too many redirects"),
             ApiError::Transport { reason } => write!(f, "the exchange with ThreatStream broke: {reason}"),
             ApiError::NotJson { .. } => f.write_str("ThreatStream's answer is not JSON"),

@@ -40,7 +40,10 @@ pub(crate) async fn import_with_approval(
     let session = session_of(&answer).ok_or_else(|| ApiError::Rejected {
         body: client.excerpt_of(&answer),
     })?;
-    info!("ThreatStream created import session {} (job {})", session.id, session.job_id);
+    info!(
+        "ThreatStream created import session {} (job {})",
+        session.id, session.job_id
+    );
     Ok(session)
 }
 
