@@ -265,11 +265,18 @@ fn help_in_every_spelling() {
     let help = |args: &[&str]| {
         let output = output_of(plugin_command().args(args));
         assert_eq!(output.status.code(), Some(0), "{args:?}");
-        assert!(output.stderr.is_empty(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.stderr.is_empty(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         String::from_utf8_lossy(&output.stdout).into_owned()
     };
     let full = help(&["help"]);
-    assert!(full.contains("Usage: icon_anomali_threatstream [OPTIONS] [COMMAND]"), "{full}");
+    assert!(
+        full.contains("Usage: icon_anomali_threatstream [OPTIONS] [COMMAND]"),
+        "{full}"
+    );
     for command in ["run", "test", "info", "sample", "http", "help"] {
         assert!(full.contains(&format!("\n  {command} ")), "{command} in {full}");
     }

@@ -48,10 +48,14 @@ fn the_output_is_the_array_its_published_schema_describes() {
     let sim = simulator();
     let input = json!({"stability_window_seconds": 0});
     let state = run(&sim, &input, json!({})).body.state.expect("a state");
-    sim.add_records(&[json!({"value": "array.stream.example"})]).expect("a record is added");
+    sim.add_records(&[json!({"value": "array.stream.example"})])
+        .expect("a record is added");
     let output = run(&sim, &input, state).body.output.expect("an output");
     let items = output.as_array().expect("a task's output is an array");
-    assert!(!items.is_empty() && items.iter().all(|item| item["update_id"].is_u64()), "{output}");
+    assert!(
+        !items.is_empty() && items.iter().all(|item| item["update_id"].is_u64()),
+        "{output}"
+    );
 }
 
 #[test]
