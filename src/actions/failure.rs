@@ -211,8 +211,8 @@ impl Missing {
             what: format!("no observable with ID {id}"),
             check: "Check the observable ID and where it came from: a lookup (Get Observables, Lookup IP Address \
                     and the others) gives the id of each observable this account can see in this ThreatStream. \
-                    An observable of ThreatStream's cloud, seen from an on-premises instance, needs the \
-                    connection's Remote API setting.",
+                    An on-premises instance finds an observable of ThreatStream's cloud only with the \
+                    connection's Remote API setting on.",
         }
     }
 
