@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::actions::connection::Connection;
-use crate::actions::failure::absent;
+use crate::actions::failure::{absent, Missing};
 use crate::actions::input::TextId;
 use crate::actions::TypedAction;
 use crate::protocol::{output_of, Failure, Output};
@@ -150,7 +150,7 @@ fn no_report(error: ApiError, id: u64) -> Failure {
     let what = || format!("no sandbox report for report ID {id}");
     let failure = match error {
         ApiError::Rejected { .. } => Failure::from(error).with_cause(format!("ThreatStream has {}.", what())),
-        error => absent(error, what).unwrap_or_else(Failure::from),
+        error => absent(error, || Missing::sandbox_report(what())).unwrap_or_else(Failure::from),
     };
     let mut failure = failure;
     if failure.cause.starts_with("ThreatStream has no") {
