@@ -14,6 +14,9 @@
 #   9. eight enrichments at once in one `http` process against sections that answer 300 MB each
 #      without a length: peak RSS with the memory budgets vs with them raised out of the way
 #      (bench/budget.sh, which also runs on its own)
+#  10. search_intelligence with 50,000 matching records (50 pages) vs curl fetching the same 50 pages,
+#      and its peak RSS against its output at 5,000 and 50,000 records (bench/search.sh, which also
+#      runs on its own)
 #
 # Wall times are medians (hyperfine for the cold runs); peak RSS is the median of /usr/bin/time's
 # maximum resident set size. Targets are in BENCHMARKS.md. Tools come from Debian's packages
@@ -24,6 +27,7 @@ cd "$(dirname "$0")/.."
 source bench/lib.sh
 source bench/observables.sh
 source bench/budget.sh
+source bench/search.sh
 
 # 1. Cold lookups
 start_simulator plain
@@ -225,5 +229,8 @@ observables_case
 
 # 9. Eight hostile enrichments in one process
 budget_case
+
+# 10. A search of 50,000 records
+search_case
 
 print_table
