@@ -264,7 +264,7 @@ fn bad_inputs_are_refused_before_any_request() {
         ("get_intel_details", json!({"value": ""}), "'value'"),
         ("get_sandbox_pcap", json!({"report_id": "abc"}), "'report_id'"),
         ("get_sandbox_pcap", json!({"report_id": "0"}), "'report_id'"),
-        ("get_sandbox_platforms", json!({"platform": "WINDOWS7"}), "platform"),
+        ("get_sandbox_platforms", json!({"platform": "WINDOWS7"}), "WINDOWS7"),
     ];
     for (action, input, named) in cases {
         Invocation::run(action).input(input).against(&sim).refused_naming(named);

@@ -18,7 +18,7 @@ use crate::harness::{
 };
 
 /// Every action that writes to ThreatStream; `every_action_is_a_read_or_a_write` keeps it complete.
-const WRITES: [&str; 11] = [
+const WRITES: [&str; 14] = [
     "add_approval_indicator",
     "import_observable",
     "import_observables_without_approval",
@@ -30,10 +30,13 @@ const WRITES: [&str; 11] = [
     "remove_tags",
     "update_observable",
     "add_comment",
+    "clone_observable",
+    "edit_import_classification",
+    "report_false_positive",
 ];
 
 /// Every action that only reads.
-const READS: [&str; 16] = [
+const READS: [&str; 22] = [
     "lookup_ip",
     "lookup_url",
     "lookup_hash",
@@ -50,6 +53,12 @@ const READS: [&str; 16] = [
     "get_import_session",
     "list_import_sessions",
     "get_comments",
+    "search_intelligence",
+    "get_sandbox_platforms",
+    "get_sandbox_pcap",
+    "get_confidence_trend",
+    "get_intel_details",
+    "get_import_session_rejects",
 ];
 
 #[test]
@@ -151,8 +160,18 @@ fn target(step: &str, input: &mut Value, sim: &Simulator, source: Source) -> Vec
             input["import_session_id"] = json!(id);
             vec![format!("DELETE /api/v1/importsession/{id}/")]
         }
-        "add_tags" | "remove_tags" | "update_observable" | "add_comment" => {
+        "add_tags" | "remove_tags" | "update_observable" | "add_comment" | "report_false_positive" => {
             input["value"] = json!("suspicious-login.example");
+            Vec::new()
+        }
+        // The one input is the target: the clone is the write asked for.
+        "clone_observable" => {
+            input["id"] = json!(500_000_201);
+            vec!["POST /api/v2/intelligence/500000201/clone/".into()]
+        }
+        // An untouched classification and circles change nothing, so nothing is sent.
+        "edit_import_classification" => {
+            input["import_session_id"] = json!("1000000344");
             Vec::new()
         }
         other => panic!("{other} is not a write"),
