@@ -115,7 +115,10 @@ fn what_cannot_be_cloned_is_named_as_such() {
         format!("ThreatStream will not clone observable {OURS}: it is not cloneable.")
     );
     assert!(exception.assistance.contains("Update Observable"), "{exception:?}");
-    assert!(exception.data.contains("is not cloneable"), "ThreatStream's words are the data");
+    assert!(
+        exception.data.contains("is not cloneable"),
+        "ThreatStream's words are the data"
+    );
 
     let unknown = Invocation::run("clone_observable")
         .input(json!({"id": 42}))
@@ -126,7 +129,8 @@ fn what_cannot_be_cloned_is_named_as_such() {
 
 #[test]
 fn a_403_on_each_write_names_the_permission_it_needs() {
-    let lacks = |label: &str| format!("The account configured in the connection lacks ThreatStream's {label} permission");
+    let lacks =
+        |label: &str| format!("The account configured in the connection lacks ThreatStream's {label} permission");
     let sim = simulator_builder().deny(Permission::Import).start();
     forbidden_naming(
         Invocation::run("clone_observable")
@@ -225,7 +229,11 @@ fn rejects_are_the_lines_an_import_left_out_and_why() {
         .as_str()
         .expect("an ID")
         .to_owned();
-    let all = run_ok(&sim, "get_import_session_rejects", json!({"import_session_id": session}));
+    let all = run_ok(
+        &sim,
+        "get_import_session_rejects",
+        json!({"import_session_id": session}),
+    );
     assert_eq!((&all["count"], &all["more"]), (&json!(2), &json!(false)), "{all}");
     assert_eq!(
         all["rejects"][0],
@@ -262,7 +270,11 @@ fn a_false_positive_is_reported_with_its_reason_for_each_observable_selected() {
     let reports = sim.false_positive_reports();
     assert_eq!(reports.len(), 1);
     assert_eq!(
-        (&reports[0]["intelligence"], &reports[0]["reason"], &reports[0]["comment"]),
+        (
+            &reports[0]["intelligence"],
+            &reports[0]["reason"],
+            &reports[0]["comment"]
+        ),
         (
             &json!(OURS),
             &json!("Internal vulnerability scanner"),
@@ -334,11 +346,7 @@ fn bad_inputs_are_refused_before_any_request() {
             json!({"id": OURS, "reason": "two\nlines", "comment": "c"}),
             "'reason'",
         ),
-        (
-            "report_false_positive",
-            json!({"reason": "r", "comment": "c"}),
-            "'id'",
-        ),
+        ("report_false_positive", json!({"reason": "r", "comment": "c"}), "'id'"),
     ];
     for (action, input, named) in cases {
         Invocation::run(action).input(input).against(&sim).refused_naming(named);

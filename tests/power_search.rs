@@ -80,7 +80,10 @@ fn the_query_and_the_filters_are_sent_together_and_both_apply() {
         assert!(has(sent, name, value), "{name}={value} in {sent:?}");
     }
     for untouched in ["itype", "status", "tags.name", "source", "update_id__gt"] {
-        assert!(sent.iter().all(|(name, _)| name != untouched), "{untouched} in {sent:?}");
+        assert!(
+            sent.iter().all(|(name, _)| name != untouched),
+            "{untouched} in {sent:?}"
+        );
     }
 }
 
@@ -91,8 +94,10 @@ fn a_v1_connection_searches_v2_with_the_filters_named_as_v2_names_them() {
     v1["api_version"] = json!("v1");
     let output = Invocation::run("search_intelligence")
         .connection(v1)
-        .input(json!({"value": BULK, "tags": ["scanner", "bulk"], "source": "Analyst", "update_id_gt": 7,
-            "itype": "scan_ip", "status": "inactive"}))
+        .input(
+            json!({"value": BULK, "tags": ["scanner", "bulk"], "source": "Analyst", "update_id_gt": 7,
+            "itype": "scan_ip", "status": "inactive"}),
+        )
         .against(&sim)
         .ok();
     assert_eq!(output["more"], false, "{output}");
@@ -127,12 +132,12 @@ fn the_confidence_trend_and_intel_details_stand_alone_and_enrich() {
     let sim = simulator();
     let trend = run_ok(&sim, "get_confidence_trend", json!({"value": SEEDED}));
     let expected = json!({"min_confidence": 42, "average_confidence": 64, "max_confidence": 87});
-    assert_eq!(
-        (&trend["found"], &trend["confidence_trend"]),
-        (&json!(true), &expected)
-    );
+    assert_eq!((&trend["found"], &trend["confidence_trend"]), (&json!(true), &expected));
     let sent = sim.requests()[0].query_pairs();
-    assert!(has(&sent, "type", "confidence") && has(&sent, "value", SEEDED), "{sent:?}");
+    assert!(
+        has(&sent, "type", "confidence") && has(&sent, "value", SEEDED),
+        "{sent:?}"
+    );
     let none = run_ok(&sim, "get_confidence_trend", json!({"value": "203.0.113.250"}));
     assert_eq!(none["found"], false, "{none}");
 
@@ -255,11 +260,23 @@ fn bad_inputs_are_refused_before_any_request() {
         ),
         ("search_intelligence", json!({"query": "confidence>=90)"}), "'query'"),
         ("search_intelligence", json!({"query": "itype=\"c2_ip"}), "'query'"),
-        ("search_intelligence", json!({"value": BULK, "confidence": "high"}), "'confidence'"),
-        ("search_intelligence", json!({"value": BULK, "confidence": "gt 101"}), "'confidence'"),
+        (
+            "search_intelligence",
+            json!({"value": BULK, "confidence": "high"}),
+            "'confidence'",
+        ),
+        (
+            "search_intelligence",
+            json!({"value": BULK, "confidence": "gt 101"}),
+            "'confidence'",
+        ),
         ("search_intelligence", json!({"value": BULK, "limit": 100_001}), "limit"),
         ("search_intelligence", json!({"itype": "Not An Itype"}), "'itype'"),
-        ("search_intelligence", json!({"value": BULK, "order_by": "value"}), "order_by"),
+        (
+            "search_intelligence",
+            json!({"value": BULK, "order_by": "value"}),
+            "order_by",
+        ),
         ("get_confidence_trend", json!({"value": "  "}), "'value'"),
         ("get_intel_details", json!({"value": ""}), "'value'"),
         ("get_sandbox_pcap", json!({"report_id": "abc"}), "'report_id'"),
