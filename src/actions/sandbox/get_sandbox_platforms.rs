@@ -47,7 +47,7 @@ pub(crate) struct Platform {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(title = "Family")]
     family: Option<String>,
-    /// What the platform detonates: file, url or both; empty when ThreatStream does not say
+    /// What the platform detonates: `file`, `url` or both; empty when ThreatStream does not say
     #[schemars(title = "Types")]
     types: Vec<String>,
 }

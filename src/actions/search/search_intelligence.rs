@@ -42,7 +42,7 @@ pub(crate) struct SearchIntelligenceInput {
     /// Value of the observables, as ThreatStream matches it (records whose value starts with it)
     #[schemars(title = "Value", example = &"198.51.100.23")]
     value: Option<String>,
-    /// Type of the observables: ip, ipv6, domain, url, email, md5 (every hash algorithm) or string
+    /// Type of the observables: `ip`, `ipv6`, `domain`, `url`, `email`, `md5` (every hash algorithm) or `string`
     #[serde(rename = "type")]
     #[schemars(title = "Type", example = ObservableKind::Ip, extend("default" = ""))]
     kind: Option<ObservableKind>,
