@@ -2,9 +2,10 @@
 # The search case of `make bench`: search_intelligence with 50,000 matching records (50 pages of 1,000,
 # every page followed up to the limit), and the baseline measured in the same run against the same
 # simulator: curl fetching the same 50 pages one after another. Reports the median wall time and peak
-# RSS of 5 runs of each, and the search's peak RSS against its output, at 5,000 and at 50,000 records:
-# the pages are written into the output as they arrive and dropped, so memory follows the output and
-# not the pages read (flat: the same multiple of the output at both sizes). Targets are in BENCHMARKS.md.
+# RSS of 5 runs of each, and the search's peak RSS against its output: at 50,000 records, and what the
+# 45,000 records beyond a 5,000-record search cost against the output they add. The pages are written
+# into the output as they arrive and dropped, so memory follows the output, never the pages read
+# (flat: past the first page, a record costs about its own output). Targets are in BENCHMARKS.md.
 #
 # bench/run.sh sources this file and calls `search_case`; `bash bench/search.sh` runs the case alone
 # and prints its row.
@@ -36,10 +37,13 @@ search_case() {
       "$URL/api/v2/intelligence/?value=203.0.113.77&type=ip&limit=1000&offset=$offset"; done; }
   export -f search_pages; export URL USER_NAME KEY SEARCH_RECORDS
   read -r _ pages_s < <(rss_and_wall 5 bash -c search_pages)
+  # Flat: what the 45,000 records beyond the first 5,000 cost, against the output they add. The ratio
+  # to the whole output is no measure at 5,000, where the process's own ~10 MiB and one page in
+  # flight are most of it.
   row "search_intelligence, 50,000 records (50 pages)" "$(python3 -c "print(f'{$wall:.2f} s')")" \
       "$(python3 -c "print(f'{$pages_s:.2f} s (curl, 50 pages)')")" \
       "$(python3 -c "print(f'{$wall / $pages_s:.2f}x wall')")" \
-      "RSS $((rss / 1024)) MiB = $(python3 -c "print(f'{$rss * 1024 / $bytes:.2f}')")x the $((bytes / 1024 / 1024)) MiB output (5,000 records: $((small_rss / 1024)) MiB = $(python3 -c "print(f'{$small_rss * 1024 / $small_bytes:.2f}')")x); target <= 3x at both"
+      "RSS $((rss / 1024)) MiB = $(python3 -c "print(f'{$rss * 1024 / $bytes:.2f}')")x the $((bytes / 1024 / 1024)) MiB output; 5,000 records $((small_rss / 1024)) MiB, so 45,000 more cost $(python3 -c "print(f'{($rss - $small_rss) * 1024 / ($bytes - $small_bytes):.2f}')")x the output they add; targets <= 3x, <= 1.5x"
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
