@@ -188,6 +188,14 @@ pub(crate) enum Permission {
     Edit,
     /// Comment on Intel.
     Comment,
+    /// Creating, changing, tagging, commenting on and linking threat models. No public client names
+    /// the permission; this is a description, not ThreatStream's own word.
+    ThreatModels,
+    /// Deleting threat models: the Organization Admin role, as Splunk SOAR's manual says deletes need.
+    OrgAdmin,
+    /// Creating, changing and deleting investigations and adding their elements. Unnamed by any
+    /// public client, like `ThreatModels`.
+    Investigations,
 }
 
 impl Permission {
@@ -198,6 +206,9 @@ impl Permission {
             Permission::Tag => "Tag Intel",
             Permission::Edit => "Edit Intel",
             Permission::Comment => "Comment on Intel",
+            Permission::ThreatModels => "Edit Threat Models",
+            Permission::OrgAdmin => "Org Admin",
+            Permission::Investigations => "Edit Investigations",
         }
     }
 }
