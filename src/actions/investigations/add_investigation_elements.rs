@@ -16,9 +16,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::element::{example_elements, ElementSummary, OBSERVABLE};
-use super::{investigation_failure, missing, read_failure};
+use super::{investigation_failure, missing, read_failure, INVESTIGATION_ID};
 use crate::actions::connection::Connection;
-use crate::actions::models::form::GivenId;
+use crate::actions::input::NumberId;
 use crate::actions::models::links::OptionalModelType;
 use crate::actions::models::sent_once;
 use crate::actions::models::targets::{check_matches, Kind, NotFound, TargetInputs};
@@ -32,22 +32,22 @@ use crate::threatstream::{numeric_id, ModelType};
 pub(crate) struct AddInvestigationElementsInput {
     /// ThreatStream ID of the investigation, as a number or as text
     #[schemars(title = "Investigation ID", example = 1001)]
-    investigation_id: GivenId,
+    investigation_id: NumberId,
     /// ThreatStream IDs of observables to add
     #[serde(default)]
     #[schemars(title = "Observable IDs", example = json!([500000101]))]
-    observable_ids: Vec<GivenId>,
+    observable_ids: Vec<NumberId>,
     /// Values of observables to add, each looked up exactly; every observable with the value is one
     #[serde(default)]
     #[schemars(title = "Observable Values", example = json!(["evil-domain.example"]))]
     observable_values: Vec<String>,
     /// Type of the threat models in Model IDs: `actor`, `campaign`, `incident`, `signature`, `tipreport`, `ttp` or `vulnerability`
-    #[schemars(title = "Model Type", example = OptionalModelType::Incident)]
+    #[schemars(title = "Model Type", example = OptionalModelType::Incident, extend("default" = ""))]
     model_type: Option<OptionalModelType>,
     /// ThreatStream IDs of threat models of Model Type to add
     #[serde(default)]
     #[schemars(title = "Model IDs", example = json!([20001]))]
-    model_ids: Vec<GivenId>,
+    model_ids: Vec<NumberId>,
     /// Whether ThreatStream should also add the observables related to the threat models added
     #[serde(default)]
     #[schemars(title = "Add Related Observables", example = false)]
@@ -94,7 +94,7 @@ impl TypedAction for AddInvestigationElements {
     type OutputSchema = AddInvestigationElementsOutput;
 
     async fn run(connection: &Connection, input: AddInvestigationElementsInput) -> Result<Output, Failure> {
-        let id = input.investigation_id.required("investigation_id")?;
+        let id = input.investigation_id.read("investigation_id", INVESTIGATION_ID)?;
         let model_type = input.model_type.and_then(OptionalModelType::model_type);
         if let Some(kind) = model_type.filter(|kind| !ELEMENT_MODELS.contains(kind)) {
             let problem = format!(

@@ -15,7 +15,7 @@ use super::investigation::{
 use crate::actions::connection::Connection;
 use crate::actions::failure::{forbidden, Permission};
 use crate::actions::import::Tlp;
-use crate::actions::models::form::GivenId;
+use crate::actions::input::NumberId;
 use crate::actions::models::sent_once;
 use crate::actions::TypedAction;
 use crate::protocol::{output_of, Failure, Output};
@@ -34,13 +34,13 @@ pub(crate) struct CreateInvestigationInput {
     )]
     description: Option<String>,
     /// Priority: `verylow`, `low`, `medium`, `high` or `veryhigh`; ThreatStream's default (medium) when not set
-    #[schemars(title = "Priority", example = Priority::High)]
+    #[schemars(title = "Priority", example = Priority::High, extend("default" = ""))]
     priority: Option<Priority>,
     /// Status: `unassigned`, `pending`, `in-progress` or `completed`; ThreatStream's default (unassigned) when not set
-    #[schemars(title = "Status", example = InvestigationStatus::InProgress)]
+    #[schemars(title = "Status", example = InvestigationStatus::InProgress, extend("default" = ""))]
     status: Option<InvestigationStatus>,
     /// Traffic Light Protocol marking; ThreatStream's default when not set
-    #[schemars(title = "TLP", example = Tlp::Amber)]
+    #[schemars(title = "TLP", example = Tlp::Amber, extend("default" = ""))]
     tlp: Option<Tlp>,
     /// Names of its tags
     #[serde(default)]
@@ -48,7 +48,7 @@ pub(crate) struct CreateInvestigationInput {
     tags: Vec<String>,
     /// ThreatStream user ID of whom to assign it to, as a number or as text; nobody when empty
     #[schemars(title = "Assignee ID", example = 121)]
-    assignee_id: Option<GivenId>,
+    assignee_id: Option<NumberId>,
 }
 
 #[derive(Serialize, JsonSchema)]

@@ -9,9 +9,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::investigation::{example_investigation, InvestigationSummary};
-use super::{investigation_failure, missing, read_failure};
+use super::{investigation_failure, missing, read_failure, INVESTIGATION_ID};
 use crate::actions::connection::Connection;
-use crate::actions::models::form::GivenId;
+use crate::actions::input::NumberId;
 use crate::actions::TypedAction;
 use crate::protocol::{output_of, Failure, Output};
 use crate::threatstream::investigations::{delete_investigation, investigation};
@@ -22,7 +22,7 @@ use crate::threatstream::ApiError;
 pub(crate) struct DeleteInvestigationInput {
     /// ThreatStream ID of the investigation, as a number or as text
     #[schemars(title = "ID", example = 1001)]
-    id: GivenId,
+    id: NumberId,
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -45,7 +45,7 @@ impl TypedAction for DeleteInvestigation {
     type OutputSchema = DeleteInvestigationOutput;
 
     async fn run(connection: &Connection, input: DeleteInvestigationInput) -> Result<Output, Failure> {
-        let id = input.id.required("id")?;
+        let id = input.id.read("id", INVESTIGATION_ID)?;
         let client = &connection.client;
         let record = investigation(client, id)
             .await

@@ -11,9 +11,9 @@ use serde_json::Value;
 
 use super::element::{example_elements, ElementSummary};
 use super::investigation::{example_investigation, InvestigationSummary};
-use super::{default_limit, read_failure, DEFAULT_LIMIT};
+use super::{default_limit, read_failure, DEFAULT_LIMIT, INVESTIGATION_ID};
 use crate::actions::connection::Connection;
-use crate::actions::models::form::GivenId;
+use crate::actions::input::NumberId;
 use crate::actions::TypedAction;
 use crate::protocol::{output_of, Failure, Output};
 use crate::threatstream::investigations::{elements, investigation};
@@ -24,7 +24,7 @@ use crate::threatstream::ApiError;
 pub(crate) struct GetInvestigationInput {
     /// ThreatStream ID of the investigation, as a number or as text
     #[schemars(title = "ID", example = 1001)]
-    id: GivenId,
+    id: NumberId,
     /// Most of its elements (observables and threat models) to include
     #[serde(default = "default_limit")]
     #[schemars(title = "Element Limit", range(min = 1, max = 1000), example = DEFAULT_LIMIT)]
@@ -57,7 +57,7 @@ impl TypedAction for GetInvestigation {
     type OutputSchema = GetInvestigationOutput;
 
     async fn run(connection: &Connection, input: GetInvestigationInput) -> Result<Output, Failure> {
-        let id = input.id.required("id")?;
+        let id = input.id.read("id", INVESTIGATION_ID)?;
         let limit = if input.element_limit == 0 {
             DEFAULT_LIMIT
         } else {

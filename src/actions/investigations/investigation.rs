@@ -18,7 +18,8 @@ use serde_json::{json, Map, Value};
 
 use crate::actions::chosen;
 use crate::actions::import::Tlp;
-use crate::actions::models::form::{self, GivenId, MAX_NAME_CHARS, MAX_TEXT_CHARS};
+use crate::actions::input::{given, line, NumberId, Untouched};
+use crate::actions::models::limits::{text, written_names, MAX_MODEL_NAME_CHARS, MAX_TEXT_CHARS};
 use crate::protocol::Failure;
 use crate::threatstream::{numeric_id, tag_names, Record};
 
@@ -64,18 +65,17 @@ pub(crate) struct InvestigationInputs<'a> {
     pub(crate) status: Option<InvestigationStatus>,
     pub(crate) tlp: Option<Tlp>,
     pub(crate) tags: &'a [String],
-    pub(crate) assignee_id: Option<&'a GivenId>,
+    pub(crate) assignee_id: Option<&'a NumberId>,
 }
 
 /// The fields given, in ThreatStream's names, checked.
 pub(crate) fn fields(inputs: &InvestigationInputs<'_>) -> Result<Map<String, Value>, Failure> {
     let mut fields = Map::new();
-    if let Some(name) = form::text(inputs.name) {
-        form::line(name, "name", MAX_NAME_CHARS)?;
+    if let Some(name) = given(inputs.name).map(str::trim) {
+        line(name, "name", "the name", MAX_MODEL_NAME_CHARS)?;
         fields.insert("name".into(), json!(name));
     }
-    if let Some(text) = form::text(inputs.description) {
-        form::within(text, "description", MAX_TEXT_CHARS)?;
+    if let Some(text) = text(inputs.description, "description", MAX_TEXT_CHARS)? {
         fields.insert("description".into(), json!(text));
     }
     for (field, chosen) in [
@@ -88,10 +88,10 @@ pub(crate) fn fields(inputs: &InvestigationInputs<'_>) -> Result<Map<String, Val
         }
     }
     if !inputs.tags.is_empty() {
-        fields.insert("tags".into(), json!(form::names(inputs.tags, "tags")?));
+        fields.insert("tags".into(), json!(written_names(inputs.tags, "tags")?));
     }
     if let Some(assignee) = inputs.assignee_id.filter(|given| !given.untouched()) {
-        fields.insert("assignee_id".into(), json!(assignee.read("assignee_id")?));
+        fields.insert("assignee_id".into(), json!(assignee.read("assignee_id", "a user ID")?));
         fields.insert("assignee_type".into(), json!("user"));
     }
     Ok(fields)

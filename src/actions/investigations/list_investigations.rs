@@ -42,9 +42,7 @@ impl TypedAction for ListInvestigations {
     async fn run(connection: &Connection, input: ListInvestigationsInput) -> Result<Output, Failure> {
         // Not a schema minimum: the samples InsightConnect's tooling writes fill integers with 0.
         let limit = if input.limit == 0 { DEFAULT_LIMIT } else { input.limit };
-        let found = investigations(&connection.client, limit)
-            .await
-            .map_err(read_failure)?;
+        let found = investigations(&connection.client, limit).await.map_err(read_failure)?;
         output_of(&ListInvestigationsOutput {
             investigations: found.iter().map(|record| InvestigationSummary::of(record, 0)).collect(),
         })

@@ -30,6 +30,9 @@ pub(super) const ACTIONS: &[&dyn Action] = &[
     &add_investigation_elements::AddInvestigationElements,
 ];
 
+/// What an ID that is no investigation's is not, in an error (`NumberId::read`).
+const INVESTIGATION_ID: &str = "an investigation ID; ThreatStream numbers them from 1";
+
 /// Investigations or elements per list when the input gives no limit: a case view's worth.
 const DEFAULT_LIMIT: usize = 100;
 

@@ -11,10 +11,10 @@ use serde_json::{json, Value};
 
 use super::create_investigation::InvestigationOutput;
 use super::investigation::{fields, InvestigationInputs, InvestigationStatus, InvestigationSummary, Priority};
-use super::investigation_failure;
+use super::{investigation_failure, INVESTIGATION_ID};
 use crate::actions::connection::Connection;
 use crate::actions::import::Tlp;
-use crate::actions::models::form::GivenId;
+use crate::actions::input::NumberId;
 use crate::actions::TypedAction;
 use crate::protocol::{output_of, Failure, Output};
 use crate::threatstream::investigations::{investigation, update_investigation};
@@ -25,7 +25,7 @@ use crate::threatstream::numeric_id;
 pub(crate) struct UpdateInvestigationInput {
     /// ThreatStream ID of the investigation, as a number or as text
     #[schemars(title = "ID", example = 1001)]
-    id: GivenId,
+    id: NumberId,
     /// New name, at most 255 characters; unchanged when empty
     #[schemars(title = "Name", example = "Case 4711: invoice phishing (closed)")]
     name: Option<String>,
@@ -33,13 +33,13 @@ pub(crate) struct UpdateInvestigationInput {
     #[schemars(title = "Description", example = "Contained on 2026-09-14; both mailboxes reset.")]
     description: Option<String>,
     /// New priority: `verylow`, `low`, `medium`, `high` or `veryhigh`; unchanged when empty
-    #[schemars(title = "Priority", example = Priority::Low)]
+    #[schemars(title = "Priority", example = Priority::Low, extend("default" = ""))]
     priority: Option<Priority>,
     /// New status: `unassigned`, `pending`, `in-progress` or `completed`; unchanged when empty
-    #[schemars(title = "Status", example = InvestigationStatus::Completed)]
+    #[schemars(title = "Status", example = InvestigationStatus::Completed, extend("default" = ""))]
     status: Option<InvestigationStatus>,
     /// New Traffic Light Protocol marking; unchanged when empty
-    #[schemars(title = "TLP", example = Tlp::Green)]
+    #[schemars(title = "TLP", example = Tlp::Green, extend("default" = ""))]
     tlp: Option<Tlp>,
     /// Tags that replace its tags; unchanged when empty
     #[serde(default)]
@@ -47,7 +47,7 @@ pub(crate) struct UpdateInvestigationInput {
     tags: Vec<String>,
     /// ThreatStream user ID of whom to assign it to, as a number or as text; unchanged when empty
     #[schemars(title = "Assignee ID", example = 121)]
-    assignee_id: Option<GivenId>,
+    assignee_id: Option<NumberId>,
 }
 
 pub(crate) struct UpdateInvestigation;
@@ -61,7 +61,7 @@ impl TypedAction for UpdateInvestigation {
     type OutputSchema = InvestigationOutput;
 
     async fn run(connection: &Connection, input: UpdateInvestigationInput) -> Result<Output, Failure> {
-        let id = input.id.required("id")?;
+        let id = input.id.read("id", INVESTIGATION_ID)?;
         let fields = fields(&InvestigationInputs {
             name: input.name.as_deref(),
             description: input.description.as_deref(),

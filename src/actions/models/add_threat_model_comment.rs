@@ -9,11 +9,12 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::comment::{example_comment, CommentSummary};
-use super::form::{self, GivenId, MAX_COMMENT_CHARS, MAX_NAME_CHARS};
-use super::{model_failure, sent_once};
+use super::limits::{text, MAX_COMMENT_CHARS, MAX_MODEL_NAME_CHARS};
+use super::{model_failure, sent_once, MODEL_ID};
 use crate::actions::connection::Connection;
 use crate::actions::failure::Permission;
 use crate::actions::import::Tlp;
+use crate::actions::input::{given, line, NumberId};
 use crate::actions::{chosen, TypedAction};
 use crate::protocol::{output_of, Failure, Output};
 use crate::threatstream::model_writes::{comment_model, ModelComment, ModelRef};
@@ -27,7 +28,7 @@ pub(crate) struct AddThreatModelCommentInput {
     model_type: ModelType,
     /// ThreatStream ID of the model, as a number or as text
     #[schemars(title = "ID", example = 20001)]
-    id: GivenId,
+    id: NumberId,
     /// Text of the comment
     #[schemars(title = "Comment", example = "Contained on 2026-09-14; both mailboxes reset.")]
     comment: String,
@@ -35,7 +36,7 @@ pub(crate) struct AddThreatModelCommentInput {
     #[schemars(title = "Title", example = &"Closed")]
     title: Option<String>,
     /// Traffic Light Protocol marking of the comment: who may see it; ThreatStream's default when not set
-    #[schemars(title = "TLP", example = Tlp::Amber)]
+    #[schemars(title = "TLP", example = Tlp::Amber, extend("default" = ""))]
     tlp: Option<Tlp>,
 }
 
@@ -48,13 +49,12 @@ pub(crate) struct AddThreatModelCommentOutput {
 
 impl AddThreatModelCommentInput {
     fn checked(&self) -> Result<(u64, ModelComment), Failure> {
-        let id = self.id.required("id")?;
-        let body = form::text(Some(&self.comment))
+        let id = self.id.read("id", MODEL_ID)?;
+        let body = text(Some(&self.comment), "comment", MAX_COMMENT_CHARS)?
             .ok_or_else(|| Failure::invalid_input("comment", "it is empty; give the text of the comment"))?;
-        form::within(body, "comment", MAX_COMMENT_CHARS)?;
-        let title = form::text(self.title.as_deref());
+        let title = given(self.title.as_deref()).map(str::trim);
         if let Some(title) = title {
-            form::line(title, "title", MAX_NAME_CHARS)?;
+            line(title, "title", "the title", MAX_MODEL_NAME_CHARS)?;
         }
         let comment = ModelComment {
             title: title.map(str::to_owned),

@@ -10,12 +10,13 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::form::{self, GivenId};
-use super::{example_model, existing, model_failure, read_back};
+use super::limits::written_names;
+use super::{example_model, existing, model_failure, read_back, MODEL_ID};
 use crate::actions::connection::Connection;
 use crate::actions::context::ShapedModel;
 use crate::actions::failure::Permission;
 use crate::actions::import::Tlp;
+use crate::actions::input::NumberId;
 use crate::actions::{chosen, TypedAction};
 use crate::protocol::{output_of, Failure, Output};
 use crate::threatstream::model_writes::tag_model;
@@ -29,7 +30,7 @@ pub(crate) struct AddThreatModelTagsInput {
     model_type: ModelType,
     /// ThreatStream ID of the model, as a number or as text
     #[schemars(title = "ID", example = 20001)]
-    id: GivenId,
+    id: NumberId,
     /// Names of the tags to add
     #[schemars(title = "Tags", example = json!(["case-4711", "contained"]))]
     tags: Vec<String>,
@@ -61,14 +62,14 @@ impl TypedAction for AddThreatModelTags {
     type OutputSchema = AddThreatModelTagsOutput;
 
     async fn run(connection: &Connection, input: AddThreatModelTagsInput) -> Result<Output, Failure> {
-        let (model_type, id) = (input.model_type, input.id.required("id")?);
+        let (model_type, id) = (input.model_type, input.id.read("id", MODEL_ID)?);
         if input.tags.is_empty() {
             return Err(Failure::invalid_input(
                 "tags",
                 "the list is empty; give at least one tag",
             ));
         }
-        let names = form::names(&input.tags, "tags")?;
+        let names = written_names(&input.tags, "tags")?;
         let tlp = chosen(input.tlp).unwrap_or_else(|| DEFAULT_TLP.to_owned());
         let (model, record) = existing(connection, model_type, id).await?;
         let present = tag_names(&ShapedModel::of(record.clone(), Some(model_type)));

@@ -36,7 +36,7 @@ pub(crate) struct CreateThreatModelInput {
     )]
     description: Option<String>,
     /// Traffic Light Protocol marking of the model; ThreatStream's default when not set
-    #[schemars(title = "TLP", example = Tlp::Amber)]
+    #[schemars(title = "TLP", example = Tlp::Amber, extend("default" = ""))]
     tlp: Option<Tlp>,
     /// Names of the model's tags
     #[serde(default)]
@@ -47,7 +47,7 @@ pub(crate) struct CreateThreatModelInput {
     #[schemars(title = "Is Public", example = false)]
     is_public: bool,
     /// Publication status: `new`, `pending_review`, `review_requested`, `reviewed` or `published`; ThreatStream's default (new) when not set
-    #[schemars(title = "Publication Status", example = PublicationChoice::New)]
+    #[schemars(title = "Publication Status", example = PublicationChoice::New, extend("default" = ""))]
     publication_status: Option<PublicationChoice>,
     /// Other names of the model (actors, campaigns, incidents and malware)
     #[serde(default)]
@@ -57,7 +57,7 @@ pub(crate) struct CreateThreatModelInput {
     #[schemars(title = "Incident Status", example = &"Open")]
     incident_status: Option<String>,
     /// A signature's type, which a signature needs (signatures only)
-    #[schemars(title = "Signature Type", example = SignatureType::Suricata)]
+    #[schemars(title = "Signature Type", example = SignatureType::Suricata, extend("default" = ""))]
     signature_type: Option<SignatureType>,
     /// Kinds of malware, any of `adware`, `backdoor`, `bootkit`, `bot`, `ddos`, `downloader`, `dropper`, `keylogger`, `exploit-kit`, `ransomware`, `remote-access-trojan`, `resource-exploitation`, `rogue-security-software`, `rootkit`, `screen-capture`, `spyware`, `trojan`, `unknown`, `virus`, `webshell`, `wiper` and `worm`; a malware model needs at least one (malware only)
     #[serde(default)]

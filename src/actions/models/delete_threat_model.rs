@@ -9,11 +9,11 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::form::GivenId;
-use super::{example_model, existing, model_failure};
+use super::{example_model, existing, model_failure, MODEL_ID};
 use crate::actions::connection::Connection;
 use crate::actions::context::ShapedModel;
 use crate::actions::failure::Permission;
+use crate::actions::input::NumberId;
 use crate::actions::TypedAction;
 use crate::protocol::{output_of, Failure, Output};
 use crate::threatstream::model_writes::delete_model;
@@ -27,7 +27,7 @@ pub(crate) struct DeleteThreatModelInput {
     model_type: ModelType,
     /// ThreatStream ID of the model, as a number or as text
     #[schemars(title = "ID", example = 20001)]
-    id: GivenId,
+    id: NumberId,
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -51,7 +51,7 @@ impl TypedAction for DeleteThreatModel {
 
     async fn run(connection: &Connection, input: DeleteThreatModelInput) -> Result<Output, Failure> {
         let model_type = input.model_type;
-        let id = input.id.required("id")?;
+        let id = input.id.read("id", MODEL_ID)?;
         let (model, record) = existing(connection, model_type, id).await?;
         match delete_model(&connection.client, model).await {
             Ok(()) => {}

@@ -20,9 +20,10 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use super::form::{self, MAX_NAME_CHARS, MAX_TEXT_CHARS};
+use super::limits::{text, written_names, MAX_MODEL_NAME_CHARS, MAX_TEXT_CHARS};
 use crate::actions::connection::Connection;
 use crate::actions::import::Tlp;
+use crate::actions::input::{given, line};
 use crate::actions::{chosen, date, wire_name};
 use crate::protocol::{quoted, Failure};
 use crate::threatstream::model_writes::incident_status_types;
@@ -146,19 +147,18 @@ impl Changes {
 /// The given inputs for a model of `model_type`, checked; an input its type does not have is refused.
 pub(crate) fn changes(model_type: ModelType, inputs: &ModelInputs<'_>) -> Result<Changes, Failure> {
     let mut fields = Map::new();
-    if let Some(name) = form::text(inputs.name) {
-        form::line(name, "name", MAX_NAME_CHARS)?;
+    if let Some(name) = given(inputs.name).map(str::trim) {
+        line(name, "name", "the name", MAX_MODEL_NAME_CHARS)?;
         fields.insert("name".into(), json!(name));
     }
-    if let Some(text) = form::text(inputs.description) {
-        form::within(text, "description", MAX_TEXT_CHARS)?;
+    if let Some(text) = text(inputs.description, "description", MAX_TEXT_CHARS)? {
         fields.insert(model_type.text_field().into(), json!(text));
     }
     if let Some(tlp) = chosen(inputs.tlp) {
         fields.insert("tlp".into(), json!(tlp));
     }
     if !inputs.tags.is_empty() {
-        fields.insert("tags".into(), json!(form::names(inputs.tags, "tags")?));
+        fields.insert("tags".into(), json!(written_names(inputs.tags, "tags")?));
     }
     if let Some(status) = chosen(inputs.publication_status) {
         let field = if model_type == ModelType::TipReport {
@@ -171,12 +171,12 @@ pub(crate) fn changes(model_type: ModelType, inputs: &ModelInputs<'_>) -> Result
     let only = |input: &str, given: bool, types: &[ModelType]| only_for(model_type, input, given, types);
     only("aliases", !inputs.aliases.is_empty(), &WITH_ALIASES)?;
     if !inputs.aliases.is_empty() {
-        fields.insert("aliases".into(), json!(form::names(inputs.aliases, "aliases")?));
+        fields.insert("aliases".into(), json!(written_names(inputs.aliases, "aliases")?));
     }
-    let incident_status = form::text(inputs.incident_status);
+    let incident_status = given(inputs.incident_status).map(str::trim);
     only("incident_status", incident_status.is_some(), &[ModelType::Incident])?;
     if let Some(status) = incident_status {
-        form::line(status, "incident_status", MAX_NAME_CHARS)?;
+        line(status, "incident_status", "the status", MAX_MODEL_NAME_CHARS)?;
     }
     let signature_type = chosen(inputs.signature_type);
     only("signature_type", signature_type.is_some(), &[ModelType::Signature])?;

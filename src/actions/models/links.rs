@@ -14,11 +14,11 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::json;
 
-use super::form::GivenId;
 use super::targets::{check_matches, Found, Item, Kind, NotFound, TargetInputs, Wanted};
 use super::{existing, model_failure};
 use crate::actions::connection::Connection;
 use crate::actions::failure::Permission;
+use crate::actions::input::NumberId;
 use crate::protocol::{quoted, Failure, Preset};
 use crate::threatstream::associations::{change_links, LinkChange, LinkIds, LinkTarget};
 use crate::threatstream::model_writes::ModelRef;
@@ -34,22 +34,22 @@ macro_rules! link_input {
             model_type: $crate::threatstream::ModelType,
             /// ThreatStream ID of the model, as a number or as text
             #[schemars(title = "ID", example = 20001)]
-            id: $crate::actions::models::form::GivenId,
+            id: $crate::actions::input::NumberId,
             #[doc = concat!("ThreatStream IDs of observables to ", $verb)]
             #[serde(default)]
             #[schemars(title = "Observable IDs", example = serde_json::json!([500000101]))]
-            observable_ids: Vec<$crate::actions::models::form::GivenId>,
+            observable_ids: Vec<$crate::actions::input::NumberId>,
             #[doc = concat!("Values of observables to ", $verb, ", each looked up exactly; every observable with the value is one")]
             #[serde(default)]
             #[schemars(title = "Observable Values", example = serde_json::json!(["evil-domain.example"]))]
             observable_values: Vec<String>,
             #[doc = concat!("Type of the threat models in Linked Model IDs, to ", $verb, " with this one")]
-            #[schemars(title = "Linked Model Type", example = $crate::actions::models::links::OptionalModelType::Actor)]
+            #[schemars(title = "Linked Model Type", example = $crate::actions::models::links::OptionalModelType::Actor, extend("default" = ""))]
             linked_model_type: Option<$crate::actions::models::links::OptionalModelType>,
             #[doc = concat!("ThreatStream IDs of the threat models of Linked Model Type to ", $verb)]
             #[serde(default)]
             #[schemars(title = "Linked Model IDs", example = serde_json::json!([3101]))]
-            linked_model_ids: Vec<$crate::actions::models::form::GivenId>,
+            linked_model_ids: Vec<$crate::actions::input::NumberId>,
         }
 
         impl $name {
@@ -110,10 +110,10 @@ impl OptionalModelType {
 /// The model's ID and what to link to it; a model is not linked to itself.
 pub(crate) fn checked(
     model_type: ModelType,
-    id: &GivenId,
+    id: &NumberId,
     targets: TargetInputs<'_>,
 ) -> Result<(u64, Wanted), Failure> {
-    let id = id.required("id")?;
+    let id = id.read("id", super::MODEL_ID)?;
     let wanted = targets.wanted()?;
     if wanted
         .models

@@ -18,7 +18,7 @@ pub(crate) mod comment;
 mod create_threat_model;
 mod delete_threat_model;
 mod fields;
-pub(crate) mod form;
+pub(crate) mod limits;
 mod link_threat_model;
 pub(crate) mod links;
 pub(crate) mod targets;
@@ -36,6 +36,9 @@ use crate::protocol::{Action, Failure};
 use crate::threatstream::model_writes::ModelRef;
 use crate::threatstream::threat_models;
 use crate::threatstream::{is_remote, ApiError, ModelType, Record};
+
+/// What an ID that is no model's is not, in an error (`NumberId::read`).
+pub(crate) const MODEL_ID: &str = "a threat model ID; ThreatStream numbers them from 1";
 
 /// The threat model actions, in the order the spec lists them.
 pub(super) const ACTIONS: &[&dyn Action] = &[

@@ -13,12 +13,17 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::form::{self, GivenId, MAX_TARGETS};
+use super::limits::{ids, MAX_TARGETS};
+use super::MODEL_ID;
 use crate::actions::connection::Connection;
+use crate::actions::input::{at_most, given, NumberId};
 use crate::actions::observable::MAX_VALUE_LENGTH;
 use crate::protocol::{quoted, Failure};
 use crate::threatstream::threat_models::{self, ModelType};
 use crate::threatstream::{self, is_remote, numeric_id, ApiError, Observable, Record};
+
+/// What an ID that is no observable's is not, in an error (`NumberId::read`).
+const OBSERVABLE_ID: &str = "an observable ID; ThreatStream numbers them from 1";
 
 /// Reads in flight at once while targets are resolved.
 const CONCURRENT_READS: usize = 4;
@@ -36,10 +41,10 @@ pub(crate) struct Wanted {
 
 /// The inputs that name targets, as every step that takes them names them.
 pub(crate) struct TargetInputs<'a> {
-    pub(crate) observable_ids: &'a [GivenId],
+    pub(crate) observable_ids: &'a [NumberId],
     pub(crate) observable_values: &'a [String],
     pub(crate) model_type: Option<ModelType>,
-    pub(crate) model_ids: &'a [GivenId],
+    pub(crate) model_ids: &'a [NumberId],
     /// What the step calls the inputs of `model_type` and `model_ids`.
     pub(crate) model_inputs: (&'static str, &'static str),
 }
@@ -48,12 +53,14 @@ impl TargetInputs<'_> {
     /// The targets; nothing at all, a model ID without its type, or more than a step takes, is
     /// refused naming the input.
     pub(crate) fn wanted(&self) -> Result<Wanted, Failure> {
-        let observable_ids = form::ids(self.observable_ids, "observable_ids")?;
-        form::at_most(self.observable_values.len(), MAX_TARGETS, "observable_values", "values")?;
+        let observable_ids = ids(self.observable_ids, "observable_ids", OBSERVABLE_ID)?;
+        at_most("observable_values", self.observable_values.len(), MAX_TARGETS, "values")?;
         let mut observable_values: Vec<String> = Vec::new();
         for (index, value) in self.observable_values.iter().enumerate() {
             let input = format!("observable_values[{index}]");
-            let value = form::text(Some(value)).ok_or_else(|| Failure::invalid_input(&input, "an entry is empty"))?;
+            let value = given(Some(value.as_str()))
+                .map(str::trim)
+                .ok_or_else(|| Failure::invalid_input(&input, "an entry is empty"))?;
             if value.len() > MAX_VALUE_LENGTH {
                 return Err(Failure::invalid_input(
                     &input,
@@ -65,7 +72,7 @@ impl TargetInputs<'_> {
             }
         }
         let (type_input, ids_input) = self.model_inputs;
-        let model_ids = form::ids(self.model_ids, ids_input)?;
+        let model_ids = ids(self.model_ids, ids_input, MODEL_ID)?;
         let models = match (self.model_type, model_ids.is_empty()) {
             (Some(model_type), false) => Some((model_type, model_ids)),
             (None, true) => None,
@@ -90,7 +97,7 @@ impl TargetInputs<'_> {
                 "nothing to link: give observable IDs, observable values, or model IDs with their model type",
             ));
         }
-        form::at_most(count, MAX_TARGETS, "observable_ids", "observables and models in all")?;
+        at_most("observable_ids", count, MAX_TARGETS, "observables and models in all")?;
         Ok(wanted)
     }
 }
@@ -313,11 +320,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn ids(values: &[Value]) -> Vec<GivenId> {
-        values
-            .iter()
-            .map(|value| serde_json::from_value(value.clone()).expect("an id"))
-            .collect()
+    fn ids(values: &[Value]) -> Vec<NumberId> {
+        values.iter().cloned().map(NumberId::of).collect()
     }
 
     #[test]

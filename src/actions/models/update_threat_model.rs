@@ -11,11 +11,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::fields::{changes, Changes, MalwareType, ModelInputs, PublicationChoice, SignatureType};
-use super::form::GivenId;
-use super::{answered_model, model_failure, read_back, ModelOutput};
+use super::{answered_model, model_failure, read_back, ModelOutput, MODEL_ID};
 use crate::actions::connection::Connection;
 use crate::actions::failure::Permission;
 use crate::actions::import::Tlp;
+use crate::actions::input::NumberId;
 use crate::actions::TypedAction;
 use crate::protocol::{output_of, Failure, Output};
 use crate::threatstream::model_writes::{update_model, ModelRef};
@@ -41,7 +41,7 @@ pub(crate) struct UpdateThreatModelInput {
     model_type: ModelType,
     /// ThreatStream ID of the model, as a number or as text
     #[schemars(title = "ID", example = 20001)]
-    id: GivenId,
+    id: NumberId,
     /// New name, at most 255 characters; unchanged when empty
     #[schemars(
         title = "Name",
@@ -55,17 +55,17 @@ pub(crate) struct UpdateThreatModelInput {
     )]
     description: Option<String>,
     /// New Traffic Light Protocol marking; unchanged when empty
-    #[schemars(title = "TLP", example = Tlp::Green)]
+    #[schemars(title = "TLP", example = Tlp::Green, extend("default" = ""))]
     tlp: Option<Tlp>,
     /// Tags that replace the model's tags; unchanged when empty (Add Threat Model Tags adds tags instead)
     #[serde(default)]
     #[schemars(title = "Tags", example = json!(["phishing", "case-4711", "closed"]))]
     tags: Vec<String>,
     /// `public` to show the model to every ThreatStream organization, `private` to keep it to yours; unchanged when empty
-    #[schemars(title = "Visibility", example = Visibility::Private)]
+    #[schemars(title = "Visibility", example = Visibility::Private, extend("default" = ""))]
     visibility: Option<Visibility>,
     /// New publication status: `new`, `pending_review`, `review_requested`, `reviewed` or `published`; unchanged when empty
-    #[schemars(title = "Publication Status", example = PublicationChoice::Published)]
+    #[schemars(title = "Publication Status", example = PublicationChoice::Published, extend("default" = ""))]
     publication_status: Option<PublicationChoice>,
     /// Other names that replace the model's aliases (actors, campaigns, incidents and malware); unchanged when empty
     #[serde(default)]
@@ -75,7 +75,7 @@ pub(crate) struct UpdateThreatModelInput {
     #[schemars(title = "Incident Status", example = &"Closed")]
     incident_status: Option<String>,
     /// New type of a signature; unchanged when empty
-    #[schemars(title = "Signature Type", example = SignatureType::Snort)]
+    #[schemars(title = "Signature Type", example = SignatureType::Snort, extend("default" = ""))]
     signature_type: Option<SignatureType>,
     /// Kinds of malware that replace the model's (the values Create Threat Model takes); unchanged when empty
     #[serde(default)]
@@ -92,7 +92,7 @@ pub(crate) struct UpdateThreatModelInput {
 impl UpdateThreatModelInput {
     /// The model's ID and the changes, refused when nothing is to change.
     fn checked(&self) -> Result<(u64, Changes), Failure> {
-        let id = self.id.required("id")?;
+        let id = self.id.read("id", MODEL_ID)?;
         let inputs = ModelInputs {
             name: self.name.as_deref(),
             description: self.description.as_deref(),
