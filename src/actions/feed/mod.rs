@@ -3,10 +3,13 @@
 //! Both follow ThreatStream's changes with one incremental cursor (`engine`), take the same filters
 //! (`input`) and save the same state, so a workflow can move from one to the other without a gap.
 
+mod collect;
 pub(crate) mod engine;
+mod follow;
 pub(crate) mod input;
 mod monitor_observables;
 mod new_observables;
+mod observables;
 
 use crate::protocol::{Task, Trigger};
 
