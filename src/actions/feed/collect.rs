@@ -15,6 +15,7 @@ use tracing::info;
 
 use super::engine::{cursor_ahead, Feed, PollError, Sink, Source};
 use crate::actions::failure::upstream_status;
+use crate::plural::count_of;
 use crate::protocol::{Failure, Halt, Output, TaskOutcome};
 use crate::threatstream::Client;
 
@@ -54,9 +55,8 @@ async fn poll<S: Source>(feed: &Feed<S>, client: &Client, cursor: Option<S::Curs
     let report = feed.poll(client, &mut cursor, &mut items).await?;
     let more = if report.more { "; more waiting" } else { "" };
     info!(
-        "Poll: {} {} returned, {} {}; cursor at {}{more}",
-        report.delivered,
-        S::NOUN,
+        "Poll: {} returned, {} {}; cursor at {}{more}",
+        count_of(report.delivered, S::NOUN),
         report.passed_over,
         S::PASSED_OVER,
         S::describe(&cursor)

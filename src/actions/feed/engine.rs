@@ -24,6 +24,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::plural::count_of;
 use crate::protocol::{Failure, Halt, Output};
 use crate::threatstream::{now_ms, ApiError, Client, Record};
 
@@ -34,7 +35,7 @@ pub(crate) trait Source: Send + Sync {
     type Cursor: Clone + Debug + PartialEq + Send + Sync;
     /// The cursor as the trigger saves it and the task hands it back.
     type State: Serialize + DeserializeOwned + Send;
-    /// What the feed delivers, plural: "observables", "incidents".
+    /// What the feed delivers, one of it, for counts: "observable", "incident".
     const NOUN: &'static str;
     /// Why a record read was not delivered, for the logs: "excluded by tag".
     const PASSED_OVER: &'static str;
@@ -205,9 +206,8 @@ pub(crate) async fn test_poll<S: Source>(feed: &Feed<S>, client: &Client) -> Res
     let changes = feed.source.changes(client, &cursor, until, feed.max_per_poll).await?;
     let more = if changes.full { " or more" } else { "" };
     tracing::info!(
-        "Test poll: {}{more} {} changed after {}",
-        changes.records.len(),
-        S::NOUN,
+        "Test poll: {}{more} changed after {}",
+        count_of(changes.records.len(), S::NOUN),
         S::describe(&cursor)
     );
     crate::actions::connection::test_passed()

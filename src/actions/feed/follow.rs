@@ -24,6 +24,7 @@ use tracing::{error, info};
 
 use super::engine::{cursor_ahead, Feed, PollError, Sink, Source};
 use crate::actions::input::or_default;
+use crate::plural::count_of;
 use crate::protocol::{output_of, Failure, Halt, Output, TriggerContext};
 use crate::threatstream::{ApiError, Client};
 
@@ -193,9 +194,8 @@ impl<S: Source, E: Fn(Value) -> Value + Send + Sync> Run<'_, S, E> {
             Ok(report) => {
                 let more = if report.more { "; more waiting" } else { "" };
                 info!(
-                    "Poll: {} {} delivered, {} {}; cursor at {}{more}",
-                    report.delivered,
-                    S::NOUN,
+                    "Poll: {} delivered, {} {}; cursor at {}{more}",
+                    count_of(report.delivered, S::NOUN),
                     report.passed_over,
                     S::PASSED_OVER,
                     S::describe(cursor)

@@ -131,7 +131,7 @@ impl Incidents {
 impl Source for Incidents {
     type Cursor = IncidentCursor;
     type State = IncidentState;
-    const NOUN: &'static str = "incidents";
+    const NOUN: &'static str = "incident";
     const PASSED_OVER: &'static str = "left out by the filters or gone";
     const MOVES_BY: &'static str = "modification times";
 

@@ -45,7 +45,7 @@ impl Observables {
 impl Source for Observables {
     type Cursor = u64;
     type State = FeedState;
-    const NOUN: &'static str = "observables";
+    const NOUN: &'static str = "observable";
     const PASSED_OVER: &'static str = "excluded by tag";
     const MOVES_BY: &'static str = "update_ids";
 
