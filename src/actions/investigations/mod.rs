@@ -16,7 +16,7 @@ mod investigation;
 mod list_investigations;
 mod update_investigation;
 
-use crate::actions::failure::{absent, forbidden, Permission};
+use crate::actions::failure::{absent, forbidden, Missing, Permission};
 use crate::protocol::{Action, Failure, Preset};
 use crate::threatstream::ApiError;
 
@@ -42,7 +42,7 @@ fn default_limit() -> usize {
 
 /// `error` of a call about investigation `id`: a 404 names it, a 403 the permission `doing` needs.
 fn investigation_failure(error: ApiError, id: u64, doing: &str) -> Failure {
-    absent(error, || format!("no investigation with ID {id}"))
+    absent(error, || Missing::investigation(id))
         .unwrap_or_else(|error| forbidden(error, &[Permission::Investigations], doing))
 }
 

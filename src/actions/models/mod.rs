@@ -31,7 +31,7 @@ use serde_json::{json, Value};
 
 use super::connection::Connection;
 use super::context::ShapedModel;
-use super::failure::{absent, forbidden, Permission};
+use super::failure::{absent, forbidden, Missing, Permission};
 use crate::protocol::{Action, Failure};
 use crate::threatstream::model_writes::ModelRef;
 use crate::threatstream::threat_models;
@@ -95,7 +95,7 @@ pub(crate) fn model_failure(
     needed: Permission,
     doing: &str,
 ) -> Failure {
-    absent(error, || format!("no {} with ID {id}", model_type.as_str()))
+    absent(error, || Missing::threat_model(model_type.as_str(), id))
         .unwrap_or_else(|error| forbidden(error, &[needed], doing))
 }
 
