@@ -163,7 +163,7 @@ fn the_task_filters_by_publication_tags_and_status_and_returns_each_once() {
     let sim = simulator();
     let published = incident(
         &sim,
-        json!({"name": "Published", "publication_status": "published", "tags": ["phishing"]}),
+        json!({"name": "Published", "publication_status": "published", "incident_status": "New", "tags": ["phishing"]}),
     );
     let open = incident(&sim, json!({"name": "Open", "incident_status": "Open", "tags": ["Phishing"]}));
     let plain = incident(&sim, json!({"name": "Plain"}));

@@ -50,15 +50,6 @@ pub(crate) enum LinkChange {
     Remove,
 }
 
-impl LinkChange {
-    fn segment(self) -> &'static str {
-        match self {
-            LinkChange::Add => "bulk_add",
-            LinkChange::Remove => "bulk_remove",
-        }
-    }
-}
-
 /// The ids of one call, the instance's apart from the cloud's.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct LinkIds {
@@ -74,7 +65,10 @@ pub(crate) async fn change_links(
     change: LinkChange,
     ids: &LinkIds,
 ) -> Result<Vec<u64>, ApiError> {
-    let path = format!("{}{}/{}/", model.path(), target.segment(), change.segment());
+    let path = match change {
+        LinkChange::Add => format!("{}{}/bulk_add/", model.path(), target.segment()),
+        LinkChange::Remove => format!("{}{}/bulk_remove/", model.path(), target.segment()),
+    };
     let changed = if client.remote_api() {
         on_premises(client, model, &path, ids).await?
     } else {
