@@ -55,7 +55,9 @@ fn delivered(receiver: &Receiver) -> Vec<(u64, String)> {
 
 fn change(item: &Value) -> (u64, String) {
     let incident = &item["incident"];
-    let id = incident["id"].as_u64().unwrap_or_else(|| panic!("an incident id in {item}"));
+    let id = incident["id"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("an incident id in {item}"));
     let modified = incident["modified_ts"].as_str().expect("a modified_ts").to_owned();
     (id, modified)
 }
@@ -82,10 +84,16 @@ fn ids(items: &Value) -> Vec<u64> {
 
 #[test]
 fn each_incident_new_or_changed_is_delivered_once_with_its_observables() {
-    let (sim, receiver, workspace) = (simulator(), Receiver::builder().start(), Workspace::new("incidents-once"));
+    let (sim, receiver, workspace) = (
+        simulator(),
+        Receiver::builder().start(),
+        Workspace::new("incidents-once"),
+    );
     let input = json!({"stability_window_seconds": 0});
     let running = Running::start(&trigger(&sim, &receiver, &input, "t-inc"), &workspace, false);
-    wait_until("the first start saving its cursor", || workspace.state("t-inc").is_some());
+    wait_until("the first start saving its cursor", || {
+        workspace.state("t-inc").is_some()
+    });
     let first = incident(&sim, json!({"name": "Case 1"}));
     let second = incident(&sim, json!({"name": "Case 2"}));
     run_ok(
@@ -121,7 +129,10 @@ fn each_incident_new_or_changed_is_delivered_once_with_its_observables() {
         .map(|event| &event.body["body"]["output"])
         .rfind(|item| change(item).0 == second)
         .expect("the second incident");
-    assert_eq!(with_link["observables"][0]["value"], "phisher@example.org", "{with_link}");
+    assert_eq!(
+        with_link["observables"][0]["value"], "phisher@example.org",
+        "{with_link}"
+    );
     assert_eq!(with_link["incident"]["model_type"], "incident");
     let state = workspace.state("t-inc").expect("a state");
     assert_eq!(state["modified_ts"], json!(changes.last().map(|(_, stamp)| stamp)));
@@ -130,11 +141,19 @@ fn each_incident_new_or_changed_is_delivered_once_with_its_observables() {
 /// At least once across a crash: nothing skipped, and a repeat only of what was delivered before it.
 #[test]
 fn killed_and_restarted_on_the_same_state_it_skips_nothing() {
-    let (sim, receiver, workspace) = (simulator(), Receiver::builder().start(), Workspace::new("incidents-kill"));
+    let (sim, receiver, workspace) = (
+        simulator(),
+        Receiver::builder().start(),
+        Workspace::new("incidents-kill"),
+    );
     let input = json!({"stability_window_seconds": 0});
     let first = Running::start(&trigger(&sim, &receiver, &input, "t-kill"), &workspace, false);
-    wait_until("the first start saving its cursor", || workspace.state("t-kill").is_some());
-    let mut created: Vec<u64> = (0..6).map(|n| incident(&sim, json!({"name": format!("Before {n}")}))).collect();
+    wait_until("the first start saving its cursor", || {
+        workspace.state("t-kill").is_some()
+    });
+    let mut created: Vec<u64> = (0..6)
+        .map(|n| incident(&sim, json!({"name": format!("Before {n}")})))
+        .collect();
     wait_until("a first part delivered", || delivered(&receiver).len() >= 2);
     let killed = first.kill();
     assert_ne!(killed.code, Some(0), "SIGKILL ends it without a clean stop");
@@ -144,7 +163,11 @@ fn killed_and_restarted_on_the_same_state_it_skips_nothing() {
     let second = Running::start(&trigger(&sim, &receiver, &input, "t-kill"), &workspace, false);
     let all: HashSet<u64> = created.iter().copied().collect();
     wait_until("every incident delivered after the restart", || {
-        delivered(&receiver).into_iter().map(|(id, _)| id).collect::<HashSet<_>>() == all
+        delivered(&receiver)
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect::<HashSet<_>>()
+            == all
     });
     workspace.raise_terminate_flag();
     second.finish().stopped_cleanly();
@@ -152,7 +175,10 @@ fn killed_and_restarted_on_the_same_state_it_skips_nothing() {
     for (id, _) in delivered(&receiver) {
         assert!(all.contains(&id), "{id} was never created here");
         if !seen.insert(id) {
-            assert!(before_kill.contains(&id), "{id} repeated without a delivery before the kill");
+            assert!(
+                before_kill.contains(&id),
+                "{id} repeated without a delivery before the kill"
+            );
         }
     }
 }
@@ -165,7 +191,10 @@ fn the_task_filters_by_publication_tags_and_status_and_returns_each_once() {
         &sim,
         json!({"name": "Published", "publication_status": "published", "incident_status": "New", "tags": ["phishing"]}),
     );
-    let open = incident(&sim, json!({"name": "Open", "incident_status": "Open", "tags": ["Phishing"]}));
+    let open = incident(
+        &sim,
+        json!({"name": "Open", "incident_status": "Open", "tags": ["Phishing"]}),
+    );
     let plain = incident(&sim, json!({"name": "Plain"}));
     let backfill = json!({"backfill_hours": 1, "stability_window_seconds": 0});
     let with = |filters: Value| {
@@ -177,7 +206,10 @@ fn the_task_filters_by_publication_tags_and_status_and_returns_each_once() {
         input
     };
     let everything = run_task(&sim, &backfill, json!({}));
-    assert_eq!(ids(&everything.body.output.clone().expect("an output")), [published, open, plain]);
+    assert_eq!(
+        ids(&everything.body.output.clone().expect("an output")),
+        [published, open, plain]
+    );
     let cases = [
         (json!({"published_only": true}), vec![published]),
         (json!({"tags": ["PHISHING"]}), vec![published, open]),
@@ -195,7 +227,11 @@ fn the_task_filters_by_publication_tags_and_status_and_returns_each_once() {
     assert_eq!(next.body.output, Some(json!([])), "each once");
     sim.change_threat_model("incident", plain, |fields| fields["name"] = json!("Plain, reviewed"));
     let changed = run_task(&sim, &backfill, state);
-    assert_eq!(ids(&changed.body.output.expect("an output")), [plain], "a change comes again");
+    assert_eq!(
+        ids(&changed.body.output.expect("an output")),
+        [plain],
+        "a change comes again"
+    );
 }
 
 #[test]
@@ -213,6 +249,7 @@ fn a_malformed_state_or_input_exits_1_before_any_request() {
     }
     for (input, named) in [
         (json!({"tags": ["a,b"]}), "tags"),
+        (json!({"statuses": [""]}), "statuses"),
         (json!({"max_per_poll": 5000}), "max_per_poll"),
         (json!({"published_only": "yes"}), "published_only"),
     ] {
@@ -220,5 +257,16 @@ fn a_malformed_state_or_input_exits_1_before_any_request() {
             .stdin_raw(task(&sim, &input, json!({})).to_string())
             .refused_naming(named);
     }
+    let receiver = Receiver::builder().start();
+    for (input, named) in [
+        (json!({"interval": 5}), "interval"),
+        (json!({"observable_limit": 5000}), "observable_limit"),
+        (json!({"statuses": ["new", " "]}), "statuses"),
+    ] {
+        Invocation::run("new_incidents")
+            .stdin_raw(trigger(&sim, &receiver, &input, "t-bad").to_string())
+            .refused_naming(named);
+    }
     assert_untouched(&sim);
+    assert_eq!(receiver.stats().received, 0);
 }

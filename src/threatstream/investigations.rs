@@ -127,7 +127,10 @@ pub(crate) async fn add_elements(client: &Client, id: u64, elements: &[Element])
             Replay::Never,
         )
         .await?;
-    info!("Added {} elements to investigation {id}", elements.len());
+    info!(
+        "Sent {} for investigation {id}",
+        crate::plural::count_of(elements.len(), "element")
+    );
     Ok(answer)
 }
 

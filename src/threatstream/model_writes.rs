@@ -102,10 +102,10 @@ pub(crate) async fn tag_model(client: &Client, model: ModelRef, tags: &[Tag]) ->
     let body = json!({"tags": tags.iter().map(Tag::to_json).collect::<Vec<_>>()}).to_string();
     let answer = send(client, model, Method::POST, "tag/", Some(body), Replay::Safe).await?;
     info!(
-        "Tagged {} {} with {} tags",
+        "Tagged {} {} with {}",
         model.model_type.as_str(),
         model.id,
-        tags.len()
+        crate::plural::count_of(tags.len(), "tag")
     );
     Ok(answer)
 }

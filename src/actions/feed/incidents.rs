@@ -209,7 +209,11 @@ impl Source for Incidents {
     fn describe(cursor: &IncidentCursor) -> String {
         match cursor.taken.len() {
             0 => format!("modified_ts {}", cursor.modified_ts),
-            taken => format!("modified_ts {} ({taken} incidents at it taken)", cursor.modified_ts),
+            taken => format!(
+                "modified_ts {} ({} at it taken)",
+                cursor.modified_ts,
+                crate::plural::count_of(taken, "incident")
+            ),
         }
     }
 

@@ -150,8 +150,8 @@ impl TypedAction for AddInvestigationElements {
         })?;
         read_answer(&answer, &mut output);
         tracing::info!(
-            "Added {} elements to investigation {id}; {} were in it already",
-            output.added_count,
+            "Added {} to investigation {id}; {} in it already",
+            crate::plural::count(output.added_count, "element"),
             output.already_in_count
         );
         output_of(&output)
