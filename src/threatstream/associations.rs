@@ -75,16 +75,19 @@ pub(crate) async fn change_links(
         let all: Vec<u64> = ids.local.iter().chain(&ids.cloud).copied().collect();
         send(client, &path, json!({"ids": all}), false).await?
     };
+    let noun = match target {
+        LinkTarget::Observables => "observable",
+        LinkTarget::Models(model_type) => model_type.as_str(),
+    };
+    let (verb, preposition) = match change {
+        LinkChange::Add => ("Linking", "to"),
+        LinkChange::Remove => ("Unlinking", "from"),
+    };
     info!(
-        "{} {} of {} {} {}: {} changed",
-        match change {
-            LinkChange::Add => "Linked",
-            LinkChange::Remove => "Unlinked",
-        },
-        target.segment(),
+        "{verb} {} {preposition} {} {}: ThreatStream changed {}",
+        crate::plural::count_of(ids.local.len() + ids.cloud.len(), noun),
         model.model_type.as_str(),
         model.id,
-        ids.local.len() + ids.cloud.len(),
         changed.len()
     );
     Ok(changed)

@@ -229,10 +229,10 @@ fn link_failure(error: ApiError, model: ModelRef, change: LinkChange, done: &Has
 pub(crate) fn summary(outcome: &Outcome, model: (ModelType, u64), verb: &str) -> String {
     let not_found: Vec<String> = outcome.not_found.iter().map(|missing| quoted(&missing.given)).collect();
     format!(
-        "{verb} {} to {} {}; {} as they were; not found: {}",
-        outcome.changed.len(),
+        "{verb} {} {}: {}; {} as they were; not found: {}",
         model.0.as_str(),
         model.1,
+        crate::plural::count_of(outcome.changed.len(), "target"),
         outcome.unchanged.len(),
         if not_found.is_empty() {
             "none".to_owned()
