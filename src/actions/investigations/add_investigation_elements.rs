@@ -63,7 +63,7 @@ pub(crate) struct AddInvestigationElementsOutput {
     #[schemars(title = "Added Count", example = 2)]
     added_count: u64,
     /// How many of those given the investigation held already
-    #[schemars(title = "Already In Count", example = 0)]
+    #[schemars(title = "Already Present Count", example = 0)]
     already_in_count: u64,
     /// What ThreatStream said it could not add, and why
     #[schemars(title = "Errors", example = json!([]))]
