@@ -254,7 +254,14 @@ fn assert_only_the_target_was_sent(step: &str, sim: &Simulator, source: Source, 
                 .find(|request| request.method == "POST")
                 .expect("the create");
             let body: Value = serde_json::from_slice(&post.body).expect("JSON");
-            assert_eq!(body, json!({"name": "Case 4711"}), "{step} ({source:?})");
+            // A model is created private unless asked otherwise, as XSOAR and Splunk SOAR create
+            // one: `is_public: false` is sent, so no tenant default can publish it.
+            let expected = if step == "create_threat_model" {
+                json!({"name": "Case 4711", "is_public": false})
+            } else {
+                json!({"name": "Case 4711"})
+            };
+            assert_eq!(body, expected, "{step} ({source:?})");
         }
         "submit_file" | "submit_url" => {
             for submission in sim.sandbox_submissions() {
