@@ -7,7 +7,9 @@
 //! ThreatStream did not know would be ignored in silence, delivering everything. An incident kept is
 //! then read whole with its observables, as Splunk reads each (`GET /api/v1/incident/{id}/` and
 //! `.../intelligence/`), and delivered as one item: the incident, shaped as Get Threat Model shows a
-//! model, and its observables. One that is gone by then is passed over.
+//! model, and its observables. One that is gone by then is passed over, and so is one changed again
+//! since it was listed: its newer change comes further on and delivers it, so each change is
+//! delivered once, with the incident as that change left it.
 
 use std::borrow::Cow;
 
@@ -22,6 +24,7 @@ use crate::actions::models::example_model;
 use crate::protocol::{clean, quoted, Failure};
 use crate::threatstream::incidents::{incident, incident_changes, newest_incident_change, IncidentCursor};
 use crate::threatstream::threat_models;
+use crate::threatstream::timestamp::parse_us;
 use crate::threatstream::{format_ms, now_ms, numeric_id, tag_names, ApiError, Client, ModelType, Record};
 
 /// What New Incidents and Monitor Incidents follow.
@@ -128,6 +131,12 @@ impl Incidents {
     }
 }
 
+/// Whether `whole`, read after `listed` was, carries a later `modified_ts`.
+fn changed_since_listed(listed: &Record, whole: &Record) -> bool {
+    let micros = |record: &Record| record.get("modified_ts").and_then(Value::as_str).and_then(parse_us);
+    matches!((micros(listed), micros(whole)), (Some(listed), Some(now)) if now > listed)
+}
+
 impl Source for Incidents {
     type Cursor = IncidentCursor;
     type State = IncidentState;
@@ -192,6 +201,12 @@ impl Source for Incidents {
             tracing::info!("Incident {id} is gone; passed over");
             return Ok(None);
         };
+        if changed_since_listed(&record, &whole) {
+            // Its newer change is further on in the feed and delivers it then, once, as it is now;
+            // delivering it here too would send the same change twice.
+            tracing::info!("Incident {id} changed again since it was listed; it comes with that change");
+            return Ok(None);
+        }
         let records = threat_models::observables(client, ModelType::Incident, id, self.observable_limit).await?;
         let mut observables = Vec::with_capacity(records.len());
         for record in records {
@@ -283,6 +298,19 @@ mod tests {
             ..all
         };
         assert!(!open.keeps(&splunk));
+    }
+
+    #[test]
+    fn an_incident_changed_since_it_was_listed_waits_for_that_change() {
+        let listed = incident(json!({"id": 7, "modified_ts": "2024-03-04T09:30:00.000001"}));
+        let same = incident(json!({"id": 7, "modified_ts": "2024-03-04T09:30:00.000001+00:00"}));
+        let later = incident(json!({"id": 7, "modified_ts": "2024-03-04T09:30:00.000002"}));
+        assert!(
+            !changed_since_listed(&listed, &same),
+            "the same time, written otherwise"
+        );
+        assert!(changed_since_listed(&listed, &later));
+        assert!(!changed_since_listed(&listed, &incident(json!({"id": 7}))));
     }
 
     #[test]
