@@ -13,9 +13,11 @@ mod feed;
 mod file;
 mod import;
 mod input;
+mod investigations;
 mod lenient;
 mod lookups;
 mod manage;
+mod models;
 mod observable;
 mod sandbox;
 mod search;
@@ -42,6 +44,8 @@ const REGISTRY: &[&[&dyn Action]] = &[
     context::ACTIONS,
     sessions::ACTIONS,
     manage::ACTIONS,
+    models::ACTIONS,
+    investigations::ACTIONS,
 ];
 
 /// Every group of triggers, and of tasks (see `typed` for what a trigger or task file implements).
