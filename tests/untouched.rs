@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use threatstream_simulator::Simulator;
 
 use crate::harness::{
-    assert_untouched, connection, plugin_command, records, run_ok, simulator, simulator_builder, Invocation,
+    assert_untouched, connection, output_of, plugin_command, records, run_ok, simulator, simulator_builder, Invocation,
 };
 
 /// Every action that writes to ThreatStream; `every_action_is_a_read_or_a_write` keeps it complete.
@@ -77,10 +77,7 @@ fn sample(source: Source, step: &str) -> Value {
             std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
         }
         Source::Binary => {
-            let output = plugin_command()
-                .args(["sample", step])
-                .output()
-                .expect("the binary runs");
+            let output = output_of(plugin_command().args(["sample", step]));
             assert!(output.status.success(), "sample {step} exits 0");
             String::from_utf8(output.stdout).expect("UTF-8")
         }
