@@ -183,7 +183,7 @@ fn find_use(code: &str) -> Option<usize> {
 fn relative_paths(code: &str) -> Vec<Vec<String>> {
     let word = |c: char| c.is_alphanumeric() || c == '_';
     let mut found = Vec::new();
-    for (start, _) in code.match_indices(|c: char| c == 'c' || c == 's') {
+    for (start, _) in code.match_indices(['c', 's']) {
         if code[..start].chars().next_back().is_some_and(|c| word(c) || c == ':') {
             continue;
         }
@@ -217,7 +217,7 @@ impl Crate {
             // Unit tests sit at a file's end, after `#[cfg(test)]`; what they import is no cycle of
             // the code's.
             let text = text.split("\n#[cfg(test)]").next().unwrap_or_default();
-            parsed.insert(module.clone(), parse(&code_of(&text)));
+            parsed.insert(module.clone(), parse(&code_of(text)));
             files.insert(module, file);
         }
         Crate { files, parsed }

@@ -306,7 +306,7 @@ fn description_problems(description: Option<&Value>, place: &str, problems: &mut
     }
 }
 
-fn entries<'a>(value: &'a Value) -> impl Iterator<Item = (&'a String, &'a Value)> {
+fn entries(value: &Value) -> impl Iterator<Item = (&String, &Value)> {
     value.as_object().into_iter().flat_map(Map::iter)
 }
 
