@@ -124,7 +124,7 @@ fn route(method: &str, path: &[&str]) -> Option<Handler> {
         ("GET", ["api", "v1", "submit", "parameters"]) => to(|c| sandbox::parameters(&c.tenant.sandbox)),
         ("GET", ["api", "v1", "submit", id]) => with(number(id)?, |c, id| sandbox::status(&c.tenant.sandbox, id)),
         ("GET", ["api", "v1", "submit", id, "report"]) => with(number(id)?, |c, id| sandbox::report(&c.tenant.sandbox, id, &c.tenant.origin(c.request))),
-        ("GET", ["userUploads", _day, file]) => with((*file).to_owned(), |c, file| pcap::download(&c.tenant.sandbox, &c.request.path, &file)),
+        ("GET", ["userUploads", _day, file]) => with((*file).to_owned(), |c, file| pcap::download(&c.request.path, &file, |id| sandbox::has_report(&c.tenant.sandbox, id))),
         // Investigations and their elements (investigations/).
         ("GET", ["api", "v1", "investigation"]) => to(|c| investigations::list(c.state, c.request)),
         ("POST", ["api", "v1", "investigation"]) => to(|c| investigations::create(c.state, c.request)),

@@ -14,7 +14,6 @@ use ring::digest::{digest, SHA256};
 
 use crate::http::answer::{Answer, Refused};
 use crate::http::response;
-use crate::sandbox::detonations::{self, Sandbox};
 
 /// Where uploads live, as the report's links spell it.
 pub(crate) const UPLOADS_PREFIX: &str = "/userUploads/";
@@ -80,13 +79,15 @@ fn udp_packet(payload: &[u8]) -> Vec<u8> {
 }
 
 /// `GET /userUploads/<day>/<file>`: the capture named by `file`, when its
-/// detonation has a report; a 404 otherwise.
-pub(crate) fn download(sandbox: &Sandbox, path: &str, file: &str) -> Answer {
+/// detonation has a report (`has_report`, the sandbox's word, passed in so
+/// that the report, which links here, and this file import only one way);
+/// a 404 otherwise.
+pub(crate) fn download(path: &str, file: &str, has_report: impl Fn(u64) -> bool) -> Answer {
     let id = file
         .strip_suffix(".pcap")
         .and_then(|stem| stem.rsplit_once("_dump-"))
         .and_then(|(_, id)| id.parse::<u64>().ok())
-        .filter(|id| detonations::has_report(sandbox, *id))
+        .filter(|id| has_report(*id))
         .ok_or_else(|| Refused::not_found(path))?;
     Ok(response::bytes(200, PCAP_TYPE, capture(id)))
 }
