@@ -21,7 +21,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::protocol::{clean, Failure, Halt, Output};
+use crate::protocol::{clean, Failure, Halt};
 use crate::threatstream::{self, format_ms, now_ms, ApiError, Client, FeedFilter, Record};
 
 /// A checked feed: what to follow and how much to take at once.
@@ -56,10 +56,6 @@ impl FeedState {
             cursor: Some(cursor),
             last_poll: Some(format_ms(now_ms())),
         }
-    }
-
-    pub(crate) fn to_value(&self) -> Value {
-        serde_json::to_value(self).unwrap_or_default()
     }
 }
 
@@ -171,7 +167,7 @@ pub(crate) async fn cursor_ahead(client: &Client, cursor: u64) -> Result<Option<
 
 /// One poll that takes nothing, for the trigger's and the task's `test`: it checks that the account
 /// can search with these filters, and says how many observables the first poll would find.
-pub(crate) async fn test_poll(feed: &Feed, client: &Client) -> Result<Output, Failure> {
+pub(crate) async fn test_poll(feed: &Feed, client: &Client) -> Result<(), Failure> {
     let cursor = feed.starting_cursor(client).await?;
     let until = now_ms() - feed.stability_window_ms;
     let changes = threatstream::changes(client, &feed.filter, cursor, until, feed.max_per_poll).await?;
@@ -180,7 +176,7 @@ pub(crate) async fn test_poll(feed: &Feed, client: &Client) -> Result<Output, Fa
         "Test poll: {}{more} observables after update_id {cursor} match the filters",
         changes.records.len()
     );
-    crate::actions::connection::test_passed()
+    Ok(())
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 //! `engine`) fails the run, saying how to reset it.
 
 use schemars::JsonSchema;
-use serde_json::value::RawValue;
+use serde::Serialize;
 use serde_json::{json, Value};
 use tracing::info;
 
@@ -19,8 +19,8 @@ use super::input::{feed_input, FeedInput};
 use crate::actions::connection::Connection;
 use crate::actions::failure::upstream_status;
 use crate::actions::lookups::ResultRecord;
-use crate::actions::typed::TypedTask;
-use crate::protocol::{Failure, Halt, Output, TaskOutcome};
+use crate::actions::{TaskRun, TypedStep, TypedTask};
+use crate::protocol::{Failure, Halt};
 use crate::threatstream::Client;
 
 feed_input! {
@@ -28,12 +28,11 @@ feed_input! {
 }
 
 // The task's output, for the schema (a `//` comment: a doc comment would become its description).
-#[allow(dead_code, reason = "only its schema is used")]
-#[derive(JsonSchema)]
+#[derive(Default, Serialize, JsonSchema)]
 pub(crate) struct MonitorObservablesOutput {
     /// Observables new or changed since the last run, in update_id order, without empty fields
-    #[schemars(title = "Observables", example = example_observables())]
-    observables: Vec<ResultRecord>,
+    #[schemars(title = "Observables", with = "Vec<ResultRecord>", example = example_observables())]
+    observables: Vec<Value>,
 }
 
 fn example_observables() -> Value {
@@ -44,27 +43,26 @@ fn example_observables() -> Value {
 
 pub(crate) struct MonitorObservables;
 
-impl TypedTask for MonitorObservables {
+impl TypedStep for MonitorObservables {
     const ID: &'static str = "monitor_observables";
     const TITLE: &'static str = "Monitor Observables";
     const DESCRIPTION: &'static str =
         "Return the observables that are new or changed in Anomali ThreatStream since the last run";
-    const SCHEDULE: &'static str = "*/5 * * * *";
     type Input = MonitorObservablesInput;
-    type OutputSchema = MonitorObservablesOutput;
+    type Output = MonitorObservablesOutput;
+}
+
+impl TypedTask for MonitorObservables {
+    const SCHEDULE: &'static str = "*/5 * * * *";
     type State = FeedState;
 
-    async fn run(
-        connection: &Connection,
-        input: MonitorObservablesInput,
-        state: FeedState,
-    ) -> Result<TaskOutcome, Failure> {
+    async fn run(connection: &Connection, input: MonitorObservablesInput, state: FeedState) -> Result<Polled, Failure> {
         let feed = input.feed()?;
         match collect(&feed, &connection.client, state.cursor).await {
             Ok(outcome) => Ok(outcome),
-            Err(PollError::Api(error)) => Ok(TaskOutcome {
-                output: empty_list()?,
-                state: state.to_value(),
+            Err(PollError::Api(error)) => Ok(TaskRun {
+                output: MonitorObservablesOutput::default(),
+                state,
                 has_more_pages: false,
                 problem: Some((upstream_status(&error), Failure::from(error))),
             }),
@@ -76,13 +74,16 @@ impl TypedTask for MonitorObservables {
         }
     }
 
-    async fn test(connection: &Connection, input: MonitorObservablesInput) -> Result<Output, Failure> {
+    async fn test(connection: &Connection, input: MonitorObservablesInput) -> Result<(), Failure> {
         test_poll(&input.feed()?, &connection.client).await
     }
 }
 
+/// What one run answers.
+type Polled = TaskRun<MonitorObservablesOutput, FeedState>;
+
 /// One poll from `cursor` (or from where a first run starts), collected.
-async fn collect(feed: &Feed, client: &Client, cursor: Option<u64>) -> Result<TaskOutcome, PollError> {
+async fn collect(feed: &Feed, client: &Client, cursor: Option<u64>) -> Result<Polled, PollError> {
     let mut cursor = match cursor {
         Some(cursor) => match cursor_ahead(client, cursor).await? {
             None => cursor,
@@ -90,18 +91,16 @@ async fn collect(feed: &Feed, client: &Client, cursor: Option<u64>) -> Result<Ta
         },
         None => feed.starting_cursor(client).await?,
     };
-    let mut observables = Collected::default();
-    let report = feed.poll(client, &mut cursor, &mut observables).await?;
+    let mut collected = MonitorObservablesOutput::default();
+    let report = feed.poll(client, &mut cursor, &mut collected).await?;
     let more = if report.more { "; more waiting" } else { "" };
     info!(
         "Poll: {} observables returned, {} excluded by tag; cursor at update_id {cursor}{more}",
         report.delivered, report.excluded
     );
-    Ok(TaskOutcome {
-        output: observables
-            .into_output()
-            .map_err(|failure| PollError::Halt(Halt::Failed(failure)))?,
-        state: FeedState::at(cursor).to_value(),
+    Ok(TaskRun {
+        output: collected,
+        state: FeedState::at(cursor),
         has_more_pages: report.more,
         problem: None,
     })
@@ -121,30 +120,11 @@ fn ahead(cursor: u64, newest: u64) -> Failure {
     )
 }
 
-#[derive(Default)]
-struct Collected {
-    observables: Vec<Value>,
-}
-
-impl Collected {
-    fn into_output(self) -> Result<Output, Failure> {
-        serde_json::value::to_raw_value(&self.observables).map_err(encoding)
-    }
-}
-
-impl Sink for Collected {
+impl Sink for MonitorObservablesOutput {
     async fn take(&mut self, _update_id: u64, observable: Value) -> Result<(), Halt> {
         self.observables.push(observable);
         Ok(())
     }
-}
-
-fn empty_list() -> Result<Output, Failure> {
-    RawValue::from_string("[]".to_owned()).map_err(encoding)
-}
-
-fn encoding(error: serde_json::Error) -> Failure {
-    Failure::defect("The task's output could not be encoded.", "Please contact support.").with_data(error.to_string())
 }
 
 #[cfg(test)]

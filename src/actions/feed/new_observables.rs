@@ -20,7 +20,7 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::Serialize;
 use serde_json::{json, Value};
 use tracing::{error, info};
 
@@ -29,10 +29,10 @@ use super::input::{feed_input, FeedInput};
 use crate::actions::connection::Connection;
 use crate::actions::input::or_default;
 use crate::actions::lookups::ResultRecord;
-use crate::actions::typed::TypedTrigger;
-use crate::actions::verdict::{example_verdict, VerdictInputs, VerdictOutput};
-use crate::protocol::{output_of, Failure, Halt, Output, TriggerContext};
-use crate::threatstream::verdict::{verdict_of, VerdictOptions};
+use crate::actions::verdict::{example_verdict, VerdictInputs};
+use crate::actions::{TriggerRun, TypedStep, TypedTrigger};
+use crate::protocol::{Failure, Halt};
+use crate::threatstream::verdict::{verdict_of, Verdict, VerdictOptions};
 use crate::threatstream::{ApiError, Client};
 
 /// Replaces the interval between polls, in milliseconds, so the tests of a running trigger need not
@@ -67,15 +67,14 @@ fn interval(given: u32) -> Result<u32, Failure> {
 }
 
 // One event's output (a `//` comment: a doc comment would become the schema's description).
-#[allow(dead_code, reason = "only its schema is used")]
-#[derive(JsonSchema)]
+#[derive(Serialize, JsonSchema)]
 pub(crate) struct NewObservable {
     /// The observable as ThreatStream holds it now, without empty fields; its update_id tells a change from a repeat
-    #[schemars(title = "Observable", example = example_observable())]
-    observable: ResultRecord,
+    #[schemars(title = "Observable", with = "ResultRecord", example = example_observable())]
+    observable: Value,
     /// The verdict on this record alone, with the connection's thresholds: malicious, suspicious, benign or unknown, and why
     #[schemars(title = "Verdict", example = example_verdict(&json!([example_observable()])))]
-    verdict: VerdictOutput,
+    verdict: Verdict,
 }
 
 fn example_observable() -> Value {
@@ -87,26 +86,26 @@ fn example_observable() -> Value {
 
 pub(crate) struct NewObservables;
 
-impl TypedTrigger for NewObservables {
+impl TypedStep for NewObservables {
     const ID: &'static str = "new_observables";
     const TITLE: &'static str = "New Observables";
     const DESCRIPTION: &'static str = "Deliver each observable that is new or changed in Anomali ThreatStream";
     type Input = NewObservablesInput;
-    type Event = NewObservable;
+    type Output = NewObservable;
+}
+
+impl TypedTrigger for NewObservables {
     type State = FeedState;
 
     async fn run(
         connection: &Connection,
         input: NewObservablesInput,
-        context: &mut TriggerContext,
-    ) -> Result<Output, Failure> {
+        context: &mut TriggerRun<'_, Self>,
+    ) -> Result<(), Failure> {
         let feed = input.feed()?;
         let seconds = interval(input.interval)?;
         let verdict = VerdictInputs::default().options(connection)?;
-        let saved = match context.saved_state() {
-            Some(saved) => FeedState::deserialize(saved).map_err(Failure::invalid_trigger_state)?,
-            None => FeedState::default(),
-        };
+        let saved = context.saved_state()?.unwrap_or_default();
         let mut run = Run {
             feed,
             verdict,
@@ -115,12 +114,12 @@ impl TypedTrigger for NewObservables {
             interval: poll_interval(seconds),
         };
         match run.follow(saved.cursor).await {
-            Halt::Stopped => output_of(&Value::Null),
+            Halt::Stopped => Ok(()),
             Halt::Failed(failure) => Err(failure),
         }
     }
 
-    async fn test(connection: &Connection, input: NewObservablesInput) -> Result<Output, Failure> {
+    async fn test(connection: &Connection, input: NewObservablesInput) -> Result<(), Failure> {
         test_poll(&input.feed()?, &connection.client).await
     }
 }
@@ -133,15 +132,15 @@ fn poll_interval(seconds: u32) -> Duration {
 }
 
 /// One run of the trigger.
-struct Run<'a> {
+struct Run<'a, 'c> {
     feed: Feed,
     verdict: VerdictOptions,
     client: &'a Client,
-    context: &'a mut TriggerContext,
+    context: &'a mut TriggerRun<'c, NewObservables>,
     interval: Duration,
 }
 
-impl Run<'_> {
+impl Run<'_, '_> {
     /// Polls until a stop is asked for or a failure ends the run; the cursor is saved either way.
     async fn follow(&mut self, saved: Option<u64>) -> Halt {
         let started = match saved {
@@ -167,7 +166,7 @@ impl Run<'_> {
                 }
             }
         };
-        match self.context.save_last_state(&FeedState::at(cursor).to_value()) {
+        match self.context.save_last_state(&FeedState::at(cursor)) {
             Ok(()) => halt,
             Err(failure) => Halt::Failed(failure),
         }
@@ -182,7 +181,7 @@ impl Run<'_> {
                 .await?
             {
                 Ok(cursor) => {
-                    self.context.save_state(&FeedState::at(cursor).to_value());
+                    self.context.save_state(&FeedState::at(cursor));
                     return Ok(cursor);
                 }
                 Err(problem) => self.unreachable("find where to start", problem),
@@ -263,8 +262,8 @@ const SAVE_EVERY: Duration = Duration::from_secs(1);
 
 /// Each observable as one event to the dispatcher, with its verdict. The cursor is saved after
 /// `SAVE_EVERY_EVENTS` events or `SAVE_EVERY`, whichever comes first, and at the end of each page.
-struct Events<'a> {
-    context: &'a mut TriggerContext,
+struct Events<'a, 'c> {
+    context: &'a mut TriggerRun<'c, NewObservables>,
     verdict: VerdictOptions,
     /// The cursor as last saved, and the events delivered and the time since.
     saved: u64,
@@ -272,8 +271,8 @@ struct Events<'a> {
     last_save: Instant,
 }
 
-impl<'a> Events<'a> {
-    fn new(context: &'a mut TriggerContext, verdict: VerdictOptions, cursor: u64) -> Events<'a> {
+impl<'a, 'c> Events<'a, 'c> {
+    fn new(context: &'a mut TriggerRun<'c, NewObservables>, verdict: VerdictOptions, cursor: u64) -> Events<'a, 'c> {
         Events {
             context,
             verdict,
@@ -288,19 +287,17 @@ impl<'a> Events<'a> {
         if cursor == self.saved {
             return;
         }
-        self.context.save_state(&FeedState::at(cursor).to_value());
+        self.context.save_state(&FeedState::at(cursor));
         self.saved = cursor;
         self.unsaved_events = 0;
         self.last_save = Instant::now();
     }
 }
 
-impl Sink for Events<'_> {
+impl Sink for Events<'_, '_> {
     async fn take(&mut self, _update_id: u64, observable: Value) -> Result<(), Halt> {
         let verdict = verdict_of(observable.as_object(), self.verdict);
-        self.context
-            .send(&json!({ "observable": observable, "verdict": verdict }))
-            .await?;
+        self.context.send(&NewObservable { observable, verdict }).await?;
         self.unsaved_events += 1;
         Ok(())
     }

@@ -9,7 +9,7 @@
 //! requests of at most 5 MB, each sent once and never again: a PATCH that failed may have been applied.
 
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use super::settings::{Classification, Severity};
@@ -19,9 +19,9 @@ use crate::actions::failure::{forbidden, unconfirmed, Permission, Write};
 use crate::actions::input::{at_most, given, tag_name, Percent, MAX_TAGS};
 use crate::actions::observable::observable;
 use crate::actions::wire_name;
-use crate::actions::{chosen, TypedAction};
+use crate::actions::{chosen, TypedAction, TypedStep};
 use crate::actions::{date, itype};
-use crate::protocol::{output_of, quoted, Failure, Output};
+use crate::protocol::{quoted, Failure};
 use crate::threatstream::{self, import_requests, Interrupted, Observable};
 
 /// More than a workflow step should push in one go; larger lists belong in an import with approval.
@@ -148,8 +148,7 @@ pub(crate) struct ObservableTag {
     tlp: Option<Tlp>,
 }
 
-#[allow(dead_code, reason = "only its schema is used")]
-#[derive(JsonSchema)]
+#[derive(Serialize, JsonSchema)]
 pub(crate) struct ImportObservablesWithoutApprovalOutput {
     /// Whether ThreatStream accepted every request; it files the observables after answering
     #[schemars(title = "Success", example = true)]
@@ -314,15 +313,17 @@ fn interrupted(interrupted: Interrupted) -> Failure {
 
 pub(crate) struct ImportObservablesWithoutApproval;
 
-impl TypedAction for ImportObservablesWithoutApproval {
+impl TypedStep for ImportObservablesWithoutApproval {
     const ID: &'static str = "import_observables_without_approval";
     const TITLE: &'static str = "Import Observables Without Approval";
     const DESCRIPTION: &'static str =
         "Import observables into Anomali ThreatStream without approval, making them active at once";
     type Input = ImportObservablesWithoutApprovalInput;
-    type OutputSchema = ImportObservablesWithoutApprovalOutput;
+    type Output = ImportObservablesWithoutApprovalOutput;
+}
 
-    async fn run(connection: &Connection, input: ImportObservablesWithoutApprovalInput) -> Result<Output, Failure> {
+impl TypedAction for ImportObservablesWithoutApproval {
+    async fn run(connection: &Connection, input: ImportObservablesWithoutApprovalInput) -> Result<ImportObservablesWithoutApprovalOutput, Failure> {
         let meta = input.meta()?;
         let objects = input.objects()?;
         let requests = import_requests(&meta, &objects).map_err(|index| {
@@ -334,7 +335,11 @@ impl TypedAction for ImportObservablesWithoutApproval {
         let accepted = threatstream::import_without_approval(&connection.client, requests)
             .await
             .map_err(interrupted)?;
-        output_of(&json!({"success": true, "observables_sent": accepted.observables, "requests": accepted.requests}))
+        Ok(ImportObservablesWithoutApprovalOutput {
+            success: true,
+            observables_sent: u64::try_from(accepted.observables).unwrap_or(u64::MAX),
+            requests: u64::try_from(accepted.requests).unwrap_or(u64::MAX),
+        })
     }
 }
 

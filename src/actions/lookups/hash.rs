@@ -7,14 +7,14 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::protocol::{Failure, Output};
+use crate::protocol::Failure;
 use crate::threatstream::Observable;
 
 use super::{lookup, ExampleRecords, LookupOutput};
 use crate::actions::connection::Connection;
 use crate::actions::observable::{observable, ObservableType};
 use crate::actions::verdict::verdict_input;
-use crate::actions::TypedAction;
+use crate::actions::{Streamed, TypedAction, TypedStep};
 
 verdict_input! {
     #[derive(Default, Deserialize, JsonSchema)]
@@ -41,14 +41,16 @@ impl LookupHashInput {
 
 pub(crate) struct LookupHash;
 
-impl TypedAction for LookupHash {
+impl TypedStep for LookupHash {
     const ID: &'static str = "lookup_hash";
     const TITLE: &'static str = "Lookup Hash";
     const DESCRIPTION: &'static str = "Lookup a file hash in Anomali ThreatStream";
     type Input = LookupHashInput;
-    type OutputSchema = LookupOutput<Self>;
+    type Output = Streamed<LookupOutput<Self>>;
+}
 
-    async fn run(connection: &Connection, input: LookupHashInput) -> Result<Output, Failure> {
+impl TypedAction for LookupHash {
+    async fn run(connection: &Connection, input: LookupHashInput) -> Result<Streamed<LookupOutput<LookupHash>>, Failure> {
         let observable = input.observable()?;
         lookup(connection, observable, input.verdict_inputs().options(connection)?).await
     }

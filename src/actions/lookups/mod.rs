@@ -18,30 +18,64 @@ mod url;
 use std::marker::PhantomData;
 
 use schemars::JsonSchema;
+use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::connection::Connection;
-use super::verdict::{example_verdict, VerdictOutput};
+use super::verdict::example_verdict;
+use super::{Streamed, Streams};
 use crate::protocol::{clean, Action, Failure, Output};
-use crate::threatstream::verdict::{Tally, VerdictOptions};
+use crate::threatstream::verdict::{Tally, Verdict, VerdictOptions};
 use crate::threatstream::{self, Observable};
 pub(super) use record::ResultRecord;
 
-// The lookups' output, for the schema; `lookup` writes the same shape as text. `E` gives the records
-// help.md shows as the example output of each lookup.
-#[allow(dead_code, reason = "only its schema is used")]
-#[derive(JsonSchema)]
+// The lookups' output (a `//` comment: a doc comment would become the type's description). `lookup`
+// builds it with its records already written as JSON text, and it is encoded by `Streams::written`,
+// which adds the verdict to that text: a lookup's output is never held twice (see `actions::output`).
+// `E` gives the records help.md shows as each lookup's example.
+#[derive(Serialize, JsonSchema)]
+#[serde(bound = "")]
 #[schemars(rename = "LookupOutput", bound = "E: ExampleRecords")]
 pub(crate) struct LookupOutput<E: ExampleRecords> {
     /// Intelligence records whose value is exactly the one looked up; empty when there are none
-    #[schemars(title = "Results", example = E::records())]
-    pub(crate) results: Vec<ResultRecord>,
+    #[schemars(title = "Results", example = E::records(), with = "Vec<ResultRecord>")]
+    pub(crate) results: WrittenRecords,
     /// The verdict on those records: malicious, suspicious, benign or unknown, with the score, the threat types and the reason
     #[schemars(title = "Verdict", example = example_verdict(&E::records()))]
-    pub(crate) verdict: VerdictOutput,
+    pub(crate) verdict: Verdict,
+    #[serde(skip)]
     #[schemars(skip)]
-    example: PhantomData<E>,
+    example: PhantomData<fn() -> E>,
+}
+
+impl<E: ExampleRecords> Streams for LookupOutput<E> {
+    /// The text serde would write, after the records: the verdict and the object's end.
+    fn written(self) -> Result<Output, Failure> {
+        let mut output = self.results.text;
+        output.push_str(",\"verdict\":");
+        serde_json::to_writer(StringWriter(&mut output), &self.verdict).map_err(unencodable)?;
+        output.push('}');
+        RawValue::from_string(output).map_err(unencodable)
+    }
+}
+
+/// A lookup's records as a JSON array, at the end of a text that opens the output object (the
+/// output's first field, `results`), so that the output needs no second buffer.
+pub(crate) struct WrittenRecords {
+    text: String,
+}
+
+/// What `WrittenRecords`'s text begins with.
+const RESULTS_OPENING: &str = "{\"results\":";
+
+impl Serialize for WrittenRecords {
+    /// The array alone, as `LookupOutput`'s `results`.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let array = self.text.get(RESULTS_OPENING.len()..).unwrap_or_default();
+        let array: &RawValue = serde_json::from_str(array).map_err(serde::ser::Error::custom)?;
+        array.serialize(serializer)
+    }
 }
 
 /// The records one lookup's help shows as its example output.
@@ -62,29 +96,30 @@ pub(super) const ACTIONS: &[&dyn Action] = &[
 
 /// Looks `observable` up and answers with the cleaned, exactly matching records and their verdict.
 ///
-/// The output is written as JSON text while the pages arrive, one record at a time, in the shape of
-/// `LookupOutput`, and each record is tallied for the verdict on its way; a lookup with tens of
-/// thousands of records then costs little more memory than its output's size (see
-/// `protocol::Output`).
-pub(crate) async fn lookup(
+/// The records are written as JSON text while the pages arrive, one at a time, in the shape of
+/// `LookupOutput`, and each is tallied for the verdict on its way; a lookup with tens of thousands of
+/// records then costs little more memory than its output's size (see `protocol::Output`).
+pub(crate) async fn lookup<E: ExampleRecords>(
     connection: &Connection,
     observable: Observable,
     options: VerdictOptions,
-) -> Result<Output, Failure> {
+) -> Result<Streamed<LookupOutput<E>>, Failure> {
     // One buffer from the first byte to the last: the records are most of the output, and copying
     // them into another string at the end would double the peak memory of a large lookup.
-    let mut output = RecordsText::after("{\"results\":");
+    let mut records = RecordsText::after(RESULTS_OPENING);
     let mut tally = Tally::new(options);
     threatstream::lookup(&connection.client, &observable, |record| {
         tally.add(&record);
-        output.push(record);
+        records.push(record);
     })
     .await?;
-    let mut output = output.finish()?;
-    output.push_str(",\"verdict\":");
-    serde_json::to_writer(StringWriter(&mut output), &tally.verdict()).map_err(unencodable)?;
-    output.push('}');
-    RawValue::from_string(output).map_err(unencodable)
+    Ok(Streamed(LookupOutput {
+        results: WrittenRecords {
+            text: records.finish()?,
+        },
+        verdict: tally.verdict(),
+        example: PhantomData,
+    }))
 }
 
 /// Records as a JSON array in text, cleaned as they are added, after whatever text precedes it.

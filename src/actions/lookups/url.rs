@@ -10,14 +10,14 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::protocol::{Failure, Output};
+use crate::protocol::Failure;
 use crate::threatstream::Observable;
 
 use super::{lookup, ExampleRecords, LookupOutput};
 use crate::actions::connection::Connection;
 use crate::actions::observable::{observable, ObservableType};
 use crate::actions::verdict::verdict_input;
-use crate::actions::TypedAction;
+use crate::actions::{Streamed, TypedAction, TypedStep};
 
 verdict_input! {
     #[derive(Default, Deserialize, JsonSchema)]
@@ -44,14 +44,16 @@ impl LookupUrlInput {
 
 pub(crate) struct LookupUrl;
 
-impl TypedAction for LookupUrl {
+impl TypedStep for LookupUrl {
     const ID: &'static str = "lookup_url";
     const TITLE: &'static str = "Lookup URL";
     const DESCRIPTION: &'static str = "Lookup a URL in Anomali ThreatStream";
     type Input = LookupUrlInput;
-    type OutputSchema = LookupOutput<Self>;
+    type Output = Streamed<LookupOutput<Self>>;
+}
 
-    async fn run(connection: &Connection, input: LookupUrlInput) -> Result<Output, Failure> {
+impl TypedAction for LookupUrl {
+    async fn run(connection: &Connection, input: LookupUrlInput) -> Result<Streamed<LookupOutput<LookupUrl>>, Failure> {
         let observable = input.observable()?;
         lookup(connection, observable, input.verdict_inputs().options(connection)?).await
     }

@@ -15,6 +15,7 @@ mod update_observable;
 use std::collections::HashSet;
 
 use schemars::JsonSchema;
+use serde::Serialize;
 use serde_json::Value;
 
 use super::connection::Connection;
@@ -258,8 +259,7 @@ fn in_cloud(targets: &[Target]) -> bool {
 }
 
 /// The output of a change: which observables it changed.
-#[allow(dead_code, reason = "only its schema is used")]
-#[derive(JsonSchema)]
+#[derive(Serialize, JsonSchema)]
 pub(crate) struct ChangeOutput {
     /// Whether ThreatStream accepted the change
     #[schemars(title = "Success", example = true)]
@@ -267,6 +267,13 @@ pub(crate) struct ChangeOutput {
     /// ThreatStream IDs of the observables changed
     #[schemars(title = "IDs", example = serde_json::json!([100000401]))]
     ids: Vec<u64>,
+}
+
+impl ChangeOutput {
+    /// ThreatStream accepted the change of the observables `ids`.
+    fn changed(ids: Vec<u64>) -> ChangeOutput {
+        ChangeOutput { success: true, ids }
+    }
 }
 
 #[cfg(test)]

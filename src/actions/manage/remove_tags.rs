@@ -11,8 +11,8 @@ use super::add_tags::tag_names;
 use super::{ids, in_cloud, target_input, ChangeOutput};
 use crate::actions::connection::Connection;
 use crate::actions::failure::{forbidden, unconfirmed, Permission, Write};
-use crate::actions::TypedAction;
-use crate::protocol::{output_of, Failure, Output};
+use crate::actions::{TypedAction, TypedStep};
+use crate::protocol::Failure;
 use crate::threatstream;
 
 target_input! {
@@ -34,14 +34,16 @@ const REMOVAL: Write = Write {
 
 pub(crate) struct RemoveTags;
 
-impl TypedAction for RemoveTags {
+impl TypedStep for RemoveTags {
     const ID: &'static str = "remove_tags";
     const TITLE: &'static str = "Remove Tags";
     const DESCRIPTION: &'static str = "Remove tags from an observable in Anomali ThreatStream";
     type Input = RemoveTagsInput;
-    type OutputSchema = ChangeOutput;
+    type Output = ChangeOutput;
+}
 
-    async fn run(connection: &Connection, input: RemoveTagsInput) -> Result<Output, Failure> {
+impl TypedAction for RemoveTags {
+    async fn run(connection: &Connection, input: RemoveTagsInput) -> Result<ChangeOutput, Failure> {
         let selector = input.selector()?;
         let names = tag_names(&input.tags)?;
         let targets = selector.targets(connection).await?;
@@ -53,6 +55,6 @@ impl TypedAction for RemoveTags {
                     forbidden(error, &[Permission::Tag], "removing tags from observables")
                 })
             })?;
-        output_of(&json!({"success": true, "ids": ids}))
+        Ok(ChangeOutput::changed(ids))
     }
 }

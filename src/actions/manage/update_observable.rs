@@ -9,16 +9,16 @@
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use super::{ids, no_id, target_input, ChangeOutput};
 use crate::actions::connection::Connection;
 use crate::actions::failure::{absent, forbidden, unconfirmed, Permission, Write};
 use crate::actions::import::{Severity, Tlp};
 use crate::actions::input::Percent;
-use crate::actions::{chosen, TypedAction};
+use crate::actions::{chosen, TypedAction, TypedStep};
 use crate::actions::{date, itype};
-use crate::protocol::{output_of, Failure, Output};
+use crate::protocol::Failure;
 use crate::threatstream::{self, ApiError};
 
 target_input! {
@@ -112,15 +112,17 @@ fn update_failure(error: ApiError, id: u64) -> Failure {
 
 pub(crate) struct UpdateObservable;
 
-impl TypedAction for UpdateObservable {
+impl TypedStep for UpdateObservable {
     const ID: &'static str = "update_observable";
     const TITLE: &'static str = "Update Observable";
     const DESCRIPTION: &'static str =
         "Update the status, confidence, severity, TLP, expiration or type of an observable";
     type Input = UpdateObservableInput;
-    type OutputSchema = ChangeOutput;
+    type Output = ChangeOutput;
+}
 
-    async fn run(connection: &Connection, input: UpdateObservableInput) -> Result<Output, Failure> {
+impl TypedAction for UpdateObservable {
+    async fn run(connection: &Connection, input: UpdateObservableInput) -> Result<ChangeOutput, Failure> {
         let selector = input.selector()?;
         let changes = input.changes()?;
         let targets = selector.targets(connection).await?;
@@ -129,7 +131,7 @@ impl TypedAction for UpdateObservable {
                 .await
                 .map_err(|error| update_failure(error, target.id))?;
         }
-        output_of(&json!({"success": true, "ids": ids(&targets)}))
+        Ok(ChangeOutput::changed(ids(&targets)))
     }
 }
 

@@ -19,7 +19,7 @@ use super::connection::Connection;
 use super::failure::{unconfirmed, Write};
 use super::input::{given, line, MAX_LINE_CHARS};
 use super::wire_name;
-use crate::protocol::{output_of, Action, Failure, Output};
+use crate::protocol::{Action, Failure};
 use crate::threatstream::{self, Submission};
 
 /// The sandbox actions, in the order the spec lists them.
@@ -122,7 +122,7 @@ pub(crate) struct Options {
 
 /// Submits `target` and answers with 4.0.0's `{success, reports}`: one report per platform. The detail
 /// is checked first (one line, at most `MAX_LINE_CHARS`), before the request.
-async fn submit(connection: &Connection, options: Options, target: threatstream::Target) -> Result<Output, Failure> {
+async fn submit(connection: &Connection, options: Options, target: threatstream::Target) -> Result<SubmitOutput, Failure> {
     let detail = given(options.detail).map(|detail| detail.trim().to_owned());
     if let Some(detail) = &detail {
         line(detail, "detail", "the detail", MAX_LINE_CHARS)?;
@@ -147,7 +147,7 @@ async fn submit(connection: &Connection, options: Options, target: threatstream:
         })
         .collect();
     // The client refuses an answer without `success: true`, so what comes back succeeded.
-    output_of(&SubmitOutput { success: true, reports })
+    Ok(SubmitOutput { success: true, reports })
 }
 
 /// The submissions' output.

@@ -7,8 +7,8 @@ use serde_json::json;
 use super::{submission_input, submit, Classification, Platform, SubmitOutput};
 use crate::actions::connection::Connection;
 use crate::actions::file::File;
-use crate::actions::TypedAction;
-use crate::protocol::{Failure, Output};
+use crate::actions::{TypedAction, TypedStep};
+use crate::protocol::Failure;
 use crate::threatstream::Target;
 
 submission_input! {
@@ -23,14 +23,16 @@ submission_input! {
 
 pub(crate) struct SubmitFile;
 
-impl TypedAction for SubmitFile {
+impl TypedStep for SubmitFile {
     const ID: &'static str = "submit_file";
     const TITLE: &'static str = "Submit File";
     const DESCRIPTION: &'static str = "Submit a file to a ThreatStream sandbox";
     type Input = SubmitFileInput;
-    type OutputSchema = SubmitOutput;
+    type Output = SubmitOutput;
+}
 
-    async fn run(connection: &Connection, input: SubmitFileInput) -> Result<Output, Failure> {
+impl TypedAction for SubmitFile {
+    async fn run(connection: &Connection, input: SubmitFileInput) -> Result<SubmitOutput, Failure> {
         let options = input.options();
         let file = input.file.decoded("file")?;
         submit(connection, options, Target::File(file)).await
