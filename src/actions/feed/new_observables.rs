@@ -31,6 +31,7 @@ use crate::actions::input::or_default;
 use crate::actions::lookups::ResultRecord;
 use crate::actions::verdict::{example_verdict, VerdictInputs};
 use crate::actions::{TriggerRun, TypedStep, TypedTrigger};
+use crate::plural::count_of;
 use crate::protocol::{Failure, Halt};
 use crate::threatstream::verdict::{verdict_of, Verdict, VerdictOptions};
 use crate::threatstream::{ApiError, Client};
@@ -234,8 +235,10 @@ impl Run<'_, '_> {
             Ok(report) => {
                 let more = if report.more { "; more waiting" } else { "" };
                 info!(
-                    "Poll: {} observables delivered, {} excluded by tag; cursor at update_id {}{more}",
-                    report.delivered, report.excluded, cursor
+                    "Poll: {} delivered, {} excluded by tag; cursor at update_id {}{more}",
+                    count_of(report.delivered, "observable"),
+                    report.excluded,
+                    cursor
                 );
                 Ok(report.more)
             }

@@ -138,6 +138,7 @@ impl TypedAction for UpdateObservable {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn changes(value: Value) -> Result<Map<String, Value>, Failure> {
         serde_json::from_value::<UpdateObservableInput>(value)
