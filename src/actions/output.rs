@@ -65,4 +65,3 @@ impl<T: JsonSchema> JsonSchema for Streamed<T> {
         T::json_schema(generator)
     }
 }
-

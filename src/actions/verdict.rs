@@ -1,5 +1,5 @@
 //! The verdict as the actions publish it: the inputs that tune it, the connection's thresholds
-//! beneath them, and the example help.md shows. Judging is `threatstream::verdict`'s job; this module only
+//! beneath them, and the example help.md shows. Judging is `verdict`'s job; this module only
 //! says how a playbook asks for a verdict and what it reads back.
 //!
 //! For an action that gives a verdict (the lookups, and any later action that wants one):
@@ -7,16 +7,14 @@
 //!   `suspicious_threshold`, `include_inactive` and `severity_escalates` after its own fields;
 //! - turn them into `VerdictOptions` with `input.verdict_inputs().options(connection)?`, which refuses
 //!   bad thresholds before any request;
-//! - feed each record to a `threatstream::verdict::Tally` as it arrives and publish `tally.verdict()`,
+//! - feed each record to a `verdict::Tally` as it arrives and publish `tally.verdict()`,
 //!   a `Verdict`, whose type is its schema.
 
 use serde_json::Value;
 
 use super::connection::{set, Connection};
 use crate::protocol::Failure;
-use crate::threatstream::verdict::{
-    verdict_of, VerdictOptions, DEFAULT_MALICIOUS_THRESHOLD, DEFAULT_SUSPICIOUS_THRESHOLD,
-};
+use crate::verdict::{verdict_of, VerdictOptions, DEFAULT_MALICIOUS_THRESHOLD, DEFAULT_SUSPICIOUS_THRESHOLD};
 
 /// Declares an action's input struct with the verdict's four inputs after its own fields (each of
 /// which must end with a comma), and a `verdict_inputs()` method that reads them. One macro rather

@@ -37,7 +37,10 @@ pub(crate) fn output_of(value: &impl Serialize) -> Result<Output, Failure> {
 pub(crate) trait Step: Sync {
     /// The snake_case id used on the wire, in routes and in file names.
     fn id(&self) -> &'static str;
-    #[cfg_attr(not(test), expect(dead_code, reason = "read by the spec generator, which only tests build"))]
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "read by the spec generator, which only tests build")
+    )]
     fn title(&self) -> &'static str;
     fn description(&self) -> &'static str;
     fn input_schema(&self) -> &'static Value;
@@ -83,7 +86,10 @@ pub(crate) type TaskFuture<'a> = Pin<Box<dyn Future<Output = Result<TaskOutcome,
 pub(crate) trait Task: Step {
     fn state_schema(&self) -> &'static Value;
     /// The cron expression of the spec's `schedule`.
-    #[cfg_attr(not(test), expect(dead_code, reason = "read by the spec generator, which only tests build"))]
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "read by the spec generator, which only tests build")
+    )]
     fn schedule(&self) -> &'static str;
     /// Runs once with an input and a state that passed their schemas.
     fn run<'a>(&'a self, connection: &'a Value, input: &'a RawValue, state: &'a Value) -> TaskFuture<'a>;
@@ -102,7 +108,10 @@ pub(crate) trait Connector: Sync {
 
 /// The identity `info`, the log lines and the server's `/api/v1/info` report.
 pub(crate) struct Plugin {
-    #[cfg_attr(not(test), expect(dead_code, reason = "read by the spec generator, which only tests build"))]
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "read by the spec generator, which only tests build")
+    )]
     pub(crate) name: &'static str,
     /// The spec's `title`; the runtime calls it the plugin's Name in logs and `info`.
     pub(crate) title: &'static str,

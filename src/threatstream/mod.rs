@@ -32,7 +32,6 @@ pub(crate) mod threat_models;
 pub(crate) mod timestamp;
 mod tls;
 mod upload;
-pub(crate) mod verdict;
 
 pub(crate) use batch::lookup_many;
 pub(crate) use client::{ApiVersion, Client, ClientConfig};

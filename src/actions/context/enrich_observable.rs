@@ -30,7 +30,7 @@ use crate::actions::lookups::ResultRecord;
 use crate::actions::observable::{observable, ObservableType, TypeHint};
 use crate::actions::verdict::{example_verdict, verdict_input};
 use crate::actions::{TypedAction, TypedStep};
-use crate::threatstream::verdict::Verdict;
+use crate::verdict::Verdict;
 
 verdict_input! {
 #[derive(Deserialize, JsonSchema)]
@@ -217,7 +217,10 @@ impl Associations {
 
 /// An insight: ThreatStream's one-line finding about the observable. Only for the schema; insights
 /// pass through as ThreatStream sent them.
-#[expect(dead_code, reason = "describes records passed through as ThreatStream sent them; never built")]
+#[expect(
+    dead_code,
+    reason = "describes records passed through as ThreatStream sent them; never built"
+)]
 #[derive(JsonSchema)]
 #[schemars(rename = "insight", title = "insight")]
 struct Insight {

@@ -42,7 +42,10 @@ pub(crate) struct GetPassiveDnsOutput {
 
 /// One resolution seen by a passive DNS sensor; null and empty fields are dropped, fields not listed
 /// pass through.
-#[expect(dead_code, reason = "describes records passed through as ThreatStream sent them; never built")]
+#[expect(
+    dead_code,
+    reason = "describes records passed through as ThreatStream sent them; never built"
+)]
 #[derive(JsonSchema)]
 #[schemars(rename = "passive_dns_record", title = "passive_dns_record")]
 pub(crate) struct PassiveDnsRecord {

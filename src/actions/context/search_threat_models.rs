@@ -19,8 +19,8 @@ use super::threat_model::{shaped, ThreatModelFields};
 use super::{context_failure, default_limit, DEFAULT_LIMIT};
 use crate::actions::connection::Connection;
 use crate::actions::input::{date, distinct, given, line, or_default, MAX_LINE_CHARS};
-use crate::actions::{TypedAction, TypedStep};
 use crate::actions::{names, Names};
+use crate::actions::{TypedAction, TypedStep};
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -1,6 +1,6 @@
 //! New Observables: a trigger that delivers every observable ThreatStream adds or changes, once, as it
 //! happens, for as long as it runs and across restarts. Each event carries the observable and its
-//! verdict (see `threatstream::verdict`), judged on that one record with the connection's thresholds.
+//! verdict (see `verdict`), judged on that one record with the connection's thresholds.
 //!
 //! It polls every `interval` seconds from the cursor it saved (see `engine`), and at once again while
 //! a poll stops at `max_per_poll` with more waiting, so a burst is worked off rather than left to
@@ -33,8 +33,8 @@ use crate::actions::verdict::{example_verdict, VerdictInputs};
 use crate::actions::{TriggerRun, TypedStep, TypedTrigger};
 use crate::plural::count_of;
 use crate::protocol::{Failure, Halt};
-use crate::threatstream::verdict::{verdict_of, Verdict, VerdictOptions};
 use crate::threatstream::{ApiError, Client};
+use crate::verdict::{verdict_of, Verdict, VerdictOptions};
 
 /// Replaces the interval between polls, in milliseconds, so the tests of a running trigger need not
 /// wait ten seconds a poll. Test-only: production leaves it unset, and the input still must be at

@@ -63,7 +63,10 @@ impl TypedStep for AddApprovalIndicator {
 }
 
 impl TypedAction for AddApprovalIndicator {
-    async fn run(connection: &Connection, input: AddApprovalIndicatorInput) -> Result<AddApprovalIndicatorOutput, Failure> {
+    async fn run(
+        connection: &Connection,
+        input: AddApprovalIndicatorInput,
+    ) -> Result<AddApprovalIndicatorOutput, Failure> {
         let settings = input.indicator_settings.unwrap_or_default().0;
         let fields = settings.form_fields("indicator_settings")?;
         let source = source(input.file, input.datatext)?;

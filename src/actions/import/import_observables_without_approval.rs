@@ -327,7 +327,10 @@ impl TypedStep for ImportObservablesWithoutApproval {
 }
 
 impl TypedAction for ImportObservablesWithoutApproval {
-    async fn run(connection: &Connection, input: ImportObservablesWithoutApprovalInput) -> Result<ImportObservablesWithoutApprovalOutput, Failure> {
+    async fn run(
+        connection: &Connection,
+        input: ImportObservablesWithoutApprovalInput,
+    ) -> Result<ImportObservablesWithoutApprovalOutput, Failure> {
         let meta = input.meta()?;
         let objects = input.objects()?;
         let requests = import_requests(&meta, &objects).map_err(|index| {

@@ -26,8 +26,8 @@ use crate::actions::verdict::verdict_input;
 use crate::actions::{TypedAction, TypedStep};
 use crate::plural::count_of;
 use crate::protocol::Failure;
-use crate::threatstream::verdict::{Tally, VerdictOptions};
 use crate::threatstream::{lookup_many, Observable, Record};
+use crate::verdict::{Tally, VerdictOptions};
 
 /// More than a phishing message or an alert carries; larger lists belong to a feed, not an action.
 pub(crate) const MAX_OBSERVABLES: usize = 1000;

@@ -12,7 +12,7 @@ use super::record::ResultRecord;
 use super::ExampleRecords;
 use crate::actions::observable::ObservableType;
 use crate::actions::verdict::example_verdict;
-use crate::threatstream::verdict::{Judgement, Verdict};
+use crate::verdict::{Judgement, Verdict};
 
 /// What the lookup brought for one observable.
 pub(crate) struct Looked {

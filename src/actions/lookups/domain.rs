@@ -59,7 +59,10 @@ impl TypedStep for LookupDomain {
 }
 
 impl TypedAction for LookupDomain {
-    async fn run(connection: &Connection, input: LookupDomainInput) -> Result<Streamed<LookupOutput<LookupDomain>>, Failure> {
+    async fn run(
+        connection: &Connection,
+        input: LookupDomainInput,
+    ) -> Result<Streamed<LookupOutput<LookupDomain>>, Failure> {
         let observable = input.observable()?;
         lookup(connection, observable, input.verdict_inputs().options(connection)?).await
     }

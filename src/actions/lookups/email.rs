@@ -54,7 +54,10 @@ impl TypedStep for LookupEmail {
 }
 
 impl TypedAction for LookupEmail {
-    async fn run(connection: &Connection, input: LookupEmailInput) -> Result<Streamed<LookupOutput<LookupEmail>>, Failure> {
+    async fn run(
+        connection: &Connection,
+        input: LookupEmailInput,
+    ) -> Result<Streamed<LookupOutput<LookupEmail>>, Failure> {
         let observable = input.observable()?;
         lookup(connection, observable, input.verdict_inputs().options(connection)?).await
     }

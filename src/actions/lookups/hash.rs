@@ -50,7 +50,10 @@ impl TypedStep for LookupHash {
 }
 
 impl TypedAction for LookupHash {
-    async fn run(connection: &Connection, input: LookupHashInput) -> Result<Streamed<LookupOutput<LookupHash>>, Failure> {
+    async fn run(
+        connection: &Connection,
+        input: LookupHashInput,
+    ) -> Result<Streamed<LookupOutput<LookupHash>>, Failure> {
         let observable = input.observable()?;
         lookup(connection, observable, input.verdict_inputs().options(connection)?).await
     }

@@ -26,8 +26,8 @@ use super::connection::Connection;
 use super::verdict::example_verdict;
 use super::{Streamed, Streams};
 use crate::protocol::{clean, Action, Failure, Output};
-use crate::threatstream::verdict::{Tally, Verdict, VerdictOptions};
 use crate::threatstream::{self, Observable};
+use crate::verdict::{Tally, Verdict, VerdictOptions};
 pub(super) use record::ResultRecord;
 
 // The lookups' output (a `//` comment: a doc comment would become the type's description). `lookup`
@@ -177,5 +177,52 @@ impl std::io::Write for StringWriter<'_> {
 
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::protocol::{check_schema, schema_for, Quote};
+    use crate::verdict::VerdictOptions;
+
+    /// A lookup's output as `lookup` builds it, from `records` as the pages would bring them.
+    fn built(records: &Value) -> LookupOutput<ip::LookupIp> {
+        let mut text = RecordsText::after(RESULTS_OPENING);
+        let mut tally = Tally::new(VerdictOptions::default());
+        for record in records.as_array().unwrap() {
+            let record = record.as_object().unwrap().clone();
+            tally.add(&record);
+            text.push(record);
+        }
+        LookupOutput {
+            results: WrittenRecords {
+                text: text.finish().unwrap(),
+            },
+            verdict: tally.verdict(),
+            example: PhantomData,
+        }
+    }
+
+    /// The streamed text is exactly what serde writes for the same value, and passes the schema the
+    /// spec publishes: the two ways of writing a lookup's output cannot part.
+    #[test]
+    fn streamed_lookup_output_is_what_serde_writes_and_fits_its_schema() {
+        let severe = json!({"id": 7, "value": "198.51.100.23", "status": "active", "confidence": 80,
+            "meta": {"severity": "very-high"}, "source": "Feed \"A\"", "itype": "c2_ip", "tags": null});
+        for records in [
+            json!([]),
+            ip::LookupIp::records(),
+            json!([severe, {"id": 8, "status": "falsepos"}]),
+        ] {
+            let by_serde = serde_json::to_string(&built(&records)).unwrap();
+            let streamed = built(&records).written().unwrap();
+            assert_eq!(streamed.get(), by_serde, "records {records}");
+            let output: Value = serde_json::from_str(streamed.get()).unwrap();
+            let schema = schema_for::<<ip::LookupIp as crate::actions::TypedStep>::Output>();
+            check_schema(schema, &output, Quote::Values).unwrap();
+        }
     }
 }

@@ -49,7 +49,10 @@ impl TypedStep for GetObservables {
 }
 
 impl TypedAction for GetObservables {
-    async fn run(connection: &Connection, input: GetObservablesInput) -> Result<Streamed<LookupOutput<GetObservables>>, Failure> {
+    async fn run(
+        connection: &Connection,
+        input: GetObservablesInput,
+    ) -> Result<Streamed<LookupOutput<GetObservables>>, Failure> {
         let observable = input.observable()?;
         lookup(connection, observable, input.verdict_inputs().options(connection)?).await
     }

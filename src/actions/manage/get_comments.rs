@@ -35,7 +35,10 @@ pub(crate) struct GetCommentsOutput {
 }
 
 /// One comment, passed through as ThreatStream sent it.
-#[expect(dead_code, reason = "describes records passed through as ThreatStream sent them; never built")]
+#[expect(
+    dead_code,
+    reason = "describes records passed through as ThreatStream sent them; never built"
+)]
 #[derive(JsonSchema)]
 #[schemars(rename = "comment", title = "comment")]
 pub(crate) struct Comment {

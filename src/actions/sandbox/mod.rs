@@ -122,7 +122,11 @@ pub(crate) struct Options {
 
 /// Submits `target` and answers with 4.0.0's `{success, reports}`: one report per platform. The detail
 /// is checked first (one line, at most `MAX_LINE_CHARS`), before the request.
-async fn submit(connection: &Connection, options: Options, target: threatstream::Target) -> Result<SubmitOutput, Failure> {
+async fn submit(
+    connection: &Connection,
+    options: Options,
+    target: threatstream::Target,
+) -> Result<SubmitOutput, Failure> {
     let detail = given(options.detail).map(|detail| detail.trim().to_owned());
     if let Some(detail) = &detail {
         line(detail, "detail", "the detail", MAX_LINE_CHARS)?;

@@ -59,7 +59,10 @@ impl TypedStep for ApproveImportSession {
 }
 
 impl TypedAction for ApproveImportSession {
-    async fn run(connection: &Connection, input: ApproveImportSessionInput) -> Result<ApproveImportSessionOutput, Failure> {
+    async fn run(
+        connection: &Connection,
+        input: ApproveImportSessionInput,
+    ) -> Result<ApproveImportSessionOutput, Failure> {
         let id = session_id(&input.import_session_id, "import_session_id")?;
         let client = &connection.client;
         let answer = threatstream::approve_import_session(client, id)

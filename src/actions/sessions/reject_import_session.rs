@@ -48,7 +48,10 @@ impl TypedStep for RejectImportSession {
 }
 
 impl TypedAction for RejectImportSession {
-    async fn run(connection: &Connection, input: RejectImportSessionInput) -> Result<RejectImportSessionOutput, Failure> {
+    async fn run(
+        connection: &Connection,
+        input: RejectImportSessionInput,
+    ) -> Result<RejectImportSessionOutput, Failure> {
         let id = session_id(&input.import_session_id, "import_session_id")?;
         let rejection = threatstream::reject_import_session(&connection.client, id)
             .await

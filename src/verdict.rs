@@ -27,8 +27,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::intelligence::{numeric_id, Record};
-use super::tags;
+use crate::threatstream::{numeric_id, tag_names, Record};
 
 /// Confidence at or above which a record is malicious, unless the connection or the action says.
 pub(crate) const DEFAULT_MALICIOUS_THRESHOLD: u8 = 65;
@@ -325,7 +324,7 @@ impl Tally {
         insert(&mut self.threat_types, text(record, "threat_type"));
         insert(&mut self.itypes, evidence.itype.as_deref());
         insert(&mut self.sources, evidence.source.as_deref());
-        for tag in tags::names(record) {
+        for tag in tag_names(record) {
             insert(&mut self.tags, Some(tag));
         }
         let first = text(record, "created_ts").or_else(|| text(record, "date_first"));
