@@ -3,10 +3,10 @@
 //! says how a playbook asks for a verdict and what it reads back.
 //!
 //! For an action that gives a verdict (the lookups, and any later action that wants one):
-//! - declare its input with `verdict_input!`, which adds `malicious_threshold`,
-//!   `suspicious_threshold`, `include_inactive` and `severity_escalates` after its own fields;
-//! - turn them into `VerdictOptions` with `input.verdict_inputs().options(connection)?`, which refuses
-//!   bad thresholds before any request;
+//! - declare its input with `step_input!` and `..VerdictInputs,` after its own fields, which adds
+//!   `malicious_threshold`, `suspicious_threshold`, `include_inactive` and `severity_escalates`;
+//! - turn them into `VerdictOptions` with `VerdictInputs::from(&input).options(connection)?`, which
+//!   refuses bad thresholds before any request;
 //! - feed each record to a `verdict::Tally` as it arrives and publish `tally.verdict()`,
 //!   a `Verdict`, whose type is its schema.
 
@@ -16,46 +16,7 @@ use super::connection::{set, Connection};
 use crate::protocol::Failure;
 use crate::verdict::{verdict_of, VerdictOptions, DEFAULT_MALICIOUS_THRESHOLD, DEFAULT_SUSPICIOUS_THRESHOLD};
 
-/// Declares an action's input struct with the verdict's four inputs after its own fields (each of
-/// which must end with a comma), and a `verdict_inputs()` method that reads them. One macro rather
-/// than a flattened struct: serde cannot refuse unknown fields of a struct with a flattened part.
-macro_rules! verdict_input {
-    ($(#[$attribute:meta])* pub(crate) struct $name:ident { $($fields:tt)* }) => {
-        $(#[$attribute])*
-        pub(crate) struct $name {
-            $($fields)*
-            /// Lowest confidence at which the verdict is malicious; when not set (or 0), the connection's, or 65
-            #[schemars(title = "Malicious Threshold", range(min = 0, max = 100), example = 65)]
-            pub(crate) malicious_threshold: Option<u8>,
-            /// Lowest confidence at which the verdict is suspicious; when not set (or 0), the connection's, or 25
-            #[schemars(title = "Suspicious Threshold", range(min = 0, max = 100), example = 25)]
-            pub(crate) suspicious_threshold: Option<u8>,
-            /// Count inactive records too; by default only active records decide the verdict
-            #[serde(default)]
-            #[schemars(title = "Include Inactive", example = false)]
-            pub(crate) include_inactive: bool,
-            /// Let a severity of high or very-high raise a suspicious verdict to malicious
-            #[serde(default)]
-            #[schemars(title = "Severity Escalates", example = false)]
-            pub(crate) severity_escalates: bool,
-        }
-
-        impl $name {
-            /// The verdict's inputs, to be turned into options with the connection's thresholds.
-            pub(crate) fn verdict_inputs(&self) -> $crate::actions::verdict::VerdictInputs {
-                $crate::actions::verdict::VerdictInputs {
-                    malicious_threshold: self.malicious_threshold,
-                    suspicious_threshold: self.suspicious_threshold,
-                    include_inactive: self.include_inactive,
-                    severity_escalates: self.severity_escalates,
-                }
-            }
-        }
-    };
-}
-pub(crate) use verdict_input;
-
-/// The verdict's inputs as an action received them.
+/// The verdict's inputs as an action received them: its `..VerdictInputs` (`actions::input::step_input!`).
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct VerdictInputs {
     pub(crate) malicious_threshold: Option<u8>,

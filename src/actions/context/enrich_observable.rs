@@ -25,14 +25,15 @@ use super::{
     WHOIS_KEPT_FOR,
 };
 use crate::actions::connection::Connection;
+use crate::actions::input::step_input;
 use crate::actions::input::{given, or_default};
 use crate::actions::lookups::ResultRecord;
 use crate::actions::observable::{observable, ObservableType, TypeHint};
-use crate::actions::verdict::{example_verdict, verdict_input};
+use crate::actions::verdict::{example_verdict, VerdictInputs};
 use crate::actions::{TypedAction, TypedStep};
 use crate::verdict::Verdict;
 
-verdict_input! {
+step_input! {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct EnrichObservableInput {
@@ -54,6 +55,7 @@ pub(crate) struct EnrichObservableInput {
     #[serde(default = "default_limit")]
     #[schemars(title = "Limit", range(max = 1000), example = DEFAULT_LIMIT)]
     limit: usize,
+    ..VerdictInputs,
 }
 }
 
@@ -355,7 +357,7 @@ impl TypedAction for EnrichObservable {
             sections: &sections,
             include_records: input.include_records,
             limit: or_default(input.limit, DEFAULT_LIMIT),
-            verdict: input.verdict_inputs().options(connection)?,
+            verdict: VerdictInputs::from(&input).options(connection)?,
         };
         let gathered = gather(&plan).await?;
         Ok(EnrichObservableOutput::of(

@@ -10,22 +10,28 @@
 //! `engine`) fails the run, saying how to reset it.
 
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use tracing::info;
 
 use super::engine::{cursor_ahead, test_poll, Feed, FeedState, PollError, Sink};
-use super::input::{feed_input, FeedInput};
+use super::input::feed;
 use crate::actions::connection::Connection;
 use crate::actions::failure::upstream_status;
+use crate::actions::input::step_input;
 use crate::actions::lookups::ResultRecord;
 use crate::actions::{TaskRun, TypedStep, TypedTask};
 use crate::plural::count_of;
 use crate::protocol::{Failure, Halt};
 use crate::threatstream::Client;
 
-feed_input! {
-    MonitorObservablesInput {}
+step_input! {
+    #[derive(Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub(crate) struct MonitorObservablesInput {
+        ..FeedFilters,
+        ..FeedPacing,
+    }
 }
 
 // The task's output, for the schema (a `//` comment: a doc comment would become its description).
@@ -58,7 +64,7 @@ impl TypedTask for MonitorObservables {
     type State = FeedState;
 
     async fn run(connection: &Connection, input: MonitorObservablesInput, state: FeedState) -> Result<Polled, Failure> {
-        let feed = input.feed()?;
+        let feed = feed(&input)?;
         match collect(&feed, &connection.client, state.cursor).await {
             Ok(outcome) => Ok(outcome),
             Err(PollError::Api(error)) => Ok(TaskRun {
@@ -76,7 +82,7 @@ impl TypedTask for MonitorObservables {
     }
 
     async fn test(connection: &Connection, input: MonitorObservablesInput) -> Result<(), Failure> {
-        test_poll(&input.feed()?, &connection.client).await
+        test_poll(&feed(&input)?, &connection.client).await
     }
 }
 

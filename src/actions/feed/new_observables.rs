@@ -20,14 +20,15 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use tracing::{error, info};
 
 use super::engine::{cursor_ahead, test_poll, Feed, FeedState, PollError, Sink};
-use super::input::{feed_input, FeedInput};
+use super::input::feed;
 use crate::actions::connection::Connection;
 use crate::actions::input::or_default;
+use crate::actions::input::step_input;
 use crate::actions::lookups::ResultRecord;
 use crate::actions::verdict::{example_verdict, VerdictInputs};
 use crate::actions::{TriggerRun, TypedStep, TypedTrigger};
@@ -48,12 +49,16 @@ fn default_interval() -> u32 {
 /// The shortest interval between polls: a shorter one would poll ThreatStream for nothing.
 const MIN_INTERVAL: u32 = 10;
 
-feed_input! {
-    NewObservablesInput {
+step_input! {
+    #[derive(Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub(crate) struct NewObservablesInput {
+        ..FeedFilters,
         /// Seconds between polls, at least 10; 0 or empty is the default, 60
         #[serde(default = "default_interval")]
         #[schemars(title = "Interval", range(max = 86400), example = 60)]
         pub(crate) interval: u32,
+        ..FeedPacing,
     }
 }
 
@@ -103,7 +108,7 @@ impl TypedTrigger for NewObservables {
         input: NewObservablesInput,
         context: &mut TriggerRun<'_, Self>,
     ) -> Result<(), Failure> {
-        let feed = input.feed()?;
+        let feed = feed(&input)?;
         let seconds = interval(input.interval)?;
         let verdict = VerdictInputs::default().options(connection)?;
         let saved = context.saved_state()?.unwrap_or_default();
@@ -121,7 +126,7 @@ impl TypedTrigger for NewObservables {
     }
 
     async fn test(connection: &Connection, input: NewObservablesInput) -> Result<(), Failure> {
-        test_poll(&input.feed()?, &connection.client).await
+        test_poll(&feed(&input)?, &connection.client).await
     }
 }
 

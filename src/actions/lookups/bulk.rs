@@ -21,8 +21,9 @@ use super::bulk_output::{output, Looked, LookupObservablesOutput};
 use super::RecordsText;
 use crate::actions::connection::Connection;
 use crate::actions::input::or_default;
+use crate::actions::input::step_input;
 use crate::actions::observable::{observable, ObservableType, TypeHint};
-use crate::actions::verdict::verdict_input;
+use crate::actions::verdict::VerdictInputs;
 use crate::actions::{TypedAction, TypedStep};
 use crate::plural::count_of;
 use crate::protocol::Failure;
@@ -37,7 +38,7 @@ pub(crate) const MAX_OBSERVABLES: usize = 1000;
 const DEFAULT_CONCURRENCY: u8 = 4;
 const MAX_CONCURRENCY: u8 = 8;
 
-verdict_input! {
+step_input! {
     #[derive(Default, Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields)]
     pub(crate) struct LookupObservablesInput {
@@ -56,6 +57,7 @@ verdict_input! {
         #[serde(default = "default_concurrency")]
         #[schemars(title = "Concurrency", range(max = 8), example = 4)]
         pub(crate) concurrency: u8,
+        ..VerdictInputs,
     }
 }
 
@@ -198,7 +200,7 @@ impl TypedAction for LookupObservables {
     async fn run(connection: &Connection, input: LookupObservablesInput) -> Result<LookupObservablesOutput, Failure> {
         let entries = input.entries()?;
         let concurrency = input.concurrency()?;
-        let options: VerdictOptions = input.verdict_inputs().options(connection)?;
+        let options: VerdictOptions = VerdictInputs::from(&input).options(connection)?;
         let observables: Vec<Observable> = entries.distinct.iter().map(|(found, _, _)| found.clone()).collect();
         let include_records = input.include_records;
         let new_evidence = || Evidence {

@@ -14,17 +14,19 @@ use crate::threatstream::Observable;
 
 use super::{lookup, ExampleRecords, LookupOutput};
 use crate::actions::connection::Connection;
+use crate::actions::input::step_input;
 use crate::actions::observable::{observable, ObservableType};
-use crate::actions::verdict::verdict_input;
+use crate::actions::verdict::VerdictInputs;
 use crate::actions::{Streamed, TypedAction, TypedStep};
 
-verdict_input! {
+step_input! {
     #[derive(Default, Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields)]
     pub(crate) struct LookupDomainInput {
         /// Domain name to look up, such as evil-domain.example; internationalised names may be given in either form
         #[schemars(title = "Domain", example = "evil-domain.example")]
         pub(crate) domain: Option<String>,
+        ..VerdictInputs,
     }
 }
 
@@ -64,7 +66,7 @@ impl TypedAction for LookupDomain {
         input: LookupDomainInput,
     ) -> Result<Streamed<LookupOutput<LookupDomain>>, Failure> {
         let observable = input.observable()?;
-        lookup(connection, observable, input.verdict_inputs().options(connection)?).await
+        lookup(connection, observable, VerdictInputs::from(&input).options(connection)?).await
     }
 }
 

@@ -12,17 +12,19 @@ use crate::threatstream::Observable;
 
 use super::{lookup, ExampleRecords, LookupOutput};
 use crate::actions::connection::Connection;
+use crate::actions::input::step_input;
 use crate::actions::observable::{observable, ObservableType};
-use crate::actions::verdict::verdict_input;
+use crate::actions::verdict::VerdictInputs;
 use crate::actions::{Streamed, TypedAction, TypedStep};
 
-verdict_input! {
+step_input! {
     #[derive(Default, Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields)]
     pub(crate) struct LookupEmailInput {
         /// E-mail address to look up, such as the sender of a reported phishing message
         #[schemars(title = "Email", example = "phisher@example.org")]
         pub(crate) email: Option<String>,
+        ..VerdictInputs,
     }
 }
 
@@ -59,7 +61,7 @@ impl TypedAction for LookupEmail {
         input: LookupEmailInput,
     ) -> Result<Streamed<LookupOutput<LookupEmail>>, Failure> {
         let observable = input.observable()?;
-        lookup(connection, observable, input.verdict_inputs().options(connection)?).await
+        lookup(connection, observable, VerdictInputs::from(&input).options(connection)?).await
     }
 }
 

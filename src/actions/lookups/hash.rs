@@ -12,17 +12,19 @@ use crate::threatstream::Observable;
 
 use super::{lookup, ExampleRecords, LookupOutput};
 use crate::actions::connection::Connection;
+use crate::actions::input::step_input;
 use crate::actions::observable::{observable, ObservableType};
-use crate::actions::verdict::verdict_input;
+use crate::actions::verdict::VerdictInputs;
 use crate::actions::{Streamed, TypedAction, TypedStep};
 
-verdict_input! {
+step_input! {
     #[derive(Default, Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields)]
     pub(crate) struct LookupHashInput {
         /// MD5, SHA-1, SHA-256 or SHA-512 hash to look up, in hexadecimal
         #[schemars(title = "Hash", example = "44d88612fea8a8f36de82e1278abb02f")]
         pub(crate) hash: Option<String>,
+        ..VerdictInputs,
     }
 }
 
@@ -55,7 +57,7 @@ impl TypedAction for LookupHash {
         input: LookupHashInput,
     ) -> Result<Streamed<LookupOutput<LookupHash>>, Failure> {
         let observable = input.observable()?;
-        lookup(connection, observable, input.verdict_inputs().options(connection)?).await
+        lookup(connection, observable, VerdictInputs::from(&input).options(connection)?).await
     }
 }
 

@@ -14,17 +14,19 @@ use crate::threatstream::Observable;
 
 use super::{lookup, ExampleRecords, LookupOutput};
 use crate::actions::connection::Connection;
+use crate::actions::input::step_input;
 use crate::actions::observable::any_value;
-use crate::actions::verdict::verdict_input;
+use crate::actions::verdict::VerdictInputs;
 use crate::actions::{Streamed, TypedAction, TypedStep};
 
-verdict_input! {
+step_input! {
     #[derive(Default, Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields)]
     pub(crate) struct GetObservablesInput {
         /// Value of the observable to look up: an IP address, domain, URL, e-mail address, hash or string
         #[schemars(title = "Value", example = "evil-domain.example")]
         pub(crate) value: Option<String>,
+        ..VerdictInputs,
     }
 }
 
@@ -54,7 +56,7 @@ impl TypedAction for GetObservables {
         input: GetObservablesInput,
     ) -> Result<Streamed<LookupOutput<GetObservables>>, Failure> {
         let observable = input.observable()?;
-        lookup(connection, observable, input.verdict_inputs().options(connection)?).await
+        lookup(connection, observable, VerdictInputs::from(&input).options(connection)?).await
     }
 }
 

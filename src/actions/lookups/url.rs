@@ -15,17 +15,19 @@ use crate::threatstream::Observable;
 
 use super::{lookup, ExampleRecords, LookupOutput};
 use crate::actions::connection::Connection;
+use crate::actions::input::step_input;
 use crate::actions::observable::{observable, ObservableType};
-use crate::actions::verdict::verdict_input;
+use crate::actions::verdict::VerdictInputs;
 use crate::actions::{Streamed, TypedAction, TypedStep};
 
-verdict_input! {
+step_input! {
     #[derive(Default, Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields)]
     pub(crate) struct LookupUrlInput {
         /// URL to look up, as ThreatStream stores it, for example http://malicious.example.net/payload.exe
         #[schemars(title = "URL", example = "http://malicious.example.net/payload.exe")]
         pub(crate) url: Option<String>,
+        ..VerdictInputs,
     }
 }
 
@@ -55,7 +57,7 @@ impl TypedStep for LookupUrl {
 impl TypedAction for LookupUrl {
     async fn run(connection: &Connection, input: LookupUrlInput) -> Result<Streamed<LookupOutput<LookupUrl>>, Failure> {
         let observable = input.observable()?;
-        lookup(connection, observable, input.verdict_inputs().options(connection)?).await
+        lookup(connection, observable, VerdictInputs::from(&input).options(connection)?).await
     }
 }
 

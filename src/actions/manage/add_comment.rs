@@ -7,10 +7,11 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::{ids, no_value, target_input, values, ChangeOutput};
+use super::{ids, no_value, values, ChangeOutput, TargetInputs};
 use crate::actions::connection::Connection;
 use crate::actions::failure::{absent, forbidden, unconfirmed, Permission, Write};
 use crate::actions::import::Tlp;
+use crate::actions::input::step_input;
 use crate::actions::{chosen, TypedAction, TypedStep};
 use crate::protocol::{quoted, Failure};
 use crate::threatstream::{self, ApiError};
@@ -18,10 +19,11 @@ use crate::threatstream::{self, ApiError};
 /// Longer than a comment box holds; a longer text is a paste gone wrong.
 const MAX_COMMENT_CHARS: usize = 65_536;
 
-target_input! {
+step_input! {
     #[derive(Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields)]
     pub(crate) struct AddCommentInput {
+        ..TargetInputs,
         /// Text of the comment
         #[schemars(
             title = "Comment",
@@ -99,7 +101,7 @@ impl TypedStep for AddComment {
 
 impl TypedAction for AddComment {
     async fn run(connection: &Connection, input: AddCommentInput) -> Result<ChangeOutput, Failure> {
-        let selector = input.selector()?;
+        let selector = TargetInputs::from(&input).selector()?;
         let comment = comment_text(&input.comment)?;
         let tlp = chosen(input.tlp);
         let targets = selector.targets(connection).await?;

@@ -10,19 +10,21 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{ids, in_cloud, target_input, ChangeOutput};
+use super::{ids, in_cloud, ChangeOutput, TargetInputs};
 use crate::actions::connection::Connection;
 use crate::actions::failure::{forbidden, unconfirmed, Permission, Write};
 use crate::actions::import::Tlp;
+use crate::actions::input::step_input;
 use crate::actions::input::{at_most, distinct, tag_name, MAX_TAGS};
 use crate::actions::{chosen, TypedAction, TypedStep};
 use crate::protocol::Failure;
 use crate::threatstream::{self, Tag, DEFAULT_TLP};
 
-target_input! {
+step_input! {
     #[derive(Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields)]
     pub(crate) struct AddTagsInput {
+        ..TargetInputs,
         /// Names of the tags to add
         #[schemars(title = "Tags", example = json!(["campaign-7", "phishing"]))]
         tags: Vec<String>,
@@ -69,7 +71,7 @@ impl TypedStep for AddTags {
 
 impl TypedAction for AddTags {
     async fn run(connection: &Connection, input: AddTagsInput) -> Result<ChangeOutput, Failure> {
-        let selector = input.selector()?;
+        let selector = TargetInputs::from(&input).selector()?;
         let tlp = chosen(input.tlp).unwrap_or_else(|| DEFAULT_TLP.to_owned());
         let tags: Vec<Tag> = tag_names(&input.tags)?
             .into_iter()

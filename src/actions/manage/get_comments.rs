@@ -11,17 +11,20 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{target_input, unknown_value};
+use super::{unknown_value, TargetInputs};
 use crate::actions::connection::Connection;
+use crate::actions::input::step_input;
 use crate::actions::lenient::NumberOrString;
 use crate::actions::{TypedAction, TypedStep};
 use crate::protocol::{clean, Failure};
 use crate::threatstream;
 
-target_input! {
+step_input! {
     #[derive(Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields)]
-    pub(crate) struct GetCommentsInput {}
+    pub(crate) struct GetCommentsInput {
+        ..TargetInputs,
+    }
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -80,7 +83,7 @@ impl TypedStep for GetComments {
 
 impl TypedAction for GetComments {
     async fn run(connection: &Connection, input: GetCommentsInput) -> Result<GetCommentsOutput, Failure> {
-        let selector = input.selector()?;
+        let selector = TargetInputs::from(&input).selector()?;
         let mut comments = Vec::new();
         for value in selector.values(connection).await? {
             let found = threatstream::comments(&connection.client, &value)

@@ -8,17 +8,19 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::add_tags::tag_names;
-use super::{ids, in_cloud, target_input, ChangeOutput};
+use super::{ids, in_cloud, ChangeOutput, TargetInputs};
 use crate::actions::connection::Connection;
 use crate::actions::failure::{forbidden, unconfirmed, Permission, Write};
+use crate::actions::input::step_input;
 use crate::actions::{TypedAction, TypedStep};
 use crate::protocol::Failure;
 use crate::threatstream;
 
-target_input! {
+step_input! {
     #[derive(Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields)]
     pub(crate) struct RemoveTagsInput {
+        ..TargetInputs,
         /// Names of the tags to remove
         #[schemars(title = "Tags", example = json!(["campaign-7"]))]
         tags: Vec<String>,
@@ -44,7 +46,7 @@ impl TypedStep for RemoveTags {
 
 impl TypedAction for RemoveTags {
     async fn run(connection: &Connection, input: RemoveTagsInput) -> Result<ChangeOutput, Failure> {
-        let selector = input.selector()?;
+        let selector = TargetInputs::from(&input).selector()?;
         let names = tag_names(&input.tags)?;
         let targets = selector.targets(connection).await?;
         let ids = ids(&targets);

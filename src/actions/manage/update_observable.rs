@@ -11,20 +11,22 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{ids, no_id, target_input, ChangeOutput};
+use super::{ids, no_id, ChangeOutput, TargetInputs};
 use crate::actions::connection::Connection;
 use crate::actions::failure::{absent, forbidden, unconfirmed, Permission, Write};
 use crate::actions::import::{Severity, Tlp};
+use crate::actions::input::step_input;
 use crate::actions::input::Percent;
 use crate::actions::{chosen, TypedAction, TypedStep};
 use crate::actions::{date, itype};
 use crate::protocol::Failure;
 use crate::threatstream::{self, ApiError};
 
-target_input! {
+step_input! {
     #[derive(Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields)]
     pub(crate) struct UpdateObservableInput {
+        ..TargetInputs,
         /// New status: active, inactive, or falsepos (a false positive)
         #[schemars(title = "Status", example = Status::Falsepos, extend("default" = ""))]
         status: Option<Status>,
@@ -123,7 +125,7 @@ impl TypedStep for UpdateObservable {
 
 impl TypedAction for UpdateObservable {
     async fn run(connection: &Connection, input: UpdateObservableInput) -> Result<ChangeOutput, Failure> {
-        let selector = input.selector()?;
+        let selector = TargetInputs::from(&input).selector()?;
         let changes = input.changes()?;
         let targets = selector.targets(connection).await?;
         for target in &targets {

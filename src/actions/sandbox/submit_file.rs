@@ -4,20 +4,23 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{submission_input, submit, Classification, Platform, SubmitOutput};
+use super::{submit, SubmissionChoices, SubmissionDetail, SubmitOutput};
 use crate::actions::connection::Connection;
 use crate::actions::file::File;
+use crate::actions::input::step_input;
 use crate::actions::{TypedAction, TypedStep};
 use crate::protocol::Failure;
 use crate::threatstream::Target;
 
-submission_input! {
+step_input! {
     #[derive(Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields)]
     pub(crate) struct SubmitFileInput {
+        ..SubmissionChoices,
         /// File to detonate
         #[schemars(title = "File", example = json!({"filename": "setup.exe", "content": "VGVzdGluZyBjb250ZW50Cg=="}))]
         file: File,
+        ..SubmissionDetail,
     }
 }
 
@@ -33,8 +36,8 @@ impl TypedStep for SubmitFile {
 
 impl TypedAction for SubmitFile {
     async fn run(connection: &Connection, input: SubmitFileInput) -> Result<SubmitOutput, Failure> {
-        let options = input.options();
+        let (choices, detail) = (SubmissionChoices::from(&input), SubmissionDetail::from(&input));
         let file = input.file.decoded("file")?;
-        submit(connection, options, Target::File(file)).await
+        submit(connection, choices, detail, Target::File(file)).await
     }
 }
