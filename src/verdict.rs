@@ -27,7 +27,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::threatstream::{numeric_id, tag_names, Record};
+use crate::threatstream::{numeric_id, tag_names, Record, Severity, Status};
 
 /// Confidence at or above which a record is malicious, unless the connection or the action says.
 pub(crate) const DEFAULT_MALICIOUS_THRESHOLD: u8 = 65;
@@ -66,41 +66,6 @@ pub(crate) enum Judgement {
     Suspicious,
     Benign,
     Unknown,
-}
-
-/// ThreatStream's severities, lowest first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
-#[schemars(inline)]
-pub(crate) enum Severity {
-    #[serde(rename = "low")]
-    Low,
-    #[serde(rename = "medium")]
-    Medium,
-    #[serde(rename = "high")]
-    High,
-    #[serde(rename = "very-high")]
-    VeryHigh,
-}
-
-impl Severity {
-    fn parse(text: &str) -> Option<Severity> {
-        match text.trim().to_ascii_lowercase().replace('_', "-").as_str() {
-            "low" => Some(Severity::Low),
-            "medium" => Some(Severity::Medium),
-            "high" => Some(Severity::High),
-            "very-high" | "veryhigh" => Some(Severity::VeryHigh),
-            _ => None,
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::VeryHigh => "very-high",
-        }
-    }
 }
 
 // The verdict on one observable, as the actions publish it: the type is its schema (a `//` comment:
@@ -160,23 +125,6 @@ pub(crate) fn verdict_of<'a>(records: impl IntoIterator<Item = &'a Record>, opti
     let mut tally = Tally::new(options);
     records.into_iter().for_each(|record| tally.add(record));
     tally.verdict()
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Status {
-    Active,
-    Inactive,
-    FalsePositive,
-}
-
-impl Status {
-    fn name(self) -> &'static str {
-        match self {
-            Status::Active => "active",
-            Status::Inactive => "inactive",
-            Status::FalsePositive => "falsepos",
-        }
-    }
 }
 
 /// How strongly one record points to harm, weakest first.
@@ -300,7 +248,7 @@ impl Tally {
         self.matched += 1;
         let evidence = Evidence::of(record);
         match evidence.status {
-            Status::FalsePositive => {
+            Status::Falsepos => {
                 if self.false_positive.is_none() {
                     self.false_positive = Some(evidence);
                 }
@@ -476,7 +424,7 @@ fn status(record: &Record) -> Status {
     };
     match status.to_ascii_lowercase().as_str() {
         "active" => Status::Active,
-        "falsepos" | "false_positive" | "false-positive" => Status::FalsePositive,
+        "falsepos" | "false_positive" | "false-positive" => Status::Falsepos,
         _ => Status::Inactive,
     }
 }

@@ -9,7 +9,7 @@ use super::engine::Feed;
 use crate::actions::input::{at_most, distinct, given, or_default, MAX_NAMES};
 use crate::actions::{names, wire_name, Names};
 use crate::protocol::Failure;
-use crate::threatstream::FeedFilter;
+use crate::threatstream::{FeedFilter, Severity, Status};
 
 /// An observable type, as ThreatStream's v2 `type` filter takes it.
 // A record's type, not `actions::observable::ObservableType` (the kinds a value is told apart by): it
@@ -29,23 +29,12 @@ pub(crate) enum RecordType {
 }
 
 /// A severity, as ThreatStream's `meta.severity` holds it.
+// `threatstream::Severity` under the name the feeds' published schemas give it (elsewhere it is
+// published in place).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub(crate) enum Severity {
-    Low,
-    Medium,
-    High,
-    VeryHigh,
-}
-
-/// An observable's status.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub(crate) enum Status {
-    Active,
-    Inactive,
-    Falsepos,
-}
+#[serde(transparent)]
+#[schemars(rename = "Severity")]
+pub(crate) struct FeedSeverity(pub(crate) Severity);
 
 pub(crate) fn active_only() -> Vec<Status> {
     vec![Status::Active]
@@ -68,7 +57,7 @@ pub(crate) struct FeedFilters {
     pub(crate) types: Vec<RecordType>,
     pub(crate) itypes: Vec<String>,
     pub(crate) min_confidence: Option<u8>,
-    pub(crate) severities: Vec<Severity>,
+    pub(crate) severities: Vec<FeedSeverity>,
     pub(crate) statuses: Vec<Status>,
     pub(crate) tags: Vec<String>,
     pub(crate) trusted_circles: Vec<std::num::NonZeroU64>,

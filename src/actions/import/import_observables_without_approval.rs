@@ -12,18 +12,18 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use super::settings::{Classification, Severity};
+use super::settings::Classification;
 use super::Tlp;
 use crate::actions::connection::Connection;
 use crate::actions::failure::{forbidden, unconfirmed, Permission, Write};
-use crate::actions::input::{at_most, given, tag_name, Percent, MAX_TAGS};
+use crate::actions::input::{at_most, given, tag_name, Choice, Percent, MAX_TAGS};
 use crate::actions::observable::observable;
 use crate::actions::wire_name;
 use crate::actions::{chosen, TypedAction, TypedStep};
 use crate::actions::{date, itype};
 use crate::plural::count_of;
 use crate::protocol::{quoted, Failure};
-use crate::threatstream::{self, import_requests, Interrupted, Observable};
+use crate::threatstream::{self, import_requests, Interrupted, Observable, Severity};
 
 /// More than a workflow step should push in one go; larger lists belong in an import with approval.
 const MAX_OBSERVABLES: usize = 10_000;
@@ -89,7 +89,7 @@ pub(crate) struct ImportObservablesWithoutApprovalInput {
     source_confidence_weight: Option<Percent>,
     /// Severity for observables that give none
     #[schemars(title = "Severity", example = Severity::High, extend("default" = ""))]
-    severity: Option<Severity>,
+    severity: Option<Choice<Severity>>,
     /// When the observables expire, for those that give no time of their own; when empty, ThreatStream expires them 90 days after the import
     #[schemars(
         title = "Expiration Time Stamp",
@@ -124,7 +124,7 @@ pub(crate) struct ObservableToImport {
     confidence: Option<Percent>,
     /// Severity of the observable
     #[schemars(title = "Severity", extend("default" = ""))]
-    severity: Option<Severity>,
+    severity: Option<Choice<Severity>>,
     /// Traffic Light Protocol marking of the observable
     #[schemars(title = "TLP", extend("default" = ""))]
     tlp: Option<Tlp>,

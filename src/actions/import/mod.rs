@@ -31,7 +31,6 @@ use crate::protocol::{Action, Failure};
 use crate::threatstream::{self, ImportSource};
 
 pub(crate) use import_observable::Tlp;
-pub(crate) use settings::Severity;
 
 /// An import with approval, when a failure leaves unknown whether ThreatStream created the session.
 const IMPORT: Write = Write {

@@ -3,6 +3,7 @@
 //! conversions many inputs share (enums to their wire names, with the form's empty choice; dates;
 //! indicator types). `step_input!` (`shared`) declares the groups of inputs several steps take.
 
+mod choice;
 mod id;
 mod limits;
 mod shared;
@@ -13,6 +14,7 @@ use serde::Serialize;
 use crate::protocol::{quoted, Failure};
 use crate::threatstream::timestamp;
 
+pub(crate) use choice::Choice;
 pub(crate) use id::{NumberId, Percent, TextId};
 pub(crate) use limits::{
     at_most, distinct, line, names, tag_name, Names, MAX_FILE_NAME_CHARS, MAX_LINE_CHARS, MAX_NAMES, MAX_NAME_CHARS,

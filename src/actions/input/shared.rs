@@ -96,11 +96,11 @@ macro_rules! step_input {
             /// Severities to follow: `low`, `medium`, `high` or `very-high`; all when empty
             #[serde(default)]
             #[schemars(title = "Severities", example = serde_json::json!(["high", "very-high"]))]
-            pub(crate) severities: Vec<$crate::actions::feed::input::Severity>,
+            pub(crate) severities: Vec<$crate::actions::feed::input::FeedSeverity>,
             /// Statuses to follow: `active`, `inactive` or `falsepos`; add the last two to learn of retractions
             #[serde(default = "crate::actions::feed::input::active_only")]
             #[schemars(title = "Statuses", example = serde_json::json!(["active"]))]
-            pub(crate) statuses: Vec<$crate::actions::feed::input::Status>,
+            pub(crate) statuses: Vec<$crate::threatstream::Status>,
             /// Follow only observables with any of these tags; all when empty
             #[serde(default)]
             #[schemars(title = "Tags", example = serde_json::json!(["apt29"]))]

@@ -14,13 +14,13 @@ use serde_json::{Map, Value};
 use super::{ids, no_id, ChangeOutput, TargetInputs};
 use crate::actions::connection::Connection;
 use crate::actions::failure::{absent, forbidden, unconfirmed, Permission, Write};
-use crate::actions::import::{Severity, Tlp};
+use crate::actions::import::Tlp;
 use crate::actions::input::step_input;
-use crate::actions::input::Percent;
+use crate::actions::input::{Choice, Percent};
 use crate::actions::{chosen, TypedAction, TypedStep};
 use crate::actions::{date, itype};
 use crate::protocol::Failure;
-use crate::threatstream::{self, ApiError};
+use crate::threatstream::{self, ApiError, Severity};
 
 step_input! {
     #[derive(Deserialize, JsonSchema)]
@@ -35,7 +35,7 @@ step_input! {
         confidence: Option<Percent>,
         /// New severity
         #[schemars(title = "Severity", example = Severity::Low, extend("default" = ""))]
-        severity: Option<Severity>,
+        severity: Option<Choice<Severity>>,
         /// New Traffic Light Protocol marking
         #[schemars(title = "TLP", example = Tlp::Green, extend("default" = ""))]
         tlp: Option<Tlp>,
