@@ -18,7 +18,7 @@ use crate::harness::{
 };
 
 /// Every action that writes to ThreatStream; `every_action_is_a_read_or_a_write` keeps it complete.
-const WRITES: [&str; 11] = [
+const WRITES: [&str; 22] = [
     "add_approval_indicator",
     "import_observable",
     "import_observables_without_approval",
@@ -30,10 +30,21 @@ const WRITES: [&str; 11] = [
     "remove_tags",
     "update_observable",
     "add_comment",
+    "create_threat_model",
+    "update_threat_model",
+    "delete_threat_model",
+    "add_threat_model_tags",
+    "add_threat_model_comment",
+    "link_threat_model",
+    "unlink_threat_model",
+    "create_investigation",
+    "update_investigation",
+    "delete_investigation",
+    "add_investigation_elements",
 ];
 
 /// Every action that only reads.
-const READS: [&str; 16] = [
+const READS: [&str; 18] = [
     "lookup_ip",
     "lookup_url",
     "lookup_hash",
@@ -50,6 +61,8 @@ const READS: [&str; 16] = [
     "get_import_session",
     "list_import_sessions",
     "get_comments",
+    "list_investigations",
+    "get_investigation",
 ];
 
 #[test]
@@ -155,6 +168,44 @@ fn target(step: &str, input: &mut Value, sim: &Simulator, source: Source) -> Vec
             input["value"] = json!("suspicious-login.example");
             Vec::new()
         }
+        "create_threat_model" => {
+            input["model_type"] = json!("incident");
+            input["name"] = json!("Case 4711");
+            vec!["POST /api/v1/incident/".into()]
+        }
+        "delete_threat_model" => {
+            input["model_type"] = json!("incident");
+            input["id"] = json!(3301);
+            vec!["DELETE /api/v1/incident/3301/".into()]
+        }
+        // The model alone: nothing to change, tag, say or link is refused before any request.
+        "update_threat_model"
+        | "add_threat_model_tags"
+        | "add_threat_model_comment"
+        | "link_threat_model"
+        | "unlink_threat_model" => {
+            input["model_type"] = json!("actor");
+            input["id"] = json!(3101);
+            Vec::new()
+        }
+        "create_investigation" => {
+            input["name"] = json!("Case 4711");
+            vec!["POST /api/v1/investigation/".into()]
+        }
+        "delete_investigation" => {
+            let opened = run_ok(sim, "create_investigation", json!({"name": "Case 4712"}));
+            let id = opened["investigation"]["id"].as_u64().expect("an ID");
+            input["id"] = json!(id);
+            vec![format!("DELETE /api/v1/investigation/{id}/")]
+        }
+        "update_investigation" => {
+            input["id"] = json!(1001);
+            Vec::new()
+        }
+        "add_investigation_elements" => {
+            input["investigation_id"] = json!(1001);
+            Vec::new()
+        }
         other => panic!("{other} is not a write"),
     }
 }
@@ -195,6 +246,22 @@ fn assert_only_the_target_was_sent(step: &str, sim: &Simulator, source: Source, 
                 json!({"meta": {"classification": "private"}, "objects": [{"srcip": "203.0.113.92", "itype": "c2_ip"}]}),
                 "{source:?}"
             );
+        }
+        "create_threat_model" | "create_investigation" => {
+            let post = sim
+                .requests()
+                .into_iter()
+                .find(|request| request.method == "POST")
+                .expect("the create");
+            let body: Value = serde_json::from_slice(&post.body).expect("JSON");
+            // A model is created private unless asked otherwise, as XSOAR and Splunk SOAR create
+            // one: `is_public: false` is sent, so no tenant default can publish it.
+            let expected = if step == "create_threat_model" {
+                json!({"name": "Case 4711", "is_public": false})
+            } else {
+                json!({"name": "Case 4711"})
+            };
+            assert_eq!(body, expected, "{step} ({source:?})");
         }
         "submit_file" | "submit_url" => {
             for submission in sim.sandbox_submissions() {

@@ -229,6 +229,25 @@ impl Missing {
         }
     }
 
+    pub(crate) fn threat_model(model_type: &str, id: u64) -> Missing {
+        Missing {
+            what: format!("no {model_type} with ID {id}"),
+            check: "Check the model type and ID and where they came from: Search Threat Models finds a model by \
+                    name, Create Threat Model gives the id of the model it made, and an ID of another ThreatStream \
+                    instance is not found. An on-premises instance finds a model of ThreatStream's cloud only with \
+                    the connection's Remote API setting on.",
+        }
+    }
+
+    pub(crate) fn investigation(id: u64) -> Missing {
+        Missing {
+            what: format!("no investigation with ID {id}"),
+            check: "Check the investigation ID and where it came from: List Investigations shows the \
+                    investigations this account can see, and Create Investigation gives the id of the one it \
+                    opened; an ID of another ThreatStream instance is not found.",
+        }
+    }
+
     /// `what` names the submission or its report, as the call that answered 404 looked for.
     pub(crate) fn sandbox_report(what: String) -> Missing {
         Missing {
@@ -252,6 +271,14 @@ pub(crate) enum Permission {
     Edit,
     /// Comment on Intel.
     Comment,
+    /// Creating, changing, tagging, commenting on and linking threat models. No public client names
+    /// the permission; this is a description, not ThreatStream's own word.
+    ThreatModels,
+    /// Deleting threat models: the Organization Admin role, as Splunk SOAR's manual says deletes need.
+    OrgAdmin,
+    /// Creating, changing and deleting investigations and adding their elements. Unnamed by any
+    /// public client, like `ThreatModels`.
+    Investigations,
 }
 
 impl Permission {
@@ -262,6 +289,9 @@ impl Permission {
             Permission::Tag => "Tag Intel",
             Permission::Edit => "Edit Intel",
             Permission::Comment => "Comment on Intel",
+            Permission::ThreatModels => "Edit Threat Models",
+            Permission::OrgAdmin => "Org Admin",
+            Permission::Investigations => "Edit Investigations",
         }
     }
 }

@@ -14,9 +14,11 @@ mod feed;
 mod file;
 mod import;
 mod input;
+mod investigations;
 mod lenient;
 mod lookups;
 mod manage;
+mod models;
 mod observable;
 mod output;
 mod sandbox;
@@ -41,6 +43,8 @@ const REGISTRY: &[&[&dyn Action]] = &[
     context::ACTIONS,
     sessions::ACTIONS,
     manage::ACTIONS,
+    models::ACTIONS,
+    investigations::ACTIONS,
 ];
 
 /// Every group of triggers, and of tasks (see `typed` for what a trigger or task file implements).

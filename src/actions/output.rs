@@ -22,12 +22,12 @@ use serde::Serialize;
 use crate::protocol::{output_of, Failure, Output};
 
 /// What an action's `run` may return: every `Serialize + JsonSchema` type, or a `Streamed` one.
-pub(crate) trait StepOutput: JsonSchema + Send + 'static {
+pub(crate) trait StepOutput: JsonSchema + Send + Sync + 'static {
     /// The output as the JSON text the event carries.
     fn encoded(self) -> Result<Output, Failure>;
 }
 
-impl<T: Serialize + JsonSchema + Send + 'static> StepOutput for T {
+impl<T: Serialize + JsonSchema + Send + Sync + 'static> StepOutput for T {
     fn encoded(self) -> Result<Output, Failure> {
         output_of(&self)
     }
@@ -35,7 +35,7 @@ impl<T: Serialize + JsonSchema + Send + 'static> StepOutput for T {
 
 /// An output that writes its own JSON text, exactly what serde would write for it, without a second
 /// copy of its largest part.
-pub(crate) trait Streams: Serialize + JsonSchema + Send + 'static {
+pub(crate) trait Streams: Serialize + JsonSchema + Send + Sync + 'static {
     fn written(self) -> Result<Output, Failure>;
 }
 

@@ -36,7 +36,7 @@ pub(crate) trait TypedStep: Sync {
     type Input: DeserializeOwned + JsonSchema + Send + 'static;
     /// `Serialize + JsonSchema`: what `run` returns, and its schema. An action's output; a trigger's
     /// one event; a task's object with one list field, whose items the run returns.
-    type Output: JsonSchema + Send + 'static;
+    type Output: JsonSchema + Send + Sync + 'static;
 }
 
 impl<T: TypedStep> Step for T {

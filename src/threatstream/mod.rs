@@ -1,10 +1,12 @@
 //! The Anomali ThreatStream REST API: the clients, their errors and the calls the actions make.
 //!
 //! This room knows nothing of InsightConnect envelopes or presets; it answers with records and typed
-//! `ApiError`s, and the `actions` room decides what a user reads. The threat model and enrichment
-//! calls are used through their modules (`threat_models::search`, `enrichment::whois`), whose names
-//! say which API they belong to.
+//! `ApiError`s, and the `actions` room decides what a user reads. The threat model, investigation
+//! and enrichment calls are used through their modules (`threat_models::search`,
+//! `model_writes::create_model`, `associations::change_links`, `investigations::add_elements`,
+//! `incidents::incident_changes`, `enrichment::whois`), whose names say which API they belong to.
 
+pub(crate) mod associations;
 mod batch;
 pub(crate) mod canonical;
 mod client;
@@ -17,7 +19,10 @@ mod feed;
 mod filters;
 mod import;
 mod import_session;
+pub(crate) mod incidents;
 mod intelligence;
+pub(crate) mod investigations;
+pub(crate) mod model_writes;
 mod next_link;
 mod observable;
 mod paging;

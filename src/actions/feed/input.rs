@@ -6,6 +6,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::engine::Feed;
+use super::observables::Observables;
 use crate::actions::input::{at_most, distinct, given, or_default, MAX_NAMES};
 use crate::actions::{names, wire_name, Names};
 use crate::protocol::Failure;
@@ -73,7 +74,7 @@ pub(crate) struct FeedPacing {
 
 /// The checked feed of an input with `..FeedFilters` and `..FeedPacing`; an error names the input at
 /// fault, before any request.
-pub(crate) fn feed<I>(input: &I) -> Result<Feed, Failure>
+pub(crate) fn feed<I>(input: &I) -> Result<Feed<Observables>, Failure>
 where
     for<'a> FeedFilters: From<&'a I>,
     for<'a> FeedPacing: From<&'a I>,
@@ -97,8 +98,10 @@ where
     };
     let exclude_tags = names("exclude_tags", &fields.exclude_tags, Names::Tags)?;
     Ok(Feed {
-        filter,
-        exclude_tags: exclude_tags.iter().map(|tag| tag.to_lowercase()).collect(),
+        source: Observables {
+            filter,
+            exclude_tags: exclude_tags.iter().map(|tag| tag.to_lowercase()).collect(),
+        },
         backfill_hours: pacing.backfill_hours,
         stability_window_ms: i64::from(pacing.stability_window_seconds) * 1000,
         max_per_poll: or_default(pacing.max_per_poll, default_max_per_poll()) as usize,

@@ -18,7 +18,8 @@
 //! Each group's fields are here, with their titles, descriptions and examples, and each group's type
 //! beside the code that reads it: `VerdictInputs` (`actions::verdict`), `TargetInputs`
 //! (`actions::manage`), `SubmissionChoices` and `SubmissionDetail` (`actions::sandbox`), `FeedFilters`
-//! and `FeedPacing` (`actions::feed::input`). A new group is one `@fields` rule and one `@from` rule.
+//! and `FeedPacing` (`actions::feed::input`), `IncidentFilters` and `IncidentPacing`
+//! (`actions::feed::incident_input`). A new group is one `@fields` rule and one `@from` rule.
 //! A macro rather than `#[serde(flatten)]`: serde cannot refuse unknown fields of a struct with a
 //! flattened part. Every field of the struct ends with a comma.
 
@@ -131,6 +132,42 @@ macro_rules! step_input {
             pub(crate) max_per_poll: u32,
         ] [$($groups)* FeedPacing] $($rest)*);
     };
+    (@fields $head:tt $name:ident [$($fields:tt)*] [$($groups:ident)*] ..IncidentFilters, $($rest:tt)*) => {
+        $crate::actions::input::step_input!(@fields $head $name [$($fields)*
+            /// Deliver only incidents whose publication status is published, as Splunk SOAR can ingest them
+            #[serde(default)]
+            #[schemars(title = "Published Only", example = false)]
+            pub(crate) published_only: bool,
+            /// Deliver only incidents with any of these tags (letter case ignored); all when empty
+            #[serde(default)]
+            #[schemars(title = "Tags", example = serde_json::json!(["phishing"]))]
+            pub(crate) tags: Vec<String>,
+            /// Deliver only incidents in any of these statuses, by the names ThreatStream gives them, such as New or Open (letter case ignored); all when empty
+            #[serde(default)]
+            #[schemars(title = "Statuses", example = serde_json::json!(["New", "Open"]))]
+            pub(crate) statuses: Vec<String>,
+            /// The most observables delivered with one incident; 0 or empty is the default, 100
+            #[serde(default = "crate::actions::feed::incident_input::default_observable_limit")]
+            #[schemars(title = "Observable Limit", range(max = 1000), example = 100)]
+            pub(crate) observable_limit: usize,
+        ] [$($groups)* IncidentFilters] $($rest)*);
+    };
+    (@fields $head:tt $name:ident [$($fields:tt)*] [$($groups:ident)*] ..IncidentPacing, $($rest:tt)*) => {
+        $crate::actions::input::step_input!(@fields $head $name [$($fields)*
+            /// On the first start, also deliver what changed in this many hours before it; 0 delivers only what changes from then on
+            #[serde(default = "crate::actions::feed::input::default_backfill_hours")]
+            #[schemars(title = "Backfill Hours", range(max = 8760), example = 24)]
+            pub(crate) backfill_hours: u32,
+            /// Seconds an incident must have been unchanged before it is delivered, so one still being written is not read half-done
+            #[serde(default = "crate::actions::feed::input::default_stability_window")]
+            #[schemars(title = "Stability Window Seconds", range(max = 3600), example = 60)]
+            pub(crate) stability_window_seconds: u32,
+            /// The most incidents one poll takes; what is left comes with the next poll; 0 or empty is the default, 100
+            #[serde(default = "crate::actions::feed::incident_input::default_max_incidents")]
+            #[schemars(title = "Maximum Per Poll", range(max = 1000), example = 100)]
+            pub(crate) max_per_poll: u32,
+        ] [$($groups)* IncidentPacing] $($rest)*);
+    };
     // A field of the step's own, as written.
     (@fields $head:tt $name:ident [$($fields:tt)*] $groups:tt
         $(#[$meta:meta])* $vis:vis $field:ident : $type:ty, $($rest:tt)*) => {
@@ -198,6 +235,30 @@ macro_rules! step_input {
         impl From<&$name> for $crate::actions::feed::input::FeedPacing {
             fn from(input: &$name) -> Self {
                 $crate::actions::feed::input::FeedPacing {
+                    backfill_hours: input.backfill_hours,
+                    stability_window_seconds: input.stability_window_seconds,
+                    max_per_poll: input.max_per_poll,
+                }
+            }
+        }
+    };
+
+    (@from $name:ident IncidentFilters) => {
+        impl From<&$name> for $crate::actions::feed::incident_input::IncidentFilters {
+            fn from(input: &$name) -> Self {
+                $crate::actions::feed::incident_input::IncidentFilters {
+                    published_only: input.published_only,
+                    tags: input.tags.clone(),
+                    statuses: input.statuses.clone(),
+                    observable_limit: input.observable_limit,
+                }
+            }
+        }
+    };
+    (@from $name:ident IncidentPacing) => {
+        impl From<&$name> for $crate::actions::feed::incident_input::IncidentPacing {
+            fn from(input: &$name) -> Self {
+                $crate::actions::feed::incident_input::IncidentPacing {
                     backfill_hours: input.backfill_hours,
                     stability_window_seconds: input.stability_window_seconds,
                     max_per_poll: input.max_per_poll,
