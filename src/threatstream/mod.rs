@@ -40,7 +40,7 @@ pub(crate) mod threat_models;
 pub(crate) mod timestamp;
 mod tls;
 mod upload;
-pub(crate) mod verdict;
+mod vocabulary;
 
 pub(crate) use batch::lookup_many;
 pub(crate) use client::{ApiVersion, Client, ClientConfig};
@@ -66,3 +66,4 @@ pub(crate) use tags::{add_tags, names as tag_names, remove_tags, Tag, DEFAULT_TL
 pub(crate) use threat_models::ModelType;
 pub(crate) use timestamp::{format_ms, now_ms};
 pub(crate) use upload::Upload;
+pub(crate) use vocabulary::{Severity, Status};

@@ -13,8 +13,8 @@ use super::context_failure;
 use super::intel_details::{example_trend, trend_of, ConfidenceTrend};
 use crate::actions::connection::Connection;
 use crate::actions::observable::any_value;
-use crate::actions::TypedAction;
-use crate::protocol::{output_of, Failure, Output};
+use crate::actions::{TypedAction, TypedStep};
+use crate::protocol::Failure;
 use crate::threatstream::enrichment;
 
 #[derive(Deserialize, JsonSchema)]
@@ -38,21 +38,23 @@ pub(crate) struct GetConfidenceTrendOutput {
 
 pub(crate) struct GetConfidenceTrend;
 
-impl TypedAction for GetConfidenceTrend {
+impl TypedStep for GetConfidenceTrend {
     const ID: &'static str = "get_confidence_trend";
     const TITLE: &'static str = "Get Confidence Trend";
     const DESCRIPTION: &'static str = "Get how the confidence of an observable moved: its lowest, average and highest";
     type Input = GetConfidenceTrendInput;
-    type OutputSchema = GetConfidenceTrendOutput;
+    type Output = GetConfidenceTrendOutput;
+}
 
-    async fn run(connection: &Connection, input: GetConfidenceTrendInput) -> Result<Output, Failure> {
+impl TypedAction for GetConfidenceTrend {
+    async fn run(connection: &Connection, input: GetConfidenceTrendInput) -> Result<GetConfidenceTrendOutput, Failure> {
         let value = any_value(&input.value)
             .map_err(|problem| Failure::invalid_input("value", problem))?
             .ok_or_else(|| Failure::invalid_input("value", "it is empty; give the observable"))?;
         let trend = enrichment::confidence_trend(&connection.client, &value)
             .await
             .map_err(|error| context_failure(error, "confidence trends"))?;
-        output_of(&GetConfidenceTrendOutput {
+        Ok(GetConfidenceTrendOutput {
             found: trend.is_some(),
             confidence_trend: trend.map(trend_of),
         })

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use super::intel_details::{example_details, IntelDetailOutput};
 use super::{context_failure, subject};
 use crate::actions::connection::Connection;
-use crate::actions::TypedAction;
-use crate::protocol::{output_of, Failure, Output};
+use crate::actions::{TypedAction, TypedStep};
+use crate::protocol::Failure;
 use crate::threatstream::{enrichment, Observable};
 
 #[derive(Deserialize, JsonSchema)]
@@ -38,15 +38,17 @@ pub(super) fn intel_type(observable: &Observable) -> Option<&'static str> {
 
 pub(crate) struct GetIntelDetails;
 
-impl TypedAction for GetIntelDetails {
+impl TypedStep for GetIntelDetails {
     const ID: &'static str = "get_intel_details";
     const TITLE: &'static str = "Get Intel Details";
     const DESCRIPTION: &'static str =
         "Get what third-party services such as VirusTotal and IPVoid classify an observable as";
     type Input = GetIntelDetailsInput;
-    type OutputSchema = GetIntelDetailsOutput;
+    type Output = GetIntelDetailsOutput;
+}
 
-    async fn run(connection: &Connection, input: GetIntelDetailsInput) -> Result<Output, Failure> {
+impl TypedAction for GetIntelDetails {
+    async fn run(connection: &Connection, input: GetIntelDetailsInput) -> Result<GetIntelDetailsOutput, Failure> {
         let (observable, kind) = subject(
             &input.value,
             intel_type,
@@ -55,7 +57,7 @@ impl TypedAction for GetIntelDetails {
         let details = enrichment::intel_details(&connection.client, kind, &observable.value())
             .await
             .map_err(|error| context_failure(error, "intel details"))?;
-        output_of(&GetIntelDetailsOutput {
+        Ok(GetIntelDetailsOutput {
             intel_details: details.into_iter().map(IntelDetailOutput::from).collect(),
         })
     }

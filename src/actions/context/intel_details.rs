@@ -19,7 +19,10 @@ use crate::threatstream::enrichment::IntelDetail;
 use crate::threatstream::Record;
 
 /// The confidence trend. Only for the schema: the trend passes through as ThreatStream sent it.
-#[allow(dead_code, reason = "only its schema is used")]
+#[expect(
+    dead_code,
+    reason = "describes records passed through as ThreatStream sent them; never built"
+)]
 #[derive(JsonSchema)]
 #[schemars(rename = "confidence_trend", title = "confidence_trend")]
 pub(crate) struct ConfidenceTrend {

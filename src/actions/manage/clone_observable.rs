@@ -17,8 +17,8 @@ use super::no_id;
 use crate::actions::connection::Connection;
 use crate::actions::failure::{absent, forbidden, unconfirmed, Permission, Write};
 use crate::actions::input::NumberId;
-use crate::actions::TypedAction;
-use crate::protocol::{output_of, Failure, Output};
+use crate::actions::{TypedAction, TypedStep};
+use crate::protocol::Failure;
 use crate::threatstream::{self, numeric_id, ApiError};
 
 #[derive(Deserialize, JsonSchema)]
@@ -74,15 +74,17 @@ fn clone_failure(error: ApiError, id: u64) -> Failure {
 
 pub(crate) struct CloneObservable;
 
-impl TypedAction for CloneObservable {
+impl TypedStep for CloneObservable {
     const ID: &'static str = "clone_observable";
     const TITLE: &'static str = "Clone Observable";
     const DESCRIPTION: &'static str =
         "Clone an observable another organization shared into an import session of your own organization";
     type Input = CloneObservableInput;
-    type OutputSchema = CloneObservableOutput;
+    type Output = CloneObservableOutput;
+}
 
-    async fn run(connection: &Connection, input: CloneObservableInput) -> Result<Output, Failure> {
+impl TypedAction for CloneObservable {
+    async fn run(connection: &Connection, input: CloneObservableInput) -> Result<CloneObservableOutput, Failure> {
         let id = input.id.read(
             "id",
             "an observable ID; give the positive whole number a lookup answered",
@@ -99,7 +101,7 @@ impl TypedAction for CloneObservable {
             return Err(clone_failure(missing, id));
         };
         let job_id = answer.get("job_id").and_then(Value::as_str).map(str::to_owned);
-        output_of(&CloneObservableOutput {
+        Ok(CloneObservableOutput {
             import_session_id: session.to_string(),
             job_id,
             id,

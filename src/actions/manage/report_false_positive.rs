@@ -12,23 +12,24 @@
 
 use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::json;
 
-use super::{ids, no_id, target_input, ChangeOutput};
+use super::{ids, no_id, ChangeOutput, TargetInputs};
 use crate::actions::connection::Connection;
 use crate::actions::failure::{absent, forbidden, unconfirmed, Permission, Write};
+use crate::actions::input::step_input;
 use crate::actions::input::{line, MAX_LINE_CHARS};
-use crate::actions::TypedAction;
-use crate::protocol::{output_of, Failure, Output};
+use crate::actions::{TypedAction, TypedStep};
+use crate::protocol::Failure;
 use crate::threatstream::{self, ApiError};
 
 /// Longer than a comment box holds, as Add Comment's.
 const MAX_COMMENT_CHARS: usize = 65_536;
 
-target_input! {
+step_input! {
     #[derive(Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields)]
     pub(crate) struct ReportFalsePositiveInput {
+        ..TargetInputs,
         /// Why the observable is a false positive, in a line
         #[schemars(title = "Reason", example = "Internal vulnerability scanner")]
         reason: String,
@@ -90,16 +91,18 @@ fn report_failure(error: ApiError, id: u64, reported: &[u64]) -> Failure {
 
 pub(crate) struct ReportFalsePositive;
 
-impl TypedAction for ReportFalsePositive {
+impl TypedStep for ReportFalsePositive {
     const ID: &'static str = "report_false_positive";
     const TITLE: &'static str = "Report False Positive";
     const DESCRIPTION: &'static str =
         "Report an observable to Anomali ThreatStream as a false positive, with the reason";
     type Input = ReportFalsePositiveInput;
-    type OutputSchema = ChangeOutput;
+    type Output = ChangeOutput;
+}
 
-    async fn run(connection: &Connection, input: ReportFalsePositiveInput) -> Result<Output, Failure> {
-        let selector = input.selector()?;
+impl TypedAction for ReportFalsePositive {
+    async fn run(connection: &Connection, input: ReportFalsePositiveInput) -> Result<ChangeOutput, Failure> {
+        let selector = TargetInputs::from(&input).selector()?;
         let (reason, comment) = input.texts()?;
         let targets = selector.targets(connection).await?;
         let all = ids(&targets);
@@ -108,14 +111,15 @@ impl TypedAction for ReportFalsePositive {
                 .await
                 .map_err(|error| report_failure(error, id, &all[..done]))?;
         }
-        output_of(&json!({"success": true, "ids": all}))
+        Ok(ChangeOutput::changed(all))
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use serde_json::{json, Value};
+
     use super::*;
-    use serde_json::Value;
 
     fn texts(reason: &str, comment: &str) -> Result<(String, String), Failure> {
         let input: ReportFalsePositiveInput =

@@ -19,8 +19,8 @@ use serde_json::{json, Value};
 use crate::actions::connection::Connection;
 use crate::actions::failure::{absent, Missing};
 use crate::actions::input::TextId;
-use crate::actions::TypedAction;
-use crate::protocol::{output_of, Failure, Output};
+use crate::actions::{TypedAction, TypedStep};
+use crate::protocol::Failure;
 use crate::threatstream::{self, ApiError};
 
 /// The largest capture this step returns: 20 MiB, 27 MiB of base64 in the output. A two-minute
@@ -67,14 +67,16 @@ pub(crate) struct PcapFile {
 
 pub(crate) struct GetSandboxPcap;
 
-impl TypedAction for GetSandboxPcap {
+impl TypedStep for GetSandboxPcap {
     const ID: &'static str = "get_sandbox_pcap";
     const TITLE: &'static str = "Get Sandbox PCAP";
     const DESCRIPTION: &'static str = "Get the packet capture of a sandbox detonation as a file";
     type Input = GetSandboxPcapInput;
-    type OutputSchema = GetSandboxPcapOutput;
+    type Output = GetSandboxPcapOutput;
+}
 
-    async fn run(connection: &Connection, input: GetSandboxPcapInput) -> Result<Output, Failure> {
+impl TypedAction for GetSandboxPcap {
+    async fn run(connection: &Connection, input: GetSandboxPcapInput) -> Result<GetSandboxPcapOutput, Failure> {
         let not = "a report ID; give the positive whole number Submit File or Submit URL answered";
         let id = input.report_id.read("report_id", not)?;
         let client = &connection.client;
@@ -105,7 +107,7 @@ impl TypedAction for GetSandboxPcap {
                 "The download was cut short or changed on the way; run the step again.",
             ));
         }
-        output_of(&GetSandboxPcapOutput {
+        Ok(GetSandboxPcapOutput {
             pcap: PcapFile {
                 filename: file_name(&link, id),
                 content: base64::engine::general_purpose::STANDARD.encode(&bytes),

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::actions::connection::Connection;
-use crate::actions::TypedAction;
-use crate::protocol::{output_of, Failure, Output};
+use crate::actions::{TypedAction, TypedStep};
+use crate::protocol::Failure;
 use crate::threatstream::{self, SandboxPlatform};
 
 #[derive(Deserialize, JsonSchema)]
@@ -65,16 +65,21 @@ impl From<SandboxPlatform> for Platform {
 
 pub(crate) struct GetSandboxPlatforms;
 
-impl TypedAction for GetSandboxPlatforms {
+impl TypedStep for GetSandboxPlatforms {
     const ID: &'static str = "get_sandbox_platforms";
     const TITLE: &'static str = "Get Sandbox Platforms";
     const DESCRIPTION: &'static str = "List the platforms of the standard and premium sandboxes";
     type Input = GetSandboxPlatformsInput;
-    type OutputSchema = GetSandboxPlatformsOutput;
+    type Output = GetSandboxPlatformsOutput;
+}
 
-    async fn run(connection: &Connection, _input: GetSandboxPlatformsInput) -> Result<Output, Failure> {
+impl TypedAction for GetSandboxPlatforms {
+    async fn run(
+        connection: &Connection,
+        _input: GetSandboxPlatformsInput,
+    ) -> Result<GetSandboxPlatformsOutput, Failure> {
         let platforms = threatstream::sandbox_platforms(&connection.client).await?;
-        output_of(&GetSandboxPlatformsOutput {
+        Ok(GetSandboxPlatformsOutput {
             standard: platforms.standard.into_iter().map(Platform::from).collect(),
             premium: platforms.premium.into_iter().map(Platform::from).collect(),
         })

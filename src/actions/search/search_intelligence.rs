@@ -11,7 +11,7 @@
 //! Pages are followed by their `meta.next` up to the limit (`threatstream::paging`).
 //!
 //! Memory stays flat however many records match: each page's records are cleaned and written into the
-//! output text as they arrive (`lookups::RecordsText`, the lookups' writer), and the page is dropped,
+//! output text as they arrive (`lookups::WrittenRecords`, the lookups' writer), and the page is dropped,
 //! so 50,000 records cost little more than their output (BENCHMARKS.md).
 
 use schemars::JsonSchema;
@@ -22,9 +22,9 @@ use serde_json::{json, Value};
 use super::query;
 use crate::actions::connection::Connection;
 use crate::actions::input::{given, line, names, or_default, Names, MAX_LINE_CHARS};
-use crate::actions::lookups::{unencodable, RecordsText, ResultRecord};
+use crate::actions::lookups::{unencodable, ResultRecord, WrittenRecords};
 use crate::actions::observable::any_value;
-use crate::actions::{chosen, itype, TypedAction};
+use crate::actions::{chosen, itype, Streamed, Streams, TypedAction, TypedStep};
 use crate::protocol::{quoted, Failure, Output};
 use crate::threatstream::{self, Field, Lookup, Order, SearchQuery};
 
@@ -143,13 +143,14 @@ impl OrderBy {
     }
 }
 
-// The output, for the schema; the step writes the same shape as text.
-#[allow(dead_code, reason = "only its schema is used")]
-#[derive(JsonSchema)]
+// The output (a `//` comment: a doc comment would become the type's description). `run` builds it
+// with its records already written as JSON text, and `Streams::written` adds the count and `more`
+// to that text, as the lookups' output is written (see `actions::output`).
+#[derive(Serialize, JsonSchema)]
 pub(crate) struct SearchIntelligenceOutput {
     /// The intelligence records that match, as Get Observables outputs records, up to the limit
-    #[schemars(title = "Results", example = example_results())]
-    results: Vec<ResultRecord>,
+    #[schemars(title = "Results", example = example_results(), with = "Vec<ResultRecord>")]
+    results: WrittenRecords,
     /// How many records are in Results
     #[schemars(title = "Count", example = 1)]
     count: usize,
@@ -162,6 +163,15 @@ fn example_results() -> Value {
     json!([{"confidence": 87, "id": 500000101, "itype": "c2_ip", "source": "Abuse.ch Feodo Tracker",
         "status": "active", "threat_type": "c2", "type": "ip", "value": "198.51.100.23",
         "meta": {"severity": "very-high"}, "update_id": 2722690}])
+}
+
+impl Streams for SearchIntelligenceOutput {
+    /// The text serde would write, after the records: the count, `more` and the object's end.
+    fn written(self) -> Result<Output, Failure> {
+        let mut output = self.results.into_text();
+        output.push_str(&format!(",\"count\":{},\"more\":{}}}", self.count, self.more));
+        RawValue::from_string(output).map_err(unencodable)
+    }
 }
 
 impl SearchIntelligenceInput {
@@ -258,30 +268,37 @@ fn confidence(given: &str) -> Result<Option<(Option<Lookup>, u8)>, Failure> {
 
 pub(crate) struct SearchIntelligence;
 
-impl TypedAction for SearchIntelligence {
+impl TypedStep for SearchIntelligence {
     const ID: &'static str = "search_intelligence";
     const TITLE: &'static str = "Search Intelligence";
     const DESCRIPTION: &'static str =
         "Search intelligence with the ThreatStream query language and filters, every page up to a limit";
     type Input = SearchIntelligenceInput;
-    type OutputSchema = SearchIntelligenceOutput;
+    type Output = Streamed<SearchIntelligenceOutput>;
+}
 
-    async fn run(connection: &Connection, input: SearchIntelligenceInput) -> Result<Output, Failure> {
+impl TypedAction for SearchIntelligence {
+    async fn run(
+        connection: &Connection,
+        input: SearchIntelligenceInput,
+    ) -> Result<Streamed<SearchIntelligenceOutput>, Failure> {
         let search = input.search()?;
         let limit = or_default(input.limit, DEFAULT_LIMIT);
         // One buffer from the first byte to the last, as the lookups write theirs (`lookups::lookup`).
-        let mut output = RecordsText::after("{\"results\":");
+        let mut records = WrittenRecords::writer();
         let mut count = 0;
         let more = threatstream::search_v2(&connection.client, &search.pairs(), limit, |page| {
             for record in page {
                 count += 1;
-                output.push(record);
+                records.push(record);
             }
         })
         .await?;
-        let mut output = output.finish()?;
-        output.push_str(&format!(",\"count\":{count},\"more\":{more}}}"));
-        RawValue::from_string(output).map_err(unencodable)
+        Ok(Streamed(SearchIntelligenceOutput {
+            results: WrittenRecords::finished(records)?,
+            count,
+            more,
+        }))
     }
 }
 
@@ -289,6 +306,7 @@ impl TypedAction for SearchIntelligence {
 mod tests {
     use super::super::query::MAX_QUERY_CHARS;
     use super::*;
+    use crate::protocol::{check_schema, schema_for, Quote};
 
     fn pairs(input: Value) -> Result<Vec<(String, String)>, Failure> {
         let input: SearchIntelligenceInput = serde_json::from_value(input).expect("an input");
@@ -377,6 +395,39 @@ mod tests {
         ] {
             let failure = pairs(input.clone()).expect_err("refused");
             assert!(failure.cause.contains(named), "{input}: {}", failure.cause);
+        }
+    }
+
+    /// The output as `run` builds it, from `records` as the pages would bring them.
+    fn built(records: &Value, more: bool) -> SearchIntelligenceOutput {
+        let mut writer = WrittenRecords::writer();
+        let records = records.as_array().unwrap();
+        for record in records {
+            writer.push(record.as_object().unwrap().clone());
+        }
+        SearchIntelligenceOutput {
+            results: WrittenRecords::finished(writer).unwrap(),
+            count: records.len(),
+            more,
+        }
+    }
+
+    /// The streamed text is exactly what serde writes for the same value, and passes the schema the
+    /// spec publishes: the two ways of writing the output cannot part.
+    #[test]
+    fn streamed_output_is_what_serde_writes_and_fits_its_schema() {
+        let quoted = json!({"id": 8, "value": "hxxp://evil[.]example/\"a\"", "status": "falsepos", "tags": null});
+        for (records, more) in [
+            (json!([]), false),
+            (example_results(), true),
+            (json!([example_results()[0].clone(), quoted]), false),
+        ] {
+            let by_serde = serde_json::to_string(&built(&records, more)).unwrap();
+            let streamed = built(&records, more).written().unwrap();
+            assert_eq!(streamed.get(), by_serde, "records {records}");
+            let output: Value = serde_json::from_str(streamed.get()).unwrap();
+            let schema = schema_for::<<SearchIntelligence as TypedStep>::Output>();
+            check_schema(schema, &output, Quote::Values).unwrap();
         }
     }
 }

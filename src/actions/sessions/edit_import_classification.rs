@@ -18,8 +18,8 @@ use serde_json::{json, Map, Value};
 use super::{example_session, session_failure, session_id, summary, ImportSessionSummary, SessionCall};
 use crate::actions::connection::Connection;
 use crate::actions::input::{at_most, distinct, given, TextId};
-use crate::actions::{chosen, TypedAction};
-use crate::protocol::{output_of, quoted, Failure, Output};
+use crate::actions::{chosen, TypedAction, TypedStep};
+use crate::protocol::{quoted, Failure};
 use crate::threatstream::{self, Client, Record};
 
 #[derive(Deserialize, JsonSchema)]
@@ -97,15 +97,20 @@ fn example_reclassified() -> Value {
 
 pub(crate) struct EditImportClassification;
 
-impl TypedAction for EditImportClassification {
+impl TypedStep for EditImportClassification {
     const ID: &'static str = "edit_import_classification";
     const TITLE: &'static str = "Edit Import Classification";
     const DESCRIPTION: &'static str =
         "Change the classification and trusted circles of an import session before it is approved";
     type Input = EditImportClassificationInput;
-    type OutputSchema = EditImportClassificationOutput;
+    type Output = EditImportClassificationOutput;
+}
 
-    async fn run(connection: &Connection, input: EditImportClassificationInput) -> Result<Output, Failure> {
+impl TypedAction for EditImportClassification {
+    async fn run(
+        connection: &Connection,
+        input: EditImportClassificationInput,
+    ) -> Result<EditImportClassificationOutput, Failure> {
         let id = session_id(&input.import_session_id, "import_session_id")?;
         let change = input.change()?;
         let client = &connection.client;
@@ -121,7 +126,7 @@ impl TypedAction for EditImportClassification {
         if session.get("status").and_then(Value::as_str) == Some("errors") {
             return Err(in_errors(client, id, &session));
         }
-        output_of(&EditImportClassificationOutput {
+        Ok(EditImportClassificationOutput {
             success: true,
             import_session: summary(&session),
         })

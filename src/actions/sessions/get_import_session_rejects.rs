@@ -16,8 +16,8 @@ use super::{session_failure, session_id, SessionCall};
 use crate::actions::connection::Connection;
 use crate::actions::input::{or_default, TextId};
 use crate::actions::lenient::NumberOrString;
-use crate::actions::TypedAction;
-use crate::protocol::{clean, output_of, Failure, Output};
+use crate::actions::{TypedAction, TypedStep};
+use crate::protocol::{clean, Failure};
 use crate::threatstream;
 
 /// Rejects listed when the input gives no limit: a review's worth.
@@ -52,7 +52,10 @@ pub(crate) struct GetImportSessionRejectsOutput {
 }
 
 /// One line an import left out. Only for the schema: rejects pass through as ThreatStream sent them.
-#[allow(dead_code, reason = "only its schema is used")]
+#[expect(
+    dead_code,
+    reason = "describes records passed through as ThreatStream sent them; never built"
+)]
 #[derive(JsonSchema)]
 #[schemars(rename = "import_reject", title = "import_reject")]
 struct Reject {
@@ -69,14 +72,19 @@ struct Reject {
 
 pub(crate) struct GetImportSessionRejects;
 
-impl TypedAction for GetImportSessionRejects {
+impl TypedStep for GetImportSessionRejects {
     const ID: &'static str = "get_import_session_rejects";
     const TITLE: &'static str = "Get Import Session Rejects";
     const DESCRIPTION: &'static str = "List the lines an import left out of an import session, and why";
     type Input = GetImportSessionRejectsInput;
-    type OutputSchema = GetImportSessionRejectsOutput;
+    type Output = GetImportSessionRejectsOutput;
+}
 
-    async fn run(connection: &Connection, input: GetImportSessionRejectsInput) -> Result<Output, Failure> {
+impl TypedAction for GetImportSessionRejects {
+    async fn run(
+        connection: &Connection,
+        input: GetImportSessionRejectsInput,
+    ) -> Result<GetImportSessionRejectsOutput, Failure> {
         let id = session_id(&input.import_session_id, "import_session_id")?;
         let limit = or_default(input.limit, DEFAULT_LIMIT);
         let (records, more) = threatstream::import_session_rejects(&connection.client, id, limit)
@@ -90,7 +98,7 @@ impl TypedAction for GetImportSessionRejects {
                 reject
             })
             .collect();
-        output_of(&GetImportSessionRejectsOutput {
+        Ok(GetImportSessionRejectsOutput {
             count: rejects.len(),
             rejects,
             more,
