@@ -27,15 +27,21 @@ pub enum Permission {
     Update,
     /// Comment on an observable.
     Comment,
+    /// Administer the organization: delete rules (Splunk SOAR's manual),
+    /// list its users (XSOAR's README), change its allowlist and take
+    /// snapshots (no public client names a permission for these two; the
+    /// simulator files them here).
+    OrgAdmin,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 5] = [
+    pub const ALL: [Permission; 6] = [
         Permission::Import,
         Permission::ApproveIntel,
         Permission::Tag,
         Permission::Update,
         Permission::Comment,
+        Permission::OrgAdmin,
     ];
 
     /// The snake-case name used by the control route and in messages.
@@ -47,6 +53,7 @@ impl Permission {
             Permission::Tag => "tag",
             Permission::Update => "update",
             Permission::Comment => "comment",
+            Permission::OrgAdmin => "org_admin",
         }
     }
 
@@ -58,6 +65,7 @@ impl Permission {
             Permission::Tag => "Tag Intel",
             Permission::Update => "Edit Intel",
             Permission::Comment => "Comment on Intel",
+            Permission::OrgAdmin => "Org Admin",
         }
     }
 

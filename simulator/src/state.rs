@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::admin::Admin;
 use crate::control::feed::FeedSlot;
 use crate::faults::fault::Fault;
 use crate::http::request::RecordedRequest;
@@ -61,6 +62,8 @@ pub(crate) struct State {
     sessions: Mutex<SessionBook>,
     comments: Mutex<CommentBook>,
     pub(crate) denials: Denials,
+    /// Rules, the allowlist and snapshots (`admin/`).
+    pub(crate) admin: Admin,
     pub(crate) feed: FeedSlot,
     /// What synthetic bench data is loaded (see [`crate::intelligence::synthetic`]).
     synthetic: Mutex<SyntheticLoad>,
@@ -88,6 +91,7 @@ impl State {
             sessions: Mutex::new(SessionBook::default()),
             comments: Mutex::new(CommentBook::default()),
             denials: Denials::default(),
+            admin: Admin::default(),
             feed: FeedSlot::default(),
             synthetic: Mutex::new(SyntheticLoad::default()),
             import_delay_ms: AtomicU64::new(millis(DEFAULT_IMPORT_DELAY)),
