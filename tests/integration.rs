@@ -38,6 +38,11 @@ mod input_checks;
 // and which writes are retried.
 mod manage;
 
+// Administration: rules (keyword alerts), the organization's allowlist, its users and snapshots.
+mod admin;
+mod allowlist;
+mod rules;
+
 // Every published version's contract, as data, against our schemas.
 mod migration;
 

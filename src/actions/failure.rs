@@ -188,6 +188,9 @@ pub(crate) enum Permission {
     Edit,
     /// Comment on Intel.
     Comment,
+    /// Org Admin: administering the organization (its users, deleting rules, per Splunk SOAR's manual
+    /// and XSOAR's README).
+    OrgAdmin,
 }
 
 impl Permission {
@@ -198,6 +201,7 @@ impl Permission {
             Permission::Tag => "Tag Intel",
             Permission::Edit => "Edit Intel",
             Permission::Comment => "Comment on Intel",
+            Permission::OrgAdmin => "Org Admin",
         }
     }
 }

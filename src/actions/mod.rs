@@ -6,20 +6,28 @@
 //! types with their titles, descriptions and examples, its checks, a `TypedAction` impl) and one line
 //! in the group's list; `make generate` writes everything derived from the types (CONTRIBUTING.md).
 
+mod allowlist;
+mod cidr;
 mod connection;
 mod context;
 mod failure;
 mod feed;
+mod fields;
 mod file;
+mod given;
 mod import;
 mod input;
 mod lenient;
 mod lookups;
 mod manage;
 mod observable;
+mod rules;
 mod sandbox;
+mod sent_once;
 mod sessions;
+mod snapshots;
 mod typed;
+mod users;
 mod verdict;
 
 use std::future::Future;
@@ -40,6 +48,10 @@ const REGISTRY: &[&[&dyn Action]] = &[
     context::ACTIONS,
     sessions::ACTIONS,
     manage::ACTIONS,
+    rules::ACTIONS,
+    allowlist::ACTIONS,
+    users::ACTIONS,
+    snapshots::ACTIONS,
 ];
 
 /// Every group of triggers, and of tasks (see `typed` for what a trigger or task file implements).

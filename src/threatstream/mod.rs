@@ -3,8 +3,10 @@
 //! This room knows nothing of InsightConnect envelopes or presets; it answers with records and typed
 //! `ApiError`s, and the `actions` room decides what a user reads. The threat model and enrichment
 //! calls are used through their modules (`threat_models::search`, `enrichment::whois`), whose names
-//! say which API they belong to.
+//! say which API they belong to; so are the administration calls (`rules`, `allowlist`, `users`,
+//! `snapshots`).
 
+pub(crate) mod allowlist;
 mod batch;
 pub(crate) mod canonical;
 mod client;
@@ -26,12 +28,15 @@ mod redirect;
 mod refusal;
 mod remote;
 mod retry;
+pub(crate) mod rules;
 mod sandbox;
+pub(crate) mod snapshots;
 mod tags;
 pub(crate) mod threat_models;
 pub(crate) mod timestamp;
 mod tls;
 mod upload;
+pub(crate) mod users;
 pub(crate) mod verdict;
 
 pub(crate) use batch::lookup_many;

@@ -117,7 +117,9 @@ pub(crate) fn list(state: &State, request: &RecordedRequest) -> Answer {
     let pairs = request.query_pairs();
     let paging = Paging::from_query(&pairs).map_err(|message| Refused::bad(&message))?;
     if let Some(format) = request.query_value("format").filter(|format| format != "json") {
-        return Err(Refused::bad(&format!("Format '{format}' is not simulated; use format=json.")));
+        return Err(Refused::bad(&format!(
+            "Format '{format}' is not simulated; use format=json."
+        )));
     }
     let with_notes = request.query_value("showNote").as_deref() == Some("true");
     let mut entries: Vec<Value> = state
@@ -219,7 +221,9 @@ fn valid(value_type: &str, value: &str) -> bool {
             bits.parse::<u8>().is_ok_and(|bits| bits <= max)
         }),
         "md5" => value.len() == 32 && value.bytes().all(|b| b.is_ascii_hexdigit()),
-        "email" => value.split_once('@').is_some_and(|(local, host)| !local.is_empty() && host.contains('.')),
+        "email" => value
+            .split_once('@')
+            .is_some_and(|(local, host)| !local.is_empty() && host.contains('.')),
         "domain" => value.contains('.') && !value.contains(['/', '@', ' ']),
         "url" => value.contains('.') && !value.contains(' '),
         _ => true,

@@ -243,7 +243,8 @@ fn tags(value: &Value) -> Result<Value, Refused> {
         .map(|tag| {
             let name = tag.get("name").and_then(Value::as_str).filter(|n| !n.trim().is_empty());
             let tlp = tag.get("tlp").and_then(Value::as_str).unwrap_or("white");
-            name.map(|name| json!({"name": name, "org_id": "2", "tlp": tlp})).ok_or_else(refuse)
+            name.map(|name| json!({"name": name, "org_id": "2", "tlp": tlp}))
+                .ok_or_else(refuse)
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Value::Array(tags))
@@ -257,9 +258,7 @@ fn flag(field: &str, value: &Value) -> Result<Value, Refused> {
 }
 
 fn strings(field: &str, value: &Value) -> Result<Value, Refused> {
-    let ok = value
-        .as_array()
-        .is_some_and(|items| items.iter().all(Value::is_string));
+    let ok = value.as_array().is_some_and(|items| items.iter().all(Value::is_string));
     if ok {
         Ok(value.clone())
     } else {
@@ -303,7 +302,10 @@ mod tests {
         )
         .expect("valid");
         assert_eq!(rule["keyword"], "evil-domain, 10\\.0\\.0\\.1");
-        assert_eq!((&rule["match_tips"], &rule["match_observables"]), (&json!(true), &json!(false)));
+        assert_eq!(
+            (&rule["match_tips"], &rule["match_observables"]),
+            (&json!(true), &json!(false))
+        );
         let before = rule.clone();
         for bad in [
             json!({"keywords": ["ab"]}),

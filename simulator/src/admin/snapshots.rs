@@ -53,17 +53,27 @@ struct Snapshot {
 
 impl Snapshot {
     fn json(&self, with_files: bool) -> Value {
-        let status = if self.files.is_some() { "completed" } else { "inprogress" };
+        let status = if self.files.is_some() {
+            "completed"
+        } else {
+            "inprogress"
+        };
         let mut snapshot = json!({
             "id": self.id, "location": format!("snapshots/{}/", self.id),
             "resource_uri": format!("/api/v1/snapshot/{}/", self.id), "sha256sum": self.sha256sum(),
             "snapshot_ts": self.snapshot_ts, "status": status,
         });
         if with_files {
-            let files: Vec<Value> = self.files.iter().flatten().enumerate().map(|(index, file)| {
-                json!({"download_url": download_path(self.id, index + 1), "sha256": file.sha256,
+            let files: Vec<Value> = self
+                .files
+                .iter()
+                .flatten()
+                .enumerate()
+                .map(|(index, file)| {
+                    json!({"download_url": download_path(self.id, index + 1), "sha256": file.sha256,
                     "total_count": file.total_count})
-            }).collect();
+                })
+                .collect();
             snapshot["files"] = Value::Array(files);
         }
         snapshot

@@ -22,7 +22,13 @@ use crate::state::State;
 fn users(account: &str) -> Vec<Value> {
     vec![
         user(USER_ID, account, true, true, Some("2026-09-14T08:00:12.193422")),
-        user(202, "soc-lead@example.com", true, false, Some("2026-09-13T17:45:03.031000")),
+        user(
+            202,
+            "soc-lead@example.com",
+            true,
+            false,
+            Some("2026-09-13T17:45:03.031000"),
+        ),
         user(303, "former-analyst@example.com", false, false, None),
     ]
 }
@@ -44,7 +50,12 @@ pub(crate) fn list(state: &State, request: &RecordedRequest) -> Answer {
     state.denials.require(Permission::OrgAdmin)?;
     let pairs = request.query_pairs();
     let paging = Paging::from_query(&pairs).map_err(|message| Refused::bad(&message))?;
-    Ok(paging::page(users(&state.account.username), paging, &request.path, &pairs))
+    Ok(paging::page(
+        users(&state.account.username),
+        paging,
+        &request.path,
+        &pairs,
+    ))
 }
 
 pub(crate) fn get(state: &State, id: u64) -> Answer {
