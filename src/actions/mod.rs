@@ -14,7 +14,6 @@ mod failure;
 mod feed;
 mod fields;
 mod file;
-mod given;
 mod import;
 mod input;
 mod lenient;

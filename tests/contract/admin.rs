@@ -42,7 +42,11 @@ fn rules_as_xsoars_list_shows_them() {
         ]})
     );
     let list = &sim.requests()[0];
-    assert_eq!(list.query.as_deref(), Some("order_by=-created_ts&limit=5&offset=0"), "XSOAR's order");
+    assert_eq!(
+        list.query.as_deref(),
+        Some("order_by=-created_ts&limit=5&offset=0"),
+        "XSOAR's order"
+    );
 }
 
 #[test]
@@ -51,11 +55,19 @@ fn rules_are_read_across_an_offset_link() {
     fixture("admin/xsoar_rules_page_1").serve_once(&sim, "/api/v1/rule/");
     fixture("admin/xsoar_rules_page_2").serve_once(&sim, "/api/v1/rule/");
     let output = run_ok(&sim, "list_rules", json!({}));
-    let ids: Vec<u64> = output["rules"].as_array().expect("rules").iter().filter_map(|r| r["id"].as_u64()).collect();
+    let ids: Vec<u64> = output["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .filter_map(|r| r["id"].as_u64())
+        .collect();
     assert_eq!(ids, [44444, 55555, 14093]);
     let second = sim.requests().into_iter().nth(1).expect("a second page");
     let pairs = second.query_pairs();
-    assert!(pairs.contains(&("offset".into(), "2".into())), "the server's link: {pairs:?}");
+    assert!(
+        pairs.contains(&("offset".into(), "2".into())),
+        "the server's link: {pairs:?}"
+    );
     assert!(pairs.contains(&("order_by".into(), "-created_ts".into())), "{pairs:?}");
     assert_eq!(requests_to(&sim, "GET", "/api/v1/rule/"), 2);
 }
@@ -79,7 +91,10 @@ fn a_rule_is_shown_as_xsoars_create_and_update_answers_give_it() {
     fixture("admin/xsoar_update_rule").serve(&sim, "/api/v1/rule/11111/");
     let updated = run_ok(&sim, "update_rule", json!({"id": 11111, "exclude_allowlisted": true}));
     assert_eq!(updated["rule"]["exclude_allowlisted"], true);
-    assert!(updated["rule"].get("match_within").is_none(), "no kind matched: {updated}");
+    assert!(
+        updated["rule"].get("match_within").is_none(),
+        "no kind matched: {updated}"
+    );
     assert_eq!(updated["rule"]["modified_ts"], "2023-03-21T12:29:37.984911");
 }
 
@@ -119,7 +134,10 @@ fn the_allowlist_as_xsoar_lists_it() {
         ]})
     );
     let query = sim.requests()[0].query.clone().unwrap_or_default();
-    assert_eq!(query, "format=json&showNote=true&order_by=-created_ts&limit=1000&offset=0", "XSOAR's query");
+    assert_eq!(
+        query, "format=json&showNote=true&order_by=-created_ts&limit=1000&offset=0",
+        "XSOAR's query"
+    );
 }
 
 #[test]
@@ -143,8 +161,15 @@ fn the_bulk_answer_in_xsoars_and_crowdstrikes_shapes_and_a_refusal() {
         .input(json!({"values": ["1.2.4.5"]}))
         .against(&sim)
         .fails(Preset::BadRequest);
-    assert!(refused.exception().data.contains("Invalid value for type ip"), "{:?}", refused.exception());
-    assert!(!refused.exception().cause.contains("may have applied"), "a refusal applied nothing");
+    assert!(
+        refused.exception().data.contains("Invalid value for type ip"),
+        "{:?}",
+        refused.exception()
+    );
+    assert!(
+        !refused.exception().cause.contains("may have applied"),
+        "a refusal applied nothing"
+    );
 }
 
 #[test]
@@ -217,5 +242,8 @@ fn snapshots_in_crowdstrikes_shapes_keep_their_links_to_themselves() {
              "sha256": "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90", "total_count": 1234}],
             "file_count": 2, "total_count": 251234}})
     );
-    assert!(!done.to_string().contains("Signature"), "a pre-signed link is a credential");
+    assert!(
+        !done.to_string().contains("Signature"),
+        "a pre-signed link is a credential"
+    );
 }

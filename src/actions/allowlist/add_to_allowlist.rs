@@ -14,9 +14,9 @@ use serde_json::{json, Value};
 
 use super::entry::entry_of;
 use super::values::{checked, ValueType};
-use super::{allowlist_failure, MAX_ENTRIES, MAX_NOTE_CHARS};
+use super::{allowlist_failure, MAX_ENTRIES};
 use crate::actions::connection::Connection;
-use crate::actions::given::{at_most, text};
+use crate::actions::input::{at_most, optional_line, MAX_LINE_CHARS};
 use crate::actions::sent_once::{unconfirmed, Write};
 use crate::actions::TypedAction;
 use crate::protocol::{output_of, Failure, Output};
@@ -97,7 +97,8 @@ impl AddToAllowlistInput {
         if entries.is_empty() {
             return Err(Failure::invalid_input("values", "it is empty; give at least one value"));
         }
-        Ok((entries, text(self.notes.as_deref(), "notes", MAX_NOTE_CHARS)?))
+        let notes = optional_line(self.notes.as_deref(), "notes", "the note", MAX_LINE_CHARS)?;
+        Ok((entries, notes))
     }
 }
 

@@ -7,7 +7,7 @@ use serde_json::json;
 use super::entry::{entry_of, example_entry, AllowlistEntry};
 use super::MAX_ENTRIES;
 use crate::actions::connection::Connection;
-use crate::actions::given::or_default;
+use crate::actions::input::or_default;
 use crate::actions::TypedAction;
 use crate::protocol::{output_of, Failure, Output};
 use crate::threatstream::allowlist;

@@ -17,7 +17,7 @@ mod update_allowlist_note;
 pub(crate) mod values;
 
 use super::failure::{absent, forbidden, Permission};
-use super::given::AnyId;
+use super::input::NumberId;
 use crate::protocol::{Action, Failure};
 use crate::threatstream::ApiError;
 
@@ -32,12 +32,9 @@ pub(super) const ACTIONS: &[&dyn Action] = &[
 /// The most entries a step reads: far more than any organization's allowlist.
 const MAX_ENTRIES: usize = 100_000;
 
-/// Longest note kept with an entry.
-const MAX_NOTE_CHARS: usize = 1000;
-
 /// An allowlist entry ID input.
-fn entry_id(given: &AnyId) -> Result<u64, Failure> {
-    given.required(
+fn entry_id(given: &NumberId) -> Result<u64, Failure> {
+    given.read(
         "id",
         "an allowlist entry ID; give the positive whole number List Allowlist shows",
     )

@@ -14,7 +14,7 @@ use super::entry::{entry_of, example_entry, AllowlistEntry};
 use super::values::{checked, ValueType};
 use super::{allowlist_failure, MAX_ENTRIES};
 use crate::actions::connection::Connection;
-use crate::actions::given::{text, AnyId};
+use crate::actions::input::{given, optional_line, NumberId};
 use crate::actions::observable::MAX_VALUE_LENGTH;
 use crate::actions::TypedAction;
 use crate::protocol::{output_of, quoted, Failure, Output};
@@ -25,7 +25,7 @@ use crate::threatstream::allowlist;
 pub(crate) struct RemoveFromAllowlistInput {
     /// ThreatStream ID of the entry to remove; give either this or Value
     #[schemars(title = "ID", example = 13, extend("alternativeTo" = "value"))]
-    id: Option<AnyId>,
+    id: Option<NumberId>,
     /// Value whose entries to remove; give either this or ID
     #[schemars(title = "Value", example = "partner.example")]
     value: Option<String>,
@@ -58,11 +58,8 @@ enum Selection {
 impl RemoveFromAllowlistInput {
     fn selection(&self) -> Result<Selection, Failure> {
         let not = "an allowlist entry ID; give the positive whole number List Allowlist shows";
-        let id = match &self.id {
-            Some(id) => id.read("id", not)?,
-            None => None,
-        };
-        let value = text(self.value.as_deref(), "value", MAX_VALUE_LENGTH)?;
+        let id = given(self.id.as_ref()).map(|id| id.read("id", not)).transpose()?;
+        let value = optional_line(self.value.as_deref(), "value", "the value", MAX_VALUE_LENGTH)?;
         match (id, value) {
             (Some(_), Some(_)) => Err(Failure::invalid_input("id", "give either id or value, not both")),
             (None, None) => Err(Failure::invalid_input(

@@ -5,9 +5,9 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{allowlist_failure, entry_id, MAX_NOTE_CHARS};
+use super::{allowlist_failure, entry_id};
 use crate::actions::connection::Connection;
-use crate::actions::given::{text, AnyId};
+use crate::actions::input::{optional_line, NumberId, MAX_LINE_CHARS};
 use crate::actions::TypedAction;
 use crate::protocol::{output_of, Failure, Output};
 use crate::threatstream::allowlist;
@@ -17,7 +17,7 @@ use crate::threatstream::allowlist;
 pub(crate) struct UpdateAllowlistNoteInput {
     /// ThreatStream ID of the allowlist entry
     #[schemars(title = "ID", example = 13)]
-    id: AnyId,
+    id: NumberId,
     /// The new note, which replaces the entry's
     #[schemars(title = "Notes", example = "Partner portal, reviewed in case 4812")]
     notes: String,
@@ -48,7 +48,7 @@ impl TypedAction for UpdateAllowlistNote {
 
     async fn run(connection: &Connection, input: UpdateAllowlistNoteInput) -> Result<Output, Failure> {
         let id = entry_id(&input.id)?;
-        let notes = text(Some(&input.notes), "notes", MAX_NOTE_CHARS)?
+        let notes = optional_line(Some(&input.notes), "notes", "the note", MAX_LINE_CHARS)?
             .ok_or_else(|| Failure::invalid_input("notes", "it is empty; give the new note"))?;
         allowlist::update_allowlist_note(&connection.client, id, &notes)
             .await

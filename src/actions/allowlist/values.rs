@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::actions::cidr::{block, looks_like_block};
 use crate::actions::observable::{observable, ObservableType};
 use crate::protocol::quoted;
+use crate::threatstream::Observable;
 
 /// Longest user agent taken: far beyond any browser's.
 const MAX_USER_AGENT_CHARS: usize = 1000;
@@ -76,27 +77,27 @@ pub(crate) fn checked(value: &str, kind: ValueType) -> Result<(ValueType, String
     }
 }
 
+/// The type the shared normaliser tells by the value's shape (`actions::observable`, as the lookups
+/// tell it), and a CIDR block, which no lookup takes.
 fn detected(value: &str) -> Result<(ValueType, String), String> {
     if looks_like_block(value) {
         return block(value).map(|block| (ValueType::Cidr, block));
     }
-    let kinds = [
-        ValueType::Ip,
-        ValueType::Md5,
-        ValueType::Email,
-        ValueType::Domain,
-        ValueType::Url,
-    ];
-    kinds
-        .into_iter()
-        .find_map(|kind| shaped_as(value, kind).ok().map(|value| (kind, value)))
-        .ok_or_else(|| {
-            format!(
-                "{} is not an IP address, CIDR block, domain, e-mail address, URL or MD5 hash; give its value_type \
-                 (a user agent must be named user-agent)",
-                quoted(value)
-            )
-        })
+    let found = match observable(value, None) {
+        Ok(Observable::Ip(address)) => Some((ValueType::Ip, address.to_string())),
+        Ok(Observable::Domain(name)) => Some((ValueType::Domain, name)),
+        Ok(Observable::Email(address)) => Some((ValueType::Email, address)),
+        Ok(Observable::Url(url)) => Some((ValueType::Url, url)),
+        Ok(Observable::Hash(digest)) if digest.len() == 32 => Some((ValueType::Md5, digest)),
+        _ => None,
+    };
+    found.ok_or_else(|| {
+        format!(
+            "{} is not an IP address, CIDR block, domain, e-mail address, URL or MD5 hash; give its value_type \
+             (a user agent must be named user-agent)",
+            quoted(value)
+        )
+    })
 }
 
 fn shaped_as(value: &str, kind: ValueType) -> Result<String, String> {
@@ -167,7 +168,7 @@ mod tests {
             ("10.0.0.1/24", ValueType::Cidr),
             ("partner", ValueType::Domain),
             ("alerts", ValueType::Email),
-            ("partner", ValueType::Url),
+            ("http://", ValueType::Url),
             ("abc", ValueType::Md5),
             ("a\nb", ValueType::UserAgent),
             ("  ", ValueType::Ip),

@@ -6,11 +6,11 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::fields::{self, Investigation, RuleFields, MAX_NAME_CHARS};
+use super::fields::{self, Investigation, RuleFields, MAX_RULE_NAME_CHARS};
 use super::rule::{example_rule, rule_of, Rule};
 use super::{rule_failure, MatchWithin, RuleCall};
 use crate::actions::connection::Connection;
-use crate::actions::given::{optional_id, text, AnyId};
+use crate::actions::input::{given, optional_line, NumberId};
 use crate::actions::sent_once::{unconfirmed, Write};
 use crate::actions::TypedAction;
 use crate::protocol::{output_of, Failure, Output};
@@ -55,7 +55,7 @@ pub(crate) struct CreateRuleInput {
         example = 1000000005,
         extend("alternativeTo" = "new_investigation_name")
     )]
-    existing_investigation_id: Option<AnyId>,
+    existing_investigation_id: Option<NumberId>,
     /// Leave observables on the organization's allowlist out of the rule's notifications
     #[serde(default)]
     #[schemars(title = "Exclude Allowlisted", example = true)]
@@ -74,10 +74,12 @@ pub(crate) struct CreateRuleOutput {
 }
 
 /// An investigation chosen by name (new) or by ID (existing), not both; none when neither is given.
-pub(super) fn investigation(name: Option<&str>, existing: Option<&AnyId>) -> Result<Option<Investigation>, Failure> {
-    let name = text(name, "new_investigation_name", MAX_NAME_CHARS)?;
+pub(super) fn investigation(name: Option<&str>, existing: Option<&NumberId>) -> Result<Option<Investigation>, Failure> {
+    let name = optional_line(name, "new_investigation_name", "the name", MAX_RULE_NAME_CHARS)?;
     let not = "an investigation ID; give the positive whole number ThreatStream shows, or leave it empty";
-    let existing = optional_id(existing, "existing_investigation_id", not)?;
+    let existing = given(existing)
+        .map(|id| id.read("existing_investigation_id", not))
+        .transpose()?;
     match (name, existing) {
         (Some(_), Some(_)) => Err(Failure::invalid_input(
             "existing_investigation_id",
@@ -91,7 +93,7 @@ pub(super) fn investigation(name: Option<&str>, existing: Option<&AnyId>) -> Res
 
 impl CreateRuleInput {
     fn fields(&self) -> Result<RuleFields, Failure> {
-        let name = text(Some(&self.name), "name", MAX_NAME_CHARS)?
+        let name = optional_line(Some(&self.name), "name", "the name", MAX_RULE_NAME_CHARS)?
             .ok_or_else(|| Failure::invalid_input("name", "it is empty; give the rule a name"))?;
         let keywords = fields::keywords(&self.keywords)?
             .ok_or_else(|| Failure::invalid_input("keywords", "it is empty; give at least one keyword"))?;

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{rule_failure, rule_id, RuleCall};
 use crate::actions::connection::Connection;
-use crate::actions::given::AnyId;
+use crate::actions::input::NumberId;
 use crate::actions::TypedAction;
 use crate::protocol::{output_of, Failure, Output};
 use crate::threatstream::rules;
@@ -17,7 +17,7 @@ use crate::threatstream::rules;
 pub(crate) struct DeleteRuleInput {
     /// ThreatStream ID of the rule to delete
     #[schemars(title = "ID", example = 14093)]
-    id: AnyId,
+    id: NumberId,
 }
 
 #[derive(Serialize, JsonSchema)]

@@ -16,24 +16,21 @@ use serde_json::{json, Map, Value};
 
 use super::MatchWithin;
 use crate::actions::cidr::{block, looks_like_block};
-use crate::actions::given::{at_most, line};
+use crate::actions::input::{at_most, line, tag_name, MAX_LINE_CHARS, MAX_TAGS};
 use crate::actions::{itype, wire_name};
 use crate::protocol::{quoted, Failure};
 
 /// ThreatStream's shortest keyword.
 const MIN_KEYWORD_CHARS: usize = 3;
 
-/// Longer than any keyword a rule needs; a longer one is a paste gone wrong.
-const MAX_KEYWORD_CHARS: usize = 1000;
-
 /// More keywords than one rule needs: a bigger list belongs in several rules.
 pub(super) const MAX_KEYWORDS: usize = 100;
 
-/// Longest rule name, tag or investigation name.
-pub(super) const MAX_NAME_CHARS: usize = 250;
+/// Longest rule or investigation name: far beyond what the UI shows.
+pub(super) const MAX_RULE_NAME_CHARS: usize = 250;
 
-/// Most tags, and most indicator types, one rule sets.
-pub(super) const MAX_NAMES: usize = 100;
+/// Most indicator types one rule includes or excludes: more than ThreatStream has of one kind.
+const MAX_ITYPES: usize = 100;
 
 /// The checked parts of a rule that a step was given; `None` (or `false`) is "not given".
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -113,7 +110,7 @@ pub(super) fn keywords(given: &[String]) -> Result<Option<Vec<String>>, Failure>
     for (index, keyword) in given.iter().enumerate() {
         let keyword = keyword.trim();
         let input = format!("keywords[{index}]");
-        line(keyword, &input, MAX_KEYWORD_CHARS)?;
+        line(keyword, &input, "the keyword", MAX_LINE_CHARS)?;
         if let Some(problem) = keyword_problem(keyword) {
             return Err(Failure::invalid_input(&input, problem));
         }
@@ -174,7 +171,7 @@ fn is_subnet_expression(keyword: &str) -> bool {
 
 /// Indicator types, trimmed, each once, each an itype; `None` when none were given.
 pub(super) fn itypes(input: &str, given: &[String]) -> Result<Option<Vec<String>>, Failure> {
-    at_most(input, given.len(), MAX_NAMES, "indicator types")?;
+    at_most(input, given.len(), MAX_ITYPES, "indicator types")?;
     let mut kept: Vec<String> = Vec::new();
     for (index, name) in given.iter().enumerate() {
         let entry = format!("{input}[{index}]");
@@ -190,17 +187,12 @@ pub(super) fn itypes(input: &str, given: &[String]) -> Result<Option<Vec<String>
 
 /// Tag names, trimmed, each once; `None` when none were given.
 pub(super) fn tags(given: &[String]) -> Result<Option<Vec<String>>, Failure> {
-    at_most("tags", given.len(), MAX_NAMES, "tags")?;
+    at_most("tags", given.len(), MAX_TAGS, "tags")?;
     let mut kept: Vec<String> = Vec::new();
     for (index, tag) in given.iter().enumerate() {
-        let tag = tag.trim();
-        let input = format!("tags[{index}]");
-        if tag.is_empty() {
-            return Err(Failure::invalid_input(&input, "it is empty"));
-        }
-        line(tag, &input, MAX_NAME_CHARS)?;
-        if !kept.iter().any(|known| known == tag) {
-            kept.push(tag.to_owned());
+        let tag = tag_name(tag, &format!("tags[{index}]"))?;
+        if !kept.contains(&tag) {
+            kept.push(tag);
         }
     }
     Ok(Some(kept).filter(|kept| !kept.is_empty()))

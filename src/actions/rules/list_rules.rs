@@ -8,7 +8,7 @@ use serde_json::json;
 use super::rule::{example_rule, rule_of, Rule};
 use super::{rule_failure, RuleCall};
 use crate::actions::connection::Connection;
-use crate::actions::given::{optional_id, or_default, AnyId};
+use crate::actions::input::{given, or_default, NumberId};
 use crate::actions::TypedAction;
 use crate::protocol::{output_of, Failure, Output};
 use crate::threatstream::{rules, Record};
@@ -25,7 +25,7 @@ fn default_limit() -> u64 {
 pub(crate) struct ListRulesInput {
     /// ThreatStream ID of one rule to get; empty lists the rules
     #[schemars(title = "ID", example = 14093)]
-    id: Option<AnyId>,
+    id: Option<NumberId>,
     /// Most rules to return, newest first; 0 or empty returns up to 100
     #[serde(default = "default_limit")]
     #[schemars(title = "Limit", range(max = MAX_LIMIT), example = 100)]
@@ -63,7 +63,8 @@ impl TypedAction for ListRules {
 
     async fn run(connection: &Connection, input: ListRulesInput) -> Result<Output, Failure> {
         let not = "a rule ID; give the positive whole number List Rules shows, or leave it empty";
-        let records = match optional_id(input.id.as_ref(), "id", not)? {
+        let id = given(input.id.as_ref()).map(|id| id.read("id", not)).transpose()?;
+        let records = match id {
             Some(id) => vec![rules::rule(&connection.client, id)
                 .await
                 .map_err(|error| rule_failure(error, Some(id), RuleCall::Read))?],

@@ -19,7 +19,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::failure::{absent, forbidden, Permission};
-use super::given::AnyId;
+use super::input::NumberId;
 use crate::protocol::{Action, Failure, Preset};
 use crate::threatstream::ApiError;
 
@@ -65,8 +65,8 @@ impl MatchWithin {
 }
 
 /// A rule ID input.
-fn rule_id(given: &AnyId) -> Result<u64, Failure> {
-    given.required("id", "a rule ID; give the positive whole number List Rules shows")
+fn rule_id(given: &NumberId) -> Result<u64, Failure> {
+    given.read("id", "a rule ID; give the positive whole number List Rules shows")
 }
 
 /// What was being done to a rule, for the words of its failures.

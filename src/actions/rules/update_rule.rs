@@ -9,11 +9,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::create_rule::investigation;
-use super::fields::{self, RuleFields, MAX_NAME_CHARS};
+use super::fields::{self, RuleFields, MAX_RULE_NAME_CHARS};
 use super::rule::{example_rule, rule_of, Rule};
 use super::{rule_failure, rule_id, MatchWithin, RuleCall};
 use crate::actions::connection::Connection;
-use crate::actions::given::{text, AnyId};
+use crate::actions::input::{optional_line, NumberId};
 use crate::actions::TypedAction;
 use crate::protocol::{output_of, Failure, Output};
 use crate::threatstream::rules;
@@ -23,7 +23,7 @@ use crate::threatstream::rules;
 pub(crate) struct UpdateRuleInput {
     /// ThreatStream ID of the rule to change
     #[schemars(title = "ID", example = 14093)]
-    id: AnyId,
+    id: NumberId,
     /// New name of the rule
     #[schemars(title = "Name", example = "C2 domains of campaigns 7 and 8")]
     name: Option<String>,
@@ -56,7 +56,7 @@ pub(crate) struct UpdateRuleInput {
         example = 1000000005,
         extend("alternativeTo" = "new_investigation_name")
     )]
-    existing_investigation_id: Option<AnyId>,
+    existing_investigation_id: Option<NumberId>,
     /// Leave observables on the organization's allowlist out of the rule's notifications from now on
     #[serde(default)]
     #[schemars(title = "Exclude Allowlisted", example = false)]
@@ -92,7 +92,7 @@ pub(crate) struct UpdateRuleOutput {
 impl UpdateRuleInput {
     fn fields(&self) -> Result<RuleFields, Failure> {
         let fields = RuleFields {
-            name: text(self.name.as_deref(), "name", MAX_NAME_CHARS)?,
+            name: optional_line(self.name.as_deref(), "name", "the name", MAX_RULE_NAME_CHARS)?,
             keywords: fields::keywords(&self.keywords)?,
             match_within: fields::match_within(&self.match_within),
             include_itypes: fields::itypes("include_itypes", &self.include_itypes)?,

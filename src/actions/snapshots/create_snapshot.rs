@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::snapshot::{answered_id, example_snapshot, snapshot_of, Snapshot};
 use super::snapshot_failure;
 use crate::actions::connection::Connection;
-use crate::actions::given::or_default;
+use crate::actions::input::or_default;
 use crate::actions::sent_once::{unconfirmed, Write};
 use crate::actions::{wire_name, TypedAction};
 use crate::protocol::{output_of, Failure, Output};

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::snapshot::{example_snapshot, snapshot_of, Snapshot};
 use super::snapshot_failure;
 use crate::actions::connection::Connection;
-use crate::actions::given::AnyId;
+use crate::actions::input::NumberId;
 use crate::actions::TypedAction;
 use crate::protocol::{output_of, Failure, Output};
 use crate::threatstream::snapshots;
@@ -18,7 +18,7 @@ use crate::threatstream::snapshots;
 pub(crate) struct GetSnapshotInput {
     /// ThreatStream ID of the snapshot, as Create Snapshot answered it
     #[schemars(title = "ID", example = 7)]
-    id: AnyId,
+    id: NumberId,
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -38,7 +38,7 @@ impl TypedAction for GetSnapshot {
     type OutputSchema = GetSnapshotOutput;
 
     async fn run(connection: &Connection, input: GetSnapshotInput) -> Result<Output, Failure> {
-        let id = input.id.required(
+        let id = input.id.read(
             "id",
             "a snapshot ID; give the positive whole number Create Snapshot answered",
         )?;

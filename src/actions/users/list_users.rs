@@ -12,7 +12,7 @@ use serde_json::json;
 use crate::actions::connection::Connection;
 use crate::actions::failure::{forbidden, Permission};
 use crate::actions::fields::{flag, text};
-use crate::actions::given::or_default;
+use crate::actions::input::or_default;
 use crate::actions::TypedAction;
 use crate::protocol::{output_of, Failure, Output};
 use crate::threatstream::{users, Record};
