@@ -62,7 +62,7 @@ pub(crate) fn get(state: &State, id: u64) -> Answer {
     state.denials.require(Permission::OrgAdmin)?;
     users(&state.account.username)
         .into_iter()
-        .find(|user| user["user_id"] == id.to_string())
+        .find(|user| user["user_id"].as_str().and_then(|user_id| user_id.parse().ok()) == Some(id))
         .map(|user| response::json(200, &user))
         .ok_or_else(|| Refused::new(404, &format!("No user with id {id}.")))
 }
