@@ -61,8 +61,10 @@ CONTAINER_ENGINE ?= $(shell docker info >/dev/null 2>&1 && echo docker || echo p
 # podman's settings for these sandboxes (runc, ulimits) and docker.io for the short names in FROM.
 export CONTAINERS_CONF ?= $(CURDIR)/scripts/containers.conf
 export CONTAINERS_REGISTRIES_CONF ?= $(CURDIR)/scripts/registries.conf
-# Always the newest base, as Rapid7's Makefiles do. `PULL=--pull=false` builds on the local base:
-# what image-test does, on the stand-in where the registries are out of reach.
+# The newest base, as Rapid7's Makefiles do (`--pull`), or, when the registry cannot be reached (an
+# air-gapped build host), the base already in local storage, with a one-line notice
+# (scripts/image-build.sh). `PULL=--pull=always` fails instead; `PULL=--pull=false` never asks the
+# registry: what image-test does, on the stand-in where the registries are out of reach.
 PULL ?= --pull
 
 # musl-tools: ring compiles C, and for this target cc-rs wants x86_64-linux-musl-gcc.
@@ -81,7 +83,7 @@ lint-static: musl-toolchain
 # docker.io/ spelled out: podman would file a short name under localhost/, and that is the name the
 # .plg would carry; Docker drops the prefix.
 image: static
-	$(CONTAINER_ENGINE) build $(PULL) -t docker.io/$(IMAGE) .
+	CONTAINER_ENGINE=$(CONTAINER_ENGINE) IMAGE=docker.io/$(IMAGE) BASE=$(BASE) PULL=$(PULL) bash scripts/image-build.sh
 	$(CONTAINER_ENGINE) tag docker.io/$(IMAGE) docker.io/$(VENDOR)/$(NAME):latest
 
 # For tests only, where Rapid7's base cannot be pulled: Debian minbase under the base's tag (README,
@@ -116,7 +118,7 @@ clean:
 # Property tests over the step pipeline with many more cases than `make test` runs; a failure is
 # saved under proptest-regressions/ and replayed by every later test run.
 fuzz:
-	PROPTEST_CASES=$${PROPTEST_CASES:-20000} cargo test --lib fuzz 2>/dev/null
+	PROPTEST_CASES=$${PROPTEST_CASES:-20000} cargo test --lib fuzz
 
 # Speed and memory against baselines measured in the same run; prints the table BENCHMARKS.md holds.
 bench:

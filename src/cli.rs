@@ -19,8 +19,7 @@ use crate::protocol::{
 #[command(
     name = "icon_anomali_threatstream",
     version,
-    about = "InsightConnect plugin for Anomali ThreatStream",
-    disable_help_subcommand = true
+    about = "InsightConnect plugin for Anomali ThreatStream"
 )]
 struct Cli {
     /// Log at debug level (to stderr and the event's log)
@@ -108,6 +107,9 @@ pub(crate) fn main(plugin: &'static Plugin, args: Vec<OsString>) -> i32 {
         }
     };
     match cli.command {
+        // As the runtime's plugins do (protocol reference §1.1): the help on stdout and exit 0, like
+        // `help` and `--help`. An orchestrator or a person probing the image with no arguments learns
+        // what it takes; nothing was asked that could fail.
         None => {
             let _ = <Cli as clap::CommandFactory>::command().print_help();
             0
@@ -257,9 +259,11 @@ fn info(plugin: &Plugin) -> String {
 const GREEN: &str = "\u{1b}[92m";
 const RESET: &str = "\u{1b}[0m";
 
+/// The start message on one line, as Python's `json.dump` writes it, and a line break the runtime
+/// leaves out: `jq` and JSON readers do not mind it, and a shell prompt no longer follows the message.
 fn sample(plugin: &Plugin, id: &str) -> i32 {
     match sample_for(plugin, id) {
-        Some(message) => print_out(&python_json(&message)),
+        Some(message) => print_out(&format!("{}\n", python_json(&message))),
         None => {
             let known = [plugin.triggers.ids(), plugin.actions.ids(), plugin.tasks.ids()].concat();
             eprintln!(

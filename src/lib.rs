@@ -14,6 +14,7 @@ mod backoff;
 mod budget;
 mod cli;
 mod excerpt;
+mod plural;
 mod protocol;
 mod threatstream;
 mod whois;

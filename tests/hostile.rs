@@ -183,6 +183,11 @@ fn input_cases(sim: &Simulator) -> Vec<(&'static str, Vec<u8>)> {
             "lookup_ip",
             json!({"ip_address": "198.51.100.23", "ip": "x"}),
         ),
+        run(
+            "unknown field with controls",
+            "lookup_ip",
+            json!({"ip_address": "198.51.100.23", "\u{1b}[2J\u{0}": 1}),
+        ),
         run("url with nul", "lookup_url", json!({"url": "http://a.example/\u{0}"})),
         run("url number", "lookup_url", json!({"url": 80})),
         run("hash unicode", "lookup_hash", json!({"hash": "ą".repeat(32)})),
@@ -283,11 +288,12 @@ const EXPECTED_CAUSES: &[(&str, &str)] = &[
     ("ip arabic digits", "Invalid input 'ip_address': '١٩٨.٥١.١٠٠.٢٣' is not an IP address."),
     ("ip with port", "Invalid input 'ip_address': '198.51.100.23:443' is not an IP address."),
     ("ip unknown field", "The action input is invalid: (top level): Additional properties are not allowed ('ip' was unexpected)."),
+    ("unknown field with controls", "The action input is invalid: (top level): Additional properties are not allowed ('\\u{1b}[2J\\0' was unexpected)."),
     ("url with nul", "Invalid input 'url': 'http://a.example/\\0' contains spaces or control characters."),
     ("url number", "The action input is invalid: /url:"),
     ("hash unicode", "Invalid input 'hash': 'ąąąąąąąąąąąąąąąąąąąąąąąąąąąąąąąą' is not hexadecimal."),
     ("hash huge number", "The action input is invalid: /hash:"),
-    ("file bad base64", "Invalid input 'file.content': the content is not valid base64"),
+    ("file bad base64", "Invalid input 'file.content': the content is not base64: it holds '@', which base64 never does (it uses A-Z, a-z, 0-9, '+' and '/', and '=' at the end); give the file's bytes encoded in base64."),
     ("file name number", "The action input is invalid: /file/filename:"),
     ("file content array", "The action input is invalid: /file/content:"),
     ("confidence enormous", "The action input is invalid: /indicator_settings/confidence:"),
@@ -330,6 +336,11 @@ fn every_hostile_message_gets_a_clear_error_and_no_request() {
         }
         if run.stderr.contains("panic") {
             run.fail(&format!("{name}: panicked"));
+        }
+        // A user's text is quoted escaped everywhere: a raw ESC or NUL would act on a terminal.
+        let raw = |text: &str| text.contains(['\u{1b}', '\0']);
+        if raw(&run.stderr) || raw(&exception.cause) || raw(&run.event().body.log) {
+            run.fail(&format!("{name}: a control character was repeated raw"));
         }
     }
     assert!(

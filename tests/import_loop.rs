@@ -321,11 +321,18 @@ fn without_a_wait_the_import_answers_at_once_as_before() {
 #[test]
 fn default_state_active_approves_the_session_once_processed() {
     let sim = simulator_processing_for(PROCESSING);
-    let output = run_ok(
-        &sim,
-        "add_approval_indicator",
-        json!({"datatext": "203.0.113.48", "default_state": "active", "wait_for_processing": 30}),
+    let run = Invocation::run("add_approval_indicator")
+        .input(json!({"datatext": "203.0.113.48", "default_state": "active", "wait_for_processing": 30}))
+        .against(&sim)
+        .invoke();
+    let body = run.event().body;
+    assert_eq!((run.code, body.status.as_str()), (0, "ok"), "{run:?}");
+    assert!(
+        body.log.contains("approved by ThreatStream once processed") && !body.log.contains("approval"),
+        "an active import waits for no approval: {}",
+        body.log
     );
+    let output = body.output.expect("an ok event has an output");
     assert_eq!(output["import_session"]["status"], "approved");
     let session = &sim.import_sessions()[0];
     assert!(

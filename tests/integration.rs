@@ -87,6 +87,9 @@ mod task;
 // The image without Docker: Dockerfile, .dockerignore and Makefile against the plugin image rules.
 mod image;
 
+// `make image` where the registry cannot be reached: the local base, with a notice (a fake engine).
+mod image_build;
+
 // Answers the public ThreatStream clients show (fixtures under tests/fixtures/, each naming its source),
 // replayed through the plugin route by route; docs/threatstream-api.md is their table.
 mod contract;

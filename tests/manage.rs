@@ -125,6 +125,12 @@ fn a_session_in_the_wrong_state_or_unknown_is_named() {
         unknown.exception().cause,
         "ThreatStream has no import session with ID 42."
     );
+    // What to check is the ID, not the connection's URL.
+    let advice = unknown.exception().assistance;
+    assert!(
+        advice.starts_with("Check the import session ID") && advice.contains("List Import Sessions"),
+        "{advice}"
+    );
 }
 
 #[test]
@@ -231,6 +237,10 @@ fn an_observable_that_does_not_exist_is_named_before_any_write() {
         .against(&sim)
         .errs();
     assert_eq!(by_id.exception().cause, "ThreatStream has no observable with ID 42.");
+    assert!(by_id
+        .exception()
+        .assistance
+        .starts_with("Check the observable ID and where it came from"));
     let by_value = Invocation::run("add_comment")
         .input(json!({"value": "never-seen.example", "comment": "x"}))
         .against(&sim)
@@ -239,6 +249,10 @@ fn an_observable_that_does_not_exist_is_named_before_any_write() {
         by_value.exception().cause,
         "ThreatStream has no observable whose value is 'never-seen.example'."
     );
+    assert!(by_value
+        .exception()
+        .assistance
+        .contains("Get Observables shows whether"));
     assert!(sim.requests().iter().all(|request| request.method == "GET"));
 }
 

@@ -224,7 +224,7 @@ fn info_sample_and_version() {
     assert!(text.ends_with("\u{1b}[0m)\n\n"), "print() adds a blank line: {text:?}");
 
     let sample = output_of(plugin_command().args(["sample", "lookup_url"]));
-    // Python's json.dump: one line, ", " and ": " separators, no trailing newline.
+    // Python's json.dump: one line, ", " and ": " separators; then a line break, which Python leaves out.
     let printed = String::from_utf8_lossy(&sample.stdout);
     assert!(
         printed.starts_with(
@@ -233,9 +233,10 @@ fn info_sample_and_version() {
         "{printed}"
     );
     assert!(
-        printed.ends_with(r#"}, "type": "action_start", "version": "v1"}"#),
+        printed.ends_with("}, \"type\": \"action_start\", \"version\": \"v1\"}\n"),
         "{printed}"
     );
+    assert_eq!(printed.lines().count(), 1, "{printed}");
     let message: Value = serde_json::from_slice(&sample.stdout).expect("sample is JSON");
     assert_eq!(message["body"]["action"], "lookup_url");
     assert_eq!(
@@ -254,6 +255,37 @@ fn info_sample_and_version() {
         String::from_utf8_lossy(&version.stdout).trim(),
         format!("icon_anomali_threatstream {VERSION}")
     );
+}
+
+/// `help`, `--help` and no arguments at all print the same help on stdout and exit 0 (the runtime's
+/// plugins answer no arguments so, §1.1); `help run` is the help of `run`; an unknown command is a
+/// usage error on stderr, exit 2.
+#[test]
+fn help_in_every_spelling() {
+    let help = |args: &[&str]| {
+        let output = output_of(plugin_command().args(args));
+        assert_eq!(output.status.code(), Some(0), "{args:?}");
+        assert!(
+            output.stderr.is_empty(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let full = help(&["help"]);
+    assert!(
+        full.contains("Usage: icon_anomali_threatstream [OPTIONS] [COMMAND]"),
+        "{full}"
+    );
+    for command in ["run", "test", "info", "sample", "http", "help"] {
+        assert!(full.contains(&format!("\n  {command} ")), "{command} in {full}");
+    }
+    assert_eq!(help(&["--help"]), full);
+    assert_eq!(help(&[]), full);
+    assert!(help(&["help", "run"]).contains("Usage: icon_anomali_threatstream run"));
+    let unknown = output_of(plugin_command().arg("lookup"));
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("unrecognized subcommand 'lookup'"));
 }
 
 /// A stdout closed before the plugin starts (the Rust runtime then hands it `/dev/null`, where every

@@ -150,6 +150,30 @@ fn an_untrusted_certificate_is_refused_with_a_clear_cause() {
 }
 
 #[test]
+fn an_https_url_at_a_plain_http_server_says_so() {
+    let sim = simulator();
+    let mut connection = connection(&sim);
+    connection["url"] = json!(format!("https://{}", sim.addr()));
+    let run = Invocation::run("lookup_ip")
+        .input(json!({"ip_address": "198.51.100.23"}))
+        .connection(connection)
+        .errs();
+    let exception = run.exception();
+    assert_eq!(
+        exception.cause,
+        "The ThreatStream server answered in plain HTTP, not HTTPS."
+    );
+    assert!(
+        exception
+            .assistance
+            .contains("use http:// in the URL, or check the port"),
+        "{}",
+        exception.assistance
+    );
+    assert!(sim.requests().is_empty(), "a TLS hello is no API request");
+}
+
+#[test]
 fn ssl_verify_false_accepts_it_with_a_warning() {
     let sim = tls_simulator();
     let mut connection = connection(&sim);

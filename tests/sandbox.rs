@@ -222,6 +222,10 @@ fn an_unknown_report_id_is_named() {
         run.exception().cause,
         "ThreatStream has no sandbox submission with report ID 424242."
     );
+    assert!(run
+        .exception()
+        .assistance
+        .starts_with("Check the report ID and where it came from"));
 }
 
 #[test]

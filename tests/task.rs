@@ -37,6 +37,27 @@ fn update_ids(output: &Value) -> Vec<u64> {
         .collect()
 }
 
+/// The output is the array the runtime expects of a task, as schemas/ publishes it and help.md shows
+/// it: the list itself, never `{"observables": [...]}`.
+#[test]
+fn the_output_is_the_array_its_published_schema_describes() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/monitor_observables.output.json");
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("the schema")).expect("JSON");
+    assert_eq!(schema["type"], "array");
+    assert_eq!(schema["items"], json!({"$ref": "#/definitions/result"}));
+    let sim = simulator();
+    let input = json!({"stability_window_seconds": 0});
+    let state = run(&sim, &input, json!({})).body.state.expect("a state");
+    sim.add_records(&[json!({"value": "array.stream.example"})])
+        .expect("a record is added");
+    let output = run(&sim, &input, state).body.output.expect("an output");
+    let items = output.as_array().expect("a task's output is an array");
+    assert!(
+        !items.is_empty() && items.iter().all(|item| item["update_id"].is_u64()),
+        "{output}"
+    );
+}
+
 #[test]
 fn runs_with_the_state_they_returned_yield_every_observable_once() {
     let sim = simulator();

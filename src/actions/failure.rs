@@ -5,7 +5,7 @@
 //! change. A write whose outcome an error leaves unknown says so, and how to check (`unconfirmed`).
 
 use crate::budget::{Exceeded, MIB};
-use crate::protocol::{Failure, Preset};
+use crate::protocol::{quoted, Failure, Preset};
 use crate::threatstream::ApiError;
 
 impl From<ApiError> for Failure {
@@ -22,6 +22,12 @@ impl From<ApiError> for Failure {
                 "If the server uses a private or interception CA, add that CA to the bundle named by \
                  SSL_CERT_FILE. To skip certificate verification for this connection only, set SSL Verify \
                  (ssl_verify) to false.",
+            )
+            .with_data(reason),
+            ApiError::PlainHttp { reason } => Failure::upstream(
+                "The ThreatStream server answered in plain HTTP, not HTTPS.",
+                "The connection's URL starts with https://, but the server at that address and port speaks \
+                 plain HTTP: use http:// in the URL, or check the port.",
             )
             .with_data(reason),
             ApiError::NotJson { excerpt } => Failure::preset(Preset::InvalidJson).with_data(excerpt),
@@ -103,6 +109,7 @@ pub(crate) fn upstream_status(error: &ApiError) -> u16 {
         ApiError::Connect { .. }
         | ApiError::Transport { .. }
         | ApiError::Tls { .. }
+        | ApiError::PlainHttp { .. }
         | ApiError::Redirect
         | ApiError::OverBudget(Exceeded::Process { .. }) => 503,
         // The request's fault: the preset is BadRequest, or the connection's URL is unusable.
@@ -164,15 +171,67 @@ pub(crate) fn unconfirmed(error: ApiError, write: &Write, map: impl FnOnce(ApiEr
     failure
 }
 
-/// When ThreatStream answered 404, the failure whose cause says what it does not have (`what`, such as
-/// "no observable with ID 7"): its own answer says only "Not Found". Any other error is handed back,
-/// for the caller to map (`Failure::from`, or `forbidden` with the permission its call needs).
-pub(crate) fn absent(error: ApiError, what: impl FnOnce() -> String) -> Result<Failure, ApiError> {
+/// When ThreatStream answered 404, the failure that says what it does not have and what to check
+/// (`missing`): its own answer says only "Not Found". Any other error is handed back, for the caller to
+/// map (`Failure::from`, or `forbidden` with the permission its call needs).
+///
+/// This is the one place a 404 becomes "ThreatStream has no X". The failure keeps the NOT_FOUND
+/// preset (its kind, for `http` mode's status and the task's `status_code`), but not the preset's
+/// words: "Verify the URLs or endpoints in your configuration" sends whoever reads it to a connection
+/// that works, when what is wrong is the ID or value the step was given.
+pub(crate) fn absent(error: ApiError, missing: impl FnOnce() -> Missing) -> Result<Failure, ApiError> {
     if matches!(error, ApiError::Status { status: 404, .. }) {
-        let cause = format!("ThreatStream has {}.", what());
-        return Ok(Failure::from(error).with_cause(cause));
+        let Missing { what, check } = missing();
+        return Ok(Failure::from(error)
+            .with_cause(format!("ThreatStream has {what}."))
+            .with_assistance(check));
     }
     Err(error)
+}
+
+/// Something a step was given that ThreatStream does not have: `what` it lacks ("no observable with
+/// ID 7") and what to check, which names where such an ID or value comes from.
+pub(crate) struct Missing {
+    what: String,
+    check: &'static str,
+}
+
+impl Missing {
+    pub(crate) fn import_session(id: u64) -> Missing {
+        Missing {
+            what: format!("no import session with ID {id}"),
+            check: "Check the import session ID and where it came from: List Import Sessions shows the sessions \
+                    this account can see, and an import names the session it created (import_session_id); an \
+                    ID of another ThreatStream instance is not found.",
+        }
+    }
+
+    pub(crate) fn observable_id(id: u64) -> Missing {
+        Missing {
+            what: format!("no observable with ID {id}"),
+            check: "Check the observable ID and where it came from: a lookup (Get Observables, Lookup IP Address \
+                    and the others) gives the id of each observable this account can see in this ThreatStream. \
+                    An on-premises instance finds an observable of ThreatStream's cloud only with the \
+                    connection's Remote API setting on.",
+        }
+    }
+
+    pub(crate) fn observable_value(value: &str) -> Missing {
+        Missing {
+            what: format!("no observable whose value is {}", quoted(value)),
+            check: "Check the value and where it came from: Get Observables shows whether this ThreatStream has \
+                    an observable with it. Import the observable first to tag it or comment on it.",
+        }
+    }
+
+    /// `what` names the submission or its report, as the call that answered 404 looked for.
+    pub(crate) fn sandbox_report(what: String) -> Missing {
+        Missing {
+            what,
+            check: "Check the report ID and where it came from: Submit File and Submit URL give it as reports.id, \
+                    for the account that submitted; a report ID of another ThreatStream instance is not found.",
+        }
+    }
 }
 
 /// A ThreatStream permission a write needs, as ThreatStream's user settings name it.
@@ -349,6 +408,36 @@ mod tests {
         let process = Failure::from(process);
         assert_eq!(process.kind, FailureKind::Overloaded);
         assert!(process.assistance.contains("--memory-budget"), "{}", process.assistance);
+    }
+
+    #[test]
+    fn a_404_says_what_is_missing_and_what_to_check_keeping_its_preset() {
+        let not_found = || ApiError::Status {
+            status: 404,
+            body: "{\"detail\": \"Not found.\"}".into(),
+            retry_after: None,
+        };
+        let failure = absent(not_found(), || Missing::import_session(999)).expect("a 404 is absent");
+        assert_eq!(failure.cause, "ThreatStream has no import session with ID 999.");
+        assert!(
+            failure.assistance.contains("List Import Sessions"),
+            "{}",
+            failure.assistance
+        );
+        assert_eq!(failure.preset_of(), Some(Preset::NotFound));
+        assert_eq!(failure.data, "{\"detail\": \"Not found.\"}");
+        for missing in [
+            Missing::import_session(1),
+            Missing::observable_id(7),
+            Missing::observable_value("a.example"),
+            Missing::sandbox_report("no sandbox report for report ID 3".into()),
+        ] {
+            let failure = absent(not_found(), || missing).expect("a 404 is absent");
+            assert_ne!(failure.assistance, Preset::NotFound.assistance());
+            assert!(failure.assistance.starts_with("Check the "), "{}", failure.assistance);
+        }
+        let other = absent(ApiError::Timeout, || Missing::observable_id(7));
+        assert!(matches!(other, Err(ApiError::Timeout)));
     }
 
     #[test]

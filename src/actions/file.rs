@@ -6,7 +6,7 @@
 
 use std::io::Read;
 
-use base64::Engine;
+use base64::{DecodeError, Engine};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -75,19 +75,64 @@ impl serde::de::Visitor<'_> for Base64Visitor {
     fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Base64Bytes, E> {
         decode_base64(text)
             .map(Base64Bytes)
-            .map_err(|error| E::custom(format!("the content is not valid base64 ({error})")))
+            .map_err(|problem| E::custom(format!("the content is not base64: {problem}")))
     }
 }
 
-/// Decodes base64, skipping the line breaks some encoders put every 76 characters.
-fn decode_base64(text: &str) -> std::io::Result<Vec<u8>> {
+/// Decodes base64, skipping the line breaks some encoders put every 76 characters; a failure says
+/// what is wrong with the text (`problem`).
+fn decode_base64(text: &str) -> Result<Vec<u8>, String> {
     let engine = &base64::engine::general_purpose::STANDARD;
     if !text.bytes().any(|byte| byte.is_ascii_whitespace()) {
-        return engine.decode(text).map_err(std::io::Error::other);
+        return engine.decode(text).map_err(|error| problem(&error));
     }
     let mut bytes = Vec::with_capacity(text.len() / 4 * 3);
-    base64::read::DecoderReader::new(WithoutWhitespace(text.as_bytes()), engine).read_to_end(&mut bytes)?;
+    base64::read::DecoderReader::new(WithoutWhitespace(text.as_bytes()), engine)
+        .read_to_end(&mut bytes)
+        .map_err(
+            |error| match error.get_ref().and_then(|inner| inner.downcast_ref::<DecodeError>()) {
+                Some(decoding) => problem(decoding),
+                None => error.to_string(),
+            },
+        )?;
     Ok(bytes)
+}
+
+/// What is wrong with base64 text, in the words of whoever encoded the file. The decoder's own
+/// message counts offsets into the text with its line breaks left out, which points nowhere a user
+/// can look.
+fn problem(error: &DecodeError) -> String {
+    match *error {
+        DecodeError::InvalidByte(_, b'-' | b'_') | DecodeError::InvalidLastSymbol(_, b'-' | b'_') => {
+            "it holds '-' or '_', the characters of URL-safe base64; encode the file with standard base64, \
+             which uses '+' and '/'"
+                .to_owned()
+        }
+        DecodeError::InvalidByte(_, b'=') | DecodeError::InvalidPadding => {
+            "its '=' padding is missing or out of place: base64 ends with just enough '=' to make its length a \
+             multiple of 4 and has none elsewhere, so the text was cut short or is two texts joined"
+                .to_owned()
+        }
+        DecodeError::InvalidByte(_, byte) => format!(
+            "it holds {}, which base64 never does (it uses A-Z, a-z, 0-9, '+' and '/', and '=' at the end); \
+             give the file's bytes encoded in base64",
+            character(byte)
+        ),
+        DecodeError::InvalidLength(_) | DecodeError::InvalidLastSymbol(..) => {
+            "it ends in the middle of a group of four characters, so it was cut short or lost its '=' \
+             padding"
+                .to_owned()
+        }
+    }
+}
+
+/// A byte of the text as a person recognises it.
+fn character(byte: u8) -> String {
+    match byte {
+        b' '..=b'~' => format!("'{}'", char::from(byte)),
+        0x80.. => "a character outside ASCII".to_owned(),
+        control => format!("the control character {}", char::from(control).escape_default()),
+    }
 }
 
 /// Reads text with its ASCII whitespace left out.
@@ -162,5 +207,43 @@ mod tests {
         assert_eq!(decode_base64("aGVs\nbG8=\r\n").unwrap(), b"hello");
         assert!(decode_base64("%%%").is_err());
         assert!(decode_base64("aGV\nsbG8").is_err());
+    }
+
+    #[test]
+    fn a_bad_text_is_described_without_offsets() {
+        let problem = |text: &str| decode_base64(text).unwrap_err();
+        assert!(
+            problem("abc%def=").starts_with("it holds '%', which base64 never does"),
+            "{}",
+            problem("abc%def=")
+        );
+        assert!(
+            problem("ab\ncd%e").starts_with("it holds '%'"),
+            "with line breaks: {}",
+            problem("ab\ncd%e")
+        );
+        assert!(problem("aGVsbG8-").contains("URL-safe"), "{}", problem("aGVsbG8-"));
+        assert!(
+            problem("aGVsbG8").contains("padding is missing"),
+            "{}",
+            problem("aGVsbG8")
+        );
+        assert!(problem("aGVsb").contains("middle of a group"), "{}", problem("aGVsb"));
+        assert!(problem("aGVs\nbG8").contains("cut short"), "{}", problem("aGVs\nbG8"));
+        assert!(
+            problem("aG=sbG8=").contains("padding is missing or out of place"),
+            "{}",
+            problem("aG=sbG8=")
+        );
+        assert!(problem("aGVsbG8é").contains("outside ASCII"), "{}", problem("aGVsbG8é"));
+        assert!(
+            problem("aGVs\u{1b}bG8=").contains("control character \\u{1b}"),
+            "{}",
+            problem("aGVs\u{1b}bG8=")
+        );
+        for text in ["abc%def=", "ab\ncd%e", "aGVsbG8", "aG=sbG8="] {
+            let problem = problem(text);
+            assert!(!problem.contains("offset") && !problem.contains("symbol"), "{problem}");
+        }
     }
 }

@@ -161,8 +161,19 @@ fn parse_input<T: DeserializeOwned>(input: &RawValue) -> Result<T, Failure> {
     let mut decoder = serde_json::Deserializer::from_str(input.get());
     serde_path_to_error::deserialize(&mut decoder).map_err(|error| {
         let field = error.path().to_string();
-        Failure::invalid_input(&field, error.into_inner())
+        Failure::invalid_input(&field, without_position(&error.into_inner()))
     })
+}
+
+/// A decoding error's message without serde_json's " at line 1 column 4182": the input is one line
+/// of a start message nobody reads by columns, and the field is already named.
+fn without_position(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    let position = format!(" at line {} column {}", error.line(), error.column());
+    match text.strip_suffix(&position) {
+        Some(message) => message.to_owned(),
+        None => text,
+    }
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ use reqwest::Url;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::plural::count_of;
 use crate::protocol::quoted;
 use crate::threatstream::canonical;
 use crate::threatstream::enrichment::DIGEST_LENGTHS;
@@ -170,9 +171,9 @@ fn not_of_kind(kind: ObservableType, given: &str, value: &str) -> String {
             return format!("{} is not hexadecimal", quoted(given));
         }
         return format!(
-            "{} has {} hex digits; MD5, SHA-1, SHA-256 and SHA-512 have 32, 40, 64 and 128",
+            "{} has {}; MD5, SHA-1, SHA-256 and SHA-512 have 32, 40, 64 and 128",
             quoted(given),
-            value.len()
+            count_of(value.len(), "hex digit")
         );
     }
     format!("{} is not {}", quoted(given), kind.noun())

@@ -7,11 +7,11 @@
 
 use std::path::{Path, PathBuf};
 
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
 use super::PLUGIN;
 use crate::protocol::generate::{self, example_object, spec_params, OWNED};
-use crate::protocol::{check_schema, sample_message, task_message, trigger_message, Quote};
+use crate::protocol::{check_schema, sample_message, task_message, task_output_schema, trigger_message, Quote};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -153,6 +153,17 @@ fn examples_pass_their_own_schemas() {
             let checked = check_schema(schema, &example, Quote::Values);
             assert!(checked.is_ok(), "{id} example {which} {example}: {checked:?}");
         }
+    }
+    // A task's output is the array (what help.md shows, schemas/ publishes and the run is checked
+    // against), and the spec's one output describes that array.
+    for task in PLUGIN.tasks.iter() {
+        let schema = task_output_schema(task);
+        assert_eq!(schema["type"], "array", "{}", task.id());
+        let example = generate::task_example_output(&spec_params(task.output_schema()));
+        assert!(example.as_array().is_some_and(|items| !items.is_empty()), "{example}");
+        let checked = check_schema(schema, &example, Quote::Values);
+        assert!(checked.is_ok(), "{} example output {example}: {checked:?}", task.id());
+        assert!(check_schema(schema, &json!({"observables": example}), Quote::Values).is_err());
     }
 }
 

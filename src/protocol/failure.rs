@@ -5,6 +5,8 @@
 //! lets the orchestrator show what went wrong and what to do about it separately. Its `kind` says whose
 //! fault it was, which is all `http` mode needs to pick a status.
 
+use std::borrow::Cow;
+
 use super::preset::Preset;
 use crate::excerpt::{shorten, ERROR_DATA_BYTES, QUOTED_VALUE_BYTES};
 
@@ -68,8 +70,9 @@ impl Failure {
 
     /// An action input that cannot be used, always named so the playbook author knows which one to fix.
     pub(crate) fn invalid_input(input: &str, problem: impl std::fmt::Display) -> Failure {
+        let (input, problem) = (without_controls(input), problem.to_string());
         Failure::caller(
-            format!("Invalid input '{input}': {problem}."),
+            format!("Invalid input '{input}': {}.", without_controls(&problem)),
             "Correct the input and try again. If the input was given a variable in the Workflow Builder, \
              check that the variable held a value at run time.",
         )
@@ -108,6 +111,12 @@ impl Failure {
         self
     }
 
+    /// The same failure with other advice: the preset's, say, where it does not fit what went wrong.
+    pub(crate) fn with_assistance(mut self, assistance: impl Into<String>) -> Failure {
+        self.assistance = assistance.into();
+        self
+    }
+
     /// Attaches the response or detail text, capped so a huge upstream body cannot flood the envelope.
     pub(crate) fn with_data(mut self, data: impl Into<String>) -> Failure {
         let data = data.into();
@@ -122,13 +131,32 @@ impl Failure {
         self.runtime_text("An error occurred during plugin execution!")
     }
 
+    /// What ends the cause before the assistance: a full stop when the cause has no end of its own.
+    /// Some causes are the runtime's words, which have none (`Unknown action "x"`), and read as one
+    /// run-on sentence with the assistance. A preset's cause stays exactly the runtime's text, whose
+    /// "Server error occurred" every InsightConnect plugin prints without one.
+    fn full_stop(&self) -> &'static str {
+        let ended = self.cause.ends_with(['.', '!', '?', ':']);
+        let preset_text = self.preset_of().is_some_and(|preset| preset.cause() == self.cause);
+        if ended || preset_text || self.cause.is_empty() {
+            ""
+        } else {
+            "."
+        }
+    }
+
     /// The runtime's `str(ConnectionTestException)`, in 6.3.7's words like `plugin_error_text`.
     pub(crate) fn connection_test_text(&self) -> String {
         self.runtime_text("Connection test failed!")
     }
 
     fn runtime_text(&self, first_sentence: &str) -> String {
-        let mut text = format!("{first_sentence}\n\n{} {}", self.cause, self.assistance);
+        let mut text = format!(
+            "{first_sentence}\n\n{}{} {}",
+            self.cause,
+            self.full_stop(),
+            self.assistance
+        );
         if !self.data.is_empty() {
             text.push_str(" Response was: ");
             text.push_str(&self.data);
@@ -145,6 +173,23 @@ pub(crate) fn quoted(text: &str) -> String {
 /// `text` for an error sentence: shortened, control characters escaped.
 pub(crate) fn shown(text: &str) -> String {
     shorten(text, QUOTED_VALUE_BYTES).escape_debug().to_string()
+}
+
+/// `text` with its control characters escaped (`\u{1b}`, `\0`) and the rest as it is: for text that
+/// may carry a user's words and goes to a terminal or a log, where an escape sequence would act.
+pub(crate) fn without_controls(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut escaped = String::with_capacity(text.len() + 8);
+    for character in text.chars() {
+        if character.is_control() {
+            escaped.extend(character.escape_debug());
+        } else {
+            escaped.push(character);
+        }
+    }
+    Cow::Owned(escaped)
 }
 
 #[cfg(test)]
@@ -172,6 +217,48 @@ mod tests {
         assert!(!Failure::preset(Preset::ApiKey)
             .connection_test_text()
             .contains("Response"));
+    }
+
+    #[test]
+    fn a_cause_without_an_end_is_ended_before_the_assistance() {
+        let unknown = Failure::caller(
+            "Unknown action \"lookup_ipaddr\"",
+            "Use one of the plugin's actions: a, b.",
+        );
+        assert_eq!(
+            unknown.plugin_error_text(),
+            "An error occurred during plugin execution!\n\nUnknown action \"lookup_ipaddr\". Use one of the plugin's \
+             actions: a, b."
+        );
+        assert_eq!(
+            unknown.cause, "Unknown action \"lookup_ipaddr\"",
+            "the cause keeps the runtime's words"
+        );
+        let version = Failure::caller("Unsupported version 'v2'. Only v1 is supported", "Send v1.");
+        assert!(version
+            .connection_test_text()
+            .ends_with("Only v1 is supported. Send v1."));
+        let ended = Failure::caller("The input is invalid.", "Correct it.");
+        assert!(ended.plugin_error_text().ends_with("The input is invalid. Correct it."));
+        // The runtime's own preset text is left as every plugin prints it.
+        assert!(Failure::preset(Preset::ServerError)
+            .plugin_error_text()
+            .contains("Server error occurred Verify"));
+        assert!(Failure::preset(Preset::ServerError)
+            .with_cause("ThreatStream failed")
+            .plugin_error_text()
+            .contains("ThreatStream failed. Verify"));
+    }
+
+    #[test]
+    fn an_input_name_and_its_problem_carry_no_control_characters() {
+        let failure = Failure::invalid_input("\u{1b}[2Jkey\0", "unknown field `\u{1b}[2J`");
+        assert_eq!(
+            failure.cause,
+            "Invalid input '\\u{1b}[2Jkey\\0': unknown field `\\u{1b}[2J`."
+        );
+        assert_eq!(without_controls("plain é…"), "plain é…");
+        assert_eq!(without_controls("a\nb\tc"), "a\\nb\\tc");
     }
 
     #[test]

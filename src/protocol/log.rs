@@ -9,6 +9,7 @@
 
 use std::fmt::Write as _;
 use std::future::Future;
+#[cfg(not(test))]
 use std::io::Write as _;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
@@ -17,6 +18,7 @@ use tracing::{Event, Level, Metadata, Subscriber};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 use tracing_subscriber::Registry;
 
+use super::failure::without_controls;
 use super::mask::Secrets;
 
 /// Only our own events: dependencies may log things we have not vetted for secrets.
@@ -114,27 +116,45 @@ impl<S: Subscriber> Layer<S> for Capture {
     fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
         let mut line = LinePrinter::default();
         event.record(&mut line);
-        let mut text = match *event.metadata().level() {
+        let text = match *event.metadata().level() {
             Level::ERROR => format!("ERROR: {}", line.text),
             Level::WARN => format!("WARNING: {}", line.text),
             _ => line.text,
         };
-        text.push('\n');
-        // A line outside any step (none has secrets then) goes to stderr only.
+        // A line outside any step (none has secrets then) goes to stderr only. Masked first: the
+        // escaping must not change a secret before the mask looks for it.
         let in_step = CURRENT.try_with(|log| {
-            let text = log.secrets.text(&text);
+            let text = terminal_safe(&log.secrets.text(&text));
             write_stderr(&text);
             log.push(&text);
         });
         if in_step.is_err() {
-            write_stderr(&text);
+            write_stderr(&terminal_safe(&text));
         }
     }
 }
 
+/// `text` with every control character but its line breaks escaped: a log line may quote what a user
+/// or ThreatStream sent, and stderr is often a terminal, where an escape sequence would act (or a NUL
+/// cut the line) rather than show.
+fn terminal_safe(text: &str) -> String {
+    let mut safe = text.split('\n').map(without_controls).collect::<Vec<_>>().join("\n");
+    safe.push('\n');
+    safe
+}
+
 /// A closed stderr must not fail the step; the line still reaches body.log.
+#[cfg(not(test))]
 fn write_stderr(text: &str) {
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
+/// In unit tests, through the test harness's capture, which only `eprint!` reaches: the steps the
+/// unit and property tests run would otherwise print hundreds of error lines under a passing
+/// `make test`. A failing test still shows its lines.
+#[cfg(test)]
+fn write_stderr(text: &str) {
+    eprint!("{text}");
 }
 
 /// Renders an event as its message followed by `key=value` for each other field.
@@ -212,6 +232,14 @@ mod tests {
         let log = StepLog::default().masking(Arc::new(secrets));
         log.capture_now(|| tracing::info!("session is k3y-9, key k3y-9"));
         assert_eq!(log.text(), "session is ********, key ********\n");
+    }
+
+    #[test]
+    fn control_characters_are_escaped_and_line_breaks_kept() {
+        install(false);
+        let log = StepLog::default();
+        log.capture_now(|| tracing::warn!("key \u{1b}[31mred\u{0}\nsecond line"));
+        assert_eq!(log.text(), "WARNING: key \\u{1b}[31mred\\0\nsecond line\n");
     }
 
     #[test]

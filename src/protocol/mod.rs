@@ -41,4 +41,6 @@ pub(crate) use server::serve;
 pub(crate) use signals::listen as listen_for_stops;
 pub(crate) use stdout::{closed as stdout_closed, print_event};
 pub(crate) use step::{execute, unreadable, StepKind};
+#[cfg(test)]
+pub(crate) use task::output_schema as task_output_schema;
 pub(crate) use trigger::{Halt, TriggerContext};

@@ -7,10 +7,12 @@ use std::any::TypeId;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use jsonschema::Validator;
+use jsonschema::error::ValidationErrorKind;
+use jsonschema::{ValidationError, Validator};
 use serde_json::value::RawValue;
 use serde_json::Value;
 
+use super::failure::{quoted, without_controls};
 use crate::excerpt::shorten;
 
 /// The draft-07 schema of `T`, with `definitions` as InsightConnect schemas have them.
@@ -124,28 +126,31 @@ pub(crate) fn check_output(schema: &'static Value, output: &RawValue) -> Result<
     }
     let mut found = problems(&whole, &Value::Object(shallow), Quote::Values, "");
     for (name, items) in arrays {
-        item_problems(schema, &name, &items, &mut found)?;
+        let pointer = format!("/properties/{}/items", name.replace('~', "~0").replace('/', "~1"));
+        item_problems(schema, &pointer, &format!("/{name}"), &items, &mut found)?;
     }
     reported(found)
 }
 
-/// A task's output: the array that `schema` holds as its property `name`, checked item by item
-/// without copying it into an object first.
-pub(crate) fn check_items(schema: &'static Value, name: &str, output: &RawValue) -> Result<(), String> {
+/// A task's output, an array given as JSON text, against the array schema `schema` (a task's output
+/// schema): checked item by item without copying it into one tree first.
+pub(crate) fn check_items(schema: &'static Value, output: &RawValue) -> Result<(), String> {
     let items: Vec<&RawValue> =
         serde_json::from_str(output.get()).map_err(|error| format!("the output is not an array: {error}"))?;
     let mut found = Vec::new();
-    item_problems(schema, name, &items, &mut found)?;
+    item_problems(schema, "/items", "", &items, &mut found)?;
     reported(found)
 }
 
+/// The problems of `items` against the schema at `pointer` in `schema`, their paths under `path`.
 fn item_problems(
     schema: &'static Value,
-    name: &str,
+    pointer: &str,
+    path: &str,
     items: &[&RawValue],
     found: &mut Vec<String>,
 ) -> Result<(), String> {
-    let Some(validator) = item_validator(schema, name)? else {
+    let Some(validator) = item_validator(schema, pointer)? else {
         return Ok(());
     };
     for (index, item) in items.iter().enumerate() {
@@ -153,7 +158,7 @@ fn item_problems(
             break;
         }
         let item: Value = serde_json::from_str(item.get()).map_err(|error| error.to_string())?;
-        found.extend(problems(&validator, &item, Quote::Values, &format!("/{name}/{index}")));
+        found.extend(problems(&validator, &item, Quote::Values, &format!("{path}/{index}")));
     }
     Ok(())
 }
@@ -166,10 +171,9 @@ fn reported(found: Vec<String>) -> Result<(), String> {
     }
 }
 
-/// The validator of the items of array property `name`, carrying the root's definitions along.
-fn item_validator(schema: &'static Value, name: &str) -> Result<Option<Arc<Validator>>, String> {
-    let pointer = format!("/properties/{}/items", name.replace('~', "~0").replace('/', "~1"));
-    let Some(items) = schema.pointer(&pointer) else {
+/// The validator of the items schema at `pointer`, carrying the root's definitions along.
+fn item_validator(schema: &'static Value, pointer: &str) -> Result<Option<Arc<Validator>>, String> {
+    let Some(items) = schema.pointer(pointer) else {
         return Ok(None);
     };
     cached(items, || {
@@ -220,15 +224,55 @@ fn problems(validator: &Validator, instance: &Value, quote: Quote, prefix: &str)
             let path = if path.is_empty() {
                 "(top level)".to_owned()
             } else {
-                path
+                without_controls(&path).into_owned()
             };
-            let problem = match quote {
-                Quote::Values => format!("{path}: {error}"),
-                Quote::Nothing => format!("{path}: {}", error.masked()),
-            };
+            let problem = format!("{path}: {}", message(&error, quote));
             shorten(&problem, MAX_PROBLEM_BYTES).into_owned()
         })
         .collect()
+}
+
+/// One problem in words a playbook author can act on. The validator's own message lists two of an
+/// enum's values "or 7 other candidates", and repeats unknown keys as they came, control characters
+/// and all; every other message is its own (values in it are JSON, so already escaped).
+fn message(error: &ValidationError<'_>, quote: Quote) -> String {
+    match error.kind() {
+        ValidationErrorKind::Enum { options } => {
+            let value = match quote {
+                Quote::Values => error.instance().to_string(),
+                Quote::Nothing => "value".to_owned(),
+            };
+            let options = options.as_array().map(Vec::as_slice).unwrap_or_default();
+            format!("{value} is not one of {}", choices(options))
+        }
+        ValidationErrorKind::AdditionalProperties { unexpected } => {
+            let keys: Vec<String> = unexpected.iter().map(|key| quoted(key)).collect();
+            let verb = if keys.len() == 1 { "was" } else { "were" };
+            format!(
+                "Additional properties are not allowed ({} {verb} unexpected)",
+                keys.join(", ")
+            )
+        }
+        _ => match quote {
+            Quote::Values => error.to_string(),
+            Quote::Nothing => error.masked().to_string(),
+        },
+    }
+}
+
+/// The most choices an enum's problem lists; a longer list ends with how many more there are.
+const MAX_LISTED_CHOICES: usize = 12;
+
+/// `"a", "b" or "c"`, or the first dozen and how many others.
+fn choices(options: &[Value]) -> String {
+    let listed: Vec<String> = options.iter().take(MAX_LISTED_CHOICES).map(Value::to_string).collect();
+    let others = options.len() - listed.len();
+    match (listed.split_last(), others) {
+        (None, _) => "the allowed values".to_owned(),
+        (Some((last, [])), 0) => last.clone(),
+        (Some((last, rest)), 0) => format!("{} or {last}", rest.join(", ")),
+        (Some(_), others) => format!("{} or {others} others", listed.join(", ")),
+    }
 }
 
 /// Longest problem line: a message quoting a megabyte-long input must not become a megabyte error.
@@ -271,6 +315,39 @@ mod tests {
             .unwrap_err()
             .contains("results"));
         assert!(check_output(schema, &raw(r#"{"results": 5}"#)).is_err());
+    }
+
+    #[test]
+    fn an_enum_problem_lists_every_choice_up_to_a_dozen() {
+        let schema: &'static Value = Box::leak(Box::new(json!({"type": "object", "properties": {
+            "few": {"enum": ["a", "b", "c", "d", "e", "f", "g", "h", "i"]},
+            "many": {"enum": (0..15).collect::<Vec<u32>>()}}})));
+        let problem = check(schema, &json!({"few": "z"}), Quote::Values).unwrap_err();
+        assert_eq!(
+            problem,
+            r#"/few: "z" is not one of "a", "b", "c", "d", "e", "f", "g", "h" or "i""#
+        );
+        let problem = check(schema, &json!({"many": 99}), Quote::Nothing).unwrap_err();
+        assert_eq!(
+            problem,
+            "/many: value is not one of 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 or 3 others"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_quoted_escaped() {
+        let schema: &'static Value = Box::leak(Box::new(json!({"type": "object", "additionalProperties": false,
+            "properties": {"inner": {"type": "object", "additionalProperties": {"type": "integer"}}}})));
+        let problem = check(schema, &json!({"\u{1b}[31mred\u{0}": 1}), Quote::Nothing).unwrap_err();
+        assert_eq!(
+            problem,
+            r"(top level): Additional properties are not allowed ('\u{1b}[31mred\0' was unexpected)"
+        );
+        assert!(!problem.contains('\u{1b}') && !problem.contains('\0'));
+        let problem = check(schema, &json!({"a": 1, "b": 2}), Quote::Values).unwrap_err();
+        assert!(problem.ends_with("('a', 'b' were unexpected)"), "{problem}");
+        let problem = check(schema, &json!({"inner": {"\u{1b}": "x"}}), Quote::Values).unwrap_err();
+        assert!(problem.starts_with(r"/inner/\u{1b}: "), "{problem}");
     }
 
     #[test]

@@ -52,6 +52,7 @@ use super::failure::{Failure, FailureKind};
 use super::plugin::Plugin;
 use super::step::{execute, Outcome};
 use crate::budget::{install_process_pool, Pool};
+use crate::plural::count_of;
 
 /// A client that has not sent its request line and headers by then is gone or hostile.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
@@ -109,8 +110,8 @@ pub(crate) async fn serve(
     let stop = async {
         crate::protocol::signals::stop_requested().await;
         eprintln!(
-            "Shutdown requested: finishing {} step(s) in flight, refusing new ones",
-            work.tally().active
+            "Shutdown requested: finishing {} in flight, refusing new ones",
+            count_of(work.tally().active, "step")
         );
         work.drain().await;
     };

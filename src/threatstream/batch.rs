@@ -24,6 +24,7 @@ use super::client::{ApiVersion, Client};
 use super::error::ApiError;
 use super::intelligence::{self, search, Observable, Record};
 use super::paging::max_paging_bytes;
+use crate::plural::count_of;
 
 /// The longest URL a batch sends, scheme, host, path and paging included: under 8 KB, with room to
 /// spare for the request line around it.
@@ -53,9 +54,9 @@ where
 {
     let chunks = chunks(client, observables);
     info!(
-        "Looking {} observables up in {} searches, at most {concurrency} requests at a time",
-        observables.len(),
-        chunks.len()
+        "Looking {} up in {}, at most {concurrency} requests at a time",
+        count_of(observables.len(), "observable"),
+        count_of(chunks.len(), "search")
     );
     // Collected first: a lazy `map` over borrowed chunks is a closure the compiler cannot prove
     // `Send` for every lifetime, which an action's future must be.

@@ -14,6 +14,7 @@ use tracing::info;
 use super::client::{Client, Replay};
 use super::error::ApiError;
 use super::intelligence;
+use crate::plural::count_of;
 
 /// The largest request body sent.
 const MAX_REQUEST_BYTES: usize = 5_000_000;
@@ -87,10 +88,10 @@ pub(crate) async fn import_without_approval(
     let mut accepted = Accepted::default();
     for (number, request) in requests.into_iter().enumerate() {
         info!(
-            "Importing {} observables without approval, request {} of {total} ({} bytes)",
-            request.observables,
+            "Importing {} without approval, request {} of {total} ({})",
+            count_of(request.observables, "observable"),
             number + 1,
-            request.body.len()
+            count_of(request.body.len(), "byte")
         );
         let sent = client
             .send_json(Method::PATCH, &path, &[], Some(request.body), Replay::Never)

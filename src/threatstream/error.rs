@@ -25,6 +25,8 @@ pub(crate) enum ApiError {
     Connect { reason: String },
     /// The TLS handshake failed, usually on the server's certificate.
     Tls { reason: String },
+    /// An `https://` URL whose server answered the handshake in plain HTTP.
+    PlainHttp { reason: String },
     /// Too many redirects.
     Redirect,
     /// A redirect the client did not follow (see `redirect`): one of a write (`write`), or one that
@@ -78,6 +80,7 @@ impl ApiError {
             ApiError::InvalidBaseUrl { .. }
             | ApiError::Connect { .. }
             | ApiError::Tls { .. }
+            | ApiError::PlainHttp { .. }
             | ApiError::Redirect
             | ApiError::Runaway { .. }
             | ApiError::Rejected { .. } => false,
@@ -101,6 +104,9 @@ impl fmt::Display for ApiError {
             ApiError::Timeout => f.write_str("ThreatStream did not answer in time"),
             ApiError::Connect { reason } => write!(f, "could not connect to ThreatStream: {reason}"),
             ApiError::Tls { reason } => write!(f, "TLS handshake with ThreatStream failed: {reason}"),
+            ApiError::PlainHttp { reason } => {
+                write!(f, "ThreatStream answered the TLS handshake in plain HTTP: {reason}")
+            }
             ApiError::Redirect => f.write_str("too many redirects"),
             ApiError::Transport { reason } => write!(f, "the exchange with ThreatStream broke: {reason}"),
             ApiError::NotJson { .. } => f.write_str("ThreatStream's answer is not JSON"),

@@ -12,7 +12,7 @@ use super::client::Client;
 use super::error::{excerpt, scrub, ApiError};
 use super::redirect::{self, MAX_REDIRECTS};
 use super::retry::parse_retry_after;
-use super::tls::is_certificate_problem;
+use super::tls::{is_certificate_problem, is_plain_http_answer};
 use crate::budget::Lease;
 use crate::excerpt::shorten;
 
@@ -136,6 +136,8 @@ impl Client {
             ApiError::Timeout
         } else if is_certificate_problem(error) {
             ApiError::Tls { reason }
+        } else if is_plain_http_answer(error) {
+            ApiError::PlainHttp { reason }
         } else if error.is_connect() {
             ApiError::Connect { reason }
         } else {

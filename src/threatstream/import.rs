@@ -18,7 +18,7 @@ pub(crate) enum ImportSource {
     Text(String),
 }
 
-/// The session ThreatStream created, waiting for approval.
+/// The session ThreatStream created: waiting for approval, or approved once processed (`default_state`).
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct ImportSession {
     pub(crate) id: String,
@@ -41,7 +41,7 @@ pub(crate) async fn import_with_approval(
         body: client.excerpt_of(&answer),
     })?;
     info!(
-        "ThreatStream created import session {} (job {}), waiting for approval",
+        "ThreatStream created import session {} (job {})",
         session.id, session.job_id
     );
     Ok(session)

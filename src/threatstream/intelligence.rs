@@ -14,6 +14,7 @@ use super::canonical;
 use super::client::{ApiVersion, Client};
 use super::error::ApiError;
 use super::paging::{each_page, Page};
+use crate::plural::count_of;
 
 /// One intelligence record, passed through as ThreatStream sent it.
 pub(crate) type Record = Map<String, Value>;
@@ -213,7 +214,7 @@ pub(crate) async fn lookup(
         debug!("{} exact matches", found - before);
     })
     .await?;
-    info!("Found {found} records for {}", observable.value());
+    info!("Found {} for {}", count_of(found, "record"), observable.value());
     Ok(found)
 }
 

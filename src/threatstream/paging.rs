@@ -17,6 +17,7 @@ use super::client::Client;
 use super::error::ApiError;
 use super::intelligence::Record;
 use super::next_link::next_page_url;
+use crate::plural::count_of;
 
 /// ThreatStream's largest page.
 pub(super) const PAGE_SIZE: usize = 1000;
@@ -67,7 +68,7 @@ pub(super) async fn each_page(
     for number in 1..=MAX_PAGES {
         let next = answer.next().map(str::to_owned);
         let mark = PageMark::of(&answer.objects);
-        debug!("Page {number}: {} records", mark.len);
+        debug!("Page {number}: {}", count_of(mark.len, "record"));
         check_progress(&mark, previous.as_ref(), number, next.is_none())?;
         let mut objects = answer.objects;
         objects.truncate(limit - taken);

@@ -34,6 +34,7 @@ use super::client::Client;
 use super::error::ApiError;
 use super::intelligence::numeric_id;
 use super::upload::{form, Upload};
+use crate::plural::count_of;
 
 const SUBMIT_PATH: &str = "api/v1/submit/new/";
 
@@ -76,9 +77,9 @@ pub(crate) async fn submit(client: &Client, submission: Submission) -> Result<Ve
     let answer = match submission.target {
         Target::File(upload) => {
             info!(
-                "Submitting file {} ({} bytes) to the sandbox",
+                "Submitting file {} ({}) to the sandbox",
                 upload.name,
-                upload.bytes.len()
+                count_of(upload.bytes.len(), "byte")
             );
             client.post_form(SUBMIT_PATH, form(fields, Some(upload))).await?
         }

@@ -32,6 +32,7 @@ use super::client::{Client, Replay};
 use super::error::ApiError;
 use super::intelligence::Record;
 use super::remote::{remote_query, write_to};
+use crate::plural::count_of;
 
 /// The TLP of a tag whose caller chose none: the one every public client defaults to.
 pub(crate) const DEFAULT_TLP: &str = "red";
@@ -81,7 +82,11 @@ fn removal_body(ids: &[u64], names: &[String]) -> Value {
 pub(crate) async fn add_tags(client: &Client, ids: &[u64], tags: &[Tag], in_cloud: bool) -> Result<Value, ApiError> {
     let path = "api/v2/intelligence/bulk_tagging/";
     let answer = send(client, Method::POST, path, tagging_body(ids, tags), in_cloud).await?;
-    info!("Tagged {} observables with {} tags", ids.len(), tags.len());
+    info!(
+        "Tagged {} with {}",
+        count_of(ids.len(), "observable"),
+        count_of(tags.len(), "tag")
+    );
     Ok(answer)
 }
 
@@ -94,7 +99,11 @@ pub(crate) async fn remove_tags(
 ) -> Result<Value, ApiError> {
     let path = "api/v2/intelligence/bulk_remove_tags/";
     let answer = send(client, Method::PATCH, path, removal_body(ids, names), in_cloud).await?;
-    info!("Removed {} tags from {} observables", names.len(), ids.len());
+    info!(
+        "Removed {} from {}",
+        count_of(names.len(), "tag"),
+        count_of(ids.len(), "observable")
+    );
     Ok(answer)
 }
 

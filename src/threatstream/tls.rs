@@ -53,6 +53,26 @@ pub(super) fn is_certificate_problem(error: &reqwest::Error) -> bool {
     false
 }
 
+/// Whether an `https://` request met a server speaking plain HTTP: its answer to the TLS hello is
+/// "HTTP/1.1 400 ...", whose first byte is no TLS record type. Told from rustls's error, as
+/// `is_certificate_problem` does.
+pub(super) fn is_plain_http_answer(error: &reqwest::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(cause) = source {
+        let plain = rustls_error(cause).is_some_and(|error| {
+            matches!(
+                error,
+                rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType)
+            )
+        });
+        if plain {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
+}
+
 /// The rustls error `cause` is or wraps. The TLS stream reports it inside `io::Error`s (two, nested,
 /// as hyper-util's connector has it), whose `source()` skips the wrapped error itself, so those layers
 /// are opened by hand.

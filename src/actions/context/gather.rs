@@ -17,6 +17,7 @@ use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Value};
 
 use crate::budget::Exceeded;
+use crate::plural::count_of;
 use crate::protocol::{clean, Failure};
 use crate::threatstream::enrichment::{self, Reference};
 use crate::threatstream::threat_models;
@@ -92,9 +93,9 @@ type Call<'a> = Pin<Box<dyn Future<Output = Fetched> + Send + 'a>>;
 pub(super) async fn gather(plan: &Plan<'_>) -> Result<Gathered, Failure> {
     let calls = calls(plan);
     tracing::info!(
-        "Enriching {}: {} calls, at most {MAX_IN_FLIGHT} at a time",
+        "Enriching {}: {}, at most {MAX_IN_FLIGHT} at a time",
         plan.observable.value(),
-        calls.len()
+        count_of(calls.len(), "call")
     );
     let mut gathered = Gathered::default();
     let mut answers = stream::iter(calls).buffer_unordered(MAX_IN_FLIGHT);

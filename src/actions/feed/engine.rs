@@ -21,6 +21,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::plural::count_of;
 use crate::protocol::{clean, Failure, Halt, Output};
 use crate::threatstream::{self, format_ms, now_ms, ApiError, Client, FeedFilter, Record};
 
@@ -177,8 +178,8 @@ pub(crate) async fn test_poll(feed: &Feed, client: &Client) -> Result<Output, Fa
     let changes = threatstream::changes(client, &feed.filter, cursor, until, feed.max_per_poll).await?;
     let more = if changes.full { " or more" } else { "" };
     tracing::info!(
-        "Test poll: {}{more} observables after update_id {cursor} match the filters",
-        changes.records.len()
+        "Test poll: {}{more} after update_id {cursor} match the filters",
+        count_of(changes.records.len(), "observable")
     );
     crate::actions::connection::test_passed()
 }

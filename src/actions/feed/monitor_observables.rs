@@ -20,6 +20,7 @@ use crate::actions::connection::Connection;
 use crate::actions::failure::upstream_status;
 use crate::actions::lookups::ResultRecord;
 use crate::actions::typed::TypedTask;
+use crate::plural::count_of;
 use crate::protocol::{Failure, Halt, Output, TaskOutcome};
 use crate::threatstream::Client;
 
@@ -94,8 +95,9 @@ async fn collect(feed: &Feed, client: &Client, cursor: Option<u64>) -> Result<Ta
     let report = feed.poll(client, &mut cursor, &mut observables).await?;
     let more = if report.more { "; more waiting" } else { "" };
     info!(
-        "Poll: {} observables returned, {} excluded by tag; cursor at update_id {cursor}{more}",
-        report.delivered, report.excluded
+        "Poll: {} returned, {} excluded by tag; cursor at update_id {cursor}{more}",
+        count_of(report.delivered, "observable"),
+        report.excluded
     );
     Ok(TaskOutcome {
         output: observables

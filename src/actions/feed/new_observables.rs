@@ -31,6 +31,7 @@ use crate::actions::input::or_default;
 use crate::actions::lookups::ResultRecord;
 use crate::actions::typed::TypedTrigger;
 use crate::actions::verdict::{example_verdict, VerdictInputs, VerdictOutput};
+use crate::plural::count_of;
 use crate::protocol::{output_of, Failure, Halt, Output, TriggerContext};
 use crate::threatstream::verdict::{verdict_of, VerdictOptions};
 use crate::threatstream::{ApiError, Client};
@@ -235,8 +236,10 @@ impl Run<'_> {
             Ok(report) => {
                 let more = if report.more { "; more waiting" } else { "" };
                 info!(
-                    "Poll: {} observables delivered, {} excluded by tag; cursor at update_id {}{more}",
-                    report.delivered, report.excluded, cursor
+                    "Poll: {} delivered, {} excluded by tag; cursor at update_id {}{more}",
+                    count_of(report.delivered, "observable"),
+                    report.excluded,
+                    cursor
                 );
                 Ok(report.more)
             }

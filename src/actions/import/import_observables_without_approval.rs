@@ -21,6 +21,7 @@ use crate::actions::observable::observable;
 use crate::actions::wire_name;
 use crate::actions::{chosen, TypedAction};
 use crate::actions::{date, itype};
+use crate::plural::count_of;
 use crate::protocol::{output_of, quoted, Failure, Output};
 use crate::threatstream::{self, import_requests, Interrupted, Observable};
 
@@ -301,13 +302,16 @@ fn interrupted(interrupted: Interrupted) -> Failure {
     if total < 2 {
         return failure;
     }
+    let unsent = match total - accepted.requests - 1 {
+        0 => String::new(),
+        1 => " and the one after it was not sent".to_owned(),
+        more => format!(" and the {more} after it were not sent"),
+    };
     let cause = format!(
-        "{} Of {total} requests, {} had been accepted ({} observables); the failed request was not sent again and \
-         the {} after it were not sent.",
+        "{} Of {total} requests, {} had been accepted ({}); the failed request was not sent again{unsent}.",
         failure.cause,
         accepted.requests,
-        accepted.observables,
-        total - accepted.requests - 1
+        count_of(accepted.observables, "observable"),
     );
     failure.with_cause(cause)
 }

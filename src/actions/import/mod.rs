@@ -26,6 +26,7 @@ use super::file::File;
 use super::input::given;
 use super::sessions::{summary, ImportSessionSummary};
 use super::spec_named;
+use crate::plural::count_of;
 use crate::protocol::{output_of, Action, Failure, Output};
 use crate::threatstream::{self, ImportSource};
 
@@ -95,12 +96,16 @@ async fn import(
 ) -> Result<Output, Failure> {
     match &source {
         ImportSource::File(upload) => info!(
-            "Importing file {} ({} bytes), {} settings",
+            "Importing file {} ({}), {}",
             upload.name,
-            upload.bytes.len(),
-            fields.len()
+            count_of(upload.bytes.len(), "byte"),
+            count_of(fields.len(), "setting")
         ),
-        ImportSource::Text(text) => info!("Importing {} characters of text, {} settings", text.len(), fields.len()),
+        ImportSource::Text(text) => info!(
+            "Importing {} of text, {}",
+            count_of(text.len(), "character"),
+            count_of(fields.len(), "setting")
+        ),
     }
     let needed: &[Permission] = match follow.state {
         DefaultState::Pending => &[Permission::Import],
@@ -116,6 +121,13 @@ async fn import(
                 forbidden(error, needed, "importing observables")
             })
         })?;
+    match follow.state {
+        DefaultState::Pending => info!("Import session {} waits for an analyst's approval", session.id),
+        DefaultState::Active => info!(
+            "Import session {} is approved by ThreatStream once processed (default_state: active)",
+            session.id
+        ),
+    }
     let results = ImportResponse {
         job_id: session.job_id,
         success: true,

@@ -24,6 +24,7 @@ use crate::actions::input::or_default;
 use crate::actions::observable::{observable, ObservableType, TypeHint};
 use crate::actions::verdict::verdict_input;
 use crate::actions::TypedAction;
+use crate::plural::count_of;
 use crate::protocol::{Failure, Output};
 use crate::threatstream::verdict::{Tally, VerdictOptions};
 use crate::threatstream::{lookup_many, Observable, Record};
@@ -109,8 +110,8 @@ impl LookupObservablesInput {
             return Err(Failure::invalid_input(
                 "observables",
                 format!(
-                    "none of its {} entries is an observable; the first: {first}",
-                    given.len()
+                    "none of its {} is an observable; the first: {first}",
+                    count_of(given.len(), "entry")
                 ),
             ));
         }

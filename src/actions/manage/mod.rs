@@ -18,7 +18,7 @@ use schemars::JsonSchema;
 use serde_json::Value;
 
 use super::connection::Connection;
-use super::failure::absent;
+use super::failure::{absent, Missing};
 use super::input::{given, NumberId};
 use super::observable::any_value;
 use crate::protocol::{quoted, Action, Failure};
@@ -156,8 +156,8 @@ pub(crate) fn unknown_id(error: ApiError, id: u64) -> Failure {
 }
 
 /// What ThreatStream lacks when an observable's ID answers 404.
-pub(crate) fn no_id(id: u64) -> impl FnOnce() -> String {
-    move || format!("no observable with ID {id}")
+pub(crate) fn no_id(id: u64) -> impl FnOnce() -> Missing {
+    move || Missing::observable_id(id)
 }
 
 async fn by_value(connection: &Connection, value: &str) -> Result<Vec<Target>, Failure> {
@@ -233,8 +233,8 @@ pub(crate) fn unknown_value(error: ApiError, value: &str) -> Failure {
 }
 
 /// What ThreatStream lacks when an observable's value answers 404.
-pub(crate) fn no_value(value: &str) -> impl FnOnce() -> String + '_ {
-    move || format!("no observable whose value is {}", quoted(value))
+pub(crate) fn no_value(value: &str) -> impl FnOnce() -> Missing + '_ {
+    move || Missing::observable_value(value)
 }
 
 /// The distinct values of `targets`, in order: comments belong to values, and ThreatStream compares

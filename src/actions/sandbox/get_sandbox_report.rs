@@ -23,7 +23,7 @@ use tracing::warn;
 
 use super::report::{sandbox_report, SandboxReport};
 use crate::actions::connection::Connection;
-use crate::actions::failure::absent;
+use crate::actions::failure::{absent, Missing};
 use crate::actions::input::TextId;
 use crate::actions::TypedAction;
 use crate::protocol::{output_of, Failure, Output};
@@ -130,7 +130,7 @@ async fn report_of_failed_detonation(client: &Client, id: u64) -> SandboxReport 
 fn missing(error: ApiError, what: impl FnOnce() -> String) -> Failure {
     match error {
         ApiError::Rejected { .. } => Failure::from(error).with_cause(format!("ThreatStream has {}.", what())),
-        error => absent(error, what).unwrap_or_else(Failure::from),
+        error => absent(error, || Missing::sandbox_report(what())).unwrap_or_else(Failure::from),
     }
 }
 

@@ -13,7 +13,7 @@ mod list_import_sessions;
 mod reject_import_session;
 mod session;
 
-use super::failure::{absent, forbidden, unconfirmed, Permission, Write};
+use super::failure::{absent, forbidden, unconfirmed, Missing, Permission, Write};
 use super::input::TextId;
 use crate::protocol::{Action, Failure};
 use crate::threatstream::ApiError;
@@ -68,7 +68,7 @@ fn session_failure(error: ApiError, id: u64, call: SessionCall) -> Failure {
 }
 
 fn session_refusal(error: ApiError, id: u64, call: SessionCall) -> Failure {
-    let error = match absent(error, || format!("no import session with ID {id}")) {
+    let error = match absent(error, || Missing::import_session(id)) {
         Ok(missing) => return missing,
         Err(error) => error,
     };

@@ -83,11 +83,37 @@ fn components_section(
     let outputs = section(component, "output");
     let output = if outputs.is_empty() {
         format!("*This {singular} does not contain any outputs.*")
+    } else if kind == "tasks" {
+        let example = example_block("Example output:", &task_output(outputs));
+        format!(
+            "{}\n\n{}\n\n{example}",
+            task_output_note(outputs),
+            output_table(outputs)
+        )
     } else {
         let example = example_block("Example output:", &example_object(outputs));
         format!("{}\n\n{example}", output_table(outputs))
     };
     page.subsection(&title, "##### Output", output, prose);
+}
+
+/// A task's output as the runtime returns it: the array its one output holds, not an object.
+pub(super) fn task_output(outputs: &Map<String, Value>) -> Value {
+    let object = example_object(outputs);
+    object
+        .as_object()
+        .and_then(|fields| fields.values().next().cloned())
+        .unwrap_or_else(|| Value::Array(Vec::new()))
+}
+
+/// What a task's output table means: the table is in the spec's layout, one named output, while
+/// the task returns that output's list itself (protocol reference §3.1).
+fn task_output_note(outputs: &Map<String, Value>) -> String {
+    let name = outputs.keys().next().map_or("output", String::as_str);
+    format!(
+        "A task's output is an array: each run returns the list of `{name}` itself, as the example shows, \
+         not an object holding it. The table describes that list."
+    )
 }
 
 fn setup(spec: &Value) -> String {

@@ -120,7 +120,7 @@ fn schemas(plugin: &Plugin) -> Vec<(String, String)> {
     }
     for task in plugin.tasks.iter() {
         add(task.id(), "input", task.input_schema());
-        add(task.id(), "output", task.output_schema());
+        add(task.id(), "output", super::task::output_schema(task));
         add(task.id(), "state", task.state_schema());
     }
     files
@@ -149,4 +149,9 @@ pub(crate) fn example_input(plugin: &Plugin, action: &dyn super::plugin::Action)
 /// The example input or output object of a set of parameters, as help.md shows it.
 pub(crate) fn example_object(params: &Map<String, Value>) -> Value {
     tables::example_object(params)
+}
+
+/// The example output of a task with output parameters `params`, as help.md shows it: the array.
+pub(crate) fn task_example_output(params: &Map<String, Value>) -> Value {
+    help::task_output(params)
 }
