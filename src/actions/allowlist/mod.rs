@@ -16,7 +16,7 @@ mod remove_from_allowlist;
 mod update_allowlist_note;
 pub(crate) mod values;
 
-use super::failure::{absent, forbidden, Permission};
+use super::failure::{absent, forbidden, Missing, Permission};
 use super::input::NumberId;
 use crate::protocol::{Action, Failure};
 use crate::threatstream::ApiError;
@@ -43,7 +43,7 @@ fn entry_id(given: &NumberId) -> Result<u64, Failure> {
 /// A failed write to entry `id` (or to the list): a 404 names the entry, a 403 Org Admin.
 fn allowlist_failure(error: ApiError, id: Option<u64>) -> Failure {
     let error = match id {
-        Some(id) => match absent(error, move || format!("no allowlist entry with ID {id}")) {
+        Some(id) => match absent(error, || Missing::allowlist_entry(id)) {
             Ok(missing) => return missing,
             Err(error) => error,
         },

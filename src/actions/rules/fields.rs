@@ -166,7 +166,7 @@ fn is_subnet_expression(keyword: &str) -> bool {
         }
     }
     let whole_address = rest.bytes().all(|b| b.is_ascii_digit()) && !rest.is_empty();
-    octets >= 1 && octets <= 3 && !whole_address && rest.contains(['*', '+', '?', '[', '(', '{', '|', '\\', '.'])
+    (1..=3).contains(&octets) && !whole_address && rest.contains(['*', '+', '?', '[', '(', '{', '|', '\\', '.'])
 }
 
 /// Indicator types, trimmed, each once, each an itype; `None` when none were given.

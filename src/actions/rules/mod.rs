@@ -18,7 +18,7 @@ mod update_rule;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::failure::{absent, forbidden, Permission};
+use super::failure::{absent, forbidden, Missing, Permission};
 use super::input::NumberId;
 use crate::protocol::{Action, Failure, Preset};
 use crate::threatstream::ApiError;
@@ -81,7 +81,7 @@ enum RuleCall {
 /// A failed call about rule `id`: a 404 names the rule, a 403 the permission the call needs.
 fn rule_failure(error: ApiError, id: Option<u64>, call: RuleCall) -> Failure {
     let error = match id {
-        Some(id) => match absent(error, move || format!("no rule with ID {id}")) {
+        Some(id) => match absent(error, || Missing::rule(id)) {
             Ok(missing) => return missing,
             Err(error) => error,
         },

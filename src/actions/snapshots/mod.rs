@@ -12,7 +12,7 @@ mod create_snapshot;
 mod get_snapshot;
 mod snapshot;
 
-use super::failure::{absent, forbidden, Permission};
+use super::failure::{absent, forbidden, Missing, Permission};
 use crate::protocol::{Action, Failure};
 use crate::threatstream::ApiError;
 
@@ -22,7 +22,7 @@ pub(super) const ACTIONS: &[&dyn Action] = &[&create_snapshot::CreateSnapshot, &
 /// A failed call about snapshot `id` (or a new one): a 404 names it, a 403 names Org Admin.
 fn snapshot_failure(error: ApiError, id: Option<u64>) -> Failure {
     let error = match id {
-        Some(id) => match absent(error, move || format!("no snapshot with ID {id}")) {
+        Some(id) => match absent(error, || Missing::snapshot(id)) {
             Ok(missing) => return missing,
             Err(error) => error,
         },
