@@ -43,6 +43,9 @@ mod admin;
 mod allowlist;
 mod rules;
 
+// The connection's Check Allowlist: an allowlisted value's verdict, the allowlist read once per process.
+mod allowlist_verdict;
+
 // Every published version's contract, as data, against our schemas.
 mod migration;
 

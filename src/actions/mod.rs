@@ -7,6 +7,7 @@
 //! in the group's list; `make generate` writes everything derived from the types (CONTRIBUTING.md).
 
 mod allowlist;
+mod allowlisted;
 mod cidr;
 mod connection;
 mod context;

@@ -175,6 +175,9 @@ pub(crate) struct VerdictOutput {
     /// Number of those records that are active
     #[schemars(title = "Active Records", example = 1)]
     active_records: usize,
+    /// Whether the organization's allowlist has the value, in the verdicts of the lookups and Enrich Observable when the connection's Check Allowlist is on; an allowlisted value is benign, never malicious
+    #[schemars(title = "Allowlisted", example = false)]
+    allowlisted: Option<bool>,
     /// One sentence: which record decided the verdict, and why
     #[schemars(
         title = "Reason",

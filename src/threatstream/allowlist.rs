@@ -7,12 +7,14 @@
 //! change and a removal do the same however often they are sent, and are retried like reads.
 //! CrowdStrike's description names `/api/v1/whitelist/` instead; no client calls that path, and
 //! XSOAR's answers name `/api/v1/orgwhitelist/` as the entries' own, so that is the path used.
+//! Every write drops the copy a lookup's verdict keeps (`allowlisted`), answered or not.
 
 use reqwest::Method;
 use serde::Serialize;
 use serde_json::{json, Value};
 use tracing::info;
 
+use super::allowlisted::forget;
 use super::client::{Client, Replay};
 use super::error::ApiError;
 use super::intelligence::Record;
@@ -34,16 +36,29 @@ pub(crate) struct NewEntry {
     pub(crate) notes: Option<String>,
 }
 
-/// The allowlist, newest first, up to `limit` entries.
-pub(crate) async fn allowlist(client: &Client, limit: usize) -> Result<Vec<Record>, ApiError> {
-    let mut entries = Vec::new();
-    let query = [
+/// The list's query: JSON, with notes, newest first.
+fn list_query() -> [(&'static str, String); 3] {
+    [
         ("format", "json".to_owned()),
         ("showNote", "true".to_owned()),
         ("order_by", "-created_ts".to_owned()),
-    ];
-    each_page(client, PATH, &query, limit, |page| entries.extend(page)).await?;
+    ]
+}
+
+/// The allowlist, newest first, up to `limit` entries.
+pub(crate) async fn allowlist(client: &Client, limit: usize) -> Result<Vec<Record>, ApiError> {
+    let mut entries = Vec::new();
+    each_page(client, PATH, &list_query(), limit, |page| entries.extend(page)).await?;
     Ok(entries)
+}
+
+/// Every entry of the allowlist, all pages, each handed to `entry` as its page arrives (`allowlisted`
+/// keeps only what a verdict needs of them).
+pub(super) async fn each_entry(client: &Client, mut entry: impl FnMut(Record)) -> Result<(), ApiError> {
+    each_page(client, PATH, &list_query(), usize::MAX, |page| {
+        page.into_iter().for_each(&mut entry)
+    })
+    .await
 }
 
 /// `POST /api/v1/orgwhitelist/bulk/` `{"whitelist": [...]}`: ThreatStream's answer, such as
@@ -52,7 +67,10 @@ pub(crate) async fn add_to_allowlist(client: &Client, entries: &[NewEntry]) -> R
     let body = json!({ "whitelist": entries }).to_string();
     let answer = client
         .send_json(Method::POST, &format!("{PATH}bulk/"), &[], Some(body), Replay::Never)
-        .await?;
+        .await;
+    // Whatever the answer, the list may have changed: the next verdict reads it again.
+    forget(client);
+    let answer = answer?;
     info!("Sent {} allowlist entries", entries.len());
     Ok(answer)
 }
@@ -60,18 +78,22 @@ pub(crate) async fn add_to_allowlist(client: &Client, entries: &[NewEntry]) -> R
 /// `PATCH /api/v1/orgwhitelist/{id}/` `{"notes": ...}`.
 pub(crate) async fn update_allowlist_note(client: &Client, id: u64, notes: &str) -> Result<(), ApiError> {
     let body = json!({ "notes": notes }).to_string();
-    client
+    let answer = client
         .send_json(Method::PATCH, &path(id), &[], Some(body), Replay::Safe)
-        .await?;
+        .await;
+    forget(client);
+    answer?;
     info!("Changed the note of allowlist entry {id}");
     Ok(())
 }
 
 /// `DELETE /api/v1/orgwhitelist/{id}/`.
 pub(crate) async fn remove_from_allowlist(client: &Client, id: u64) -> Result<(), ApiError> {
-    client
+    let answer = client
         .send_json(Method::DELETE, &path(id), &[], None, Replay::Safe)
-        .await?;
+        .await;
+    forget(client);
+    answer?;
     info!("Removed allowlist entry {id}");
     Ok(())
 }

@@ -104,6 +104,9 @@ pub(crate) struct Client {
     api_version: ApiVersion,
     remote_api: bool,
     pub(super) budget: Arc<Budget>,
+    /// The organization's allowlist once a verdict has read it: kept with the pooled client, so for
+    /// the process (`allowlisted`).
+    pub(super) allowlist: Arc<super::allowlisted::Cached>,
 }
 
 impl Client {
@@ -137,6 +140,7 @@ impl Client {
             api_version: config.api_version,
             remote_api: config.remote_api,
             budget: Budget::within(DEFAULT_STEP_BUDGET, None),
+            allowlist: Arc::default(),
         })
     }
 

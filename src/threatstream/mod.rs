@@ -7,6 +7,7 @@
 //! `snapshots`).
 
 pub(crate) mod allowlist;
+pub(crate) mod allowlisted;
 mod batch;
 pub(crate) mod canonical;
 mod client;

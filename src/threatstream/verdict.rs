@@ -127,6 +127,10 @@ pub(crate) struct Verdict {
     pub(crate) last_seen: Option<String>,
     pub(crate) matched_records: usize,
     pub(crate) active_records: usize,
+    /// Whether the organization's allowlist has the value; only when the connection asks it
+    /// (`allowlisted`, which also makes an allowlisted value benign).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) allowlisted: Option<bool>,
     pub(crate) reason: String,
 }
 
@@ -326,6 +330,7 @@ impl Tally {
             last_seen: self.last_seen.clone(),
             matched_records: self.matched,
             active_records: self.active,
+            allowlisted: None,
             reason,
         }
     }

@@ -28,6 +28,7 @@ use crate::actions::connection::Connection;
 use crate::actions::input::{given, or_default};
 use crate::actions::lookups::ResultRecord;
 use crate::actions::observable::{observable, ObservableType, TypeHint};
+use crate::actions::allowlisted;
 use crate::actions::verdict::{example_verdict, verdict_input, VerdictOutput};
 use crate::actions::TypedAction;
 use crate::threatstream::verdict::Verdict;
@@ -352,7 +353,11 @@ impl TypedAction for EnrichObservable {
             limit: or_default(input.limit, DEFAULT_LIMIT),
             verdict: input.verdict_inputs().options(connection)?,
         };
-        let gathered = gather(&plan).await?;
+        let allowlist = allowlisted::wanted(connection).await?;
+        let mut gathered = gather(&plan).await?;
+        gathered.verdict = gathered
+            .verdict
+            .map(|verdict| allowlisted::judged(verdict, allowlist.as_deref(), &observable));
         output_of(&EnrichObservableOutput::of(
             &observable,
             input.include_records,

@@ -21,6 +21,7 @@ use schemars::JsonSchema;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
+use super::allowlisted;
 use super::connection::Connection;
 use super::verdict::{example_verdict, VerdictOutput};
 use crate::protocol::{clean, Action, Failure, Output};
@@ -73,6 +74,7 @@ pub(crate) async fn lookup(
 ) -> Result<Output, Failure> {
     // One buffer from the first byte to the last: the records are most of the output, and copying
     // them into another string at the end would double the peak memory of a large lookup.
+    let allowlist = allowlisted::wanted(connection).await?;
     let mut output = RecordsText::after("{\"results\":");
     let mut tally = Tally::new(options);
     threatstream::lookup(&connection.client, &observable, |record| {
@@ -82,7 +84,8 @@ pub(crate) async fn lookup(
     .await?;
     let mut output = output.finish()?;
     output.push_str(",\"verdict\":");
-    serde_json::to_writer(StringWriter(&mut output), &tally.verdict()).map_err(unencodable)?;
+    let verdict = allowlisted::judged(tally.verdict(), allowlist.as_deref(), &observable);
+    serde_json::to_writer(StringWriter(&mut output), &verdict).map_err(unencodable)?;
     output.push('}');
     RawValue::from_string(output).map_err(unencodable)
 }
