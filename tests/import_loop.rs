@@ -328,7 +328,7 @@ fn default_state_active_approves_the_session_once_processed() {
     let body = run.event().body;
     assert_eq!((run.code, body.status.as_str()), (0, "ok"), "{run:?}");
     assert!(
-        body.log.contains("approved by ThreatStream once processed") && !body.log.contains("approval"),
+        body.log.contains("approved by ThreatStream once processed") && !body.log.contains("waiting for approval"),
         "an active import waits for no approval: {}",
         body.log
     );

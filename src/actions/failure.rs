@@ -197,6 +197,11 @@ pub(crate) struct Missing {
 }
 
 impl Missing {
+    /// The same words when a search, not a 404, found nothing: ThreatStream answered, with nothing.
+    pub(crate) fn found_nothing(self) -> Failure {
+        Failure::upstream(format!("ThreatStream has {}.", self.what), self.check)
+    }
+
     pub(crate) fn import_session(id: u64) -> Missing {
         Missing {
             what: format!("no import session with ID {id}"),

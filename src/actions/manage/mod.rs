@@ -207,10 +207,7 @@ fn chosen(value: &str, targets: Vec<Target>, all_matches: bool) -> Result<Vec<Ta
 }
 
 fn none_found(value: &str) -> Failure {
-    Failure::upstream(
-        format!("ThreatStream has no observable whose value is {}.", quoted(value)),
-        "Check the value (Get Observables finds it the same way), or give the observable's ID.",
-    )
+    Missing::observable_value(value).found_nothing()
 }
 
 fn listed(targets: &[Target]) -> String {
