@@ -46,6 +46,9 @@ mod rules;
 // The connection's Check Allowlist: an allowlisted value's verdict, the allowlist read once per process.
 mod allowlist_verdict;
 
+// Download Snapshot: a file streamed to a directory, its SHA-256 checked, nothing partial left.
+mod snapshot_download;
+
 // Every published version's contract, as data, against our schemas.
 mod migration;
 

@@ -13,6 +13,7 @@ pub(crate) mod canonical;
 mod client;
 mod comments;
 mod direct_import;
+pub(crate) mod download;
 pub(crate) mod enrichment;
 mod error;
 mod exchange;

@@ -24,11 +24,11 @@ use super::{
     default_limit, insight_type, passive_dns_kind, DEFAULT_LIMIT, NO_INSIGHTS, PASSIVE_DNS_KEPT_FOR, PER_MODULE,
     WHOIS_KEPT_FOR,
 };
+use crate::actions::allowlisted;
 use crate::actions::connection::Connection;
 use crate::actions::input::{given, or_default};
 use crate::actions::lookups::ResultRecord;
 use crate::actions::observable::{observable, ObservableType, TypeHint};
-use crate::actions::allowlisted;
 use crate::actions::verdict::{example_verdict, verdict_input, VerdictOutput};
 use crate::actions::TypedAction;
 use crate::threatstream::verdict::Verdict;
