@@ -1,4 +1,4 @@
-//! Add To Allowlist: many values at once through `POST /api/v1/orgwhitelist/bulk/`, each checked for
+//! Add to Allowlist: many values at once through `POST /api/v1/orgwhitelist/bulk/`, each checked for
 //! its type first (`values.rs`).
 //!
 //! The list is read first and only values not on it are sent, so a run repeated after a failure adds
@@ -52,7 +52,7 @@ pub(crate) struct AllowlistValue {
     /// The value, as ThreatStream stores it
     #[schemars(title = "Value")]
     value: String,
-    /// Type of the value: cidr, domain, email, ip, md5, url or user-agent
+    /// Type of the value: ip, cidr, md5, domain, url, email or user-agent
     #[schemars(title = "Value Type")]
     value_type: String,
 }
@@ -121,7 +121,7 @@ pub(crate) struct AddToAllowlist;
 
 impl TypedAction for AddToAllowlist {
     const ID: &'static str = "add_to_allowlist";
-    const TITLE: &'static str = "Add To Allowlist";
+    const TITLE: &'static str = "Add to Allowlist";
     const DESCRIPTION: &'static str =
         "Add values to the organization's allowlist in Anomali ThreatStream, so it never treats them as threats";
     type Input = AddToAllowlistInput;

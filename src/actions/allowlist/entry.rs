@@ -19,7 +19,7 @@ pub(crate) struct AllowlistEntry {
     /// The value allowed
     #[schemars(title = "Value")]
     pub(super) value: String,
-    /// Type of the value: cidr, domain, email, ip, md5, url or user-agent
+    /// Type of the value: ip, cidr, md5, domain, url, email or user-agent
     #[schemars(title = "Value Type")]
     pub(super) value_type: String,
     /// Note kept with the entry

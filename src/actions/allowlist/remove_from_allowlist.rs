@@ -1,4 +1,4 @@
-//! Remove From Allowlist: `DELETE /api/v1/orgwhitelist/{id}/` for the entry with an ID, or for every
+//! Remove from Allowlist: `DELETE /api/v1/orgwhitelist/{id}/` for the entry with an ID, or for every
 //! entry of a value (a playbook knows the value, rarely the entry's ID).
 //!
 //! The list is read first, so an entry that is not on it is an error before any write, and the output
@@ -133,7 +133,7 @@ pub(crate) struct RemoveFromAllowlist;
 
 impl TypedAction for RemoveFromAllowlist {
     const ID: &'static str = "remove_from_allowlist";
-    const TITLE: &'static str = "Remove From Allowlist";
+    const TITLE: &'static str = "Remove from Allowlist";
     const DESCRIPTION: &'static str =
         "Remove an entry, or every entry of a value, from the organization's allowlist in Anomali ThreatStream";
     type Input = RemoveFromAllowlistInput;
