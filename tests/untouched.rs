@@ -39,8 +39,8 @@ const WRITES: [&str; 18] = [
     "create_snapshot",
 ];
 
-/// Every action that only reads.
-const READS: [&str; 20] = [
+/// Every action that only reads ThreatStream (Download Snapshot writes only to its own directory).
+const READS: [&str; 21] = [
     "lookup_ip",
     "lookup_url",
     "lookup_hash",
@@ -61,6 +61,7 @@ const READS: [&str; 20] = [
     "list_allowlist",
     "list_users",
     "get_snapshot",
+    "download_snapshot",
 ];
 
 #[test]

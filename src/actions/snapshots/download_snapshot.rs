@@ -234,6 +234,12 @@ impl TypedAction for DownloadSnapshot {
             ));
         }
         let bytes = write_checked(connection, &file, &path).await?;
+        tracing::info!(
+            "Wrote file {} of snapshot {} ({bytes} bytes, SHA-256 as ThreatStream gives it) to {}",
+            wanted.number,
+            wanted.id,
+            path.display()
+        );
         output_of(&DownloadSnapshotOutput {
             file: Downloaded {
                 number: wanted.number,
