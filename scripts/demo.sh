@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make demo`: start the ThreatStream simulator, run the published 4.0.0 actions' sample start messages
 # (filled in with the simulator's connection and a real observable) through the plugin, then a phishing
-# triage (verdicts in bulk, an enrichment, an import approved and looked up), and print the events.
+# triage (verdicts in bulk, an enrichment, an import approved and looked up, the finding recorded as an
+# incident linked to the malicious observables), and print the events.
 # Every step's exit code is checked. Needs no ThreatStream account. Usage: demo.sh PLUGIN SIMULATOR
 set -euo pipefail
 plugin=$1
@@ -35,13 +36,14 @@ message["body"]["meta"] = {"jobId": "demo"}
 print(json.dumps(message))' "$url" "$2" "$3"
 }
 
-# step COMMAND ACTION INPUT_JSON SECRET EXPECTED_EXIT: prints the event; its output is kept in $last.
+# step COMMAND ACTION INPUT_JSON SECRET EXPECTED_EXIT: prints the event (not with quiet=1 before it); its
+# output is kept in $last.
 step() {
   echo
   echo "== icon_anomali_threatstream $1: $2 $3"
   local status=0
   fill "$2" "$3" "$4" | "$plugin" "$1" 2>/dev/null >"$last" || status=$?
-  python3 -m json.tool "$last"
+  [ -n "${quiet:-}" ] || python3 -m json.tool "$last"
   echo "(exit code $status)"
   [ "$status" -eq "$5" ] || { echo "expected exit code $5" >&2; exit 1; }
 }
@@ -65,6 +67,8 @@ step run lookup_ip '{"ip_address": "198.51.100.23"}' wrong-key 1
 echo
 echo "== A phishing triage: verdicts in bulk, the context of the worst, and its import closed as a loop"
 step run lookup_observables '{"observables": ["198.51.100.23", "evil-domain.example", "203.0.113.99", "not an observable"]}' "$key" 0
+malicious=$(output '[r["value"] for r in o["results"] if r["verdict"] == "malicious"]')
+echo "malicious: $malicious"
 step run enrich_observable '{"value": "198.51.100.23", "limit": 3}' "$key" 0
 step run import_observable '{"datatext": "203.0.113.99", "observable_settings": {"confidence": 90, "classification": "private"}, "wait_for_processing": 30}' "$key" 0
 session=$(output 'o["results"]["import_session_id"]')
@@ -73,5 +77,17 @@ step run lookup_ip '{"ip_address": "203.0.113.99"}' "$key" 0
 verdict=$(output 'o["verdict"]["verdict"]')
 echo "the approved import is live: its verdict is now $verdict"
 [ "$verdict" != '"unknown"' ] || { echo "the approved import did not show up in a lookup" >&2; exit 1; }
+[ "$verdict" != '"malicious"' ] || malicious=$(python3 -c 'import json, sys; print(json.dumps(json.loads(sys.argv[1]) + ["203.0.113.99"]))' "$malicious")
+
+echo
+echo "== The finding recorded in ThreatStream: an incident linked to the malicious observables"
+step run create_threat_model '{"model_type": "incident", "name": "Phishing triage: invoice lures calling 198.51.100.23", "description": "<p>Found by the demo triage: the lures resolve to a known C2.</p>", "tlp": "amber", "tags": ["phishing-triage"], "incident_status": "Open"}' "$key" 0
+incident=$(output 'o["model"]["id"]')
+step run link_threat_model "{\"model_type\": \"incident\", \"id\": $incident, \"observable_values\": $malicious}" "$key" 0
+quiet=1 step run get_threat_model "{\"model_type\": \"incident\", \"id\": $incident, \"include_observables\": true, \"observable_limit\": 10}" "$key" 0
+linked=$(output 'sorted({r["value"].lower() for r in o["observables"]})')
+echo "incident $incident is linked to $linked"
+[ "$linked" = "$(python3 -c 'import json, sys; print(json.dumps(sorted({v.lower() for v in json.loads(sys.argv[1])})))' "$malicious")" ] \
+  || { echo "the incident is not linked to every malicious observable" >&2; exit 1; }
 echo
 echo "demo finished: every step answered as expected"

@@ -80,6 +80,14 @@ mod tenant;
 // `http` mode over loopback: routes, status codes, masking, concurrency and graceful shutdown.
 mod server;
 
+// Threat models and investigations from a playbook: the analyst's loop, bad inputs, writes sent once,
+// permissions.
+mod models;
+
+// The New Incidents trigger and the Monitor Incidents task: exactly once by modified_ts, a changed
+// incident again, filters, SIGKILL and a restart.
+mod incidents;
+
 // The New Observables trigger: exactly once, a failing dispatcher, SIGKILL and restart, --debug, bad inputs.
 mod trigger;
 

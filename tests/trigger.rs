@@ -331,24 +331,29 @@ fn bad_inputs_and_envelopes_exit_1_before_any_request() {
     assert_eq!(receiver.stats().received, 0);
 }
 
-/// `info` lists the trigger and the task in the runtime's order (triggers, actions, tasks), and
+/// `info` lists the triggers and the tasks in the runtime's order (triggers, actions, tasks), and
 /// `sample` writes their start messages as the runtime does (protocol reference §1.2, §7.1).
 #[test]
-fn info_and_sample_know_the_trigger_and_the_task() {
+fn info_and_sample_know_the_triggers_and_the_tasks() {
     let info = output_of(plugin_command().arg("info"));
     let text = String::from_utf8_lossy(&info.stdout);
     let green = |text: &str| format!("\u{1b}[92m{text}\u{1b}[0m");
     let triggers = text.find(&format!(
         "\nTriggers ({}):\n└── {} (",
-        green("1"),
+        green("2"),
         green("new_observables")
     ));
+    assert!(text.contains(&format!("└── {} (", green("new_incidents"))), "{text}");
     let actions = text.find("\nActions (");
     let tasks = text.find(&format!(
         "\nTasks ({}):\n└── {} (",
-        green("1"),
+        green("2"),
         green("monitor_observables")
     ));
+    assert!(
+        text.contains(&format!("└── {} (", green("monitor_incidents"))),
+        "{text}"
+    );
     assert!(triggers < actions && actions < tasks && triggers.is_some(), "{text}");
 
     let sample = output_of(plugin_command().args(["sample", "new_observables"]));
@@ -369,4 +374,10 @@ fn info_and_sample_know_the_trigger_and_the_task() {
     assert_eq!(keys, ["task", "meta", "input", "connection", "state"]);
     assert_eq!(message["body"]["state"], json!({"cursor": null, "last_poll": null}));
     assert_eq!(message["type"], "task_start");
+    let sample = output_of(plugin_command().args(["sample", "monitor_incidents"]));
+    let message: Value = serde_json::from_slice(&sample.stdout).expect("sample is JSON");
+    assert_eq!(
+        message["body"]["state"],
+        json!({"modified_ts": null, "incident_ids": [], "last_poll": null})
+    );
 }

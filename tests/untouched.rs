@@ -18,7 +18,7 @@ use crate::harness::{
 };
 
 /// Every action that writes to ThreatStream; `every_action_is_a_read_or_a_write` keeps it complete.
-const WRITES: [&str; 18] = [
+const WRITES: [&str; 29] = [
     "add_approval_indicator",
     "import_observable",
     "import_observables_without_approval",
@@ -37,10 +37,21 @@ const WRITES: [&str; 18] = [
     "update_allowlist_note",
     "remove_from_allowlist",
     "create_snapshot",
+    "create_threat_model",
+    "update_threat_model",
+    "delete_threat_model",
+    "add_threat_model_tags",
+    "add_threat_model_comment",
+    "link_threat_model",
+    "unlink_threat_model",
+    "create_investigation",
+    "update_investigation",
+    "delete_investigation",
+    "add_investigation_elements",
 ];
 
 /// Every action that only reads ThreatStream (Download Snapshot writes only to its own directory).
-const READS: [&str; 21] = [
+const READS: [&str; 23] = [
     "lookup_ip",
     "lookup_url",
     "lookup_hash",
@@ -62,6 +73,8 @@ const READS: [&str; 21] = [
     "list_users",
     "get_snapshot",
     "download_snapshot",
+    "list_investigations",
+    "get_investigation",
 ];
 
 #[test]
@@ -167,6 +180,44 @@ fn target(step: &str, input: &mut Value, sim: &Simulator, source: Source) -> Vec
             input["value"] = json!("suspicious-login.example");
             Vec::new()
         }
+        "create_threat_model" => {
+            input["model_type"] = json!("incident");
+            input["name"] = json!("Case 4711");
+            vec!["POST /api/v1/incident/".into()]
+        }
+        "delete_threat_model" => {
+            input["model_type"] = json!("incident");
+            input["id"] = json!(3301);
+            vec!["DELETE /api/v1/incident/3301/".into()]
+        }
+        // The model alone: nothing to change, tag, say or link is refused before any request.
+        "update_threat_model"
+        | "add_threat_model_tags"
+        | "add_threat_model_comment"
+        | "link_threat_model"
+        | "unlink_threat_model" => {
+            input["model_type"] = json!("actor");
+            input["id"] = json!(3101);
+            Vec::new()
+        }
+        "create_investigation" => {
+            input["name"] = json!("Case 4711");
+            vec!["POST /api/v1/investigation/".into()]
+        }
+        "delete_investigation" => {
+            let opened = run_ok(sim, "create_investigation", json!({"name": "Case 4712"}));
+            let id = opened["investigation"]["id"].as_u64().expect("an ID");
+            input["id"] = json!(id);
+            vec![format!("DELETE /api/v1/investigation/{id}/")]
+        }
+        "update_investigation" => {
+            input["id"] = json!(1001);
+            Vec::new()
+        }
+        "add_investigation_elements" => {
+            input["investigation_id"] = json!(1001);
+            Vec::new()
+        }
         _ => admin_target(step, input, sim),
     }
 }
@@ -208,7 +259,7 @@ fn assert_only_the_target_was_sent(step: &str, sim: &Simulator, source: Source, 
                 "{source:?}"
             );
         }
-        "create_rule" | "add_to_allowlist" | "create_snapshot" => {
+        "create_rule" | "add_to_allowlist" | "create_snapshot" | "create_threat_model" | "create_investigation" => {
             let post = sim
                 .requests()
                 .into_iter()
@@ -220,7 +271,11 @@ fn assert_only_the_target_was_sent(step: &str, sim: &Simulator, source: Source, 
                     "match_reportedfiles": false, "match_signatures": false, "match_tips": false,
                     "match_vulnerabilities": false}),
                 "add_to_allowlist" => json!({"whitelist": [{"value_type": "domain", "value": "partner.example"}]}),
-                _ => json!({"custom_config": {"chunk_size": "10MB", "format": "json_v2"}}),
+                "create_snapshot" => json!({"custom_config": {"chunk_size": "10MB", "format": "json_v2"}}),
+                // A model is created private unless asked otherwise, as XSOAR and Splunk SOAR create
+                // one: `is_public: false` is sent, so no tenant default can publish it.
+                "create_threat_model" => json!({"name": "Case 4711", "is_public": false}),
+                _ => json!({"name": "Case 4711"}),
             };
             assert_eq!(body, expected, "{step} ({source:?})");
         }

@@ -166,15 +166,42 @@
 //!   `modified_ts__gte`/`__gt`/`__lte`/`__lt` (and `created_ts__*`),
 //!   `order_by` (default `-modified_ts`), `limit`/`offset` with `meta.next`.
 //! - For `<model>` in actor, attackpattern, campaign, incident, malware,
-//!   signature, tipreport, ttp, vulnerability: `GET /api/v1/<model>/`,
+//!   signature, tipreport, ttp, vulnerability: `GET /api/v1/<model>/` (the
+//!   search's `order_by` and date filters: `order_by=modified_ts` and
+//!   `modified_ts__gte` follow changes oldest first, as Splunk SOAR's
+//!   incident poll does),
 //!   `GET /api/v1/<model>/associated_with_intelligence/?value=` (exact value,
 //!   any case; each with `association_info`), `GET /api/v1/<model>/<id>/`
 //!   (text in `body` for tipreport, `notes` for signature, `description`
 //!   otherwise; tag names in `tags` and objects in `tags_v2`, alias objects,
-//!   a bulletin's publication status in `status`), and
-//!   `GET /api/v1/<model>/<id>/intelligence/` (paged). Unknown ids 404. The
-//!   search answers tags as objects, aliases as names, `organization` and
-//!   `owner_user`, `+00:00` timestamps and a `meta` with `took`.
+//!   a bulletin's publication status in `status`, an incident's `status` an
+//!   object), and `GET /api/v1/<model>/<id>/intelligence/` (paged, the linked
+//!   records as they are now). Unknown ids 404. The search answers tags as
+//!   objects, aliases as names, `organization` and `owner_user`, `+00:00`
+//!   timestamps and a `meta` with `took`.
+//! - Threat models are state (`context/model_book.rs`): `POST
+//!   /api/v1/<model>/` (201, the model; `name` required, a signature's
+//!   `s_type` and a malware's `is_family` and `malware_types` too; an
+//!   `intelligence` list links records at once), `PATCH
+//!   /api/v1/<model>/<id>/` (202, the model; only what is sent changes),
+//!   `DELETE /api/v1/<model>/<id>/` (204; needs `org_admin`), `POST
+//!   /api/v1/<model>/<id>/tag/` (`{"tags": [{"name", "tlp"}]}`; 201
+//!   `{"success", "tags"}`), `GET` and `POST /api/v1/<model>/<id>/comment/`
+//!   (`{"title", "body", "tlp"}`; 201, the comment), `POST
+//!   /api/v1/<model>/<id>/<target>/bulk_add/` and `.../bulk_remove/` with
+//!   `<target>` `intelligence` (`ids`, `remote_ids`, `local_ids`) or a model
+//!   type (`ids`; the same at `/api/v1/<model>/<id>/<target>/bulk_remove/`),
+//!   answering `{"success", "ids"}` with only the ids changed
+//!   (405 for an unknown target), and `GET /api/v1/<model>/<id>/<target>/`
+//!   (the linked models of that type). Links go both ways; a change of
+//!   fields, tags or links gives a new `modified_ts`, strictly later than
+//!   any before. `GET /api/v1/incidentstatustype/`: New (1), Open (2),
+//!   Closed (3). Writes need `threat_model` (`org_admin` to delete).
+//! - Investigations (`investigations/`): `GET`, `POST /api/v1/investigation/`,
+//!   `GET`, `PATCH`, `DELETE /api/v1/investigation/<id>/`, and `GET`, `POST
+//!   /api/v1/investigationelement/?investigation_id=` (`{"objects": [{"r_type",
+//!   "r_id", "add_related_indicators"}]}`; 201 with the counts added and
+//!   already there, `errors` and the elements). Writes need `investigation`.
 //! - `GET /api/v1/pdns/<ip|domain>/<value>/`: `{"success", "results": [{"ip",
 //!   "domain", "rrtype", "source", "first_seen", "last_seen"}]}`, unsorted.
 //! - `GET /api/v1/inteldetails/whois/<value>/`: `{"data": "<raw text>"}`, or
@@ -233,6 +260,7 @@ mod faults;
 mod http;
 mod import;
 mod intelligence;
+mod investigations;
 mod manage;
 mod methods;
 mod permissions;

@@ -3,7 +3,10 @@
 //! A real account may lack "Approve Intel" or the right to tag; the plugin
 //! must then report which permission is missing instead of a bare 403. A
 //! denied write is refused before anything changes, with ThreatStream's
-//! error body `{"message": "..."}` naming the permission.
+//! error body `{"message": "..."}` naming the permission. Org Admin is the
+//! role Splunk SOAR's manual says deletes need; no public client names the
+//! permissions for threat models and investigations, so those two names are
+//! the simulator's own.
 
 use std::collections::BTreeSet;
 use std::sync::{Mutex, PoisonError};
@@ -27,21 +30,27 @@ pub enum Permission {
     Update,
     /// Comment on an observable.
     Comment,
-    /// Administer the organization: delete rules (Splunk SOAR's manual),
-    /// list its users (XSOAR's README), change its allowlist and take
-    /// snapshots (no public client names a permission for these two; the
-    /// simulator files them here).
+    /// Create, change, tag, comment on and link threat models.
+    ThreatModel,
+    /// Administer the organization: delete rules and threat models (Splunk
+    /// SOAR's manual), list its users (XSOAR's README), change its allowlist
+    /// and take snapshots (no public client names a permission for these two;
+    /// the simulator files them here).
     OrgAdmin,
+    /// Create, change and delete investigations and add their elements.
+    Investigation,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 6] = [
+    pub const ALL: [Permission; 8] = [
         Permission::Import,
         Permission::ApproveIntel,
         Permission::Tag,
         Permission::Update,
         Permission::Comment,
+        Permission::ThreatModel,
         Permission::OrgAdmin,
+        Permission::Investigation,
     ];
 
     /// The snake-case name used by the control route and in messages.
@@ -53,7 +62,9 @@ impl Permission {
             Permission::Tag => "tag",
             Permission::Update => "update",
             Permission::Comment => "comment",
+            Permission::ThreatModel => "threat_model",
             Permission::OrgAdmin => "org_admin",
+            Permission::Investigation => "investigation",
         }
     }
 
@@ -65,7 +76,9 @@ impl Permission {
             Permission::Tag => "Tag Intel",
             Permission::Update => "Edit Intel",
             Permission::Comment => "Comment on Intel",
+            Permission::ThreatModel => "Edit Threat Models",
             Permission::OrgAdmin => "Org Admin",
+            Permission::Investigation => "Edit Investigations",
         }
     }
 

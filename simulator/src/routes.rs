@@ -24,12 +24,14 @@
 use std::sync::Arc;
 
 use crate::admin::{allowlist, rules, snapshots, users};
-use crate::context::{enrichment, model_routes, model_search, threat_models::ModelType};
+use crate::context::associations::{self, Change};
+use crate::context::{enrichment, model_routes, model_search, model_writes, threat_models::ModelType};
 use crate::control::{hold, records, requests, settings};
 use crate::http::answer::{number, Answer};
 use crate::http::request::RecordedRequest;
 use crate::import::{approval, direct, review};
 use crate::intelligence::search::{self, ApiVersion};
+use crate::investigations::routes as investigations;
 use crate::manage::{comments, detail, tags};
 use crate::sandbox::detonations as sandbox;
 use crate::state::State;
@@ -133,16 +135,34 @@ fn route(method: &str, path: &[&str]) -> Option<Handler> {
         ("POST", ["api", "v1", "snapshot"]) => to(|c| snapshots::create(c.state, c.request)),
         ("GET", ["api", "v1", "snapshot", id]) => with(number(id)?, |c, id| snapshots::get(c.state, id)),
         ("GET", ["api", "v1", "snapshot", id, "download", file]) => with((number(id)?, number(file)?), |c, (id, file)| snapshots::download(c.state, id, file)),
+        // Investigations and their elements (investigations/).
+        ("GET", ["api", "v1", "investigation"]) => to(|c| investigations::list(c.state, c.request)),
+        ("POST", ["api", "v1", "investigation"]) => to(|c| investigations::create(c.state, c.request)),
+        ("GET", ["api", "v1", "investigation", id]) => with(number(id)?, |c, id| investigations::get(c.state, id, c.request)),
+        ("PATCH", ["api", "v1", "investigation", id]) => with(number(id)?, |c, id| investigations::update(c.state, id, c.request)),
+        ("DELETE", ["api", "v1", "investigation", id]) => with(number(id)?, |c, id| investigations::delete(c.state, id, c.request)),
+        ("GET", ["api", "v1", "investigationelement"]) => to(|c| investigations::elements(c.state, c.request)),
+        ("POST", ["api", "v1", "investigationelement"]) => to(|c| investigations::add_elements(c.state, c.request)),
         // Threat context: enrichment, then threat models by type (context/).
         ("GET", ["api", "v1", "pdns", kind, value @ ..]) => with((dns_kind(kind)?, observable(value)?), |_, (kind, value)| enrichment::passive_dns(kind, &value)),
         ("GET", ["api", "v1", "inteldetails", "whois", value @ ..]) => with(observable(value)?, |_, value| enrichment::whois(&value)),
         ("GET", ["api", "v1", "inteldetails", "insights"]) => to(|c| enrichment::insights(c.request)),
         ("GET", ["api", "v1", "inteldetails", "references", value @ ..]) => with(observable(value)?, |_, value| enrichment::references(&value)),
-        ("GET", ["api", "v1", "threat_model_search"]) => to(|c| model_search::search(c.request)),
-        ("GET", ["api", "v1", model]) => with(ModelType::parse(model)?, |c, model| model_routes::list(model, c.request)),
-        ("GET", ["api", "v1", model, "associated_with_intelligence"]) => with(ModelType::parse(model)?, |c, model| model_routes::associated(model, c.request)),
-        ("GET", ["api", "v1", model, id]) => with((ModelType::parse(model)?, number(id)?), |c, (model, id)| model_routes::detail(model, id, c.request)),
-        ("GET", ["api", "v1", model, id, "intelligence"]) => with((ModelType::parse(model)?, number(id)?), |c, (model, id)| model_routes::intelligence(model, id, c.request)),
+        ("GET", ["api", "v1", "threat_model_search"]) => to(|c| model_search::search(c.state, c.request)),
+        ("GET", ["api", "v1", "incidentstatustype"]) => to(|c| model_writes::status_types(c.request)),
+        ("GET", ["api", "v1", model]) => with(ModelType::parse(model)?, |c, model| model_routes::list(c.state, model, c.request)),
+        ("POST", ["api", "v1", model]) => with(ModelType::parse(model)?, |c, model| model_writes::create(c.state, model, c.request)),
+        ("GET", ["api", "v1", model, "associated_with_intelligence"]) => with(ModelType::parse(model)?, |c, model| model_routes::associated(c.state, model, c.request)),
+        ("GET", ["api", "v1", model, id]) => with((ModelType::parse(model)?, number(id)?), |c, (model, id)| model_routes::detail(c.state, model, id, c.request)),
+        ("PATCH", ["api", "v1", model, id]) => with((ModelType::parse(model)?, number(id)?), |c, (model, id)| model_writes::update(c.state, model, id, c.request)),
+        ("DELETE", ["api", "v1", model, id]) => with((ModelType::parse(model)?, number(id)?), |c, (model, id)| model_writes::delete(c.state, model, id, c.request)),
+        ("POST", ["api", "v1", model, id, "tag"]) => with((ModelType::parse(model)?, number(id)?), |c, (model, id)| model_writes::tag(c.state, model, id, c.request)),
+        ("GET", ["api", "v1", model, id, "comment"]) => with((ModelType::parse(model)?, number(id)?), |c, (model, id)| model_routes::comments(c.state, model, id, c.request)),
+        ("POST", ["api", "v1", model, id, "comment"]) => with((ModelType::parse(model)?, number(id)?), |c, (model, id)| model_writes::comment(c.state, model, id, c.request)),
+        ("GET", ["api", "v1", model, id, "intelligence"]) => with((ModelType::parse(model)?, number(id)?), |c, (model, id)| model_routes::intelligence(c.state, model, id, c.request)),
+        ("GET", ["api", "v1", model, id, target]) => with((ModelType::parse(model)?, number(id)?, word(target)?), |c, (model, id, target)| model_routes::linked(c.state, model, id, &target, c.request)),
+        ("POST", ["api", "v1", model, id, target, "bulk_add"]) => with((ModelType::parse(model)?, number(id)?, word(target)?), |c, (model, id, target)| associations::bulk(c.state, (model, id), &target, Change::Add, c.request)),
+        ("POST", ["api", "v1", model, id, target, "bulk_remove"]) => with((ModelType::parse(model)?, number(id)?, word(target)?), |c, (model, id, target)| associations::bulk(c.state, (model, id), &target, Change::Remove, c.request)),
         // Control routes (control/): the request log and faults.
         ("GET", ["__simulator", "requests"]) => to(|c| requests::list(c.state)),
         ("DELETE", ["__simulator", "requests"]) => to(|c| requests::forget(c.state)),
@@ -187,6 +207,12 @@ fn with<P: Send + 'static>(
 /// Passive DNS is kept by IP address and by domain.
 fn dns_kind(segment: &str) -> Option<&'static str> {
     ["ip", "domain"].into_iter().find(|kind| *kind == segment)
+}
+
+/// A lower-case word in a path, such as the type a model is linked to.
+fn word(segment: &str) -> Option<String> {
+    let valid = !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+    valid.then(|| segment.to_owned())
 }
 
 /// A tag's id in a path: letters and digits only.

@@ -4,7 +4,8 @@
 //! [`crate::Simulator`] share this through an `Arc`. Records sit behind a
 //! read-write lock because searches vastly outnumber writes; everything else
 //! is a few pushes and clones under plain mutexes, never I/O. When two locks
-//! are needed, sessions are taken before records.
+//! are needed, sessions are taken before records, and records before threat
+//! models, which come before investigations.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,6 +15,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::admin::Admin;
+use crate::context::model_book::ModelBook;
 use crate::control::feed::FeedSlot;
 use crate::faults::fault::Fault;
 use crate::http::request::RecordedRequest;
@@ -21,6 +23,7 @@ use crate::import::session::{ImportSession, Refusal, SessionBook};
 use crate::intelligence::observable_record::Draft;
 use crate::intelligence::store::RecordStore;
 use crate::intelligence::synthetic::{synthetic_value, SyntheticLoad, SyntheticObservable};
+use crate::investigations::book::InvestigationBook;
 use crate::manage::comments::CommentBook;
 use crate::permissions::{Denials, Permission};
 use crate::timestamp;
@@ -61,6 +64,8 @@ pub(crate) struct State {
     records: RwLock<RecordStore>,
     sessions: Mutex<SessionBook>,
     comments: Mutex<CommentBook>,
+    models: Mutex<ModelBook>,
+    investigations: Mutex<InvestigationBook>,
     pub(crate) denials: Denials,
     /// Rules, the allowlist and snapshots (`admin/`).
     pub(crate) admin: Admin,
@@ -90,6 +95,8 @@ impl State {
             records: RwLock::new(RecordStore::new(records)),
             sessions: Mutex::new(SessionBook::default()),
             comments: Mutex::new(CommentBook::default()),
+            models: Mutex::new(ModelBook::seeded()),
+            investigations: Mutex::new(InvestigationBook::default()),
             denials: Denials::default(),
             admin: Admin::default(),
             feed: FeedSlot::default(),
@@ -218,6 +225,16 @@ impl State {
 
     pub(crate) fn comments(&self) -> MutexGuard<'_, CommentBook> {
         lock(&self.comments)
+    }
+
+    /// The threat models; take the records first when both are needed.
+    pub(crate) fn models(&self) -> MutexGuard<'_, ModelBook> {
+        lock(&self.models)
+    }
+
+    /// The investigations; take the records and models first when needed.
+    pub(crate) fn investigations(&self) -> MutexGuard<'_, InvestigationBook> {
+        lock(&self.investigations)
     }
 
     pub(crate) fn synthetic(&self) -> MutexGuard<'_, SyntheticLoad> {

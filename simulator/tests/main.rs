@@ -18,6 +18,8 @@ mod feed;
 mod import;
 /// Verdict seed data, domain and e-mail filters, `q`, every v2 filter.
 mod lookups;
+/// Threat models and investigations as state: writes, links, lists by change.
+mod model_writes;
 /// Import without approval, get/update by id, tags and comments.
 mod observables;
 /// Denied permissions: 403 naming the permission, nothing changed.

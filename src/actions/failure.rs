@@ -254,6 +254,25 @@ impl Missing {
         }
     }
 
+    pub(crate) fn threat_model(model_type: &str, id: u64) -> Missing {
+        Missing {
+            what: format!("no {model_type} with ID {id}"),
+            check: "Check the model type and ID and where they came from: Search Threat Models finds a model by \
+                    name, Create Threat Model gives the id of the model it made, and an ID of another ThreatStream \
+                    instance is not found. An on-premises instance finds a model of ThreatStream's cloud only with \
+                    the connection's Remote API setting on.",
+        }
+    }
+
+    pub(crate) fn investigation(id: u64) -> Missing {
+        Missing {
+            what: format!("no investigation with ID {id}"),
+            check: "Check the investigation ID and where it came from: List Investigations shows the \
+                    investigations this account can see, and Create Investigation gives the id of the one it \
+                    opened; an ID of another ThreatStream instance is not found.",
+        }
+    }
+
     /// `what` names the submission or its report, as the call that answered 404 looked for.
     pub(crate) fn sandbox_report(what: String) -> Missing {
         Missing {
@@ -277,9 +296,15 @@ pub(crate) enum Permission {
     Edit,
     /// Comment on Intel.
     Comment,
-    /// Org Admin: administering the organization (its users, deleting rules, per Splunk SOAR's manual
-    /// and XSOAR's README).
+    /// Creating, changing, tagging, commenting on and linking threat models. No public client names
+    /// the permission; this is a description, not ThreatStream's own word.
+    ThreatModels,
+    /// Org Admin: administering the organization (its users, deleting rules and threat models, per
+    /// Splunk SOAR's manual and XSOAR's README).
     OrgAdmin,
+    /// Creating, changing and deleting investigations and adding their elements. Unnamed by any
+    /// public client, like `ThreatModels`.
+    Investigations,
 }
 
 impl Permission {
@@ -290,7 +315,9 @@ impl Permission {
             Permission::Tag => "Tag Intel",
             Permission::Edit => "Edit Intel",
             Permission::Comment => "Comment on Intel",
+            Permission::ThreatModels => "Edit Threat Models",
             Permission::OrgAdmin => "Org Admin",
+            Permission::Investigations => "Edit Investigations",
         }
     }
 }

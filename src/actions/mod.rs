@@ -17,9 +17,11 @@ mod fields;
 mod file;
 mod import;
 mod input;
+mod investigations;
 mod lenient;
 mod lookups;
 mod manage;
+mod models;
 mod observable;
 mod rules;
 mod sandbox;
@@ -52,6 +54,8 @@ const REGISTRY: &[&[&dyn Action]] = &[
     allowlist::ACTIONS,
     users::ACTIONS,
     snapshots::ACTIONS,
+    models::ACTIONS,
+    investigations::ACTIONS,
 ];
 
 /// Every group of triggers, and of tasks (see `typed` for what a trigger or task file implements).

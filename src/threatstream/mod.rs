@@ -1,13 +1,15 @@
 //! The Anomali ThreatStream REST API: the clients, their errors and the calls the actions make.
 //!
 //! This room knows nothing of InsightConnect envelopes or presets; it answers with records and typed
-//! `ApiError`s, and the `actions` room decides what a user reads. The threat model and enrichment
-//! calls are used through their modules (`threat_models::search`, `enrichment::whois`), whose names
-//! say which API they belong to; so are the administration calls (`rules`, `allowlist`, `users`,
-//! `snapshots`).
+//! `ApiError`s, and the `actions` room decides what a user reads. The threat model, investigation
+//! and enrichment calls are used through their modules (`threat_models::search`,
+//! `model_writes::create_model`, `associations::change_links`, `investigations::add_elements`,
+//! `incidents::incident_changes`, `enrichment::whois`), whose names say which API they belong to;
+//! so are the administration calls (`rules`, `allowlist`, `users`, `snapshots`).
 
 pub(crate) mod allowlist;
 pub(crate) mod allowlisted;
+pub(crate) mod associations;
 mod batch;
 pub(crate) mod canonical;
 mod client;
@@ -21,7 +23,10 @@ mod feed;
 mod filters;
 mod import;
 mod import_session;
+pub(crate) mod incidents;
 mod intelligence;
+pub(crate) mod investigations;
+pub(crate) mod model_writes;
 mod next_link;
 mod observable;
 mod paging;

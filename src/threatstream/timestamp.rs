@@ -46,6 +46,20 @@ pub(crate) fn parse_ms(text: &str) -> Option<i64> {
     Some((days_from_civil(year, month, day) * 86_400 + seconds) * 1000)
 }
 
+/// Microseconds since the epoch, like `parse_ms` but with the fraction of a second kept to the
+/// microsecond: the precision of ThreatStream's v1 timestamps (`2024-03-04T09:30:00.123456`), which
+/// tell two changes a millisecond apart from one another.
+pub(crate) fn parse_us(text: &str) -> Option<i64> {
+    let whole = parse_ms(text)?;
+    let clock = text.get(11..).unwrap_or_default();
+    let fraction = clock
+        .split_once('.')
+        .map(|(_, rest)| rest.split(['Z', 'z', '+', '-']).next().unwrap_or_default())
+        .unwrap_or_default();
+    let digits: String = fraction.chars().chain(std::iter::repeat('0')).take(6).collect();
+    Some(whole * 1000 + digits.parse::<i64>().ok()?)
+}
+
 /// `HH:MM[:SS[.fraction]]` with an optional `Z` or `±HH:MM` zone, as seconds after midnight UTC
 /// (negative or past a day when the zone moves it across midnight).
 fn time_of_day(text: &str) -> Option<i64> {
@@ -140,6 +154,18 @@ mod tests {
         ] {
             assert_eq!(parse_ms(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn microseconds_keep_the_fraction_in_any_zone() {
+        assert_eq!(parse_us("2024-03-05T11:02:17.123456"), Some(1_709_636_537_123_456));
+        assert_eq!(parse_us("2024-03-05T11:02:17.1Z"), Some(1_709_636_537_100_000));
+        assert_eq!(
+            parse_us("2024-03-05T13:02:17.000001+02:00"),
+            Some(1_709_636_537_000_001)
+        );
+        assert_eq!(parse_us("2024-03-05"), Some(1_709_596_800_000_000));
+        assert_eq!(parse_us("2024-03-05T11:02:17.12x"), None);
     }
 
     #[test]

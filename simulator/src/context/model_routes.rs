@@ -1,5 +1,6 @@
-//! The per-type threat model routes: the models tied to an observable, one
-//! model, its observables, and a type's list.
+//! The per-type threat model reads: the models tied to an observable, a
+//! type's list, one model, its observables, the models linked to it and its
+//! comments.
 //!
 //! An unknown model id answers 404, which Cortex XSOAR reads as "no such
 //! model" rather than an error (threatstream-api-and-peers.md §1.15). An
@@ -8,68 +9,134 @@
 //! naming the observable's record, as XSOAR's `mocked_actor_response.json`
 //! does. `skip_intelligence` and `skip_associations` (XSOAR, ThreatFuse) are
 //! taken and change nothing: no answer here embeds either.
+//!
+//! A type's list (`GET /api/v1/incident/`, Splunk SOAR's incident poll)
+//! takes the search's filters and order (`model_search::Criteria`):
+//! `order_by=modified_ts` oldest change first, `modified_ts__gte` and its kin.
 
 use serde_json::{json, Value};
 
-use crate::context::threat_models::{Catalogue, ModelType, ThreatModel};
+use crate::context::model_search::Criteria;
+use crate::context::threat_models::{ModelType, ThreatModel};
 use crate::http::answer::{Answer, Refused};
 use crate::http::paging::{self, Paging};
 use crate::http::request::{last_value, RecordedRequest};
 use crate::http::response;
+use crate::intelligence::search;
+use crate::state::State;
 
 /// `GET /api/v1/{model}/associated_with_intelligence/?value=`; the value
 /// matches exactly, ignoring case.
-pub(crate) fn associated(model_type: ModelType, request: &RecordedRequest) -> Answer {
+pub(crate) fn associated(state: &State, model_type: ModelType, request: &RecordedRequest) -> Answer {
     let pairs = request.query_pairs();
     let paging = Paging::from_query(&pairs).map_err(|message| Refused::bad(&message))?;
     let Some(value) = last_value(&pairs, "value").map(str::to_lowercase) else {
         return Err(Refused::bad("The 'value' parameter is required."));
     };
-    let from_id = Catalogue::get().observable_id(&value).unwrap_or(Value::Null);
-    let objects = models_of_type(model_type)
-        .filter(|model| model.observables.contains(&value))
-        .map(|model| {
+    let records: Vec<u64> = state
+        .records()
+        .keys()
+        .iter()
+        .filter(|key| key.value == value)
+        .map(|key| key.id)
+        .collect();
+    let book = state.models();
+    let objects = book
+        .of_type(model_type)
+        .filter_map(|model| {
+            let from_id = model.observables.iter().find(|id| records.contains(id))?;
             let mut summary = model.summary();
             let created = model.text("modified_ts");
             summary["association_info"] = json!([{"comment": null, "created": created, "from_id": from_id, "sro": {}}]);
+            Some(summary)
+        })
+        .collect();
+    Ok(paging::page(objects, paging, &request.path, &pairs))
+}
+
+/// `GET /api/v1/{model}/`: newest change first unless `order_by` says
+/// otherwise, with the search's date filters.
+pub(crate) fn list(state: &State, model_type: ModelType, request: &RecordedRequest) -> Answer {
+    let pairs = request.query_pairs();
+    let paging = Paging::from_query(&pairs).map_err(|message| Refused::bad(&message))?;
+    let criteria = Criteria::from_query(&pairs).map_err(|message| Refused::bad(&message))?;
+    let book = state.models();
+    let objects = criteria
+        .chosen(book.of_type(model_type))
+        .into_iter()
+        .map(ThreatModel::summary)
+        .collect();
+    Ok(paging::page(objects, paging, &request.path, &pairs))
+}
+
+/// `GET /api/v1/{model}/{id}/`: the whole model, text field included.
+pub(crate) fn detail(state: &State, model_type: ModelType, id: u64, request: &RecordedRequest) -> Answer {
+    let book = state.models();
+    let model = book
+        .get(model_type, id)
+        .ok_or_else(|| Refused::not_found(&request.path))?;
+    Ok(response::json(200, &model.answer()))
+}
+
+/// `GET /api/v1/{model}/{id}/intelligence/`: the records linked to the
+/// model, as they are now; the cloud's only when asked for.
+pub(crate) fn intelligence(state: &State, model_type: ModelType, id: u64, request: &RecordedRequest) -> Answer {
+    let pairs = request.query_pairs();
+    let paging = Paging::from_query(&pairs).map_err(|message| Refused::bad(&message))?;
+    let store = state.records();
+    let linked = {
+        let book = state.models();
+        let model = book
+            .get(model_type, id)
+            .ok_or_else(|| Refused::not_found(&request.path))?;
+        model.observables.clone()
+    };
+    let cloud = search::asks_cloud(request);
+    let objects: Vec<Value> = linked
+        .iter()
+        .filter_map(|id| {
+            let index = store.index_of(*id)?;
+            search::in_view(&store.keys()[index], cloud).then(|| store.records()[index].clone())
+        })
+        .collect();
+    Ok(paging::page(objects, paging, &request.path, &pairs))
+}
+
+/// `GET /api/v1/{model}/{id}/{target}/`: the models of type `target` linked
+/// to the model (Splunk SOAR's `list associations`, FortiSOAR's bulletin
+/// associations), each with `association_info` naming the model.
+pub(crate) fn linked(state: &State, model_type: ModelType, id: u64, target: &str, request: &RecordedRequest) -> Answer {
+    let Some(target) = ModelType::parse(target) else {
+        return Err(Refused::new(405, &format!("'{target}' is not a type of threat model.")));
+    };
+    let pairs = request.query_pairs();
+    let paging = Paging::from_query(&pairs).map_err(|message| Refused::bad(&message))?;
+    let book = state.models();
+    let model = book
+        .get(model_type, id)
+        .ok_or_else(|| Refused::not_found(&request.path))?;
+    let objects = model
+        .links
+        .iter()
+        .filter(|(kind, _)| *kind == target)
+        .filter_map(|(kind, linked)| book.get(*kind, *linked))
+        .map(|other| {
+            let mut summary = other.summary();
+            summary["association_info"] =
+                json!([{"comment": null, "created": other.text("modified_ts"), "from_id": id}]);
             summary
         })
         .collect();
     Ok(paging::page(objects, paging, &request.path, &pairs))
 }
 
-/// `GET /api/v1/{model}/`, newest first.
-pub(crate) fn list(model_type: ModelType, request: &RecordedRequest) -> Answer {
+/// `GET /api/v1/{model}/{id}/comment/`: the model's comments, oldest first.
+pub(crate) fn comments(state: &State, model_type: ModelType, id: u64, request: &RecordedRequest) -> Answer {
     let pairs = request.query_pairs();
     let paging = Paging::from_query(&pairs).map_err(|message| Refused::bad(&message))?;
-    let mut models: Vec<&ThreatModel> = models_of_type(model_type).collect();
-    models.sort_by(|a, b| b.text("modified_ts").cmp(a.text("modified_ts")).then(b.id.cmp(&a.id)));
-    let objects = models.into_iter().map(ThreatModel::summary).collect();
-    Ok(paging::page(objects, paging, &request.path, &pairs))
-}
-
-/// `GET /api/v1/{model}/{id}/`: the whole model, text field included.
-pub(crate) fn detail(model_type: ModelType, id: u64, request: &RecordedRequest) -> Answer {
-    let model = Catalogue::get().model(model_type, id);
-    let model = model.ok_or_else(|| Refused::not_found(&request.path))?;
-    Ok(response::json(200, &model.answer()))
-}
-
-/// `GET /api/v1/{model}/{id}/intelligence/`: the model's observables.
-pub(crate) fn intelligence(model_type: ModelType, id: u64, request: &RecordedRequest) -> Answer {
-    let catalogue = Catalogue::get();
-    let model = catalogue
-        .model(model_type, id)
+    let book = state.models();
+    let model = book
+        .get(model_type, id)
         .ok_or_else(|| Refused::not_found(&request.path))?;
-    let pairs = request.query_pairs();
-    let paging = Paging::from_query(&pairs).map_err(|message| Refused::bad(&message))?;
-    let objects: Vec<Value> = catalogue.intelligence(model);
-    Ok(paging::page(objects, paging, &request.path, &pairs))
-}
-
-fn models_of_type(model_type: ModelType) -> impl Iterator<Item = &'static ThreatModel> {
-    Catalogue::get()
-        .models
-        .iter()
-        .filter(move |model| model.model_type == model_type)
+    Ok(paging::page(model.comments.clone(), paging, &request.path, &pairs))
 }

@@ -23,18 +23,20 @@ use std::cmp::Ordering;
 
 use serde_json::{json, Value};
 
-use crate::context::threat_models::{tag_id, Catalogue, ModelType, ThreatModel, MODEL_TYPES};
+use crate::context::model_book::{ORGANIZATION_ID, OWNER_ID};
+use crate::context::threat_models::{tag_id, ModelType, ThreatModel, MODEL_TYPES};
 use crate::http::answer::{Answer, Refused};
 use crate::http::paging::{self, Paging};
 use crate::http::request::RecordedRequest;
 use crate::http::response;
+use crate::state::State;
 
-pub(crate) fn search(request: &RecordedRequest) -> Answer {
+pub(crate) fn search(state: &State, request: &RecordedRequest) -> Answer {
     let pairs = request.query_pairs();
     let paging = Paging::from_query(&pairs).map_err(|message| Refused::bad(&message))?;
     let criteria = Criteria::from_query(&pairs).map_err(|message| Refused::bad(&message))?;
-    let mut found: Vec<&ThreatModel> = Catalogue::get().models.iter().filter(|m| criteria.accepts(m)).collect();
-    found.sort_by(|a, b| criteria.order.compare(a, b));
+    let book = state.models();
+    let found = criteria.chosen(book.models().iter());
     let total = found.len();
     let mut meta = paging::meta(&request.path, &pairs, paging, total, false);
     if let Some(meta) = meta.as_object_mut() {
@@ -48,10 +50,6 @@ pub(crate) fn search(request: &RecordedRequest) -> Answer {
         .collect();
     Ok(response::json(200, &json!({"objects": objects, "meta": meta})))
 }
-
-/// The organization and user that own every simulated model.
-const ORGANIZATION_ID: u64 = 2;
-const OWNER_ID: u64 = 121;
 
 /// A model as the search answers it; results name their type, since one
 /// page mixes them.
@@ -68,7 +66,7 @@ fn search_object(model: &ThreatModel) -> Value {
     let tags: Vec<Value> = model
         .tag_names()
         .iter()
-        .map(|name| json!({"id": tag_id(name), "name": name, "tlp": "white", "org_id": ORGANIZATION_ID}))
+        .map(|name| json!({"id": tag_id(name), "name": name, "tlp": model.tag_tlp(name), "org_id": ORGANIZATION_ID}))
         .collect();
     let kind = model.model_type.as_str();
     object["tags"] = Value::Array(tags);
@@ -80,8 +78,9 @@ fn search_object(model: &ThreatModel) -> Value {
     object
 }
 
+/// What a search or a type's list asks for: the filters and the order.
 #[derive(Default)]
-struct Criteria {
+pub(crate) struct Criteria {
     types: Vec<ModelType>,
     name: Option<String>,
     keyword: Option<String>,
@@ -95,7 +94,7 @@ struct Criteria {
 }
 
 impl Criteria {
-    fn from_query(pairs: &[(String, String)]) -> Result<Criteria, String> {
+    pub(crate) fn from_query(pairs: &[(String, String)]) -> Result<Criteria, String> {
         let mut criteria = Criteria::default();
         for (key, value) in pairs {
             criteria.read(key, value)?;
@@ -121,6 +120,13 @@ impl Criteria {
             }
         }
         Ok(())
+    }
+
+    /// The models accepted, in the order asked for.
+    pub(crate) fn chosen<'a>(&self, models: impl Iterator<Item = &'a ThreatModel>) -> Vec<&'a ThreatModel> {
+        let mut found: Vec<&ThreatModel> = models.filter(|model| self.accepts(model)).collect();
+        found.sort_by(|a, b| self.order.compare(a, b));
+        found
     }
 
     fn accepts(&self, model: &ThreatModel) -> bool {

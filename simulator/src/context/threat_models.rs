@@ -5,8 +5,10 @@
 //! `context/threat_models.json` ties a few seed observables to hand-written
 //! models (which observable ties to which is listed in the crate doc); the
 //! rest are generated fillers, six per type, so that `threat_model_search`
-//! has more than three pages at its default page size. The catalogue never
-//! changes, so it is built once per process and shared by every simulator.
+//! has more than three pages at its default page size. The catalogue is the
+//! seed: built once per process, then copied into each simulator's
+//! [`crate::context::model_book::ModelBook`], where models are created,
+//! changed, tagged, commented, linked and deleted.
 //!
 //! A model is kept in one plain form (tag and alias names, its publication
 //! status) and answered in the shape each route has in the public clients'
@@ -86,15 +88,24 @@ impl ModelType {
     }
 }
 
-/// One model: its type and id, its fields, and the observables tied to it.
+/// One model: its type and id, its fields, and what is tied to it.
+#[derive(Clone)]
 pub(crate) struct ThreatModel {
     pub(crate) model_type: ModelType,
     pub(crate) id: u64,
     /// The model's fields in plain form: text field included, `tags` and
-    /// `aliases` as lists of names, `publication_status` whatever the type.
+    /// `aliases` as lists of names, `publication_status` whatever the type,
+    /// an incident's `status` as its status object.
     pub(crate) detail: Value,
-    /// Lower-cased observable values.
-    pub(crate) observables: Vec<String>,
+    /// Ids of the intelligence records linked to it, in the order linked.
+    pub(crate) observables: Vec<u64>,
+    /// The other models linked to it (links go both ways).
+    pub(crate) links: Vec<(ModelType, u64)>,
+    /// The TLP of each tag added with one, by lower-cased name; a tag
+    /// without one reads as `white`, as the seed's do.
+    pub(crate) tag_tlps: Vec<(String, String)>,
+    /// Its comments, oldest first, as `POST .../comment/` answered them.
+    pub(crate) comments: Vec<Value>,
 }
 
 impl ThreatModel {
@@ -119,7 +130,7 @@ impl ThreatModel {
         let tags: Vec<Value> = self
             .tag_names()
             .iter()
-            .map(|name| json!({"id": tag_id(name), "name": name}))
+            .map(|name| json!({"id": tag_id(name), "name": name, "tlp": self.tag_tlp(name)}))
             .collect();
         answer["tags_v2"] = Value::Array(tags);
         answer["aliases"] = self.alias_objects();
@@ -143,6 +154,15 @@ impl ThreatModel {
         summary
     }
 
+    /// The TLP of tag `name`.
+    pub(crate) fn tag_tlp(&self, name: &str) -> &str {
+        let name = name.to_lowercase();
+        self.tag_tlps
+            .iter()
+            .find(|(tagged, _)| *tagged == name)
+            .map_or("white", |(_, tlp)| tlp.as_str())
+    }
+
     fn alias_objects(&self) -> Value {
         let kind = self.model_type.as_str();
         let objects = self.aliases().into_iter().zip(1_u64..).map(|(name, n)| {
@@ -160,32 +180,12 @@ fn names<'a>(detail: &'a Value, field: &str) -> Vec<&'a str> {
 
 pub(crate) struct Catalogue {
     pub(crate) models: Vec<ThreatModel>,
-    /// Intelligence objects of the tied observables, by lower-cased value.
-    observables: Map<String, Value>,
 }
 
 impl Catalogue {
     pub(crate) fn get() -> &'static Catalogue {
         static CATALOGUE: OnceLock<Catalogue> = OnceLock::new();
         CATALOGUE.get_or_init(build)
-    }
-
-    pub(crate) fn model(&self, model_type: ModelType, id: u64) -> Option<&ThreatModel> {
-        self.models.iter().find(|m| m.model_type == model_type && m.id == id)
-    }
-
-    /// The id of the intelligence record of a tied observable.
-    pub(crate) fn observable_id(&self, value: &str) -> Option<Value> {
-        self.observables.get(value).map(|record| record["id"].clone())
-    }
-
-    /// The intelligence objects of a model's observables, in seed order.
-    pub(crate) fn intelligence(&self, model: &ThreatModel) -> Vec<Value> {
-        model
-            .observables
-            .iter()
-            .filter_map(|value| self.observables.get(value).cloned())
-            .collect()
     }
 }
 
@@ -199,23 +199,29 @@ fn build() -> Catalogue {
     // Compiled in and parsed by a unit test, so this cannot fail in a build
     // whose tests passed.
     let seed: SeedFile = serde_json::from_str(SEED).expect("context/threat_models.json is valid");
-    let observables = seed
+    let observables: Map<String, Value> = seed
         .observables
         .into_iter()
         .map(|record| (lower_value(&record), record))
         .collect();
-    let mut models: Vec<ThreatModel> = seed.models.into_iter().filter_map(seeded_model).collect();
+    let mut models: Vec<ThreatModel> = seed
+        .models
+        .into_iter()
+        .filter_map(|fields| seeded_model(fields, &observables))
+        .collect();
     for model_type in MODEL_TYPES {
         models.extend((0..FILLERS_PER_TYPE).map(|n| filler(model_type, n)));
     }
-    Catalogue { models, observables }
+    Catalogue { models }
 }
 
 fn lower_value(record: &Value) -> String {
     record["value"].as_str().unwrap_or_default().to_lowercase()
 }
 
-fn seeded_model(mut fields: Map<String, Value>) -> Option<ThreatModel> {
+/// A model of the seed file, its observables' values turned into the ids of
+/// their records (the seed's copies keep the ids).
+fn seeded_model(mut fields: Map<String, Value>, records: &Map<String, Value>) -> Option<ThreatModel> {
     let model_type = ModelType::parse(fields.remove("model_type")?.as_str()?)?;
     let id = fields.get("id")?.as_u64()?;
     let observables = fields
@@ -223,16 +229,39 @@ fn seeded_model(mut fields: Map<String, Value>) -> Option<ThreatModel> {
         .as_array()?
         .iter()
         .filter_map(Value::as_str)
-        .map(str::to_lowercase)
+        .filter_map(|value| records.get(&value.to_lowercase())?["id"].as_u64())
         .collect();
     fields.entry("tags").or_insert_with(|| json!([]));
     fields.insert("resource_uri".into(), json!(resource_uri(model_type, id)));
-    Some(ThreatModel {
+    let mut detail = Value::Object(fields);
+    if model_type == ModelType::Incident && detail.get("status").is_none() {
+        detail["status"] = incident_status(2).unwrap_or(Value::Null);
+    }
+    Some(plain(model_type, id, detail, observables))
+}
+
+/// A model with nothing but its fields and observables.
+pub(crate) fn plain(model_type: ModelType, id: u64, detail: Value, observables: Vec<u64>) -> ThreatModel {
+    ThreatModel {
         model_type,
         id,
-        detail: Value::Object(fields),
+        detail,
         observables,
-    })
+        links: Vec::new(),
+        tag_tlps: Vec::new(),
+        comments: Vec::new(),
+    }
+}
+
+/// The incident status types (`GET /api/v1/incidentstatustype/`): 1 `New`
+/// and 2 `Open` as Splunk SOAR's examples show them; `Closed` is ours.
+pub(crate) const INCIDENT_STATUSES: [(u64, &str); 3] = [(1, "New"), (2, "Open"), (3, "Closed")];
+
+/// An incident's `status` object for status type `id`, as Splunk SOAR's
+/// `get incident` example shows it.
+pub(crate) fn incident_status(id: u64) -> Option<Value> {
+    let (id, name) = INCIDENT_STATUSES.into_iter().find(|(known, _)| *known == id)?;
+    Some(json!({"id": id, "display_name": name, "resource_uri": format!("/api/v1/incidentstatustype/{id}/")}))
 }
 
 /// A short stable id per tag name, like ThreatStream's (`"gvp"`, `"4w0"`).
@@ -243,7 +272,7 @@ pub(crate) fn tag_id(name: &str) -> String {
     format!("t{:04x}", hash & 0xffff)
 }
 
-fn resource_uri(model_type: ModelType, id: u64) -> String {
+pub(crate) fn resource_uri(model_type: ModelType, id: u64) -> String {
     format!("/api/v1/{}/{id}/", model_type.as_str())
 }
 
@@ -292,12 +321,10 @@ fn filler(model_type: ModelType, n: u64) -> ThreatModel {
         model_type.as_str()
     );
     detail[model_type.text_field()] = json!(text);
-    ThreatModel {
-        model_type,
-        id,
-        detail,
-        observables: Vec::new(),
+    if model_type == ModelType::Incident {
+        detail["status"] = incident_status(1 + n % 2).unwrap_or(Value::Null);
     }
+    plain(model_type, id, detail, Vec::new())
 }
 
 #[cfg(test)]
@@ -349,17 +376,14 @@ mod tests {
     fn tied_observables_match_the_intelligence_seed() {
         let seed: Vec<Value> = serde_json::from_str(include_str!("../../data/intelligence.json")).expect("seed parses");
         let catalogue = Catalogue::get();
-        for model in &catalogue.models {
-            for value in &model.observables {
-                let copy = catalogue
-                    .observables
-                    .get(value)
-                    .unwrap_or_else(|| panic!("{value} has no copy"));
-                let original = seed.iter().find(|r| r["id"] == copy["id"]);
-                let original = original.unwrap_or_else(|| panic!("{value}: id {} not in the seed", copy["id"]));
-                assert_eq!(original["value"], copy["value"]);
-                assert_eq!(original["type"], copy["type"]);
-            }
+        let copies: SeedFile = serde_json::from_str(SEED).expect("the seed parses");
+        for copy in &copies.observables {
+            let original = seed.iter().find(|r| r["id"] == copy["id"]);
+            let original = original.unwrap_or_else(|| panic!("id {} not in the seed", copy["id"]));
+            assert_eq!(original["value"], copy["value"]);
+            assert_eq!(original["type"], copy["type"]);
         }
+        let tied: usize = catalogue.models.iter().map(|model| model.observables.len()).sum();
+        assert_eq!(tied, 22, "every seed model's observable has its record");
     }
 }

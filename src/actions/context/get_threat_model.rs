@@ -1,5 +1,8 @@
 //! Get Threat Model: one threat model with its text and tags, and optionally the observables linked
-//! to it.
+//! to it, its comments (`GET /api/v1/{model}/{id}/comment/`, the route Splunk SOAR posts comments to;
+//! no public client reads it, so its list shape is Tastypie's, as every list's) and the models of the
+//! types asked for linked to it (`GET /api/v1/{model}/{id}/{type}/`, Splunk SOAR's `list
+//! associations`): everything the threat model steps write, read back.
 //!
 //! The model and its observables are fetched together. ThreatStream answers 404 for a model that does
 //! not exist or that the account cannot see; that is an answer (`found: false`), not an error, as
@@ -10,9 +13,13 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::actions::models::comment::{example_comment, CommentSummary};
+use crate::actions::models::targets::Item;
 use crate::protocol::{clean, output_of, Failure, Output};
+use crate::threatstream::associations::linked_models;
+use crate::threatstream::model_writes::{model_comments, ModelRef};
 use crate::threatstream::threat_models;
-use crate::threatstream::ModelType;
+use crate::threatstream::{numeric_id, ApiError, ModelType};
 
 use super::threat_model::{shaped, ThreatModelFields};
 use super::{context_failure, default_limit, DEFAULT_LIMIT};
@@ -38,6 +45,14 @@ pub(crate) struct GetThreatModelInput {
     #[serde(default = "default_limit")]
     #[schemars(title = "Observable Limit", range(max = 1000), example = DEFAULT_LIMIT)]
     observable_limit: usize,
+    /// Whether to include the comments on the model
+    #[serde(default)]
+    #[schemars(title = "Include Comments", example = true)]
+    include_comments: bool,
+    /// Types of threat model whose models linked to this one to include, any of `actor`, `attackpattern`, `campaign`, `incident`, `malware`, `signature`, `tipreport`, `ttp` and `vulnerability`; none when empty
+    #[serde(default)]
+    #[schemars(title = "Linked Model Types", example = json!(["actor"]))]
+    linked_model_types: Vec<ModelType>,
 }
 
 // Only for the schema: the model and observables are written as JSON.
@@ -53,6 +68,12 @@ pub(crate) struct GetThreatModelOutput {
     /// Intelligence records of the observables linked to the model, up to the limit; only when asked for
     #[schemars(title = "Observables", example = example_observables())]
     observables: Option<Vec<ResultRecord>>,
+    /// Comments on the model, oldest first, up to the observable limit; only when asked for
+    #[schemars(title = "Comments", example = json!([example_comment()]))]
+    comments: Option<Vec<CommentSummary>>,
+    /// Models of the types asked for that are linked to this one, up to the observable limit per type; only when asked for
+    #[schemars(title = "Linked Models", example = json!([{"kind": "actor", "id": 3102, "name": "Paper Heron"}]))]
+    linked_models: Option<Vec<Item>>,
 }
 
 fn example_model() -> Value {
@@ -101,7 +122,8 @@ impl TypedAction for GetThreatModel {
                 Ok(None)
             }
         };
-        let (model, observables) = future::join(model, observables).await;
+        let around = around(connection, model_type, id, &input);
+        let (model, observables, around) = future::join3(model, observables, around).await;
         let failure = |error| context_failure(error, "threat models");
         let Some(model) = model.map_err(failure)? else {
             tracing::info!("ThreatStream has no {} with ID {id}", model_type.as_str());
@@ -113,6 +135,64 @@ impl TypedAction for GetThreatModel {
             clean(&mut records);
             output["observables"] = records;
         }
+        let (comments, linked) = around.map_err(failure)?;
+        if let Some(comments) = comments {
+            output["comments"] = json!(comments);
+        }
+        if let Some(linked) = linked {
+            output["linked_models"] = json!(linked);
+        }
         output_of(&output)
     }
+}
+
+/// The model's comments and linked models, when asked for.
+async fn around(
+    connection: &Connection,
+    model_type: ModelType,
+    id: u64,
+    input: &GetThreatModelInput,
+) -> Result<(Option<Vec<CommentSummary>>, Option<Vec<Item>>), ApiError> {
+    let client = &connection.client;
+    let model = ModelRef {
+        model_type,
+        id,
+        in_cloud: false,
+    };
+    let limit = or_default(input.observable_limit, DEFAULT_LIMIT);
+    let comments = async {
+        if !input.include_comments {
+            return Ok(None);
+        }
+        let found = model_comments(client, model, limit).await?;
+        let shown = found
+            .iter()
+            .map(|comment| CommentSummary::of(&Value::Object(comment.clone())));
+        Ok(Some(shown.collect()))
+    };
+    let linked = async {
+        if input.linked_model_types.is_empty() {
+            return Ok(None);
+        }
+        let mut types = input.linked_model_types.clone();
+        types.dedup();
+        let reads = types
+            .iter()
+            .map(|linked_type| linked_models(client, model, *linked_type, limit));
+        let mut items = Vec::new();
+        for (linked_type, found) in types.iter().zip(future::try_join_all(reads).await?) {
+            items.extend(found.iter().filter_map(|record| {
+                let id = record.get("id").and_then(numeric_id)?;
+                let name = record.get("name").and_then(Value::as_str).map(str::to_owned);
+                Some(Item {
+                    kind: linked_type.as_str().to_owned(),
+                    id,
+                    value: None,
+                    name,
+                })
+            }));
+        }
+        Ok(Some(items))
+    };
+    future::try_join(comments, linked).await
 }

@@ -16,6 +16,8 @@ mod get_whois;
 mod search_threat_models;
 mod threat_model;
 
+pub(crate) use threat_model::ShapedModel;
+
 use crate::actions::observable::{observable, ObservableType};
 use crate::protocol::{quoted, Action, Failure, Preset};
 use crate::threatstream::enrichment::{InsightType, PassiveDnsKind};

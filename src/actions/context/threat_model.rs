@@ -18,7 +18,7 @@
 
 use std::collections::HashSet;
 
-use schemars::JsonSchema;
+use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -70,6 +70,37 @@ pub(crate) struct ThreatModelFields {
     /// API path of the model
     #[schemars(title = "Resource URI")]
     resource_uri: Option<String>,
+}
+
+/// A model as an output holds it: `shaped`'s value, whose schema is `ThreatModelFields`'. The steps
+/// that write models answer with it, so they show a model as Get Threat Model does.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(transparent)]
+pub(crate) struct ShapedModel(Value);
+
+impl ShapedModel {
+    /// `record` shaped; `model_type` is the type asked for, as `shaped` takes it.
+    pub(crate) fn of(record: Record, model_type: Option<ModelType>) -> ShapedModel {
+        ShapedModel(shaped(record, model_type))
+    }
+
+    pub(crate) fn value(&self) -> &Value {
+        &self.0
+    }
+}
+
+impl JsonSchema for ShapedModel {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ShapedModel".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        generator.subschema_for::<ThreatModelFields>()
+    }
 }
 
 /// A model tied to an observable: enough to recognise it and to fetch it with Get Threat Model.

@@ -6,6 +6,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::engine::Feed;
+use super::observables::Observables;
 use crate::actions::input::{at_most, distinct, given, or_default, MAX_NAMES};
 use crate::actions::{names, wire_name, Names};
 use crate::protocol::Failure;
@@ -83,7 +84,7 @@ pub(crate) trait FeedInput {
     fn fields(&self) -> FeedFields<'_>;
 
     /// The checked feed; an error names the input at fault, before any request.
-    fn feed(&self) -> Result<Feed, Failure> {
+    fn feed(&self) -> Result<Feed<Observables>, Failure> {
         let fields = self.fields();
         at_most(
             "trusted_circles",
@@ -103,8 +104,10 @@ pub(crate) trait FeedInput {
         };
         let exclude_tags = names("exclude_tags", fields.exclude_tags, Names::Tags)?;
         Ok(Feed {
-            filter,
-            exclude_tags: exclude_tags.iter().map(|tag| tag.to_lowercase()).collect(),
+            source: Observables {
+                filter,
+                exclude_tags: exclude_tags.iter().map(|tag| tag.to_lowercase()).collect(),
+            },
             backfill_hours: fields.backfill_hours,
             stability_window_ms: i64::from(fields.stability_window_seconds) * 1000,
             max_per_poll: or_default(fields.max_per_poll, default_max_per_poll()) as usize,
