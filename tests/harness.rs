@@ -459,8 +459,9 @@ pub fn drain(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandl
     })
 }
 
-/// `command`'s exit status and output, as `Command::output` gives them (stdin closed), but the binary is
-/// killed and the test fails past [`RUN_DEADLINE`].
+/// `command`'s exit status and output, as `Command::output` gives them (stdin closed), but the process is
+/// killed and the test fails past [`RUN_DEADLINE`]: every process a test spawns runs through this or
+/// [`wait_at_most`].
 #[track_caller]
 pub fn output_of(command: &mut Command) -> Output {
     let shown = format!("{command:?}");
@@ -469,7 +470,7 @@ pub fn output_of(command: &mut Command) -> Output {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("the plugin binary starts");
+        .unwrap_or_else(|error| panic!("{shown} does not start: {error}"));
     let stdout = drain(child.stdout.take());
     let stderr = drain(child.stderr.take());
     let status = wait_at_most(&mut child, RUN_DEADLINE, &shown);
@@ -492,7 +493,7 @@ pub fn wait_at_most(child: &mut Child, deadline: Duration, what: &str) -> ExitSt
             let _ = child.kill();
             let _ = child.wait();
             let what: String = what.chars().take(300).collect();
-            panic!("the plugin binary did not finish within {deadline:?}; killed it. stdin: {what}");
+            panic!("the process did not finish within {deadline:?}; killed it. It was: {what}");
         }
         std::thread::sleep(Duration::from_millis(10));
     }

@@ -2,8 +2,11 @@
 //! container engine on PATH that answers `pull`, `image inspect` and `build` as a reachable or an
 //! air-gapped host would and records what it was asked. No image is built and no registry is asked.
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use crate::harness::output_of;
 
 const BASE: &str = "rapid7/insightconnect-python-3-slim-plugin:6.3.7";
 const IMAGE: &str = "docker.io/rapid7/anomali_threatstream:9.9.9";
@@ -49,8 +52,8 @@ impl Host {
         std::fs::create_dir_all(&dir).expect("a scratch directory");
         let engine = dir.join("podman");
         std::fs::write(&engine, ENGINE).expect("the fake engine");
-        let made_executable = Command::new("chmod").arg("+x").arg(&engine).status();
-        assert!(made_executable.is_ok_and(|status| status.success()));
+        let made_executable = std::fs::set_permissions(&engine, std::fs::Permissions::from_mode(0o755));
+        assert!(made_executable.is_ok(), "{made_executable:?}");
         Host { dir }
     }
 
@@ -77,7 +80,7 @@ impl Host {
         if let Some(pull) = pull {
             command.env("PULL", pull);
         }
-        let output = command.output().expect("bash runs");
+        let output = output_of(&mut command);
         let calls = std::fs::read_to_string(&calls).unwrap_or_default();
         Built {
             code: output.status.code(),
@@ -174,13 +177,13 @@ fn pull_false_never_asks_the_registry_and_pull_always_insists() {
 fn make_image_builds_through_the_script() {
     let host = Host::new("make");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let output = Command::new("make")
-        .args(["-n", "--no-print-directory", "-C"])
-        .arg(root)
-        .arg("image")
-        .arg(format!("CONTAINER_ENGINE={}", host.engine().display()))
-        .output()
-        .expect("make runs");
+    let output = output_of(
+        Command::new("make")
+            .args(["-n", "--no-print-directory", "-C"])
+            .arg(root)
+            .arg("image")
+            .arg(format!("CONTAINER_ENGINE={}", host.engine().display())),
+    );
     let plan = String::from_utf8_lossy(&output.stdout);
     let expected = format!(
         "CONTAINER_ENGINE={} IMAGE=docker.io/rapid7/anomali_threatstream:{} BASE={BASE} PULL=--pull bash \

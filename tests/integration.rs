@@ -107,3 +107,5 @@ mod image_build;
 // Answers the public ThreatStream clients show (fixtures under tests/fixtures/, each naming its source),
 // replayed through the plugin route by route; docs/threatstream-api.md is their table.
 mod contract;
+
+mod layout;

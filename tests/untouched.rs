@@ -14,10 +14,10 @@ use serde_json::{json, Value};
 use threatstream_simulator::Simulator;
 
 use crate::harness::{
-    assert_untouched, connection, plugin_command, records, run_ok, simulator, simulator_builder, Invocation,
+    assert_untouched, connection, output_of, plugin_command, records, run_ok, simulator, simulator_builder, Invocation,
 };
 
-/// Every action that writes to ThreatStream; `every_action_is_a_read_or_a_write` keeps it complete.
+/// Every action that writes to ThreatStream; `an_action_not_in_writes_only_reads` keeps it complete.
 const WRITES: [&str; 29] = [
     "add_approval_indicator",
     "import_observable",
@@ -50,40 +50,54 @@ const WRITES: [&str; 29] = [
     "add_investigation_elements",
 ];
 
-/// Every action that only reads ThreatStream (Download Snapshot writes only to its own directory).
-const READS: [&str; 23] = [
-    "lookup_ip",
-    "lookup_url",
-    "lookup_hash",
-    "lookup_domain",
-    "lookup_email",
-    "get_observables",
-    "lookup_observables",
-    "get_sandbox_report",
-    "enrich_observable",
-    "get_passive_dns",
-    "get_whois",
-    "search_threat_models",
-    "get_threat_model",
-    "get_import_session",
-    "list_import_sessions",
-    "get_comments",
-    "list_rules",
-    "list_allowlist",
-    "list_users",
-    "get_snapshot",
-    "download_snapshot",
-    "list_investigations",
-    "get_investigation",
-];
+/// A spec example as the form sends it: a list or object the spec writes as JSON text, parsed.
+fn example(given: &Value) -> Value {
+    let parsed = given.as_str().and_then(|text| serde_json::from_str::<Value>(text).ok());
+    parsed
+        .filter(|value| value.is_array() || value.is_object())
+        .unwrap_or_else(|| given.clone())
+}
 
+/// Every action not in `WRITES`, run with the examples its spec gives every input, sends ThreatStream
+/// nothing but reads: a new write action fails here until it is in `WRITES`, and a new read action
+/// needs no line in this file.
 #[test]
-fn every_action_is_a_read_or_a_write() {
-    let mut listed: Vec<&str> = WRITES.iter().chain(READS.iter()).copied().collect();
-    let mut actions: Vec<&str> = anomali_threatstream::action_ids().collect();
-    listed.sort_unstable();
-    actions.sort_unstable();
-    assert_eq!(listed, actions, "a new action belongs in WRITES or READS");
+fn an_action_not_in_writes_only_reads() {
+    let spec: Value = serde_norway::from_str(
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/plugin.spec.yaml")).expect("the spec"),
+    )
+    .expect("the spec is YAML");
+    let sim = simulator();
+    for step in anomali_threatstream::action_ids().filter(|step| !WRITES.contains(step)) {
+        let inputs = spec["actions"][step]["input"].as_object().cloned().unwrap_or_default();
+        let input: serde_json::Map<String, Value> = inputs
+            .into_iter()
+            .filter_map(|(name, field)| Some((name, example(field.get("example")?))))
+            .collect();
+        // Examples of inputs that exclude each other (an ID and a value) are refused together:
+        // then each is tried without one of them.
+        let fewer = input.keys().map(|left_out| {
+            let mut fewer = input.clone();
+            fewer.remove(left_out);
+            fewer
+        });
+        let methods = std::iter::once(input.clone())
+            .chain(fewer)
+            .map(|input| {
+                sim.clear_requests();
+                Invocation::run(step).input(Value::Object(input)).against(&sim).invoke();
+                sim.requests()
+                    .into_iter()
+                    .map(|request| request.method)
+                    .collect::<Vec<String>>()
+            })
+            .find(|methods| !methods.is_empty());
+        let methods = methods.unwrap_or_else(|| panic!("{step}'s examples sent no request, so this proves nothing"));
+        assert!(
+            methods.iter().all(|method| method == "GET"),
+            "{step} is not in WRITES but sent {methods:?}"
+        );
+    }
 }
 
 /// Where a sample comes from.
@@ -102,10 +116,7 @@ fn sample(source: Source, step: &str) -> Value {
             std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
         }
         Source::Binary => {
-            let output = plugin_command()
-                .args(["sample", step])
-                .output()
-                .expect("the binary runs");
+            let output = output_of(plugin_command().args(["sample", step]));
             assert!(output.status.success(), "sample {step} exits 0");
             String::from_utf8(output.stdout).expect("UTF-8")
         }

@@ -26,13 +26,13 @@
 //! `dispatch.rs` takes a request to the table: recorded, delayed, faulted,
 //! then 404, 405 and 401 in ThreatStream's order.
 //!
-//! Adding a route is two edits: a handler in its capability's file (a
-//! function from what it reads, usually `&State` and the
+//! Adding a route is two edits: a handler in an existing file of its
+//! capability (a function from what it reads, usually `&State` and the
 //! [`RecordedRequest`], plus its path's parameters, to `Answer`, a response
-//! or a `Refused` status and message), and one line in the table; then its
-//! line in the list below, which is the simulator's reference (a unit test
-//! fails while a path of the table is missing from it), and a test under
-//! `simulator/tests/`. State the route keeps goes in `state.rs` (or
+//! or a `Refused` status and message), whose doc comment names the route
+//! (`` `GET /api/v1/...` ``) and says what it answers, and one line in the
+//! table. A unit test fails while a route of the table is named neither in
+//! the list below nor in a handler's doc comment, so the list needs no edit. State the route keeps goes in `state.rs` (or
 //! beside its capability, as `import/session.rs`'s book of sessions does).
 //! Handlers import `http::answer`, never the table, so no import cycle runs
 //! back through the router.

@@ -322,3 +322,5 @@ fn no_spec_text_holds_both_kinds_of_quotes() {
 }
 
 mod fuzz;
+
+mod validators;

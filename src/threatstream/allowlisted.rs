@@ -17,7 +17,7 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, PoisonError};
 
 use serde_json::Value;
 
@@ -28,38 +28,35 @@ use super::error::ApiError;
 use super::intelligence::{numeric_id, Observable, Record};
 use super::verdict::{Judgement, Verdict};
 
-/// The allowlist a connection's client has read, if any: shared by every step's copy of the client.
-#[derive(Default)]
-pub(crate) struct Cached(Mutex<Option<Arc<Allowlist>>>);
+/// The allowlist `client`'s connection has read, if any.
+fn kept(client: &Client) -> Option<Arc<Allowlist>> {
+    // Replaced whole, never changed in place: a panic elsewhere cannot have left it half-written.
+    let kept = client.kept.lock().unwrap_or_else(PoisonError::into_inner).clone()?;
+    kept.downcast::<Allowlist>().ok()
+}
 
-impl Cached {
-    fn get(&self) -> Option<Arc<Allowlist>> {
-        // Replaced whole, never changed in place: a panic elsewhere cannot have left it half-written.
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).clone()
-    }
-
-    fn set(&self, allowlist: Option<Arc<Allowlist>>) {
-        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = allowlist;
-    }
+fn keep(client: &Client, allowlist: Option<Arc<Allowlist>>) {
+    *client.kept.lock().unwrap_or_else(PoisonError::into_inner) =
+        allowlist.map(|allowlist| allowlist as Arc<dyn std::any::Any + Send + Sync>);
 }
 
 /// The allowlist of `client`'s organization: read on first use, then kept for the process. Two
 /// steps racing on a fresh connection both read it, and the later copy is kept; both are the same.
 pub(crate) async fn allowlist(client: &Client) -> Result<Arc<Allowlist>, ApiError> {
-    if let Some(kept) = client.allowlist.get() {
+    if let Some(kept) = kept(client) {
         return Ok(kept);
     }
     let mut allowlist = Allowlist::default();
     each_entry(client, |entry| allowlist.add(&entry)).await?;
     tracing::info!("Read the organization's allowlist: {} entries", allowlist.entries);
     let allowlist = Arc::new(allowlist);
-    client.allowlist.set(Some(allowlist.clone()));
+    keep(client, Some(allowlist.clone()));
     Ok(allowlist)
 }
 
 /// Drops the kept allowlist after this process wrote to it, so the next verdict reads it again.
 pub(crate) fn forget(client: &Client) {
-    client.allowlist.set(None);
+    keep(client, None);
 }
 
 /// The entry that covers a value, as a verdict names it.

@@ -240,16 +240,10 @@ fn term(observable: &Observable) -> String {
     term
 }
 
-/// The length of `text` in a query string, encoded as reqwest encodes it (application/
-/// x-www-form-urlencoded: a space is `+`, bytes other than letters, digits and `*-._` are `%XX`).
+/// The length of `text` in a query string, encoded as reqwest encodes a query
+/// (application/x-www-form-urlencoded).
 fn encoded_len(text: &str) -> usize {
-    text.bytes()
-        .map(|byte| match byte {
-            b'*' | b'-' | b'.' | b'_' | b' ' => 1,
-            _ if byte.is_ascii_alphanumeric() => 1,
-            _ => 3,
-        })
-        .sum()
+    form_urlencoded::byte_serialize(text.as_bytes()).map(str::len).sum()
 }
 
 #[cfg(test)]

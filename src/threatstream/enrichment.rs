@@ -10,7 +10,7 @@
 //! `#` would otherwise split the path, start a query or be dropped as a fragment before ThreatStream
 //! saw them. Answers come back as ThreatStream sent them; ordering and shaping are the caller's.
 
-use std::fmt::Write;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -158,20 +158,20 @@ fn reference((name, link): (String, Value)) -> Option<Reference> {
     })
 }
 
-/// `value` as one path segment: everything but RFC 3986's unreserved characters, `:` and `@`
-/// percent-encoded, so `/`, `?`, `#` and `%` in a URL observable stay part of the value. `:` and `@`
-/// are legal in a segment and keep IPv6 addresses and e-mail addresses readable in logs.
+/// Everything but RFC 3986's unreserved characters, `:` and `@`: `/`, `?`, `#` and `%` in a URL
+/// observable stay part of the value; `:` and `@` are legal in a segment and keep IPv6 addresses and
+/// e-mail addresses readable in logs. (`Url::path_segments_mut` would leave `!$&'()*+,;=` bare.)
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b':')
+    .remove(b'@');
+
+/// `value` as one path segment, percent-encoded as UTF-8.
 fn path_segment(value: &str) -> String {
-    let mut segment = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~:@".contains(&byte) {
-            segment.push(char::from(byte));
-        } else {
-            // Writing to a String cannot fail.
-            let _ = write!(segment, "%{byte:02X}");
-        }
-    }
-    segment
+    utf8_percent_encode(value, SEGMENT).to_string()
 }
 
 #[cfg(test)]

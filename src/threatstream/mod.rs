@@ -1,34 +1,36 @@
 //! The Anomali ThreatStream REST API: the clients, their errors and the calls the actions make.
 //!
 //! This room knows nothing of InsightConnect envelopes or presets; it answers with records and typed
-//! `ApiError`s, and the `actions` room decides what a user reads. The threat model, investigation
-//! and enrichment calls are used through their modules (`threat_models::search`,
-//! `model_writes::create_model`, `associations::change_links`, `investigations::add_elements`,
-//! `incidents::incident_changes`, `enrichment::whois`), whose names say which API they belong to;
-//! so are the administration calls (`rules`, `allowlist`, `users`, `snapshots`).
+//! `ApiError`s, and the `actions` room decides what a user reads.
+//!
+//! A call is a function in the module of its API (`intelligence`, `import`, `threat_models`,
+//! `model_writes`, `associations`, `investigations`, `incidents`, `enrichment`, ...), each
+//! `pub(crate)`, so an action calls a new one as `threatstream::<api>::<call>` with no line here; a
+//! paged list reads its pages with `paging::each_page`. The re-exports below are the calls many
+//! actions share.
 
 pub(crate) mod allowlist;
 pub(crate) mod allowlisted;
 pub(crate) mod associations;
-mod batch;
+pub(crate) mod batch;
 pub(crate) mod canonical;
 mod client;
-mod comments;
-mod direct_import;
+pub(crate) mod comments;
+pub(crate) mod direct_import;
 pub(crate) mod download;
 pub(crate) mod enrichment;
 mod error;
 mod exchange;
-mod feed;
+pub(crate) mod feed;
 mod filters;
-mod import;
-mod import_session;
+pub(crate) mod import;
+pub(crate) mod import_session;
 pub(crate) mod incidents;
-mod intelligence;
+pub(crate) mod intelligence;
 pub(crate) mod investigations;
 pub(crate) mod model_writes;
 mod next_link;
-mod observable;
+pub(crate) mod observable;
 mod paging;
 mod pool;
 mod redirect;
@@ -36,9 +38,9 @@ mod refusal;
 mod remote;
 mod retry;
 pub(crate) mod rules;
-mod sandbox;
+pub(crate) mod sandbox;
 pub(crate) mod snapshots;
-mod tags;
+pub(crate) mod tags;
 pub(crate) mod threat_models;
 pub(crate) mod timestamp;
 mod tls;

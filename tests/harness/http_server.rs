@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::{plugin_command, Invocation, CANARY_KEY};
+use super::{output_of, plugin_command, Invocation, CANARY_KEY};
 
 /// The plugin binary serving on a free loopback port; killed when dropped.
 pub(crate) struct Server {
@@ -126,11 +126,8 @@ impl Server {
     }
 
     pub(crate) fn terminate(&self) {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(status.success());
+        let sent = output_of(Command::new("kill").args(["-TERM", &self.child.id().to_string()]));
+        assert!(sent.status.success());
     }
 
     /// Waits for the process to exit on its own and answers with its exit code.

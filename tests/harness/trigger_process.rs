@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::{drain, plugin_command, CANARY_KEY};
+use super::{drain, output_of, plugin_command, CANARY_KEY};
 
 /// Every wait in these tests ends by then: a trigger that has not delivered by now has stalled.
 pub const DEADLINE: Duration = Duration::from_secs(60);
@@ -140,8 +140,8 @@ impl Running {
 
     pub fn signal(&self, signal: &str) {
         let pid = self.child.as_ref().expect("running").id().to_string();
-        let sent = Command::new("kill").args([signal, &pid]).status().expect("kill runs");
-        assert!(sent.success(), "kill {signal} {pid}");
+        let sent = output_of(Command::new("kill").args([signal, &pid]));
+        assert!(sent.status.success(), "kill {signal} {pid}");
     }
 
     /// SIGKILL: no chance to save anything.

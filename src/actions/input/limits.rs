@@ -158,17 +158,10 @@ fn name_problem(name: &str, kind: Names) -> Option<String> {
     }
 }
 
-/// A text's length in a URL's query, percent-encoded.
+/// The length of `text` in a query string, encoded as reqwest encodes a query
+/// (application/x-www-form-urlencoded).
 fn encoded_len(text: &str) -> usize {
-    text.bytes()
-        .map(|byte| {
-            if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-                1
-            } else {
-                3
-            }
-        })
-        .sum()
+    form_urlencoded::byte_serialize(text.as_bytes()).map(str::len).sum()
 }
 
 /// One tag name for a tag an action writes: trimmed, not empty, at most `MAX_NAME_CHARS`, on one line.

@@ -36,7 +36,8 @@ pub(crate) struct DownloadSnapshotInput {
     #[schemars(title = "File Number", example = 1)]
     file_number: u64,
     /// Absolute path of an existing directory the plugin's container has mounted and may write to, such as /var/cache/snapshots
-    #[schemars(title = "Directory", example = "/var/cache/snapshots")]
+    // The example is a directory every container has, so that the spec's example runs as it is.
+    #[schemars(title = "Directory", example = "/tmp")]
     directory: String,
     /// Replace a file of the same name in the directory; by default an existing file is kept and the step fails
     #[serde(default)]
