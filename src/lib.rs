@@ -2,9 +2,9 @@
 //!
 //! Three rooms: `protocol` speaks the InsightConnect wire (envelopes, presets, schemas, the step
 //! pipeline), `threatstream` speaks the ThreatStream REST API, and `actions` joins them. Domain rules
-//! that are neither wire nor API have rooms of their own: `whois` reads registry texts. Only `run` is
-//! public, so the binary, the server and the tests share one code path; `action_ids` lets tests cover
-//! every action the registry lists.
+//! that are neither wire nor API have rooms of their own: `verdict` judges records, `whois` reads
+//! registry texts. Only `run` is public, so the binary, the server and the tests share one code path;
+//! `action_ids` lets tests cover every action the registry lists.
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
@@ -17,6 +17,7 @@ mod excerpt;
 mod plural;
 mod protocol;
 mod threatstream;
+mod verdict;
 mod whois;
 
 use std::ffi::OsString;

@@ -11,8 +11,8 @@ use std::sync::Arc;
 use super::connection::Connection;
 use crate::protocol::Failure;
 use crate::threatstream::allowlisted::{allowlist, Allowlist};
-use crate::threatstream::verdict::Verdict;
 use crate::threatstream::Observable;
+use crate::verdict::Verdict;
 
 /// The allowlist, when the connection asks for it.
 pub(crate) async fn wanted(connection: &Connection) -> Result<Option<Arc<Allowlist>>, Failure> {

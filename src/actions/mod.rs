@@ -3,7 +3,8 @@
 //! This is the only room that imports both `protocol` and `threatstream`. Actions are grouped by
 //! capability, a folder each, as help.md's table of contents reads; each group lists its actions, and
 //! `REGISTRY` lists the groups. Adding an action means its file in a group (its input and output
-//! types with their titles, descriptions and examples, its checks, a `TypedAction` impl) and one line
+//! types with their titles, descriptions and examples, its checks, its `TypedStep` and `TypedAction`
+//! impls) and one line
 //! in the group's list; `make generate` writes everything derived from the types (CONTRIBUTING.md).
 
 mod allowlist;
@@ -23,6 +24,7 @@ mod lookups;
 mod manage;
 mod models;
 mod observable;
+mod output;
 mod rules;
 mod sandbox;
 mod sent_once;
@@ -32,15 +34,14 @@ mod typed;
 mod users;
 mod verdict;
 
-use std::future::Future;
-
-use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use crate::protocol::{schema_for, Action, Failure, Output, Plugin, StepFuture, Steps, Task, Trigger};
+use crate::protocol::{Action, Failure, Plugin, Steps, Task, Trigger};
 use connection::Connection;
+use output::{Streamed, Streams};
+use typed::{TaskRun, TriggerRun, TypedAction, TypedStep, TypedTask, TypedTrigger};
 
 /// Every group of actions, in the order the spec lists them.
 const REGISTRY: &[&[&dyn Action]] = &[
@@ -76,66 +77,13 @@ pub(crate) static PLUGIN: Plugin = Plugin {
     spec: include_str!("../../plugin.spec.yaml"),
 };
 
-/// The methods every step kind shares, read from a typed step's constants and types: its id, title and
-/// description, and the schemas of its input and of `$output`. Each blanket impl (`Action` here,
-/// `Trigger` and `Task` in `typed`) starts with it, so the three cannot drift apart.
-macro_rules! identity {
-    ($output:ident) => {
-        fn id(&self) -> &'static str {
-            T::ID
-        }
-
-        fn title(&self) -> &'static str {
-            T::TITLE
-        }
-
-        fn description(&self) -> &'static str {
-            T::DESCRIPTION
-        }
-
-        fn input_schema(&self) -> &'static Value {
-            schema_for::<T::Input>()
-        }
-
-        fn output_schema(&self) -> &'static Value {
-            schema_for::<T::$output>()
-        }
-    };
-}
-use identity;
-
-/// An action described by its types: what each action file implements. The blanket `Action` impl
-/// below does the protocol's side once for all of them: schemas from the types, the input decoded.
-trait TypedAction: Sync {
-    const ID: &'static str;
-    const TITLE: &'static str;
-    const DESCRIPTION: &'static str;
-    type Input: DeserializeOwned + JsonSchema + Send + 'static;
-    /// The type the output schema is generated from. Only its schema is used: outputs travel as JSON
-    /// text (see `protocol::Output`), so an action may write them without building this type.
-    type OutputSchema: JsonSchema + 'static;
-
-    fn run(connection: &Connection, input: Self::Input) -> impl Future<Output = Result<Output, Failure>> + Send;
-}
-
-impl<T: TypedAction> Action for T {
-    identity!(OutputSchema);
-
-    fn run<'a>(&'a self, connection: &'a Value, input: &'a RawValue) -> StepFuture<'a> {
-        Box::pin(async move {
-            let (connection, input) = opened(connection, input)?;
-            T::run(&connection, input).await
-        })
-    }
-}
-
 /// Defines `$name`, a wrapper of `$inner` whose schema is `$inner`'s under the spec type name
 /// `$spec_name`. Published versions gave one type different names (`indicator_settings` became
 /// `observable_settings`); a drop-in keeps each action's own, with one Rust type behind them.
 macro_rules! spec_named {
     ($(#[$attribute:meta])* $name:ident($inner:ty), $spec_name:literal) => {
         $(#[$attribute])*
-        pub(crate) struct $name(#[allow(dead_code, reason = "read through the wrapper or only its schema is used")] pub(crate) $inner);
+        pub(crate) struct $name(pub(crate) $inner);
 
         impl schemars::JsonSchema for $name {
             fn schema_name() -> std::borrow::Cow<'static, str> {

@@ -1,64 +1,22 @@
 //! The verdict as the actions publish it: the inputs that tune it, the connection's thresholds
-//! beneath them, and the output's schema. Judging is `threatstream::verdict`'s job; this module only
+//! beneath them, and the example help.md shows. Judging is `verdict`'s job; this module only
 //! says how a playbook asks for a verdict and what it reads back.
 //!
 //! For an action that gives a verdict (the lookups, and any later action that wants one):
-//! - declare its input with `verdict_input!`, which adds `malicious_threshold`,
-//!   `suspicious_threshold`, `include_inactive` and `severity_escalates` after its own fields;
-//! - turn them into `VerdictOptions` with `input.verdict_inputs().options(connection)?`, which refuses
-//!   bad thresholds before any request;
-//! - feed each record to a `threatstream::verdict::Tally` as it arrives and publish
-//!   `tally.verdict()` under a field whose schema is `VerdictOutput`.
+//! - declare its input with `step_input!` and `..VerdictInputs,` after its own fields, which adds
+//!   `malicious_threshold`, `suspicious_threshold`, `include_inactive` and `severity_escalates`;
+//! - turn them into `VerdictOptions` with `VerdictInputs::from(&input).options(connection)?`, which
+//!   refuses bad thresholds before any request;
+//! - feed each record to a `verdict::Tally` as it arrives and publish `tally.verdict()`,
+//!   a `Verdict`, whose type is its schema.
 
-use schemars::JsonSchema;
 use serde_json::Value;
 
 use super::connection::{set, Connection};
 use crate::protocol::Failure;
-use crate::threatstream::verdict::{
-    verdict_of, Judgement, Severity, VerdictOptions, DEFAULT_MALICIOUS_THRESHOLD, DEFAULT_SUSPICIOUS_THRESHOLD,
-};
+use crate::verdict::{verdict_of, VerdictOptions, DEFAULT_MALICIOUS_THRESHOLD, DEFAULT_SUSPICIOUS_THRESHOLD};
 
-/// Declares an action's input struct with the verdict's four inputs after its own fields (each of
-/// which must end with a comma), and a `verdict_inputs()` method that reads them. One macro rather
-/// than a flattened struct: serde cannot refuse unknown fields of a struct with a flattened part.
-macro_rules! verdict_input {
-    ($(#[$attribute:meta])* pub(crate) struct $name:ident { $($fields:tt)* }) => {
-        $(#[$attribute])*
-        pub(crate) struct $name {
-            $($fields)*
-            /// Lowest confidence at which the verdict is malicious; when not set (or 0), the connection's, or 65
-            #[schemars(title = "Malicious Threshold", range(min = 0, max = 100), example = 65)]
-            pub(crate) malicious_threshold: Option<u8>,
-            /// Lowest confidence at which the verdict is suspicious; when not set (or 0), the connection's, or 25
-            #[schemars(title = "Suspicious Threshold", range(min = 0, max = 100), example = 25)]
-            pub(crate) suspicious_threshold: Option<u8>,
-            /// Count inactive records too; by default only active records decide the verdict
-            #[serde(default)]
-            #[schemars(title = "Include Inactive", example = false)]
-            pub(crate) include_inactive: bool,
-            /// Let a severity of high or very-high raise a suspicious verdict to malicious
-            #[serde(default)]
-            #[schemars(title = "Severity Escalates", example = false)]
-            pub(crate) severity_escalates: bool,
-        }
-
-        impl $name {
-            /// The verdict's inputs, to be turned into options with the connection's thresholds.
-            pub(crate) fn verdict_inputs(&self) -> $crate::actions::verdict::VerdictInputs {
-                $crate::actions::verdict::VerdictInputs {
-                    malicious_threshold: self.malicious_threshold,
-                    suspicious_threshold: self.suspicious_threshold,
-                    include_inactive: self.include_inactive,
-                    severity_escalates: self.severity_escalates,
-                }
-            }
-        }
-    };
-}
-pub(crate) use verdict_input;
-
-/// The verdict's inputs as an action received them.
+/// The verdict's inputs as an action received them: its `..VerdictInputs` (`actions::input::step_input!`).
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct VerdictInputs {
     pub(crate) malicious_threshold: Option<u8>,
@@ -131,59 +89,6 @@ impl VerdictInputs {
         };
         Failure::invalid_input(name, problem)
     }
-}
-
-// The verdict's schema; `threatstream::verdict::Verdict` serialises to it. A `//` comment: a doc
-// comment would become the type's description.
-#[allow(dead_code, reason = "only its schema is used")]
-#[derive(JsonSchema)]
-#[schemars(rename = "verdict", title = "Verdict")]
-pub(crate) struct VerdictOutput {
-    /// Malicious, suspicious, benign (a false positive) or unknown (no record, low or unknown confidence)
-    #[schemars(title = "Verdict", example = &"malicious")]
-    verdict: Judgement,
-    /// How strongly the records point to harm, 0-100: the deciding record's confidence (at least the malicious threshold when severity escalated it); 0 when benign
-    #[schemars(title = "Score", range(min = 0, max = 100), example = 90)]
-    score: u8,
-    /// Highest confidence among the records that count; -1 when none is known
-    #[schemars(title = "Confidence", range(min = -1, max = 100), example = 90)]
-    confidence: i16,
-    /// Highest severity among the records that count
-    #[schemars(title = "Severity", example = &"very-high")]
-    severity: Option<Severity>,
-    /// Threat types of the records that count, distinct and sorted
-    #[schemars(title = "Threat Types", example = ["c2"])]
-    threat_types: Vec<String>,
-    /// Indicator types of the records that count, distinct and sorted
-    #[schemars(title = "Itypes", example = ["c2_ip"])]
-    itypes: Vec<String>,
-    /// Tag names of the records that count, distinct and sorted
-    #[schemars(title = "Tags", example = ["Emotet"])]
-    tags: Vec<String>,
-    /// Number of distinct sources among the records that count
-    #[schemars(title = "Sources", example = 1)]
-    sources: usize,
-    /// Earliest creation time among the records that count
-    #[schemars(title = "First Seen", example = &"2026-09-14T08:21:40.118Z")]
-    first_seen: Option<String>,
-    /// Latest modification time among the records that count
-    #[schemars(title = "Last Seen", example = &"2026-09-14T08:21:40.118Z")]
-    last_seen: Option<String>,
-    /// Number of records whose value is exactly the one looked up
-    #[schemars(title = "Matched Records", example = 1)]
-    matched_records: usize,
-    /// Number of those records that are active
-    #[schemars(title = "Active Records", example = 1)]
-    active_records: usize,
-    /// Whether the organization's allowlist has the value, in the verdicts of the lookups and Enrich Observable when the connection's Check Allowlist is on; an allowlisted value is benign, never malicious
-    #[schemars(title = "Allowlisted", example = false)]
-    allowlisted: Option<bool>,
-    /// One sentence: which record decided the verdict, and why
-    #[schemars(
-        title = "Reason",
-        example = "Active record 100000101 (Example C2 Feed, c2_ip) has confidence 92, at least the malicious threshold of 65."
-    )]
-    reason: String,
 }
 
 /// The verdict on example records under the default options, for help.md's example outputs.

@@ -28,7 +28,7 @@ pub(crate) use envelope::MAX_MESSAGE_BYTES;
 pub(crate) use failure::FailureKind;
 pub(crate) use failure::{quoted, shown, Failure};
 pub(crate) use plugin::{
-    output_of, Action, Connector, Output, Plugin, StepFuture, Steps, Task, TaskFuture, TaskOutcome, Trigger,
+    output_of, Action, Connector, Output, Plugin, Step, StepFuture, Steps, Task, TaskFuture, TaskOutcome, Trigger,
 };
 pub(crate) use preset::Preset;
 pub(crate) use sample::{python_json, sample_for};

@@ -31,29 +31,32 @@ pub(crate) fn output_of(value: &impl Serialize) -> Result<Output, Failure> {
     })
 }
 
-/// One action of the plugin, as `plugin.spec.yaml` lists it.
-pub(crate) trait Action: Sync {
+/// What every step (action, trigger or task) is known by: its id, title and description, and the
+/// schemas of its input and output. The three step traits share it, so their identities cannot drift
+/// apart, and `Steps` finds any of them by id.
+pub(crate) trait Step: Sync {
     /// The snake_case id used on the wire, in routes and in file names.
     fn id(&self) -> &'static str;
-    #[allow(dead_code, reason = "read by the spec generator, which only tests build")]
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "read by the spec generator, which only tests build")
+    )]
     fn title(&self) -> &'static str;
     fn description(&self) -> &'static str;
     fn input_schema(&self) -> &'static Value;
+    /// An action's output; a trigger's one event's `output`; a task's object with one array property.
     fn output_schema(&self) -> &'static Value;
+}
+
+/// One action of the plugin, as `plugin.spec.yaml` lists it.
+pub(crate) trait Action: Step {
     /// Runs the action with a connection and an input that already passed their schemas. The input
     /// is the text the start message carried, so an action decodes it without a second copy.
     fn run<'a>(&'a self, connection: &'a Value, input: &'a RawValue) -> StepFuture<'a>;
 }
 
 /// One trigger: a long-running step that polls and delivers each event to the dispatcher.
-pub(crate) trait Trigger: Sync {
-    fn id(&self) -> &'static str;
-    #[allow(dead_code, reason = "read by the spec generator, which only tests build")]
-    fn title(&self) -> &'static str;
-    fn description(&self) -> &'static str;
-    fn input_schema(&self) -> &'static Value;
-    /// The schema of one event's `output`.
-    fn output_schema(&self) -> &'static Value;
+pub(crate) trait Trigger: Step {
     /// The schema of the state the trigger saves between runs.
     fn state_schema(&self) -> &'static Value;
     /// Runs until `context` says to stop, and answers with the final envelope's output (`null`). A bad
@@ -80,17 +83,13 @@ pub(crate) struct TaskOutcome {
 pub(crate) type TaskFuture<'a> = Pin<Box<dyn Future<Output = Result<TaskOutcome, Failure>> + Send + 'a>>;
 
 /// One task: a step the orchestrator runs on a schedule, handing back the state the last run returned.
-pub(crate) trait Task: Sync {
-    fn id(&self) -> &'static str;
-    #[allow(dead_code, reason = "read by the spec generator, which only tests build")]
-    fn title(&self) -> &'static str;
-    fn description(&self) -> &'static str;
-    fn input_schema(&self) -> &'static Value;
-    /// An object with one array property: the spec's `output`, whose items the envelope's array holds.
-    fn output_schema(&self) -> &'static Value;
+pub(crate) trait Task: Step {
     fn state_schema(&self) -> &'static Value;
     /// The cron expression of the spec's `schedule`.
-    #[allow(dead_code, reason = "read by the spec generator, which only tests build")]
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "read by the spec generator, which only tests build")
+    )]
     fn schedule(&self) -> &'static str;
     /// Runs once with an input and a state that passed their schemas.
     fn run<'a>(&'a self, connection: &'a Value, input: &'a RawValue, state: &'a Value) -> TaskFuture<'a>;
@@ -109,7 +108,10 @@ pub(crate) trait Connector: Sync {
 
 /// The identity `info`, the log lines and the server's `/api/v1/info` report.
 pub(crate) struct Plugin {
-    #[allow(dead_code, reason = "read by the spec generator, which only tests build")]
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "read by the spec generator, which only tests build")
+    )]
     pub(crate) name: &'static str,
     /// The spec's `title`; the runtime calls it the plugin's Name in logs and `info`.
     pub(crate) title: &'static str,
@@ -144,7 +146,7 @@ impl<T: ?Sized> Steps<T> {
     }
 }
 
-impl<T: ?Sized + Identified> Steps<T> {
+impl<T: ?Sized + Step> Steps<T> {
     pub(crate) fn iter(&self) -> impl Iterator<Item = &'static T> {
         self.groups.iter().flat_map(|group| group.iter().copied())
     }
@@ -155,30 +157,6 @@ impl<T: ?Sized + Identified> Steps<T> {
 
     /// The ids, for messages and documents that list them.
     pub(crate) fn ids(&self) -> Vec<&'static str> {
-        self.iter().map(Identified::id).collect()
-    }
-}
-
-/// What `Steps` needs of a step of any kind: its id. Implemented for the three step traits' objects,
-/// since their implementations come from three blanket impls that could not share one.
-pub(crate) trait Identified {
-    fn id(&self) -> &'static str;
-}
-
-impl Identified for dyn Action {
-    fn id(&self) -> &'static str {
-        Action::id(self)
-    }
-}
-
-impl Identified for dyn Trigger {
-    fn id(&self) -> &'static str {
-        Trigger::id(self)
-    }
-}
-
-impl Identified for dyn Task {
-    fn id(&self) -> &'static str {
-        Task::id(self)
+        self.iter().map(|step| step.id()).collect()
     }
 }

@@ -98,7 +98,7 @@ pub(crate) async fn execute(plugin: &'static Plugin, kind: StepKind, message: Ve
             }
             let event_type = Some(message.message_type.event_type());
             let meta = std::mem::take(&mut message.meta);
-            let step = Step {
+            let step = Pipeline {
                 plugin,
                 kind,
                 meta: &meta,
@@ -244,7 +244,7 @@ fn error_text(kind: StepKind, failure: &Failure) -> String {
 }
 
 /// One start message on its way through the pipeline.
-struct Step<'a> {
+struct Pipeline<'a> {
     plugin: &'static Plugin,
     kind: StepKind,
     meta: &'a Value,
@@ -252,7 +252,7 @@ struct Step<'a> {
     debug: bool,
 }
 
-impl Step<'_> {
+impl Pipeline<'_> {
     async fn perform(&self, message: StartMessage<'_>) -> Result<Answer, Failure> {
         let name = message.step.as_deref().unwrap_or_default();
         match (message.message_type, self.kind) {
@@ -400,7 +400,7 @@ fn required_not_empty(schema: &Value, input: &Value) -> Result<(), Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::plugin::{Connector, StepFuture, Steps};
+    use crate::protocol::plugin::{Connector, Step, StepFuture, Steps};
     use serde_json::json;
 
     fn any_object() -> &'static Value {
@@ -410,7 +410,7 @@ mod tests {
 
     struct Panicking;
 
-    impl Action for Panicking {
+    impl Step for Panicking {
         fn id(&self) -> &'static str {
             "explode"
         }
@@ -426,6 +426,9 @@ mod tests {
         fn output_schema(&self) -> &'static Value {
             any_object()
         }
+    }
+
+    impl Action for Panicking {
         fn run<'a>(&'a self, _: &'a Value, input: &'a serde_json::value::RawValue) -> StepFuture<'a> {
             Box::pin(async move { panic!("input was {input}") })
         }

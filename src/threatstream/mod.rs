@@ -46,7 +46,7 @@ pub(crate) mod timestamp;
 mod tls;
 mod upload;
 pub(crate) mod users;
-pub(crate) mod verdict;
+mod vocabulary;
 
 pub(crate) use batch::lookup_many;
 pub(crate) use client::{ApiVersion, Client, ClientConfig};
@@ -68,3 +68,4 @@ pub(crate) use tags::{add_tags, names as tag_names, remove_tags, Tag, DEFAULT_TL
 pub(crate) use threat_models::ModelType;
 pub(crate) use timestamp::{format_ms, now_ms};
 pub(crate) use upload::Upload;
+pub(crate) use vocabulary::{Severity, Status};

@@ -18,8 +18,8 @@ use super::{allowlist_failure, MAX_ENTRIES};
 use crate::actions::connection::Connection;
 use crate::actions::input::{at_most, optional_line, MAX_LINE_CHARS};
 use crate::actions::sent_once::{unconfirmed, Write};
-use crate::actions::TypedAction;
-use crate::protocol::{output_of, Failure, Output};
+use crate::actions::{TypedAction, TypedStep};
+use crate::protocol::Failure;
 use crate::threatstream::allowlist::{self, NewEntry};
 
 /// Most values one step adds: more is a file import, not a playbook step.
@@ -119,15 +119,17 @@ fn new_entries(values: &[AllowlistValue], notes: Option<&str>) -> Vec<NewEntry> 
 
 pub(crate) struct AddToAllowlist;
 
-impl TypedAction for AddToAllowlist {
+impl TypedStep for AddToAllowlist {
     const ID: &'static str = "add_to_allowlist";
     const TITLE: &'static str = "Add to Allowlist";
     const DESCRIPTION: &'static str =
         "Add values to the organization's allowlist in Anomali ThreatStream, so it never treats them as threats";
     type Input = AddToAllowlistInput;
-    type OutputSchema = AddToAllowlistOutput;
+    type Output = AddToAllowlistOutput;
+}
 
-    async fn run(connection: &Connection, input: AddToAllowlistInput) -> Result<Output, Failure> {
+impl TypedAction for AddToAllowlist {
+    async fn run(connection: &Connection, input: AddToAllowlistInput) -> Result<AddToAllowlistOutput, Failure> {
         let (values, notes) = input.entries()?;
         let on_list: HashSet<(String, String)> = allowlist::allowlist(&connection.client, MAX_ENTRIES)
             .await?
@@ -145,7 +147,7 @@ impl TypedAction for AddToAllowlist {
                 .map_err(|error| unconfirmed(error, &ADDITION, |error| allowlist_failure(error, None)))?;
             message = answer.get("message").and_then(Value::as_str).map(str::to_owned);
         }
-        output_of(&AddToAllowlistOutput {
+        Ok(AddToAllowlistOutput {
             success: true,
             added,
             already_allowlisted: already,

@@ -8,8 +8,8 @@ use super::entry::{entry_of, example_entry, AllowlistEntry};
 use super::MAX_ENTRIES;
 use crate::actions::connection::Connection;
 use crate::actions::input::or_default;
-use crate::actions::TypedAction;
-use crate::protocol::{output_of, Failure, Output};
+use crate::actions::{TypedAction, TypedStep};
+use crate::protocol::Failure;
 use crate::threatstream::allowlist;
 
 fn default_limit() -> u64 {
@@ -37,19 +37,21 @@ pub(crate) struct ListAllowlistOutput {
 
 pub(crate) struct ListAllowlist;
 
-impl TypedAction for ListAllowlist {
+impl TypedStep for ListAllowlist {
     const ID: &'static str = "list_allowlist";
     const TITLE: &'static str = "List Allowlist";
     const DESCRIPTION: &'static str =
         "List the values on the organization's allowlist in Anomali ThreatStream, which it never treats as threats";
     type Input = ListAllowlistInput;
-    type OutputSchema = ListAllowlistOutput;
+    type Output = ListAllowlistOutput;
+}
 
-    async fn run(connection: &Connection, input: ListAllowlistInput) -> Result<Output, Failure> {
+impl TypedAction for ListAllowlist {
+    async fn run(connection: &Connection, input: ListAllowlistInput) -> Result<ListAllowlistOutput, Failure> {
         let limit = usize::try_from(or_default(input.limit, default_limit())).unwrap_or(MAX_ENTRIES);
         let records = allowlist::allowlist(&connection.client, limit).await?;
         let entries: Vec<AllowlistEntry> = records.iter().filter_map(entry_of).collect();
-        output_of(&ListAllowlistOutput {
+        Ok(ListAllowlistOutput {
             count: u64::try_from(entries.len()).unwrap_or(u64::MAX),
             entries,
         })

@@ -16,8 +16,8 @@ use super::{allowlist_failure, MAX_ENTRIES};
 use crate::actions::connection::Connection;
 use crate::actions::input::{given, optional_line, NumberId};
 use crate::actions::observable::MAX_VALUE_LENGTH;
-use crate::actions::TypedAction;
-use crate::protocol::{output_of, quoted, Failure, Output};
+use crate::actions::{TypedAction, TypedStep};
+use crate::protocol::{quoted, Failure};
 use crate::threatstream::allowlist;
 
 #[derive(Deserialize, JsonSchema)]
@@ -131,15 +131,20 @@ fn removed_before(failure: Failure, done: &[AllowlistEntry]) -> Failure {
 
 pub(crate) struct RemoveFromAllowlist;
 
-impl TypedAction for RemoveFromAllowlist {
+impl TypedStep for RemoveFromAllowlist {
     const ID: &'static str = "remove_from_allowlist";
     const TITLE: &'static str = "Remove from Allowlist";
     const DESCRIPTION: &'static str =
         "Remove an entry, or every entry of a value, from the organization's allowlist in Anomali ThreatStream";
     type Input = RemoveFromAllowlistInput;
-    type OutputSchema = RemoveFromAllowlistOutput;
+    type Output = RemoveFromAllowlistOutput;
+}
 
-    async fn run(connection: &Connection, input: RemoveFromAllowlistInput) -> Result<Output, Failure> {
+impl TypedAction for RemoveFromAllowlist {
+    async fn run(
+        connection: &Connection,
+        input: RemoveFromAllowlistInput,
+    ) -> Result<RemoveFromAllowlistOutput, Failure> {
         let selection = input.selection()?;
         let selected: Vec<AllowlistEntry> = allowlist::allowlist(&connection.client, MAX_ENTRIES)
             .await?
@@ -155,7 +160,7 @@ impl TypedAction for RemoveFromAllowlist {
                 .await
                 .map_err(|error| removed_before(allowlist_failure(error, Some(entry.id)), &selected[..done]))?;
         }
-        output_of(&RemoveFromAllowlistOutput {
+        Ok(RemoveFromAllowlistOutput {
             success: true,
             removed: selected,
         })

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::{allowlist_failure, entry_id};
 use crate::actions::connection::Connection;
 use crate::actions::input::{optional_line, NumberId, MAX_LINE_CHARS};
-use crate::actions::TypedAction;
-use crate::protocol::{output_of, Failure, Output};
+use crate::actions::{TypedAction, TypedStep};
+use crate::protocol::Failure;
 use crate::threatstream::allowlist;
 
 #[derive(Deserialize, JsonSchema)]
@@ -38,22 +38,27 @@ pub(crate) struct UpdateAllowlistNoteOutput {
 
 pub(crate) struct UpdateAllowlistNote;
 
-impl TypedAction for UpdateAllowlistNote {
+impl TypedStep for UpdateAllowlistNote {
     const ID: &'static str = "update_allowlist_note";
     const TITLE: &'static str = "Update Allowlist Note";
     const DESCRIPTION: &'static str =
         "Change the note of an entry of the organization's allowlist in Anomali ThreatStream";
     type Input = UpdateAllowlistNoteInput;
-    type OutputSchema = UpdateAllowlistNoteOutput;
+    type Output = UpdateAllowlistNoteOutput;
+}
 
-    async fn run(connection: &Connection, input: UpdateAllowlistNoteInput) -> Result<Output, Failure> {
+impl TypedAction for UpdateAllowlistNote {
+    async fn run(
+        connection: &Connection,
+        input: UpdateAllowlistNoteInput,
+    ) -> Result<UpdateAllowlistNoteOutput, Failure> {
         let id = entry_id(&input.id)?;
         let notes = optional_line(Some(&input.notes), "notes", "the note", MAX_LINE_CHARS)?
             .ok_or_else(|| Failure::invalid_input("notes", "it is empty; give the new note"))?;
         allowlist::update_allowlist_note(&connection.client, id, &notes)
             .await
             .map_err(|error| allowlist_failure(error, Some(id)))?;
-        output_of(&UpdateAllowlistNoteOutput {
+        Ok(UpdateAllowlistNoteOutput {
             success: true,
             id,
             notes,

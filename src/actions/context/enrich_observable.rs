@@ -12,7 +12,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::protocol::{output_of, Failure, Output};
+use crate::protocol::Failure;
 use crate::threatstream::enrichment::Reference;
 use crate::threatstream::{ApiError, ModelType, Observable};
 
@@ -26,14 +26,15 @@ use super::{
 };
 use crate::actions::allowlisted;
 use crate::actions::connection::Connection;
+use crate::actions::input::step_input;
 use crate::actions::input::{given, or_default};
 use crate::actions::lookups::ResultRecord;
 use crate::actions::observable::{observable, ObservableType, TypeHint};
-use crate::actions::verdict::{example_verdict, verdict_input, VerdictOutput};
-use crate::actions::TypedAction;
-use crate::threatstream::verdict::Verdict;
+use crate::actions::verdict::{example_verdict, VerdictInputs};
+use crate::actions::{TypedAction, TypedStep};
+use crate::verdict::Verdict;
 
-verdict_input! {
+step_input! {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct EnrichObservableInput {
@@ -55,6 +56,7 @@ pub(crate) struct EnrichObservableInput {
     #[serde(default = "default_limit")]
     #[schemars(title = "Limit", range(max = 1000), example = DEFAULT_LIMIT)]
     limit: usize,
+    ..VerdictInputs,
 }
 }
 
@@ -118,7 +120,7 @@ pub(crate) struct EnrichObservableOutput {
     records: Option<Vec<Value>>,
     /// The verdict on every one of those records: malicious, suspicious, benign or unknown, with the score, the threat types and the reason
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(title = "Verdict", with = "Option<VerdictOutput>", example = example_verdict(&example_records_of_lookup()))]
+    #[schemars(title = "Verdict", example = example_verdict(&example_records_of_lookup()))]
     verdict: Option<Verdict>,
     /// Threat models tied to the observable, by type
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -218,7 +220,10 @@ impl Associations {
 
 /// An insight: ThreatStream's one-line finding about the observable. Only for the schema; insights
 /// pass through as ThreatStream sent them.
-#[allow(dead_code, reason = "only its schema is used")]
+#[expect(
+    dead_code,
+    reason = "describes records passed through as ThreatStream sent them; never built"
+)]
 #[derive(JsonSchema)]
 #[schemars(rename = "insight", title = "insight")]
 struct Insight {
@@ -334,16 +339,18 @@ impl EnrichObservableInput {
 
 pub(crate) struct EnrichObservable;
 
-impl TypedAction for EnrichObservable {
+impl TypedStep for EnrichObservable {
     const ID: &'static str = "enrich_observable";
     const TITLE: &'static str = "Enrich Observable";
     const DESCRIPTION: &'static str =
         "Get everything Anomali ThreatStream knows about an observable: its intelligence \
                                        records, threat model associations, passive DNS, WHOIS, insights and references";
     type Input = EnrichObservableInput;
-    type OutputSchema = EnrichObservableOutput;
+    type Output = EnrichObservableOutput;
+}
 
-    async fn run(connection: &Connection, input: EnrichObservableInput) -> Result<Output, Failure> {
+impl TypedAction for EnrichObservable {
+    async fn run(connection: &Connection, input: EnrichObservableInput) -> Result<EnrichObservableOutput, Failure> {
         let (observable, sections, inapplicable) = input.plan()?;
         let plan = Plan {
             client: &connection.client,
@@ -351,14 +358,14 @@ impl TypedAction for EnrichObservable {
             sections: &sections,
             include_records: input.include_records,
             limit: or_default(input.limit, DEFAULT_LIMIT),
-            verdict: input.verdict_inputs().options(connection)?,
+            verdict: VerdictInputs::from(&input).options(connection)?,
         };
         let allowlist = allowlisted::wanted(connection).await?;
         let mut gathered = gather(&plan).await?;
         gathered.verdict = gathered
             .verdict
             .map(|verdict| allowlisted::judged(verdict, allowlist.as_deref(), &observable));
-        output_of(&EnrichObservableOutput::of(
+        Ok(EnrichObservableOutput::of(
             &observable,
             input.include_records,
             gathered,

@@ -21,8 +21,8 @@ use crate::plural::count_of;
 use crate::protocol::{clean, Failure};
 use crate::threatstream::enrichment::{self, Reference};
 use crate::threatstream::threat_models;
-use crate::threatstream::verdict::{Tally, Verdict, VerdictOptions};
 use crate::threatstream::{self, ApiError, Client, ModelType, Observable, Record};
+use crate::verdict::{Tally, Verdict, VerdictOptions};
 
 use super::enrich_observable::{Associations, Section, Unavailable};
 use super::get_passive_dns::newest_first;

@@ -8,17 +8,17 @@
 use std::cmp::Ordering;
 
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::protocol::{clean, output_of, Failure, Output};
+use crate::protocol::{clean, Failure};
 use crate::threatstream::enrichment;
 use crate::threatstream::Record;
 
 use super::{context_failure, default_limit, passive_dns_kind, subject, PASSIVE_DNS_KEPT_FOR};
 use crate::actions::connection::Connection;
 use crate::actions::input::or_default;
-use crate::actions::TypedAction;
+use crate::actions::{TypedAction, TypedStep};
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -33,17 +33,19 @@ pub(crate) struct GetPassiveDnsInput {
 }
 
 // Only for the schema, as is `PassiveDnsRecord`: records pass through as ThreatStream sent them.
-#[allow(dead_code, reason = "only its schema is used")]
-#[derive(JsonSchema)]
+#[derive(Serialize, JsonSchema)]
 pub(crate) struct GetPassiveDnsOutput {
     /// DNS resolutions seen for the value, newest first; empty when there are none
-    #[schemars(title = "Results", example = example_records())]
-    results: Vec<PassiveDnsRecord>,
+    #[schemars(title = "Results", with = "Vec<PassiveDnsRecord>", example = example_records())]
+    results: Vec<Value>,
 }
 
 /// One resolution seen by a passive DNS sensor; null and empty fields are dropped, fields not listed
 /// pass through.
-#[allow(dead_code, reason = "only its schema is used")]
+#[expect(
+    dead_code,
+    reason = "describes records passed through as ThreatStream sent them; never built"
+)]
 #[derive(JsonSchema)]
 #[schemars(rename = "passive_dns_record", title = "passive_dns_record")]
 pub(crate) struct PassiveDnsRecord {
@@ -98,20 +100,24 @@ fn seen(record: &Value, field: &str) -> Option<String> {
 
 pub(crate) struct GetPassiveDns;
 
-impl TypedAction for GetPassiveDns {
+impl TypedStep for GetPassiveDns {
     const ID: &'static str = "get_passive_dns";
     const TITLE: &'static str = "Get Passive DNS";
     const DESCRIPTION: &'static str =
         "Get the passive DNS history of an IP address or domain from Anomali ThreatStream";
     type Input = GetPassiveDnsInput;
-    type OutputSchema = GetPassiveDnsOutput;
+    type Output = GetPassiveDnsOutput;
+}
 
-    async fn run(connection: &Connection, input: GetPassiveDnsInput) -> Result<Output, Failure> {
+impl TypedAction for GetPassiveDns {
+    async fn run(connection: &Connection, input: GetPassiveDnsInput) -> Result<GetPassiveDnsOutput, Failure> {
         let (subject, kind) = subject(&input.value, passive_dns_kind, PASSIVE_DNS_KEPT_FOR)?;
         let records = enrichment::passive_dns(&connection.client, kind, &subject.value())
             .await
             .map_err(|error| context_failure(error, "passive DNS"))?;
-        output_of(&json!({"results": newest_first(records, or_default(input.limit, super::DEFAULT_LIMIT))}))
+        Ok(GetPassiveDnsOutput {
+            results: newest_first(records, or_default(input.limit, super::DEFAULT_LIMIT)),
+        })
     }
 }
 

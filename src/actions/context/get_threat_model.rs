@@ -10,12 +10,12 @@
 
 use futures_util::future;
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::actions::models::comment::{example_comment, CommentSummary};
 use crate::actions::models::targets::Item;
-use crate::protocol::{clean, output_of, Failure, Output};
+use crate::protocol::{clean, Failure};
 use crate::threatstream::associations::linked_models;
 use crate::threatstream::model_writes::{model_comments, ModelRef};
 use crate::threatstream::threat_models;
@@ -26,7 +26,7 @@ use super::{context_failure, default_limit, DEFAULT_LIMIT};
 use crate::actions::connection::Connection;
 use crate::actions::input::{or_default, NumberId};
 use crate::actions::lookups::ResultRecord;
-use crate::actions::TypedAction;
+use crate::actions::{TypedAction, TypedStep};
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -56,22 +56,25 @@ pub(crate) struct GetThreatModelInput {
 }
 
 // Only for the schema: the model and observables are written as JSON.
-#[allow(dead_code, reason = "only its schema is used")]
-#[derive(JsonSchema)]
+#[derive(Serialize, JsonSchema)]
 pub(crate) struct GetThreatModelOutput {
     /// Whether ThreatStream has the model and the account can see it
     #[schemars(title = "Found", example = true)]
     found: bool,
     /// The model, its text as description and its tags as names; absent when not found
-    #[schemars(title = "Model", example = example_model())]
-    model: Option<ThreatModelFields>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(title = "Model", with = "Option<ThreatModelFields>", example = example_model())]
+    model: Option<Value>,
     /// Intelligence records of the observables linked to the model, up to the limit; only when asked for
-    #[schemars(title = "Observables", example = example_observables())]
-    observables: Option<Vec<ResultRecord>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(title = "Observables", with = "Option<Vec<ResultRecord>>", example = example_observables())]
+    observables: Option<Value>,
     /// Comments on the model, oldest first, up to the observable limit; only when asked for
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(title = "Comments", example = json!([example_comment()]))]
     comments: Option<Vec<CommentSummary>>,
     /// Models of the types asked for that are linked to this one, up to the observable limit per type; only when asked for
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(title = "Linked Models", example = json!([{"kind": "actor", "id": 3102, "name": "Paper Heron"}]))]
     linked_models: Option<Vec<Item>>,
 }
@@ -92,15 +95,17 @@ fn example_observables() -> Value {
 
 pub(crate) struct GetThreatModel;
 
-impl TypedAction for GetThreatModel {
+impl TypedStep for GetThreatModel {
     const ID: &'static str = "get_threat_model";
     const TITLE: &'static str = "Get Threat Model";
     const DESCRIPTION: &'static str = "Get a threat model from Anomali ThreatStream, with its description, tags and \
                                        linked observables";
     type Input = GetThreatModelInput;
-    type OutputSchema = GetThreatModelOutput;
+    type Output = GetThreatModelOutput;
+}
 
-    async fn run(connection: &Connection, input: GetThreatModelInput) -> Result<Output, Failure> {
+impl TypedAction for GetThreatModel {
+    async fn run(connection: &Connection, input: GetThreatModelInput) -> Result<GetThreatModelOutput, Failure> {
         // Not a schema minimum: the samples InsightConnect's tooling writes fill integers with 0.
         let id = input
             .id
@@ -127,22 +132,27 @@ impl TypedAction for GetThreatModel {
         let failure = |error| context_failure(error, "threat models");
         let Some(model) = model.map_err(failure)? else {
             tracing::info!("ThreatStream has no {} with ID {id}", model_type.as_str());
-            return output_of(&json!({"found": false}));
+            return Ok(GetThreatModelOutput {
+                found: false,
+                model: None,
+                observables: None,
+                comments: None,
+                linked_models: None,
+            });
         };
-        let mut output = json!({"found": true, "model": shaped(model, Some(model_type))});
-        if let Some(records) = observables.map_err(failure)? {
+        let observables = observables.map_err(failure)?.map(|records| {
             let mut records = Value::Array(records.into_iter().map(Value::Object).collect());
             clean(&mut records);
-            output["observables"] = records;
-        }
-        let (comments, linked) = around.map_err(failure)?;
-        if let Some(comments) = comments {
-            output["comments"] = json!(comments);
-        }
-        if let Some(linked) = linked {
-            output["linked_models"] = json!(linked);
-        }
-        output_of(&output)
+            records
+        });
+        let (comments, linked_models) = around.map_err(failure)?;
+        Ok(GetThreatModelOutput {
+            found: true,
+            model: Some(shaped(model, Some(model_type))),
+            observables,
+            comments,
+            linked_models,
+        })
     }
 }
 

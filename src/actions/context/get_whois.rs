@@ -9,13 +9,13 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::protocol::{output_of, Failure, Output};
+use crate::protocol::Failure;
 use crate::threatstream::enrichment;
 use crate::whois;
 
 use super::{context_failure, passive_dns_kind, subject, WHOIS_KEPT_FOR};
 use crate::actions::connection::Connection;
-use crate::actions::TypedAction;
+use crate::actions::{TypedAction, TypedStep};
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -98,20 +98,22 @@ impl WhoisRecord {
 
 pub(crate) struct GetWhois;
 
-impl TypedAction for GetWhois {
+impl TypedStep for GetWhois {
     const ID: &'static str = "get_whois";
     const TITLE: &'static str = "Get WHOIS";
     const DESCRIPTION: &'static str = "Get the WHOIS record of a domain or IP address from Anomali ThreatStream";
     type Input = GetWhoisInput;
-    type OutputSchema = GetWhoisOutput;
+    type Output = GetWhoisOutput;
+}
 
-    async fn run(connection: &Connection, input: GetWhoisInput) -> Result<Output, Failure> {
+impl TypedAction for GetWhois {
+    async fn run(connection: &Connection, input: GetWhoisInput) -> Result<GetWhoisOutput, Failure> {
         let (subject, _) = subject(&input.value, passive_dns_kind, WHOIS_KEPT_FOR)?;
         let text = enrichment::whois(&connection.client, &subject.value())
             .await
             .map_err(|error| context_failure(error, "WHOIS records"))?;
         let whois = text.as_deref().map(WhoisRecord::of);
-        output_of(&GetWhoisOutput {
+        Ok(GetWhoisOutput {
             found: whois.is_some(),
             whois,
         })

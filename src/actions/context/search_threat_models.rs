@@ -7,10 +7,10 @@
 //! given, as the orchestrator sends them for inputs left blank.
 
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::protocol::{output_of, Failure, Output};
+use crate::protocol::Failure;
 use crate::threatstream::threat_models::{self, ModelSearch};
 use crate::threatstream::timestamp;
 use crate::threatstream::ModelType;
@@ -19,8 +19,8 @@ use super::threat_model::{shaped, ThreatModelFields};
 use super::{context_failure, default_limit, DEFAULT_LIMIT};
 use crate::actions::connection::Connection;
 use crate::actions::input::{date, distinct, given, line, or_default, MAX_LINE_CHARS};
-use crate::actions::TypedAction;
 use crate::actions::{names, Names};
+use crate::actions::{TypedAction, TypedStep};
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -78,12 +78,11 @@ impl PublicationStatus {
 }
 
 // Only for the schema: models are shaped as JSON by `threat_model::shaped`.
-#[allow(dead_code, reason = "only its schema is used")]
-#[derive(JsonSchema)]
+#[derive(Serialize, JsonSchema)]
 pub(crate) struct SearchThreatModelsOutput {
     /// Threat models found, newest change first; empty when none match
-    #[schemars(title = "Results", example = example_results())]
-    results: Vec<ThreatModelFields>,
+    #[schemars(title = "Results", with = "Vec<ThreatModelFields>", example = example_results())]
+    results: Vec<Value>,
 }
 
 fn example_results() -> Value {
@@ -144,21 +143,23 @@ fn utc_timestamp(text: &str) -> Option<String> {
 
 pub(crate) struct SearchThreatModels;
 
-impl TypedAction for SearchThreatModels {
+impl TypedStep for SearchThreatModels {
     const ID: &'static str = "search_threat_models";
     const TITLE: &'static str = "Search Threat Models";
     const DESCRIPTION: &'static str = "Search Anomali ThreatStream's threat models (actors, campaigns, incidents, \
                                        malware, signatures, threat bulletins, TTPs, vulnerabilities and attack patterns)";
     type Input = SearchThreatModelsInput;
-    type OutputSchema = SearchThreatModelsOutput;
+    type Output = SearchThreatModelsOutput;
+}
 
-    async fn run(connection: &Connection, input: SearchThreatModelsInput) -> Result<Output, Failure> {
+impl TypedAction for SearchThreatModels {
+    async fn run(connection: &Connection, input: SearchThreatModelsInput) -> Result<SearchThreatModelsOutput, Failure> {
         let search = input.search()?;
         let found = threat_models::search(&connection.client, &search, or_default(input.limit, DEFAULT_LIMIT))
             .await
             .map_err(|error| context_failure(error, "threat models"))?;
         let results: Vec<Value> = found.into_iter().map(|model| shaped(model, None)).collect();
-        output_of(&json!({"results": results}))
+        Ok(SearchThreatModelsOutput { results })
     }
 }
 

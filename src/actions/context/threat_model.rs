@@ -27,7 +27,10 @@ use crate::threatstream::{numeric_id, tag_names, ModelType, Record};
 
 /// A threat model as outputs show it. Only for the schema: models pass through `shaped` as JSON, so
 /// fields not listed here reach the output too.
-#[allow(dead_code, reason = "only its schema is used")]
+#[expect(
+    dead_code,
+    reason = "describes records passed through as ThreatStream sent them; never built"
+)]
 #[derive(JsonSchema)]
 #[schemars(rename = "threat_model", title = "threat_model")]
 pub(crate) struct ThreatModelFields {

@@ -9,28 +9,26 @@
 //! skipped. A state whose cursor is ahead of ThreatStream's newest change (see `engine`) fails the
 //! run, saying how to reset it.
 
-use serde_json::value::RawValue;
-use serde_json::Value;
 use tracing::info;
 
 use super::engine::{cursor_ahead, Feed, PollError, Sink, Source};
 use crate::actions::failure::upstream_status;
+use crate::actions::TaskRun;
 use crate::plural::count_of;
-use crate::protocol::{Failure, Halt, Output, TaskOutcome};
+use crate::protocol::{Failure, Halt};
 use crate::threatstream::Client;
 
-/// One run of a task on `feed` from `state`.
-pub(crate) async fn collect<S: Source>(
+/// One run of a task on `feed` from `state`; its items make the task's output `O`.
+pub(crate) async fn collect<S: Source, O: From<Vec<S::Item>>>(
     feed: &Feed<S>,
     client: &Client,
-    state: &S::State,
-) -> Result<TaskOutcome, Failure> {
-    let given = serde_json::to_value(state).unwrap_or_default();
-    match poll(feed, client, S::cursor_of(state)?).await {
-        Ok(outcome) => Ok(outcome),
-        Err(PollError::Api(error)) => Ok(TaskOutcome {
-            output: empty_list()?,
-            state: given,
+    state: S::State,
+) -> Result<TaskRun<O, S::State>, Failure> {
+    match poll(feed, client, S::cursor_of(&state)?).await {
+        Ok(run) => Ok(run),
+        Err(PollError::Api(error)) => Ok(TaskRun {
+            output: O::from(Vec::new()),
+            state,
             has_more_pages: false,
             problem: Some((upstream_status(&error), Failure::from(error))),
         }),
@@ -43,7 +41,11 @@ pub(crate) async fn collect<S: Source>(
 }
 
 /// One poll from `cursor` (or from where a first run starts), collected.
-async fn poll<S: Source>(feed: &Feed<S>, client: &Client, cursor: Option<S::Cursor>) -> Result<TaskOutcome, PollError> {
+async fn poll<S: Source, O: From<Vec<S::Item>>>(
+    feed: &Feed<S>,
+    client: &Client,
+    cursor: Option<S::Cursor>,
+) -> Result<TaskRun<O, S::State>, PollError> {
     let mut cursor = match cursor {
         Some(cursor) => match cursor_ahead(&feed.source, client, &cursor).await? {
             None => cursor,
@@ -51,7 +53,7 @@ async fn poll<S: Source>(feed: &Feed<S>, client: &Client, cursor: Option<S::Curs
         },
         None => feed.starting_cursor(client).await?,
     };
-    let mut items = Collected::default();
+    let mut items = Collected { items: Vec::new() };
     let report = feed.poll(client, &mut cursor, &mut items).await?;
     let more = if report.more { "; more waiting" } else { "" };
     info!(
@@ -61,11 +63,9 @@ async fn poll<S: Source>(feed: &Feed<S>, client: &Client, cursor: Option<S::Curs
         S::PASSED_OVER,
         S::describe(&cursor)
     );
-    Ok(TaskOutcome {
-        output: items
-            .into_output()
-            .map_err(|failure| PollError::Halt(Halt::Failed(failure)))?,
-        state: S::state_value(&cursor),
+    Ok(TaskRun {
+        output: O::from(items.items),
+        state: S::state_at(&cursor),
         has_more_pages: report.more,
         problem: None,
     })
@@ -89,30 +89,15 @@ fn ahead<S: Source>(cursor: &S::Cursor, newest: &S::Cursor) -> Failure {
     )
 }
 
-#[derive(Default)]
-struct Collected {
-    items: Vec<Value>,
+struct Collected<I> {
+    items: Vec<I>,
 }
 
-impl Collected {
-    fn into_output(self) -> Result<Output, Failure> {
-        serde_json::value::to_raw_value(&self.items).map_err(encoding)
-    }
-}
-
-impl<C> Sink<C> for Collected {
-    async fn take(&mut self, item: Value) -> Result<(), Halt> {
+impl<C, I: Send> Sink<C, I> for Collected<I> {
+    async fn take(&mut self, item: I) -> Result<(), Halt> {
         self.items.push(item);
         Ok(())
     }
-}
-
-fn empty_list() -> Result<Output, Failure> {
-    RawValue::from_string("[]".to_owned()).map_err(encoding)
-}
-
-fn encoding(error: serde_json::Error) -> Failure {
-    Failure::defect("The task's output could not be encoded.", "Please contact support.").with_data(error.to_string())
 }
 
 #[cfg(test)]

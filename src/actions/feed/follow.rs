@@ -18,14 +18,13 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use serde::Deserialize;
-use serde_json::Value;
 use tracing::{error, info};
 
 use super::engine::{cursor_ahead, Feed, PollError, Sink, Source};
 use crate::actions::input::or_default;
+use crate::actions::{TriggerRun, TypedTrigger};
 use crate::plural::count_of;
-use crate::protocol::{output_of, Failure, Halt, Output, TriggerContext};
+use crate::protocol::{Failure, Halt};
 use crate::threatstream::{ApiError, Client};
 
 /// Replaces the interval between polls, in milliseconds, so the tests of a running trigger need not
@@ -59,18 +58,15 @@ fn poll_interval(seconds: u32) -> Duration {
 
 /// Runs a trigger on `feed` until it is asked to stop or fails: each item becomes the event
 /// `event(item)`. `seconds` is the checked interval between polls.
-pub(crate) async fn follow<S: Source>(
+pub(crate) async fn follow<S: Source, T: TypedTrigger<State = S::State>>(
     feed: Feed<S>,
     client: &Client,
-    context: &mut TriggerContext,
+    context: &mut TriggerRun<'_, T>,
     seconds: u32,
-    event: impl Fn(Value) -> Value + Send + Sync,
-) -> Result<Output, Failure> {
-    let saved = match context.saved_state() {
-        Some(saved) => {
-            let state = S::State::deserialize(saved).map_err(Failure::invalid_trigger_state)?;
-            S::cursor_of(&state)?
-        }
+    event: impl Fn(S::Item) -> T::Output + Send + Sync,
+) -> Result<(), Failure> {
+    let saved = match context.saved_state()? {
+        Some(state) => S::cursor_of(&state)?,
         None => None,
     };
     let mut run = Run {
@@ -81,21 +77,21 @@ pub(crate) async fn follow<S: Source>(
         event: &event,
     };
     match run.follow(saved).await {
-        Halt::Stopped => output_of(&Value::Null),
+        Halt::Stopped => Ok(()),
         Halt::Failed(failure) => Err(failure),
     }
 }
 
 /// One run of a trigger.
-struct Run<'a, S: Source, E> {
+struct Run<'a, 'c, S: Source, T: TypedTrigger, E> {
     feed: Feed<S>,
     client: &'a Client,
-    context: &'a mut TriggerContext,
+    context: &'a mut TriggerRun<'c, T>,
     interval: Duration,
     event: &'a E,
 }
 
-impl<S: Source, E: Fn(Value) -> Value + Send + Sync> Run<'_, S, E> {
+impl<S: Source, T: TypedTrigger<State = S::State>, E: Fn(S::Item) -> T::Output + Send + Sync> Run<'_, '_, S, T, E> {
     /// Polls until a stop is asked for or a failure ends the run; the cursor is saved either way.
     async fn follow(&mut self, saved: Option<S::Cursor>) -> Halt {
         let started = match saved {
@@ -122,7 +118,7 @@ impl<S: Source, E: Fn(Value) -> Value + Send + Sync> Run<'_, S, E> {
                 }
             }
         };
-        match self.context.save_last_state(&S::state_value(&cursor)) {
+        match self.context.save_last_state(&S::state_at(&cursor)) {
             Ok(()) => halt,
             Err(failure) => Halt::Failed(failure),
         }
@@ -137,7 +133,7 @@ impl<S: Source, E: Fn(Value) -> Value + Send + Sync> Run<'_, S, E> {
                 .await?
             {
                 Ok(cursor) => {
-                    self.context.save_state(&S::state_value(&cursor));
+                    self.context.save_state(&S::state_at(&cursor));
                     return Ok(cursor);
                 }
                 Err(problem) => self.unreachable("find where to start", problem),
@@ -189,7 +185,7 @@ impl<S: Source, E: Fn(Value) -> Value + Send + Sync> Run<'_, S, E> {
 
     /// One poll, logged with its counts; `true` when more records are waiting already.
     async fn poll(&mut self, cursor: &mut S::Cursor) -> Result<bool, Halt> {
-        let mut events = Events::<S, E>::new(&mut *self.context, self.event, cursor.clone());
+        let mut events = Events::<S, T, E>::new(&mut *self.context, self.event, cursor.clone());
         match self.feed.poll(self.client, cursor, &mut events).await {
             Ok(report) => {
                 let more = if report.more { "; more waiting" } else { "" };
@@ -226,8 +222,8 @@ const SAVE_EVERY: Duration = Duration::from_secs(1);
 
 /// Each item as one event to the dispatcher. The cursor is saved after `SAVE_EVERY_EVENTS` events or
 /// `SAVE_EVERY`, whichever comes first, and at the end of each page.
-struct Events<'a, S: Source, E> {
-    context: &'a mut TriggerContext,
+struct Events<'a, 'c, S: Source, T: TypedTrigger, E> {
+    context: &'a mut TriggerRun<'c, T>,
     event: &'a E,
     /// The cursor as last saved, and the events delivered and the time since.
     saved: S::Cursor,
@@ -235,8 +231,8 @@ struct Events<'a, S: Source, E> {
     last_save: Instant,
 }
 
-impl<'a, S: Source, E> Events<'a, S, E> {
-    fn new(context: &'a mut TriggerContext, event: &'a E, cursor: S::Cursor) -> Events<'a, S, E> {
+impl<'a, 'c, S: Source, T: TypedTrigger<State = S::State>, E> Events<'a, 'c, S, T, E> {
+    fn new(context: &'a mut TriggerRun<'c, T>, event: &'a E, cursor: S::Cursor) -> Self {
         Events {
             context,
             event,
@@ -251,15 +247,17 @@ impl<'a, S: Source, E> Events<'a, S, E> {
         if *cursor == self.saved {
             return;
         }
-        self.context.save_state(&S::state_value(cursor));
+        self.context.save_state(&S::state_at(cursor));
         self.saved = cursor.clone();
         self.unsaved_events = 0;
         self.last_save = Instant::now();
     }
 }
 
-impl<S: Source, E: Fn(Value) -> Value + Send + Sync> Sink<S::Cursor> for Events<'_, S, E> {
-    async fn take(&mut self, item: Value) -> Result<(), Halt> {
+impl<S: Source, T: TypedTrigger<State = S::State>, E: Fn(S::Item) -> T::Output + Send + Sync> Sink<S::Cursor, S::Item>
+    for Events<'_, '_, S, T, E>
+{
+    async fn take(&mut self, item: S::Item) -> Result<(), Halt> {
         self.context.send(&(self.event)(item)).await?;
         self.unsaved_events += 1;
         Ok(())

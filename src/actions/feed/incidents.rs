@@ -139,6 +139,7 @@ fn changed_since_listed(listed: &Record, whole: &Record) -> bool {
 
 impl Source for Incidents {
     type Cursor = IncidentCursor;
+    type Item = IncidentEvent;
     type State = IncidentState;
     const NOUN: &'static str = "incident";
     const PASSED_OVER: &'static str = "left out by the filters or gone";
@@ -190,7 +191,7 @@ impl Source for Incidents {
         })
     }
 
-    async fn item(&self, client: &Client, record: Record) -> Result<Option<Value>, ApiError> {
+    async fn item(&self, client: &Client, record: Record) -> Result<Option<IncidentEvent>, ApiError> {
         if !self.keeps(&record) {
             return Ok(None);
         }
@@ -214,11 +215,10 @@ impl Source for Incidents {
             clean(&mut observable);
             observables.push(observable);
         }
-        let event = IncidentEvent {
+        Ok(Some(IncidentEvent {
             incident: ShapedModel::of(whole, Some(ModelType::Incident)),
             observables: Observables(observables),
-        };
-        Ok(Some(serde_json::to_value(event).unwrap_or_default()))
+        }))
     }
 
     fn describe(cursor: &IncidentCursor) -> String {

@@ -3,50 +3,65 @@
 //! every task of a feed shares), on the same cursor as the New Incidents trigger.
 
 use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::collect::collect;
 use super::engine::test_poll;
-use super::incident_input::{incident_input, IncidentInput};
+use super::incident_input::incident_feed;
 use super::incidents::{example_event, IncidentEvent, IncidentState};
 use crate::actions::connection::Connection;
-use crate::actions::typed::TypedTask;
-use crate::protocol::{Failure, Output, TaskOutcome};
+use crate::actions::input::step_input;
+use crate::actions::{TaskRun, TypedStep, TypedTask};
+use crate::protocol::Failure;
 
-incident_input! {
-    MonitorIncidentsInput {}
+step_input! {
+    #[derive(Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub(crate) struct MonitorIncidentsInput {
+        ..IncidentFilters,
+        ..IncidentPacing,
+    }
 }
 
-// The task's output, for the schema (a `//` comment: a doc comment would become its description).
-#[allow(dead_code, reason = "only its schema is used")]
-#[derive(JsonSchema)]
+// The task's output (a `//` comment: a doc comment would become its description).
+#[derive(Serialize, JsonSchema)]
 pub(crate) struct MonitorIncidentsOutput {
     /// Incidents new or changed since the last run, oldest change first, each with its observables
     #[schemars(title = "Incidents", example = json!([example_event()]))]
     incidents: Vec<IncidentEvent>,
 }
 
+impl From<Vec<IncidentEvent>> for MonitorIncidentsOutput {
+    fn from(incidents: Vec<IncidentEvent>) -> Self {
+        MonitorIncidentsOutput { incidents }
+    }
+}
+
 pub(crate) struct MonitorIncidents;
 
-impl TypedTask for MonitorIncidents {
+impl TypedStep for MonitorIncidents {
     const ID: &'static str = "monitor_incidents";
     const TITLE: &'static str = "Monitor Incidents";
     const DESCRIPTION: &'static str =
         "Return the incidents that are new or changed in Anomali ThreatStream since the last run, with their observables";
-    const SCHEDULE: &'static str = "*/5 * * * *";
     type Input = MonitorIncidentsInput;
-    type OutputSchema = MonitorIncidentsOutput;
+    type Output = MonitorIncidentsOutput;
+}
+
+impl TypedTask for MonitorIncidents {
+    const SCHEDULE: &'static str = "*/5 * * * *";
     type State = IncidentState;
 
     async fn run(
         connection: &Connection,
         input: MonitorIncidentsInput,
         state: IncidentState,
-    ) -> Result<TaskOutcome, Failure> {
-        collect(&input.feed()?, &connection.client, &state).await
+    ) -> Result<TaskRun<MonitorIncidentsOutput, IncidentState>, Failure> {
+        collect(&incident_feed(&input)?, &connection.client, state).await
     }
 
-    async fn test(connection: &Connection, input: MonitorIncidentsInput) -> Result<Output, Failure> {
-        test_poll(&input.feed()?, &connection.client).await
+    async fn test(connection: &Connection, input: MonitorIncidentsInput) -> Result<(), Failure> {
+        test_poll(&incident_feed(&input)?, &connection.client).await
     }
 }

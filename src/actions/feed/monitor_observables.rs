@@ -3,28 +3,40 @@
 //! feed shares), on the same cursor as the New Observables trigger.
 
 use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::collect::collect;
 use super::engine::test_poll;
-use super::input::{feed_input, FeedInput};
+use super::input::feed;
 use super::observables::FeedState;
 use crate::actions::connection::Connection;
+use crate::actions::input::step_input;
 use crate::actions::lookups::ResultRecord;
-use crate::actions::typed::TypedTask;
-use crate::protocol::{Failure, Output, TaskOutcome};
+use crate::actions::{TaskRun, TypedStep, TypedTask};
+use crate::protocol::Failure;
 
-feed_input! {
-    MonitorObservablesInput {}
+step_input! {
+    #[derive(Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub(crate) struct MonitorObservablesInput {
+        ..FeedFilters,
+        ..FeedPacing,
+    }
 }
 
-// The task's output, for the schema (a `//` comment: a doc comment would become its description).
-#[allow(dead_code, reason = "only its schema is used")]
-#[derive(JsonSchema)]
+// The task's output (a `//` comment: a doc comment would become its description).
+#[derive(Serialize, JsonSchema)]
 pub(crate) struct MonitorObservablesOutput {
     /// Observables new or changed since the last run, in update_id order, without empty fields
-    #[schemars(title = "Observables", example = example_observables())]
-    observables: Vec<ResultRecord>,
+    #[schemars(title = "Observables", with = "Vec<ResultRecord>", example = example_observables())]
+    observables: Vec<Value>,
+}
+
+impl From<Vec<Value>> for MonitorObservablesOutput {
+    fn from(observables: Vec<Value>) -> Self {
+        MonitorObservablesOutput { observables }
+    }
 }
 
 fn example_observables() -> Value {
@@ -35,25 +47,28 @@ fn example_observables() -> Value {
 
 pub(crate) struct MonitorObservables;
 
-impl TypedTask for MonitorObservables {
+impl TypedStep for MonitorObservables {
     const ID: &'static str = "monitor_observables";
     const TITLE: &'static str = "Monitor Observables";
     const DESCRIPTION: &'static str =
         "Return the observables that are new or changed in Anomali ThreatStream since the last run";
-    const SCHEDULE: &'static str = "*/5 * * * *";
     type Input = MonitorObservablesInput;
-    type OutputSchema = MonitorObservablesOutput;
+    type Output = MonitorObservablesOutput;
+}
+
+impl TypedTask for MonitorObservables {
+    const SCHEDULE: &'static str = "*/5 * * * *";
     type State = FeedState;
 
     async fn run(
         connection: &Connection,
         input: MonitorObservablesInput,
         state: FeedState,
-    ) -> Result<TaskOutcome, Failure> {
-        collect(&input.feed()?, &connection.client, &state).await
+    ) -> Result<TaskRun<MonitorObservablesOutput, FeedState>, Failure> {
+        collect(&feed(&input)?, &connection.client, state).await
     }
 
-    async fn test(connection: &Connection, input: MonitorObservablesInput) -> Result<Output, Failure> {
-        test_poll(&input.feed()?, &connection.client).await
+    async fn test(connection: &Connection, input: MonitorObservablesInput) -> Result<(), Failure> {
+        test_poll(&feed(&input)?, &connection.client).await
     }
 }

@@ -6,45 +6,56 @@
 //! feed is incidents by `modified_ts` (`incidents`), whose saved state names the last change taken
 //! and the incidents taken at that very time.
 
+use schemars::JsonSchema;
+use serde::Deserialize;
+
 use super::engine::test_poll;
 use super::follow::{default_interval, follow, interval};
-use super::incident_input::{incident_input, IncidentInput};
+use super::incident_input::incident_feed;
 use super::incidents::{IncidentEvent, IncidentState};
 use crate::actions::connection::Connection;
-use crate::actions::typed::TypedTrigger;
-use crate::protocol::{Failure, Output, TriggerContext};
+use crate::actions::input::step_input;
+use crate::actions::{TriggerRun, TypedStep, TypedTrigger};
+use crate::protocol::Failure;
 
-incident_input! {
-    NewIncidentsInput {
+step_input! {
+    #[derive(Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub(crate) struct NewIncidentsInput {
+        ..IncidentFilters,
         /// Seconds between polls, at least 10; 0 or empty is the default, 60
         #[serde(default = "default_interval")]
         #[schemars(title = "Interval", range(max = 86400), example = 60)]
         pub(crate) interval: u32,
+        ..IncidentPacing,
     }
 }
 
 pub(crate) struct NewIncidents;
 
-impl TypedTrigger for NewIncidents {
+impl TypedStep for NewIncidents {
     const ID: &'static str = "new_incidents";
     const TITLE: &'static str = "New Incidents";
     const DESCRIPTION: &'static str = "Deliver each incident that is new or changed in Anomali ThreatStream, with \
                                        its observables";
     type Input = NewIncidentsInput;
-    type Event = IncidentEvent;
+    type Output = IncidentEvent;
+}
+
+impl TypedTrigger for NewIncidents {
     type State = IncidentState;
 
     async fn run(
         connection: &Connection,
         input: NewIncidentsInput,
-        context: &mut TriggerContext,
-    ) -> Result<Output, Failure> {
-        let feed = input.feed()?;
+        context: &mut TriggerRun<'_, Self>,
+    ) -> Result<(), Failure> {
+        let feed = incident_feed(&input)?;
         let seconds = interval(input.interval)?;
         follow(feed, &connection.client, context, seconds, |incident| incident).await
     }
 
-    async fn test(connection: &Connection, input: NewIncidentsInput) -> Result<Output, Failure> {
-        test_poll(&input.feed()?, &connection.client).await
+    async fn test(connection: &Connection, input: NewIncidentsInput) -> Result<(), Failure> {
+        test_poll(&incident_feed(&input)?, &connection.client).await
     }
 }

@@ -44,6 +44,7 @@ impl Observables {
 
 impl Source for Observables {
     type Cursor = u64;
+    type Item = Value;
     type State = FeedState;
     const NOUN: &'static str = "observable";
     const PASSED_OVER: &'static str = "excluded by tag";

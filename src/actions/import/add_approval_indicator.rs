@@ -2,7 +2,7 @@
 //! observables as an import session for an analyst to approve.
 
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::settings::IndicatorSettings;
@@ -10,8 +10,8 @@ use super::{example_response, import, source, DefaultState, Follow, IndicatorRes
 use crate::actions::connection::Connection;
 use crate::actions::file::File;
 use crate::actions::sessions::{example_session, ImportSessionSummary};
-use crate::actions::TypedAction;
-use crate::protocol::{Failure, Output};
+use crate::actions::{TypedAction, TypedStep};
+use crate::protocol::Failure;
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -41,27 +41,32 @@ pub(crate) struct AddApprovalIndicatorInput {
     wait_for_processing: u64,
 }
 
-#[allow(dead_code, reason = "only its schema is used")]
-#[derive(JsonSchema)]
+#[derive(Serialize, JsonSchema)]
 pub(crate) struct AddApprovalIndicatorOutput {
     /// Results from adding indicator(s)
     #[schemars(title = "Results", example = example_response())]
     results: IndicatorResponse,
     /// The import session once processed, or still processing when Wait for Processing ran out; only when Wait for Processing is more than 0
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(title = "Import Session", example = example_session())]
     import_session: Option<ImportSessionSummary>,
 }
 
 pub(crate) struct AddApprovalIndicator;
 
-impl TypedAction for AddApprovalIndicator {
+impl TypedStep for AddApprovalIndicator {
     const ID: &'static str = "add_approval_indicator";
     const TITLE: &'static str = "Add Approval Indicator";
     const DESCRIPTION: &'static str = "Import indicator(s) into Anomali ThreatStream with approval";
     type Input = AddApprovalIndicatorInput;
-    type OutputSchema = AddApprovalIndicatorOutput;
+    type Output = AddApprovalIndicatorOutput;
+}
 
-    async fn run(connection: &Connection, input: AddApprovalIndicatorInput) -> Result<Output, Failure> {
+impl TypedAction for AddApprovalIndicator {
+    async fn run(
+        connection: &Connection,
+        input: AddApprovalIndicatorInput,
+    ) -> Result<AddApprovalIndicatorOutput, Failure> {
         let settings = input.indicator_settings.unwrap_or_default().0;
         let fields = settings.form_fields("indicator_settings")?;
         let source = source(input.file, input.datatext)?;
@@ -69,7 +74,11 @@ impl TypedAction for AddApprovalIndicator {
             state: input.default_state.unwrap_or_default(),
             wait: input.wait_for_processing,
         };
-        import(connection, fields, source, follow).await
+        let imported = import(connection, fields, source, follow).await?;
+        Ok(AddApprovalIndicatorOutput {
+            results: IndicatorResponse(imported.results),
+            import_session: imported.import_session,
+        })
     }
 }
 

@@ -10,8 +10,8 @@ use super::{example_response, import, source, DefaultState, Follow, ObservableRe
 use crate::actions::connection::Connection;
 use crate::actions::file::File;
 use crate::actions::sessions::{example_session, ImportSessionSummary};
-use crate::actions::{chosen, TypedAction};
-use crate::protocol::{Failure, Output};
+use crate::actions::{chosen, TypedAction, TypedStep};
+use crate::protocol::Failure;
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -62,27 +62,29 @@ pub(crate) enum Tlp {
     Unset,
 }
 
-#[allow(dead_code, reason = "only its schema is used")]
-#[derive(JsonSchema)]
+#[derive(Serialize, JsonSchema)]
 pub(crate) struct ImportObservableOutput {
     /// Results from importing observable(s)
     #[schemars(title = "Results", example = example_response())]
     results: ObservableResponse,
     /// The import session once processed, or still processing when Wait for Processing ran out; only when Wait for Processing is more than 0
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(title = "Import Session", example = example_session())]
     import_session: Option<ImportSessionSummary>,
 }
 
 pub(crate) struct ImportObservable;
 
-impl TypedAction for ImportObservable {
+impl TypedStep for ImportObservable {
     const ID: &'static str = "import_observable";
     const TITLE: &'static str = "Import Observable";
     const DESCRIPTION: &'static str = "Import observable(s) into Anomali ThreatStream with approval";
     type Input = ImportObservableInput;
-    type OutputSchema = ImportObservableOutput;
+    type Output = ImportObservableOutput;
+}
 
-    async fn run(connection: &Connection, input: ImportObservableInput) -> Result<Output, Failure> {
+impl TypedAction for ImportObservable {
+    async fn run(connection: &Connection, input: ImportObservableInput) -> Result<ImportObservableOutput, Failure> {
         let settings = input.observable_settings.unwrap_or_default().0;
         let mut fields = settings.form_fields("observable_settings")?;
         if let Some(tlp) = chosen(input.tlp) {
@@ -93,6 +95,10 @@ impl TypedAction for ImportObservable {
             state: input.default_state.unwrap_or_default(),
             wait: input.wait_for_processing,
         };
-        import(connection, fields, source, follow).await
+        let imported = import(connection, fields, source, follow).await?;
+        Ok(ImportObservableOutput {
+            results: ObservableResponse(imported.results),
+            import_session: imported.import_session,
+        })
     }
 }

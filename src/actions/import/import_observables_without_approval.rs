@@ -9,21 +9,21 @@
 //! requests of at most 5 MB, each sent once and never again: a PATCH that failed may have been applied.
 
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use super::settings::{Classification, Severity};
+use super::settings::Classification;
 use super::Tlp;
 use crate::actions::connection::Connection;
 use crate::actions::failure::{forbidden, unconfirmed, Permission, Write};
-use crate::actions::input::{at_most, given, tag_name, Percent, MAX_TAGS};
+use crate::actions::input::{at_most, given, tag_name, Choice, Percent, MAX_TAGS};
 use crate::actions::observable::observable;
 use crate::actions::wire_name;
-use crate::actions::{chosen, TypedAction};
+use crate::actions::{chosen, TypedAction, TypedStep};
 use crate::actions::{date, itype};
 use crate::plural::count_of;
-use crate::protocol::{output_of, quoted, Failure, Output};
-use crate::threatstream::{self, import_requests, Interrupted, Observable};
+use crate::protocol::{quoted, Failure};
+use crate::threatstream::{self, import_requests, Interrupted, Observable, Severity};
 
 /// More than a workflow step should push in one go; larger lists belong in an import with approval.
 const MAX_OBSERVABLES: usize = 10_000;
@@ -89,7 +89,7 @@ pub(crate) struct ImportObservablesWithoutApprovalInput {
     source_confidence_weight: Option<Percent>,
     /// Severity for observables that give none
     #[schemars(title = "Severity", example = Severity::High, extend("default" = ""))]
-    severity: Option<Severity>,
+    severity: Option<Choice<Severity>>,
     /// When the observables expire, for those that give no time of their own; when empty, ThreatStream expires them 90 days after the import
     #[schemars(
         title = "Expiration Time Stamp",
@@ -124,7 +124,7 @@ pub(crate) struct ObservableToImport {
     confidence: Option<Percent>,
     /// Severity of the observable
     #[schemars(title = "Severity", extend("default" = ""))]
-    severity: Option<Severity>,
+    severity: Option<Choice<Severity>>,
     /// Traffic Light Protocol marking of the observable
     #[schemars(title = "TLP", extend("default" = ""))]
     tlp: Option<Tlp>,
@@ -149,8 +149,7 @@ pub(crate) struct ObservableTag {
     tlp: Option<Tlp>,
 }
 
-#[allow(dead_code, reason = "only its schema is used")]
-#[derive(JsonSchema)]
+#[derive(Serialize, JsonSchema)]
 pub(crate) struct ImportObservablesWithoutApprovalOutput {
     /// Whether ThreatStream accepted every request; it files the observables after answering
     #[schemars(title = "Success", example = true)]
@@ -318,15 +317,20 @@ fn interrupted(interrupted: Interrupted) -> Failure {
 
 pub(crate) struct ImportObservablesWithoutApproval;
 
-impl TypedAction for ImportObservablesWithoutApproval {
+impl TypedStep for ImportObservablesWithoutApproval {
     const ID: &'static str = "import_observables_without_approval";
     const TITLE: &'static str = "Import Observables Without Approval";
     const DESCRIPTION: &'static str =
         "Import observables into Anomali ThreatStream without approval, making them active at once";
     type Input = ImportObservablesWithoutApprovalInput;
-    type OutputSchema = ImportObservablesWithoutApprovalOutput;
+    type Output = ImportObservablesWithoutApprovalOutput;
+}
 
-    async fn run(connection: &Connection, input: ImportObservablesWithoutApprovalInput) -> Result<Output, Failure> {
+impl TypedAction for ImportObservablesWithoutApproval {
+    async fn run(
+        connection: &Connection,
+        input: ImportObservablesWithoutApprovalInput,
+    ) -> Result<ImportObservablesWithoutApprovalOutput, Failure> {
         let meta = input.meta()?;
         let objects = input.objects()?;
         let requests = import_requests(&meta, &objects).map_err(|index| {
@@ -338,7 +342,11 @@ impl TypedAction for ImportObservablesWithoutApproval {
         let accepted = threatstream::import_without_approval(&connection.client, requests)
             .await
             .map_err(interrupted)?;
-        output_of(&json!({"success": true, "observables_sent": accepted.observables, "requests": accepted.requests}))
+        Ok(ImportObservablesWithoutApprovalOutput {
+            success: true,
+            observables_sent: u64::try_from(accepted.observables).unwrap_or(u64::MAX),
+            requests: u64::try_from(accepted.requests).unwrap_or(u64::MAX),
+        })
     }
 }
 

@@ -27,11 +27,10 @@ use super::input::given;
 use super::sessions::{summary, ImportSessionSummary};
 use super::spec_named;
 use crate::plural::count_of;
-use crate::protocol::{output_of, Action, Failure, Output};
+use crate::protocol::{Action, Failure};
 use crate::threatstream::{self, ImportSource};
 
 pub(crate) use import_observable::Tlp;
-pub(crate) use settings::Severity;
 
 /// An import with approval, when a failure leaves unknown whether ThreatStream created the session.
 const IMPORT: Write = Write {
@@ -93,7 +92,7 @@ async fn import(
     mut fields: Vec<(&'static str, String)>,
     source: ImportSource,
     follow: Follow,
-) -> Result<Output, Failure> {
+) -> Result<Imported, Failure> {
     match &source {
         ImportSource::File(upload) => info!(
             "Importing file {} ({}), {}",
@@ -137,18 +136,16 @@ async fn import(
         0 => None,
         wait => Some(followed_session(connection, &results.import_session_id, wait).await?),
     };
-    output_of(&ImportOutput {
+    Ok(Imported {
         results,
         import_session,
     })
 }
 
 /// What both imports with approval answer: the session ThreatStream created, and, when asked to wait,
-/// the session as processing left it. Each action's output schema names `results` its own way.
-#[derive(Serialize)]
-struct ImportOutput {
+/// the session as processing left it. Each action's output names `results` its own way.
+struct Imported {
     results: ImportResponse,
-    #[serde(skip_serializing_if = "Option::is_none")]
     import_session: Option<ImportSessionSummary>,
 }
 
@@ -200,5 +197,15 @@ fn example_response() -> serde_json::Value {
         "import_session_id": "1000000344"})
 }
 
-spec_named!(IndicatorResponse(ImportResponse), "import_indicator_response");
-spec_named!(ObservableResponse(ImportResponse), "import_observable_response");
+spec_named!(
+    #[derive(Serialize)]
+    #[serde(transparent)]
+    IndicatorResponse(ImportResponse),
+    "import_indicator_response"
+);
+spec_named!(
+    #[derive(Serialize)]
+    #[serde(transparent)]
+    ObservableResponse(ImportResponse),
+    "import_observable_response"
+);

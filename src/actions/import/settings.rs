@@ -8,9 +8,10 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::actions::input::{at_most, given, line, Percent, MAX_NAME_CHARS, MAX_TAGS};
+use crate::actions::input::{at_most, given, line, Choice, Percent, MAX_NAME_CHARS, MAX_TAGS};
 use crate::actions::{chosen, date, spec_named};
 use crate::protocol::Failure;
+use crate::threatstream::Severity;
 
 spec_named!(
     #[derive(Default, Deserialize)]
@@ -36,7 +37,7 @@ pub(crate) struct ImportSettings {
     source_confidence_weight: Option<Percent>,
     /// Severity you want to assign to the indicator when it is imported
     #[schemars(title = "Severity", extend("default" = ""))]
-    severity: Option<Severity>,
+    severity: Option<Choice<Severity>>,
     /// Classification of the indicator
     #[schemars(title = "Classification", extend("default" = "private"))]
     classification: Option<Classification>,
@@ -67,22 +68,6 @@ pub(crate) struct ImportSettings {
     /// Type of threat associated with the imported indicators, such as malware or phish
     #[schemars(title = "Threat Type")]
     threat_type: Option<String>,
-}
-
-#[derive(Clone, Copy, Deserialize, Serialize, JsonSchema)]
-#[schemars(inline)]
-pub(crate) enum Severity {
-    #[serde(rename = "low")]
-    Low,
-    #[serde(rename = "medium")]
-    Medium,
-    #[serde(rename = "high")]
-    High,
-    #[serde(rename = "very-high")]
-    VeryHigh,
-    // Not set: ThreatStream decides.
-    #[serde(rename = "")]
-    Unset,
 }
 
 #[derive(Clone, Copy, Deserialize, Serialize, JsonSchema)]

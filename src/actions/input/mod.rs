@@ -1,10 +1,12 @@
 //! How steps read their inputs: the one rule for inputs nobody touched (`untouched`), IDs and
 //! confidences in either JSON form (`id`), limits on texts and lists (`limits`), and the checks and
 //! conversions many inputs share (enums to their wire names, with the form's empty choice; dates;
-//! indicator types).
+//! indicator types). `step_input!` (`shared`) declares the groups of inputs several steps take.
 
+mod choice;
 mod id;
 mod limits;
+mod shared;
 mod untouched;
 
 use serde::Serialize;
@@ -12,11 +14,13 @@ use serde::Serialize;
 use crate::protocol::{quoted, Failure};
 use crate::threatstream::timestamp;
 
+pub(crate) use choice::Choice;
 pub(crate) use id::{NumberId, Percent, TextId};
 pub(crate) use limits::{
     at_most, distinct, line, names, optional_line, tag_name, Names, MAX_FILE_NAME_CHARS, MAX_LINE_CHARS, MAX_NAMES,
     MAX_NAME_CHARS, MAX_TAGS,
 };
+pub(crate) use shared::step_input;
 pub(crate) use untouched::{given, or_default, Untouched};
 
 /// What a serde enum is called on the wire.

@@ -22,8 +22,8 @@ use crate::actions::input::NumberId;
 use crate::actions::models::links::OptionalModelType;
 use crate::actions::models::sent_once;
 use crate::actions::models::targets::{check_matches, Kind, NotFound, TargetInputs};
-use crate::actions::TypedAction;
-use crate::protocol::{output_of, Failure, Output};
+use crate::actions::{TypedAction, TypedStep};
+use crate::protocol::Failure;
 use crate::threatstream::investigations::{add_elements, investigation, Element};
 use crate::threatstream::{numeric_id, ModelType};
 
@@ -86,14 +86,19 @@ const ELEMENT_MODELS: [ModelType; 7] = [
 
 pub(crate) struct AddInvestigationElements;
 
-impl TypedAction for AddInvestigationElements {
+impl TypedStep for AddInvestigationElements {
     const ID: &'static str = "add_investigation_elements";
     const TITLE: &'static str = "Add Investigation Elements";
     const DESCRIPTION: &'static str = "Add observables and threat models to an investigation in Anomali ThreatStream";
     type Input = AddInvestigationElementsInput;
-    type OutputSchema = AddInvestigationElementsOutput;
+    type Output = AddInvestigationElementsOutput;
+}
 
-    async fn run(connection: &Connection, input: AddInvestigationElementsInput) -> Result<Output, Failure> {
+impl TypedAction for AddInvestigationElements {
+    async fn run(
+        connection: &Connection,
+        input: AddInvestigationElementsInput,
+    ) -> Result<AddInvestigationElementsOutput, Failure> {
         let id = input.investigation_id.read("investigation_id", INVESTIGATION_ID)?;
         let model_type = input.model_type.and_then(OptionalModelType::model_type);
         if let Some(kind) = model_type.filter(|kind| !ELEMENT_MODELS.contains(kind)) {
@@ -140,7 +145,7 @@ impl TypedAction for AddInvestigationElements {
         };
         if elements.is_empty() {
             tracing::info!("None of the observables and models given were found; nothing was added");
-            return output_of(&output);
+            return Ok(output);
         }
         let answer = add_elements(client, id, &elements).await.map_err(|error| {
             let check = "Get Investigation shows whether ThreatStream added them";
@@ -154,7 +159,7 @@ impl TypedAction for AddInvestigationElements {
             crate::plural::count(output.added_count, "element"),
             output.already_in_count
         );
-        output_of(&output)
+        Ok(output)
     }
 }
 

@@ -17,8 +17,8 @@ use crate::actions::failure::{forbidden, Permission};
 use crate::actions::import::Tlp;
 use crate::actions::input::NumberId;
 use crate::actions::models::sent_once;
-use crate::actions::TypedAction;
-use crate::protocol::{output_of, Failure, Output};
+use crate::actions::{TypedAction, TypedStep};
+use crate::protocol::Failure;
 use crate::threatstream::investigations::create_investigation;
 
 #[derive(Deserialize, JsonSchema)]
@@ -60,14 +60,16 @@ pub(crate) struct InvestigationOutput {
 
 pub(crate) struct CreateInvestigation;
 
-impl TypedAction for CreateInvestigation {
+impl TypedStep for CreateInvestigation {
     const ID: &'static str = "create_investigation";
     const TITLE: &'static str = "Create Investigation";
     const DESCRIPTION: &'static str = "Open an investigation in Anomali ThreatStream";
     type Input = CreateInvestigationInput;
-    type OutputSchema = InvestigationOutput;
+    type Output = InvestigationOutput;
+}
 
-    async fn run(connection: &Connection, input: CreateInvestigationInput) -> Result<Output, Failure> {
+impl TypedAction for CreateInvestigation {
+    async fn run(connection: &Connection, input: CreateInvestigationInput) -> Result<InvestigationOutput, Failure> {
         if input.name.trim().is_empty() {
             return Err(Failure::invalid_input(
                 "name",
@@ -95,7 +97,7 @@ impl TypedAction for CreateInvestigation {
                     |error| forbidden(error, &[Permission::Investigations], "opening an investigation"),
                 )
             })?;
-        output_of(&InvestigationOutput {
+        Ok(InvestigationOutput {
             investigation: InvestigationSummary::of(&created, 0),
         })
     }

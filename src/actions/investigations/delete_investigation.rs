@@ -12,8 +12,8 @@ use super::investigation::{example_investigation, InvestigationSummary};
 use super::{investigation_failure, missing, read_failure, INVESTIGATION_ID};
 use crate::actions::connection::Connection;
 use crate::actions::input::NumberId;
-use crate::actions::TypedAction;
-use crate::protocol::{output_of, Failure, Output};
+use crate::actions::{TypedAction, TypedStep};
+use crate::protocol::Failure;
 use crate::threatstream::investigations::{delete_investigation, investigation};
 use crate::threatstream::ApiError;
 
@@ -37,14 +37,19 @@ pub(crate) struct DeleteInvestigationOutput {
 
 pub(crate) struct DeleteInvestigation;
 
-impl TypedAction for DeleteInvestigation {
+impl TypedStep for DeleteInvestigation {
     const ID: &'static str = "delete_investigation";
     const TITLE: &'static str = "Delete Investigation";
     const DESCRIPTION: &'static str = "Delete an investigation from Anomali ThreatStream";
     type Input = DeleteInvestigationInput;
-    type OutputSchema = DeleteInvestigationOutput;
+    type Output = DeleteInvestigationOutput;
+}
 
-    async fn run(connection: &Connection, input: DeleteInvestigationInput) -> Result<Output, Failure> {
+impl TypedAction for DeleteInvestigation {
+    async fn run(
+        connection: &Connection,
+        input: DeleteInvestigationInput,
+    ) -> Result<DeleteInvestigationOutput, Failure> {
         let id = input.id.read("id", INVESTIGATION_ID)?;
         let client = &connection.client;
         let record = investigation(client, id)
@@ -56,7 +61,7 @@ impl TypedAction for DeleteInvestigation {
             Err(ApiError::Status { status: 404, .. }) => tracing::info!("Investigation {id} was gone already"),
             Err(error) => return Err(investigation_failure(error, id, "deleting an investigation")),
         }
-        output_of(&DeleteInvestigationOutput {
+        Ok(DeleteInvestigationOutput {
             deleted: true,
             investigation: InvestigationSummary::of(&record, id),
         })

@@ -14,8 +14,8 @@ use super::investigation::{example_investigation, InvestigationSummary};
 use super::{default_limit, read_failure, DEFAULT_LIMIT, INVESTIGATION_ID};
 use crate::actions::connection::Connection;
 use crate::actions::input::NumberId;
-use crate::actions::TypedAction;
-use crate::protocol::{output_of, Failure, Output};
+use crate::actions::{TypedAction, TypedStep};
+use crate::protocol::Failure;
 use crate::threatstream::investigations::{elements, investigation};
 use crate::threatstream::ApiError;
 
@@ -48,15 +48,17 @@ pub(crate) struct GetInvestigationOutput {
 
 pub(crate) struct GetInvestigation;
 
-impl TypedAction for GetInvestigation {
+impl TypedStep for GetInvestigation {
     const ID: &'static str = "get_investigation";
     const TITLE: &'static str = "Get Investigation";
     const DESCRIPTION: &'static str = "Get an investigation from Anomali ThreatStream, with the observables and \
                                        threat models it holds";
     type Input = GetInvestigationInput;
-    type OutputSchema = GetInvestigationOutput;
+    type Output = GetInvestigationOutput;
+}
 
-    async fn run(connection: &Connection, input: GetInvestigationInput) -> Result<Output, Failure> {
+impl TypedAction for GetInvestigation {
+    async fn run(connection: &Connection, input: GetInvestigationInput) -> Result<GetInvestigationOutput, Failure> {
         let id = input.id.read("id", INVESTIGATION_ID)?;
         let limit = if input.element_limit == 0 {
             DEFAULT_LIMIT
@@ -74,14 +76,14 @@ impl TypedAction for GetInvestigation {
         let failure = |error| read_failure(error);
         let Some(record) = found.map_err(failure)? else {
             tracing::info!("ThreatStream has no investigation with ID {id}");
-            return output_of(&GetInvestigationOutput {
+            return Ok(GetInvestigationOutput {
                 found: false,
                 investigation: None,
                 elements: None,
             });
         };
         let elements = listed.map_err(failure)?;
-        output_of(&GetInvestigationOutput {
+        Ok(GetInvestigationOutput {
             found: true,
             investigation: Some(InvestigationSummary::of(&record, id)),
             elements: Some(

@@ -10,8 +10,8 @@ use serde_json::json;
 use super::investigation::{example_investigation, InvestigationSummary};
 use super::{default_limit, read_failure, DEFAULT_LIMIT};
 use crate::actions::connection::Connection;
-use crate::actions::TypedAction;
-use crate::protocol::{output_of, Failure, Output};
+use crate::actions::{TypedAction, TypedStep};
+use crate::protocol::Failure;
 use crate::threatstream::investigations::investigations;
 
 #[derive(Deserialize, JsonSchema)]
@@ -32,18 +32,20 @@ pub(crate) struct ListInvestigationsOutput {
 
 pub(crate) struct ListInvestigations;
 
-impl TypedAction for ListInvestigations {
+impl TypedStep for ListInvestigations {
     const ID: &'static str = "list_investigations";
     const TITLE: &'static str = "List Investigations";
     const DESCRIPTION: &'static str = "List the investigations in Anomali ThreatStream, newest first";
     type Input = ListInvestigationsInput;
-    type OutputSchema = ListInvestigationsOutput;
+    type Output = ListInvestigationsOutput;
+}
 
-    async fn run(connection: &Connection, input: ListInvestigationsInput) -> Result<Output, Failure> {
+impl TypedAction for ListInvestigations {
+    async fn run(connection: &Connection, input: ListInvestigationsInput) -> Result<ListInvestigationsOutput, Failure> {
         // Not a schema minimum: the samples InsightConnect's tooling writes fill integers with 0.
         let limit = if input.limit == 0 { DEFAULT_LIMIT } else { input.limit };
         let found = investigations(&connection.client, limit).await.map_err(read_failure)?;
-        output_of(&ListInvestigationsOutput {
+        Ok(ListInvestigationsOutput {
             investigations: found.iter().map(|record| InvestigationSummary::of(record, 0)).collect(),
         })
     }

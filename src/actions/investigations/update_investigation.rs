@@ -15,8 +15,8 @@ use super::{investigation_failure, INVESTIGATION_ID};
 use crate::actions::connection::Connection;
 use crate::actions::import::Tlp;
 use crate::actions::input::NumberId;
-use crate::actions::TypedAction;
-use crate::protocol::{output_of, Failure, Output};
+use crate::actions::{TypedAction, TypedStep};
+use crate::protocol::Failure;
 use crate::threatstream::investigations::{investigation, update_investigation};
 use crate::threatstream::numeric_id;
 
@@ -52,15 +52,17 @@ pub(crate) struct UpdateInvestigationInput {
 
 pub(crate) struct UpdateInvestigation;
 
-impl TypedAction for UpdateInvestigation {
+impl TypedStep for UpdateInvestigation {
     const ID: &'static str = "update_investigation";
     const TITLE: &'static str = "Update Investigation";
     const DESCRIPTION: &'static str = "Change the fields given of an investigation in Anomali ThreatStream, and \
                                        nothing else";
     type Input = UpdateInvestigationInput;
-    type OutputSchema = InvestigationOutput;
+    type Output = InvestigationOutput;
+}
 
-    async fn run(connection: &Connection, input: UpdateInvestigationInput) -> Result<Output, Failure> {
+impl TypedAction for UpdateInvestigation {
+    async fn run(connection: &Connection, input: UpdateInvestigationInput) -> Result<InvestigationOutput, Failure> {
         let id = input.id.read("id", INVESTIGATION_ID)?;
         let fields = fields(&InvestigationInputs {
             name: input.name.as_deref(),
@@ -85,7 +87,7 @@ impl TypedAction for UpdateInvestigation {
             Value::Object(record) if record.get("id").and_then(numeric_id) == Some(id) => record,
             _ => investigation(client, id).await.ok().flatten().unwrap_or_default(),
         };
-        output_of(&InvestigationOutput {
+        Ok(InvestigationOutput {
             investigation: InvestigationSummary::of(&record, id),
         })
     }

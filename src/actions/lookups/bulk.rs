@@ -15,22 +15,23 @@
 use std::collections::HashSet;
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::bulk_output::{write, Looked, LookupObservablesOutput};
+use super::bulk_output::{output, Looked, LookupObservablesOutput};
 use super::RecordsText;
 use crate::actions::allowlisted;
 use crate::actions::connection::Connection;
 use crate::actions::input::or_default;
+use crate::actions::input::step_input;
 use crate::actions::observable::{observable, ObservableType, TypeHint};
-use crate::actions::verdict::verdict_input;
-use crate::actions::TypedAction;
+use crate::actions::verdict::VerdictInputs;
+use crate::actions::{TypedAction, TypedStep};
 use crate::plural::count_of;
-use crate::protocol::{Failure, Output};
+use crate::protocol::Failure;
 use crate::threatstream::allowlisted::Allowlist;
-use crate::threatstream::verdict::{Tally, VerdictOptions};
 use crate::threatstream::{lookup_many, Observable, Record};
+use crate::verdict::{Tally, VerdictOptions};
 
 /// More than a phishing message or an alert carries; larger lists belong to a feed, not an action.
 pub(crate) const MAX_OBSERVABLES: usize = 1000;
@@ -40,7 +41,7 @@ pub(crate) const MAX_OBSERVABLES: usize = 1000;
 const DEFAULT_CONCURRENCY: u8 = 4;
 const MAX_CONCURRENCY: u8 = 8;
 
-verdict_input! {
+step_input! {
     #[derive(Default, Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields)]
     pub(crate) struct LookupObservablesInput {
@@ -59,6 +60,7 @@ verdict_input! {
         #[serde(default = "default_concurrency")]
         #[schemars(title = "Concurrency", range(max = 8), example = 4)]
         pub(crate) concurrency: u8,
+        ..VerdictInputs,
     }
 }
 
@@ -66,17 +68,17 @@ fn default_concurrency() -> u8 {
     DEFAULT_CONCURRENCY
 }
 
-/// The entries sorted out: the distinct observables in the order given, with the entry each came
-/// from, and the entries that are none.
+/// The entries sorted out: the distinct observables in the order given, with their type and the entry
+/// each came from, and the entries that are none.
 #[derive(Debug, Default)]
 pub(crate) struct Entries<'a> {
-    pub(crate) distinct: Vec<(Observable, &'a str)>,
+    pub(crate) distinct: Vec<(Observable, ObservableType, &'a str)>,
     pub(crate) invalid: Vec<Invalid<'a>>,
     pub(crate) duplicates: usize,
 }
 
 /// An entry that is no observable, and why.
-#[derive(Debug, PartialEq, Eq, Serialize)]
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Invalid<'a> {
     pub(crate) index: usize,
     pub(crate) value: &'a str,
@@ -139,11 +141,16 @@ pub(crate) fn sort_out(given: &[String], wanted: Option<ObservableType>) -> Entr
     let mut entries = Entries::default();
     let mut seen = HashSet::new();
     for (index, text) in given.iter().enumerate() {
-        match observable(text, wanted) {
-            Ok(found) if seen.contains(&found) => entries.duplicates += 1,
-            Ok(found) => {
+        let found = observable(text, wanted).and_then(|found| match ObservableType::of(&found) {
+            Some(kind) => Ok((found, kind)),
+            // `observable` tells every value's type by its shape; only Get Observables' has none.
+            None => Err("its type cannot be told from its shape".to_owned()),
+        });
+        match found {
+            Ok((found, _)) if seen.contains(&found) => entries.duplicates += 1,
+            Ok((found, kind)) => {
                 seen.insert(found.clone());
-                entries.distinct.push((found, text.as_str()));
+                entries.distinct.push((found, kind, text.as_str()));
             }
             Err(reason) => entries.invalid.push(Invalid {
                 index,
@@ -184,19 +191,21 @@ impl Evidence {
 
 pub(crate) struct LookupObservables;
 
-impl TypedAction for LookupObservables {
+impl TypedStep for LookupObservables {
     const ID: &'static str = "lookup_observables";
     const TITLE: &'static str = "Lookup Observables";
     const DESCRIPTION: &'static str =
         "Lookup up to 1,000 observables of any type in Anomali ThreatStream at once, with a verdict on each";
     type Input = LookupObservablesInput;
-    type OutputSchema = LookupObservablesOutput;
+    type Output = LookupObservablesOutput;
+}
 
-    async fn run(connection: &Connection, input: LookupObservablesInput) -> Result<Output, Failure> {
+impl TypedAction for LookupObservables {
+    async fn run(connection: &Connection, input: LookupObservablesInput) -> Result<LookupObservablesOutput, Failure> {
         let entries = input.entries()?;
         let concurrency = input.concurrency()?;
-        let options: VerdictOptions = input.verdict_inputs().options(connection)?;
-        let observables: Vec<Observable> = entries.distinct.iter().map(|(found, _)| found.clone()).collect();
+        let options: VerdictOptions = VerdictInputs::from(&input).options(connection)?;
+        let observables: Vec<Observable> = entries.distinct.iter().map(|(found, _, _)| found.clone()).collect();
         let allowlist = allowlisted::wanted(connection).await?;
         let include_records = input.include_records;
         let new_evidence = || Evidence {
@@ -216,7 +225,7 @@ impl TypedAction for LookupObservables {
             .zip(&observables)
             .map(|(evidence, observable)| evidence.finish(allowlist.as_deref(), observable))
             .collect::<Result<Vec<_>, _>>()?;
-        write(&entries, looked)
+        Ok(output(entries, looked))
     }
 }
 
@@ -243,7 +252,7 @@ mod tests {
         let distinct: Vec<(String, &str)> = entries
             .distinct
             .iter()
-            .map(|(found, text)| (found.value(), *text))
+            .map(|(found, _, text)| (found.value(), *text))
             .collect();
         assert_eq!(
             distinct,

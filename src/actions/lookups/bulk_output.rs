@@ -1,20 +1,18 @@
-//! Lookup Observables' output: the schema the spec publishes, and the text written from the
-//! verdicts. Records, when asked for, are already JSON text (`RecordsText`) and are spliced in
-//! without being parsed again.
+//! Lookup Observables' output, built from the verdicts. Records, when asked for, are already JSON
+//! text (`RecordsText`) and are spliced in without being parsed again.
 
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 
-use super::bulk::{Entries, Invalid};
+use super::bulk::Entries;
 use super::ip::LookupIp;
 use super::record::ResultRecord;
-use super::{unencodable, ExampleRecords};
+use super::ExampleRecords;
 use crate::actions::observable::ObservableType;
-use crate::actions::verdict::{example_verdict, VerdictOutput};
-use crate::protocol::{Failure, Output};
-use crate::threatstream::verdict::{Judgement, Verdict};
+use crate::actions::verdict::example_verdict;
+use crate::verdict::{Judgement, Verdict};
 
 /// What the lookup brought for one observable.
 pub(crate) struct Looked {
@@ -22,75 +20,51 @@ pub(crate) struct Looked {
     pub(crate) records: Option<Box<RawValue>>,
 }
 
-#[derive(Serialize)]
-struct Entry<'a> {
-    value: String,
-    input: &'a str,
-    // Always a type: the bulk lookup's observables are typed by their shape.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    kind: Option<ObservableType>,
-    #[serde(flatten)]
-    verdict: Verdict,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    records: Option<Box<RawValue>>,
-}
-
-#[derive(Default, Serialize)]
-struct Summary {
-    malicious: usize,
-    suspicious: usize,
-    benign: usize,
-    unknown: usize,
-    invalid: usize,
-    duplicates: usize,
-}
-
-#[derive(Serialize)]
-struct Written<'a> {
-    results: Vec<Entry<'a>>,
-    invalid: &'a [Invalid<'a>],
-    summary: Summary,
-}
-
-/// The output text: one entry per distinct observable, in the order given, with what was `looked`
-/// up for it (in the same order).
-pub(crate) fn write(entries: &Entries<'_>, looked: Vec<Looked>) -> Result<Output, Failure> {
-    let mut summary = Summary {
+/// The output: one entry per distinct observable, in the order given, with what was `looked` up for
+/// it (in the same order). Records, when asked for, are already JSON text and go in as they are.
+pub(crate) fn output(entries: Entries<'_>, looked: Vec<Looked>) -> LookupObservablesOutput {
+    let mut summary = VerdictSummary {
         invalid: entries.invalid.len(),
         duplicates: entries.duplicates,
-        ..Summary::default()
+        ..VerdictSummary::default()
     };
-    let results: Vec<Entry<'_>> = entries
+    let results = entries
         .distinct
-        .iter()
+        .into_iter()
         .zip(looked)
-        .map(|((observable, input), looked)| {
+        .map(|((observable, kind, input), looked)| {
             *match looked.verdict.verdict {
                 Judgement::Malicious => &mut summary.malicious,
                 Judgement::Suspicious => &mut summary.suspicious,
                 Judgement::Benign => &mut summary.benign,
                 Judgement::Unknown => &mut summary.unknown,
             } += 1;
-            Entry {
+            ObservableVerdict {
                 value: observable.value(),
-                input,
-                kind: ObservableType::of(observable),
+                input: input.to_owned(),
+                kind,
                 verdict: looked.verdict,
                 records: looked.records,
             }
         })
         .collect();
-    let written = Written {
+    let invalid = entries
+        .invalid
+        .into_iter()
+        .map(|invalid| InvalidEntry {
+            index: invalid.index,
+            value: invalid.value.to_owned(),
+            reason: invalid.reason,
+        })
+        .collect();
+    LookupObservablesOutput {
         results,
-        invalid: &entries.invalid,
+        invalid,
         summary,
-    };
-    let text = serde_json::to_string(&written).map_err(unencodable)?;
-    RawValue::from_string(text).map_err(unencodable)
+    }
 }
 
-#[allow(dead_code, reason = "only its schema is used")]
-#[derive(JsonSchema)]
+#[derive(Serialize, JsonSchema)]
 pub(crate) struct LookupObservablesOutput {
     /// One entry per distinct observable, in the order given: its value, type and verdict, and its records when Include Records is set
     #[schemars(title = "Results", example = example_results())]
@@ -106,8 +80,7 @@ pub(crate) struct LookupObservablesOutput {
 }
 
 // One observable's verdict (a `//` comment: a doc comment would become the type's description).
-#[allow(dead_code, reason = "only its schema is used")]
-#[derive(JsonSchema)]
+#[derive(Serialize, JsonSchema)]
 #[schemars(rename = "observable_verdict", title = "Observable Verdict")]
 struct ObservableVerdict {
     /// The observable as looked up: an IP address in canonical form, a domain or e-mail address in lower case (punycode for internationalised names), a URL with its scheme and host in lower case, a hash in lower case
@@ -117,18 +90,19 @@ struct ObservableVerdict {
     #[schemars(title = "Input", example = &"198.51.100.23")]
     input: String,
     /// ip, domain, url, email or hash
+    #[serde(rename = "type")]
     #[schemars(title = "Type", example = &"ip")]
-    r#type: ObservableType,
+    kind: ObservableType,
     #[serde(flatten)]
-    verdict: VerdictOutput,
+    verdict: Verdict,
     /// Intelligence records whose value is exactly this observable, when Include Records is set
-    #[schemars(title = "Records", example = LookupIp::records())]
-    records: Option<Vec<ResultRecord>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(title = "Records", with = "Option<Vec<ResultRecord>>", example = LookupIp::records())]
+    records: Option<Box<RawValue>>,
 }
 
 // An entry that is no observable.
-#[allow(dead_code, reason = "only its schema is used")]
-#[derive(JsonSchema)]
+#[derive(Serialize, JsonSchema)]
 #[schemars(rename = "invalid_observable", title = "Invalid Observable")]
 struct InvalidEntry {
     /// Position of the entry in Observables, from 0
@@ -143,8 +117,7 @@ struct InvalidEntry {
 }
 
 // Counts per verdict.
-#[allow(dead_code, reason = "only its schema is used")]
-#[derive(JsonSchema)]
+#[derive(Default, Serialize, JsonSchema)]
 #[schemars(rename = "verdict_summary", title = "Verdict Summary")]
 struct VerdictSummary {
     /// Observables judged malicious

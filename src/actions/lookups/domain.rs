@@ -9,22 +9,24 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::protocol::{quoted, Failure, Output};
+use crate::protocol::{quoted, Failure};
 use crate::threatstream::Observable;
 
 use super::{lookup, ExampleRecords, LookupOutput};
 use crate::actions::connection::Connection;
+use crate::actions::input::step_input;
 use crate::actions::observable::{observable, ObservableType};
-use crate::actions::verdict::verdict_input;
-use crate::actions::TypedAction;
+use crate::actions::verdict::VerdictInputs;
+use crate::actions::{Streamed, TypedAction, TypedStep};
 
-verdict_input! {
+step_input! {
     #[derive(Default, Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields)]
     pub(crate) struct LookupDomainInput {
         /// Domain name to look up, such as evil-domain.example; internationalised names may be given in either form
         #[schemars(title = "Domain", example = "evil-domain.example")]
         pub(crate) domain: Option<String>,
+        ..VerdictInputs,
     }
 }
 
@@ -50,16 +52,21 @@ impl LookupDomainInput {
 
 pub(crate) struct LookupDomain;
 
-impl TypedAction for LookupDomain {
+impl TypedStep for LookupDomain {
     const ID: &'static str = "lookup_domain";
     const TITLE: &'static str = "Lookup Domain";
     const DESCRIPTION: &'static str = "Lookup a domain name in Anomali ThreatStream";
     type Input = LookupDomainInput;
-    type OutputSchema = LookupOutput<Self>;
+    type Output = Streamed<LookupOutput<Self>>;
+}
 
-    async fn run(connection: &Connection, input: LookupDomainInput) -> Result<Output, Failure> {
+impl TypedAction for LookupDomain {
+    async fn run(
+        connection: &Connection,
+        input: LookupDomainInput,
+    ) -> Result<Streamed<LookupOutput<LookupDomain>>, Failure> {
         let observable = input.observable()?;
-        lookup(connection, observable, input.verdict_inputs().options(connection)?).await
+        lookup(connection, observable, VerdictInputs::from(&input).options(connection)?).await
     }
 }
 

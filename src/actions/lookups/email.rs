@@ -7,22 +7,24 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::protocol::{quoted, Failure, Output};
+use crate::protocol::{quoted, Failure};
 use crate::threatstream::Observable;
 
 use super::{lookup, ExampleRecords, LookupOutput};
 use crate::actions::connection::Connection;
+use crate::actions::input::step_input;
 use crate::actions::observable::{observable, ObservableType};
-use crate::actions::verdict::verdict_input;
-use crate::actions::TypedAction;
+use crate::actions::verdict::VerdictInputs;
+use crate::actions::{Streamed, TypedAction, TypedStep};
 
-verdict_input! {
+step_input! {
     #[derive(Default, Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields)]
     pub(crate) struct LookupEmailInput {
         /// E-mail address to look up, such as the sender of a reported phishing message
         #[schemars(title = "Email", example = "phisher@example.org")]
         pub(crate) email: Option<String>,
+        ..VerdictInputs,
     }
 }
 
@@ -45,16 +47,21 @@ impl LookupEmailInput {
 
 pub(crate) struct LookupEmail;
 
-impl TypedAction for LookupEmail {
+impl TypedStep for LookupEmail {
     const ID: &'static str = "lookup_email";
     const TITLE: &'static str = "Lookup Email";
     const DESCRIPTION: &'static str = "Lookup an e-mail address in Anomali ThreatStream";
     type Input = LookupEmailInput;
-    type OutputSchema = LookupOutput<Self>;
+    type Output = Streamed<LookupOutput<Self>>;
+}
 
-    async fn run(connection: &Connection, input: LookupEmailInput) -> Result<Output, Failure> {
+impl TypedAction for LookupEmail {
+    async fn run(
+        connection: &Connection,
+        input: LookupEmailInput,
+    ) -> Result<Streamed<LookupOutput<LookupEmail>>, Failure> {
         let observable = input.observable()?;
-        lookup(connection, observable, input.verdict_inputs().options(connection)?).await
+        lookup(connection, observable, VerdictInputs::from(&input).options(connection)?).await
     }
 }
 

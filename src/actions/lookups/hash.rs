@@ -7,22 +7,24 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::protocol::{Failure, Output};
+use crate::protocol::Failure;
 use crate::threatstream::Observable;
 
 use super::{lookup, ExampleRecords, LookupOutput};
 use crate::actions::connection::Connection;
+use crate::actions::input::step_input;
 use crate::actions::observable::{observable, ObservableType};
-use crate::actions::verdict::verdict_input;
-use crate::actions::TypedAction;
+use crate::actions::verdict::VerdictInputs;
+use crate::actions::{Streamed, TypedAction, TypedStep};
 
-verdict_input! {
+step_input! {
     #[derive(Default, Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields)]
     pub(crate) struct LookupHashInput {
         /// MD5, SHA-1, SHA-256 or SHA-512 hash to look up, in hexadecimal
         #[schemars(title = "Hash", example = "44d88612fea8a8f36de82e1278abb02f")]
         pub(crate) hash: Option<String>,
+        ..VerdictInputs,
     }
 }
 
@@ -41,16 +43,21 @@ impl LookupHashInput {
 
 pub(crate) struct LookupHash;
 
-impl TypedAction for LookupHash {
+impl TypedStep for LookupHash {
     const ID: &'static str = "lookup_hash";
     const TITLE: &'static str = "Lookup Hash";
     const DESCRIPTION: &'static str = "Lookup a file hash in Anomali ThreatStream";
     type Input = LookupHashInput;
-    type OutputSchema = LookupOutput<Self>;
+    type Output = Streamed<LookupOutput<Self>>;
+}
 
-    async fn run(connection: &Connection, input: LookupHashInput) -> Result<Output, Failure> {
+impl TypedAction for LookupHash {
+    async fn run(
+        connection: &Connection,
+        input: LookupHashInput,
+    ) -> Result<Streamed<LookupOutput<LookupHash>>, Failure> {
         let observable = input.observable()?;
-        lookup(connection, observable, input.verdict_inputs().options(connection)?).await
+        lookup(connection, observable, VerdictInputs::from(&input).options(connection)?).await
     }
 }
 

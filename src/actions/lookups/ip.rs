@@ -4,22 +4,24 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::protocol::{Failure, Output};
+use crate::protocol::Failure;
 use crate::threatstream::Observable;
 
 use super::{lookup, ExampleRecords, LookupOutput};
 use crate::actions::connection::Connection;
+use crate::actions::input::step_input;
 use crate::actions::observable::{observable, ObservableType};
-use crate::actions::verdict::verdict_input;
-use crate::actions::TypedAction;
+use crate::actions::verdict::VerdictInputs;
+use crate::actions::{Streamed, TypedAction, TypedStep};
 
-verdict_input! {
+step_input! {
     #[derive(Default, Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields)]
     pub(crate) struct LookupIpInput {
         /// IPv4 or IPv6 address to look up
         #[schemars(title = "IP Address", example = "198.51.100.23")]
         pub(crate) ip_address: Option<String>,
+        ..VerdictInputs,
     }
 }
 
@@ -39,16 +41,18 @@ impl LookupIpInput {
 
 pub(crate) struct LookupIp;
 
-impl TypedAction for LookupIp {
+impl TypedStep for LookupIp {
     const ID: &'static str = "lookup_ip";
     const TITLE: &'static str = "Lookup IP Address";
     const DESCRIPTION: &'static str = "Lookup an IP address in Anomali ThreatStream";
     type Input = LookupIpInput;
-    type OutputSchema = LookupOutput<Self>;
+    type Output = Streamed<LookupOutput<Self>>;
+}
 
-    async fn run(connection: &Connection, input: LookupIpInput) -> Result<Output, Failure> {
+impl TypedAction for LookupIp {
+    async fn run(connection: &Connection, input: LookupIpInput) -> Result<Streamed<LookupOutput<LookupIp>>, Failure> {
         let observable = input.observable()?;
-        lookup(connection, observable, input.verdict_inputs().options(connection)?).await
+        lookup(connection, observable, VerdictInputs::from(&input).options(connection)?).await
     }
 }
 

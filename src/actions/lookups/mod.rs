@@ -18,31 +18,65 @@ mod url;
 use std::marker::PhantomData;
 
 use schemars::JsonSchema;
+use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::allowlisted;
 use super::connection::Connection;
-use super::verdict::{example_verdict, VerdictOutput};
+use super::verdict::example_verdict;
+use super::{Streamed, Streams};
 use crate::protocol::{clean, Action, Failure, Output};
-use crate::threatstream::verdict::{Tally, VerdictOptions};
 use crate::threatstream::{self, Observable};
+use crate::verdict::{Tally, Verdict, VerdictOptions};
 pub(super) use record::ResultRecord;
 
-// The lookups' output, for the schema; `lookup` writes the same shape as text. `E` gives the records
-// help.md shows as the example output of each lookup.
-#[allow(dead_code, reason = "only its schema is used")]
-#[derive(JsonSchema)]
+// The lookups' output (a `//` comment: a doc comment would become the type's description). `lookup`
+// builds it with its records already written as JSON text, and it is encoded by `Streams::written`,
+// which adds the verdict to that text: a lookup's output is never held twice (see `actions::output`).
+// `E` gives the records help.md shows as each lookup's example.
+#[derive(Serialize, JsonSchema)]
+#[serde(bound = "")]
 #[schemars(rename = "LookupOutput", bound = "E: ExampleRecords")]
 pub(crate) struct LookupOutput<E: ExampleRecords> {
     /// Intelligence records whose value is exactly the one looked up; empty when there are none
-    #[schemars(title = "Results", example = E::records())]
-    pub(crate) results: Vec<ResultRecord>,
+    #[schemars(title = "Results", example = E::records(), with = "Vec<ResultRecord>")]
+    pub(crate) results: WrittenRecords,
     /// The verdict on those records: malicious, suspicious, benign or unknown, with the score, the threat types and the reason
     #[schemars(title = "Verdict", example = example_verdict(&E::records()))]
-    pub(crate) verdict: VerdictOutput,
+    pub(crate) verdict: Verdict,
+    #[serde(skip)]
     #[schemars(skip)]
-    example: PhantomData<E>,
+    example: PhantomData<fn() -> E>,
+}
+
+impl<E: ExampleRecords> Streams for LookupOutput<E> {
+    /// The text serde would write, after the records: the verdict and the object's end.
+    fn written(self) -> Result<Output, Failure> {
+        let mut output = self.results.text;
+        output.push_str(",\"verdict\":");
+        serde_json::to_writer(StringWriter(&mut output), &self.verdict).map_err(unencodable)?;
+        output.push('}');
+        RawValue::from_string(output).map_err(unencodable)
+    }
+}
+
+/// A lookup's records as a JSON array, at the end of a text that opens the output object (the
+/// output's first field, `results`), so that the output needs no second buffer.
+pub(crate) struct WrittenRecords {
+    text: String,
+}
+
+/// What `WrittenRecords`'s text begins with.
+const RESULTS_OPENING: &str = "{\"results\":";
+
+impl Serialize for WrittenRecords {
+    /// The array alone, as `LookupOutput`'s `results`.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let array = self.text.get(RESULTS_OPENING.len()..).unwrap_or_default();
+        let array: &RawValue = serde_json::from_str(array).map_err(serde::ser::Error::custom)?;
+        array.serialize(serializer)
+    }
 }
 
 /// The records one lookup's help shows as its example output.
@@ -63,31 +97,31 @@ pub(super) const ACTIONS: &[&dyn Action] = &[
 
 /// Looks `observable` up and answers with the cleaned, exactly matching records and their verdict.
 ///
-/// The output is written as JSON text while the pages arrive, one record at a time, in the shape of
-/// `LookupOutput`, and each record is tallied for the verdict on its way; a lookup with tens of
-/// thousands of records then costs little more memory than its output's size (see
-/// `protocol::Output`).
-pub(crate) async fn lookup(
+/// The records are written as JSON text while the pages arrive, one at a time, in the shape of
+/// `LookupOutput`, and each is tallied for the verdict on its way; a lookup with tens of thousands of
+/// records then costs little more memory than its output's size (see `protocol::Output`).
+pub(crate) async fn lookup<E: ExampleRecords>(
     connection: &Connection,
     observable: Observable,
     options: VerdictOptions,
-) -> Result<Output, Failure> {
+) -> Result<Streamed<LookupOutput<E>>, Failure> {
     // One buffer from the first byte to the last: the records are most of the output, and copying
     // them into another string at the end would double the peak memory of a large lookup.
     let allowlist = allowlisted::wanted(connection).await?;
-    let mut output = RecordsText::after("{\"results\":");
+    let mut records = RecordsText::after(RESULTS_OPENING);
     let mut tally = Tally::new(options);
     threatstream::lookup(&connection.client, &observable, |record| {
         tally.add(&record);
-        output.push(record);
+        records.push(record);
     })
     .await?;
-    let mut output = output.finish()?;
-    output.push_str(",\"verdict\":");
-    let verdict = allowlisted::judged(tally.verdict(), allowlist.as_deref(), &observable);
-    serde_json::to_writer(StringWriter(&mut output), &verdict).map_err(unencodable)?;
-    output.push('}');
-    RawValue::from_string(output).map_err(unencodable)
+    Ok(Streamed(LookupOutput {
+        results: WrittenRecords {
+            text: records.finish()?,
+        },
+        verdict: allowlisted::judged(tally.verdict(), allowlist.as_deref(), &observable),
+        example: PhantomData,
+    }))
 }
 
 /// Records as a JSON array in text, cleaned as they are added, after whatever text precedes it.
@@ -145,5 +179,52 @@ impl std::io::Write for StringWriter<'_> {
 
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::protocol::{check_schema, schema_for, Quote};
+    use crate::verdict::VerdictOptions;
+
+    /// A lookup's output as `lookup` builds it, from `records` as the pages would bring them.
+    fn built(records: &Value) -> LookupOutput<ip::LookupIp> {
+        let mut text = RecordsText::after(RESULTS_OPENING);
+        let mut tally = Tally::new(VerdictOptions::default());
+        for record in records.as_array().unwrap() {
+            let record = record.as_object().unwrap().clone();
+            tally.add(&record);
+            text.push(record);
+        }
+        LookupOutput {
+            results: WrittenRecords {
+                text: text.finish().unwrap(),
+            },
+            verdict: tally.verdict(),
+            example: PhantomData,
+        }
+    }
+
+    /// The streamed text is exactly what serde writes for the same value, and passes the schema the
+    /// spec publishes: the two ways of writing a lookup's output cannot part.
+    #[test]
+    fn streamed_lookup_output_is_what_serde_writes_and_fits_its_schema() {
+        let severe = json!({"id": 7, "value": "198.51.100.23", "status": "active", "confidence": 80,
+            "meta": {"severity": "very-high"}, "source": "Feed \"A\"", "itype": "c2_ip", "tags": null});
+        for records in [
+            json!([]),
+            ip::LookupIp::records(),
+            json!([severe, {"id": 8, "status": "falsepos"}]),
+        ] {
+            let by_serde = serde_json::to_string(&built(&records)).unwrap();
+            let streamed = built(&records).written().unwrap();
+            assert_eq!(streamed.get(), by_serde, "records {records}");
+            let output: Value = serde_json::from_str(streamed.get()).unwrap();
+            let schema = schema_for::<<ip::LookupIp as crate::actions::TypedStep>::Output>();
+            check_schema(schema, &output, Quote::Values).unwrap();
+        }
     }
 }

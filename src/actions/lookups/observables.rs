@@ -9,22 +9,24 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::protocol::{Failure, Output};
+use crate::protocol::Failure;
 use crate::threatstream::Observable;
 
 use super::{lookup, ExampleRecords, LookupOutput};
 use crate::actions::connection::Connection;
+use crate::actions::input::step_input;
 use crate::actions::observable::any_value;
-use crate::actions::verdict::verdict_input;
-use crate::actions::TypedAction;
+use crate::actions::verdict::VerdictInputs;
+use crate::actions::{Streamed, TypedAction, TypedStep};
 
-verdict_input! {
+step_input! {
     #[derive(Default, Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields)]
     pub(crate) struct GetObservablesInput {
         /// Value of the observable to look up: an IP address, domain, URL, e-mail address, hash or string
         #[schemars(title = "Value", example = "evil-domain.example")]
         pub(crate) value: Option<String>,
+        ..VerdictInputs,
     }
 }
 
@@ -40,16 +42,21 @@ impl GetObservablesInput {
 
 pub(crate) struct GetObservables;
 
-impl TypedAction for GetObservables {
+impl TypedStep for GetObservables {
     const ID: &'static str = "get_observables";
     const TITLE: &'static str = "Get Observables";
     const DESCRIPTION: &'static str = "Get observables from Anomali ThreatStream";
     type Input = GetObservablesInput;
-    type OutputSchema = LookupOutput<Self>;
+    type Output = Streamed<LookupOutput<Self>>;
+}
 
-    async fn run(connection: &Connection, input: GetObservablesInput) -> Result<Output, Failure> {
+impl TypedAction for GetObservables {
+    async fn run(
+        connection: &Connection,
+        input: GetObservablesInput,
+    ) -> Result<Streamed<LookupOutput<GetObservables>>, Failure> {
         let observable = input.observable()?;
-        lookup(connection, observable, input.verdict_inputs().options(connection)?).await
+        lookup(connection, observable, VerdictInputs::from(&input).options(connection)?).await
     }
 }
 

@@ -27,7 +27,10 @@ impl JsonSchema for ResultRecord {
 }
 
 /// Only for the schema: see `ResultRecord`.
-#[allow(dead_code)]
+#[expect(
+    dead_code,
+    reason = "describes records passed through as ThreatStream sent them; never built"
+)]
 #[derive(JsonSchema)]
 #[schemars(title = "result")]
 struct ResultFields {

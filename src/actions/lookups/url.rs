@@ -10,22 +10,24 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::protocol::{Failure, Output};
+use crate::protocol::Failure;
 use crate::threatstream::Observable;
 
 use super::{lookup, ExampleRecords, LookupOutput};
 use crate::actions::connection::Connection;
+use crate::actions::input::step_input;
 use crate::actions::observable::{observable, ObservableType};
-use crate::actions::verdict::verdict_input;
-use crate::actions::TypedAction;
+use crate::actions::verdict::VerdictInputs;
+use crate::actions::{Streamed, TypedAction, TypedStep};
 
-verdict_input! {
+step_input! {
     #[derive(Default, Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields)]
     pub(crate) struct LookupUrlInput {
         /// URL to look up, as ThreatStream stores it, for example http://malicious.example.net/payload.exe
         #[schemars(title = "URL", example = "http://malicious.example.net/payload.exe")]
         pub(crate) url: Option<String>,
+        ..VerdictInputs,
     }
 }
 
@@ -44,16 +46,18 @@ impl LookupUrlInput {
 
 pub(crate) struct LookupUrl;
 
-impl TypedAction for LookupUrl {
+impl TypedStep for LookupUrl {
     const ID: &'static str = "lookup_url";
     const TITLE: &'static str = "Lookup URL";
     const DESCRIPTION: &'static str = "Lookup a URL in Anomali ThreatStream";
     type Input = LookupUrlInput;
-    type OutputSchema = LookupOutput<Self>;
+    type Output = Streamed<LookupOutput<Self>>;
+}
 
-    async fn run(connection: &Connection, input: LookupUrlInput) -> Result<Output, Failure> {
+impl TypedAction for LookupUrl {
+    async fn run(connection: &Connection, input: LookupUrlInput) -> Result<Streamed<LookupOutput<LookupUrl>>, Failure> {
         let observable = input.observable()?;
-        lookup(connection, observable, input.verdict_inputs().options(connection)?).await
+        lookup(connection, observable, VerdictInputs::from(&input).options(connection)?).await
     }
 }
 

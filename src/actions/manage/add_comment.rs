@@ -6,23 +6,24 @@
 
 use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::json;
 
-use super::{ids, no_value, target_input, values, ChangeOutput};
+use super::{ids, no_value, values, ChangeOutput, TargetInputs};
 use crate::actions::connection::Connection;
 use crate::actions::failure::{absent, forbidden, unconfirmed, Permission, Write};
 use crate::actions::import::Tlp;
-use crate::actions::{chosen, TypedAction};
-use crate::protocol::{output_of, quoted, Failure, Output};
+use crate::actions::input::step_input;
+use crate::actions::{chosen, TypedAction, TypedStep};
+use crate::protocol::{quoted, Failure};
 use crate::threatstream::{self, ApiError};
 
 /// Longer than a comment box holds; a longer text is a paste gone wrong.
 const MAX_COMMENT_CHARS: usize = 65_536;
 
-target_input! {
+step_input! {
     #[derive(Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields)]
     pub(crate) struct AddCommentInput {
+        ..TargetInputs,
         /// Text of the comment
         #[schemars(
             title = "Comment",
@@ -90,15 +91,17 @@ fn commented_before(failure: Failure, done: &[String]) -> Failure {
 
 pub(crate) struct AddComment;
 
-impl TypedAction for AddComment {
+impl TypedStep for AddComment {
     const ID: &'static str = "add_comment";
     const TITLE: &'static str = "Add Comment";
     const DESCRIPTION: &'static str = "Add a comment to an observable in Anomali ThreatStream";
     type Input = AddCommentInput;
-    type OutputSchema = ChangeOutput;
+    type Output = ChangeOutput;
+}
 
-    async fn run(connection: &Connection, input: AddCommentInput) -> Result<Output, Failure> {
-        let selector = input.selector()?;
+impl TypedAction for AddComment {
+    async fn run(connection: &Connection, input: AddCommentInput) -> Result<ChangeOutput, Failure> {
+        let selector = TargetInputs::from(&input).selector()?;
         let comment = comment_text(&input.comment)?;
         let tlp = chosen(input.tlp);
         let targets = selector.targets(connection).await?;
@@ -108,7 +111,7 @@ impl TypedAction for AddComment {
                 .await
                 .map_err(|error| commented_before(comment_failure(error, value), &values[..done]))?;
         }
-        output_of(&json!({"success": true, "ids": ids(&targets)}))
+        Ok(ChangeOutput::changed(ids(&targets)))
     }
 }
 

@@ -10,19 +10,21 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{ids, in_cloud, target_input, ChangeOutput};
+use super::{ids, in_cloud, ChangeOutput, TargetInputs};
 use crate::actions::connection::Connection;
 use crate::actions::failure::{forbidden, unconfirmed, Permission, Write};
 use crate::actions::import::Tlp;
+use crate::actions::input::step_input;
 use crate::actions::input::{at_most, distinct, tag_name, MAX_TAGS};
-use crate::actions::{chosen, TypedAction};
-use crate::protocol::{output_of, Failure, Output};
+use crate::actions::{chosen, TypedAction, TypedStep};
+use crate::protocol::Failure;
 use crate::threatstream::{self, Tag, DEFAULT_TLP};
 
-target_input! {
+step_input! {
     #[derive(Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields)]
     pub(crate) struct AddTagsInput {
+        ..TargetInputs,
         /// Names of the tags to add
         #[schemars(title = "Tags", example = json!(["campaign-7", "phishing"]))]
         tags: Vec<String>,
@@ -59,15 +61,17 @@ const TAGGING: Write = Write {
 
 pub(crate) struct AddTags;
 
-impl TypedAction for AddTags {
+impl TypedStep for AddTags {
     const ID: &'static str = "add_tags";
     const TITLE: &'static str = "Add Tags";
     const DESCRIPTION: &'static str = "Add tags to an observable in Anomali ThreatStream";
     type Input = AddTagsInput;
-    type OutputSchema = ChangeOutput;
+    type Output = ChangeOutput;
+}
 
-    async fn run(connection: &Connection, input: AddTagsInput) -> Result<Output, Failure> {
-        let selector = input.selector()?;
+impl TypedAction for AddTags {
+    async fn run(connection: &Connection, input: AddTagsInput) -> Result<ChangeOutput, Failure> {
+        let selector = TargetInputs::from(&input).selector()?;
         let tlp = chosen(input.tlp).unwrap_or_else(|| DEFAULT_TLP.to_owned());
         let tags: Vec<Tag> = tag_names(&input.tags)?
             .into_iter()
@@ -82,7 +86,7 @@ impl TypedAction for AddTags {
                     forbidden(error, &[Permission::Tag], "tagging observables")
                 })
             })?;
-        output_of(&json!({"success": true, "ids": ids}))
+        Ok(ChangeOutput::changed(ids))
     }
 }
 

@@ -8,35 +8,40 @@
 //! Reading is retried.
 
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{target_input, unknown_value};
+use super::{unknown_value, TargetInputs};
 use crate::actions::connection::Connection;
+use crate::actions::input::step_input;
 use crate::actions::lenient::NumberOrString;
-use crate::actions::TypedAction;
-use crate::protocol::{clean, output_of, Failure, Output};
+use crate::actions::{TypedAction, TypedStep};
+use crate::protocol::{clean, Failure};
 use crate::threatstream;
 
-target_input! {
+step_input! {
     #[derive(Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields)]
-    pub(crate) struct GetCommentsInput {}
+    pub(crate) struct GetCommentsInput {
+        ..TargetInputs,
+    }
 }
 
-#[allow(dead_code, reason = "only its schema is used")]
-#[derive(JsonSchema)]
+#[derive(Serialize, JsonSchema)]
 pub(crate) struct GetCommentsOutput {
     /// Comments on the observable, oldest first; empty when there are none
-    #[schemars(title = "Comments", example = json!([{
+    #[schemars(title = "Comments", with = "Vec<Comment>", example = json!([{
         "comment": "Closed as a false positive: the domain belongs to a partner (case 4711)", "tlp": "amber",
         "date": "2026-09-14T08:30:00.000Z",
         "user": {"email": "analyst@example.com", "organization": {"name": "Example Security"}}}]))]
-    comments: Vec<Comment>,
+    comments: Value,
 }
 
 /// One comment, passed through as ThreatStream sent it.
-#[allow(dead_code, reason = "only its schema is used")]
+#[expect(
+    dead_code,
+    reason = "describes records passed through as ThreatStream sent them; never built"
+)]
 #[derive(JsonSchema)]
 #[schemars(rename = "comment", title = "comment")]
 pub(crate) struct Comment {
@@ -68,15 +73,17 @@ pub(crate) struct Comment {
 
 pub(crate) struct GetComments;
 
-impl TypedAction for GetComments {
+impl TypedStep for GetComments {
     const ID: &'static str = "get_comments";
     const TITLE: &'static str = "Get Comments";
     const DESCRIPTION: &'static str = "Get the comments on an observable in Anomali ThreatStream";
     type Input = GetCommentsInput;
-    type OutputSchema = GetCommentsOutput;
+    type Output = GetCommentsOutput;
+}
 
-    async fn run(connection: &Connection, input: GetCommentsInput) -> Result<Output, Failure> {
-        let selector = input.selector()?;
+impl TypedAction for GetComments {
+    async fn run(connection: &Connection, input: GetCommentsInput) -> Result<GetCommentsOutput, Failure> {
+        let selector = TargetInputs::from(&input).selector()?;
         let mut comments = Vec::new();
         for value in selector.values(connection).await? {
             let found = threatstream::comments(&connection.client, &value)
@@ -86,6 +93,6 @@ impl TypedAction for GetComments {
         }
         let mut comments = Value::Array(comments);
         clean(&mut comments);
-        output_of(&json!({"comments": comments}))
+        Ok(GetCommentsOutput { comments })
     }
 }

@@ -15,6 +15,7 @@ mod update_observable;
 use std::collections::HashSet;
 
 use schemars::JsonSchema;
+use serde::Serialize;
 use serde_json::Value;
 
 use super::connection::Connection;
@@ -39,34 +40,20 @@ const MAX_MATCHES: usize = 1000;
 /// How many IDs an error lists before saying how many more there are.
 const LISTED_IDS: usize = 20;
 
-/// Declares a management action's input: the observable it acts on (`id`, or `value` with
-/// `all_matches`) first, then the action's own fields, and `selector()` to check the choice.
-macro_rules! target_input {
-    ($(#[$attribute:meta])* pub(crate) struct $name:ident { $($fields:tt)* }) => {
-        $(#[$attribute])*
-        pub(crate) struct $name {
-            /// ThreatStream ID of the observable (a number, or the number as text); give either this or Value
-            #[schemars(title = "ID", example = 500001009, extend("alternativeTo" = "value"))]
-            id: Option<$crate::actions::input::NumberId>,
-            /// Value of the observable (an IP address, domain, URL, e-mail address or hash), matched exactly; give either this or ID
-            #[schemars(title = "Value", example = "suspicious-login.example")]
-            value: Option<String>,
-            /// When Value matches more than one observable, act on all of them instead of failing
-            #[serde(default)]
-            #[schemars(title = "All Matches", example = false)]
-            all_matches: bool,
-            $($fields)*
-        }
-
-        impl $name {
-            /// Which observables the input selects, checked before any request.
-            fn selector(&self) -> Result<$crate::actions::manage::Selector, $crate::protocol::Failure> {
-                $crate::actions::manage::Selector::new(self.id.as_ref(), self.value.as_deref(), self.all_matches)
-            }
-        }
-    };
+/// The observable a management action acts on, its `..TargetInputs` (`actions::input::step_input!`):
+/// `id`, or `value` with `all_matches`, first in every such input.
+pub(crate) struct TargetInputs {
+    pub(crate) id: Option<NumberId>,
+    pub(crate) value: Option<String>,
+    pub(crate) all_matches: bool,
 }
-use target_input;
+
+impl TargetInputs {
+    /// Which observables the input selects, checked before any request.
+    pub(crate) fn selector(&self) -> Result<Selector, Failure> {
+        Selector::new(self.id.as_ref(), self.value.as_deref(), self.all_matches)
+    }
+}
 
 /// Which observables an action is about: one by ID, or those whose value is the one given.
 #[derive(Debug, PartialEq, Eq)]
@@ -255,8 +242,7 @@ fn in_cloud(targets: &[Target]) -> bool {
 }
 
 /// The output of a change: which observables it changed.
-#[allow(dead_code, reason = "only its schema is used")]
-#[derive(JsonSchema)]
+#[derive(Serialize, JsonSchema)]
 pub(crate) struct ChangeOutput {
     /// Whether ThreatStream accepted the change
     #[schemars(title = "Success", example = true)]
@@ -264,6 +250,13 @@ pub(crate) struct ChangeOutput {
     /// ThreatStream IDs of the observables changed
     #[schemars(title = "IDs", example = serde_json::json!([100000401]))]
     ids: Vec<u64>,
+}
+
+impl ChangeOutput {
+    /// ThreatStream accepted the change of the observables `ids`.
+    fn changed(ids: Vec<u64>) -> ChangeOutput {
+        ChangeOutput { success: true, ids }
+    }
 }
 
 #[cfg(test)]

@@ -8,17 +8,19 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::add_tags::tag_names;
-use super::{ids, in_cloud, target_input, ChangeOutput};
+use super::{ids, in_cloud, ChangeOutput, TargetInputs};
 use crate::actions::connection::Connection;
 use crate::actions::failure::{forbidden, unconfirmed, Permission, Write};
-use crate::actions::TypedAction;
-use crate::protocol::{output_of, Failure, Output};
+use crate::actions::input::step_input;
+use crate::actions::{TypedAction, TypedStep};
+use crate::protocol::Failure;
 use crate::threatstream;
 
-target_input! {
+step_input! {
     #[derive(Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields)]
     pub(crate) struct RemoveTagsInput {
+        ..TargetInputs,
         /// Names of the tags to remove
         #[schemars(title = "Tags", example = json!(["campaign-7"]))]
         tags: Vec<String>,
@@ -34,15 +36,17 @@ const REMOVAL: Write = Write {
 
 pub(crate) struct RemoveTags;
 
-impl TypedAction for RemoveTags {
+impl TypedStep for RemoveTags {
     const ID: &'static str = "remove_tags";
     const TITLE: &'static str = "Remove Tags";
     const DESCRIPTION: &'static str = "Remove tags from an observable in Anomali ThreatStream";
     type Input = RemoveTagsInput;
-    type OutputSchema = ChangeOutput;
+    type Output = ChangeOutput;
+}
 
-    async fn run(connection: &Connection, input: RemoveTagsInput) -> Result<Output, Failure> {
-        let selector = input.selector()?;
+impl TypedAction for RemoveTags {
+    async fn run(connection: &Connection, input: RemoveTagsInput) -> Result<ChangeOutput, Failure> {
+        let selector = TargetInputs::from(&input).selector()?;
         let names = tag_names(&input.tags)?;
         let targets = selector.targets(connection).await?;
         let ids = ids(&targets);
@@ -53,6 +57,6 @@ impl TypedAction for RemoveTags {
                     forbidden(error, &[Permission::Tag], "removing tags from observables")
                 })
             })?;
-        output_of(&json!({"success": true, "ids": ids}))
+        Ok(ChangeOutput::changed(ids))
     }
 }

@@ -9,22 +9,24 @@
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
-use super::{ids, no_id, target_input, ChangeOutput};
+use super::{ids, no_id, ChangeOutput, TargetInputs};
 use crate::actions::connection::Connection;
 use crate::actions::failure::{absent, forbidden, unconfirmed, Permission, Write};
-use crate::actions::import::{Severity, Tlp};
-use crate::actions::input::Percent;
-use crate::actions::{chosen, TypedAction};
+use crate::actions::import::Tlp;
+use crate::actions::input::step_input;
+use crate::actions::input::{Choice, Percent};
+use crate::actions::{chosen, TypedAction, TypedStep};
 use crate::actions::{date, itype};
-use crate::protocol::{output_of, Failure, Output};
-use crate::threatstream::{self, ApiError};
+use crate::protocol::Failure;
+use crate::threatstream::{self, ApiError, Severity};
 
-target_input! {
+step_input! {
     #[derive(Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields)]
     pub(crate) struct UpdateObservableInput {
+        ..TargetInputs,
         /// New status: active, inactive, or falsepos (a false positive)
         #[schemars(title = "Status", example = Status::Falsepos, extend("default" = ""))]
         status: Option<Status>,
@@ -33,7 +35,7 @@ target_input! {
         confidence: Option<Percent>,
         /// New severity
         #[schemars(title = "Severity", example = Severity::Low, extend("default" = ""))]
-        severity: Option<Severity>,
+        severity: Option<Choice<Severity>>,
         /// New Traffic Light Protocol marking
         #[schemars(title = "TLP", example = Tlp::Green, extend("default" = ""))]
         tlp: Option<Tlp>,
@@ -112,16 +114,18 @@ fn update_failure(error: ApiError, id: u64) -> Failure {
 
 pub(crate) struct UpdateObservable;
 
-impl TypedAction for UpdateObservable {
+impl TypedStep for UpdateObservable {
     const ID: &'static str = "update_observable";
     const TITLE: &'static str = "Update Observable";
     const DESCRIPTION: &'static str =
         "Update the status, confidence, severity, TLP, expiration or type of an observable";
     type Input = UpdateObservableInput;
-    type OutputSchema = ChangeOutput;
+    type Output = ChangeOutput;
+}
 
-    async fn run(connection: &Connection, input: UpdateObservableInput) -> Result<Output, Failure> {
-        let selector = input.selector()?;
+impl TypedAction for UpdateObservable {
+    async fn run(connection: &Connection, input: UpdateObservableInput) -> Result<ChangeOutput, Failure> {
+        let selector = TargetInputs::from(&input).selector()?;
         let changes = input.changes()?;
         let targets = selector.targets(connection).await?;
         for target in &targets {
@@ -129,13 +133,14 @@ impl TypedAction for UpdateObservable {
                 .await
                 .map_err(|error| update_failure(error, target.id))?;
         }
-        output_of(&json!({"success": true, "ids": ids(&targets)}))
+        Ok(ChangeOutput::changed(ids(&targets)))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn changes(value: Value) -> Result<Map<String, Value>, Failure> {
         serde_json::from_value::<UpdateObservableInput>(value)

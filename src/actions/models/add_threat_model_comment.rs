@@ -15,8 +15,8 @@ use crate::actions::connection::Connection;
 use crate::actions::failure::Permission;
 use crate::actions::import::Tlp;
 use crate::actions::input::{given, line, NumberId};
-use crate::actions::{chosen, TypedAction};
-use crate::protocol::{output_of, Failure, Output};
+use crate::actions::{chosen, TypedAction, TypedStep};
+use crate::protocol::Failure;
 use crate::threatstream::model_writes::{comment_model, ModelComment, ModelRef};
 use crate::threatstream::ModelType;
 
@@ -67,14 +67,19 @@ impl AddThreatModelCommentInput {
 
 pub(crate) struct AddThreatModelComment;
 
-impl TypedAction for AddThreatModelComment {
+impl TypedStep for AddThreatModelComment {
     const ID: &'static str = "add_threat_model_comment";
     const TITLE: &'static str = "Add Threat Model Comment";
     const DESCRIPTION: &'static str = "Add a comment to a threat model in Anomali ThreatStream";
     type Input = AddThreatModelCommentInput;
-    type OutputSchema = AddThreatModelCommentOutput;
+    type Output = AddThreatModelCommentOutput;
+}
 
-    async fn run(connection: &Connection, input: AddThreatModelCommentInput) -> Result<Output, Failure> {
+impl TypedAction for AddThreatModelComment {
+    async fn run(
+        connection: &Connection,
+        input: AddThreatModelCommentInput,
+    ) -> Result<AddThreatModelCommentOutput, Failure> {
         let (id, comment) = input.checked()?;
         let model_type = input.model_type;
         let model = ModelRef {
@@ -96,7 +101,7 @@ impl TypedAction for AddThreatModelComment {
                     )
                 })
             })?;
-        output_of(&AddThreatModelCommentOutput {
+        Ok(AddThreatModelCommentOutput {
             comment: CommentSummary::of(&answer),
         })
     }

@@ -17,8 +17,8 @@ use crate::actions::context::ShapedModel;
 use crate::actions::failure::Permission;
 use crate::actions::import::Tlp;
 use crate::actions::input::NumberId;
-use crate::actions::{chosen, TypedAction};
-use crate::protocol::{output_of, Failure, Output};
+use crate::actions::{chosen, TypedAction, TypedStep};
+use crate::protocol::Failure;
 use crate::threatstream::model_writes::tag_model;
 use crate::threatstream::{ModelType, Tag, DEFAULT_TLP};
 
@@ -54,14 +54,16 @@ pub(crate) struct AddThreatModelTagsOutput {
 
 pub(crate) struct AddThreatModelTags;
 
-impl TypedAction for AddThreatModelTags {
+impl TypedStep for AddThreatModelTags {
     const ID: &'static str = "add_threat_model_tags";
     const TITLE: &'static str = "Add Threat Model Tags";
     const DESCRIPTION: &'static str = "Add tags to a threat model in Anomali ThreatStream";
     type Input = AddThreatModelTagsInput;
-    type OutputSchema = AddThreatModelTagsOutput;
+    type Output = AddThreatModelTagsOutput;
+}
 
-    async fn run(connection: &Connection, input: AddThreatModelTagsInput) -> Result<Output, Failure> {
+impl TypedAction for AddThreatModelTags {
+    async fn run(connection: &Connection, input: AddThreatModelTagsInput) -> Result<AddThreatModelTagsOutput, Failure> {
         let (model_type, id) = (input.model_type, input.id.read("id", MODEL_ID)?);
         if input.tags.is_empty() {
             return Err(Failure::invalid_input(
@@ -96,7 +98,7 @@ impl TypedAction for AddThreatModelTags {
             })?;
             record = read_back(connection, model, record).await;
         }
-        output_of(&AddThreatModelTagsOutput {
+        Ok(AddThreatModelTagsOutput {
             added,
             already_tagged,
             model: ShapedModel::of(record, Some(model_type)),

@@ -15,8 +15,8 @@ use super::{read_back, sent_once, ModelOutput};
 use crate::actions::connection::Connection;
 use crate::actions::failure::{forbidden, Permission};
 use crate::actions::import::Tlp;
-use crate::actions::TypedAction;
-use crate::protocol::{output_of, Failure, Output};
+use crate::actions::{TypedAction, TypedStep};
+use crate::protocol::Failure;
 use crate::threatstream::model_writes::{create_model, ModelRef};
 use crate::threatstream::{numeric_id, ModelType};
 
@@ -126,15 +126,17 @@ impl CreateThreatModelInput {
 
 pub(crate) struct CreateThreatModel;
 
-impl TypedAction for CreateThreatModel {
+impl TypedStep for CreateThreatModel {
     const ID: &'static str = "create_threat_model";
     const TITLE: &'static str = "Create Threat Model";
     const DESCRIPTION: &'static str = "Create a threat model in Anomali ThreatStream, such as the incident an \
                                        investigation concluded";
     type Input = CreateThreatModelInput;
-    type OutputSchema = ModelOutput;
+    type Output = ModelOutput;
+}
 
-    async fn run(connection: &Connection, input: CreateThreatModelInput) -> Result<Output, Failure> {
+impl TypedAction for CreateThreatModel {
+    async fn run(connection: &Connection, input: CreateThreatModelInput) -> Result<ModelOutput, Failure> {
         let model_type = input.model_type;
         let fields = input.checked()?.resolved(connection).await?;
         let created = create_model(&connection.client, model_type, &fields)
@@ -152,7 +154,7 @@ impl TypedAction for CreateThreatModel {
             in_cloud: false,
         };
         let record = read_back(connection, model, created).await;
-        output_of(&ModelOutput::of(record, model_type))
+        Ok(ModelOutput::of(record, model_type))
     }
 }
 

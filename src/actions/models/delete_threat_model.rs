@@ -14,8 +14,8 @@ use crate::actions::connection::Connection;
 use crate::actions::context::ShapedModel;
 use crate::actions::failure::Permission;
 use crate::actions::input::NumberId;
-use crate::actions::TypedAction;
-use crate::protocol::{output_of, Failure, Output};
+use crate::actions::{TypedAction, TypedStep};
+use crate::protocol::Failure;
 use crate::threatstream::model_writes::delete_model;
 use crate::threatstream::{ApiError, ModelType};
 
@@ -42,14 +42,16 @@ pub(crate) struct DeleteThreatModelOutput {
 
 pub(crate) struct DeleteThreatModel;
 
-impl TypedAction for DeleteThreatModel {
+impl TypedStep for DeleteThreatModel {
     const ID: &'static str = "delete_threat_model";
     const TITLE: &'static str = "Delete Threat Model";
     const DESCRIPTION: &'static str = "Delete a threat model from Anomali ThreatStream";
     type Input = DeleteThreatModelInput;
-    type OutputSchema = DeleteThreatModelOutput;
+    type Output = DeleteThreatModelOutput;
+}
 
-    async fn run(connection: &Connection, input: DeleteThreatModelInput) -> Result<Output, Failure> {
+impl TypedAction for DeleteThreatModel {
+    async fn run(connection: &Connection, input: DeleteThreatModelInput) -> Result<DeleteThreatModelOutput, Failure> {
         let model_type = input.model_type;
         let id = input.id.read("id", MODEL_ID)?;
         let (model, record) = existing(connection, model_type, id).await?;
@@ -68,7 +70,7 @@ impl TypedAction for DeleteThreatModel {
                 ));
             }
         }
-        output_of(&DeleteThreatModelOutput {
+        Ok(DeleteThreatModelOutput {
             deleted: true,
             model: ShapedModel::of(record, Some(model_type)),
         })

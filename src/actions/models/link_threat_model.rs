@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use super::links::{change, example_already, example_items, example_not_found, link_input, summary};
 use super::targets::{Item, NotFound};
 use crate::actions::connection::Connection;
-use crate::actions::TypedAction;
-use crate::protocol::{output_of, Failure, Output};
+use crate::actions::{TypedAction, TypedStep};
+use crate::protocol::Failure;
 use crate::threatstream::associations::LinkChange;
 
 link_input! {
@@ -37,20 +37,22 @@ pub(crate) struct LinkThreatModelOutput {
 
 pub(crate) struct LinkThreatModel;
 
-impl TypedAction for LinkThreatModel {
+impl TypedStep for LinkThreatModel {
     const ID: &'static str = "link_threat_model";
     const TITLE: &'static str = "Link Threat Model";
     const DESCRIPTION: &'static str = "Link a threat model in Anomali ThreatStream to observables and to other \
                                        threat models";
     type Input = LinkThreatModelInput;
-    type OutputSchema = LinkThreatModelOutput;
+    type Output = LinkThreatModelOutput;
+}
 
-    async fn run(connection: &Connection, input: LinkThreatModelInput) -> Result<Output, Failure> {
+impl TypedAction for LinkThreatModel {
+    async fn run(connection: &Connection, input: LinkThreatModelInput) -> Result<LinkThreatModelOutput, Failure> {
         let (id, wanted) = input.checked()?;
         let model = (input.model_type, id);
         let outcome = change(connection, model, &wanted, LinkChange::Add).await?;
         tracing::info!("{}", summary(&outcome, model, "Linked"));
-        output_of(&LinkThreatModelOutput {
+        Ok(LinkThreatModelOutput {
             linked: outcome.changed,
             already_linked: outcome.unchanged,
             not_found: outcome.not_found,

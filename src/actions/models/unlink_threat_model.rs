@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use super::links::{change, example_already, example_items, example_not_found, link_input, summary};
 use super::targets::{Item, NotFound};
 use crate::actions::connection::Connection;
-use crate::actions::TypedAction;
-use crate::protocol::{output_of, Failure, Output};
+use crate::actions::{TypedAction, TypedStep};
+use crate::protocol::Failure;
 use crate::threatstream::associations::LinkChange;
 
 link_input! {
@@ -36,20 +36,22 @@ pub(crate) struct UnlinkThreatModelOutput {
 
 pub(crate) struct UnlinkThreatModel;
 
-impl TypedAction for UnlinkThreatModel {
+impl TypedStep for UnlinkThreatModel {
     const ID: &'static str = "unlink_threat_model";
     const TITLE: &'static str = "Unlink Threat Model";
     const DESCRIPTION: &'static str = "Unlink observables and other threat models from a threat model in Anomali \
                                        ThreatStream";
     type Input = UnlinkThreatModelInput;
-    type OutputSchema = UnlinkThreatModelOutput;
+    type Output = UnlinkThreatModelOutput;
+}
 
-    async fn run(connection: &Connection, input: UnlinkThreatModelInput) -> Result<Output, Failure> {
+impl TypedAction for UnlinkThreatModel {
+    async fn run(connection: &Connection, input: UnlinkThreatModelInput) -> Result<UnlinkThreatModelOutput, Failure> {
         let (id, wanted) = input.checked()?;
         let model = (input.model_type, id);
         let outcome = change(connection, model, &wanted, LinkChange::Remove).await?;
         tracing::info!("{}", summary(&outcome, model, "Unlinked"));
-        output_of(&UnlinkThreatModelOutput {
+        Ok(UnlinkThreatModelOutput {
             unlinked: outcome.changed,
             not_linked: outcome.unchanged,
             not_found: outcome.not_found,

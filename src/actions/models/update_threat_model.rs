@@ -16,8 +16,8 @@ use crate::actions::connection::Connection;
 use crate::actions::failure::Permission;
 use crate::actions::import::Tlp;
 use crate::actions::input::NumberId;
-use crate::actions::TypedAction;
-use crate::protocol::{output_of, Failure, Output};
+use crate::actions::{TypedAction, TypedStep};
+use crate::protocol::Failure;
 use crate::threatstream::model_writes::{update_model, ModelRef};
 use crate::threatstream::{numeric_id, ModelType};
 
@@ -124,15 +124,17 @@ impl UpdateThreatModelInput {
 
 pub(crate) struct UpdateThreatModel;
 
-impl TypedAction for UpdateThreatModel {
+impl TypedStep for UpdateThreatModel {
     const ID: &'static str = "update_threat_model";
     const TITLE: &'static str = "Update Threat Model";
     const DESCRIPTION: &'static str = "Change the fields given of a threat model in Anomali ThreatStream, and \
                                        nothing else";
     type Input = UpdateThreatModelInput;
-    type OutputSchema = ModelOutput;
+    type Output = ModelOutput;
+}
 
-    async fn run(connection: &Connection, input: UpdateThreatModelInput) -> Result<Output, Failure> {
+impl TypedAction for UpdateThreatModel {
+    async fn run(connection: &Connection, input: UpdateThreatModelInput) -> Result<ModelOutput, Failure> {
         let (id, changes) = input.checked()?;
         let model_type = input.model_type;
         let fields = changes.resolved(connection).await?;
@@ -160,7 +162,7 @@ impl TypedAction for UpdateThreatModel {
             }
             other => read_back(connection, model, answered_model(other, id)).await,
         };
-        output_of(&ModelOutput::of(record, model_type))
+        Ok(ModelOutput::of(record, model_type))
     }
 }
 

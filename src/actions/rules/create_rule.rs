@@ -12,8 +12,8 @@ use super::{rule_failure, MatchWithin, RuleCall};
 use crate::actions::connection::Connection;
 use crate::actions::input::{given, optional_line, NumberId};
 use crate::actions::sent_once::{unconfirmed, Write};
-use crate::actions::TypedAction;
-use crate::protocol::{output_of, Failure, Output};
+use crate::actions::{TypedAction, TypedStep};
+use crate::protocol::Failure;
 use crate::threatstream::rules;
 
 const NEW_RULE: Write = Write {
@@ -141,20 +141,22 @@ pub(super) fn answered_rule(answer: &Value, write: &Write) -> Result<Rule, Failu
 
 pub(crate) struct CreateRule;
 
-impl TypedAction for CreateRule {
+impl TypedStep for CreateRule {
     const ID: &'static str = "create_rule";
     const TITLE: &'static str = "Create Rule";
     const DESCRIPTION: &'static str =
         "Create a keyword rule in Anomali ThreatStream, which alerts on new intelligence that matches its keywords";
     type Input = CreateRuleInput;
-    type OutputSchema = CreateRuleOutput;
+    type Output = CreateRuleOutput;
+}
 
-    async fn run(connection: &Connection, input: CreateRuleInput) -> Result<Output, Failure> {
+impl TypedAction for CreateRule {
+    async fn run(connection: &Connection, input: CreateRuleInput) -> Result<CreateRuleOutput, Failure> {
         let body = input.fields()?.body();
         let answer = rules::create_rule(&connection.client, &body)
             .await
             .map_err(|error| unconfirmed(error, &NEW_RULE, |error| rule_failure(error, None, RuleCall::Create)))?;
-        output_of(&CreateRuleOutput {
+        Ok(CreateRuleOutput {
             rule: answered_rule(&answer, &NEW_RULE)?,
         })
     }

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::{rule_failure, rule_id, RuleCall};
 use crate::actions::connection::Connection;
 use crate::actions::input::NumberId;
-use crate::actions::TypedAction;
-use crate::protocol::{output_of, Failure, Output};
+use crate::actions::{TypedAction, TypedStep};
+use crate::protocol::Failure;
 use crate::threatstream::rules;
 
 #[derive(Deserialize, JsonSchema)]
@@ -32,18 +32,20 @@ pub(crate) struct DeleteRuleOutput {
 
 pub(crate) struct DeleteRule;
 
-impl TypedAction for DeleteRule {
+impl TypedStep for DeleteRule {
     const ID: &'static str = "delete_rule";
     const TITLE: &'static str = "Delete Rule";
     const DESCRIPTION: &'static str = "Delete a keyword rule in Anomali ThreatStream";
     type Input = DeleteRuleInput;
-    type OutputSchema = DeleteRuleOutput;
+    type Output = DeleteRuleOutput;
+}
 
-    async fn run(connection: &Connection, input: DeleteRuleInput) -> Result<Output, Failure> {
+impl TypedAction for DeleteRule {
+    async fn run(connection: &Connection, input: DeleteRuleInput) -> Result<DeleteRuleOutput, Failure> {
         let id = rule_id(&input.id)?;
         rules::delete_rule(&connection.client, id)
             .await
             .map_err(|error| rule_failure(error, Some(id), RuleCall::Delete))?;
-        output_of(&DeleteRuleOutput { success: true, id })
+        Ok(DeleteRuleOutput { success: true, id })
     }
 }

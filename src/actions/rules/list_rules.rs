@@ -9,8 +9,8 @@ use super::rule::{example_rule, rule_of, Rule};
 use super::{rule_failure, RuleCall};
 use crate::actions::connection::Connection;
 use crate::actions::input::{given, or_default, NumberId};
-use crate::actions::TypedAction;
-use crate::protocol::{output_of, Failure, Output};
+use crate::actions::{TypedAction, TypedStep};
+use crate::protocol::Failure;
 use crate::threatstream::{rules, Record};
 
 /// More rules than a workflow step can usefully carry.
@@ -54,14 +54,16 @@ impl ListRulesOutput {
 
 pub(crate) struct ListRules;
 
-impl TypedAction for ListRules {
+impl TypedStep for ListRules {
     const ID: &'static str = "list_rules";
     const TITLE: &'static str = "List Rules";
     const DESCRIPTION: &'static str = "List the keyword rules of the organization in Anomali ThreatStream, or get one";
     type Input = ListRulesInput;
-    type OutputSchema = ListRulesOutput;
+    type Output = ListRulesOutput;
+}
 
-    async fn run(connection: &Connection, input: ListRulesInput) -> Result<Output, Failure> {
+impl TypedAction for ListRules {
+    async fn run(connection: &Connection, input: ListRulesInput) -> Result<ListRulesOutput, Failure> {
         let not = "a rule ID; give the positive whole number List Rules shows, or leave it empty";
         let id = given(input.id.as_ref()).map(|id| id.read("id", not)).transpose()?;
         let records = match id {
@@ -75,6 +77,6 @@ impl TypedAction for ListRules {
                     .map_err(|error| rule_failure(error, None, RuleCall::Read))?
             }
         };
-        output_of(&ListRulesOutput::of(&records))
+        Ok(ListRulesOutput::of(&records))
     }
 }

@@ -14,8 +14,8 @@ use super::rule::{example_rule, rule_of, Rule};
 use super::{rule_failure, rule_id, MatchWithin, RuleCall};
 use crate::actions::connection::Connection;
 use crate::actions::input::{optional_line, NumberId};
-use crate::actions::TypedAction;
-use crate::protocol::{output_of, Failure, Output};
+use crate::actions::{TypedAction, TypedStep};
+use crate::protocol::Failure;
 use crate::threatstream::rules;
 
 #[derive(Deserialize, JsonSchema)]
@@ -124,15 +124,17 @@ impl UpdateRuleInput {
 
 pub(crate) struct UpdateRule;
 
-impl TypedAction for UpdateRule {
+impl TypedStep for UpdateRule {
     const ID: &'static str = "update_rule";
     const TITLE: &'static str = "Update Rule";
     const DESCRIPTION: &'static str =
         "Change a keyword rule in Anomali ThreatStream: each list given replaces the rule's, and what is left empty stays";
     type Input = UpdateRuleInput;
-    type OutputSchema = UpdateRuleOutput;
+    type Output = UpdateRuleOutput;
+}
 
-    async fn run(connection: &Connection, input: UpdateRuleInput) -> Result<Output, Failure> {
+impl TypedAction for UpdateRule {
+    async fn run(connection: &Connection, input: UpdateRuleInput) -> Result<UpdateRuleOutput, Failure> {
         let id = rule_id(&input.id)?;
         let body = input.fields()?.body();
         let failure = |error| rule_failure(error, Some(id), RuleCall::Update);
@@ -153,7 +155,7 @@ impl TypedAction for UpdateRule {
                 })?
             }
         };
-        output_of(&UpdateRuleOutput { rule })
+        Ok(UpdateRuleOutput { rule })
     }
 }
 

@@ -25,8 +25,8 @@ use super::report::{sandbox_report, SandboxReport};
 use crate::actions::connection::Connection;
 use crate::actions::failure::{absent, Missing};
 use crate::actions::input::TextId;
-use crate::actions::TypedAction;
-use crate::protocol::{output_of, Failure, Output};
+use crate::actions::{TypedAction, TypedStep};
+use crate::protocol::Failure;
 use crate::threatstream::{self, ApiError, Client, DetonationState};
 
 #[derive(Deserialize, JsonSchema)]
@@ -76,14 +76,16 @@ fn example_report() -> Value {
 
 pub(crate) struct GetSandboxReport;
 
-impl TypedAction for GetSandboxReport {
+impl TypedStep for GetSandboxReport {
     const ID: &'static str = "get_sandbox_report";
     const TITLE: &'static str = "Get Sandbox Report";
     const DESCRIPTION: &'static str = "Get a sandbox report";
     type Input = GetSandboxReportInput;
-    type OutputSchema = GetSandboxReportOutput;
+    type Output = GetSandboxReportOutput;
+}
 
-    async fn run(connection: &Connection, input: GetSandboxReportInput) -> Result<Output, Failure> {
+impl TypedAction for GetSandboxReport {
+    async fn run(connection: &Connection, input: GetSandboxReportInput) -> Result<GetSandboxReportOutput, Failure> {
         let id = report_id(&input.report_id)?;
         let client = &connection.client;
         let state = threatstream::detonation_state(client, id)
@@ -104,7 +106,7 @@ impl TypedAction for GetSandboxReport {
             verdict,
             platform,
         } = state;
-        output_of(&GetSandboxReportOutput {
+        Ok(GetSandboxReportOutput {
             sandbox_report: report,
             status,
             verdict,

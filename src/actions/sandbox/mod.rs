@@ -19,7 +19,7 @@ use super::connection::Connection;
 use super::failure::{unconfirmed, Write};
 use super::input::{given, line, MAX_LINE_CHARS};
 use super::wire_name;
-use crate::protocol::{output_of, Action, Failure, Output};
+use crate::protocol::{Action, Failure};
 use crate::threatstream::{self, Submission};
 
 /// The sandbox actions, in the order the spec lists them.
@@ -70,41 +70,6 @@ pub(crate) enum Classification {
     Public,
 }
 
-/// Declares a submission's input: the platform, classification and premium choice first, then the
-/// thing detonated (`$target`), then the detail; and `options()`, what both submissions send besides.
-macro_rules! submission_input {
-    ($(#[$attribute:meta])* pub(crate) struct $name:ident { $($target:tt)* }) => {
-        $(#[$attribute])*
-        pub(crate) struct $name {
-            /// Platform on which the submitted URL or file will be run
-            #[schemars(title = "Platform", example = Platform::Windows7)]
-            platform: Platform,
-            /// Classification of the Sandbox submission, either public or private
-            #[schemars(title = "Classification", example = Classification::Private, extend("default" = "private"))]
-            classification: Option<Classification>,
-            /// Specify whether the premium sandbox should be used for detonation
-            #[schemars(title = "Use Premium Sandbox", example = false)]
-            use_premium_sandbox: bool,
-            $($target)*
-            /// A comma-separated list that provides additional details for the indicator. This information is displayed in the Tag column of the ThreatStream UI
-            #[schemars(title = "Detail", example = "Credential-Exposure,compromised_email")]
-            detail: Option<String>,
-        }
-
-        impl $name {
-            fn options(&self) -> $crate::actions::sandbox::Options {
-                $crate::actions::sandbox::Options {
-                    platform: self.platform,
-                    classification: self.classification,
-                    premium: self.use_premium_sandbox,
-                    detail: self.detail.clone(),
-                }
-            }
-        }
-    };
-}
-use submission_input;
-
 /// A submission, when a failure leaves unknown whether ThreatStream started the detonation.
 const SUBMISSION: Write = Write {
     what: "the submission",
@@ -112,25 +77,33 @@ const SUBMISSION: Write = Write {
     twice: Some("start a second detonation"),
 };
 
-/// What both submissions take besides the thing detonated.
-pub(crate) struct Options {
-    platform: Platform,
-    classification: Option<Classification>,
-    premium: bool,
-    detail: Option<String>,
+/// What both submissions choose before the thing detonated: their `..SubmissionChoices` inputs
+/// (`actions::input::step_input!`).
+pub(crate) struct SubmissionChoices {
+    pub(crate) platform: Platform,
+    pub(crate) classification: Option<Classification>,
+    pub(crate) premium: bool,
 }
+
+/// The detail both submissions take after the thing detonated: their `..SubmissionDetail` input.
+pub(crate) struct SubmissionDetail(pub(crate) Option<String>);
 
 /// Submits `target` and answers with 4.0.0's `{success, reports}`: one report per platform. The detail
 /// is checked first (one line, at most `MAX_LINE_CHARS`), before the request.
-async fn submit(connection: &Connection, options: Options, target: threatstream::Target) -> Result<Output, Failure> {
-    let detail = given(options.detail).map(|detail| detail.trim().to_owned());
+async fn submit(
+    connection: &Connection,
+    choices: SubmissionChoices,
+    detail: SubmissionDetail,
+    target: threatstream::Target,
+) -> Result<SubmitOutput, Failure> {
+    let detail = given(detail.0).map(|detail| detail.trim().to_owned());
     if let Some(detail) = &detail {
         line(detail, "detail", "the detail", MAX_LINE_CHARS)?;
     }
     let submission = Submission {
-        platform: wire_name(&options.platform),
-        classification: wire_name(&options.classification.unwrap_or_default()),
-        premium: options.premium,
+        platform: wire_name(&choices.platform),
+        classification: wire_name(&choices.classification.unwrap_or_default()),
+        premium: choices.premium,
         detail,
         target,
     };
@@ -147,7 +120,7 @@ async fn submit(connection: &Connection, options: Options, target: threatstream:
         })
         .collect();
     // The client refuses an answer without `success: true`, so what comes back succeeded.
-    output_of(&SubmitOutput { success: true, reports })
+    Ok(SubmitOutput { success: true, reports })
 }
 
 /// The submissions' output.

@@ -4,35 +4,40 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{submission_input, submit, Classification, Platform, SubmitOutput};
+use super::{submit, SubmissionChoices, SubmissionDetail, SubmitOutput};
 use crate::actions::connection::Connection;
 use crate::actions::file::File;
-use crate::actions::TypedAction;
-use crate::protocol::{Failure, Output};
+use crate::actions::input::step_input;
+use crate::actions::{TypedAction, TypedStep};
+use crate::protocol::Failure;
 use crate::threatstream::Target;
 
-submission_input! {
+step_input! {
     #[derive(Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields)]
     pub(crate) struct SubmitFileInput {
+        ..SubmissionChoices,
         /// File to detonate
         #[schemars(title = "File", example = json!({"filename": "setup.exe", "content": "VGVzdGluZyBjb250ZW50Cg=="}))]
         file: File,
+        ..SubmissionDetail,
     }
 }
 
 pub(crate) struct SubmitFile;
 
-impl TypedAction for SubmitFile {
+impl TypedStep for SubmitFile {
     const ID: &'static str = "submit_file";
     const TITLE: &'static str = "Submit File";
     const DESCRIPTION: &'static str = "Submit a file to a ThreatStream sandbox";
     type Input = SubmitFileInput;
-    type OutputSchema = SubmitOutput;
+    type Output = SubmitOutput;
+}
 
-    async fn run(connection: &Connection, input: SubmitFileInput) -> Result<Output, Failure> {
-        let options = input.options();
+impl TypedAction for SubmitFile {
+    async fn run(connection: &Connection, input: SubmitFileInput) -> Result<SubmitOutput, Failure> {
+        let (choices, detail) = (SubmissionChoices::from(&input), SubmissionDetail::from(&input));
         let file = input.file.decoded("file")?;
-        submit(connection, options, Target::File(file)).await
+        submit(connection, choices, detail, Target::File(file)).await
     }
 }

@@ -8,20 +8,23 @@ use reqwest::Url;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::{submission_input, submit, Classification, Platform, SubmitOutput};
+use super::{submit, SubmissionChoices, SubmissionDetail, SubmitOutput};
 use crate::actions::connection::Connection;
+use crate::actions::input::step_input;
 use crate::actions::observable::MAX_VALUE_LENGTH;
-use crate::actions::TypedAction;
-use crate::protocol::{quoted, Failure, Output};
+use crate::actions::{TypedAction, TypedStep};
+use crate::protocol::{quoted, Failure};
 use crate::threatstream::Target;
 
-submission_input! {
+step_input! {
     #[derive(Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields)]
     pub(crate) struct SubmitUrlInput {
+        ..SubmissionChoices,
         /// URL to detonate
         #[schemars(title = "URL", example = "https://example.com/setup.exe")]
         url: String,
+        ..SubmissionDetail,
     }
 }
 
@@ -56,16 +59,24 @@ fn detonatable(url: &str) -> Result<String, Failure> {
 
 pub(crate) struct SubmitUrl;
 
-impl TypedAction for SubmitUrl {
+impl TypedStep for SubmitUrl {
     const ID: &'static str = "submit_url";
     const TITLE: &'static str = "Submit URL";
     const DESCRIPTION: &'static str = "Submit a URL to a ThreatStream sandbox";
     type Input = SubmitUrlInput;
-    type OutputSchema = SubmitOutput;
+    type Output = SubmitOutput;
+}
 
-    async fn run(connection: &Connection, input: SubmitUrlInput) -> Result<Output, Failure> {
+impl TypedAction for SubmitUrl {
+    async fn run(connection: &Connection, input: SubmitUrlInput) -> Result<SubmitOutput, Failure> {
         let url = detonatable(&input.url)?;
-        submit(connection, input.options(), Target::Url(url)).await
+        submit(
+            connection,
+            SubmissionChoices::from(&input),
+            SubmissionDetail::from(&input),
+            Target::Url(url),
+        )
+        .await
     }
 }
 

@@ -17,8 +17,8 @@ use serde_json::{json, Value};
 use super::{example_session, session_failure, session_id, summary, ImportSessionSummary, SessionCall};
 use crate::actions::connection::Connection;
 use crate::actions::input::TextId;
-use crate::actions::TypedAction;
-use crate::protocol::{output_of, quoted, shown, Failure, Output};
+use crate::actions::{TypedAction, TypedStep};
+use crate::protocol::{quoted, shown, Failure};
 use crate::threatstream::{self, approver_id, Client, Record};
 
 #[derive(Deserialize, JsonSchema)]
@@ -50,14 +50,19 @@ fn example_approved() -> Value {
 
 pub(crate) struct ApproveImportSession;
 
-impl TypedAction for ApproveImportSession {
+impl TypedStep for ApproveImportSession {
     const ID: &'static str = "approve_import_session";
     const TITLE: &'static str = "Approve Import Session";
     const DESCRIPTION: &'static str = "Approve an import session, making its observables active";
     type Input = ApproveImportSessionInput;
-    type OutputSchema = ApproveImportSessionOutput;
+    type Output = ApproveImportSessionOutput;
+}
 
-    async fn run(connection: &Connection, input: ApproveImportSessionInput) -> Result<Output, Failure> {
+impl TypedAction for ApproveImportSession {
+    async fn run(
+        connection: &Connection,
+        input: ApproveImportSessionInput,
+    ) -> Result<ApproveImportSessionOutput, Failure> {
         let id = session_id(&input.import_session_id, "import_session_id")?;
         let client = &connection.client;
         let answer = threatstream::approve_import_session(client, id)
@@ -73,7 +78,7 @@ impl TypedAction for ApproveImportSession {
         if approver_id(&session).is_none() {
             return Err(not_approved(client, id, &session));
         }
-        output_of(&ApproveImportSessionOutput {
+        Ok(ApproveImportSessionOutput {
             success: true,
             import_session: summary(&session),
         })

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use super::{example_session, session_failure, session_id, summary, ImportSessionSummary, SessionCall};
 use crate::actions::connection::Connection;
 use crate::actions::input::TextId;
-use crate::actions::TypedAction;
-use crate::protocol::{output_of, Failure, Output};
+use crate::actions::{TypedAction, TypedStep};
+use crate::protocol::Failure;
 use crate::threatstream;
 
 #[derive(Deserialize, JsonSchema)]
@@ -28,19 +28,21 @@ pub(crate) struct GetImportSessionOutput {
 
 pub(crate) struct GetImportSession;
 
-impl TypedAction for GetImportSession {
+impl TypedStep for GetImportSession {
     const ID: &'static str = "get_import_session";
     const TITLE: &'static str = "Get Import Session";
     const DESCRIPTION: &'static str = "Get the status and counts of an import session";
     type Input = GetImportSessionInput;
-    type OutputSchema = GetImportSessionOutput;
+    type Output = GetImportSessionOutput;
+}
 
-    async fn run(connection: &Connection, input: GetImportSessionInput) -> Result<Output, Failure> {
+impl TypedAction for GetImportSession {
+    async fn run(connection: &Connection, input: GetImportSessionInput) -> Result<GetImportSessionOutput, Failure> {
         let id = session_id(&input.import_session_id, "import_session_id")?;
         let session = threatstream::import_session(&connection.client, id)
             .await
             .map_err(|error| session_failure(error, id, SessionCall::Read))?;
-        output_of(&GetImportSessionOutput {
+        Ok(GetImportSessionOutput {
             import_session: summary(&session),
         })
     }

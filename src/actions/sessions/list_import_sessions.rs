@@ -11,8 +11,8 @@ use super::{example_session, summary, ImportSessionSummary};
 use crate::actions::connection::Connection;
 use crate::actions::date;
 use crate::actions::input::or_default;
-use crate::actions::{chosen, TypedAction};
-use crate::protocol::{output_of, Failure, Output};
+use crate::actions::{chosen, TypedAction, TypedStep};
+use crate::protocol::Failure;
 use crate::threatstream::{self, SessionFilter};
 
 /// More sessions than a workflow step can usefully carry.
@@ -81,18 +81,20 @@ impl ListImportSessionsInput {
 
 pub(crate) struct ListImportSessions;
 
-impl TypedAction for ListImportSessions {
+impl TypedStep for ListImportSessions {
     const ID: &'static str = "list_import_sessions";
     const TITLE: &'static str = "List Import Sessions";
     const DESCRIPTION: &'static str = "List import sessions by status and by when they last changed";
     type Input = ListImportSessionsInput;
-    type OutputSchema = ListImportSessionsOutput;
+    type Output = ListImportSessionsOutput;
+}
 
-    async fn run(connection: &Connection, input: ListImportSessionsInput) -> Result<Output, Failure> {
+impl TypedAction for ListImportSessions {
+    async fn run(connection: &Connection, input: ListImportSessionsInput) -> Result<ListImportSessionsOutput, Failure> {
         let filter = input.filter()?;
         let sessions = threatstream::import_sessions(&connection.client, &filter).await?;
         let import_sessions: Vec<ImportSessionSummary> = sessions.iter().map(summary).collect();
-        output_of(&ListImportSessionsOutput {
+        Ok(ListImportSessionsOutput {
             count: u64::try_from(import_sessions.len()).unwrap_or(u64::MAX),
             import_sessions,
         })

@@ -18,8 +18,8 @@ use tracing::warn;
 use super::{session_failure, session_id, SessionCall};
 use crate::actions::connection::Connection;
 use crate::actions::input::TextId;
-use crate::actions::TypedAction;
-use crate::protocol::{output_of, Failure, Output};
+use crate::actions::{TypedAction, TypedStep};
+use crate::protocol::Failure;
 use crate::threatstream::{self, Rejection};
 
 #[derive(Deserialize, JsonSchema)]
@@ -39,14 +39,19 @@ pub(crate) struct RejectImportSessionOutput {
 
 pub(crate) struct RejectImportSession;
 
-impl TypedAction for RejectImportSession {
+impl TypedStep for RejectImportSession {
     const ID: &'static str = "reject_import_session";
     const TITLE: &'static str = "Reject Import Session";
     const DESCRIPTION: &'static str = "Reject an import session, dropping its observables";
     type Input = RejectImportSessionInput;
-    type OutputSchema = RejectImportSessionOutput;
+    type Output = RejectImportSessionOutput;
+}
 
-    async fn run(connection: &Connection, input: RejectImportSessionInput) -> Result<Output, Failure> {
+impl TypedAction for RejectImportSession {
+    async fn run(
+        connection: &Connection,
+        input: RejectImportSessionInput,
+    ) -> Result<RejectImportSessionOutput, Failure> {
         let id = session_id(&input.import_session_id, "import_session_id")?;
         let rejection = threatstream::reject_import_session(&connection.client, id)
             .await
@@ -57,6 +62,6 @@ impl TypedAction for RejectImportSession {
                  ({earlier}) and most likely rejected it, which removes it. Taken as rejected."
             );
         }
-        output_of(&RejectImportSessionOutput { success: true })
+        Ok(RejectImportSessionOutput { success: true })
     }
 }

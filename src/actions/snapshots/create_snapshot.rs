@@ -10,8 +10,8 @@ use super::snapshot_failure;
 use crate::actions::connection::Connection;
 use crate::actions::input::or_default;
 use crate::actions::sent_once::{unconfirmed, Write};
-use crate::actions::{wire_name, TypedAction};
-use crate::protocol::{output_of, Failure, Output};
+use crate::actions::{wire_name, TypedAction, TypedStep};
+use crate::protocol::Failure;
 use crate::threatstream::snapshots;
 
 /// The largest file a snapshot is split into that a step asks for.
@@ -58,15 +58,17 @@ pub(crate) struct CreateSnapshotOutput {
 
 pub(crate) struct CreateSnapshot;
 
-impl TypedAction for CreateSnapshot {
+impl TypedStep for CreateSnapshot {
     const ID: &'static str = "create_snapshot";
     const TITLE: &'static str = "Create Snapshot";
     const DESCRIPTION: &'static str =
         "Start a snapshot: an export of all the intelligence in Anomali ThreatStream, in files of a chosen size";
     type Input = CreateSnapshotInput;
-    type OutputSchema = CreateSnapshotOutput;
+    type Output = CreateSnapshotOutput;
+}
 
-    async fn run(connection: &Connection, input: CreateSnapshotInput) -> Result<Output, Failure> {
+impl TypedAction for CreateSnapshot {
+    async fn run(connection: &Connection, input: CreateSnapshotInput) -> Result<CreateSnapshotOutput, Failure> {
         let chunk_size_mb = or_default(input.chunk_size_mb, default_chunk_size());
         let answer = snapshots::create_snapshot(&connection.client, chunk_size_mb, &wire_name(&input.format))
             .await
@@ -81,6 +83,6 @@ impl TypedAction for CreateSnapshot {
                 )
                 .with_data(answer.to_string())
             })?;
-        output_of(&CreateSnapshotOutput { snapshot })
+        Ok(CreateSnapshotOutput { snapshot })
     }
 }

@@ -22,8 +22,8 @@ use super::snapshot_failure;
 use crate::actions::connection::Connection;
 use crate::actions::fields::{number, text};
 use crate::actions::input::{given, NumberId};
-use crate::actions::TypedAction;
-use crate::protocol::{output_of, quoted, Failure, Output};
+use crate::actions::{TypedAction, TypedStep};
+use crate::protocol::{quoted, Failure};
 use crate::threatstream::{download, snapshots, Record};
 
 #[derive(Deserialize, JsonSchema)]
@@ -213,15 +213,17 @@ fn file_name(id: u64, number: u64, link: &str) -> String {
 
 pub(crate) struct DownloadSnapshot;
 
-impl TypedAction for DownloadSnapshot {
+impl TypedStep for DownloadSnapshot {
     const ID: &'static str = "download_snapshot";
     const TITLE: &'static str = "Download Snapshot";
     const DESCRIPTION: &'static str =
         "Download one file of a completed snapshot to a directory the plugin's container has mounted, checking its SHA-256";
     type Input = DownloadSnapshotInput;
-    type OutputSchema = DownloadSnapshotOutput;
+    type Output = DownloadSnapshotOutput;
+}
 
-    async fn run(connection: &Connection, input: DownloadSnapshotInput) -> Result<Output, Failure> {
+impl TypedAction for DownloadSnapshot {
+    async fn run(connection: &Connection, input: DownloadSnapshotInput) -> Result<DownloadSnapshotOutput, Failure> {
         let wanted = input.wanted()?;
         let record = snapshots::snapshot(&connection.client, wanted.id)
             .await
@@ -241,7 +243,7 @@ impl TypedAction for DownloadSnapshot {
             wanted.id,
             path.display()
         );
-        output_of(&DownloadSnapshotOutput {
+        Ok(DownloadSnapshotOutput {
             file: Downloaded {
                 number: wanted.number,
                 path: path.display().to_string(),

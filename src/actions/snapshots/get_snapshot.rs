@@ -9,8 +9,8 @@ use super::snapshot::{example_snapshot, snapshot_of, Snapshot};
 use super::snapshot_failure;
 use crate::actions::connection::Connection;
 use crate::actions::input::NumberId;
-use crate::actions::TypedAction;
-use crate::protocol::{output_of, Failure, Output};
+use crate::actions::{TypedAction, TypedStep};
+use crate::protocol::Failure;
 use crate::threatstream::snapshots;
 
 #[derive(Deserialize, JsonSchema)]
@@ -30,14 +30,16 @@ pub(crate) struct GetSnapshotOutput {
 
 pub(crate) struct GetSnapshot;
 
-impl TypedAction for GetSnapshot {
+impl TypedStep for GetSnapshot {
     const ID: &'static str = "get_snapshot";
     const TITLE: &'static str = "Get Snapshot";
     const DESCRIPTION: &'static str = "Get the status of a snapshot and, once it is completed, its files";
     type Input = GetSnapshotInput;
-    type OutputSchema = GetSnapshotOutput;
+    type Output = GetSnapshotOutput;
+}
 
-    async fn run(connection: &Connection, input: GetSnapshotInput) -> Result<Output, Failure> {
+impl TypedAction for GetSnapshot {
+    async fn run(connection: &Connection, input: GetSnapshotInput) -> Result<GetSnapshotOutput, Failure> {
         let id = input.id.read(
             "id",
             "a snapshot ID; give the positive whole number Create Snapshot answered",
@@ -45,7 +47,7 @@ impl TypedAction for GetSnapshot {
         let record = snapshots::snapshot(&connection.client, id)
             .await
             .map_err(|error| snapshot_failure(error, Some(id)))?;
-        output_of(&GetSnapshotOutput {
+        Ok(GetSnapshotOutput {
             snapshot: snapshot_of(&record, id),
         })
     }

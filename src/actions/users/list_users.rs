@@ -13,8 +13,8 @@ use crate::actions::connection::Connection;
 use crate::actions::failure::{forbidden, Permission};
 use crate::actions::fields::{flag, text};
 use crate::actions::input::or_default;
-use crate::actions::TypedAction;
-use crate::protocol::{output_of, Failure, Output};
+use crate::actions::{TypedAction, TypedStep};
+use crate::protocol::Failure;
 use crate::threatstream::{users, Record};
 
 /// More users than a workflow step can usefully carry.
@@ -127,14 +127,16 @@ pub(crate) struct ListUsersOutput {
 
 pub(crate) struct ListUsers;
 
-impl TypedAction for ListUsers {
+impl TypedStep for ListUsers {
     const ID: &'static str = "list_users";
     const TITLE: &'static str = "List Users";
     const DESCRIPTION: &'static str = "List the users of the organization in Anomali ThreatStream";
     type Input = ListUsersInput;
-    type OutputSchema = ListUsersOutput;
+    type Output = ListUsersOutput;
+}
 
-    async fn run(connection: &Connection, input: ListUsersInput) -> Result<Output, Failure> {
+impl TypedAction for ListUsers {
+    async fn run(connection: &Connection, input: ListUsersInput) -> Result<ListUsersOutput, Failure> {
         let limit = usize::try_from(or_default(input.limit, default_limit())).unwrap_or(usize::MAX);
         let records = users::users(&connection.client, limit)
             .await
@@ -144,7 +146,7 @@ impl TypedAction for ListUsers {
             .filter_map(user_of)
             .filter(|user| !input.active_only || user.is_active != Some(false))
             .collect();
-        output_of(&ListUsersOutput {
+        Ok(ListUsersOutput {
             count: u64::try_from(users.len()).unwrap_or(u64::MAX),
             users,
         })

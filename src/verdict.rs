@@ -27,8 +27,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::intelligence::{numeric_id, Record};
-use super::tags;
+use crate::threatstream::{numeric_id, tag_names, Record, Severity, Status};
 
 /// Confidence at or above which a record is malicious, unless the connection or the action says.
 pub(crate) const DEFAULT_MALICIOUS_THRESHOLD: u8 = 65;
@@ -69,68 +68,59 @@ pub(crate) enum Judgement {
     Unknown,
 }
 
-/// ThreatStream's severities, lowest first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
-#[schemars(inline)]
-pub(crate) enum Severity {
-    #[serde(rename = "low")]
-    Low,
-    #[serde(rename = "medium")]
-    Medium,
-    #[serde(rename = "high")]
-    High,
-    #[serde(rename = "very-high")]
-    VeryHigh,
-}
-
-impl Severity {
-    fn parse(text: &str) -> Option<Severity> {
-        match text.trim().to_ascii_lowercase().replace('_', "-").as_str() {
-            "low" => Some(Severity::Low),
-            "medium" => Some(Severity::Medium),
-            "high" => Some(Severity::High),
-            "very-high" | "veryhigh" => Some(Severity::VeryHigh),
-            _ => None,
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::VeryHigh => "very-high",
-        }
-    }
-}
-
-/// The verdict on one observable, in the shape the actions publish.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+// The verdict on one observable, as the actions publish it: the type is its schema (a `//` comment:
+// a doc comment would become the type's description; the fields' doc comments are the spec's).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+#[schemars(rename = "verdict", title = "Verdict")]
 pub(crate) struct Verdict {
+    /// Malicious, suspicious, benign (a false positive) or unknown (no record, low or unknown confidence)
+    #[schemars(title = "Verdict", example = &"malicious")]
     pub(crate) verdict: Judgement,
-    /// 0-100: the deciding record's confidence (at least the malicious threshold when severity
-    /// escalated it); 0 when benign or when no record that counts has a known confidence.
+    /// How strongly the records point to harm, 0-100: the deciding record's confidence (at least the malicious threshold when severity escalated it); 0 when benign
+    #[schemars(title = "Score", range(min = 0, max = 100), example = 90)]
     pub(crate) score: u8,
-    /// The highest known confidence among the records that count; -1 when none is known.
+    /// Highest confidence among the records that count; -1 when none is known
+    #[schemars(title = "Confidence", range(min = -1, max = 100), example = 90)]
     pub(crate) confidence: i16,
-    /// The highest severity among the records that count.
+    /// Highest severity among the records that count
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(title = "Severity", example = &"very-high")]
     pub(crate) severity: Option<Severity>,
+    /// Threat types of the records that count, distinct and sorted
+    #[schemars(title = "Threat Types", example = ["c2"])]
     pub(crate) threat_types: Vec<String>,
+    /// Indicator types of the records that count, distinct and sorted
+    #[schemars(title = "Itypes", example = ["c2_ip"])]
     pub(crate) itypes: Vec<String>,
+    /// Tag names of the records that count, distinct and sorted
+    #[schemars(title = "Tags", example = ["Emotet"])]
     pub(crate) tags: Vec<String>,
-    /// How many distinct sources the records that count come from.
+    /// Number of distinct sources among the records that count
+    #[schemars(title = "Sources", example = 1)]
     pub(crate) sources: usize,
+    /// Earliest creation time among the records that count
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(title = "First Seen", example = &"2026-09-14T08:21:40.118Z")]
     pub(crate) first_seen: Option<String>,
+    /// Latest modification time among the records that count
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(title = "Last Seen", example = &"2026-09-14T08:21:40.118Z")]
     pub(crate) last_seen: Option<String>,
+    /// Number of records whose value is exactly the one looked up
+    #[schemars(title = "Matched Records", example = 1)]
     pub(crate) matched_records: usize,
+    /// Number of those records that are active
+    #[schemars(title = "Active Records", example = 1)]
     pub(crate) active_records: usize,
-    /// Whether the organization's allowlist has the value; only when the connection asks it
-    /// (`allowlisted`, which also makes an allowlisted value benign).
+    /// Whether the organization's allowlist has the value, in the verdicts of the lookups and Enrich Observable when the connection's Check Allowlist is on; an allowlisted value is benign, never malicious
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(title = "Allowlisted", example = false)]
     pub(crate) allowlisted: Option<bool>,
+    /// One sentence: which record decided the verdict, and why
+    #[schemars(
+        title = "Reason",
+        example = "Active record 100000101 (Example C2 Feed, c2_ip) has confidence 92, at least the malicious threshold of 65."
+    )]
     pub(crate) reason: String,
 }
 
@@ -139,23 +129,6 @@ pub(crate) fn verdict_of<'a>(records: impl IntoIterator<Item = &'a Record>, opti
     let mut tally = Tally::new(options);
     records.into_iter().for_each(|record| tally.add(record));
     tally.verdict()
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Status {
-    Active,
-    Inactive,
-    FalsePositive,
-}
-
-impl Status {
-    fn name(self) -> &'static str {
-        match self {
-            Status::Active => "active",
-            Status::Inactive => "inactive",
-            Status::FalsePositive => "falsepos",
-        }
-    }
 }
 
 /// How strongly one record points to harm, weakest first.
@@ -279,7 +252,7 @@ impl Tally {
         self.matched += 1;
         let evidence = Evidence::of(record);
         match evidence.status {
-            Status::FalsePositive => {
+            Status::Falsepos => {
                 if self.false_positive.is_none() {
                     self.false_positive = Some(evidence);
                 }
@@ -303,7 +276,7 @@ impl Tally {
         insert(&mut self.threat_types, text(record, "threat_type"));
         insert(&mut self.itypes, evidence.itype.as_deref());
         insert(&mut self.sources, evidence.source.as_deref());
-        for tag in tags::names(record) {
+        for tag in tag_names(record) {
             insert(&mut self.tags, Some(tag));
         }
         let first = text(record, "created_ts").or_else(|| text(record, "date_first"));
@@ -456,7 +429,7 @@ fn status(record: &Record) -> Status {
     };
     match status.to_ascii_lowercase().as_str() {
         "active" => Status::Active,
-        "falsepos" | "false_positive" | "false-positive" => Status::FalsePositive,
+        "falsepos" | "false_positive" | "false-positive" => Status::Falsepos,
         _ => Status::Inactive,
     }
 }
@@ -499,5 +472,6 @@ fn latest(slot: &mut Option<String>, candidate: Option<&str>) {
     }
 }
 
+mod allowlisted;
 #[cfg(test)]
 mod tests;
