@@ -112,6 +112,10 @@ pub(crate) struct Verdict {
     /// Number of those records that are active
     #[schemars(title = "Active Records", example = 1)]
     pub(crate) active_records: usize,
+    /// Whether the organization's allowlist has the value, in the verdicts of the lookups and Enrich Observable when the connection's Check Allowlist is on; an allowlisted value is benign, never malicious
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(title = "Allowlisted", example = false)]
+    pub(crate) allowlisted: Option<bool>,
     /// One sentence: which record decided the verdict, and why
     #[schemars(
         title = "Reason",
@@ -299,6 +303,7 @@ impl Tally {
             last_seen: self.last_seen.clone(),
             matched_records: self.matched,
             active_records: self.active,
+            allowlisted: None,
             reason,
         }
     }
@@ -467,5 +472,6 @@ fn latest(slot: &mut Option<String>, candidate: Option<&str>) {
     }
 }
 
+mod allowlisted;
 #[cfg(test)]
 mod tests;

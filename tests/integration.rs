@@ -38,6 +38,17 @@ mod input_checks;
 // and which writes are retried.
 mod manage;
 
+// Administration: rules (keyword alerts), the organization's allowlist, its users and snapshots.
+mod admin;
+mod allowlist;
+mod rules;
+
+// The connection's Check Allowlist: an allowlisted value's verdict, the allowlist read once per process.
+mod allowlist_verdict;
+
+// Download Snapshot: a file streamed to a directory, its SHA-256 checked, nothing partial left.
+mod snapshot_download;
+
 // Every published version's contract, as data, against our schemas.
 mod migration;
 

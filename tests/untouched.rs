@@ -18,7 +18,7 @@ use crate::harness::{
 };
 
 /// Every action that writes to ThreatStream; `an_action_not_in_writes_only_reads` keeps it complete.
-const WRITES: [&str; 25] = [
+const WRITES: [&str; 32] = [
     "add_approval_indicator",
     "import_observable",
     "import_observables_without_approval",
@@ -33,6 +33,13 @@ const WRITES: [&str; 25] = [
     "clone_observable",
     "edit_import_classification",
     "report_false_positive",
+    "create_rule",
+    "update_rule",
+    "delete_rule",
+    "add_to_allowlist",
+    "update_allowlist_note",
+    "remove_from_allowlist",
+    "create_snapshot",
     "create_threat_model",
     "update_threat_model",
     "delete_threat_model",
@@ -235,7 +242,7 @@ fn target(step: &str, input: &mut Value, sim: &Simulator, source: Source) -> Vec
             input["investigation_id"] = json!(1001);
             Vec::new()
         }
-        other => panic!("{other} is not a write"),
+        _ => admin_target(step, input, sim),
     }
 }
 
@@ -276,19 +283,23 @@ fn assert_only_the_target_was_sent(step: &str, sim: &Simulator, source: Source, 
                 "{source:?}"
             );
         }
-        "create_threat_model" | "create_investigation" => {
+        "create_rule" | "add_to_allowlist" | "create_snapshot" | "create_threat_model" | "create_investigation" => {
             let post = sim
                 .requests()
                 .into_iter()
                 .find(|request| request.method == "POST")
-                .expect("the create");
+                .expect("the write");
             let body: Value = serde_json::from_slice(&post.body).expect("JSON");
-            // A model is created private unless asked otherwise, as XSOAR and Splunk SOAR create
-            // one: `is_public: false` is sent, so no tenant default can publish it.
-            let expected = if step == "create_threat_model" {
-                json!({"name": "Case 4711", "is_public": false})
-            } else {
-                json!({"name": "Case 4711"})
+            let expected = match step {
+                "create_rule" => json!({"name": "C2 watch", "keywords": ["evil-domain"], "match_observables": true,
+                    "match_reportedfiles": false, "match_signatures": false, "match_tips": false,
+                    "match_vulnerabilities": false}),
+                "add_to_allowlist" => json!({"whitelist": [{"value_type": "domain", "value": "partner.example"}]}),
+                "create_snapshot" => json!({"custom_config": {"chunk_size": "10MB", "format": "json_v2"}}),
+                // A model is created private unless asked otherwise, as XSOAR and Splunk SOAR create
+                // one: `is_public: false` is sent, so no tenant default can publish it.
+                "create_threat_model" => json!({"name": "Case 4711", "is_public": false}),
+                _ => json!({"name": "Case 4711"}),
             };
             assert_eq!(body, expected, "{step} ({source:?})");
         }
@@ -299,6 +310,56 @@ fn assert_only_the_target_was_sent(step: &str, sim: &Simulator, source: Source, 
             }
         }
         _ => {}
+    }
+}
+
+/// `target` for the administration steps: a rule or an allowlist entry to act on, made first.
+fn admin_target(step: &str, input: &mut Value, sim: &Simulator) -> Vec<String> {
+    let rule = || {
+        let made = run_ok(
+            sim,
+            "create_rule",
+            json!({"name": "C2 watch", "keywords": ["evil-domain"], "match_within": ["observables"]}),
+        );
+        made["rule"]["id"].as_u64().expect("a rule ID")
+    };
+    let entry = || {
+        sim.allow("domain", "partner.example", None);
+        sim.allowlist()[0]["id"].as_u64().expect("an entry ID")
+    };
+    match step {
+        "create_rule" => {
+            input["name"] = json!("C2 watch");
+            input["keywords"] = json!(["evil-domain"]);
+            input["match_within"] = json!(["observables"]);
+            vec!["POST /api/v1/rule/".into()]
+        }
+        // Given only the rule, an update has nothing to change.
+        "update_rule" => {
+            input["id"] = json!(rule());
+            Vec::new()
+        }
+        "delete_rule" => {
+            let id = rule();
+            input["id"] = json!(id);
+            vec![format!("DELETE /api/v1/rule/{id}/")]
+        }
+        "add_to_allowlist" => {
+            input["values"] = json!(["partner.example"]);
+            vec!["POST /api/v1/orgwhitelist/bulk/".into()]
+        }
+        // Given only the entry, a note's change has no note.
+        "update_allowlist_note" => {
+            input["id"] = json!(entry());
+            Vec::new()
+        }
+        "remove_from_allowlist" => {
+            let id = entry();
+            input["value"] = json!("partner.example");
+            vec![format!("DELETE /api/v1/orgwhitelist/{id}/")]
+        }
+        "create_snapshot" => vec!["POST /api/v1/snapshot/".into()],
+        other => panic!("{other} is not a write"),
     }
 }
 

@@ -17,7 +17,8 @@
 //! router crate is in its module doc), pointing at a handler in the folder of
 //! its capability, as the plugin's actions are grouped:
 //! `intelligence/` (records, search), `manage/` (one observable, tags,
-//! comments), `import/` (imports and import sessions), `sandbox/`,
+//! comments), `import/` (imports and import sessions), `admin/` (rules,
+//! the allowlist, users, snapshots), `sandbox/`,
 //! `context/` (threat models, enrichment), `control/` (the `/__simulator/`
 //! routes), `faults/`, `receiver/` (the dispatcher stand-in), `http/` (the
 //! wire every handler shares: requests, answers and refusals, forms,
@@ -91,9 +92,19 @@
 //!   /api/v1/intelligence/<id>/tag/<tag_id>/`: tags, shown on later look-ups
 //!   as `{"id", "name", "tlp"}`.
 //! - `GET`, `POST /api/v2/intelligence/comments/?value=`: comments.
+//! - `GET`, `POST /api/v1/rule/`, `GET`, `PATCH`, `DELETE /api/v1/rule/<id>/`:
+//!   keyword rules (`admin/rules.rs`).
+//! - `GET /api/v1/orgwhitelist/`, `POST /api/v1/orgwhitelist/bulk/`,
+//!   `PATCH`, `DELETE /api/v1/orgwhitelist/<id>/`: the organization's
+//!   allowlist (`admin/allowlist.rs`).
+//! - `GET /api/v1/orgadmin/`, `GET /api/v1/orgadmin/<user_id>/`: the
+//!   organization's users (`admin/users.rs`).
+//! - `POST /api/v1/snapshot/`, `GET /api/v1/snapshot/<id>/`,
+//!   `GET /api/v1/snapshot/<id>/download/<n>/`: snapshots, the bulk export
+//!   (`admin/snapshots.rs`).
 //!
 //! Every change gives the record a fresh, strictly increasing `update_id` and
-//! `modified_ts`. Writes can be refused per [`Permission`] (403,
+//! `modified_ts`. Writes (and the list of users) can be refused per [`Permission`] (403,
 //! `{"message"}` naming it). The seed data for verdict tests is the table in
 //! [`verdict_seed`].
 //!
@@ -124,8 +135,9 @@
 //!   "premium_platforms": [...]}` (every key optional) to change the sandbox.
 //! - `GET /__simulator/false_positives`: the false-positive reports received.
 //! - `POST /__simulator/hold` `{"what": "import_sessions"}` (or
-//!   `"sandbox_reports"`): every import session (or sandbox submission) made
-//!   from then on stays `processing` until `POST /__simulator/release` with
+//!   `"sandbox_reports"`, `"snapshots"`): every import session (or sandbox
+//!   submission, or snapshot, `inprogress`) made from then on stays
+//!   `processing` until `POST /__simulator/release` with
 //!   the same body, which finishes all of them at once and answers
 //!   `{"released": N, "held": [...]}`; `GET /__simulator/hold` answers
 //!   `{"held": [...]}`. [`Simulator::hold`] and [`Simulator::release`] from
@@ -274,6 +286,7 @@
 //! `{"mode": "hang"}` or `{"mode": "delay", "millis": 30000}`, and
 //! `POST /__receiver/recover`.
 
+mod admin;
 mod context;
 mod control;
 mod dispatch;

@@ -64,7 +64,7 @@ Control routes (no credentials; never recorded, delayed or faulted; JSON bodies)
   GET, PUT /__simulator/latency        {{\"millis\": 50}}
   GET, PUT /__simulator/sandbox        {{\"processing_millis\": 0, \"submit_response\": \"list\"}}; GET also
                                        lists the submissions with their forms
-  POST /__simulator/hold               {{\"what\": \"import_sessions\"}} or {{\"what\": \"sandbox_reports\"}}: those
+  POST /__simulator/hold               {{\"what\": \"import_sessions\"}}, \"sandbox_reports\" or \"snapshots\": those
                                        made from now on stay `processing` until released
   POST /__simulator/release            the same body: everything held finishes at once
   GET /__simulator/hold                what is held

@@ -32,7 +32,10 @@ pub enum Permission {
     Comment,
     /// Create, change, tag, comment on and link threat models.
     ThreatModel,
-    /// Delete threat models (Splunk SOAR's manual: Org Admin).
+    /// Administer the organization: delete rules and threat models (Splunk
+    /// SOAR's manual), list its users (XSOAR's README), change its allowlist
+    /// and take snapshots (no public client names a permission for these two;
+    /// the simulator files them here).
     OrgAdmin,
     /// Create, change and delete investigations and add their elements.
     Investigation,

@@ -23,6 +23,7 @@
 
 use std::sync::Arc;
 
+use crate::admin::{allowlist, rules, snapshots, users};
 use crate::context::associations::{self, Change};
 use crate::context::{enrichment, intel_details, model_routes, model_search, model_writes, threat_models::ModelType};
 use crate::control::{hold, records, requests, settings};
@@ -125,6 +126,21 @@ fn route(method: &str, path: &[&str]) -> Option<Handler> {
         ("GET", ["api", "v1", "submit", id]) => with(number(id)?, |c, id| sandbox::status(&c.tenant.sandbox, id)),
         ("GET", ["api", "v1", "submit", id, "report"]) => with(number(id)?, |c, id| sandbox::report(&c.tenant.sandbox, id, &c.tenant.origin(c.request))),
         ("GET", ["userUploads", _day, file]) => with((*file).to_owned(), |c, file| pcap::download(&c.request.path, &file, |id| sandbox::has_report(&c.tenant.sandbox, id))),
+        // Administration (admin/): rules, the allowlist, users, snapshots.
+        ("GET", ["api", "v1", "rule"]) => to(|c| rules::list(c.state, c.request)),
+        ("POST", ["api", "v1", "rule"]) => to(|c| rules::create(c.state, c.request)),
+        ("GET", ["api", "v1", "rule", id]) => with(number(id)?, |c, id| rules::get(c.state, id)),
+        ("PATCH", ["api", "v1", "rule", id]) => with(number(id)?, |c, id| rules::update(c.state, c.request, id)),
+        ("DELETE", ["api", "v1", "rule", id]) => with(number(id)?, |c, id| rules::delete(c.state, id)),
+        ("GET", ["api", "v1", "orgwhitelist"]) => to(|c| allowlist::list(c.state, c.request)),
+        ("POST", ["api", "v1", "orgwhitelist", "bulk"]) => to(|c| allowlist::bulk(c.state, c.request)),
+        ("PATCH", ["api", "v1", "orgwhitelist", id]) => with(number(id)?, |c, id| allowlist::update(c.state, c.request, id)),
+        ("DELETE", ["api", "v1", "orgwhitelist", id]) => with(number(id)?, |c, id| allowlist::delete(c.state, id)),
+        ("GET", ["api", "v1", "orgadmin"]) => to(|c| users::list(c.state, c.request)),
+        ("GET", ["api", "v1", "orgadmin", id]) => with(number(id)?, |c, id| users::get(c.state, id)),
+        ("POST", ["api", "v1", "snapshot"]) => to(|c| snapshots::create(c.state, c.request)),
+        ("GET", ["api", "v1", "snapshot", id]) => with(number(id)?, |c, id| snapshots::get(c.state, id)),
+        ("GET", ["api", "v1", "snapshot", id, "download", file]) => with((number(id)?, number(file)?), |c, (id, file)| snapshots::download(c.state, id, file)),
         // Investigations and their elements (investigations/).
         ("GET", ["api", "v1", "investigation"]) => to(|c| investigations::list(c.state, c.request)),
         ("POST", ["api", "v1", "investigation"]) => to(|c| investigations::create(c.state, c.request)),

@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::admin::Admin;
 use crate::context::model_book::ModelBook;
 use crate::control::feed::FeedSlot;
 use crate::faults::fault::Fault;
@@ -68,6 +69,8 @@ pub(crate) struct State {
     models: Mutex<ModelBook>,
     investigations: Mutex<InvestigationBook>,
     pub(crate) denials: Denials,
+    /// Rules, the allowlist and snapshots (`admin/`).
+    pub(crate) admin: Admin,
     pub(crate) feed: FeedSlot,
     /// What synthetic bench data is loaded (see [`crate::intelligence::synthetic`]).
     synthetic: Mutex<SyntheticLoad>,
@@ -98,6 +101,7 @@ impl State {
             models: Mutex::new(ModelBook::seeded()),
             investigations: Mutex::new(InvestigationBook::default()),
             denials: Denials::default(),
+            admin: Admin::default(),
             feed: FeedSlot::default(),
             synthetic: Mutex::new(SyntheticLoad::default()),
             import_delay_ms: AtomicU64::new(millis(DEFAULT_IMPORT_DELAY)),

@@ -77,6 +77,10 @@ pub(crate) struct ConnectionSettings {
     /// Lowest confidence at which a lookup's verdict is suspicious, unless the action says otherwise; 25 when not set or 0
     #[schemars(title = "Suspicious Threshold", range(min = 0, max = 100), example = 25)]
     pub(crate) suspicious_threshold: Option<u8>,
+    /// Ask the organization's allowlist too: the verdicts of the lookups and of Enrich Observable then say whether the value is allowlisted, and an allowlisted value is benign, never malicious. Costs one read of the whole allowlist, kept for the process
+    #[serde(default)]
+    #[schemars(title = "Check Allowlist", example = false)]
+    pub(crate) check_allowlist: bool,
 }
 
 /// A verdict threshold as set: 0 is what a form sends for a number left empty (and what the samples
@@ -123,6 +127,8 @@ pub(crate) struct Connection {
     pub(crate) client: Client,
     /// The verdict thresholds set on the connection, which an action's own inputs override.
     pub(crate) thresholds: Thresholds,
+    /// Lookups' verdicts ask the organization's allowlist too (`actions::allowlisted`).
+    pub(crate) check_allowlist: bool,
 }
 
 /// Verdict thresholds as set, before defaults apply (see `actions::verdict`).
@@ -152,9 +158,14 @@ impl Connection {
             malicious: set(settings.malicious_threshold),
             suspicious: set(settings.suspicious_threshold),
         };
+        let check_allowlist = settings.check_allowlist;
         let budget = Budget::for_step(settings.memory_budget.saturating_mul(MIB));
         let client = client_for(settings.client_config(), budget)?;
-        Ok(Connection { client, thresholds })
+        Ok(Connection {
+            client,
+            thresholds,
+            check_allowlist,
+        })
     }
 }
 

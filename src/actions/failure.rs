@@ -229,6 +229,31 @@ impl Missing {
         }
     }
 
+    pub(crate) fn rule(id: u64) -> Missing {
+        Missing {
+            what: format!("no rule with ID {id}"),
+            check: "Check the rule ID and where it came from: List Rules shows the rules of this account's \
+                    organization, and Create Rule gives the ID of the rule it made; a rule of another \
+                    ThreatStream instance is not found.",
+        }
+    }
+
+    pub(crate) fn allowlist_entry(id: u64) -> Missing {
+        Missing {
+            what: format!("no allowlist entry with ID {id}"),
+            check: "Check the allowlist entry ID and where it came from: List Allowlist shows the organization's \
+                    entries with their IDs; an entry removed since is not found.",
+        }
+    }
+
+    pub(crate) fn snapshot(id: u64) -> Missing {
+        Missing {
+            what: format!("no snapshot with ID {id}"),
+            check: "Check the snapshot ID and where it came from: Create Snapshot gives it as snapshot.id, for \
+                    this organization; a snapshot of another ThreatStream instance is not found.",
+        }
+    }
+
     pub(crate) fn threat_model(model_type: &str, id: u64) -> Missing {
         Missing {
             what: format!("no {model_type} with ID {id}"),
@@ -274,7 +299,8 @@ pub(crate) enum Permission {
     /// Creating, changing, tagging, commenting on and linking threat models. No public client names
     /// the permission; this is a description, not ThreatStream's own word.
     ThreatModels,
-    /// Deleting threat models: the Organization Admin role, as Splunk SOAR's manual says deletes need.
+    /// Org Admin: administering the organization (its users, deleting rules and threat models, per
+    /// Splunk SOAR's manual and XSOAR's README).
     OrgAdmin,
     /// Creating, changing and deleting investigations and adding their elements. Unnamed by any
     /// public client, like `ThreatModels`.
@@ -462,6 +488,9 @@ mod tests {
             Missing::observable_id(7),
             Missing::observable_value("a.example"),
             Missing::sandbox_report("no sandbox report for report ID 3".into()),
+            Missing::rule(4),
+            Missing::allowlist_entry(5),
+            Missing::snapshot(6),
         ] {
             let failure = absent(not_found(), || missing).expect("a 404 is absent");
             assert_ne!(failure.assistance, Preset::NotFound.assistance());

@@ -7,10 +7,14 @@
 //! impls) and one line
 //! in the group's list; `make generate` writes everything derived from the types (CONTRIBUTING.md).
 
+mod allowlist;
+mod allowlisted;
+mod cidr;
 mod connection;
 mod context;
 mod failure;
 mod feed;
+mod fields;
 mod file;
 mod import;
 mod input;
@@ -21,10 +25,14 @@ mod manage;
 mod models;
 mod observable;
 mod output;
+mod rules;
 mod sandbox;
 mod search;
+mod sent_once;
 mod sessions;
+mod snapshots;
 mod typed;
+mod users;
 mod verdict;
 
 use serde::de::DeserializeOwned;
@@ -45,6 +53,10 @@ const REGISTRY: &[&[&dyn Action]] = &[
     context::ACTIONS,
     sessions::ACTIONS,
     manage::ACTIONS,
+    rules::ACTIONS,
+    allowlist::ACTIONS,
+    users::ACTIONS,
+    snapshots::ACTIONS,
     models::ACTIONS,
     investigations::ACTIONS,
 ];

@@ -19,8 +19,9 @@
 //! bytes of every answer stay charged to it until the step ends, except a page read with
 //! `get_json_passing`, which the caller hands on and does not keep.
 
+use std::any::Any;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
@@ -104,6 +105,10 @@ pub(crate) struct Client {
     api_version: ApiVersion,
     remote_api: bool,
     pub(super) budget: Arc<Budget>,
+    /// What a call keeps about this connection for the process, shared by every step's copy of the
+    /// pooled client: the organization's allowlist once a verdict has read it (`allowlisted`, which
+    /// alone knows its type, so that this file imports nothing of it).
+    pub(super) kept: Arc<Mutex<Option<Arc<dyn Any + Send + Sync>>>>,
 }
 
 impl Client {
@@ -137,6 +142,7 @@ impl Client {
             api_version: config.api_version,
             remote_api: config.remote_api,
             budget: Budget::within(DEFAULT_STEP_BUDGET, None),
+            kept: Arc::default(),
         })
     }
 

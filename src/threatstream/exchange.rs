@@ -160,7 +160,7 @@ impl Client {
         Ok((body, lease))
     }
 
-    fn transport_error(&self, error: &reqwest::Error) -> ApiError {
+    pub(super) fn transport_error(&self, error: &reqwest::Error) -> ApiError {
         let reason = scrub(&error_chain(error), &self.api_key);
         if error.is_timeout() {
             ApiError::Timeout

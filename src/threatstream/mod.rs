@@ -9,12 +9,15 @@
 //! paged list reads its pages with `paging::each_page`. The re-exports below are the calls many
 //! actions share.
 
+pub(crate) mod allowlist;
+pub(crate) mod allowlisted;
 pub(crate) mod associations;
 pub(crate) mod batch;
 pub(crate) mod canonical;
 mod client;
 pub(crate) mod comments;
 pub(crate) mod direct_import;
+pub(crate) mod download;
 pub(crate) mod enrichment;
 mod error;
 mod exchange;
@@ -34,12 +37,15 @@ mod redirect;
 mod refusal;
 mod remote;
 mod retry;
+pub(crate) mod rules;
 pub(crate) mod sandbox;
+pub(crate) mod snapshots;
 pub(crate) mod tags;
 pub(crate) mod threat_models;
 pub(crate) mod timestamp;
 mod tls;
 mod upload;
+pub(crate) mod users;
 mod vocabulary;
 
 pub(crate) use batch::lookup_many;

@@ -21,6 +21,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use threatstream_simulator::{Fault, FaultRule, Simulator};
 
+mod admin;
 mod context;
 mod import;
 mod intelligence;

@@ -1,7 +1,7 @@
 //! Holding work in `processing` until a test releases it, so a test that
-//! must see an import session or a sandbox report still processing never
-//! races a clock: `POST /__simulator/hold` `{"what": "import_sessions"}` (or
-//! `"sandbox_reports"`) holds whatever of that kind is created from then on;
+//! must see an import session, a sandbox report or a snapshot still
+//! processing never races a clock: `POST /__simulator/hold` `{"what":
+//! "import_sessions"}` (or `"sandbox_reports"`, `"snapshots"`) holds whatever of that kind is created from then on;
 //! `POST /__simulator/release` with the same body lets all of it finish at
 //! once and answers how many were held; `GET /__simulator/hold` lists what is
 //! held. [`crate::Simulator::hold`] and [`crate::Simulator::release`] do the
@@ -10,6 +10,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::admin::snapshots;
 use crate::control::records::parse;
 use crate::http::answer::Answer;
 use crate::http::response;
@@ -27,15 +28,18 @@ pub enum Hold {
     /// Sandbox submissions: status `processing`, and the report route's 404
     /// "not ready".
     SandboxReports,
+    /// Snapshots: `inprogress`, without files.
+    Snapshots,
 }
 
-const ALL: [Hold; 2] = [Hold::ImportSessions, Hold::SandboxReports];
+const ALL: [Hold; 3] = [Hold::ImportSessions, Hold::SandboxReports, Hold::Snapshots];
 
 /// Starts holding `what`.
 pub(crate) fn start(state: &State, tenant: &Tenant, what: Hold) {
     match what {
         Hold::ImportSessions => state.sessions().hold(),
         Hold::SandboxReports => tenant.sandbox.hold(),
+        Hold::Snapshots => state.admin.snapshots().hold(),
     }
 }
 
@@ -44,6 +48,7 @@ pub(crate) fn stop(state: &State, tenant: &Tenant, what: Hold) -> usize {
     match what {
         Hold::ImportSessions => state.sessions().release(timestamp::now_ms()),
         Hold::SandboxReports => tenant.sandbox.release(),
+        Hold::Snapshots => snapshots::release(state),
     }
 }
 
@@ -52,6 +57,7 @@ pub(crate) fn current(state: &State, tenant: &Tenant) -> Vec<Hold> {
     let holding = |what: &Hold| match what {
         Hold::ImportSessions => state.sessions().holding(),
         Hold::SandboxReports => tenant.sandbox.holding(),
+        Hold::Snapshots => state.admin.snapshots().holding(),
     };
     ALL.into_iter().filter(holding).collect()
 }

@@ -25,6 +25,7 @@ use super::{
     default_limit, insight_type, passive_dns_kind, DEFAULT_LIMIT, NO_INSIGHTS, PASSIVE_DNS_KEPT_FOR, PER_MODULE,
     WHOIS_KEPT_FOR,
 };
+use crate::actions::allowlisted;
 use crate::actions::connection::Connection;
 use crate::actions::input::step_input;
 use crate::actions::input::{given, or_default};
@@ -375,7 +376,11 @@ impl TypedAction for EnrichObservable {
             limit: or_default(input.limit, DEFAULT_LIMIT),
             verdict: VerdictInputs::from(&input).options(connection)?,
         };
-        let gathered = gather(&plan).await?;
+        let allowlist = allowlisted::wanted(connection).await?;
+        let mut gathered = gather(&plan).await?;
+        gathered.verdict = gathered
+            .verdict
+            .map(|verdict| allowlisted::judged(verdict, allowlist.as_deref(), &observable));
         Ok(EnrichObservableOutput::of(
             &observable,
             input.include_records,

@@ -50,6 +50,21 @@ pub(crate) fn line(text: &str, input: &str, what: &str, max: usize) -> Result<()
     Ok(())
 }
 
+/// An optional one-line text input, trimmed: `None` when not given (absent, `null`, blank), else
+/// checked as `line` checks it.
+pub(crate) fn optional_line(
+    given: Option<&str>,
+    input: &str,
+    what: &str,
+    max: usize,
+) -> Result<Option<String>, Failure> {
+    let Some(text) = given.map(str::trim).filter(|text| !text.is_empty()) else {
+        return Ok(None);
+    };
+    line(text, input, what, max)?;
+    Ok(Some(text.to_owned()))
+}
+
 /// A list's length, checked before anything else is done with it.
 pub(crate) fn at_most(input: &str, count: usize, max: usize, what: &str) -> Result<(), Failure> {
     if count > max {
@@ -220,6 +235,12 @@ mod tests {
         );
         assert_eq!(distinct([3, 1, 3, 2, 1]), [3, 1, 2]);
         assert_eq!(tag_name("  x ", "tags[0]"), Ok("x".to_owned()));
+        assert_eq!(
+            optional_line(Some("  x "), "name", "the name", 5),
+            Ok(Some("x".to_owned()))
+        );
+        assert_eq!(optional_line(Some("   "), "name", "the name", 5), Ok(None));
+        assert!(optional_line(Some("abcdef"), "name", "the name", 5).is_err());
         assert!(tag_name(" ", "tags[0]").is_err());
     }
 }

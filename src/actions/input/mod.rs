@@ -17,8 +17,8 @@ use crate::threatstream::timestamp;
 pub(crate) use choice::Choice;
 pub(crate) use id::{NumberId, Percent, TextId};
 pub(crate) use limits::{
-    at_most, distinct, line, names, tag_name, Names, MAX_FILE_NAME_CHARS, MAX_LINE_CHARS, MAX_NAMES, MAX_NAME_CHARS,
-    MAX_TAGS,
+    at_most, distinct, line, names, optional_line, tag_name, Names, MAX_FILE_NAME_CHARS, MAX_LINE_CHARS, MAX_NAMES,
+    MAX_NAME_CHARS, MAX_TAGS,
 };
 pub(crate) use shared::step_input;
 pub(crate) use untouched::{given, or_default, Untouched};

@@ -9,7 +9,8 @@
 //!
 //! Records are tallied as they arrive and written out only when asked (`include_records`), so a
 //! thousand verdicts cost little memory. A search that still fails after its retries fails the whole
-//! action: a verdict judged on part of the records would look trustworthy and not be.
+//! action: a verdict judged on part of the records would look trustworthy and not be. With the
+//! connection's Check Allowlist, the allowlist is read once, before the searches, for every verdict.
 
 use std::collections::HashSet;
 
@@ -19,6 +20,7 @@ use serde_json::value::RawValue;
 
 use super::bulk_output::{output, Looked, LookupObservablesOutput};
 use super::RecordsText;
+use crate::actions::allowlisted;
 use crate::actions::connection::Connection;
 use crate::actions::input::or_default;
 use crate::actions::input::step_input;
@@ -27,6 +29,7 @@ use crate::actions::verdict::VerdictInputs;
 use crate::actions::{TypedAction, TypedStep};
 use crate::plural::count_of;
 use crate::protocol::Failure;
+use crate::threatstream::allowlisted::Allowlist;
 use crate::threatstream::{lookup_many, Observable, Record};
 use crate::verdict::{Tally, VerdictOptions};
 
@@ -173,13 +176,14 @@ impl Evidence {
         }
     }
 
-    fn finish(self) -> Result<Looked, Failure> {
+    /// The verdict, told of the allowlist when the connection asked, and the records.
+    fn finish(self, allowlist: Option<&Allowlist>, observable: &Observable) -> Result<Looked, Failure> {
         let records = match self.records {
             Some(records) => Some(RawValue::from_string(records.finish()?).map_err(super::unencodable)?),
             None => None,
         };
         Ok(Looked {
-            verdict: self.tally.verdict(),
+            verdict: allowlisted::judged(self.tally.verdict(), allowlist, observable),
             records,
         })
     }
@@ -202,6 +206,7 @@ impl TypedAction for LookupObservables {
         let concurrency = input.concurrency()?;
         let options: VerdictOptions = VerdictInputs::from(&input).options(connection)?;
         let observables: Vec<Observable> = entries.distinct.iter().map(|(found, _, _)| found.clone()).collect();
+        let allowlist = allowlisted::wanted(connection).await?;
         let include_records = input.include_records;
         let new_evidence = || Evidence {
             tally: Tally::new(options),
@@ -215,7 +220,11 @@ impl TypedAction for LookupObservables {
             Evidence::add,
         )
         .await?;
-        let looked = found.into_iter().map(Evidence::finish).collect::<Result<Vec<_>, _>>()?;
+        let looked = found
+            .into_iter()
+            .zip(&observables)
+            .map(|(evidence, observable)| evidence.finish(allowlist.as_deref(), observable))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(output(entries, looked))
     }
 }

@@ -22,6 +22,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
+use super::allowlisted;
 use super::connection::Connection;
 use super::verdict::example_verdict;
 use super::{Streamed, Streams};
@@ -125,6 +126,7 @@ pub(crate) async fn lookup<E: ExampleRecords>(
 ) -> Result<Streamed<LookupOutput<E>>, Failure> {
     // One buffer from the first byte to the last: the records are most of the output, and copying
     // them into another string at the end would double the peak memory of a large lookup.
+    let allowlist = allowlisted::wanted(connection).await?;
     let mut records = RecordsText::after(RESULTS_OPENING);
     let mut tally = Tally::new(options);
     threatstream::lookup(&connection.client, &observable, |record| {
@@ -136,7 +138,7 @@ pub(crate) async fn lookup<E: ExampleRecords>(
         results: WrittenRecords {
             text: records.finish()?,
         },
-        verdict: tally.verdict(),
+        verdict: allowlisted::judged(tally.verdict(), allowlist.as_deref(), &observable),
         example: PhantomData,
     }))
 }
