@@ -27,7 +27,6 @@ mod observable;
 mod output;
 mod rules;
 mod sandbox;
-mod sent_once;
 mod sessions;
 mod snapshots;
 mod typed;
