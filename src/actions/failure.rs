@@ -140,26 +140,34 @@ pub(crate) struct Write {
 /// (`ApiError::leaves_write_unknown`), the failure says that it may have been applied and how to check,
 /// never just "try again".
 pub(crate) fn unconfirmed(error: ApiError, write: &Write, map: impl FnOnce(ApiError) -> Failure) -> Failure {
+    unconfirmed_as(error, write.what, write.check, write.twice, map)
+}
+
+/// `unconfirmed` for a write whose words are made at run time ("the comment on incident 7").
+pub(crate) fn unconfirmed_as(
+    error: ApiError,
+    what: &str,
+    check: &str,
+    twice: Option<&str>,
+    map: impl FnOnce(ApiError) -> Failure,
+) -> Failure {
     if !error.leaves_write_unknown() {
         return map(error);
     }
     // A redirect's own advice (the instance may have moved) stays; a preset's generic one goes.
     let redirected = matches!(error, ApiError::Redirected { .. });
     let mut failure = map(error);
-    let (may, next) = match write.twice {
+    let (may, next) = match twice {
         Some(twice) => (
             format!(
                 "ThreatStream may have applied {} before the failure, so it was not sent again.",
-                write.what
+                what
             ),
-            format!(
-                "{} before running the step again: a second copy would {twice}.",
-                write.check
-            ),
+            format!("{} before running the step again: a second copy would {twice}.", check),
         ),
         None => (
-            format!("ThreatStream may have applied {} before the failure.", write.what),
-            format!("{}; sending it again does no harm.", write.check),
+            format!("ThreatStream may have applied {} before the failure.", what),
+            format!("{}; sending it again does no harm.", check),
         ),
     };
     failure.cause = format!("{} {may}", failure.cause);

@@ -28,7 +28,6 @@ mod output;
 mod rules;
 mod sandbox;
 mod search;
-mod sent_once;
 mod sessions;
 mod snapshots;
 mod typed;

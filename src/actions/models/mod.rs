@@ -31,7 +31,7 @@ use serde_json::{json, Value};
 
 use super::connection::Connection;
 use super::context::ShapedModel;
-use super::failure::{absent, forbidden, Missing, Permission};
+use super::failure::{absent, forbidden, unconfirmed_as, Missing, Permission};
 use crate::protocol::{Action, Failure};
 use crate::threatstream::model_writes::ModelRef;
 use crate::threatstream::threat_models;
@@ -99,20 +99,9 @@ pub(crate) fn model_failure(
         .unwrap_or_else(|error| forbidden(error, &[needed], doing))
 }
 
-/// Whether a write that failed with `error` may still have been applied: ThreatStream, or a gateway
-/// in front of it, failed after the request went out (a 5xx, a time-out, a connection broken
-/// mid-exchange). A refusal (4xx) or a connection never made applied nothing.
-pub(crate) fn may_have_applied(error: &ApiError) -> bool {
-    match error {
-        ApiError::Status { status, .. } => *status >= 500,
-        ApiError::Timeout | ApiError::Transport { .. } | ApiError::NotJson { .. } | ApiError::Decode { .. } => true,
-        _ => false,
-    }
-}
-
 /// A write sent once (`Replay::Never`): when the failure may have come after ThreatStream applied it,
 /// the error says so, and how to `check` before running the step again, which would `twice` (make a
-/// second copy).
+/// second copy). The words are `failure::unconfirmed`'s, as every write's.
 pub(crate) fn sent_once(
     error: ApiError,
     what: &str,
@@ -120,16 +109,7 @@ pub(crate) fn sent_once(
     twice: &str,
     map: impl FnOnce(ApiError) -> Failure,
 ) -> Failure {
-    if !may_have_applied(&error) {
-        return map(error);
-    }
-    let mut failure = map(error);
-    failure.cause = format!(
-        "{} ThreatStream may have applied {what} before the failure, so it was not sent again.",
-        failure.cause
-    );
-    failure.assistance = format!("{check} before running the step again: a second copy would {twice}.");
-    failure
+    unconfirmed_as(error, what, check, Some(twice), map)
 }
 
 /// The output of Create and Update Threat Model: the model as it is now.
