@@ -117,6 +117,8 @@ fn enrich_makes_each_call_once_with_the_key_in_the_header_only() {
     .collect();
     expected.extend(
         [
+            "/api/v1/inteldetails/automatic/",
+            "/api/v1/inteldetails/confidence_trend/",
             "/api/v1/inteldetails/insights/",
             "/api/v1/inteldetails/references/198.51.100.23/",
             "/api/v1/inteldetails/whois/198.51.100.23/",

@@ -62,6 +62,14 @@ mod context;
 // Get WHOIS: registry layouts, address records from RIPE and APNIC, odd, huge and missing records.
 mod whois;
 
+// Clone and reclassify, an import's rejects, false-positive reports: what each sends, permissions,
+// writes sent once or retried on a 503, bad inputs.
+mod curation;
+
+// Search Intelligence's pages, query and filters; the confidence trend and intel details; the
+// sandbox's platforms and captures.
+mod power_search;
+
 // Retries, time-outs, TLS verification and proxies.
 mod resilience;
 

@@ -18,7 +18,7 @@ use crate::harness::{
 };
 
 /// Every action that writes to ThreatStream; `an_action_not_in_writes_only_reads` keeps it complete.
-const WRITES: [&str; 29] = [
+const WRITES: [&str; 32] = [
     "add_approval_indicator",
     "import_observable",
     "import_observables_without_approval",
@@ -30,6 +30,9 @@ const WRITES: [&str; 29] = [
     "remove_tags",
     "update_observable",
     "add_comment",
+    "clone_observable",
+    "edit_import_classification",
+    "report_false_positive",
     "create_rule",
     "update_rule",
     "delete_rule",
@@ -187,8 +190,18 @@ fn target(step: &str, input: &mut Value, sim: &Simulator, source: Source) -> Vec
             input["import_session_id"] = json!(id);
             vec![format!("DELETE /api/v1/importsession/{id}/")]
         }
-        "add_tags" | "remove_tags" | "update_observable" | "add_comment" => {
+        "add_tags" | "remove_tags" | "update_observable" | "add_comment" | "report_false_positive" => {
             input["value"] = json!("suspicious-login.example");
+            Vec::new()
+        }
+        // The one input is the target: the clone is the write asked for.
+        "clone_observable" => {
+            input["id"] = json!(500_000_201);
+            vec!["POST /api/v2/intelligence/500000201/clone/".into()]
+        }
+        // An untouched classification and circles change nothing, so nothing is sent.
+        "edit_import_classification" => {
+            input["import_session_id"] = json!("1000000344");
             Vec::new()
         }
         "create_threat_model" => {

@@ -70,6 +70,22 @@
 //!   session `approving`; from the next request it is `approved` and the
 //!   observables are active records); `DELETE /api/v1/importsession/<id>/`
 //!   rejects (204, status `deleted`; they never appear).
+//! - `PATCH /api/v1/importsession/<id>/edit_classification/` with
+//!   `{"is_public", "circles"}` (either or both): the session, reclassified
+//!   (Approve Intel; 409 once approved or rejected; a session in `errors`
+//!   answers unchanged). `GET /api/v1/importsession/<id>/rejects/`: the lines
+//!   the import left out, `{"id", "value", "reason"}`, paged (unconfirmed
+//!   route; see `import/rejects.rs`).
+//! - `POST /api/v2/intelligence/<id>/clone/`: 202 `{"import_session_id"
+//!   (text), "job_id"}`, a session holding the observable as the caller's
+//!   own (Import Intel); 403 `{"message": "The entity <value> is not
+//!   cloneable"}` for a `string`, a `pending` observable or one the
+//!   caller's organization owns (organization 2: most seed records; `2001:db8::bad:c0de`
+//!   and the SHA-256 record are other organizations').
+//! - `POST /api/v1/falsepositive/report/` `{"intelligence", "reason",
+//!   "comment"}`: `{"success": true}`, kept for
+//!   [`Simulator::false_positive_reports`] (Edit Intel; an unknown id or a
+//!   missing text is a 400).
 //! - `POST /api/v2/intelligence/bulk_tagging/`, `PATCH
 //!   /api/v2/intelligence/bulk_remove_tags/`, `POST
 //!   /api/v1/intelligence/<id>/tag/`, `DELETE
@@ -112,10 +128,12 @@
 //! - `GET /__simulator/latency`, `PUT` (or `POST`) it with `{"millis": 50}`:
 //!   [`Simulator::set_latency`].
 //! - `GET /__simulator/sandbox`: `{"processing_millis", "submit_response",
-//!   "submissions": [{"id", "platform", "fields": [[name, value], ...],
-//!   "files": [{"field", "file_name", "base64"}]}]}`. `PUT` (or `POST`)
-//!   `{"processing_millis": 1000, "submit_response": "by_platform" | "list"}`
-//!   (either key optional) to change the sandbox.
+//!   "platforms", "premium_platforms", "submissions": [{"id", "platform",
+//!   "fields": [[name, value], ...], "files": [{"field", "file_name",
+//!   "base64"}]}]}`. `PUT` (or `POST`) `{"processing_millis": 1000,
+//!   "submit_response": "by_platform" | "list", "platforms": [...],
+//!   "premium_platforms": [...]}` (every key optional) to change the sandbox.
+//! - `GET /__simulator/false_positives`: the false-positive reports received.
 //! - `POST /__simulator/hold` `{"what": "import_sessions"}` (or
 //!   `"sandbox_reports"`, `"snapshots"`): every import session (or sandbox
 //!   submission, or snapshot, `inprogress`) made from then on stays
@@ -142,7 +160,11 @@
 //!   unknown platform or a capitalised flag is a 400 `{"success": false,
 //!   "message"}`. Every accepted form is in [`Simulator::sandbox_submissions`].
 //! - `GET /api/v1/submit/parameters/`: `platform_choices` and
-//!   `premium_platform_choices`.
+//!   `premium_platform_choices`, each `[{"name", "label", "types",
+//!   "platform"}]`: every platform of `sandbox/submit.rs` but `ALL` and
+//!   `VMRAY`, and WINDOWS7 and WINDOWS10x64 for premium, unless set
+//!   ([`Simulator::set_sandbox_platforms`]). A submission naming a platform
+//!   its sandbox does not offer is a 400.
 //! - `GET /api/v1/submit/<id>/`: `{"id", "status", "verdict", "platform",
 //!   "platform_label", "date_added", "url" or "file", ...}` (Splunk SOAR's and
 //!   FortiSOAR's fields); `processing` (verdict `benign`) for the builder's
@@ -156,7 +178,13 @@
 //!   SOAR and FortiSOAR, `{"success": true, "pcap", "screenshots", "results":
 //!   {"info", "target", "signatures", "network", "behavior", "dropped",
 //!   "debug"}}`; 404 with `{"success": false, "message"}` while processing and
-//!   after errors. Reports 101 (Rapid7 4.0.0's compact fixture: a benign URL
+//!   after errors. The `pcap` link leads back to the simulator:
+//! - `GET /userUploads/<day>/userId-16783_dump-<id>.pcap`: the detonation's
+//!   capture (libpcap format; its SHA-256 is the report's
+//!   `network.pcap_sha256`), answered without credentials as a pre-signed
+//!   link would be (Splunk SOAR downloads it so); 404 until the report exists.
+//!
+//!   Reports 101 (Rapid7 4.0.0's compact fixture: a benign URL
 //!   on WINDOWS7, `results.screenshots`, no `machine`) and 100 (a malicious
 //!   file on WINDOWSXP) exist from the start, and 133 (the 3.x samples' id) is
 //!   101 again. Unknown ids 404.
@@ -209,6 +237,12 @@
 //! - `GET /api/v1/inteldetails/insights/?type=&value=`: `{"insights": [...]}`,
 //!   objects `{"type", "insight", "severity", "source"}`, or plain strings for
 //!   `phisher@example.org` (no public source shows the items).
+//! - `GET /api/v1/inteldetails/confidence_trend/?type=confidence&value=`:
+//!   `{"min_confidence", "average_confidence", "max_confidence"}` over the
+//!   value's records (404 when it has none); `GET
+//!   /api/v1/inteldetails/automatic/?type=&value=`: `{"<service>":
+//!   {"Classification", ...}}` by the value's records (`{}` when none). See
+//!   `context/intel_details.rs`.
 //! - `GET /api/v1/inteldetails/references/<value>/`: an object of service name
 //!   to link (`{"VirusTotal": "https://...", "urlscan.io": "https://..."}`),
 //!   by the kind of value, with a boolean `remote_api` for addresses, hashes
@@ -458,7 +492,10 @@ impl SimulatorBuilder {
             api_key: self.api_key,
         };
         let state = Arc::new(State::new(account, intelligence::seed::records(self.bulk_records)));
-        let tenant = Arc::new(Tenant::new(self.tenant));
+        let tenant = Arc::new(Tenant::new(TenantOptions {
+            tls: self.tls,
+            ..self.tenant
+        }));
         self.options.apply(&state);
         let tls = if self.tls {
             Some(http::tls::self_signed().map_err(|e| format!("cannot make a TLS certificate: {e}"))?)

@@ -25,15 +25,16 @@ use std::sync::Arc;
 
 use crate::admin::{allowlist, rules, snapshots, users};
 use crate::context::associations::{self, Change};
-use crate::context::{enrichment, model_routes, model_search, model_writes, threat_models::ModelType};
+use crate::context::{enrichment, intel_details, model_routes, model_search, model_writes, threat_models::ModelType};
 use crate::control::{hold, records, requests, settings};
 use crate::http::answer::{number, Answer};
 use crate::http::request::RecordedRequest;
-use crate::import::{approval, direct, review};
+use crate::import::{approval, clone, direct, reclassify, rejects, review};
 use crate::intelligence::search::{self, ApiVersion};
 use crate::investigations::routes as investigations;
-use crate::manage::{comments, detail, tags};
+use crate::manage::{comments, detail, false_positive, tags};
 use crate::sandbox::detonations as sandbox;
+use crate::sandbox::pcap::{self, UPLOADS_PREFIX};
 use crate::state::State;
 use crate::tenant::Tenant;
 
@@ -78,11 +79,11 @@ pub(crate) fn resolve(method: &str, path: &str) -> Resolved {
 }
 
 /// `/api/v2/intelligence/` as `[api, v2, intelligence]`. ThreatStream's
-/// paths end in `/` and the control routes' do not; a path of the other
-/// shape matches nothing. Empty segments stay, so that `//` never matches a
-/// literal or an id, while an observable value keeps its `//`.
+/// paths end in `/`; the control routes' and uploaded files' do not; a path
+/// of the other shape matches nothing. Empty segments stay, so that `//`
+/// never matches a literal or an id, while an observable value keeps its `//`.
 fn segments(path: &str) -> Option<Vec<&str>> {
-    let inner = if path.starts_with(CONTROL_PREFIX) {
+    let inner = if path.starts_with(CONTROL_PREFIX) || path.starts_with(UPLOADS_PREFIX) {
         path.strip_prefix('/').filter(|inner| !inner.ends_with('/'))?
     } else {
         path.strip_prefix('/')?.strip_suffix('/')?
@@ -98,7 +99,7 @@ fn route(method: &str, path: &[&str]) -> Option<Handler> {
         // Intelligence (intelligence/): search, and the legacy v1 search.
         ("GET", ["api", "v2", "intelligence"]) => to(|c| search::search(c.state, c.request, ApiVersion::V2)),
         ("GET", ["api", "v1", "intelligence"]) => to(|c| search::search(c.state, c.request, ApiVersion::V1)),
-        // Import without approval, with approval, and the review of import sessions (import/).
+        // Import without approval, with approval, by cloning, and the review of import sessions (import/).
         ("PATCH", ["api", "v1" | "v2", "intelligence"]) => to(|c| direct::import(c.state, c.request)),
         ("POST", ["api", "v2", "intelligence", "import"]) => to(|c| approval::import(c.state, c.request, ApiVersion::V2)),
         ("POST", ["api", "v1", "intelligence", "import"]) => to(|c| approval::import(c.state, c.request, ApiVersion::V1)),
@@ -106,7 +107,10 @@ fn route(method: &str, path: &[&str]) -> Option<Handler> {
         ("GET", ["api", "v1", "importsession", id]) => with(number(id)?, |c, id| review::get(c.state, c.request, id)),
         ("DELETE", ["api", "v1", "importsession", id]) => with(number(id)?, |c, id| review::reject(c.state, id)),
         ("PATCH", ["api", "v1", "importsession", id, "approve_all"]) => with(number(id)?, |c, id| review::approve(c.state, id)),
-        // One observable, its tags and comments (manage/).
+        ("PATCH", ["api", "v1", "importsession", id, "edit_classification"]) => with(number(id)?, |c, id| reclassify::edit(c.state, c.request, id)),
+        ("GET", ["api", "v1", "importsession", id, "rejects"]) => with(number(id)?, |c, id| rejects::list(c.state, c.request, id)),
+        ("POST", ["api", "v2", "intelligence", id, "clone"]) => with(number(id)?, |c, id| clone::clone(c.state, id)),
+        // One observable, its tags, comments and false-positive reports (manage/).
         ("POST", ["api", "v2", "intelligence", "bulk_tagging"]) => to(|c| tags::bulk_tag(c.state, c.request)),
         ("PATCH", ["api", "v2", "intelligence", "bulk_remove_tags"]) => to(|c| tags::bulk_remove(c.state, c.request)),
         ("GET", ["api", "v2", "intelligence", "comments"]) => to(|c| comments::list(c.state, c.request)),
@@ -115,11 +119,13 @@ fn route(method: &str, path: &[&str]) -> Option<Handler> {
         ("PATCH", ["api", "v2", "intelligence", id]) => with(number(id)?, |c, id| detail::update(c.state, c.request, id)),
         ("POST", ["api", "v1", "intelligence", id, "tag"]) => with(number(id)?, |c, id| tags::add(c.state, c.request, id)),
         ("DELETE", ["api", "v1", "intelligence", id, "tag", tag]) => with((number(id)?, tag_id(tag)?), |c, (id, tag)| tags::remove(c.state, id, &tag)),
+        ("POST", ["api", "v1", "falsepositive", "report"]) => to(|c| false_positive::report(c.state, c.request)),
         // The sandbox (sandbox/).
         ("POST", ["api", "v1", "submit", "new"]) => to(|c| sandbox::submit(&c.tenant.sandbox, c.request)),
-        ("GET", ["api", "v1", "submit", "parameters"]) => to(|_| sandbox::parameters()),
+        ("GET", ["api", "v1", "submit", "parameters"]) => to(|c| sandbox::parameters(&c.tenant.sandbox)),
         ("GET", ["api", "v1", "submit", id]) => with(number(id)?, |c, id| sandbox::status(&c.tenant.sandbox, id)),
-        ("GET", ["api", "v1", "submit", id, "report"]) => with(number(id)?, |c, id| sandbox::report(&c.tenant.sandbox, id)),
+        ("GET", ["api", "v1", "submit", id, "report"]) => with(number(id)?, |c, id| sandbox::report(&c.tenant.sandbox, id, &c.tenant.origin(c.request))),
+        ("GET", ["userUploads", _day, file]) => with((*file).to_owned(), |c, file| pcap::download(&c.request.path, &file, |id| sandbox::has_report(&c.tenant.sandbox, id))),
         // Administration (admin/): rules, the allowlist, users, snapshots.
         ("GET", ["api", "v1", "rule"]) => to(|c| rules::list(c.state, c.request)),
         ("POST", ["api", "v1", "rule"]) => to(|c| rules::create(c.state, c.request)),
@@ -143,11 +149,13 @@ fn route(method: &str, path: &[&str]) -> Option<Handler> {
         ("DELETE", ["api", "v1", "investigation", id]) => with(number(id)?, |c, id| investigations::delete(c.state, id, c.request)),
         ("GET", ["api", "v1", "investigationelement"]) => to(|c| investigations::elements(c.state, c.request)),
         ("POST", ["api", "v1", "investigationelement"]) => to(|c| investigations::add_elements(c.state, c.request)),
-        // Threat context: enrichment, then threat models by type (context/).
+        // Threat context: enrichment and intel details, then threat models by type (context/).
         ("GET", ["api", "v1", "pdns", kind, value @ ..]) => with((dns_kind(kind)?, observable(value)?), |_, (kind, value)| enrichment::passive_dns(kind, &value)),
         ("GET", ["api", "v1", "inteldetails", "whois", value @ ..]) => with(observable(value)?, |_, value| enrichment::whois(&value)),
         ("GET", ["api", "v1", "inteldetails", "insights"]) => to(|c| enrichment::insights(c.request)),
         ("GET", ["api", "v1", "inteldetails", "references", value @ ..]) => with(observable(value)?, |_, value| enrichment::references(&value)),
+        ("GET", ["api", "v1", "inteldetails", "confidence_trend"]) => to(|c| intel_details::confidence_trend(c.state, c.request)),
+        ("GET", ["api", "v1", "inteldetails", "automatic"]) => to(|c| intel_details::automatic(c.state, c.request)),
         ("GET", ["api", "v1", "threat_model_search"]) => to(|c| model_search::search(c.state, c.request)),
         ("GET", ["api", "v1", "incidentstatustype"]) => to(|c| model_writes::status_types(c.request)),
         ("GET", ["api", "v1", model]) => with(ModelType::parse(model)?, |c, model| model_routes::list(c.state, model, c.request)),
@@ -187,6 +195,7 @@ fn route(method: &str, path: &[&str]) -> Option<Handler> {
         ("GET", ["__simulator", "permissions"]) => to(|c| records::permissions(c.state)),
         ("PUT", ["__simulator", "permissions"]) => to(|c| records::set_permissions(c.state, &c.request.body)),
         ("GET", ["__simulator", "import_delay"]) => to(|c| records::import_delay(c.state)),
+        ("GET", ["__simulator", "false_positives"]) => to(|c| false_positive::list(c.state)),
         ("PUT", ["__simulator", "import_delay"]) => to(|c| records::set_import_delay(c.state, &c.request.body)),
         _ => None,
     }

@@ -25,6 +25,7 @@ use crate::intelligence::store::RecordStore;
 use crate::intelligence::synthetic::{synthetic_value, SyntheticLoad, SyntheticObservable};
 use crate::investigations::book::InvestigationBook;
 use crate::manage::comments::CommentBook;
+use crate::manage::false_positive::FalsePositives;
 use crate::permissions::{Denials, Permission};
 use crate::timestamp;
 
@@ -64,6 +65,7 @@ pub(crate) struct State {
     records: RwLock<RecordStore>,
     sessions: Mutex<SessionBook>,
     comments: Mutex<CommentBook>,
+    pub(crate) false_positives: FalsePositives,
     models: Mutex<ModelBook>,
     investigations: Mutex<InvestigationBook>,
     pub(crate) denials: Denials,
@@ -95,6 +97,7 @@ impl State {
             records: RwLock::new(RecordStore::new(records)),
             sessions: Mutex::new(SessionBook::default()),
             comments: Mutex::new(CommentBook::default()),
+            false_positives: FalsePositives::default(),
             models: Mutex::new(ModelBook::seeded()),
             investigations: Mutex::new(InvestigationBook::default()),
             denials: Denials::default(),

@@ -11,10 +11,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::faults::rule::FaultRules;
+use crate::http::request::RecordedRequest;
 use crate::sandbox::detonations::{Sandbox, SandboxSettings};
 
 pub(crate) struct Tenant {
     pub(crate) sandbox: Sandbox,
+    /// Whether the simulator serves HTTPS: the scheme of the links it gives.
+    pub(crate) tls: bool,
     pub(crate) fault_rules: FaultRules,
     /// Microseconds, so the latency can change while requests read it.
     latency_micros: AtomicU64,
@@ -24,6 +27,7 @@ pub(crate) struct Tenant {
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct TenantOptions {
     pub(crate) latency: Duration,
+    pub(crate) tls: bool,
     pub(crate) sandbox: SandboxSettings,
 }
 
@@ -31,11 +35,20 @@ impl Tenant {
     pub(crate) fn new(options: TenantOptions) -> Tenant {
         let tenant = Tenant {
             sandbox: Sandbox::new(options.sandbox),
+            tls: options.tls,
             fault_rules: FaultRules::default(),
             latency_micros: AtomicU64::new(0),
         };
         tenant.set_latency(options.latency);
         tenant
+    }
+
+    /// `http://127.0.0.1:<port>`: the simulator as `request` reached it, for
+    /// links that must lead back to it (a report's capture).
+    pub(crate) fn origin(&self, request: &RecordedRequest) -> String {
+        let scheme = if self.tls { "https" } else { "http" };
+        let host = request.header("host").unwrap_or("127.0.0.1");
+        format!("{scheme}://{host}")
     }
 
     pub(crate) fn latency(&self) -> Duration {

@@ -8,6 +8,8 @@ mod support;
 mod conditions;
 /// Request recording and the `/__simulator/` control routes.
 mod control;
+/// Clone and reclassify, import rejects, false positives, intel details, platforms and captures.
+mod curation;
 /// Passive DNS, whois, insights and external references.
 mod enrichment;
 /// Every fault kind, and that faults come before authentication.

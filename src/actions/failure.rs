@@ -163,10 +163,7 @@ pub(crate) fn unconfirmed_as(
                 "ThreatStream may have applied {} before the failure, so it was not sent again.",
                 what
             ),
-            format!(
-                "{} before running the step again: a second copy would {twice}.",
-                check
-            ),
+            format!("{} before running the step again: a second copy would {twice}.", check),
         ),
         None => (
             format!("ThreatStream may have applied {} before the failure.", what),

@@ -27,6 +27,7 @@ mod observable;
 mod output;
 mod rules;
 mod sandbox;
+mod search;
 mod sessions;
 mod snapshots;
 mod typed;
@@ -45,6 +46,7 @@ use typed::{TaskRun, TriggerRun, TypedAction, TypedStep, TypedTask, TypedTrigger
 /// Every group of actions, in the order the spec lists them.
 const REGISTRY: &[&[&dyn Action]] = &[
     lookups::ACTIONS,
+    search::ACTIONS,
     import::ACTIONS,
     sandbox::ACTIONS,
     context::ACTIONS,

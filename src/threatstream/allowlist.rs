@@ -58,7 +58,8 @@ pub(super) async fn each_entry(client: &Client, mut entry: impl FnMut(Record)) -
     each_page(client, PATH, &list_query(), usize::MAX, |page| {
         page.into_iter().for_each(&mut entry)
     })
-    .await
+    .await?;
+    Ok(())
 }
 
 /// `POST /api/v1/orgwhitelist/bulk/` `{"whitelist": [...]}`: ThreatStream's answer, such as

@@ -158,7 +158,7 @@ pub(crate) async fn linked_models(
     match each_page(client, &path, &remote, limit, |page| found.extend(page)).await {
         Err(ApiError::Status { status: 404, .. }) if found.is_empty() => Ok(Vec::new()),
         Err(error) => Err(error),
-        Ok(()) => Ok(found),
+        Ok(_) => Ok(found),
     }
 }
 

@@ -260,6 +260,15 @@ impl Client {
         Ok(answer)
     }
 
+    /// Downloads the file at `url` (a link ThreatStream gave, such as a sandbox report's capture)
+    /// without credentials, retried like a read, up to `cap` bytes (see `exchange::download_once`).
+    /// The bytes stay charged to the step's budget until the step ends.
+    pub(crate) async fn download(&self, url: &Url, cap: usize) -> Result<Vec<u8>, ApiError> {
+        let (bytes, lease) = self.retrying(false, || self.download_once(url, cap)).await?;
+        lease.keep();
+        Ok(bytes)
+    }
+
     /// POSTs a multipart form once (a POST that failed midway may still have been acted on), and
     /// answers with its JSON, which must say it succeeded (`accepted`).
     pub(crate) async fn post_form(&self, path: &str, form: reqwest::multipart::Form) -> Result<Value, ApiError> {

@@ -1,5 +1,6 @@
-//! The v1 enrichment look-ups around one observable: passive DNS, whois, insights and external
-//! references (threatstream-api-and-peers.md §1.8).
+//! The v1 enrichment look-ups around one observable: passive DNS, whois, insights, external
+//! references, the confidence trend and the third-party classifications (threatstream-api-and-peers.md
+//! §1.8).
 //!
 //! ThreatStream answers 404 when it has none of them for the observable; each look-up here answers
 //! that as empty (`None` for whois), as `threat_models::model` does, so no caller has to tell a 404
@@ -158,6 +159,63 @@ fn reference((name, link): (String, Value)) -> Option<Reference> {
     })
 }
 
+/// How an observable's confidence moved, as ThreatStream keeps it for its details page: `GET
+/// /api/v1/inteldetails/confidence_trend/?type=confidence&value=`, the literal `type` IntelOwl sends.
+/// The answer is passed on as sent; CrowdStrike's OpenAPI description names its fields
+/// (`min_confidence`, `average_confidence`, `max_confidence`) and no client reads them. `None` when
+/// ThreatStream has none (404).
+pub(crate) async fn confidence_trend(client: &Client, value: &str) -> Result<Option<Record>, ApiError> {
+    let query = [("type", "confidence".to_owned()), ("value", value.to_owned())];
+    none_when_missing(client.get_json("api/v1/inteldetails/confidence_trend/", &query).await)
+}
+
+/// A third-party service's classification of an observable.
+#[derive(Debug, PartialEq)]
+pub(crate) struct IntelDetail {
+    /// The service, as ThreatStream names it (`VirusTotal`, `Domain Tools`, `IPVoid`).
+    pub(crate) service: String,
+    /// What the service says, under its `Classification`.
+    pub(crate) classification: Option<String>,
+    /// How many of its engines flag it, under `Detections` (IPVoid's), a number or text.
+    pub(crate) detections: Option<Value>,
+}
+
+/// What third-party services say of an observable: `GET /api/v1/inteldetails/automatic/?type=&value=`
+/// with the observable's v2 type, as Google SecOps SOAR's ThreatFuse asks for it. The answer is an
+/// object keyed by service, each `{"Classification", ...}` (IPVoid's with `Detections`), which
+/// ThreatFuse reads one known service at a time; here every service is kept, in the order sent, and
+/// an entry that is not an object (a `remote_api` flag) is not a service. Empty on a 404.
+pub(crate) async fn intel_details(client: &Client, kind: &str, value: &str) -> Result<Vec<IntelDetail>, ApiError> {
+    let query = [("type", kind.to_owned()), ("value", value.to_owned())];
+    let answer = none_when_missing(
+        client
+            .get_json::<Record>("api/v1/inteldetails/automatic/", &query)
+            .await,
+    )?;
+    Ok(answer.into_iter().flatten().filter_map(intel_detail).collect())
+}
+
+fn intel_detail((service, detail): (String, Value)) -> Option<IntelDetail> {
+    let Value::Object(detail) = detail else {
+        return None;
+    };
+    let service = service.trim();
+    let classification = match detail.get("Classification") {
+        Some(Value::String(text)) => Some(text.trim().to_owned()).filter(|text| !text.is_empty()),
+        Some(Value::Number(number)) => Some(number.to_string()),
+        _ => None,
+    };
+    let detections = detail
+        .get("Detections")
+        .filter(|found| matches!(found, Value::Number(_) | Value::String(_)))
+        .cloned();
+    (!service.is_empty()).then(|| IntelDetail {
+        service: service.to_owned(),
+        classification,
+        detections,
+    })
+}
+
 /// Everything but RFC 3986's unreserved characters, `:` and `@`: `/`, `?`, `#` and `%` in a URL
 /// observable stay part of the value; `:` and `@` are legal in a segment and keep IPv6 addresses and
 /// e-mail addresses readable in logs. (`Url::path_segments_mut` would leave `!$&'()*+,;=` bare.)
@@ -266,6 +324,32 @@ mod tests {
         assert_eq!(run(references(&client, "198.51.100.23")).unwrap(), []);
         let list = run(references(&client, "198.51.100.23")).expect_err("a list is no object of links");
         assert!(matches!(list, ApiError::Decode { .. }), "{list:?}");
+    }
+
+    #[test]
+    fn intel_details_are_the_object_entries_of_the_answer() {
+        let answer = serde_json::json!({"VirusTotal": {"Classification": " Malicious "},
+            "IPVoid": {"Classification": "Suspicious", "Detections": "7"}, "Web of Trust": {"Detections": 3},
+            "remote_api": true, " ": {"Classification": "x"}, "Domain Tools": {"Classification": 2}});
+        let Value::Object(answer) = answer else {
+            unreachable!("an object")
+        };
+        let found: Vec<IntelDetail> = answer.into_iter().filter_map(intel_detail).collect();
+        let shown: Vec<(&str, Option<&str>)> = found
+            .iter()
+            .map(|d| (d.service.as_str(), d.classification.as_deref()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("VirusTotal", Some("Malicious")),
+                ("IPVoid", Some("Suspicious")),
+                ("Web of Trust", None),
+                ("Domain Tools", Some("2"))
+            ]
+        );
+        assert_eq!(found[1].detections, Some(Value::from("7")));
+        assert_eq!(found[2].detections, Some(Value::from(3)));
     }
 
     #[test]

@@ -56,7 +56,7 @@ impl Client {
                 .await?;
         }
         let status = response.status();
-        let (body, lease) = self.successful_body(response).await?;
+        let (body, lease) = self.successful_body(response, MAX_BODY_BYTES).await?;
         Ok(Answer { status, body, lease })
     }
 
@@ -85,14 +85,14 @@ impl Client {
 
     /// The one place a status becomes an `ApiError`: the body of a 2xx answer, or the error. An error's
     /// body is read for its excerpt, then given back to the budget.
-    async fn successful_body(&self, response: Response) -> Result<(Vec<u8>, Lease), ApiError> {
+    async fn successful_body(&self, response: Response, cap: usize) -> Result<(Vec<u8>, Lease), ApiError> {
         let status = response.status();
         let retry_after = response
             .headers()
             .get(RETRY_AFTER)
             .and_then(|value| value.to_str().ok())
             .and_then(parse_retry_after);
-        let (body, lease) = self.read_body(response).await?;
+        let (body, lease) = self.read_body(response, cap).await?;
         if !status.is_success() {
             return Err(ApiError::Status {
                 status: status.as_u16(),
@@ -103,22 +103,52 @@ impl Client {
         Ok((body, lease))
     }
 
+    /// GETs `url`, a file ThreatStream links to (a sandbox report's capture), with no credentials: the
+    /// link authorises itself, as Splunk SOAR downloads it, and may lead anywhere, so neither the key
+    /// nor anything else of the connection goes with it. Redirects are followed, up to
+    /// `MAX_REDIRECTS`, over http or https only; the body is read up to `cap` bytes, within the budget.
+    pub(super) async fn download_once(&self, url: &Url, cap: usize) -> Result<(Vec<u8>, Lease), ApiError> {
+        let mut url = url.clone();
+        for _ in 0..=MAX_REDIRECTS {
+            let request = self
+                .http
+                .get(url.clone())
+                .build()
+                .map_err(|error| self.transport_error(&error))?;
+            let response = self.execute(request).await?;
+            match redirect::target(&response) {
+                Some(Ok(next)) if matches!(next.scheme(), "http" | "https") => url = next,
+                Some(_) => {
+                    return Err(ApiError::Redirected {
+                        status: response.status().as_u16(),
+                        method: "GET".to_owned(),
+                        location: "a place that is not an http or https URL".to_owned(),
+                        write: false,
+                    })
+                }
+                None => return self.successful_body(response, cap).await,
+            }
+        }
+        Err(ApiError::Redirect)
+    }
+
     /// The whole body, each chunk charged to the step's budget as it arrives (a declared length up
-    /// front), so an answer that would pass the budget or the per-answer cap is not read further.
-    async fn read_body(&self, mut response: Response) -> Result<(Vec<u8>, Lease), ApiError> {
-        let too_large = || ApiError::BodyTooLarge { limit: MAX_BODY_BYTES };
+    /// front), so an answer that would pass the budget or the cap (`MAX_BODY_BYTES` for ThreatStream's
+    /// answers) is not read further.
+    async fn read_body(&self, mut response: Response, cap: usize) -> Result<(Vec<u8>, Lease), ApiError> {
+        let too_large = || ApiError::BodyTooLarge { limit: cap };
         let mut lease = Lease::new(&self.budget);
         let mut body = Vec::new();
         if let Some(length) = response.content_length() {
-            if length > MAX_BODY_BYTES as u64 {
+            if length > cap as u64 {
                 return Err(too_large());
             }
             lease.add(length).map_err(ApiError::OverBudget)?;
-            body.reserve_exact(usize::try_from(length).unwrap_or(MAX_BODY_BYTES));
+            body.reserve_exact(usize::try_from(length).unwrap_or(cap));
         }
         while let Some(chunk) = response.chunk().await.map_err(|error| self.transport_error(&error))? {
             let after = body.len() + chunk.len();
-            if after > MAX_BODY_BYTES {
+            if after > cap {
                 return Err(too_large());
             }
             let uncharged = (after as u64).saturating_sub(lease.bytes());

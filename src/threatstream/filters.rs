@@ -10,6 +10,7 @@ use std::fmt::Display;
 /// A field the intelligence search filters or sorts on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Field {
+    Value,
     Type,
     Itype,
     Status,
@@ -19,13 +20,16 @@ pub(crate) enum Field {
     TagName,
     TrustedCircles,
     Confidence,
+    Source,
     UpdateId,
+    CreatedTs,
     ModifiedTs,
 }
 
 impl Field {
     fn name(self) -> &'static str {
         match self {
+            Field::Value => "value",
             Field::Type => "type",
             Field::Itype => "itype",
             Field::Status => "status",
@@ -33,7 +37,9 @@ impl Field {
             Field::TagName => "tags.name",
             Field::TrustedCircles => "trustedcircles",
             Field::Confidence => "confidence",
+            Field::Source => "source",
             Field::UpdateId => "update_id",
+            Field::CreatedTs => "created_ts",
             Field::ModifiedTs => "modified_ts",
         }
     }
@@ -45,6 +51,7 @@ pub(crate) enum Lookup {
     Gt,
     Gte,
     Lt,
+    Lte,
 }
 
 impl Lookup {
@@ -53,6 +60,7 @@ impl Lookup {
             Lookup::Gt => "gt",
             Lookup::Gte => "gte",
             Lookup::Lt => "lt",
+            Lookup::Lte => "lte",
         }
     }
 }
@@ -77,6 +85,18 @@ impl SearchQuery {
         if !list.is_empty() {
             self.pairs.push((field.name().to_owned(), list.join(",")));
         }
+        self
+    }
+
+    /// Records whose `field` is `value`, sent as given (a value may hold a comma).
+    pub(crate) fn equals(mut self, field: Field, value: impl Display) -> SearchQuery {
+        self.pairs.push((field.name().to_owned(), value.to_string()));
+        self
+    }
+
+    /// ThreatStream's query language (`q`), beside any other filter.
+    pub(crate) fn query(mut self, q: &str) -> SearchQuery {
+        self.pairs.push(("q".to_owned(), q.to_owned()));
         self
     }
 
@@ -112,7 +132,10 @@ mod tests {
     use super::*;
 
     /// The names the API documents (reference §1.4), and nothing else.
-    const DOCUMENTED: [&str; 13] = [
+    const DOCUMENTED: [&str; 19] = [
+        "q",
+        "value",
+        "source",
         "type",
         "itype",
         "status",
@@ -121,9 +144,12 @@ mod tests {
         "trustedcircles",
         "confidence__gte",
         "confidence__gt",
+        "confidence__lt",
+        "confidence__lte",
         "update_id__gt",
         "modified_ts__lt",
         "modified_ts__gt",
+        "order_by",
         "order_by",
         "limit",
     ];
@@ -131,6 +157,9 @@ mod tests {
     #[test]
     fn every_name_is_a_documented_one() {
         let query = SearchQuery::default()
+            .query("confidence>=90")
+            .equals(Field::Value, "a,b.example")
+            .equals(Field::Source, "Analyst")
             .any_of(Field::Type, ["ip", "domain"])
             .any_of(Field::Itype, ["c2_ip"])
             .any_of(Field::Status, ["active"])
@@ -139,16 +168,21 @@ mod tests {
             .any_of(Field::TrustedCircles, [146_u64, 147])
             .compare(Field::Confidence, Lookup::Gte, 60)
             .compare(Field::Confidence, Lookup::Gt, 60)
+            .compare(Field::Confidence, Lookup::Lt, 90)
+            .compare(Field::Confidence, Lookup::Lte, 90)
             .compare(Field::UpdateId, Lookup::Gt, 7)
             .compare(Field::ModifiedTs, Lookup::Lt, "2024-03-05T11:02:17.000Z")
             .compare(Field::ModifiedTs, Lookup::Gt, "2024-03-04T11:02:17.000Z")
             .order_by(Field::UpdateId, Order::Descending)
+            .order_by(Field::CreatedTs, Order::Ascending)
             .limit(1000);
         let names: Vec<&str> = query.pairs().into_iter().map(|(name, _)| name).collect();
         assert_eq!(names, DOCUMENTED);
-        assert_eq!(query.pairs()[0].1, "ip,domain");
-        assert_eq!(query.pairs()[5].1, "146,147");
-        assert_eq!(query.pairs()[11].1, "-update_id");
+        assert_eq!(query.pairs()[1].1, "a,b.example");
+        assert_eq!(query.pairs()[3].1, "ip,domain");
+        assert_eq!(query.pairs()[8].1, "146,147");
+        assert_eq!(query.pairs()[16].1, "-update_id");
+        assert_eq!(query.pairs()[17].1, "created_ts");
     }
 
     #[test]

@@ -90,6 +90,32 @@ pub(crate) fn approver_id(session: &Record) -> Option<u64> {
     session.get("approved_by_id").and_then(numeric_id).filter(|id| *id > 0)
 }
 
+/// `PATCH /api/v1/importsession/{id}/edit_classification/` with `change` (`is_public`, `circles`),
+/// as Cortex XSOAR sends it: the session as ThreatStream answered it (`Null` when empty). Setting a
+/// classification twice does what setting it once does, so it is retried like a read. XSOAR takes the
+/// edit as failed when the answer's `status` is `errors`; that judgement is the caller's.
+pub(crate) async fn edit_classification(client: &Client, id: u64, change: &Value) -> Result<Value, ApiError> {
+    let path = format!("{}edit_classification/", path(id));
+    let body = Some(change.to_string());
+    let answer = client.send_json(Method::PATCH, &path, &[], body, Replay::Safe).await?;
+    info!("Edited the classification of import session {id}");
+    Ok(answer)
+}
+
+/// `GET /api/v1/importsession/{id}/rejects/` page by page, up to `limit`: the lines the import left
+/// out, and whether there were more. Unconfirmed: no public client calls the route, so its answer is
+/// read as ThreatStream's other v1 lists are (`meta.next`, `objects`).
+pub(crate) async fn import_session_rejects(
+    client: &Client,
+    id: u64,
+    limit: usize,
+) -> Result<(Vec<Record>, bool), ApiError> {
+    let mut rejects = Vec::new();
+    let path = format!("{}rejects/", path(id));
+    let more = each_page(client, &path, &[], limit, |page| rejects.extend(page)).await?;
+    Ok((rejects, more))
+}
+
 /// How a rejection ended.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Rejection {

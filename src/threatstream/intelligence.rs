@@ -225,7 +225,21 @@ pub(crate) async fn search(
     filters: &[(&'static str, String)],
     page: impl FnMut(Vec<Record>),
 ) -> Result<(), ApiError> {
-    each_page(client, &path(client.api_version()), filters, usize::MAX, page).await
+    each_page(client, &path(client.api_version()), filters, usize::MAX, page)
+        .await
+        .map(|_| ())
+}
+
+/// Searches v2 intelligence with `filters` (the query language `q` is v2's, so whatever the
+/// connection's version), every page up to `limit`, handing each page's records to `page` as it
+/// arrives; answers whether there were more than `limit`.
+pub(crate) async fn search_v2(
+    client: &Client,
+    filters: &[(&str, String)],
+    limit: usize,
+    page: impl FnMut(Vec<Record>),
+) -> Result<bool, ApiError> {
+    each_page(client, &path(ApiVersion::V2), filters, limit, page).await
 }
 
 /// The connection test every ThreatStream integration uses: one record of intelligence, any record.

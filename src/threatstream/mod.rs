@@ -54,16 +54,20 @@ pub(crate) use comments::{add_comment, comments};
 pub(crate) use direct_import::{import_requests, import_without_approval, Interrupted};
 pub(crate) use error::ApiError;
 pub(crate) use feed::{changes, newest_update_id, starting_cursor, FeedFilter};
+pub(crate) use filters::{Field, Lookup, Order, SearchQuery};
 pub(crate) use import::{import_with_approval, ImportSource};
 pub(crate) use import_session::{
-    approve_import_session, approver_id, follow_import_session, import_session, import_sessions, reject_import_session,
-    Rejection, SessionFilter,
+    approve_import_session, approver_id, edit_classification, follow_import_session, import_session,
+    import_session_rejects, import_sessions, reject_import_session, Rejection, SessionFilter,
 };
-pub(crate) use intelligence::{lookup, numeric_id, probe, record_value, Observable, Record};
-pub(crate) use observable::{observable, update_observable};
+pub(crate) use intelligence::{lookup, numeric_id, probe, record_value, search_v2, Observable, Record};
+pub(crate) use observable::{clone_observable, observable, report_false_positive, update_observable};
 pub(crate) use pool::client_for;
 pub(crate) use remote::is_remote;
-pub(crate) use sandbox::{detonation_state, report as sandbox_report, submit, DetonationState, Submission, Target};
+pub(crate) use sandbox::{
+    detonation_state, pcap as sandbox_pcap, platforms as sandbox_platforms, report as sandbox_report, submit,
+    DetonationState, SandboxPlatform, SandboxPlatforms, Submission, Target,
+};
 pub(crate) use tags::{add_tags, names as tag_names, remove_tags, Tag, DEFAULT_TLP};
 pub(crate) use threat_models::ModelType;
 pub(crate) use timestamp::{format_ms, now_ms};

@@ -148,7 +148,7 @@ pub(crate) async fn model_comments(client: &Client, model: ModelRef, limit: usiz
     match each_page(client, &path, &remote, limit, |page| found.extend(page)).await {
         Err(ApiError::Status { status: 404, .. }) if found.is_empty() => Ok(Vec::new()),
         Err(error) => Err(error),
-        Ok(()) => Ok(found),
+        Ok(_) => Ok(found),
     }
 }
 

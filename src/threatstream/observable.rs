@@ -1,4 +1,5 @@
-//! One observable by its ID: `GET` and `PATCH /api/v2/intelligence/{id}/` (reference §1.8, §1.12).
+//! One observable by its ID: `GET` and `PATCH /api/v2/intelligence/{id}/` (reference §1.8, §1.12), its
+//! clone, and a report that it is a false positive.
 //!
 //! These are v2 endpoints whatever the connection's version. An update sets fields to the values
 //! given, so sending it twice does what sending it once does: it is retried like a read. ThreatStream
@@ -7,7 +8,7 @@
 //! have may be in ThreatStream's cloud, asked for when the connection says so (`remote`).
 
 use reqwest::Method;
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 use tracing::info;
 
 use super::client::{Client, Replay};
@@ -49,5 +50,36 @@ pub(crate) async fn update_observable(
     .await?;
     let fields: Vec<&str> = changes.keys().map(String::as_str).collect();
     info!("Updated observable {id}: {}", fields.join(", "));
+    Ok(answer)
+}
+
+/// `POST /api/v2/intelligence/{id}/clone/`, no body, sent once: a second copy would clone it twice.
+/// ThreatStream answers 202 with the import session holding the clone, `{"import_session_id": "139",
+/// "job_id": "..."}` (Cortex XSOAR's test; CrowdStrike's OpenAPI description types both as text); a
+/// 403 `{"message": "The entity <value> is not cloneable"}` for a string, a pending observable or one
+/// the caller's organization owns (XSOAR's docstring).
+pub(crate) async fn clone_observable(client: &Client, id: u64) -> Result<Value, ApiError> {
+    let path = format!("{}clone/", path(id));
+    let answer = client.send_json(Method::POST, &path, &[], None, Replay::Never).await?;
+    info!("Cloned observable {id}");
+    Ok(answer)
+}
+
+/// `POST /api/v1/falsepositive/report/` with `{"intelligence": id, "reason", "comment"}`, as Google
+/// SecOps SOAR's ThreatFuse and Anomali ThreatStream integrations send it; sent once, since a second
+/// copy files a second report. ThreatFuse reads the answer's `success`; one that says it failed is
+/// refused by the client, as every answer is.
+pub(crate) async fn report_false_positive(
+    client: &Client,
+    id: u64,
+    reason: &str,
+    comment: &str,
+) -> Result<Value, ApiError> {
+    let body = json!({"intelligence": id, "reason": reason, "comment": comment}).to_string();
+    let path = "api/v1/falsepositive/report/";
+    let answer = client
+        .send_json(Method::POST, path, &[], Some(body), Replay::Never)
+        .await?;
+    info!("Reported observable {id} as a false positive");
     Ok(answer)
 }

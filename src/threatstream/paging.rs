@@ -52,15 +52,17 @@ impl Page {
 
 /// Reads `path` with `filters` page by page until `limit` records or the last page, handing every
 /// page fetched to `page` as it arrives, cut so that no more than `limit` records are handed over.
+/// Answers whether the list had more than `limit` records: a page was cut, or the last page read
+/// named a next one.
 pub(super) async fn each_page(
     client: &Client,
     path: &str,
-    filters: &[(&'static str, String)],
+    filters: &[(&str, String)],
     limit: usize,
     mut page: impl FnMut(Vec<Record>),
-) -> Result<(), ApiError> {
+) -> Result<bool, ApiError> {
     if limit == 0 {
-        return Ok(());
+        return Ok(false);
     }
     let mut taken = 0;
     let mut previous: Option<PageMark> = None;
@@ -71,11 +73,15 @@ pub(super) async fn each_page(
         debug!("Page {number}: {}", count_of(mark.len, "record"));
         check_progress(&mark, previous.as_ref(), number, next.is_none())?;
         let mut objects = answer.objects;
+        let cut = objects.len() > limit - taken;
         objects.truncate(limit - taken);
         taken += objects.len();
         page(objects);
-        let Some(next) = next.filter(|_| taken < limit) else {
-            return Ok(());
+        if taken == limit {
+            return Ok(cut || next.is_some());
+        }
+        let Some(next) = next else {
+            return Ok(false);
         };
         if number == MAX_PAGES {
             break;
@@ -95,7 +101,7 @@ pub(super) async fn each_page(
 /// The first request: `filters` and the first page of `limit` records (at most `PAGE_SIZE`), at
 /// offset 0 as Splunk SOAR, FortiSOAR and Rapid7 ask for it. Later pages take their position from
 /// the server's link, never from an offset of ours.
-pub(super) fn first_page(filters: &[(&'static str, String)], limit: usize) -> Vec<(&'static str, String)> {
+pub(super) fn first_page<'a>(filters: &[(&'a str, String)], limit: usize) -> Vec<(&'a str, String)> {
     let mut query = filters.to_vec();
     query.push(("limit", limit.min(PAGE_SIZE).to_string()));
     query.push(("offset", "0".to_owned()));

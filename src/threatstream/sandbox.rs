@@ -53,6 +53,16 @@ pub(crate) enum Target {
     Url(String),
 }
 
+impl Target {
+    /// `file` or `url`, as a platform's `types` name what it detonates.
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            Target::File(_) => "file",
+            Target::Url(_) => "url",
+        }
+    }
+}
+
 /// One platform's detonation, as ThreatStream answered the submission.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Detonation {
@@ -175,6 +185,99 @@ pub(crate) async fn report(client: &Client, id: u64) -> Result<Value, ApiError> 
     client.get_json(&format!("api/v1/submit/{id}/report/"), &[]).await
 }
 
+/// A platform a sandbox offers, as `GET /api/v1/submit/parameters/` lists it.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct SandboxPlatform {
+    /// The name a submission sends, such as `WINDOWS7`.
+    pub(crate) name: String,
+    /// The name the UI shows, such as `Windows 7`.
+    pub(crate) label: Option<String>,
+    /// The operating system family, such as `windows`.
+    pub(crate) family: Option<String>,
+    /// What it detonates: `file`, `url` or both; empty when the answer does not say.
+    pub(crate) types: Vec<String>,
+}
+
+/// The platforms of the standard and the premium sandbox.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct SandboxPlatforms {
+    pub(crate) standard: Vec<SandboxPlatform>,
+    pub(crate) premium: Vec<SandboxPlatform>,
+}
+
+impl SandboxPlatforms {
+    /// The platforms of the sandbox a submission goes to.
+    pub(crate) fn of(&self, premium: bool) -> &[SandboxPlatform] {
+        if premium {
+            &self.premium
+        } else {
+            &self.standard
+        }
+    }
+}
+
+/// `GET /api/v1/submit/parameters/`: `platform_choices` (the standard sandbox) and
+/// `premium_platform_choices`, as Cortex XSOAR's `get_supported_platforms` reads them, each a list of
+/// `{name, label, types, platform}` (XSOAR's README samples). An entry without a name is left out; a
+/// list that is missing is empty.
+pub(crate) async fn platforms(client: &Client) -> Result<SandboxPlatforms, ApiError> {
+    let answer: Value = client.get_json("api/v1/submit/parameters/", &[]).await?;
+    let list = |key: &str| -> Vec<SandboxPlatform> {
+        let items = answer
+            .get(key)
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        items.iter().filter_map(platform).collect()
+    };
+    Ok(SandboxPlatforms {
+        standard: list("platform_choices"),
+        premium: list("premium_platform_choices"),
+    })
+}
+
+fn platform(item: &Value) -> Option<SandboxPlatform> {
+    let text = |field: &str| {
+        item.get(field)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|text| !text.is_empty())
+            .map(str::to_owned)
+    };
+    let types = item
+        .get("types")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    Some(SandboxPlatform {
+        name: text("name")?,
+        label: text("label"),
+        family: text("platform"),
+        types: types.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+    })
+}
+
+/// The capture a report's `pcap` links to, downloaded as Splunk SOAR's Get PCAP downloads it: a plain
+/// GET without credentials (`Client::download`), refused when over `cap` bytes. A link without a host
+/// (`/userUploads/...`) is on the instance.
+pub(crate) async fn pcap(client: &Client, link: &str, cap: usize) -> Result<Vec<u8>, ApiError> {
+    let url = client.base().join(link.trim()).map_err(|error| ApiError::Decode {
+        path: "pcap".to_owned(),
+        reason: format!("the link is not a URL ({error})"),
+        excerpt: String::new(),
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(ApiError::Decode {
+            path: "pcap".to_owned(),
+            reason: "the link is not an http or https URL".to_owned(),
+            excerpt: String::new(),
+        });
+    }
+    let bytes = client.download(&url, cap).await?;
+    info!("Downloaded a capture of {} bytes", bytes.len());
+    Ok(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -221,6 +324,23 @@ mod tests {
             assert!(DetonationState::of(&finished).is("done"), "{finished}");
         }
         assert!(DetonationState::of(&json!({"status": "Processing"})).is("processing"));
+    }
+
+    #[test]
+    fn platforms_keep_every_named_entry_of_either_list() {
+        let xsoar = json!({"name": "WINDOWS7", "label": "Windows 7", "platform": "windows", "types": ["file", "url"]});
+        assert_eq!(
+            platform(&xsoar),
+            Some(SandboxPlatform {
+                name: "WINDOWS7".into(),
+                label: Some("Windows 7".into()),
+                family: Some("windows".into()),
+                types: vec!["file".into(), "url".into()],
+            })
+        );
+        let older = platform(&json!({"name": "ALL", "types": ["file", "url"], "label": "All"})).unwrap();
+        assert_eq!((older.family, older.types.len()), (None, 2));
+        assert_eq!(platform(&json!({"label": "nameless"})), None);
     }
 
     #[test]

@@ -184,7 +184,7 @@ async fn observable_pages(
     match paged {
         Err(ApiError::Status { status: 404, .. }) if found.is_none() => Ok(None),
         Err(error) => Err(error),
-        Ok(()) => Ok(Some(found.unwrap_or_default())),
+        Ok(_) => Ok(Some(found.unwrap_or_default())),
     }
 }
 

@@ -311,3 +311,29 @@ fn tags_are_added_and_removed_with_xsoars_bodies() {
         json!({"ids": [id], "tags": [{"name": ["tag1", "tag2"]}]})
     );
 }
+
+#[test]
+fn a_clone_answers_xsoars_session_and_a_refusal_is_named_not_cloneable() {
+    let sim = simulator();
+    fixture("intelligence/xsoar_clone_answer").serve(&sim, "/api/v2/intelligence/123/clone/");
+    let cloned = Invocation::run("clone_observable")
+        .input(json!({"id": "123"}))
+        .against(&sim)
+        .ok();
+    assert_eq!(
+        cloned,
+        json!({"id": 123, "import_session_id": "139", "job_id": "1b0ad011-e595-4f7f-8eb6"})
+    );
+    let clone = &requests_to(&sim, "/api/v2/intelligence/123/clone/")[0];
+    assert_eq!((clone.method.as_str(), clone.body.is_empty()), ("POST", true));
+
+    fixture("intelligence/xsoar_not_cloneable").serve(&sim, "/api/v2/intelligence/124/clone/");
+    let refused = Invocation::run("clone_observable")
+        .input(json!({"id": 124}))
+        .against(&sim)
+        .errs();
+    assert_eq!(
+        refused.exception().cause,
+        "ThreatStream will not clone observable 124: it is not cloneable."
+    );
+}

@@ -283,3 +283,20 @@ fn an_id_threatstream_does_not_know_fails_naming_it() {
     );
     assert_eq!(sim.requests().len(), 1, "no report is asked for");
 }
+
+#[test]
+fn xsoars_platforms_are_listed_with_or_without_their_family() {
+    let sim = simulator();
+    fixture("sandbox/xsoar_platforms").serve(&sim, "/api/v1/submit/parameters/");
+    let platforms = Invocation::run("get_sandbox_platforms")
+        .input(json!({}))
+        .against(&sim)
+        .ok();
+    assert_eq!(
+        platforms,
+        json!({"standard": [
+            {"name": "WINDOWSXP", "label": "Windows XP", "types": ["file", "url"]},
+            {"name": "WINDOWS7", "label": "Windows 7", "family": "windows", "types": ["file", "url"]}
+        ], "premium": []})
+    );
+}

@@ -34,6 +34,8 @@ pub(crate) fn set_latency(tenant: &Tenant, body: &[u8]) -> Answer {
 struct SandboxSpec {
     processing_millis: Option<u64>,
     submit_response: Option<String>,
+    platforms: Option<Vec<String>>,
+    premium_platforms: Option<Vec<String>>,
 }
 
 pub(crate) fn set_sandbox(tenant: &Tenant, body: &[u8]) -> Answer {
@@ -54,6 +56,14 @@ pub(crate) fn set_sandbox(tenant: &Tenant, body: &[u8]) -> Answer {
         }
     }
     tenant.sandbox.set_settings(settings);
+    let mut platforms = tenant.sandbox.platforms();
+    if let Some(standard) = spec.platforms {
+        platforms.standard = standard;
+    }
+    if let Some(premium) = spec.premium_platforms {
+        platforms.premium = premium;
+    }
+    tenant.sandbox.set_platforms(platforms);
     sandbox(tenant)
 }
 
@@ -65,7 +75,9 @@ pub(crate) fn sandbox(tenant: &Tenant) -> Answer {
         SubmitResponse::List => "list",
     };
     let millis = u64::try_from(settings.processing.as_millis()).unwrap_or(u64::MAX);
-    let body = json!({"processing_millis": millis, "submit_response": shape, "submissions": submissions});
+    let platforms = tenant.sandbox.platforms();
+    let body = json!({"processing_millis": millis, "submit_response": shape, "platforms": platforms.standard,
+        "premium_platforms": platforms.premium, "submissions": submissions});
     Ok(response::json(200, &body))
 }
 

@@ -135,6 +135,7 @@ fn session(id: u64, form: Form, version: ApiVersion, ready_at_ms: i64) -> Import
         api_version: version.as_str().to_owned(),
         observables: parsed.found.into_iter().map(|found| found.value).collect(),
         num_rejected: parsed.rejected_lines,
+        rejects: parsed.rejected,
         fields: form.fields.fields,
         file_name,
         file_bytes,
@@ -186,7 +187,7 @@ fn tag_specs(text: &str) -> Option<Vec<TagSpec>> {
 
 /// A UUID-v4-looking id derived from the session id: unique per session and
 /// the same on every run, which keeps snapshots stable.
-fn job_id(id: u64) -> String {
+pub(crate) fn job_id(id: u64) -> String {
     let (a, b) = (mix(id), mix(id ^ 0x5bd1_e995));
     format!(
         "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",

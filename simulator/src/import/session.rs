@@ -66,6 +66,8 @@ pub struct ImportSession {
     pub observables: Vec<String>,
     /// Non-empty lines that held no observable.
     pub num_rejected: usize,
+    /// The first of those lines, as sent (see `rejects.rs`).
+    pub rejects: Vec<String>,
     /// The importing user's e-mail.
     pub created_by: String,
     /// The approving user's e-mail, once approved.
@@ -100,6 +102,7 @@ impl ImportSession {
             file_bytes: None,
             observables: self.observables.clone(),
             num_rejected: self.num_rejected,
+            rejects: Vec::new(),
             created_by: self.created_by.clone(),
             approved_by: self.approved_by.clone(),
             created_ts: self.created_ts.clone(),
@@ -196,6 +199,10 @@ impl SessionBook {
 
     pub(crate) fn get(&self, id: u64) -> Option<&ImportSession> {
         self.sessions.get(&id)
+    }
+
+    pub(crate) fn get_mut(&mut self, id: u64) -> Option<&mut ImportSession> {
+        self.sessions.get_mut(&id)
     }
 
     /// Oldest first.
@@ -449,6 +456,7 @@ mod tests {
             file_bytes: None,
             observables: vec!["198.51.100.7".to_owned()],
             num_rejected: 1,
+            rejects: vec!["not an observable".to_owned()],
             created_by: "a@example.com".to_owned(),
             approved_by: None,
             created_ts: timestamp::format_ms(0),

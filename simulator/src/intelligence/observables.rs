@@ -70,12 +70,17 @@ pub(crate) struct Found {
 }
 
 /// Everything an import found, and how many lines held nothing usable
-/// (ThreatStream's `numRejected`).
+/// (ThreatStream's `numRejected`), with the first `MAX_KEPT_REJECTS` of them.
 #[derive(Debug, Default)]
 pub(crate) struct Parsed {
     pub(crate) found: Vec<Found>,
     pub(crate) rejected_lines: usize,
+    pub(crate) rejected: Vec<String>,
 }
+
+/// Rejected lines an import session keeps to show: more than any test
+/// looks at, few enough that a 50 MiB file of rubbish stays cheap.
+const MAX_KEPT_REJECTS: usize = 10_000;
 
 /// Observables in `text`, first occurrence order, without repeats.
 pub(crate) fn parse(text: &str) -> Parsed {
@@ -94,6 +99,9 @@ pub(crate) fn parse(text: &str) -> Parsed {
             .collect();
         if found.is_empty() {
             parsed.rejected_lines += 1;
+            if parsed.rejected.len() < MAX_KEPT_REJECTS {
+                parsed.rejected.push(line.trim().to_owned());
+            }
         }
         parsed
             .found
@@ -263,6 +271,7 @@ mod tests {
             parsed.rejected_lines, 2,
             "blank lines and the header are not rejections"
         );
+        assert_eq!(parsed.rejected, ["not an observable", "256.1.1.1"]);
     }
 
     #[test]

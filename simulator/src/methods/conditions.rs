@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::control::hold::{self, Hold};
 use crate::faults::rule::FaultRule;
 use crate::sandbox::detonations::{SandboxSubmission, SubmitResponse};
+use crate::sandbox::platforms::Platforms;
 use crate::{Simulator, SimulatorBuilder};
 
 impl SimulatorBuilder {
@@ -59,6 +60,16 @@ impl Simulator {
         let mut settings = self.tenant.sandbox.settings();
         settings.processing = processing;
         self.tenant.sandbox.set_settings(settings);
+    }
+
+    /// The platforms the standard and the premium sandbox offer from now on
+    /// (`GET /api/v1/submit/parameters/`, and what a submission may name).
+    pub fn set_sandbox_platforms(&self, standard: &[&str], premium: &[&str]) {
+        let owned = |names: &[&str]| names.iter().map(|name| (*name).to_owned()).collect();
+        self.tenant.sandbox.set_platforms(Platforms {
+            standard: owned(standard),
+            premium: owned(premium),
+        });
     }
 
     pub fn set_submit_response(&self, shape: SubmitResponse) {

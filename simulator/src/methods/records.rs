@@ -120,6 +120,13 @@ impl Simulator {
         self.state.sessions().all().cloned().collect()
     }
 
+    /// Every false-positive report received, oldest first: `{"intelligence",
+    /// "reason", "comment", "user", "date"}`.
+    #[must_use]
+    pub fn false_positive_reports(&self) -> Vec<Value> {
+        self.state.false_positives.all()
+    }
+
     /// See [`SimulatorBuilder::synthetic`]; loading again adds more records.
     pub fn load_synthetic(&self, values: u64, records: u64) -> usize {
         self.state.load_synthetic(values, records)

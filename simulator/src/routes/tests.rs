@@ -74,6 +74,17 @@ fn sandbox_paths_need_their_trailing_slash_and_numeric_ids() {
 }
 
 #[test]
+fn uploaded_files_are_named_without_a_trailing_slash() {
+    assert!(found("GET", "/userUploads/2019-12-04/userId-16783_dump-188.pcap"));
+    assert!(not_found("GET", "/userUploads/2019-12-04/userId-16783_dump-188.pcap/"));
+    assert!(not_found("GET", "/userUploads/dump-188.pcap"));
+    assert!(wrong_method(
+        "POST",
+        "/userUploads/2019-12-04/userId-16783_dump-188.pcap"
+    ));
+}
+
+#[test]
 fn model_paths_know_every_type() {
     assert!(found("GET", "/api/v1/tipreport/3801/intelligence/"));
     assert!(found("GET", "/api/v1/malware/associated_with_intelligence/"));
@@ -186,7 +197,11 @@ fn every_route_of_the_table_is_documented() {
     let documented: Vec<Vec<&str>> = doc
         .split('`')
         .flat_map(str::split_whitespace)
-        .filter(|word| word.starts_with("/api/") || word.starts_with("/__simulator/"))
+        .filter(|word| {
+            ["/api/", "/__simulator/", "/userUploads/"]
+                .iter()
+                .any(|prefix| word.starts_with(prefix))
+        })
         .map(|path| {
             let path = path.split('?').next().unwrap_or_default();
             path.trim_matches('/').split('/').collect()

@@ -28,8 +28,9 @@ use crate::http::answer::{Answer, Refused};
 use crate::http::form::{FormFile, SubmittedForm};
 use crate::http::request::RecordedRequest;
 use crate::http::response::{self, Response};
+use crate::sandbox::platforms::{self, Platforms};
 use crate::sandbox::report::{self as sandbox_report, Detonation, Target, Verdict};
-use crate::sandbox::submit::{self as sandbox_submit, Detonated, PLATFORMS};
+use crate::sandbox::submit::{self as sandbox_submit, Detonated};
 
 /// How long a new submission stays "processing" unless told otherwise.
 pub const DEFAULT_SANDBOX_PROCESSING: Duration = Duration::from_secs(3);
@@ -112,6 +113,7 @@ pub(crate) struct Sandbox {
 
 struct Inner {
     settings: SandboxSettings,
+    platforms: Platforms,
     submissions: BTreeMap<u64, Stored>,
     next_id: u64,
     holding: bool,
@@ -122,6 +124,7 @@ impl Sandbox {
         Sandbox {
             inner: Mutex::new(Inner {
                 settings,
+                platforms: Platforms::default(),
                 submissions: BTreeMap::new(),
                 next_id: FIRST_SUBMISSION_ID,
                 holding: false,
@@ -140,6 +143,14 @@ impl Sandbox {
 
     pub(crate) fn set_settings(&self, settings: SandboxSettings) {
         self.inner().settings = settings;
+    }
+
+    pub(crate) fn platforms(&self) -> Platforms {
+        self.inner().platforms.clone()
+    }
+
+    pub(crate) fn set_platforms(&self, platforms: Platforms) {
+        self.inner().platforms = platforms;
     }
 
     pub(crate) fn submissions(&self) -> Vec<SandboxSubmission> {
@@ -216,7 +227,7 @@ pub(crate) fn submit(sandbox: &Sandbox, request: &RecordedRequest) -> Answer {
         Ok(form) => form,
         Err(message) => return Ok(rejected(&message)),
     };
-    let plan = match sandbox_submit::plan(&form) {
+    let plan = match sandbox_submit::plan(&form, &sandbox.platforms()) {
         Ok(plan) => plan,
         Err(message) => return Ok(rejected(&message)),
     };
@@ -306,7 +317,7 @@ fn state(detonation: &Detonation<'_>, status: &str, form: &SubmittedForm) -> Val
         "status": status,
         "verdict": verdict.as_str(),
         "platform": detonation.platform,
-        "platform_label": platform_label(detonation.platform),
+        "platform_label": platforms::label(detonation.platform),
         "classification": form.field("report_radio-classification").unwrap_or("private"),
         "date_added": date_added(detonation.submitted),
         "notes": notes,
@@ -333,21 +344,9 @@ fn date_added(unix_seconds: u64) -> String {
     format!("{}T{}.000000", &plain[..10], &plain[11..])
 }
 
-/// "Windows 7" for WINDOWS7, as the state's `platform_label` spells it.
-fn platform_label(platform: &str) -> String {
-    let known = [
-        ("WINDOWSXP", "Windows XP"),
-        ("WINDOWS7", "Windows 7"),
-        ("WINDOWS10", "Windows 10"),
-    ];
-    known
-        .iter()
-        .find(|(name, _)| *name == platform)
-        .map_or_else(|| platform.to_owned(), |(_, label)| (*label).to_owned())
-}
-
-pub(crate) fn report(sandbox: &Sandbox, id: u64) -> Answer {
-    if let Some(seeded) = seeded_report(id) {
+/// `GET /api/v1/submit/<id>/report/`; links to the capture go to `origin`.
+pub(crate) fn report(sandbox: &Sandbox, id: u64, origin: &str) -> Answer {
+    if let Some(seeded) = seeded_report(id, origin) {
         return Ok(response::json(200, &seeded));
     }
     let inner = sandbox.inner();
@@ -362,7 +361,10 @@ pub(crate) fn report(sandbox: &Sandbox, id: u64) -> Answer {
         let message = format!("Submission {id} ended in errors: the sandbox could not reach the URL.");
         return Ok(response::json(404, &json!({"success": false, "message": message})));
     }
-    Ok(response::json(200, &sandbox_report::report(&detonation(stored))))
+    Ok(response::json(
+        200,
+        &sandbox_report::report(&detonation(stored), origin),
+    ))
 }
 
 fn detonation(stored: &Stored) -> Detonation<'_> {
@@ -424,37 +426,28 @@ fn seeded_detonation(id: u64) -> Option<Detonation<'static>> {
     })
 }
 
-fn seeded_report(id: u64) -> Option<Value> {
+/// Whether detonation `id` has a report: a seeded one, or one done without errors.
+pub(crate) fn has_report(sandbox: &Sandbox, id: u64) -> bool {
+    seeded_detonation(id).is_some()
+        || sandbox
+            .inner()
+            .submissions
+            .get(&id)
+            .is_some_and(|stored| stored.done() && !stored.fails)
+}
+
+fn seeded_report(id: u64, origin: &str) -> Option<Value> {
     let detonation = seeded_detonation(id)?;
     Some(if matches!(id, SEEDED_URL_REPORT | SEEDED_OLD_SAMPLE_REPORT) {
         sandbox_report::fixture_report()
     } else {
-        sandbox_report::report(&detonation)
+        sandbox_report::report(&detonation, origin)
     })
 }
 
-/// `GET /api/v1/submit/parameters/`, in the shape Cortex XSOAR reads
-/// (`platform_choices`, `premium_platform_choices`).
-pub(crate) fn parameters() -> Answer {
-    let choice =
-        |name: &&str| json!({"name": name, "label": name, "types": ["file", "url"], "platform": platform_family(name)});
-    let standard: Vec<Value> = PLATFORMS
-        .iter()
-        .filter(|p| !matches!(**p, "ALL" | "VMRAY"))
-        .map(choice)
-        .collect();
-    let premium: Vec<Value> = ["WINDOWS7", "WINDOWS10x64"].iter().map(choice).collect();
-    let body = json!({"platform_choices": standard, "premium_platform_choices": premium});
-    Ok(response::json(200, &body))
-}
-
-fn platform_family(name: &str) -> &'static str {
-    match name {
-        n if n.starts_with("ANDROID") => "android",
-        n if n.starts_with("MACOSX") => "macosx",
-        "LINUX" => "linux",
-        _ => "windows",
-    }
+/// `GET /api/v1/submit/parameters/`: the tenant's platforms (`platforms.rs`).
+pub(crate) fn parameters(sandbox: &Sandbox) -> Answer {
+    Ok(response::json(200, &sandbox.platforms().parameters()))
 }
 
 #[cfg(test)]

@@ -1,7 +1,10 @@
 //! ThreatStream's sandbox: submissions and their life cycle
-//! ([`detonations`]), the forms it accepts ([`submit`]) and the reports it
-//! writes ([`report`]).
+//! ([`detonations`]), the platforms it offers ([`platforms`]), the forms it
+//! accepts ([`submit`]), the reports it writes ([`report`]) and their
+//! packet captures ([`pcap`]).
 
 pub(crate) mod detonations;
+pub(crate) mod pcap;
+pub(crate) mod platforms;
 pub(crate) mod report;
 pub(crate) mod submit;

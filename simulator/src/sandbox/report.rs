@@ -16,6 +16,8 @@
 use ring::digest::{digest, Algorithm, SHA1_FOR_LEGACY_USE_ONLY, SHA256, SHA512};
 use serde_json::{json, Value};
 
+use crate::sandbox::pcap;
+
 /// What a detonation concluded, as the status route spells it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Verdict {
@@ -74,12 +76,15 @@ const DURATION: u64 = 142;
 /// The user the simulated submissions belong to, in links and the state.
 pub(crate) const USER_ID: u64 = 16783;
 
-pub(crate) fn report(detonation: &Detonation<'_>) -> Value {
+/// The report of `detonation`, its capture's link on `origin`, the
+/// simulator's own scheme, host and port (see `pcap.rs`).
+pub(crate) fn report(detonation: &Detonation<'_>, origin: &str) -> Value {
     let started = detonation.submitted + 3;
     let malicious = detonation.verdict == Verdict::Malicious;
+    let day = &timestamp(started)[..10];
     json!({
         "success": true,
-        "pcap": upload_link(started, &format!("dump-{}.pcap", detonation.id)),
+        "pcap": pcap::link(origin, day, USER_ID, detonation.id),
         "screenshots": screenshots(detonation.id, started),
         "results": {
             "info": info(detonation, started),
@@ -230,7 +235,6 @@ fn network(id: u64, malicious: bool) -> Value {
     } else {
         Vec::new()
     };
-    let pcap = digests(format!("pcap of detonation {id}").as_bytes());
     json!({
         "hosts": hosts,
         "domains": domains.iter().map(|(domain, ip)| json!({"domain": domain, "ip": ip})).collect::<Vec<_>>(),
@@ -241,7 +245,7 @@ fn network(id: u64, malicious: bool) -> Value {
         "icmp": [],
         "smtp": [],
         "irc": [],
-        "pcap_sha256": pcap["sha256"],
+        "pcap_sha256": pcap::sha256(id),
         "sorted_pcap_sha256": digests(format!("sorted pcap of detonation {id}").as_bytes())["sha256"],
     })
 }
@@ -368,7 +372,7 @@ mod tests {
             verdict: Verdict::Malicious,
             submitted: 1_575_493_467,
         };
-        let report = report(&detonation);
+        let report = report(&detonation, "http://127.0.0.1:1");
         let info = &report["results"]["info"];
         assert_eq!(info["category"], "file");
         assert_eq!(info["started"], "2019-12-04 21:04:30");

@@ -2,12 +2,14 @@
 //! detonation: which form fields must be there, which values it refuses.
 //!
 //! The rules come from anomali-plugin.md §3.4-3.5 (what the published plugin
-//! sends) and threatstream-api-and-peers.md §1.13: a URL or a file, a known
-//! platform unless VMRay is asked for, and the sandbox flags spelled as the
+//! sends) and threatstream-api-and-peers.md §1.13: a URL or a file, a
+//! platform the standard or premium sandbox offers (`platforms.rs`) unless
+//! VMRay is asked for, and the sandbox flags spelled as the
 //! lower-case strings `true`/`false` (Splunk SOAR notes that `True` is
 //! refused).
 
 use crate::http::form::{FormFile, SubmittedForm};
+use crate::sandbox::platforms::Platforms;
 
 /// Platforms of `GET /api/v1/submit/parameters/`: the union of the published
 /// plugin's enum and the names §1.13 lists.
@@ -51,7 +53,8 @@ pub(crate) enum Detonated<'a> {
 /// SOAR send `file`, Cortex XSOAR `report_radio-file`.
 const FILE_PARTS: [&str; 2] = ["file", "report_radio-file"];
 
-pub(crate) fn plan(form: &SubmittedForm) -> Result<Plan<'_>, String> {
+/// The submission `form` asks for, on a sandbox that offers `offered`.
+pub(crate) fn plan<'a>(form: &'a SubmittedForm, offered: &Platforms) -> Result<Plan<'a>, String> {
     let premium = flag(form, "use_premium_sandbox")?;
     let vmray = flag(form, "use_vmray_sandbox")?;
     if premium && vmray {
@@ -61,7 +64,7 @@ pub(crate) fn plan(form: &SubmittedForm) -> Result<Plan<'_>, String> {
     let platforms = if vmray {
         vec!["VMRAY".to_owned()]
     } else {
-        platforms(form.field("report_radio-platform"))?
+        platforms(form.field("report_radio-platform"), offered, premium)?
     };
     Ok(Plan {
         platforms,
@@ -88,12 +91,17 @@ fn check_classification(form: &SubmittedForm) -> Result<(), String> {
     }
 }
 
-fn platforms(platform: Option<&str>) -> Result<Vec<String>, String> {
+fn platforms(platform: Option<&str>, offered: &Platforms, premium: bool) -> Result<Vec<String>, String> {
     match platform {
         None | Some("") => Err("'report_radio-platform' is required unless the VMRay sandbox is used.".to_owned()),
         Some("ALL") => Ok(ALL_PLATFORMS.iter().map(|p| (*p).to_owned()).collect()),
-        Some(name) if name != "VMRAY" && PLATFORMS.contains(&name) => Ok(vec![name.to_owned()]),
-        Some(name) => Err(format!("Invalid platform: '{name}'.")),
+        Some(name) if name != "VMRAY" && offered.offers(name, premium) => Ok(vec![name.to_owned()]),
+        Some(name) => {
+            let sandbox = if premium { "premium" } else { "standard" };
+            Err(format!(
+                "Invalid platform: '{name}' is not a platform of the {sandbox} sandbox."
+            ))
+        }
     }
 }
 
@@ -140,7 +148,7 @@ mod tests {
     #[test]
     fn the_published_plugins_url_form_is_accepted() {
         let form = url_form(&[]);
-        let plan = plan(&form).expect("accepted");
+        let plan = plan(&form, &Platforms::default()).expect("accepted");
         assert_eq!(plan.platforms, vec!["WINDOWS7"]);
         assert!(matches!(plan.target, Detonated::Url("google.com")));
     }
@@ -148,9 +156,15 @@ mod tests {
     #[test]
     fn all_means_two_platforms_and_vmray_needs_none() {
         let form = url_form(&[("report_radio-platform", "ALL")]);
-        assert_eq!(plan(&form).expect("accepted").platforms, vec!["WINDOWS7", "WINDOWSXP"]);
+        assert_eq!(
+            plan(&form, &Platforms::default()).expect("accepted").platforms,
+            vec!["WINDOWS7", "WINDOWSXP"]
+        );
         let vmray = form_without_platform(&[("use_vmray_sandbox", "true")]);
-        assert_eq!(plan(&vmray).expect("accepted").platforms, vec!["VMRAY"]);
+        assert_eq!(
+            plan(&vmray, &Platforms::default()).expect("accepted").platforms,
+            vec!["VMRAY"]
+        );
     }
 
     fn form_without_platform(extra: &[(&str, &str)]) -> SubmittedForm {
@@ -173,7 +187,7 @@ mod tests {
             ),
         ];
         for (form, expected) in cases {
-            let message = plan(&form).err().unwrap_or_default();
+            let message = plan(&form, &Platforms::default()).err().unwrap_or_default();
             assert!(message.contains(expected), "{message:?} should mention {expected:?}");
         }
     }
@@ -186,8 +200,11 @@ mod tests {
             file_name: "a.exe".into(),
             bytes: b"MZ".to_vec(),
         });
-        assert!(plan(&form).is_err());
+        assert!(plan(&form, &Platforms::default()).is_err());
         form.fields.retain(|(name, _)| name != "report_radio-url");
-        assert!(matches!(plan(&form).map(|p| p.target), Ok(Detonated::File(_))));
+        assert!(matches!(
+            plan(&form, &Platforms::default()).map(|p| p.target),
+            Ok(Detonated::File(_))
+        ));
     }
 }

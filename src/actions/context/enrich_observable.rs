@@ -19,6 +19,7 @@ use crate::threatstream::{ApiError, ModelType, Observable};
 use super::gather::{gather, Gathered, Plan};
 use super::get_passive_dns::{example_records, PassiveDnsRecord};
 use super::get_whois::WhoisRecord;
+use super::intel_details::{example_details, example_trend, ConfidenceTrend, IntelDetailOutput};
 use super::threat_model::Association;
 use super::{
     default_limit, insight_type, passive_dns_kind, DEFAULT_LIMIT, NO_INSIGHTS, PASSIVE_DNS_KEPT_FOR, PER_MODULE,
@@ -45,7 +46,7 @@ pub(crate) struct EnrichObservableInput {
     #[serde(default, rename = "type")]
     #[schemars(title = "Type", example = TypeHint::Ip)]
     kind: TypeHint,
-    /// Sections to fetch besides the intelligence records, any of `associations`, `passive_dns`, `whois`, `insights` and `references`; when not given or empty, every section that applies to the observable's type
+    /// Sections to fetch besides the intelligence records, any of `associations`, `passive_dns`, `whois`, `insights`, `references`, `confidence_trend` and `intel_details`; when not given or empty, every section that applies to the observable's type
     #[schemars(title = "Sections", example = Section::ALL)]
     sections: Option<Vec<Section>>,
     /// Whether to include the matching intelligence records, up to the limit
@@ -74,15 +75,19 @@ pub(crate) enum Section {
     Whois,
     Insights,
     References,
+    ConfidenceTrend,
+    IntelDetails,
 }
 
 impl Section {
-    const ALL: [Section; 5] = [
+    const ALL: [Section; 7] = [
         Section::Associations,
         Section::PassiveDns,
         Section::Whois,
         Section::Insights,
         Section::References,
+        Section::ConfidenceTrend,
+        Section::IntelDetails,
     ];
 
     fn name(self) -> &'static str {
@@ -92,6 +97,8 @@ impl Section {
             Section::Whois => "whois",
             Section::Insights => "insights",
             Section::References => "references",
+            Section::ConfidenceTrend => "confidence_trend",
+            Section::IntelDetails => "intel_details",
         }
     }
 
@@ -142,6 +149,14 @@ pub(crate) struct EnrichObservableOutput {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(title = "References", example = example_references())]
     references: Option<Vec<ExternalReference>>,
+    /// The lowest, average and highest confidence the observable has had
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(title = "Confidence Trend", with = "Option<ConfidenceTrend>", example = example_trend())]
+    confidence_trend: Option<Value>,
+    /// What third-party services such as VirusTotal and IPVoid classify the observable as
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(title = "Intel Details", example = example_details())]
+    intel_details: Option<Vec<IntelDetailOutput>>,
     /// Sections that could not be fetched, each with the reason; empty when every section arrived
     #[schemars(title = "Unavailable", example = json!([{"section": "associations.vulnerability",
         "reason": "the account may not read associations (HTTP 403); ThreatStream grants it per module and per user",
@@ -344,7 +359,8 @@ impl TypedStep for EnrichObservable {
     const TITLE: &'static str = "Enrich Observable";
     const DESCRIPTION: &'static str =
         "Get everything Anomali ThreatStream knows about an observable: its intelligence \
-                                       records, threat model associations, passive DNS, WHOIS, insights and references";
+                                       records, threat model associations, passive DNS, WHOIS, insights, references, \
+                                       confidence trend and third-party classifications";
     type Input = EnrichObservableInput;
     type Output = EnrichObservableOutput;
 }
@@ -394,6 +410,8 @@ impl EnrichObservableOutput {
             references: gathered
                 .references
                 .map(|references| references.into_iter().map(ExternalReference::from).collect()),
+            confidence_trend: gathered.confidence_trend,
+            intel_details: gathered.intel_details,
             unavailable,
         }
     }
@@ -438,14 +456,28 @@ mod tests {
         assert_eq!(observable, Observable::Hash("44d88612fea8a8f36de82e1278abb02f".into()));
         assert_eq!(
             sections,
-            [Section::Associations, Section::Insights, Section::References]
+            [
+                Section::Associations,
+                Section::Insights,
+                Section::References,
+                Section::ConfidenceTrend,
+                Section::IntelDetails
+            ]
         );
         assert!(
             inapplicable.is_empty(),
             "left to the default, what does not apply is skipped quietly"
         );
         let url = plan(json!({"value": "http://malicious.example.net/payload.exe"})).1;
-        assert_eq!(url, [Section::Associations, Section::References]);
+        assert_eq!(
+            url,
+            [
+                Section::Associations,
+                Section::References,
+                Section::ConfidenceTrend,
+                Section::IntelDetails
+            ]
+        );
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The calls behind Enrich Observable, made concurrently, and what each answer adds to the output.
 //!
-//! One enrichment is up to thirteen GETs: the exact-match lookup, eight association look-ups (one per
-//! threat model type), passive DNS, WHOIS, insights and references. They are independent, so they run
+//! One enrichment is up to fifteen GETs: the exact-match lookup, eight association look-ups (one per
+//! threat model type), passive DNS, WHOIS, insights, references, the confidence trend and the intel
+//! details. They are independent, so they run
 //! together, at most `MAX_IN_FLIGHT` at a time: enough to finish in about three round trips, few
 //! enough not to look like a burst to ThreatStream's rate limiter. Each call has the client's own
 //! retries and time-out.
@@ -19,14 +20,16 @@ use serde_json::{json, Value};
 use crate::budget::Exceeded;
 use crate::plural::count_of;
 use crate::protocol::{clean, Failure};
-use crate::threatstream::enrichment::{self, Reference};
+use crate::threatstream::enrichment::{self, IntelDetail, Reference};
 use crate::threatstream::threat_models;
 use crate::threatstream::{self, ApiError, Client, ModelType, Observable, Record};
 use crate::verdict::{Tally, Verdict, VerdictOptions};
 
 use super::enrich_observable::{Associations, Section, Unavailable};
+use super::get_intel_details::intel_type;
 use super::get_passive_dns::newest_first;
 use super::get_whois::WhoisRecord;
+use super::intel_details::{trend_of, IntelDetailOutput};
 use super::threat_model::Association;
 use super::{insight_type, passive_dns_kind};
 
@@ -66,6 +69,8 @@ pub(super) struct Gathered {
     pub(super) whois: Option<WhoisRecord>,
     pub(super) insights: Option<Vec<Value>>,
     pub(super) references: Option<Vec<Reference>>,
+    pub(super) confidence_trend: Option<Value>,
+    pub(super) intel_details: Option<Vec<IntelDetailOutput>>,
     pub(super) unavailable: Vec<Unavailable>,
 }
 
@@ -85,6 +90,8 @@ enum Fetched {
     Whois(Result<Option<String>, ApiError>),
     Insights(Result<Vec<Value>, ApiError>),
     References(Result<Vec<Reference>, ApiError>),
+    ConfidenceTrend(Result<Option<Record>, ApiError>),
+    IntelDetails(Result<Vec<IntelDetail>, ApiError>),
 }
 
 type Call<'a> = Pin<Box<dyn Future<Output = Fetched> + Send + 'a>>;
@@ -144,6 +151,13 @@ fn section_call<'a>(client: &'a Client, observable: &Observable, section: Sectio
         }
         Section::References => {
             Box::pin(async move { Fetched::References(enrichment::references(client, &value).await) })
+        }
+        Section::ConfidenceTrend => {
+            Box::pin(async move { Fetched::ConfidenceTrend(enrichment::confidence_trend(client, &value).await) })
+        }
+        Section::IntelDetails => {
+            let kind = intel_type(observable)?;
+            Box::pin(async move { Fetched::IntelDetails(enrichment::intel_details(client, kind, &value).await) })
         }
     })
 }
@@ -209,6 +223,20 @@ impl Gathered {
                     references.truncate(limit);
                     references
                 });
+            }
+            Fetched::ConfidenceTrend(found) => {
+                match self.unavailable_unless("confidence_trend", "confidence trends", found)? {
+                    Some(Some(trend)) => self.confidence_trend = Some(trend_of(trend)),
+                    Some(None) => self
+                        .unavailable
+                        .push(Unavailable::none("confidence_trend", "confidence trend")),
+                    None => {}
+                }
+            }
+            Fetched::IntelDetails(found) => {
+                let found = self.unavailable_unless("intel_details", "intel details", found)?;
+                self.intel_details =
+                    found.map(|details| details.into_iter().take(limit).map(IntelDetailOutput::from).collect());
             }
         }
         Ok(())

@@ -1,8 +1,9 @@
 //! Threat context: what ThreatStream knows around an observable beyond its intelligence records.
 //!
 //! One action tells the whole story at once (`enrich_observable`: records, threat-model associations,
-//! passive DNS, WHOIS, insights and references, fetched concurrently); the others fetch one thing
-//! each, for playbooks that want only that (`get_passive_dns`, `get_whois`), or work with threat
+//! passive DNS, WHOIS, insights, references, the confidence trend and the intel details, fetched
+//! concurrently); the others fetch one thing each, for playbooks that want only that
+//! (`get_passive_dns`, `get_whois`, `get_confidence_trend`, `get_intel_details`), or work with threat
 //! models themselves (`search_threat_models`, `get_threat_model`).
 //!
 //! ThreatStream licenses some of these per module, so a 403 here usually means the account lacks a
@@ -10,9 +11,12 @@
 
 mod enrich_observable;
 mod gather;
+mod get_confidence_trend;
+mod get_intel_details;
 mod get_passive_dns;
 mod get_threat_model;
 mod get_whois;
+mod intel_details;
 mod search_threat_models;
 mod threat_model;
 
@@ -30,6 +34,8 @@ pub(super) const ACTIONS: &[&dyn Action] = &[
     &get_whois::GetWhois,
     &search_threat_models::SearchThreatModels,
     &get_threat_model::GetThreatModel,
+    &get_confidence_trend::GetConfidenceTrend,
+    &get_intel_details::GetIntelDetails,
 ];
 
 /// Items per list when the input gives no limit: a case view's worth.

@@ -29,7 +29,7 @@ use super::{Streamed, Streams};
 use crate::protocol::{clean, Action, Failure, Output};
 use crate::threatstream::{self, Observable};
 use crate::verdict::{Tally, Verdict, VerdictOptions};
-pub(super) use record::ResultRecord;
+pub(crate) use record::ResultRecord;
 
 // The lookups' output (a `//` comment: a doc comment would become the type's description). `lookup`
 // builds it with its records already written as JSON text, and it is encoded by `Streams::written`,
@@ -65,6 +65,25 @@ impl<E: ExampleRecords> Streams for LookupOutput<E> {
 /// output's first field, `results`), so that the output needs no second buffer.
 pub(crate) struct WrittenRecords {
     text: String,
+}
+
+impl WrittenRecords {
+    /// The writer of records for an output whose first field is `results`, as Search Intelligence's.
+    pub(crate) fn writer() -> RecordsText {
+        RecordsText::after(RESULTS_OPENING)
+    }
+
+    /// The records `writer` wrote, closed.
+    pub(crate) fn finished(records: RecordsText) -> Result<WrittenRecords, Failure> {
+        Ok(WrittenRecords {
+            text: records.finish()?,
+        })
+    }
+
+    /// The output's text so far: its opening and the records, for the rest of its fields to follow.
+    pub(crate) fn into_text(self) -> String {
+        self.text
+    }
 }
 
 /// What `WrittenRecords`'s text begins with.

@@ -1,4 +1,5 @@
-//! Managing observables: tags, status and the other fields an analyst changes, and comments.
+//! Managing observables: tags, status and the other fields an analyst changes, comments, reports of
+//! false positives, and clones of observables other organizations shared.
 //!
 //! Every action here takes an observable by its ThreatStream ID, or by its value. A value is looked
 //! up exactly (every page, exact matches only, as Get Observables does), because one value often has
@@ -8,8 +9,10 @@
 
 mod add_comment;
 mod add_tags;
+mod clone_observable;
 mod get_comments;
 mod remove_tags;
+mod report_false_positive;
 mod update_observable;
 
 use std::collections::HashSet;
@@ -32,6 +35,8 @@ pub(super) const ACTIONS: &[&dyn Action] = &[
     &update_observable::UpdateObservable,
     &add_comment::AddComment,
     &get_comments::GetComments,
+    &report_false_positive::ReportFalsePositive,
+    &clone_observable::CloneObservable,
 ];
 
 /// Most observables one call acts on with All Matches: more is a bulk job, not a playbook step.

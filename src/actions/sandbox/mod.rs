@@ -1,10 +1,15 @@
 //! The sandbox: detonate a file or a URL in ThreatStream's sandbox, then read the report.
 //!
-//! 4.0.0's three actions, with its ids, inputs and outputs. The submissions are writes, sent once;
-//! the platform is checked against 4.0.0's list by the input schema before anything is sent. Which
-//! form fields go on the wire, where the public clients disagree, is said in `threatstream::sandbox`.
+//! 4.0.0's three actions, with its ids, inputs and outputs, then the platforms the tenant offers and a
+//! detonation's packet capture. The submissions are writes, sent once; the platform is checked against
+//! 4.0.0's list by the input schema before anything is sent, and when ThreatStream refuses a
+//! submission, the platforms its sandbox does offer are read and named if the one chosen is not among
+//! them (tenants retire platforms and license premium ones). Which form fields go on the wire, where
+//! the public clients disagree, is said in `threatstream::sandbox`.
 
 mod artifacts;
+mod get_sandbox_pcap;
+mod get_sandbox_platforms;
 mod get_sandbox_report;
 mod network;
 mod report;
@@ -20,13 +25,15 @@ use super::failure::{unconfirmed, Write};
 use super::input::{given, line, MAX_LINE_CHARS};
 use super::wire_name;
 use crate::protocol::{Action, Failure};
-use crate::threatstream::{self, Submission};
+use crate::threatstream::{self, ApiError, SandboxPlatform, SandboxPlatforms, Submission};
 
 /// The sandbox actions, in the order the spec lists them.
 pub(super) const ACTIONS: &[&dyn Action] = &[
     &submit_file::SubmitFile,
     &submit_url::SubmitUrl,
     &get_sandbox_report::GetSandboxReport,
+    &get_sandbox_platforms::GetSandboxPlatforms,
+    &get_sandbox_pcap::GetSandboxPcap,
 ];
 
 /// The platforms 4.0.0 offers, spelled as ThreatStream takes them.
@@ -107,9 +114,21 @@ async fn submit(
         detail,
         target,
     };
-    let detonations = threatstream::submit(&connection.client, submission)
-        .await
-        .map_err(|error| unconfirmed(error, &SUBMISSION, Failure::from))?;
+    let (platform, premium, kind) = (
+        submission.platform.clone(),
+        submission.premium,
+        submission.target.kind(),
+    );
+    let detonations = match threatstream::submit(&connection.client, submission).await {
+        Ok(detonations) => detonations,
+        Err(error) if matches!(error, ApiError::Status { status: 400, .. } | ApiError::Rejected { .. }) => {
+            let offered = threatstream::sandbox_platforms(&connection.client).await;
+            return Err(
+                unknown_platform(offered.ok(), &platform, premium, kind).unwrap_or_else(|| Failure::from(error))
+            );
+        }
+        Err(error) => return Err(unconfirmed(error, &SUBMISSION, Failure::from)),
+    };
     let reports = detonations
         .into_iter()
         .map(|detonation| Report {
@@ -121,6 +140,36 @@ async fn submit(
         .collect();
     // The client refuses an answer without `success: true`, so what comes back succeeded.
     Ok(SubmitOutput { success: true, reports })
+}
+
+/// When ThreatStream refused a submission to `platform` and its sandbox (premium or not) does not
+/// offer that platform for this `kind` (`file` or `url`), the failure naming the platforms it does
+/// offer; `None` when the platforms could not be read, or the platform is offered and the refusal was
+/// about something else.
+fn unknown_platform(offered: Option<SandboxPlatforms>, platform: &str, premium: bool, kind: &str) -> Option<Failure> {
+    let offered = offered?;
+    let fits = |candidate: &&SandboxPlatform| candidate.types.is_empty() || candidate.types.iter().any(|t| t == kind);
+    let names: Vec<&str> = offered
+        .of(premium)
+        .iter()
+        .filter(fits)
+        .map(|p| p.name.as_str())
+        .collect();
+    if platform == "ALL" || names.contains(&platform) {
+        return None;
+    }
+    let sandbox = if premium { "premium" } else { "standard" };
+    let things = if kind == "file" { "files" } else { "URLs" };
+    let cause = format!("ThreatStream's {sandbox} sandbox has no platform {platform} for {things}.");
+    let assistance = if names.is_empty() {
+        format!("It offers no platform for {things}; Get Sandbox Platforms lists what each sandbox offers.")
+    } else {
+        format!(
+            "Choose one of the platforms it offers: {} (Get Sandbox Platforms lists them).",
+            names.join(", ")
+        )
+    };
+    Some(Failure::caller(cause, assistance))
 }
 
 /// The submissions' output.

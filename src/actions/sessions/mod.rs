@@ -5,10 +5,14 @@
 //! (`Ready To Review`), the counts and what explains them (`messages`, submitter, approver, tags), under
 //! the plugin's snake_case names. Approving and rejecting need ThreatStream's Approve Intel permission;
 //! both are idempotent and retried like reads. An approval counts only when ThreatStream's answer names
-//! the approver; a rejection is FortiSOAR's DELETE.
+//! the approver; a rejection is FortiSOAR's DELETE. Before approving, a session's classification can be
+//! changed (`edit_import_classification`, as Cortex XSOAR does after cloning an observable), and the
+//! lines an import left out listed (`get_import_session_rejects`).
 
 mod approve_import_session;
+mod edit_import_classification;
 mod get_import_session;
+mod get_import_session_rejects;
 mod list_import_sessions;
 mod reject_import_session;
 mod session;
@@ -26,6 +30,8 @@ pub(super) const ACTIONS: &[&dyn Action] = &[
     &list_import_sessions::ListImportSessions,
     &approve_import_session::ApproveImportSession,
     &reject_import_session::RejectImportSession,
+    &edit_import_classification::EditImportClassification,
+    &get_import_session_rejects::GetImportSessionRejects,
 ];
 
 /// An import session ID as ThreatStream numbers sessions, from the text the imports answer with (or
@@ -41,12 +47,19 @@ enum SessionCall {
     Read,
     Approve,
     Reject,
+    Reclassify,
 }
 
 /// A change to a session, when a failure leaves unknown whether ThreatStream applied it.
 const APPROVAL: Write = Write {
     what: "the approval",
     check: "Get Import Session shows the session's status (approving or approved once it is applied)",
+    twice: None,
+};
+
+const RECLASSIFICATION: Write = Write {
+    what: "the new classification",
+    check: "Get Import Session shows the session's classification (is_public) and trusted circles",
     twice: None,
 };
 
@@ -64,6 +77,7 @@ fn session_failure(error: ApiError, id: u64, call: SessionCall) -> Failure {
         SessionCall::Read => session_refusal(error, id, call),
         SessionCall::Approve => unconfirmed(error, &APPROVAL, |error| session_refusal(error, id, call)),
         SessionCall::Reject => unconfirmed(error, &REJECTION, |error| session_refusal(error, id, call)),
+        SessionCall::Reclassify => unconfirmed(error, &RECLASSIFICATION, |error| session_refusal(error, id, call)),
     }
 }
 
@@ -82,6 +96,15 @@ fn session_refusal(error: ApiError, id: u64, call: SessionCall) -> Failure {
         SessionCall::Reject => (
             forbidden(error, &[Permission::Approve], "rejecting an import session"),
             "rejected",
+        ),
+        // No public source names the permission; editing is part of reviewing an import.
+        SessionCall::Reclassify => (
+            forbidden(
+                error,
+                &[Permission::Import, Permission::Approve],
+                "changing an import session's classification",
+            ),
+            "reclassified",
         ),
     };
     if conflict {
