@@ -16,10 +16,6 @@ pub(crate) mod users;
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use serde_json::{json, Value};
-
-use crate::import::session::USER_ID;
-use crate::intelligence::observable_record::OWNER_ORGANIZATION_ID;
 use crate::timestamp;
 
 /// What the simulator remembers of the organization's administration.
@@ -52,32 +48,6 @@ impl Admin {
 pub(crate) fn v1_time(ms: i64) -> String {
     let iso = timestamp::format_ms(ms);
     format!("{}000", iso.trim_end_matches('Z'))
-}
-
-/// The organization as v1 objects nest it: its id as a string.
-pub(crate) fn organization() -> Value {
-    json!({
-        "id": OWNER_ORGANIZATION_ID.to_string(),
-        "name": "Simulated Organization",
-        "resource_uri": format!("/api/v1/userorganization/{OWNER_ORGANIZATION_ID}/"),
-    })
-}
-
-/// The simulated account as a rule's `user` (XSOAR's `list_rule_response`).
-pub(crate) fn owner(email: &str) -> Value {
-    json!({
-        "avatar_s3_url": null,
-        "can_share_intelligence": false,
-        "email": email,
-        "id": USER_ID.to_string(),
-        "is_active": true,
-        "is_readonly": false,
-        "must_change_password": false,
-        "name": "",
-        "nickname": null,
-        "organization": organization(),
-        "resource_uri": format!("/api/v1/user/{USER_ID}/"),
-    })
 }
 
 #[cfg(test)]

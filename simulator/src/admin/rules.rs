@@ -19,11 +19,12 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::admin::{organization, owner, v1_time};
+use crate::admin::v1_time;
 use crate::http::answer::{json_body, Answer, Refused};
 use crate::http::paging::{self, Paging};
 use crate::http::request::RecordedRequest;
 use crate::http::response;
+use crate::import::session::{organization, user};
 use crate::permissions::Permission;
 use crate::state::State;
 use crate::timestamp;
@@ -167,7 +168,7 @@ fn new_rule(id: u64, email: &str, now: &str) -> Value {
         "backfill": [], "investigation": null, "investigation_config": null,
         "match_impacts": [], "exclude_impacts": [], "matches": 0, "messages": [],
         "notify_list_groups": [], "notify_me": true, "is_editable": true, "org_id": 2, "org_shared": false,
-        "organization": organization(), "user": owner(email), "user_id": crate::import::session::USER_ID,
+        "organization": organization(), "user": user(email), "user_id": crate::import::session::USER_ID,
         "resource_uri": format!("/api/v1/rule/{id}/"), "tags": [], "workgroups": [],
         "created_ts": now, "modified_ts": now,
     });

@@ -377,8 +377,9 @@ const ASSOCIATION_KINDS: [&str; 15] = [
     "vulnerabilities",
 ];
 
-/// The simulated account as ThreatStream shows a user: its id as a string.
-fn user(email: &str) -> Value {
+/// The simulated account as ThreatStream shows a user (an import session's approver, a rule's
+/// `user`, XSOAR's `list_rule_response`): its id as a string.
+pub(crate) fn user(email: &str) -> Value {
     json!({
         "avatar_s3_url": null,
         "can_share_intelligence": false,
@@ -394,7 +395,8 @@ fn user(email: &str) -> Value {
     })
 }
 
-fn organization() -> Value {
+/// The organization as v1 objects nest it: its id as a string.
+pub(crate) fn organization() -> Value {
     json!({
         "id": OWNER_ORGANIZATION_ID.to_string(),
         "name": "Simulated Organization",
