@@ -8,7 +8,7 @@
 //! does, and it is retried like a read.
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::{ids, no_id, ChangeOutput, TargetInputs};
