@@ -25,6 +25,7 @@ test:
 # any of them differs from what the types say.
 generate:
 	GENERATE=write cargo test --lib generated_files_are_fresh
+	GENERATE=write cargo test --test integration the_table_is_written_from_the_contracts_beside_the_calls
 
 # Rapid7's validators (icon-validate), pinned, in a local .venv this target creates. scripts/validate.py
 # skips seven and runs the rest: VersionValidator, UnapprovedKeywordsValidator, RuntimeValidator and

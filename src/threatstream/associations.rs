@@ -58,6 +58,33 @@ pub(crate) struct LinkIds {
 }
 
 /// Links (or unlinks) `ids` of `target` to `model`; answers the ids ThreatStream says it changed.
+///
+/// # Contract: POST `/api/v1/{model}/{id}/{target}/bulk_add/`
+///
+/// - Capability: Threat models (`link_threat_model`)
+/// - Parameters and body: `{target}` is `intelligence` for observables or the type of the linked models (`actor`,
+///   ...). JSON `{"ids": [...]}` (numbers). With Remote API on, SOAR's sequence: `{"ids": [local], "remote_ids":
+///   [cloud]}`, on a 404 `{"local_ids": [...]}`, then `{"ids": [cloud]}` with `remote_api=true`. Observables
+///   given by value are found first with the exact-match lookup. Retried like a read
+/// - Answer and paging: `{"success": true, "ids": [...]}`: the ids changed; an id left out was linked (or
+///   unlinked) already, or is unknown. An answer without a list of `ids` fails. No paging
+/// - Confirmed by: XS3 `threatstream-add-threat-model-association` (observables and models, `{"ids"}`, fails
+///   without `ids`); SOAR add association, remove association (`ids`, `remote_ids`, `local_ids`, "non-modified
+///   ids ... already associated or invalid"); reference §1.14 (`incident/{id}/intelligence/bulk_add/`,
+///   `tipreport/{id}/intelligence/bulk_add/`)
+/// - Fixtures: None (simulator)
+/// - Choice: Local and cloud ids apart (SOAR) or together (XS3) → apart only when the connection asks the cloud
+///
+/// # Contract: POST `/api/v1/{model}/{id}/{target}/bulk_remove/`
+///
+/// - Capability: Threat models (`unlink_threat_model`)
+/// - Parameters and body: As `bulk_add`, with the same bodies and the same Remote API sequence. Retried like a
+///   read: unlinking what is not linked changes nothing
+/// - Answer and paging: As `bulk_add`: `ids` lists what was unlinked; an id found but left out was not linked
+/// - Confirmed by: SOAR remove association (`_handle_association` with `bulk_remove`, the same bodies); reference
+///   §1.14
+/// - Fixtures: None (simulator)
+/// - Choice: XS3 has no unlink: SOAR is the only client of this route
 pub(crate) async fn change_links(
     client: &Client,
     model: ModelRef,
@@ -146,6 +173,18 @@ fn changed_ids(answer: &Value) -> Option<Vec<u64>> {
 }
 
 /// The models of `model_type` linked to `model`, up to `limit`; none on a 404.
+///
+/// # Contract: GET `/api/v1/{model}/{id}/{model}/`
+///
+/// - Capability: Threat models (`get_threat_model` with Linked Model Types; the link steps' "already linked")
+/// - Parameters and body: `limit=<up to 1000>&offset=0`; `remote_api=true` for a cloud model when Remote API is
+///   on
+/// - Answer and paging: A Tastypie page of the linked models of that type; a 404 is none. Paging: `meta.next` as
+///   given, until the limit
+/// - Confirmed by: FS `list_threat_model_entity` (`/api/v1/tipreport/{id}/{entity_type}`, no slash); SOAR list
+///   associations
+/// - Fixtures: None (simulator)
+/// - Choice: FS leaves out the trailing slash → kept, as on every route
 pub(crate) async fn linked_models(
     client: &Client,
     model: ModelRef,

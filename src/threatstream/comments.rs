@@ -20,12 +20,33 @@ struct Comments {
 }
 
 /// The comments on `value`, oldest first as ThreatStream lists them.
+///
+/// # Contract: GET `/api/v2/intelligence/comments/`
+///
+/// - Capability: Observables (`get_comments`)
+/// - Parameters and body: `value=<observable>`
+/// - Answer and paging: `{comments: [{comment, tlp, date, user: {email, organization: {name}}}]}`, oldest first,
+///   passed through. 404: no observable with that value. No paging
+/// - Confirmed by: POL `anomali.js` `getComments` and its template
+/// - Fixtures: `intelligence/polarity_comments`
+/// - Choice: Our earlier reading (`id`, `created_ts`) → POL's shape. 404 handling is our inference (unconfirmed)
 pub(crate) async fn comments(client: &Client, value: &str) -> Result<Vec<Value>, ApiError> {
     let answer: Comments = client.get_json(PATH, &[("value", value.to_owned())]).await?;
     Ok(answer.comments)
 }
 
 /// Adds `comment` to `value`, with `tlp` when given. Sent once.
+///
+/// # Contract: POST `/api/v2/intelligence/comments/`
+///
+/// - Capability: Observables (`add_comment`)
+/// - Parameters and body: `value=<observable>`; JSON `{"comment": "...", "tlp": "..."}`, `tlp` only when given.
+///   Sent once
+/// - Answer and paging: 201 `{"message": "Comment successfully added", "success": true}`. No paging
+/// - Confirmed by: POL `anomali.js` `createComment` (requires 201); an XS3 fork exported from an XSOAR instance
+///   (repository not identified) sends the same body
+/// - Fixtures: `intelligence/polarity_comment_added`
+/// - Choice: POL always sends a TLP → sent only when given, leaving ThreatStream's default
 pub(crate) async fn add_comment(
     client: &Client,
     value: &str,

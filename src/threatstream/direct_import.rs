@@ -79,6 +79,20 @@ pub(crate) fn import_requests(meta: &Value, objects: &[Value]) -> Result<Vec<Imp
 }
 
 /// Sends each request once, in order, stopping at the first failure.
+///
+/// # Contract: PATCH `/api/v{1,2}/intelligence/`
+///
+/// - Capability: Import without approval (`import_observables_without_approval`)
+/// - Parameters and body: JSON `{"meta": {...}, "objects": [...]}`, cut into requests of at most 5 MB, each sent
+///   once, in order
+/// - Answer and paging: 202, usually with an empty body, or a `text/html` one. The body is read only for saying
+///   it failed. Any other 2xx, an empty body, or a 202 whose body is not JSON is accepted. A failure reports what
+///   the requests before it carried. No paging
+/// - Confirmed by: XS3 `import_ioc_without_approval` (body never read); SOAR `import_support` and
+///   `_process_html_response` (an HTML 202 → `{}`); NS `main.py` push (v2, cut at about 10 MB)
+/// - Fixtures: `import/import_without_approval_202_empty`
+/// - Choice: v1 (SOAR) or v2 (XS3, NS) → the connection's version. Accepted is not stored (SOAR's manual): the
+///   step says so
 pub(crate) async fn import_without_approval(
     client: &Client,
     requests: Vec<ImportRequest>,

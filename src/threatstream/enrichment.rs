@@ -81,6 +81,19 @@ struct PassiveDnsAnswer {
 
 /// The passive DNS history of an address or a domain, in the order ThreatStream sent it; empty when
 /// there is none.
+///
+/// # Contract: GET `/api/v1/pdns/{ip|domain}/{value}/`
+///
+/// - Capability: Enrichment (`enrich_observable`, `get_passive_dns`)
+/// - Parameters and body: `order_by=-last_seen`
+/// - Answer and paging: `{success: true, results: [{ip, domain, rrtype, source, first_seen, last_seen}]}`, times
+///   `YYYY-MM-DD HH:MM:SS`; a missing `results` or a 404 is no history. Sorted newest first here anyway. No
+///   paging
+/// - Confirmed by: XS3 `get_passive_dns` and `mocked_get_commands_response.json`; SOAR `_pdns`; FS
+///   `intelligence_enrichments`; IO (no slash)
+/// - Fixtures: `context/xsoar_passive_dns`, `context/xsoar_passive_dns_nothing`
+/// - Choice: SOAR sends `order_by` and requires `success`; XS3 sends nothing and ignores it → `order_by` sent,
+///   `success` not required (only `success: false` refuses)
 pub(crate) async fn passive_dns(client: &Client, kind: PassiveDnsKind, value: &str) -> Result<Vec<Record>, ApiError> {
     let kind = match kind {
         PassiveDnsKind::Ip => "ip",
@@ -101,6 +114,19 @@ struct WhoisAnswer {
 }
 
 /// The raw whois text of a domain or an address, or `None` when ThreatStream has none.
+///
+/// # Contract: GET `/api/v1/inteldetails/whois/{value}/`
+///
+/// - Capability: Enrichment (`enrich_observable`, `get_whois`)
+/// - Parameters and body: None
+/// - Answer and paging: `{data: "<raw WHOIS text>"}`; `"No Whois Data Available"`, an empty text or a 404 is no
+///   record. No paging
+/// - Confirmed by: SOAR `_whois`, `threatstream_consts.py` `WHOIS_NO_DATA`, `threatstream.json` examples; FS
+///   `whois_domain`, `whois_ip`
+/// - Fixtures: `context/splunk_whois_domain_markmonitor`, `context/splunk_whois_ip_apnic_krnic`,
+///   `context/splunk_whois_no_data`
+/// - Choice: SOAR parses with a library (text order, offsets dropped, a `changed:` e-mail read as a date) and
+///   looks `.jp` and IPs up live → our own bounded parser, `updated` the newest date, no live look-ups
 pub(crate) async fn whois(client: &Client, value: &str) -> Result<Option<String>, ApiError> {
     let path = format!("api/v1/inteldetails/whois/{}/", path_segment(value));
     let answer = none_when_missing(client.get_json::<WhoisAnswer>(&path, &[]).await)?;
@@ -118,6 +144,16 @@ struct InsightsAnswer {
 /// ThreatStream's insights about an observable, as it sent them; empty when there are none. No public
 /// source shows what an insight is (Splunk SOAR stores the list as it comes, and its one test has a
 /// string), so items are whatever JSON ThreatStream sends.
+///
+/// # Contract: GET `/api/v1/inteldetails/insights/`
+///
+/// - Capability: Enrichment (`enrich_observable`)
+/// - Parameters and body: `type` (`ip`, `domain`, `email`, `md5`, `sha1`, `sha256`, `sha512`), `value`
+/// - Answer and paging: `{insights: [...]}`; a 404 is none. No paging
+/// - Confirmed by: SOAR `_insight` and `tests/test_threatstream_security.py`; no other client
+/// - Fixtures: `context/splunk_insights_strings`
+/// - Choice: The item shape is unconfirmed (SOAR's test has strings) → objects pass through, strings become
+///   `{insight}`
 pub(crate) async fn insights(client: &Client, kind: InsightType, value: &str) -> Result<Vec<Value>, ApiError> {
     let query = [("type", kind.as_str().to_owned()), ("value", value.to_owned())];
     let path = "api/v1/inteldetails/insights/";
@@ -141,6 +177,19 @@ pub(crate) struct Reference {
 /// (`build_analysis_link_objects`), Splunk SOAR keeps it whole (`external_references`), and Splunk's
 /// documented answers also carry a boolean `remote_api` among the links. So only text values are
 /// links, and `{}` is no references, not a failure.
+///
+/// # Contract: GET `/api/v1/inteldetails/references/{value}/`
+///
+/// - Capability: Enrichment (`enrich_observable`)
+/// - Parameters and body: None
+/// - Answer and paging: An object of service name to link (`VirusTotal`, `urlscan.io`, `Shodan` ...), sometimes
+///   with a boolean `remote_api`; `{}` or a 404 is none. No paging
+/// - Confirmed by: SOAR `_external_references` and `threatstream.json` `external_references.*`; TF
+///   `get_analysis_links` and `ThreatFuseParser.build_analysis_link_objects`
+/// - Fixtures: `context/splunk_references_ip`, `context/splunk_references_email`,
+///   `context/threatfuse_references_empty`
+/// - Choice: TF turns every entry into a link (`remote_api` would become one); SOAR keeps the object whole → text
+///   values only. Our earlier reading expected a list
 pub(crate) async fn references(client: &Client, value: &str) -> Result<Vec<Reference>, ApiError> {
     let path = format!("api/v1/inteldetails/references/{}/", path_segment(value));
     let links = none_when_missing(client.get_json::<Record>(&path, &[]).await)?;
@@ -164,6 +213,16 @@ fn reference((name, link): (String, Value)) -> Option<Reference> {
 /// The answer is passed on as sent; CrowdStrike's OpenAPI description names its fields
 /// (`min_confidence`, `average_confidence`, `max_confidence`) and no client reads them. `None` when
 /// ThreatStream has none (404).
+///
+/// # Contract: GET `/api/v1/inteldetails/confidence_trend/`
+///
+/// - Capability: Enrichment (`enrich_observable`'s `confidence_trend`, `get_confidence_trend`)
+/// - Parameters and body: `type=confidence&value=<observable>` (the literal `type` IO sends)
+/// - Answer and paging: `{min_confidence, average_confidence, max_confidence}` (CS's description; no client reads
+///   the fields), passed on as sent; a 404 is none (`found: false`). No paging
+/// - Confirmed by: IO `threatstream.py` (`type=confidence`); CS `Anomali.json`
+/// - Fixtures: None yet (simulator)
+/// - Choice: The value types are unconfirmed → numbers or text passed on
 pub(crate) async fn confidence_trend(client: &Client, value: &str) -> Result<Option<Record>, ApiError> {
     let query = [("type", "confidence".to_owned()), ("value", value.to_owned())];
     none_when_missing(client.get_json("api/v1/inteldetails/confidence_trend/", &query).await)
@@ -185,6 +244,19 @@ pub(crate) struct IntelDetail {
 /// object keyed by service, each `{"Classification", ...}` (IPVoid's with `Detections`), which
 /// ThreatFuse reads one known service at a time; here every service is kept, in the order sent, and
 /// an entry that is not an object (a `remote_api` flag) is not a service. Empty on a 404.
+///
+/// # Contract: GET `/api/v1/inteldetails/automatic/`
+///
+/// - Capability: Enrichment (`enrich_observable`'s `intel_details`, `get_intel_details`)
+/// - Parameters and body: `type` (the observable's v2 type: `ip`, `domain`, `url`, `email`, `md5` ...), `value`
+/// - Answer and paging: An object keyed by service (`VirusTotal`, `Domain Tools`, `IPVoid` ...), each
+///   `{Classification, ...}`, IPVoid's with `Detections`; every object entry kept in the order sent, anything
+///   else (a `remote_api` flag) left out; `{}` or a 404 is none. No paging
+/// - Confirmed by: TF `ThreatFuseManager.get_intel_details` and `ThreatFuseParser` (reads known services one by
+///   one)
+/// - Fixtures: None yet (simulator)
+/// - Choice: TF keeps known services only → every service kept. No raw answer is public: the value types are
+///   unconfirmed
 pub(crate) async fn intel_details(client: &Client, kind: &str, value: &str) -> Result<Vec<IntelDetail>, ApiError> {
     let query = [("type", kind.to_owned()), ("value", value.to_owned())];
     let answer = none_when_missing(

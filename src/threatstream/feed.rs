@@ -59,6 +59,25 @@ pub(crate) struct Changes {
 
 /// The records matching `filter` that changed after `cursor` and before `until_ms`, at most `limit`
 /// (capped at a page), in `update_id` order.
+///
+/// # Contract: GET `/api/v2/intelligence/`
+///
+/// - Capability: Feed (`new_observables` trigger, `monitor_observables` task)
+/// - Parameters and body: `order_by=update_id&update_id__gt=<cursor>&modified_ts__lt=<now - stability
+///   window>&limit=<1-1000>`, plus the filters given, each a comma list: `type`, `itype`, `status`,
+///   `meta.severity`, `tags.name`, `trustedcircles`; and `confidence__gte`. Newest change, to check a saved
+///   cursor: `order_by=-update_id&limit=1`. First run from a date:
+///   `modified_ts__gt=<since>&order_by=update_id&limit=1`. Always v2
+/// - Answer and paging: A page as above; `update_id` a number or a numeric string. A page out of `update_id`
+///   order, or reaching back before the cursor, is an error. Paging: our own cursor, the last `update_id`
+///   delivered; a full page means more. `next` is never followed
+/// - Confirmed by: EL `cel.yml.hbs` (`order_by=update_id`, `update_id__gt`, `modified_ts__lt` = now - 1 min) and
+///   its mock; NS `main.py` (the same keyset, stops on a short page); CS `dev-docs/sync-strategy.md` and
+///   `main.py` (`update_id` keyset)
+/// - Fixtures: None yet (the trigger's and the task's tests run against the simulator)
+/// - Choice: A short page ends (NS, ours) or a null `next` ends (EL) → a full page asks again. Tag filter
+///   `tags.name` (XS3) or `tags` (NS) → `tags.name`. CS claims some accounts refuse `update_id__gt` (unconfirmed;
+///   every feed client sends it)
 pub(crate) async fn changes(
     client: &Client,
     filter: &FeedFilter,

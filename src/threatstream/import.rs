@@ -26,6 +26,26 @@ pub(crate) struct ImportSession {
 }
 
 /// Uploads `source` with the given form `fields` (ThreatStream's own field names and text values).
+///
+/// # Contract: POST `/api/v{1,2}/intelligence/import/`
+///
+/// - Capability: Import (`add_approval_indicator`, `import_observable`)
+/// - Parameters and body: Multipart form: `confidence`, `source_confidence_weight`, `severity`, `classification`,
+///   `expiration_ts`, `notes` (comma list), `ip_mapping`, `domain_mapping`, `url_mapping`, `email_mapping`,
+///   `md5_mapping`, `trustedcircles` (comma list), `threat_type`, `tlp` (Import Observable),
+///   `default_state=active` when asked; each only when given. The observables: a `file` part, or a `datatext`
+///   field
+/// - Answer and paging: 202 `{success: true, import_session_id, job_id}`, sometimes `remote_api`.
+///   `import_session_id` a number or numeric text (output as text). Anything but `success: true` is a refusal,
+///   and so is an answer without `import_session_id`. Sent once, never retried. No paging
+/// - Confirmed by: XS3 `import_ioc_with_approval`, `test_import_indicator_with_approval__fail_import` (`success:
+///   false`); SOAR `import_support` and `threatstream.json` (`"1045"`); R7 `import_observable_success.json.resp`
+///   (`"482"`); FS `import_observables`; TF `submit_observable`; CS `Anomali.json` `ImportResponse` (an integer)
+/// - Fixtures: `import/rapid7_import_answer`, `import/splunk_import_answer`, `import/crowdstrike_import_answer`,
+///   `import/xsoar_import_failed`
+/// - Choice: Multipart (XS3, FS) or urlencoded (SOAR, TF) → multipart, which carries a file. `trustedcircles`
+///   (XS3, TF) or `trusted_circles` (FS) → `trustedcircles`. v1 (SOAR, TF, R7) or v2 (XS3, FS, CS) → the
+///   connection's version
 pub(crate) async fn import_with_approval(
     client: &Client,
     fields: Vec<(&'static str, String)>,

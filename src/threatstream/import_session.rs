@@ -33,6 +33,18 @@ fn path(id: u64) -> String {
 }
 
 /// `GET /api/v1/importsession/{id}/`.
+///
+/// # Contract: GET `/api/v1/importsession/{id}/`
+///
+/// - Capability: Import sessions (`get_import_session`, `approve_import_session`; the imports' wait for
+///   processing)
+/// - Parameters and body: None
+/// - Answer and paging: The session, with `associations`; `messages` a string, submitter `email` and `user_id`,
+///   ids as numbers or text. 404 names the session. No paging
+/// - Confirmed by: FS `info.json` `get_import_job_status`; TF `get-job-details` (polls `status`, reads
+///   `numRejected`); XS3 `list_import_job_command` with an ID; SOAR `threatstream.json` session examples
+/// - Fixtures: `import/fortisoar_session_detail`, `import/session_ids_as_text`
+/// - Choice: FS leaves out the trailing slash; XS3 and TF keep it → kept
 pub(crate) async fn import_session(client: &Client, id: u64) -> Result<Record, ApiError> {
     client.get_json(&path(id), &[]).await
 }
@@ -49,6 +61,17 @@ pub(crate) struct SessionFilter {
 }
 
 /// `GET /api/v1/importsession/` page by page, until `filter.limit` sessions or the last page.
+///
+/// # Contract: GET `/api/v1/importsession/`
+///
+/// - Capability: Import sessions (`list_import_sessions`)
+/// - Parameters and body: `status` (one value), `date_modified__gte`, `limit=<up to 1000>&offset=0`
+/// - Answer and paging: `{meta: {limit, next, offset, previous, total_count}, objects}`; list items carry no
+///   `associations`. Paging: `meta.next` as given, until the limit
+/// - Confirmed by: XS3 `list_import_job_command` and `mocked_data.json` `list_import_job_response`, `README.md`
+///   context example; FS `get_import_jobs` (follows `next`); SOAR session search
+/// - Fixtures: `import/xsoar_list_import_jobs`, `import/xsoar_readme_approved_sessions`, `import/empty_list_page`
+/// - Choice: `status` (XS3) or `status__in` (SOAR) → `status`
 pub(crate) async fn import_sessions(client: &Client, filter: &SessionFilter) -> Result<Vec<Record>, ApiError> {
     let mut sessions = Vec::new();
     let query = session_filters(filter);
@@ -72,6 +95,20 @@ fn session_filters(filter: &SessionFilter) -> Vec<(&'static str, String)> {
 
 /// `PATCH /api/v1/importsession/{id}/approve_all/`: the session as ThreatStream answered it (`Null`
 /// when the answer was empty). A 2xx is not yet an approval: see `approver_id`.
+///
+/// # Contract: PATCH `/api/v1/importsession/{id}/approve_all/`
+///
+/// - Capability: Import sessions (`approve_import_session`)
+/// - Parameters and body: No body. Retried like a read (`Replay::Safe`)
+/// - Answer and paging: 200 with the session: `status: approving`, `approved_by` (a user, id as text),
+///   `approved_by_id`, `associations`. Approved only when `approved_by_id` names a user (a number above 0, or
+///   such a number as text); an empty answer is followed by a read of the session. No paging
+/// - Confirmed by: XS3 `approve_import_job_command` (fails without `approved_by_id`) and `mocked_data.json`
+///   `approve_import_job_response`; FS `approve_import_job` (no slash, no field check)
+/// - Fixtures: `import/xsoar_approve_import_job`, `import/approve_approved_by_id_text`,
+///   `import/approve_approved_by_id_null`, `import/approve_approved_by_id_zero`
+/// - Choice: XS3 checks `approved_by_id`, FS does not → checked, so that a 2xx nobody approved fails the step.
+///   `"0"` or non-numeric text is no approver
 pub(crate) async fn approve_import_session(client: &Client, id: u64) -> Result<Value, ApiError> {
     let path = format!("{}approve_all/", path(id));
     let answer = client.send_json(Method::PATCH, &path, &[], None, Replay::Safe).await?;
@@ -94,6 +131,19 @@ pub(crate) fn approver_id(session: &Record) -> Option<u64> {
 /// as Cortex XSOAR sends it: the session as ThreatStream answered it (`Null` when empty). Setting a
 /// classification twice does what setting it once does, so it is retried like a read. XSOAR takes the
 /// edit as failed when the answer's `status` is `errors`; that judgement is the caller's.
+///
+/// # Contract: PATCH `/api/v1/importsession/{id}/edit_classification/`
+///
+/// - Capability: Import sessions (`edit_import_classification`)
+/// - Parameters and body: JSON `{"is_public": true|false, "circles": [ids]}`, each only when given, at least one
+///   (refused before any request otherwise). Retried like a read (`Replay::Safe`): setting it twice is setting it
+///   once
+/// - Answer and paging: The session (`status`, `is_public`, `trusted_circles` ...); `status: errors` fails the
+///   step, as XS3 fails it. An answer without `status` (XS3's test answers `{id, date}`) is followed by a read of
+///   the session. 404 names the session; 403 names Import Intel or Approve Intel (unconfirmed which). No paging
+/// - Confirmed by: XS3 `edit_classification_job_command`, its README and `_test.py`
+/// - Fixtures: None yet (simulator)
+/// - Choice: The permission is unconfirmed → both named
 pub(crate) async fn edit_classification(client: &Client, id: u64, change: &Value) -> Result<Value, ApiError> {
     let path = format!("{}edit_classification/", path(id));
     let body = Some(change.to_string());
@@ -105,6 +155,18 @@ pub(crate) async fn edit_classification(client: &Client, id: u64, change: &Value
 /// `GET /api/v1/importsession/{id}/rejects/` page by page, up to `limit`: the lines the import left
 /// out, and whether there were more. Unconfirmed: no public client calls the route, so its answer is
 /// read as ThreatStream's other v1 lists are (`meta.next`, `objects`).
+///
+/// # Contract: GET `/api/v1/importsession/{id}/rejects/`
+///
+/// - Capability: Import sessions (`get_import_session_rejects`)
+/// - Parameters and body: `limit=<up to 1000>&offset=0`
+/// - Answer and paging: Unconfirmed: read as ThreatStream's other v1 lists, `{meta: {next, ...}, objects: [{id,
+///   value, reason}]}`, each item passed on as sent. 404 names the session. Paging: `meta.next` as given, until
+///   the limit (at most 10,000)
+/// - Confirmed by: Unconfirmed: no public client calls it (XS3, SOAR, FS, TF, GA, R7 and CS searched); only the
+///   count (`numRejected`, read by TF) appears in public answers
+/// - Fixtures: None yet (simulator)
+/// - Choice: —
 pub(crate) async fn import_session_rejects(
     client: &Client,
     id: u64,
@@ -127,6 +189,17 @@ pub(crate) enum Rejection {
 }
 
 /// `DELETE /api/v1/importsession/{id}/`: ThreatStream's rejection (the session becomes `deleted`).
+///
+/// # Contract: DELETE `/api/v1/importsession/{id}/`
+///
+/// - Capability: Import sessions (`reject_import_session`)
+/// - Parameters and body: No body. Retried like a read
+/// - Answer and paging: 204 with no body (FS also takes 200 or 202 with JSON). A 404 after an attempt that got no
+///   answer means the first attempt rejected it. No paging
+/// - Confirmed by: FS `info.json` `reject_import_job` and `api_request` (204 is success)
+/// - Fixtures: `import/fortisoar_reject_204`
+/// - Choice: FS is the only client that rejects; XS3 and SOAR call the resulting `deleted` status "Rejected". FS
+///   leaves out the slash → kept, as on every other session route (unconfirmed with the slash)
 pub(crate) async fn reject_import_session(client: &Client, id: u64) -> Result<Rejection, ApiError> {
     match client
         .send_json(Method::DELETE, &path(id), &[], None, Replay::Safe)

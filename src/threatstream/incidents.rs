@@ -83,6 +83,29 @@ pub(crate) struct IncidentChanges {
 
 /// The incidents changed from `cursor` on and before `until_ms`, not taken yet, at most `limit`
 /// (capped at a page), oldest change first.
+///
+/// # Contract: GET `/api/v1/incident/`
+///
+/// - Capability: New Incidents (`new_incidents` trigger, `monitor_incidents` task)
+/// - Parameters and body: `order_by=modified_ts&modified_ts__gte=<cursor>&modified_ts__lt=<now - stability
+///   window>&limit=<1-1000>&offset=0`; the incidents at the cursor's time already taken are passed over by ID (by
+///   `offset` only when a whole page is made of them). Newest change, for a first start and to check a saved
+///   cursor: `order_by=-modified_ts&limit=50`. Published only, tags and statuses are applied to each incident
+///   read, not sent
+/// - Answer and paging: A Tastypie page of incidents: `modified_ts` (microseconds, no zone),
+///   `publication_status`, `status` an object `{id, display_name}`, `tags` and `tags_v2`. A page out of
+///   `modified_ts` order, or before the cursor, is an error. Paging: our own cursor (the last `modified_ts` and
+///   the IDs taken at it); a full page means more
+/// - Confirmed by: SOAR on poll (`order_by=modified_ts&modified_ts__gte=<last>`, the checkpoint the last
+///   `modified_ts`, "ingest only published incidents" applied to each incident); FS `fetch_incidents` (`GET
+///   /api/v1/incident/` with a query)
+/// - Fixtures: None (tests/incidents.rs against the simulator)
+/// - Choice: SOAR takes the incident at the checkpoint again and dedupes by its own state → the IDs at the
+///   cursor's time kept in the state. No client filters incidents by tag or status on the server (an unknown
+///   parameter would be ignored in silence) → filtered here. An incident whose own read (`GET
+///   /api/v1/incident/{id}/`) carries a later `modified_ts` than its list entry is passed over, its newer change
+///   delivering it once: this assumes the list and the detail write the time alike, as one Tastypie resource
+///   serialises it (unconfirmed: no client compares them)
 pub(crate) async fn incident_changes(
     client: &Client,
     cursor: &IncidentCursor,

@@ -198,6 +198,54 @@ pub(crate) fn path(version: ApiVersion) -> String {
 /// Hands every record whose value is exactly `observable`, across all pages, to `keep`, page by page,
 /// and answers with how many there were. Records are passed on as they arrive rather than collected,
 /// so a caller that writes them out holds one page at a time, not all of them.
+///
+/// # Contract: GET `/api/v2/intelligence/`
+///
+/// - Capability: Lookups (`lookup_ip`, `lookup_url`, `lookup_hash`, `lookup_domain`, `lookup_email`,
+///   `get_observables`, `lookup_observables`, `enrich_observable`'s records, the by-value targets of the
+///   observable steps; the connection test)
+/// - Parameters and body: One observable: `value`, `type` (`ip`, `ipv6`, `domain`, `url`, `email`; every hash
+///   `md5`; none for Get Observables' any value), `limit=1000&offset=0`. Lookup Observables: `q=(value="a" OR
+///   value="b" ...) AND type=<type>`, the observables of one type cut into searches whose URLs stay under 8000
+///   bytes, `limit=1000&offset=0`. Connection test: `limit=1` alone. No body
+/// - Answer and paging: `{meta: {limit, next, offset, previous?, took?, total_count}, objects: [...]}`; `meta`
+///   may be absent (the last page). Ids are numbers (past 2^32) or numeric strings; keys may be absent, `tags`
+///   null; `sort` `[ms, "id"]` or `[n]`. `value` is a loose match: only records exactly about the observable are
+///   kept. Paging: later pages are `meta.next` as given (`/api/v2/intelligence/?&search_after=<ms>%2C<id>`, a
+///   keyset link, an offset link), with `api_key`/`username` dropped, first-page parameters it lacks added back
+///   (never `offset`), another host refused; ends on a page without `next`. A repeated page, an empty page with a
+///   `next`, or 250 pages is an error
+/// - Confirmed by: XS3 `get_indicators` (follows `next` verbatim past 1000), `test_pagination`,
+///   `test_pagination_without_credentials`, `test_sanity` (no `meta`), reputation commands with
+///   `mocked_ip_response.json`, `mocked_file_response.json` (a SHA-256 under `type: md5`),
+///   `mocked_empty_response.json`; FS `operations.py` `get_all_record` (`next` verbatim, nothing added); TF
+///   `ThreatFuseManager._paginate_results` and GA (follow `next`, re-sending every parameter); EL mock (a keyset
+///   `next` restating the filters); POL `integration.js` (batched `q`); SOAR `_test_connectivity`, XS3
+///   `test_module` (`limit=1`); TF `enrich_entities_JsonResult_example.json` (ids past 2^32); XSF `_test.py` (ids
+///   as text)
+/// - Fixtures: `intelligence/xsoar_ip_search`, `intelligence/xsoar_file_search`,
+///   `intelligence/xsoar_empty_search`, `intelligence/xsoar_search_without_meta`,
+///   `intelligence/xsoar_search_after_first_page`, `intelligence/xsoar_search_after_last_page`,
+///   `intelligence/xsoar_next_with_credentials`, `intelligence/elastic_keyset_page`,
+///   `intelligence/threatfuse_big_ids`, `intelligence/feed_string_ids`
+/// - Choice: `next` followed verbatim (XS3, FS), followed with every parameter re-sent (TF, GA), or ignored while
+///   offsets are counted (SOAR, R7, NS, EL) → followed, adding back only what it lacks: offsets skip or repeat on
+///   search_after and keyset servers. XS3 follows a `next` that carries `api_key=` without the header →
+///   credentials dropped, header kept. XS3 sends `type=md5` for every hash, POL and NS `type=hash` → `md5`. SOAR
+///   sends no `type` → `type` sent, exact matching done here anyway
+///
+/// # Contract: GET `/api/v1/intelligence/`
+///
+/// - Capability: Lookups on a v1 connection (the same steps)
+/// - Parameters and body: One search per observable: `ip`, `domain`, `url`, `email` or `md5` by type, `value` for
+///   any value; `limit=1000&offset=0`. Connection test: `limit=1`
+/// - Answer and paging: v1 records: type-specific keys (`srcip`, `domain`, `url`, `email`, `md5`, `""` when
+///   unused), `state`, `update_id` as text; one record may fill several type keys (any of them matches). Paging:
+///   `meta.next` as given (a Tastypie offset link)
+/// - Confirmed by: R7 3.1.2 `util/api.py` and `get_observables_success.json.resp` @9a2e9e0
+/// - Fixtures: `intelligence/rapid7_v1_search`
+/// - Choice: R7 counts offsets while `next` is set → `next` followed as the v2 search follows it. The form of a
+///   v1 `next` is unconfirmed (no public capture); an offset link works either way
 pub(crate) async fn lookup(
     client: &Client,
     observable: &Observable,
@@ -233,6 +281,27 @@ pub(crate) async fn search(
 /// Searches v2 intelligence with `filters` (the query language `q` is v2's, so whatever the
 /// connection's version), every page up to `limit`, handing each page's records to `page` as it
 /// arrives; answers whether there were more than `limit`.
+///
+/// # Contract: GET `/api/v2/intelligence/`
+///
+/// - Capability: Search (`search_intelligence`)
+/// - Parameters and body: Each only when given: `q` (the query language, refused before any request when its
+///   parentheses or double quotes do not balance, or over 2,000 characters), `value`, `type`, `itype`, `status`,
+///   `tags.name` (comma list), `confidence`, or `confidence__gt`/`__gte`/`__lt`/`__lte`, `source`,
+///   `update_id__gt`, `order_by` (`update_id`, `modified_ts`, `created_ts`, `confidence`, each also with `-`); at
+///   least one condition. `limit=<up to 1000>&offset=0` on the first page. Always v2, whatever the connection's
+///   version (the query language is v2's)
+/// - Answer and paging: A page as for the lookups; the records are kept as ThreatStream sent them (no exact
+///   matching: `value` is ThreatStream's own prefix match) and written into the output as each page arrives.
+///   Paging: `meta.next` as for the lookups, until the limit (at most 100,000); whether more remained is `more`
+/// - Confirmed by: XS3 `search_intelligence` (`query` sent as `q` together with `value`, `type`, `itype`,
+///   `status`, `tags`, `confidence`, `source`, `update_id_gt`, `order_by`, `limit`) and its README; POL
+///   `integration.js` (a `q` of `value=` terms); CS `Anomali.json` (`tags.name`, `update_id__gt`, `order_by`)
+/// - Fixtures: None yet (the step's tests run against the simulator, which reads the query language)
+/// - Choice: XS3 sends `update_id_gt` (one underscore, a name ThreatStream ignores) → `update_id__gt`, the name
+///   the feed clients (EL, NS, CS) send. Tag filter `tags` (XS3) or `tags.name` (CS, the feed) → `tags.name`.
+///   XS3's README says `q` overrides the other filters; no answer shows it → both sent, and help.md advises
+///   putting every condition in `q` when both matter
 pub(crate) async fn search_v2(
     client: &Client,
     filters: &[(&str, String)],

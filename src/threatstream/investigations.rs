@@ -34,6 +34,18 @@ fn path(id: u64) -> String {
 }
 
 /// The newest investigations first, up to `limit`.
+///
+/// # Contract: GET `/api/v1/investigation/`
+///
+/// - Capability: Investigations (`list_investigations`)
+/// - Parameters and body: `order_by=-created_ts`, `limit=<up to 1000>&offset=0`
+/// - Answer and paging: `{meta, objects: [investigations]}`: `id`, `name`, `status`, `priority`, `tlp`, `tags`,
+///   `elements` (a count), `reporter`, `source_type`, `is_public`, timestamps. Paging: `meta.next` as given,
+///   until the limit
+/// - Confirmed by: XS3 `threatstream-list-investigation` (`order_by=-created_ts`, `limit`, `offset`); SOAR list
+///   investigations; CS `Anomali.json`
+/// - Fixtures: None (simulator)
+/// - Choice: None
 pub(crate) async fn investigations(client: &Client, limit: usize) -> Result<Vec<Record>, ApiError> {
     let mut found = Vec::new();
     let order = [("order_by", "-created_ts".to_owned())];
@@ -42,6 +54,16 @@ pub(crate) async fn investigations(client: &Client, limit: usize) -> Result<Vec<
 }
 
 /// Investigation `id`; `None` when ThreatStream has none.
+///
+/// # Contract: GET `/api/v1/investigation/{id}/`
+///
+/// - Capability: Investigations (`get_investigation`; the writes' read of the investigation)
+/// - Parameters and body: None; `remote_api=true` after a 404 when Remote API is on
+/// - Answer and paging: The investigation; a 404 is `found: false` (Get Investigation) or an error naming the ID
+///   (the writes). No paging
+/// - Confirmed by: XS3 `threatstream-list-investigation` with an ID; SOAR get investigation
+/// - Fixtures: None (simulator)
+/// - Choice: None
 pub(crate) async fn investigation(client: &Client, id: u64) -> Result<Option<Record>, ApiError> {
     let path = path(id);
     let answer = local_then_remote(client, |remote| {
@@ -53,6 +75,17 @@ pub(crate) async fn investigation(client: &Client, id: u64) -> Result<Option<Rec
 }
 
 /// Creates an investigation from `fields`; answers it, with its numeric `id`. Sent once.
+///
+/// # Contract: POST `/api/v1/investigation/`
+///
+/// - Capability: Investigations (`create_investigation`)
+/// - Parameters and body: JSON of the fields given: `name`, `description`, `priority`, `status`, `tlp`, `tags`
+///   (names), `assignee_id` (with `assignee_type: user`). Sent once
+/// - Answer and paging: 201 with the investigation; it must carry an `id`. No paging
+/// - Confirmed by: XS3 `threatstream-create-investigation` (`create_investigation_response` in
+///   `mocked_data.json`); SOAR create investigation; CS `Anomali.json`
+/// - Fixtures: None (simulator)
+/// - Choice: None
 pub(crate) async fn create_investigation(client: &Client, fields: &Map<String, Value>) -> Result<Record, ApiError> {
     let body = Value::Object(fields.clone()).to_string();
     let answer = client
@@ -72,6 +105,17 @@ pub(crate) async fn create_investigation(client: &Client, fields: &Map<String, V
 }
 
 /// Sets `changes` on investigation `id`; answers what ThreatStream answered. Retried.
+///
+/// # Contract: PATCH `/api/v1/investigation/{id}/`
+///
+/// - Capability: Investigations (`update_investigation`)
+/// - Parameters and body: JSON of the fields given only; nothing given is refused before any request. Retried
+///   like a read
+/// - Answer and paging: 200 or 202 with the investigation, or no body (then read back). A 404 names the
+///   investigation. No paging
+/// - Confirmed by: XS3 `threatstream-update-investigation`; SOAR update investigation
+/// - Fixtures: None (simulator)
+/// - Choice: None
 pub(crate) async fn update_investigation(
     client: &Client,
     id: u64,
@@ -84,6 +128,15 @@ pub(crate) async fn update_investigation(
 }
 
 /// Deletes investigation `id`. Retried.
+///
+/// # Contract: DELETE `/api/v1/investigation/{id}/`
+///
+/// - Capability: Investigations (`delete_investigation`)
+/// - Parameters and body: No body. Read first; retried like a read
+/// - Answer and paging: 204. A 404 after the read found it means it is gone already. No paging
+/// - Confirmed by: XS3 `threatstream-delete-investigation`; SOAR delete investigation
+/// - Fixtures: None (simulator)
+/// - Choice: None
 pub(crate) async fn delete_investigation(client: &Client, id: u64) -> Result<(), ApiError> {
     by_id(client, id, Method::DELETE, None).await?;
     info!("Deleted investigation {id}");
@@ -108,6 +161,19 @@ pub(crate) struct Element {
 }
 
 /// Adds `elements` to investigation `id`; answers ThreatStream's counts and elements. Sent once.
+///
+/// # Contract: POST `/api/v1/investigationelement/`
+///
+/// - Capability: Investigations (`add_investigation_elements`)
+/// - Parameters and body: `investigation_id=<id>`; JSON `{"objects": [{"r_type", "r_id",
+///   "add_related_indicators": 0|1, "investigation_id"}]}`, `r_type` `intelligence2` for an observable or the
+///   model type. Observables given by value are found first with the exact-match lookup. Sent once
+/// - Answer and paging: `{added_count, already_in_count, errors, elements?}`: counts, and what it could not add,
+///   as text. No paging
+/// - Confirmed by: XS3 `threatstream-add-investigation-element` (`add_investigation_element_request`: POST with
+///   `investigation_id` in the query, `objects` in the body)
+/// - Fixtures: None (simulator)
+/// - Choice: None: XS3 is the only client that adds elements
 pub(crate) async fn add_elements(client: &Client, id: u64, elements: &[Element]) -> Result<Value, ApiError> {
     let objects: Vec<Value> = elements
         .iter()
@@ -135,6 +201,16 @@ pub(crate) async fn add_elements(client: &Client, id: u64, elements: &[Element])
 }
 
 /// The elements of investigation `id`, up to `limit`.
+///
+/// # Contract: GET `/api/v1/investigationelement/`
+///
+/// - Capability: Investigations (`get_investigation`'s elements)
+/// - Parameters and body: `investigation_id=<id>`, `limit=<up to 1000>&offset=0`
+/// - Answer and paging: A Tastypie page of elements: `id`, `r_type`, `r_id`, the object's `value` or `name`.
+///   Paging: `meta.next` as given, until the limit
+/// - Confirmed by: FS `list_investigation_elements`
+/// - Fixtures: None (simulator)
+/// - Choice: None
 pub(crate) async fn elements(client: &Client, id: u64, limit: usize) -> Result<Vec<Record>, ApiError> {
     let mut found = Vec::new();
     let query = [("investigation_id", id.to_string())];

@@ -44,6 +44,27 @@ impl ModelRef {
 
 /// Creates a model of `model_type` from `fields` (ThreatStream's names); answers the model as
 /// ThreatStream did, which has at least its numeric `id`. Sent once.
+///
+/// # Contract: POST `/api/v1/{model}/`
+///
+/// - Capability: Threat models (`create_threat_model`)
+/// - Parameters and body: JSON of the fields given, in the type's names: `name`; the text as `body` (tipreport),
+///   `notes` (signature) or `description`; `tlp`; `tags` as names; `is_public`; `publication_status`, a
+///   tipreport's as `status`; `aliases`; an incident's `status` as the number of its status type (resolved by
+///   name first); `s_type` (signature); `is_family`, `malware_types` (malware); `start_date`, `end_date`. Sent
+///   once (`Replay::Never`); a failure that may have come after the create says so and names Search Threat Models
+///   to check
+/// - Answer and paging: 201 with the model; it must carry an `id` (number or numeric text), else the step fails.
+///   The model is then read back (`GET /api/v1/{model}/{id}/`) and shown as Get Threat Model shows it. No paging
+/// - Confirmed by: XS3 `threatstream-create-model` (fails without an `id`); SOAR create incident, create actor,
+///   create vulnerability, create threat bulletin (reads `id`, then reads the model back); FS `create_incident`
+///   (201, `status: 2`), `create_threat_bulletin` (201, a bulletin's `status: new`, its text in `body`); CS
+///   `Anomali.json` (201 with the model; `s_type`, `is_family`, `malware_types`, `start_date`, `end_date` from
+///   its schema alone, unconfirmed by a client that sends them)
+/// - Fixtures: None (tests/models.rs against the simulator)
+/// - Choice: XS3 writes a signature's text as `description` and reads it back from `notes`; CS writes `notes` →
+///   `notes`. Tags as names (XS3) or `tags_v2` objects (SOAR's bulletins) → names. A fixed status number (SOAR 1,
+///   FS 2) → the name given, resolved through the status types
 pub(crate) async fn create_model(
     client: &Client,
     model_type: ModelType,
@@ -72,6 +93,20 @@ fn with_id(answer: Value, client: &Client) -> Result<Record, ApiError> {
 }
 
 /// Sets `changes` on a model; answers what ThreatStream answered (the model, or `Null`). Retried.
+///
+/// # Contract: PATCH `/api/v1/{model}/{id}/`
+///
+/// - Capability: Threat models (`update_threat_model`)
+/// - Parameters and body: JSON of the fields given only, in the names Create sends; nothing given is refused
+///   before any request. `remote_api=true` for a cloud model, or after a 404 when Remote API is on. Retried like
+///   a read (`Replay::Safe`): setting fields twice sets them once
+/// - Answer and paging: 200 or 202 with the model, or no body; the model is read back either way. A 404 names the
+///   model. No paging
+/// - Confirmed by: XS3 `threatstream-update-model`; SOAR update incident, update actor, update threat bulletin
+///   (404 → `remote_api=true`); FS `update_incident`, `update_threat_bulletin` (require 202); CS `Anomali.json`
+///   (200)
+/// - Fixtures: None (simulator)
+/// - Choice: 202 only (FS) or 200 (CS) → any 2xx. FS resolves the status by name as here
 pub(crate) async fn update_model(
     client: &Client,
     model: ModelRef,
@@ -90,6 +125,18 @@ pub(crate) async fn update_model(
 }
 
 /// Deletes a model. Retried.
+///
+/// # Contract: DELETE `/api/v1/{model}/{id}/`
+///
+/// - Capability: Threat models (`delete_threat_model`)
+/// - Parameters and body: No body. The model is read first, so the output shows what was deleted. Retried like a
+///   read: a model deleted twice is deleted once
+/// - Answer and paging: 204, no body. A 404 after the read found the model means it is gone already (a retry
+///   after an applied first try): `deleted: true`. No paging
+/// - Confirmed by: SOAR delete incident, delete actor, delete vulnerability, delete threat bulletin (the manual:
+///   Org Admin); FS `delete_incident` (204)
+/// - Fixtures: None (simulator)
+/// - Choice: None
 pub(crate) async fn delete_model(client: &Client, model: ModelRef) -> Result<(), ApiError> {
     send(client, model, Method::DELETE, "", None, Replay::Safe).await?;
     info!("Deleted {} {}", model.model_type.as_str(), model.id);
@@ -98,6 +145,17 @@ pub(crate) async fn delete_model(client: &Client, model: ModelRef) -> Result<(),
 
 /// Adds `tags` to a model, as XSOAR's `add_tag_to_model` sends them. Retried: the caller sends only
 /// names the model lacks.
+///
+/// # Contract: POST `/api/v1/{model}/{id}/tag/`
+///
+/// - Capability: Threat models (`add_threat_model_tags`)
+/// - Parameters and body: JSON `{"tags": [{"name", "tlp"}]}`, only the names the model lacks (read first), each
+///   with the TLP input, `red` by default. Retried like a read
+/// - Answer and paging: `{"success": true}`, or 201 with the tags; any 2xx that does not say it failed is
+///   success. The model is read back. No paging
+/// - Confirmed by: XS3 `threatstream-add-tag-to-model` (`{"tags": [{"name", "tlp"}]}`, answer `success`)
+/// - Fixtures: None (simulator)
+/// - Choice: None: XS3 is the only client of this route
 pub(crate) async fn tag_model(client: &Client, model: ModelRef, tags: &[Tag]) -> Result<Value, ApiError> {
     let body = json!({"tags": tags.iter().map(Tag::to_json).collect::<Vec<_>>()}).to_string();
     let answer = send(client, model, Method::POST, "tag/", Some(body), Replay::Safe).await?;
@@ -119,6 +177,17 @@ pub(crate) struct ModelComment {
 }
 
 /// Adds a comment to a model; answers the comment as ThreatStream answered it. Sent once.
+///
+/// # Contract: POST `/api/v1/{model}/{id}/comment/`
+///
+/// - Capability: Threat models (`add_threat_model_comment`)
+/// - Parameters and body: JSON `{"body", "title"?, "tlp"?}`. Sent once
+/// - Answer and paging: 201 with the comment (`id`, `title`, `body`, `tlp`, `created_ts`, `user`). No paging
+/// - Confirmed by: SOAR `threatstream_consts.py` (the `/comment/` path) and its create and update threat bulletin
+///   (`{"title", "body"}` comments)
+/// - Fixtures: None (simulator)
+/// - Choice: SOAR comments threat bulletins only; the same route on other types is unconfirmed (ThreatStream's
+///   models share their sub-routes, as `intelligence/` and `tag/` show)
 pub(crate) async fn comment_model(client: &Client, model: ModelRef, comment: &ModelComment) -> Result<Value, ApiError> {
     let mut body = json!({"body": comment.body});
     if let Some(title) = &comment.title {
@@ -141,6 +210,18 @@ pub(crate) async fn comment_model(client: &Client, model: ModelRef, comment: &Mo
 }
 
 /// A model's comments, oldest first, up to `limit`; none when the model has none (a 404).
+///
+/// # Contract: GET `/api/v1/{model}/{id}/comment/`
+///
+/// - Capability: Threat models (`get_threat_model` with Include Comments; `add_threat_model_comment`'s check)
+/// - Parameters and body: `limit=<up to 1000>&offset=0`; `remote_api=true` for a cloud model when Remote API is
+///   on
+/// - Answer and paging: A Tastypie page of comments, oldest first; a 404 is none. Paging: `meta.next` as given,
+///   until the limit
+/// - Confirmed by: Unconfirmed: SOAR writes comments to this path and no public client reads them back; a GET on
+///   the path of a POST is how every other Tastypie list route here reads
+/// - Fixtures: None (simulator)
+/// - Choice: None
 pub(crate) async fn model_comments(client: &Client, model: ModelRef, limit: usize) -> Result<Vec<Record>, ApiError> {
     let path = format!("{}comment/", model.path());
     let mut found = Vec::new();
@@ -154,6 +235,19 @@ pub(crate) async fn model_comments(client: &Client, model: ModelRef, limit: usiz
 
 /// The incident status types (`GET /api/v1/incidentstatustype/`), which FortiSOAR reads to send an
 /// incident's status by its number.
+///
+/// # Contract: GET `/api/v1/incidentstatustype/`
+///
+/// - Capability: Threat models (`create_threat_model`, `update_threat_model`: an incident's status by name)
+/// - Parameters and body: `limit=1000&offset=0`
+/// - Answer and paging: `{objects: [{id, display_name, resource_uri}]}`; the name given is matched to
+///   `display_name`, letter case ignored; an unknown name is an error listing the names. Paging: `meta.next` as
+///   given
+/// - Confirmed by: FS `get_status` (reads `display_name` → `id` before `update_incident`); SOAR's get incident
+///   example shows the status object it names
+/// - Fixtures: None (simulator)
+/// - Choice: SOAR and FS send a fixed number → the name, since status numbers are per tenant (unconfirmed that
+///   they differ)
 pub(crate) async fn incident_status_types(client: &Client) -> Result<Vec<Record>, ApiError> {
     let mut found = Vec::new();
     each_page(client, "api/v1/incidentstatustype/", &[], 1000, |page| {

@@ -74,6 +74,36 @@ pub(crate) struct Detonation {
 }
 
 /// Submits, once, and answers with a detonation per platform.
+///
+/// # Contract: POST `/api/v1/submit/new/`
+///
+/// - Capability: Sandbox (`submit_file`)
+/// - Parameters and body: Multipart: `report_radio-platform`, `use_premium_sandbox` (`true`/`false`),
+///   `report_radio-classification`, `report_radio-notes` when a detail is given, the file as part `file`. No
+///   query. Sent once
+/// - Answer and paging: 2xx `{success: true, reports: {"<PLATFORM>": {id, status, detail}, ...}}`, one entry per
+///   platform; `id` may be missing (read from the `status` link) or text; the list form `[{id, platform, status,
+///   detail}]` is read too. Anything but `success: true` is a refusal. No paging
+/// - Confirmed by: R7 `submit_file/action.py` and `submit_file_success.json.resp`; SOAR `_handle_detonate_file`
+///   and `threatstream.json`; XS3 `submit_report` and `_test.py`; FS `submit_urls_files` and `info.json`; CS
+///   `Anomali.json`
+/// - Fixtures: `sandbox/rapid7_submit_without_id`, `sandbox/rapid7_submit_list_form`,
+///   `sandbox/splunk_submit_two_platforms`, `sandbox/submit_id_as_text`, `sandbox/fortisoar_submit_accepted`
+/// - Choice: File part `file` (R7, SOAR, CS) or `report_radio-file` (XS3, FS; SOAR also sends a text field of
+///   that name) → `file`, what 4.0.0 sent. Notes in `report_radio-notes` (XS3 since demisto/content#27420, SOAR's
+///   example), `detail` (R7, FS) or `notes` (CS) → `report_radio-notes`. Premium `true`/`false` (R7, XS3), `true`
+///   only (SOAR: `True` refused) or a Python bool (FS) → `true`/`false`. Only 202 (FS), 200 (CS) or any 2xx
+///   (others) → any 2xx with `success: true`. `import_indicators` (XS3 only) → not sent
+///
+/// # Contract: POST `/api/v1/submit/new/`
+///
+/// - Capability: Sandbox (`submit_url`)
+/// - Parameters and body: Urlencoded: the same fields and `report_radio-url`
+/// - Answer and paging: As for a file
+/// - Confirmed by: The same sources' URL functions: R7 `submit_url/action.py`, SOAR `_handle_detonate_url`, XS3
+///   `submit_report`, FS `submit_urls_files`
+/// - Fixtures: `sandbox/xsoar_submit_mock`
+/// - Choice: As for a file
 pub(crate) async fn submit(client: &Client, submission: Submission) -> Result<Vec<Detonation>, ApiError> {
     let mut fields = vec![
         ("report_radio-platform", submission.platform),
@@ -174,6 +204,23 @@ impl DetonationState {
 }
 
 /// The detonation's state; an answer that says it failed is an error, as every answer is.
+///
+/// # Contract: GET `/api/v1/submit/{id}/`
+///
+/// - Capability: Sandbox (`get_sandbox_report`)
+/// - Parameters and body: None
+/// - Answer and paging: `{id, status: processing|done|errors, verdict, platform, platform_label, classification,
+///   date_added, detail, notes, file|url, md5, sha1, sha256, jobID (text), message, priority, resource_uri,
+///   sandbox_vendor, user {id, username}, user_id, ...}`; FS adds `circles`, `comments`; SOAR `remote_api`. A
+///   missing `status` is `done`. A 404 fails the step, naming the ID. No paging
+/// - Confirmed by: XS3 `get_submission_status` and `mocked_get_commands_response.json`
+///   `threatstream-get-analysis-status`, its README's `errors` example; SOAR `_handle_get_status` and
+///   `threatstream.json`; FS `get_submit_url_status` and `info.json` (R7 has no status call)
+/// - Fixtures: `sandbox/xsoar_state_errors`, `sandbox/xsoar_report_as_state`, `sandbox/xsoar_not_found`,
+///   `sandbox/splunk_state_done`, `sandbox/splunk_state_processing`
+/// - Choice: A missing status: `done` (XS3) → `done`. `errors`: XS3 passes it through and succeeds → the step
+///   succeeds with the status. 404: XS3 succeeds with a message, the others fail → fail naming the ID. XS3
+///   title-cases the verdict → kept as ThreatStream spells it
 pub(crate) async fn detonation_state(client: &Client, id: u64) -> Result<DetonationState, ApiError> {
     let answer: Value = client.get_json(&format!("api/v1/submit/{id}/"), &[]).await?;
     Ok(DetonationState::of(&answer))
@@ -181,6 +228,32 @@ pub(crate) async fn detonation_state(client: &Client, id: u64) -> Result<Detonat
 
 /// The detonation's report: `GET /api/v1/submit/{id}/report/`, with or without `success: true`; one
 /// that says it failed (`success: false`, an `error`) is an error, as every answer is.
+///
+/// # Contract: GET `/api/v1/submit/{id}/report/`
+///
+/// - Capability: Sandbox (`get_sandbox_report`, `get_sandbox_pcap`)
+/// - Parameters and body: None
+/// - Answer and paging: Compact: `{success?, results: {info {category, confidence, started, ended, duration,
+///   is_*}, network {domains [{domain, ip?}], hosts}, screenshots, signatures [{description, severity "-2.0",
+///   data}]}}`. Cuckoo-style: `{success, remote_api, pcap, screenshots, results: {info {..., machine}, network
+///   {dns, domains, hosts, tcp, udp, http, icmp, smtp, irc, pcap_sha256, sorted_pcap_sha256}, signatures [{name,
+///   severity, alert, data}], behavior, debug, dropped, target, procmemory, static}}`; XS3 also reads
+///   `network.packets`. Asked only once the state is `done` or `errors`. Empty `results` is an empty report. A
+///   404 fails the step when the detonation is `done`; after `errors`, any failure to read it is an empty report
+///   and a line in the log. No paging
+/// - Confirmed by: R7 `get_sandbox_report/action.py` and `get_sandbox_report_success.json.resp` (@9e17eb1d7 with
+///   `success`, @830bf767 without); XS3 `get_report` and `threatstream-analysis-report`; SOAR
+///   `_handle_get_report`, `_handle_get_pcap`, `threatstream_view.py`, `threatstream.json`; FS
+///   `get_submitted_url_report` and `info.json`
+/// - Fixtures: `sandbox/rapid7_4_0_0_report`, `sandbox/rapid7_3_1_2_report_without_success`,
+///   `sandbox/xsoar_report_without_success`, `sandbox/splunk_report_cuckoo`, `sandbox/splunk_report_error_key`,
+///   `sandbox/fortisoar_report_empty_blocks`, `sandbox/report_empty_results`
+/// - Choice: `success` required by R7 4.0.0, ignored by XS3 → not required; only `success: false` or an `error`
+///   refuses. Screenshots under `results` (R7) or at the top (SOAR, FS) → both kept. XS3 and FS leave out the
+///   trailing slash; R7 and SOAR keep it → kept. Get Sandbox PCAP reads the top-level `pcap` link and downloads
+///   it with a plain GET carrying no credentials, as SOAR `_handle_get_pcap` does (the link authorises itself and
+///   is no API route); refused over 20 MiB, an empty or failed download fails, and it is checked against
+///   `network.pcap_sha256` when the report gives one
 pub(crate) async fn report(client: &Client, id: u64) -> Result<Value, ApiError> {
     client.get_json(&format!("api/v1/submit/{id}/report/"), &[]).await
 }
@@ -220,6 +293,18 @@ impl SandboxPlatforms {
 /// `premium_platform_choices`, as Cortex XSOAR's `get_supported_platforms` reads them, each a list of
 /// `{name, label, types, platform}` (XSOAR's README samples). An entry without a name is left out; a
 /// list that is missing is empty.
+///
+/// # Contract: GET `/api/v1/submit/parameters/`
+///
+/// - Capability: Sandbox (`get_sandbox_platforms`; `submit_file` and `submit_url` after a refusal)
+/// - Parameters and body: None
+/// - Answer and paging: `{platform_choices: [...], premium_platform_choices: [...]}`, each item `{name, label,
+///   types: ["file", "url"], platform}`; an item without `name` is left out, a missing list is empty. Submit File
+///   and Submit URL ask it only after ThreatStream refuses a submission, to name the platforms it offers. No
+///   paging
+/// - Confirmed by: XS3 `get_supported_platforms` and its README samples
+/// - Fixtures: `sandbox/xsoar_platforms`
+/// - Choice: —
 pub(crate) async fn platforms(client: &Client) -> Result<SandboxPlatforms, ApiError> {
     let answer: Value = client.get_json("api/v1/submit/parameters/", &[]).await?;
     let list = |key: &str| -> Vec<SandboxPlatform> {

@@ -79,6 +79,18 @@ fn removal_body(ids: &[u64], names: &[String]) -> Value {
 }
 
 /// Tags observables `ids`, which are the cloud's when `in_cloud` (`remote`).
+///
+/// # Contract: POST `/api/v2/intelligence/bulk_tagging/`
+///
+/// - Capability: Observables (`add_tags`)
+/// - Parameters and body: JSON `{"ids": ["123"], "tags": [{"name": "...", "tlp": "red"}]}`: ids as text, every
+///   tag with a TLP (the TLP input, `red` by default). Remote rules as for PATCH. Retried like a read
+/// - Answer and paging: XS3's test answers `{}`. Any 2xx that does not say it failed is success. No paging
+/// - Confirmed by: XS3 `add_indicator_tag` and `test_add_indicator_tag_success`; TLP defaults: SOAR `red`
+///   (selectable), GA and TF `red`, POL `red` or `white`
+/// - Fixtures: `intelligence/xsoar_bulk_tagging`
+/// - Choice: XS3 always sends `red`; SOAR lets the user choose → an input defaulting to `red`. The single-tag
+///   route `/api/v1/intelligence/{id}/tag/` (SOAR, POL, TF) is not used
 pub(crate) async fn add_tags(client: &Client, ids: &[u64], tags: &[Tag], in_cloud: bool) -> Result<Value, ApiError> {
     let path = "api/v2/intelligence/bulk_tagging/";
     let answer = send(client, Method::POST, path, tagging_body(ids, tags), in_cloud).await?;
@@ -91,6 +103,18 @@ pub(crate) async fn add_tags(client: &Client, ids: &[u64], tags: &[Tag], in_clou
 }
 
 /// Removes tags from observables `ids`, which are the cloud's when `in_cloud` (`remote`).
+///
+/// # Contract: PATCH `/api/v2/intelligence/bulk_remove_tags/`
+///
+/// - Capability: Observables (`remove_tags`)
+/// - Parameters and body: JSON `{"ids": [...], "tags": [{"name": ["t1", "t2"]}]}`: one tag object holding every
+///   name. Remote rules as for PATCH. Retried like a read
+/// - Answer and paging: Unconfirmed: no source shows the answer (XS3 ignores it); any 2xx that does not say it
+///   failed is success. No paging
+/// - Confirmed by: XS3 `remove_indicator_tag`, the only public client of this route (its test checks no body)
+/// - Fixtures: `intelligence/xsoar_bulk_remove_tags`
+/// - Choice: Our earlier reading sent one `{name, tlp}` object per tag; the reference called XS3's list-valued
+///   `name` a bug → XS3's shape, the only one ever sent to a tenant (see `threatstream/tags.rs`)
 pub(crate) async fn remove_tags(
     client: &Client,
     ids: &[u64],

@@ -104,6 +104,23 @@ impl ModelSearch {
 
 /// The models of `model_type` tied to the observable `value`, at most `limit` (one page); none on a 404. A limit of 0
 /// asks nothing: Tastypie would read `limit=0` as "no limit".
+///
+/// # Contract: GET `/api/v1/{model}/associated_with_intelligence/`
+///
+/// - Capability: Threat models (`enrich_observable`'s associations)
+/// - Parameters and body: `value=<observable>`, `limit` (at most 1000); `remote_api=true` on every call when
+///   Remote API is on. One call per type: actor, campaign, incident, malware, signature, tipreport, ttp,
+///   vulnerability
+/// - Answer and paging: A Tastypie page of models: ids as numbers, `tags` as names plus `tags_v2` `{id, name}`,
+///   `is_cloneable: "yes"`, `association_info` (`from_id` a number or text). `total_count` may not match
+///   `objects`; a 404 is none. One page
+/// - Confirmed by: XS3 `get_intelligence_information` with `mocked_actor_response.json` and
+///   `mocked_empty_response.json` (and its `remote_api`); SOAR `_handle_list_incidents` (incident, `value`); TF
+///   `get_related_indicator_associations` (`ids=`)
+/// - Fixtures: `context/xsoar_actor_associations`, `context/xsoar_empty_list`,
+///   `context/splunk_associations_string_ids`
+/// - Choice: `value=` (XS3, SOAR) or `ids=` (TF, GA) → `value=`: we hold the observable, not its record ids. XS3
+///   asks 6 types, TF 14, ours 8. `total_count` not trusted
 pub(crate) async fn associated(
     client: &Client,
     model_type: ModelType,
@@ -125,6 +142,22 @@ pub(crate) async fn associated(
 }
 
 /// Every model the search finds, newest change first, up to `limit`.
+///
+/// # Contract: GET `/api/v1/threat_model_search/`
+///
+/// - Capability: Threat models (`search_threat_models`)
+/// - Parameters and body: `model_type` (comma list), `name`, `value` (keyword), `tags` (comma list),
+///   `publication_status` (comma list), `modified_ts__gte`, `order_by=-modified_ts`, `limit=<up to
+///   1000>&offset=0`
+/// - Answer and paging: `{objects, meta: {total_count, offset, limit, took, next}}`; tags as objects with text
+///   ids, `organization {id, title}`, optional `owner_user`, `sort`, `+00:00` times, aliases as names or
+///   `{name}`, `status` null. Paging: `meta.next` as given, until the limit
+/// - Confirmed by: XS3 `search_threat_model_command` and `mocked_data.json` `search_threat_model_response`; SOAR
+///   `_handle_threat_model_search` and its list threat models and list actors examples; TF (`model_type`,
+///   `value`, `order_by`)
+/// - Fixtures: `context/xsoar_threat_model_search`, `context/splunk_threat_model_search`
+/// - Choice: Tag filter `tags` (XS3) or `tags.name` (SOAR, CS) → `tags`. SOAR adds a second query with
+///   `model_type=vulnerability` when no type is given → not copied
 pub(crate) async fn search(client: &Client, search: &ModelSearch, limit: usize) -> Result<Vec<Record>, ApiError> {
     collect_pages(client, "api/v1/threat_model_search/", &search.query(), limit).await
 }
@@ -132,6 +165,26 @@ pub(crate) async fn search(client: &Client, search: &ModelSearch, limit: usize) 
 /// One model with its text, or `None` when ThreatStream has no such model. Without its observables
 /// and associations, as XSOAR's `get_model_description` and Google SecOps' ThreatFuse ask for it:
 /// `observables` pages through the observables, and a model may have thousands.
+///
+/// # Contract: GET `/api/v1/{model}/{id}/`
+///
+/// - Capability: Threat models (`get_threat_model`; the model steps' reads before and after a write; each
+///   incident `new_incidents` and `monitor_incidents` deliver)
+/// - Parameters and body: `skip_intelligence=true&skip_associations=true`; `remote_api=true` after a 404 when
+///   Remote API is on
+/// - Answer and paging: The model: its text in `description`, `body` (tipreport) or `notes` (signature), as HTML;
+///   `tags` as names plus `tags_v2`, or `tags_v2` alone; aliases as objects; a tipreport's publication state in
+///   `status`, an incident's or campaign's `status` an object; id a number or numeric text. A 404 is `found:
+///   false`, not a failure. No paging
+/// - Confirmed by: XS3 `get_model_description` and `test_get_model_description__various_models`; TF details and
+///   `resources/get_related_associations_JsonResult_example.json`; SOAR `_get_threat_model_support`, its get
+///   incident and create threat bulletin examples, and `_get_incident_support` (each incident its on-poll
+///   ingests; an incident gone by then is passed over here)
+/// - Fixtures: `context/xsoar_model_description`, `context/xsoar_signature_notes`,
+///   `context/xsoar_tipreport_body`, `context/threatfuse_campaign`, `context/threatfuse_tipreport`,
+///   `context/splunk_incident`, `context/splunk_tipreport_string_id`
+/// - Choice: XS3 leaves out the trailing slash; SOAR and TF keep it → kept. The skip parameters as XS3 and TF
+///   send them
 pub(crate) async fn model(client: &Client, model_type: ModelType, id: u64) -> Result<Option<Record>, ApiError> {
     let path = format!("api/v1/{}/{id}/", model_type.as_str());
     let fixed = [
@@ -150,6 +203,20 @@ pub(crate) async fn model(client: &Client, model_type: ModelType, id: u64) -> Re
 
 /// The observables linked to one model, up to `limit`; none when the model has none (a 404 on the
 /// first page: one on a later page is an error, not a reason to drop the pages already read).
+///
+/// # Contract: GET `/api/v1/{model}/{id}/intelligence/`
+///
+/// - Capability: Threat models (`get_threat_model`'s observables; the observables of each incident
+///   `new_incidents` and `monitor_incidents` deliver)
+/// - Parameters and body: `limit=<up to 1000>&offset=0`; the whole read again with `remote_api=true` after a 404
+///   on the first page, when Remote API is on
+/// - Answer and paging: `{objects: [intelligence records]}`, `meta` optional; a tag's `org_id` may be text. A 404
+///   on the first page is none; one on a later page is an error. Paging: `meta.next` as given, until the limit
+/// - Confirmed by: XS3 `get_iocs_by_model` and `mocked_get_commands_response.json`
+///   `threatstream-get-indicators-by-model`; SOAR `_get_incident_support` (`limit=1000`, each incident its
+///   on-poll ingests); TF (`type`, `confidence__gte`, follows `meta.next`)
+/// - Fixtures: `context/xsoar_model_intelligence`
+/// - Choice: TF filters by `type` → no filter, every observable up to the limit
 pub(crate) async fn observables(
     client: &Client,
     model_type: ModelType,

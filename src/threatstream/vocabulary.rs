@@ -1,7 +1,8 @@
 //! The words ThreatStream's records use for an observable's severity and status, each wire name
 //! written once: the verdict reads them from records, the feeds filter by them, imports and updates
 //! set them. Their schemas are the ones the spec publishes: `Severity` in place (the verdict's
-//! `severity`, the imports' choices), `Status` under its own name (the feeds' `statuses`).
+//! `severity`, the imports' choices), `Status` under its own name (the feeds' `statuses`) and in
+//! place as Update Observable's choice (`input::Choice<Status>`).
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

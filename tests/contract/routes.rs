@@ -1,37 +1,47 @@
-//! docs/threatstream-api.md's table of routes, held to the code and to the fixtures.
+//! The contract with ThreatStream, held to the code and to the fixtures.
 //!
-//! The table is the contract with ThreatStream: one row per route the plugin calls, with the public
-//! clients that confirm it. It is only worth reading while it is complete, so these tests fail when
-//! the code calls a route the table lacks, when a row names a route nothing calls any more, when a
-//! fixture answers a route the table lacks or is not listed in its row, and when a row names no
-//! source (and does not say "unconfirmed").
+//! The contract is one row per route the plugin calls, with the public clients that confirm it,
+//! written as a `# Contract` section in the doc comment of the call that sends it (`contracts`), and
+//! shown as docs/threatstream-api.md's table, which `make generate` writes from those sections. It is
+//! only worth reading while it is complete, so these tests fail when the code calls a route no
+//! contract names, when a contract names a route nothing calls any more, when a fixture answers a
+//! route no contract has or is not listed in its contract, when a contract names no source (and does
+//! not say "unconfirmed"), and while the doc's table differs from the sections.
 //!
 //! The routes are read from the source, not from a list kept by hand (`scan`): every string of
-//! `src/threatstream/` and `src/actions/` outside test code that is a path under `api/`, or that adds
-//! to one built by a constant or a path helper. Every placeholder reads as `{}`, and one where the
-//! version goes (`api/{}/intelligence/`) stands for both `v1` and `v2`, as `v{1,2}` does in the table.
-//! A literal with a segment of digits (`/api/v1/actor/3101/`) is a link inside an example answer, not
-//! a route. Paths are compared, not methods: a new method on a path the table has needs its own row
-//! all the same, and that is the reviewer's to check.
+//! `src/threatstream/` and `src/actions/` outside test code and comments that is a path under `api/`,
+//! or that adds to one built by a constant or a path helper. Every placeholder reads as `{}`, and one
+//! where the version goes (`api/{}/intelligence/`) stands for both `v1` and `v2`, as `v{1,2}` does in
+//! the table. A literal with a segment of digits (`/api/v1/actor/3101/`) is a link inside an example
+//! answer, not a route. Paths are compared, not methods: a new method on a path the table has needs
+//! its own contract all the same, and that is the reviewer's to check.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use super::Fixture;
 
+mod contracts;
 mod lexer;
 mod scan;
 mod table;
 
+use contracts::{contract_rows, sections, table, CALLS_DIR};
 use scan::{code_routes, normalised, routes_of, CodeRoutes, SourceFile, SOURCE_DIRS};
 use table::{backticked, cells, tables_with, Row};
 
 const DOC: &str = "docs/threatstream-api.md";
 
+/// The lines around the generated table in the doc.
+const TABLE_BEGINS: &str = "<!-- The table below is written by `make generate` from the \"# Contract\" sections";
+const TABLE_ENDS: &str = "<!-- end of the generated table -->";
+
 /// What to do when a test here fails, said once for every message.
-const HOW: &str = "docs/threatstream-api.md's table has a row per route the plugin calls (CONTRIBUTING.md, \
-     \"Adding an action\", step 3): method, path, parameters and body, answer and paging, the public clients that \
-     confirm it (or \"unconfirmed\" and why), the fixtures that hold it, and where the sources disagree.";
+const HOW: &str = "Every route the plugin calls has its contract in the doc comment of the call that sends it \
+     (CONTRIBUTING.md, \"Adding an action\", step 3): a `# Contract: METHOD `/api/...`` section with the \
+     capability, parameters and body, answer and paging, the public clients that confirm it (or \"unconfirmed\" \
+     and why), the fixtures that hold it, and where the sources disagree. `make generate` then writes \
+     docs/threatstream-api.md's table.";
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -45,32 +55,82 @@ fn doc() -> String {
     read(&root().join(DOC))
 }
 
-/// The contract table: the one table with Method and Path columns.
-fn route_table(doc: &str) -> Vec<Row> {
-    let mut tables = tables_with(doc, &["Method", "Path"]);
-    assert_eq!(
-        tables.len(),
-        1,
-        "{DOC} must have exactly one table with Method and Path columns (the contract is one table)"
-    );
-    let rows = tables.remove(0);
+/// The contract: every `# Contract` section under `src/threatstream/`, each a route.
+fn route_table() -> Vec<Row> {
+    let rows = contract_rows(&root()).unwrap_or_else(|problems| panic!("{}\n{HOW}", problems.join("\n")));
     for row in &rows {
-        assert_eq!(
-            row.width.0, row.width.1,
-            "{DOC}:{}: the row has {} cells where the header has {} columns (an unescaped `|`, or a cell left out; \
-             an empty cell still needs its `|`)",
-            row.line, row.width.0, row.width.1
-        );
         let path = row.path();
         assert!(
             path.starts_with("/api/") && ["GET", "POST", "PATCH", "DELETE"].contains(&row.method().as_str()),
-            "{DOC}:{}: a row gives its method (GET, POST, PATCH, DELETE) and its path in backticks, \
+            "{}: a contract gives its method (GET, POST, PATCH, DELETE) and its path in backticks, \
              `/api/...`; found {:?} {path:?}",
-            row.line,
+            row.place,
             row.method()
         );
     }
     rows
+}
+
+/// The doc with its table written from `rows`, or `None` when it lost the lines around the table.
+fn doc_with_table(doc: &str, rows: &[Row]) -> Option<String> {
+    let begins = doc.find(TABLE_BEGINS)?;
+    let table_at = begins + doc[begins..].find('\n')? + 1;
+    let ends = table_at + doc[table_at..].find(TABLE_ENDS)?;
+    Some(format!("{}{}{}", &doc[..table_at], table(rows), &doc[ends..]))
+}
+
+#[test]
+fn the_table_is_written_from_the_contracts_beside_the_calls() {
+    let doc = doc();
+    let written = doc_with_table(&doc, &route_table())
+        .unwrap_or_else(|| panic!("{DOC} lost the lines around its table: {TABLE_BEGINS:?} ... {TABLE_ENDS:?}"));
+    if written != doc && std::env::var("GENERATE").as_deref() == Ok("write") {
+        std::fs::write(root().join(DOC), &written).expect("write the doc");
+        return;
+    }
+    assert!(
+        written == doc,
+        "{DOC}'s table differs from the `# Contract` sections under {CALLS_DIR}/: run `make generate`"
+    );
+}
+
+#[test]
+fn a_contract_section_is_read_whole_and_a_wrong_one_is_named() {
+    let source = "//! The module.\n\
+        /// Reads one rule.\n\
+        ///\n\
+        /// # Contract: GET `/api/v1/rule/{id}/`\n\
+        ///\n\
+        /// - Capability: Rules (`list_rules`)\n\
+        /// - Parameters and body: None\n\
+        /// - Answer and paging: `{status: a|b}`, the\n\
+        ///   rule. No paging\n\
+        /// - Confirmed by: XS3 `list_rule_request`\n\
+        #[allow(clippy::x)]\n\
+        pub(crate) async fn rule(client: &Client) {}\n\
+        /// # Contract: POST `/api/v1/rule/`\n\
+        /// - Capability: Rules\n\
+        /// - Answers: a rule\n";
+    let (rows, problems) = sections("src/threatstream/rules.rs", source);
+    assert_eq!(rows.len(), 1, "{problems:?}");
+    let row = &rows[0];
+    assert_eq!(row.place, "src/threatstream/rules.rs:4");
+    assert_eq!(
+        (row.method().as_str(), row.path().as_str()),
+        ("GET", "/api/v1/rule/{id}/")
+    );
+    assert_eq!(row.cell("Answer and paging"), "`{status: a|b}`, the rule. No paging");
+    assert_eq!(row.cell("Call"), "[`rules::rule`](../src/threatstream/rules.rs)");
+    assert!(
+        table(&rows).contains("`{status: a\\|b}`, the rule. No paging"),
+        "{}",
+        table(&rows)
+    );
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].starts_with("src/threatstream/rules.rs:13: `Answers` is not a contract's label"),
+        "{problems:?}"
+    );
 }
 
 /// The routes of the code that no row names, each with where the code builds it.
@@ -95,10 +155,10 @@ fn every_route_the_plugin_calls_has_a_row() {
         "the scan of {SOURCE_DIRS:?} found only {:?}: is it still reading the code?",
         code.routes.keys()
     );
-    let missing = missing_rows(&code, &route_table(&doc()));
+    let missing = missing_rows(&code, &route_table());
     assert!(
         missing.is_empty(),
-        "{DOC} has no row for these routes (placeholders shown as {{}}):\n  {}\n{HOW}",
+        "no contract names these routes (placeholders shown as {{}}):\n  {}\n{HOW}",
         missing.join("\n  ")
     );
 }
@@ -106,36 +166,32 @@ fn every_route_the_plugin_calls_has_a_row() {
 #[test]
 fn every_row_is_a_route_the_plugin_calls() {
     let code = code_routes();
-    let stale: Vec<String> = route_table(&doc())
+    let stale: Vec<String> = route_table()
         .iter()
         .flat_map(|row| {
             let routes = row.routes();
             routes
                 .into_iter()
                 .filter(|route| !code.routes.contains_key(route))
-                .map(move |route| format!("{DOC}:{}: {} {} (as /{route})", row.line, row.method(), row.path()))
+                .map(move |route| format!("{}: {} {} (as /{route})", row.place, row.method(), row.path()))
         })
         .collect();
     assert!(
         stale.is_empty(),
-        "rows for routes nothing in {SOURCE_DIRS:?} calls any more (remove the row, or fix its path):\n  {}",
+        "contracts of routes nothing in {SOURCE_DIRS:?} calls any more (remove the contract, or fix its path):\n  {}",
         stale.join("\n  ")
     );
 }
 
 #[test]
 fn a_missing_row_is_named_with_where_the_code_calls_it() {
-    let doc = doc();
+    let rows = route_table();
     let dropped = "/api/v1/threat_model_search/";
-    let without: String = doc
-        .lines()
-        .filter(|line| !(line.trim_start().starts_with('|') && line.contains(&format!("`{dropped}`"))))
-        .map(|line| format!("{line}\n"))
-        .collect();
-    assert_ne!(without, doc, "the table has a row for {dropped}");
+    let without: Vec<Row> = rows.iter().filter(|row| row.path() != dropped).cloned().collect();
+    assert_eq!(without.len() + 1, rows.len(), "one contract names {dropped}");
     let code = code_routes();
-    let before = missing_rows(&code, &route_table(&doc));
-    let after = missing_rows(&code, &route_table(&without));
+    let before = missing_rows(&code, &rows);
+    let after = missing_rows(&code, &without);
     let new: Vec<&String> = after.iter().filter(|route| !before.contains(route)).collect();
     assert_eq!(new.len(), 1, "{new:?}");
     assert!(
@@ -146,7 +202,7 @@ fn a_missing_row_is_named_with_where_the_code_calls_it() {
 
 #[test]
 fn every_fixture_is_listed_in_the_row_of_its_route() {
-    let rows = route_table(&doc());
+    let rows = route_table();
     let fixtures_dir = root().join("tests/fixtures");
     let mut listed: BTreeMap<String, &Row> = BTreeMap::new();
     let mut problems = Vec::new();
@@ -154,8 +210,8 @@ fn every_fixture_is_listed_in_the_row_of_its_route() {
         for name in backticked(row.cell("Fixtures")) {
             if !fixtures_dir.join(format!("{name}.json")).is_file() {
                 problems.push(format!(
-                    "{DOC}:{}: lists `{name}`, which is no file under tests/fixtures/",
-                    row.line
+                    "{}: lists `{name}`, which is no file under tests/fixtures/",
+                    row.place
                 ));
             }
             listed.insert(name, row);
@@ -181,15 +237,15 @@ fn every_fixture_is_listed_in_the_row_of_its_route() {
         let wanted: BTreeSet<String> = normalised(path).into_iter().collect();
         let Some(row) = listed.get(&name) else {
             problems.push(format!(
-                "tests/fixtures/{name}.json answers {route}: list `{name}` in the Fixtures cell of that route's row"
+                "tests/fixtures/{name}.json answers {route}: list `{name}` in the Fixtures item of that route's contract"
             ));
             continue;
         };
         let routes: BTreeSet<String> = row.routes().into_iter().collect();
         if row.method() != method || !wanted.is_subset(&routes) {
             problems.push(format!(
-                "tests/fixtures/{name}.json answers {route}, but {DOC}:{} lists it in the row of {} {}",
-                row.line,
+                "tests/fixtures/{name}.json answers {route}, but {} lists it in the contract of {} {}",
+                row.place,
                 row.method(),
                 row.path()
             ));
@@ -201,7 +257,7 @@ fn every_fixture_is_listed_in_the_row_of_its_route() {
 #[test]
 fn every_row_names_its_sources_or_says_unconfirmed() {
     let doc = doc();
-    let keys: Vec<String> = tables_with(&doc, &["Key", "Source"])
+    let keys: Vec<String> = tables_with(DOC, &doc, &["Key", "Source"])
         .into_iter()
         .flatten()
         .map(|row| row.cell("Key").replace(['`', '*'], ""))
@@ -211,18 +267,18 @@ fn every_row_names_its_sources_or_says_unconfirmed() {
         keys.len() >= 6,
         "{DOC}'s source key (a table with Key and Source columns) lists {keys:?}"
     );
-    let unsourced: Vec<String> = route_table(&doc)
+    let unsourced: Vec<String> = route_table()
         .iter()
         .filter(|row| {
             let confirmed = row.cell("Confirmed by");
             let words: BTreeSet<&str> = confirmed.split(|c: char| !c.is_alphanumeric()).collect();
             !confirmed.to_lowercase().contains("unconfirmed") && !keys.iter().any(|key| words.contains(key.as_str()))
         })
-        .map(|row| format!("{DOC}:{}: {} {}", row.line, row.method(), row.path()))
+        .map(|row| format!("{}: {} {}", row.place, row.method(), row.path()))
         .collect();
     assert!(
         unsourced.is_empty(),
-        "rows whose Confirmed by cell names no source of the key and does not say \"unconfirmed\" (and why):\n  {}",
+        "contracts whose Confirmed by item names no source of {DOC}'s key and does not say \"unconfirmed\" (and why):\n  {}",
         unsourced.join("\n  ")
     );
 }

@@ -8,7 +8,7 @@
 //! does, and it is retried like a read.
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::{ids, no_id, ChangeOutput, TargetInputs};
@@ -20,7 +20,7 @@ use crate::actions::input::{Choice, Percent};
 use crate::actions::{chosen, TypedAction, TypedStep};
 use crate::actions::{date, itype};
 use crate::protocol::Failure;
-use crate::threatstream::{self, ApiError, Severity};
+use crate::threatstream::{self, ApiError, Severity, Status};
 
 step_input! {
     #[derive(Deserialize, JsonSchema)]
@@ -29,7 +29,7 @@ step_input! {
         ..TargetInputs,
         /// New status: active, inactive, or falsepos (a false positive)
         #[schemars(title = "Status", example = Status::Falsepos, extend("default" = ""))]
-        status: Option<Status>,
+        status: Option<Choice<Status>>,
         /// New confidence, 1-100; 0 or empty leaves it as it is (the form sends 0 for an empty field); to set 0, give 0 as text
         #[schemars(title = "Confidence", example = 10)]
         confidence: Option<Percent>,
@@ -50,19 +50,6 @@ step_input! {
         #[schemars(title = "Itype", example = &"suspicious_domain")]
         itype: Option<String>,
     }
-}
-
-/// An observable's status in ThreatStream.
-#[derive(Clone, Copy, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-#[schemars(inline)]
-pub(crate) enum Status {
-    Active,
-    Inactive,
-    Falsepos,
-    // The form's empty choice: the status stays as it is.
-    #[serde(rename = "")]
-    Unset,
 }
 
 impl UpdateObservableInput {

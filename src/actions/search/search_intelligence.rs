@@ -21,12 +21,12 @@ use serde_json::{json, Value};
 
 use super::query;
 use crate::actions::connection::Connection;
-use crate::actions::input::{given, line, names, or_default, Names, MAX_LINE_CHARS};
+use crate::actions::input::{given, line, names, or_default, Choice, Names, MAX_LINE_CHARS};
 use crate::actions::lookups::{unencodable, ResultRecord, WrittenRecords};
 use crate::actions::observable::any_value;
 use crate::actions::{chosen, itype, Streamed, Streams, TypedAction, TypedStep};
 use crate::protocol::{quoted, Failure, Output};
-use crate::threatstream::{self, Field, Lookup, Order, SearchQuery};
+use crate::threatstream::{self, Field, Lookup, Order, SearchQuery, Status};
 
 /// Records written when the input gives no limit: a page.
 const DEFAULT_LIMIT: usize = 1000;
@@ -50,8 +50,8 @@ pub(crate) struct SearchIntelligenceInput {
     #[schemars(title = "Itype", example = &"c2_ip")]
     itype: Option<String>,
     /// Status of the observables: active, inactive or falsepos
-    #[schemars(title = "Status", example = SearchStatus::Active, extend("default" = ""))]
-    status: Option<SearchStatus>,
+    #[schemars(title = "Status", example = Status::Active, extend("default" = ""))]
+    status: Option<Choice<Status>>,
     /// Tag names; observables with any of them
     #[schemars(title = "Tags", example = json!(["apt28"]))]
     tags: Option<Vec<String>>,
@@ -86,18 +86,6 @@ pub(crate) enum ObservableKind {
     Md5,
     String,
     // The form's empty choice: any type.
-    #[serde(rename = "")]
-    Any,
-}
-
-#[derive(Clone, Copy, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-#[schemars(inline)]
-pub(crate) enum SearchStatus {
-    Active,
-    Inactive,
-    Falsepos,
-    // The form's empty choice: any status.
     #[serde(rename = "")]
     Any,
 }

@@ -1,19 +1,22 @@
-//! The contract table's rows, read from markdown.
+//! A row of the contract (from a `# Contract` section, `contracts`) or of another table of the doc
+//! (the source key), read from markdown.
 
 use std::collections::BTreeMap;
 
 use super::scan::normalised;
 
-/// One row of the table: its line in the doc and its cells by column name.
+/// One row: where it is written (`file:line`) and its cells by column name.
 #[derive(Debug, Clone)]
 pub struct Row {
-    pub line: usize,
+    pub place: String,
     pub cells: BTreeMap<String, String>,
-    /// How many cells the line has, against how many columns the header has.
-    pub width: (usize, usize),
 }
 
 impl Row {
+    pub fn at(place: String, cells: BTreeMap<String, String>) -> Row {
+        Row { place, cells }
+    }
+
     pub fn cell(&self, column: &str) -> &str {
         self.cells.get(column).map(String::as_str).unwrap_or_default()
     }
@@ -55,8 +58,8 @@ pub fn cells(line: &str) -> Vec<String> {
     cells.into_iter().map(|cell| cell.trim().to_owned()).collect()
 }
 
-/// Every table of `doc` whose header has all of `columns`, as rows.
-pub fn tables_with(doc: &str, columns: &[&str]) -> Vec<Vec<Row>> {
+/// Every table of `doc` (named `name` in each row's place) whose header has all of `columns`, as rows.
+pub fn tables_with(name: &str, doc: &str, columns: &[&str]) -> Vec<Vec<Row>> {
     let lines: Vec<&str> = doc.lines().collect();
     let mut tables = Vec::new();
     let mut i = 0;
@@ -74,14 +77,8 @@ pub fn tables_with(doc: &str, columns: &[&str]) -> Vec<Vec<Row>> {
         let mut rows = Vec::new();
         i += 2;
         while i < lines.len() && lines[i].trim_start().starts_with('|') {
-            let found = cells(lines[i]);
-            let width = (found.len(), header.len());
-            let cells = header.iter().cloned().zip(found).collect();
-            rows.push(Row {
-                line: i + 1,
-                cells,
-                width,
-            });
+            let cells = header.iter().cloned().zip(cells(lines[i])).collect();
+            rows.push(Row::at(format!("{name}:{}", i + 1), cells));
             i += 1;
         }
         tables.push(rows);
