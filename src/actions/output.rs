@@ -11,13 +11,20 @@
 //! written by `T`'s `Streams::written`, and a test per streamed type holds that text to what serde
 //! writes for the same value (see `lookups`), so the two cannot part.
 //!
-//! Records that pass through as ThreatStream sent them are `Value`s in the output type, described for
-//! the schema by a type of the fields a playbook most often reads: `#[schemars(with = "Vec<Comment>")]`
-//! (see `lookups::record`). Such a description is never built, since ThreatStream's records vary by
-//! version and endpoint and carry fields no client lists; it says so with `#[expect(dead_code, ...)]`.
+//! Records that pass through as ThreatStream sent them are `Value`s in the output type: ThreatStream's
+//! records vary by version and endpoint and carry fields no client lists, and a playbook should get
+//! them all, in ThreatStream's order, nulls included. The schema still describes the fields a
+//! playbook most often reads, named by a unit type that `passed_through!` declares, used as
+//! `#[schemars(with = "Vec<Comment>")]` (see `lookups::record`). The macro takes the description in
+//! the shape of a struct, doc comments and a Rust type per field, and writes the schema from it
+//! (`RecordSchema`) as `#[derive(JsonSchema)]` would for a struct of `Option`s; no record is ever
+//! decoded into it, so it declares no fields that would never be read. A derived struct would make
+//! each record a type that is never built; decoding records into one would lose the fields it does
+//! not list, and cost the 50,000-record lookups time they spend writing text.
 
-use schemars::{JsonSchema, Schema, SchemaGenerator};
+use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::Serialize;
+use serde_json::{Map, Value};
 
 use crate::protocol::{output_of, Failure, Output};
 
@@ -63,5 +70,106 @@ impl<T: JsonSchema> JsonSchema for Streamed<T> {
 
     fn json_schema(generator: &mut SchemaGenerator) -> Schema {
         T::json_schema(generator)
+    }
+}
+
+/// Declares a unit type whose schema describes records passed through as ThreatStream sent them (see
+/// the module doc). Written as the struct `#[derive(JsonSchema)]` would describe:
+///
+/// ```ignore
+/// passed_through! {
+///     /// One comment, passed through as ThreatStream sent it.
+///     #[name = "comment"]
+///     pub(crate) struct Comment {
+///         /// ThreatStream's ID of the comment
+///         #[title = "ID"]
+///         id: Option<NumberOrString>,
+///     }
+/// }
+/// ```
+///
+/// `name` is the record's name in the schema's definitions and its title, as for every type of an
+/// output. Each field is an `Option`: a record may lack any of them or hold a null. The doc comments
+/// become descriptions; a record's schema is published in `schemas/` and a change to what the macro
+/// writes fails `generated_files_are_fresh`, which holds all of them to the files.
+macro_rules! passed_through {
+    (
+        $(#[doc = $doc:literal])*
+        #[name = $name:literal]
+        $visibility:vis struct $record:ident {
+            $(
+                $(#[doc = $field_doc:literal])*
+                #[title = $title:literal]
+                $key:ident: Option<$type:ty>,
+            )+
+        }
+    ) => {
+        $(#[doc = $doc])*
+        $visibility struct $record;
+
+        impl schemars::JsonSchema for $record {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                $name.into()
+            }
+
+            fn schema_id() -> std::borrow::Cow<'static, str> {
+                concat!(module_path!(), "::", stringify!($record)).into()
+            }
+
+            fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                let mut record = $crate::actions::output::RecordSchema::default();
+                $(
+                    let field = generator.subschema_for::<Option<$type>>();
+                    record.field(stringify!($key), field, $title, &[$($field_doc),*]);
+                )+
+                record.described($name, &[$($doc),*])
+            }
+        }
+    };
+}
+
+pub(crate) use passed_through;
+
+/// The schema of a record `passed_through!` describes, built as `#[derive(JsonSchema)]` builds a
+/// struct's: an object, each field a property in the declared order, none required, then the title
+/// and description.
+pub(crate) struct RecordSchema(Schema);
+
+impl Default for RecordSchema {
+    fn default() -> Self {
+        RecordSchema(json_schema!({"type": "object"}))
+    }
+}
+
+impl RecordSchema {
+    /// Adds the field `key` (a Rust identifier, so `r#type` is the key `type`) with its type's schema.
+    pub(crate) fn field(&mut self, key: &str, mut schema: Schema, title: &str, doc: &[&str]) {
+        describe(&mut schema, title, doc);
+        let key = key.strip_prefix("r#").unwrap_or(key);
+        let properties = self
+            .0
+            .ensure_object()
+            .entry("properties")
+            .or_insert_with(|| Map::new().into());
+        if let Value::Object(properties) = properties {
+            properties.insert(key.to_owned(), schema.into());
+        }
+    }
+
+    pub(crate) fn described(mut self, title: &str, doc: &[&str]) -> Schema {
+        describe(&mut self.0, title, doc);
+        self.0
+    }
+}
+
+/// Sets a schema's title, and its description from doc comment lines as schemars reads them: the
+/// space after `///` dropped, lines joined by a line feed, the whole trimmed, nothing when empty.
+fn describe(schema: &mut Schema, title: &str, doc: &[&str]) {
+    schema.insert("title".to_owned(), title.into());
+    let lines: Vec<&str> = doc.iter().map(|line| line.strip_prefix(' ').unwrap_or(line)).collect();
+    let description = lines.join("\n");
+    let description = description.trim_ascii();
+    if !description.is_empty() {
+        schema.insert("description".to_owned(), description.into());
     }
 }
