@@ -12,15 +12,16 @@
 //! writes for the same value (see `lookups`), so the two cannot part.
 //!
 //! Records that pass through as ThreatStream sent them are `Value`s in the output type: ThreatStream's
-//! records vary by version and endpoint and carry fields no client lists, and a playbook should get
-//! them all, in ThreatStream's order, nulls included. The schema still describes the fields a
-//! playbook most often reads, named by a unit type that `passed_through!` declares, used as
-//! `#[schemars(with = "Vec<Comment>")]` (see `lookups::record`). The macro takes the description in
-//! the shape of a struct, doc comments and a Rust type per field, and writes the schema from it
-//! (`RecordSchema`) as `#[derive(JsonSchema)]` would for a struct of `Option`s; no record is ever
-//! decoded into it, so it declares no fields that would never be read. A derived struct would make
-//! each record a type that is never built; decoding records into one would lose the fields it does
-//! not list, and cost the 50,000-record lookups time they spend writing text.
+//! records vary by version and endpoint and carry fields no client lists, and a playbook gets them
+//! whole, keys in ThreatStream's order, nulls included. The schema still describes the fields a
+//! playbook most often reads, and `passed_through!` declares that description: written like a
+//! struct, a doc comment, a title and a Rust type per field, it makes a unit type (`Comment`) whose
+//! `JsonSchema` builds the record's schema field by field (`RecordSchema`), as `#[derive(JsonSchema)]`
+//! does for a struct of `Option`s. An output names it with `#[schemars(with = "Vec<Comment>")]` (see
+//! `lookups::record`). A derived struct would describe the same, but its fields would be there only
+//! for the derive to read, never the plugin (rustc warns that they are never read); decoding records
+//! into a typed struct would drop the fields it does not list and slow the 50,000-record lookups,
+//! which write their records as text.
 
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::Serialize;
@@ -74,7 +75,7 @@ impl<T: JsonSchema> JsonSchema for Streamed<T> {
 }
 
 /// Declares a unit type whose schema describes records passed through as ThreatStream sent them (see
-/// the module doc). Written as the struct `#[derive(JsonSchema)]` would describe:
+/// the module doc), from a description written like a struct:
 ///
 /// ```ignore
 /// passed_through! {
@@ -88,10 +89,13 @@ impl<T: JsonSchema> JsonSchema for Streamed<T> {
 /// }
 /// ```
 ///
-/// `name` is the record's name in the schema's definitions and its title, as for every type of an
-/// output. Each field is an `Option`: a record may lack any of them or hold a null. The doc comments
-/// become descriptions; a record's schema is published in `schemas/` and a change to what the macro
-/// writes fails `generated_files_are_fresh`, which holds all of them to the files.
+/// `name` is the record's name among the schema's definitions and its title, as every type of an
+/// output has them alike. Each field is an `Option`: a record may lack any of them or hold a null.
+/// Doc comments become descriptions, as schemars writes them.
+///
+/// No unit test of its own: every record it describes is published in `schemas/`, so
+/// `generated_files_are_fresh` fails on any change to what it writes (joining doc lines with a space
+/// instead of a line feed stales 21 generated files).
 macro_rules! passed_through {
     (
         $(#[doc = $doc:literal])*
@@ -163,7 +167,9 @@ impl RecordSchema {
 }
 
 /// Sets a schema's title, and its description from doc comment lines as schemars reads them: the
-/// space after `///` dropped, lines joined by a line feed, the whole trimmed, nothing when empty.
+/// space after `///` dropped, lines joined by a line feed, the whole trimmed, nothing when empty. (A
+/// first line starting with `#`, which schemars takes for the title, is not special: the title is
+/// always given.)
 fn describe(schema: &mut Schema, title: &str, doc: &[&str]) {
     schema.insert("title".to_owned(), title.into());
     let lines: Vec<&str> = doc.iter().map(|line| line.strip_prefix(' ').unwrap_or(line)).collect();
