@@ -31,6 +31,7 @@ use crate::actions::input::step_input;
 use crate::actions::input::{given, or_default};
 use crate::actions::lookups::ResultRecord;
 use crate::actions::observable::{observable, ObservableType, TypeHint};
+use crate::actions::output::passed_through;
 use crate::actions::verdict::{example_verdict, VerdictInputs};
 use crate::actions::{TypedAction, TypedStep};
 use crate::verdict::Verdict;
@@ -233,27 +234,24 @@ impl Associations {
     }
 }
 
-/// An insight: ThreatStream's one-line finding about the observable. Only for the schema; insights
-/// pass through as ThreatStream sent them.
-#[expect(
-    dead_code,
-    reason = "describes records passed through as ThreatStream sent them; never built"
-)]
-#[derive(JsonSchema)]
-#[schemars(rename = "insight", title = "insight")]
-struct Insight {
-    /// Kind of insight, such as reputation or geolocation
-    #[schemars(title = "Type")]
-    r#type: Option<String>,
-    /// The finding
-    #[schemars(title = "Insight")]
-    insight: Option<String>,
-    /// Severity: low, medium, high or very-high
-    #[schemars(title = "Severity")]
-    severity: Option<String>,
-    /// Where the finding comes from
-    #[schemars(title = "Source")]
-    source: Option<String>,
+passed_through! {
+    /// An insight: ThreatStream's one-line finding about the observable. Only for the schema; insights
+    /// pass through as ThreatStream sent them.
+    #[name = "insight"]
+    struct Insight {
+        /// Kind of insight, such as reputation or geolocation
+        #[title = "Type"]
+        r#type: Option<String>,
+        /// The finding
+        #[title = "Insight"]
+        insight: Option<String>,
+        /// Severity: low, medium, high or very-high
+        #[title = "Severity"]
+        severity: Option<String>,
+        /// Where the finding comes from
+        #[title = "Source"]
+        source: Option<String>,
+    }
 }
 
 /// A link to a public service that knows the observable: one entry of ThreatStream's object of

@@ -18,6 +18,7 @@ use crate::threatstream::Record;
 use super::{context_failure, default_limit, passive_dns_kind, subject, PASSIVE_DNS_KEPT_FOR};
 use crate::actions::connection::Connection;
 use crate::actions::input::or_default;
+use crate::actions::output::passed_through;
 use crate::actions::{TypedAction, TypedStep};
 
 #[derive(Deserialize, JsonSchema)]
@@ -40,33 +41,30 @@ pub(crate) struct GetPassiveDnsOutput {
     results: Vec<Value>,
 }
 
-/// One resolution seen by a passive DNS sensor; null and empty fields are dropped, fields not listed
-/// pass through.
-#[expect(
-    dead_code,
-    reason = "describes records passed through as ThreatStream sent them; never built"
-)]
-#[derive(JsonSchema)]
-#[schemars(rename = "passive_dns_record", title = "passive_dns_record")]
-pub(crate) struct PassiveDnsRecord {
-    /// The address the domain resolved to
-    #[schemars(title = "IP")]
-    ip: Option<String>,
-    /// The domain that resolved
-    #[schemars(title = "Domain")]
-    domain: Option<String>,
-    /// DNS record type, such as A or AAAA
-    #[schemars(title = "Record Type")]
-    rrtype: Option<String>,
-    /// The passive DNS source that saw the resolution
-    #[schemars(title = "Source")]
-    source: Option<String>,
-    /// When the resolution was first seen
-    #[schemars(title = "First Seen")]
-    first_seen: Option<String>,
-    /// When the resolution was last seen
-    #[schemars(title = "Last Seen")]
-    last_seen: Option<String>,
+passed_through! {
+    /// One resolution seen by a passive DNS sensor; null and empty fields are dropped, fields not listed
+    /// pass through.
+    #[name = "passive_dns_record"]
+    pub(crate) struct PassiveDnsRecord {
+        /// The address the domain resolved to
+        #[title = "IP"]
+        ip: Option<String>,
+        /// The domain that resolved
+        #[title = "Domain"]
+        domain: Option<String>,
+        /// DNS record type, such as A or AAAA
+        #[title = "Record Type"]
+        rrtype: Option<String>,
+        /// The passive DNS source that saw the resolution
+        #[title = "Source"]
+        source: Option<String>,
+        /// When the resolution was first seen
+        #[title = "First Seen"]
+        first_seen: Option<String>,
+        /// When the resolution was last seen
+        #[title = "Last Seen"]
+        last_seen: Option<String>,
+    }
 }
 
 pub(crate) fn example_records() -> Value {

@@ -14,27 +14,25 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::actions::lenient::NumberOrString;
+use crate::actions::output::passed_through;
 use crate::protocol::clean;
 use crate::threatstream::enrichment::IntelDetail;
 use crate::threatstream::Record;
 
-/// The confidence trend. Only for the schema: the trend passes through as ThreatStream sent it.
-#[expect(
-    dead_code,
-    reason = "describes records passed through as ThreatStream sent them; never built"
-)]
-#[derive(JsonSchema)]
-#[schemars(rename = "confidence_trend", title = "confidence_trend")]
-pub(crate) struct ConfidenceTrend {
-    /// Lowest confidence the observable has had, 0-100
-    #[schemars(title = "Min Confidence")]
-    min_confidence: Option<NumberOrString>,
-    /// Average of its confidences, 0-100
-    #[schemars(title = "Average Confidence")]
-    average_confidence: Option<NumberOrString>,
-    /// Highest confidence it has had, 0-100
-    #[schemars(title = "Max Confidence")]
-    max_confidence: Option<NumberOrString>,
+passed_through! {
+    /// The confidence trend. Only for the schema: the trend passes through as ThreatStream sent it.
+    #[name = "confidence_trend"]
+    pub(crate) struct ConfidenceTrend {
+        /// Lowest confidence the observable has had, 0-100
+        #[title = "Min Confidence"]
+        min_confidence: Option<NumberOrString>,
+        /// Average of its confidences, 0-100
+        #[title = "Average Confidence"]
+        average_confidence: Option<NumberOrString>,
+        /// Highest confidence it has had, 0-100
+        #[title = "Max Confidence"]
+        max_confidence: Option<NumberOrString>,
+    }
 }
 
 /// The trend as an output holds it.

@@ -22,57 +22,55 @@ use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::actions::output::passed_through;
 use crate::protocol::clean;
 use crate::threatstream::{numeric_id, tag_names, ModelType, Record};
 
-/// A threat model as outputs show it. Only for the schema: models pass through `shaped` as JSON, so
-/// fields not listed here reach the output too.
-#[expect(
-    dead_code,
-    reason = "describes records passed through as ThreatStream sent them; never built"
-)]
-#[derive(JsonSchema)]
-#[schemars(rename = "threat_model", title = "threat_model")]
-pub(crate) struct ThreatModelFields {
-    /// ThreatStream's ID of the model, unique within its type
-    #[schemars(title = "ID")]
-    id: Option<u64>,
-    /// The model's type
-    #[schemars(title = "Model Type")]
-    model_type: Option<ModelType>,
-    /// The model's name
-    #[schemars(title = "Name")]
-    name: Option<String>,
-    /// The model's text, as ThreatStream stores it (often HTML; a signature's rule text)
-    #[schemars(title = "Description")]
-    description: Option<String>,
-    /// Other names of the model
-    #[schemars(title = "Aliases")]
-    aliases: Option<Vec<String>>,
-    /// Names of the model's tags
-    #[schemars(title = "Tags")]
-    tags: Option<Vec<String>>,
-    /// Publication status: `new`, `pending_review`, `review_requested`, `reviewed` or `published`
-    #[schemars(title = "Publication Status")]
-    publication_status: Option<String>,
-    /// Traffic Light Protocol marking
-    #[schemars(title = "TLP")]
-    tlp: Option<String>,
-    /// Whether the model is visible to every ThreatStream organization
-    #[schemars(title = "Is Public")]
-    is_public: Option<bool>,
-    /// When the model was created
-    #[schemars(title = "Created")]
-    created_ts: Option<String>,
-    /// When the model last changed
-    #[schemars(title = "Modified")]
-    modified_ts: Option<String>,
-    /// When the model was published
-    #[schemars(title = "Published")]
-    published_ts: Option<String>,
-    /// API path of the model
-    #[schemars(title = "Resource URI")]
-    resource_uri: Option<String>,
+passed_through! {
+    /// A threat model as outputs show it. Only for the schema: models pass through `shaped` as JSON, so
+    /// fields not listed here reach the output too.
+    #[name = "threat_model"]
+    pub(crate) struct ThreatModelFields {
+        /// ThreatStream's ID of the model, unique within its type
+        #[title = "ID"]
+        id: Option<u64>,
+        /// The model's type
+        #[title = "Model Type"]
+        model_type: Option<ModelType>,
+        /// The model's name
+        #[title = "Name"]
+        name: Option<String>,
+        /// The model's text, as ThreatStream stores it (often HTML; a signature's rule text)
+        #[title = "Description"]
+        description: Option<String>,
+        /// Other names of the model
+        #[title = "Aliases"]
+        aliases: Option<Vec<String>>,
+        /// Names of the model's tags
+        #[title = "Tags"]
+        tags: Option<Vec<String>>,
+        /// Publication status: `new`, `pending_review`, `review_requested`, `reviewed` or `published`
+        #[title = "Publication Status"]
+        publication_status: Option<String>,
+        /// Traffic Light Protocol marking
+        #[title = "TLP"]
+        tlp: Option<String>,
+        /// Whether the model is visible to every ThreatStream organization
+        #[title = "Is Public"]
+        is_public: Option<bool>,
+        /// When the model was created
+        #[title = "Created"]
+        created_ts: Option<String>,
+        /// When the model last changed
+        #[title = "Modified"]
+        modified_ts: Option<String>,
+        /// When the model was published
+        #[title = "Published"]
+        published_ts: Option<String>,
+        /// API path of the model
+        #[title = "Resource URI"]
+        resource_uri: Option<String>,
+    }
 }
 
 /// A model as an output holds it: `shaped`'s value, whose schema is `ThreatModelFields`'. The steps

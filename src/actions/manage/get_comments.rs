@@ -15,6 +15,7 @@ use super::{unknown_value, TargetInputs};
 use crate::actions::connection::Connection;
 use crate::actions::input::step_input;
 use crate::actions::lenient::NumberOrString;
+use crate::actions::output::passed_through;
 use crate::actions::{TypedAction, TypedStep};
 use crate::protocol::{clean, Failure};
 use crate::threatstream;
@@ -37,38 +38,35 @@ pub(crate) struct GetCommentsOutput {
     comments: Value,
 }
 
-/// One comment, passed through as ThreatStream sent it.
-#[expect(
-    dead_code,
-    reason = "describes records passed through as ThreatStream sent them; never built"
-)]
-#[derive(JsonSchema)]
-#[schemars(rename = "comment", title = "comment")]
-pub(crate) struct Comment {
-    /// ThreatStream's ID of the comment
-    #[schemars(title = "ID")]
-    id: Option<NumberOrString>,
-    /// Value of the observable the comment is on
-    #[schemars(title = "Value")]
-    value: Option<String>,
-    /// Text of the comment
-    #[schemars(title = "Comment")]
-    comment: Option<String>,
-    /// Traffic Light Protocol marking of the comment
-    #[schemars(title = "TLP")]
-    tlp: Option<String>,
-    /// When the comment was made, as ThreatStream lists comments (the field Polarity shows)
-    #[schemars(title = "Date")]
-    date: Option<String>,
-    /// When the comment was made
-    #[schemars(title = "Created")]
-    created_ts: Option<String>,
-    /// When the comment last changed
-    #[schemars(title = "Modified")]
-    modified_ts: Option<String>,
-    /// Who made the comment: their e-mail address, and their organization's name under organization
-    #[schemars(title = "User")]
-    user: Option<serde_json::Map<String, Value>>,
+passed_through! {
+    /// One comment, passed through as ThreatStream sent it.
+    #[name = "comment"]
+    pub(crate) struct Comment {
+        /// ThreatStream's ID of the comment
+        #[title = "ID"]
+        id: Option<NumberOrString>,
+        /// Value of the observable the comment is on
+        #[title = "Value"]
+        value: Option<String>,
+        /// Text of the comment
+        #[title = "Comment"]
+        comment: Option<String>,
+        /// Traffic Light Protocol marking of the comment
+        #[title = "TLP"]
+        tlp: Option<String>,
+        /// When the comment was made, as ThreatStream lists comments (the field Polarity shows)
+        #[title = "Date"]
+        date: Option<String>,
+        /// When the comment was made
+        #[title = "Created"]
+        created_ts: Option<String>,
+        /// When the comment last changed
+        #[title = "Modified"]
+        modified_ts: Option<String>,
+        /// Who made the comment: their e-mail address, and their organization's name under organization
+        #[title = "User"]
+        user: Option<serde_json::Map<String, Value>>,
+    }
 }
 
 pub(crate) struct GetComments;

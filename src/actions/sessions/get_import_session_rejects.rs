@@ -16,6 +16,7 @@ use super::{session_failure, session_id, SessionCall};
 use crate::actions::connection::Connection;
 use crate::actions::input::{or_default, TextId};
 use crate::actions::lenient::NumberOrString;
+use crate::actions::output::passed_through;
 use crate::actions::{TypedAction, TypedStep};
 use crate::protocol::{clean, Failure};
 use crate::threatstream;
@@ -51,23 +52,20 @@ pub(crate) struct GetImportSessionRejectsOutput {
     more: bool,
 }
 
-/// One line an import left out. Only for the schema: rejects pass through as ThreatStream sent them.
-#[expect(
-    dead_code,
-    reason = "describes records passed through as ThreatStream sent them; never built"
-)]
-#[derive(JsonSchema)]
-#[schemars(rename = "import_reject", title = "import_reject")]
-struct Reject {
-    /// ThreatStream's ID of the reject
-    #[schemars(title = "ID")]
-    id: Option<NumberOrString>,
-    /// The line, or the value, as it was imported
-    #[schemars(title = "Value")]
-    value: Option<String>,
-    /// Why ThreatStream left it out
-    #[schemars(title = "Reason")]
-    reason: Option<String>,
+passed_through! {
+    /// One line an import left out. Only for the schema: rejects pass through as ThreatStream sent them.
+    #[name = "import_reject"]
+    struct Reject {
+        /// ThreatStream's ID of the reject
+        #[title = "ID"]
+        id: Option<NumberOrString>,
+        /// The line, or the value, as it was imported
+        #[title = "Value"]
+        value: Option<String>,
+        /// Why ThreatStream left it out
+        #[title = "Reason"]
+        reason: Option<String>,
+    }
 }
 
 pub(crate) struct GetImportSessionRejects;
