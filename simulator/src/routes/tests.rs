@@ -249,7 +249,7 @@ fn every_line_is_reached_through_its_own_files_table() {
                 let tables = answering(method, &path);
                 assert!(
                     tables.len() <= 1,
-                    "{method} /{}/ is answered by tables {tables:?}",
+                    "{method} /{}/ is answered by the tables at {tables:?} in TABLES, counted from 0",
                     path.join("/")
                 );
                 reached.extend(tables);
@@ -321,7 +321,7 @@ fn no_two_tables_answer_one_path() {
                         let tables = answering(method, &near);
                         assert!(
                             tables.len() <= 1,
-                            "{method} /{}/ is answered by tables {tables:?}",
+                            "{method} /{}/ is answered by the tables at {tables:?} in TABLES, counted from 0",
                             near.join("/")
                         );
                         tried += 1;
