@@ -277,7 +277,7 @@ fn every_line_is_reached_through_its_own_files_table() {
     assert_eq!(
         TABLES.len(),
         table_of_file.len(),
-        "TABLES lists a table with no lines: {table_of_file:?}"
+        "TABLES lists a table twice, or one with no lines: {table_of_file:?}"
     );
 }
 
