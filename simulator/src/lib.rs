@@ -13,29 +13,34 @@
 //!
 //! # Where things are, and adding a route
 //! Every route, ThreatStream's and the control routes alike, is one line of
-//! the table in `routes.rs` (a `match` on method and path segments; why not a
-//! router crate is in its module doc), pointing at a handler in the folder of
-//! its capability, as the plugin's actions are grouped:
+//! a table (a `match` on method and path segments; why not a router crate is
+//! in `routes.rs`'s module doc) at the top of the file of its handler, in the
+//! folder of its capability, as the plugin's actions are grouped:
 //! `intelligence/` (records, search), `manage/` (one observable, tags,
 //! comments), `import/` (imports and import sessions), `admin/` (rules,
 //! the allowlist, users, snapshots), `sandbox/`,
 //! `context/` (threat models, enrichment), `control/` (the `/__simulator/`
 //! routes), `faults/`, `receiver/` (the dispatcher stand-in), `http/` (the
 //! wire every handler shares: requests, answers and refusals, forms,
-//! paging, the server) and `methods/` (this crate's Rust API by capability).
-//! `dispatch.rs` takes a request to the table: recorded, delayed, faulted,
+//! paging, the server, and what a route's line is written with) and
+//! `methods/` (this crate's Rust API by capability). `routes.rs` is the one
+//! router: it tries the files' tables in the order of its `TABLES`.
+//! `dispatch.rs` takes a request to it: recorded, delayed, faulted,
 //! then 404, 405 and 401 in ThreatStream's order.
 //!
-//! Adding a route is two edits: a handler in an existing file of its
-//! capability (a function from what it reads, usually `&State` and the
+//! Adding a route is one file: in an existing file of its capability, a
+//! handler (a function from what it reads, usually `&State` and the
 //! [`RecordedRequest`], plus its path's parameters, to `Answer`, a response
 //! or a `Refused` status and message), whose doc comment names the route
-//! (`` `GET /api/v1/...` ``) and says what it answers, and one line in the
-//! table. A unit test fails while a route of the table is named neither in
-//! the list below nor in a handler's doc comment, so the list needs no edit. State the route keeps goes in `state.rs` (or
-//! beside its capability, as `import/session.rs`'s book of sessions does).
-//! Handlers import `http::answer`, never the table, so no import cycle runs
-//! back through the router.
+//! (`` `GET /api/v1/...` ``) and says what it answers, and its line in the
+//! table at the top of that file. A unit test fails while a route of a
+//! table is named neither in the list below nor in a handler's doc comment,
+//! so the list needs no edit; another fails while two files' tables answer
+//! one path, or a file's table is missing from `TABLES` (a new file of
+//! handlers adds its `mod` line and its entry there). State the route keeps
+//! goes in `state.rs` (or beside its capability, as `import/session.rs`'s
+//! book of sessions does). Handler files import `http::answer` and
+//! `http::route`, never the router, so no import cycle runs back through it.
 //!
 //! # Routes
 //! ThreatStream's own (authenticated with `Authorization: apikey user:key`;

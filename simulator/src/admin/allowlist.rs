@@ -26,13 +26,27 @@ use std::net::IpAddr;
 use serde_json::{json, Value};
 
 use crate::admin::v1_time;
-use crate::http::answer::{json_body, Answer, Refused};
+use crate::http::answer::{json_body, number, Answer, Refused};
 use crate::http::paging::{self, Paging};
 use crate::http::request::RecordedRequest;
 use crate::http::response;
+use crate::http::route::{to, with, Handler};
 use crate::permissions::Permission;
 use crate::state::State;
 use crate::timestamp;
+
+/// This file's routes, tried by the router (`routes.rs`) with every other
+/// file's; a new route here is one line and its handler below.
+#[rustfmt::skip]
+pub(crate) fn routes(method: &str, path: &[&str]) -> Option<Handler> {
+    match (method, path) {
+        ("GET", ["api", "v1", "orgwhitelist"]) => to(|c| list(c.state, c.request)),
+        ("POST", ["api", "v1", "orgwhitelist", "bulk"]) => to(|c| bulk(c.state, c.request)),
+        ("PATCH", ["api", "v1", "orgwhitelist", id]) => with(number(id)?, |c, id| update(c.state, c.request, id)),
+        ("DELETE", ["api", "v1", "orgwhitelist", id]) => with(number(id)?, |c, id| delete(c.state, id)),
+        _ => None,
+    }
+}
 
 /// The types of value an entry may have (XSOAR and CrowdStrike agree).
 pub(crate) const VALUE_TYPES: [&str; 7] = ["cidr", "domain", "email", "ip", "md5", "url", "user-agent"];

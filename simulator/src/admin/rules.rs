@@ -20,14 +20,29 @@
 use serde_json::{json, Map, Value};
 
 use crate::admin::v1_time;
-use crate::http::answer::{json_body, Answer, Refused};
+use crate::http::answer::{json_body, number, Answer, Refused};
 use crate::http::paging::{self, Paging};
 use crate::http::request::RecordedRequest;
 use crate::http::response;
+use crate::http::route::{to, with, Handler};
 use crate::import::session::{organization, user};
 use crate::permissions::Permission;
 use crate::state::State;
 use crate::timestamp;
+
+/// This file's routes, tried by the router (`routes.rs`) with every other
+/// file's; a new route here is one line and its handler below.
+#[rustfmt::skip]
+pub(crate) fn routes(method: &str, path: &[&str]) -> Option<Handler> {
+    match (method, path) {
+        ("GET", ["api", "v1", "rule"]) => to(|c| list(c.state, c.request)),
+        ("POST", ["api", "v1", "rule"]) => to(|c| create(c.state, c.request)),
+        ("GET", ["api", "v1", "rule", id]) => with(number(id)?, |c, id| get(c.state, id)),
+        ("PATCH", ["api", "v1", "rule", id]) => with(number(id)?, |c, id| update(c.state, c.request, id)),
+        ("DELETE", ["api", "v1", "rule", id]) => with(number(id)?, |c, id| delete(c.state, id)),
+        _ => None,
+    }
+}
 
 /// XSOAR's README creates rule 14093: the simulator's ids start there.
 const FIRST_ID: u64 = 14093;

@@ -25,12 +25,25 @@ use ring::digest::{digest, Context, SHA256};
 use serde_json::{json, Value};
 
 use crate::admin::v1_time;
-use crate::http::answer::{json_body, Answer, Refused};
+use crate::http::answer::{json_body, number, Answer, Refused};
 use crate::http::request::RecordedRequest;
 use crate::http::response;
+use crate::http::route::{to, with, Handler};
 use crate::permissions::Permission;
 use crate::state::State;
 use crate::timestamp;
+
+/// This file's routes, tried by the router (`routes.rs`) with every other
+/// file's; a new route here is one line and its handler below.
+#[rustfmt::skip]
+pub(crate) fn routes(method: &str, path: &[&str]) -> Option<Handler> {
+    match (method, path) {
+        ("POST", ["api", "v1", "snapshot"]) => to(|c| create(c.state, c.request)),
+        ("GET", ["api", "v1", "snapshot", id]) => with(number(id)?, |c, id| get(c.state, id)),
+        ("GET", ["api", "v1", "snapshot", id, "download", file]) => with((number(id)?, number(file)?), |c, (id, file)| download(c.state, id, file)),
+        _ => None,
+    }
+}
 
 const MIB: usize = 1024 * 1024;
 

@@ -10,13 +10,25 @@
 
 use serde_json::{json, Value};
 
-use crate::http::answer::{Answer, Refused};
+use crate::http::answer::{number, Answer, Refused};
 use crate::http::paging::{self, Paging};
 use crate::http::request::RecordedRequest;
 use crate::http::response;
+use crate::http::route::{to, with, Handler};
 use crate::import::session::USER_ID;
 use crate::permissions::Permission;
 use crate::state::State;
+
+/// This file's routes, tried by the router (`routes.rs`) with every other
+/// file's; a new route here is one line and its handler below.
+#[rustfmt::skip]
+pub(crate) fn routes(method: &str, path: &[&str]) -> Option<Handler> {
+    match (method, path) {
+        ("GET", ["api", "v1", "orgadmin"]) => to(|c| list(c.state, c.request)),
+        ("GET", ["api", "v1", "orgadmin", id]) => with(number(id)?, |c, id| get(c.state, id)),
+        _ => None,
+    }
+}
 
 /// The users, oldest first.
 fn users(account: &str) -> Vec<Value> {

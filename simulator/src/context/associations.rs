@@ -21,10 +21,22 @@ use crate::context::threat_models::ModelType;
 use crate::http::answer::{number, Answer, Refused};
 use crate::http::request::RecordedRequest;
 use crate::http::response;
+use crate::http::route::{with, word, Handler};
 use crate::intelligence::record_key::RecordKey;
 use crate::intelligence::search;
 use crate::permissions::Permission;
 use crate::state::State;
+
+/// This file's routes, tried by the router (`routes.rs`) with every other
+/// file's; a new route here is one line and its handler below.
+#[rustfmt::skip]
+pub(crate) fn routes(method: &str, path: &[&str]) -> Option<Handler> {
+    match (method, path) {
+        ("POST", ["api", "v1", model, id, target, "bulk_add"]) => with((ModelType::parse(model)?, number(id)?, word(target)?), |c, (model, id, target)| bulk(c.state, (model, id), &target, Change::Add, c.request)),
+        ("POST", ["api", "v1", model, id, target, "bulk_remove"]) => with((ModelType::parse(model)?, number(id)?, word(target)?), |c, (model, id, target)| bulk(c.state, (model, id), &target, Change::Remove, c.request)),
+        _ => None,
+    }
+}
 
 /// Whether a call adds links or removes them.
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -15,6 +15,20 @@ use serde_json::{json, Map, Value};
 use crate::http::answer::{Answer, Refused};
 use crate::http::request::RecordedRequest;
 use crate::http::response;
+use crate::http::route::{observable, to, with, Handler};
+
+/// This file's routes, tried by the router (`routes.rs`) with every other
+/// file's; a new route here is one line and its handler below.
+#[rustfmt::skip]
+pub(crate) fn routes(method: &str, path: &[&str]) -> Option<Handler> {
+    match (method, path) {
+        ("GET", ["api", "v1", "pdns", kind, value @ ..]) => with((dns_kind(kind)?, observable(value)?), |_, (kind, value)| passive_dns(kind, &value)),
+        ("GET", ["api", "v1", "inteldetails", "whois", value @ ..]) => with(observable(value)?, |_, value| whois(&value)),
+        ("GET", ["api", "v1", "inteldetails", "insights"]) => to(|c| insights(c.request)),
+        ("GET", ["api", "v1", "inteldetails", "references", value @ ..]) => with(observable(value)?, |_, value| references(&value)),
+        _ => None,
+    }
+}
 
 const SEED: &str = include_str!("../../context/enrichment.json");
 
@@ -39,6 +53,11 @@ fn seed() -> &'static Seed {
     // Compiled in and parsed by a unit test, so this cannot fail in a build
     // whose tests passed.
     SEEDED.get_or_init(|| serde_json::from_str(SEED).expect("context/enrichment.json is valid"))
+}
+
+/// Passive DNS is kept by IP address and by domain.
+fn dns_kind(segment: &str) -> Option<&'static str> {
+    ["ip", "domain"].into_iter().find(|kind| *kind == segment)
 }
 
 /// `GET /api/v1/pdns/{ip|domain}/{value}/`, history in the seed's mixed order.

@@ -21,7 +21,19 @@ use serde_json::{json, Map, Value};
 use crate::http::answer::{Answer, Refused};
 use crate::http::request::RecordedRequest;
 use crate::http::response;
+use crate::http::route::{to, Handler};
 use crate::state::State;
+
+/// This file's routes, tried by the router (`routes.rs`) with every other
+/// file's; a new route here is one line and its handler below.
+#[rustfmt::skip]
+pub(crate) fn routes(method: &str, path: &[&str]) -> Option<Handler> {
+    match (method, path) {
+        ("GET", ["api", "v1", "inteldetails", "confidence_trend"]) => to(|c| confidence_trend(c.state, c.request)),
+        ("GET", ["api", "v1", "inteldetails", "automatic"]) => to(|c| automatic(c.state, c.request)),
+        _ => None,
+    }
+}
 
 /// The types the automatic details take: the v2 `type` of an observable.
 const TYPES: [&str; 6] = ["ip", "ipv6", "domain", "url", "email", "md5"];

@@ -18,12 +18,28 @@ use serde_json::{json, Value};
 
 use crate::context::model_search::Criteria;
 use crate::context::threat_models::{ModelType, ThreatModel};
-use crate::http::answer::{Answer, Refused};
+use crate::http::answer::{number, Answer, Refused};
 use crate::http::paging::{self, Paging};
 use crate::http::request::{last_value, RecordedRequest};
 use crate::http::response;
+use crate::http::route::{with, word, Handler};
 use crate::intelligence::search;
 use crate::state::State;
+
+/// This file's routes, tried by the router (`routes.rs`) with every other
+/// file's; a new route here is one line and its handler below.
+#[rustfmt::skip]
+pub(crate) fn routes(method: &str, path: &[&str]) -> Option<Handler> {
+    match (method, path) {
+        ("GET", ["api", "v1", model]) => with(ModelType::parse(model)?, |c, model| list(c.state, model, c.request)),
+        ("GET", ["api", "v1", model, "associated_with_intelligence"]) => with(ModelType::parse(model)?, |c, model| associated(c.state, model, c.request)),
+        ("GET", ["api", "v1", model, id]) => with((ModelType::parse(model)?, number(id)?), |c, (model, id)| detail(c.state, model, id, c.request)),
+        ("GET", ["api", "v1", model, id, "comment"]) => with((ModelType::parse(model)?, number(id)?), |c, (model, id)| comments(c.state, model, id, c.request)),
+        ("GET", ["api", "v1", model, id, "intelligence"]) => with((ModelType::parse(model)?, number(id)?), |c, (model, id)| intelligence(c.state, model, id, c.request)),
+        ("GET", ["api", "v1", model, id, target]) => with((ModelType::parse(model)?, number(id)?, word(target)?), |c, (model, id, target)| linked(c.state, model, id, &target, c.request)),
+        _ => None,
+    }
+}
 
 /// `GET /api/v1/{model}/associated_with_intelligence/?value=`; the value
 /// matches exactly, ignoring case.

@@ -29,7 +29,18 @@ use crate::http::answer::{Answer, Refused};
 use crate::http::paging::{self, Paging};
 use crate::http::request::RecordedRequest;
 use crate::http::response;
+use crate::http::route::{to, Handler};
 use crate::state::State;
+
+/// This file's routes, tried by the router (`routes.rs`) with every other
+/// file's; a new route here is one line and its handler below.
+#[rustfmt::skip]
+pub(crate) fn routes(method: &str, path: &[&str]) -> Option<Handler> {
+    match (method, path) {
+        ("GET", ["api", "v1", "threat_model_search"]) => to(|c| search(c.state, c.request)),
+        _ => None,
+    }
+}
 
 pub(crate) fn search(state: &State, request: &RecordedRequest) -> Answer {
     let pairs = request.query_pairs();

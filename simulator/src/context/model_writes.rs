@@ -23,12 +23,28 @@ use serde_json::{json, Map, Value};
 
 use crate::context::model_fields::{apply, check_required};
 use crate::context::threat_models::{incident_status, plain, ModelType, INCIDENT_STATUSES};
-use crate::http::answer::{json_body, Answer, Refused};
+use crate::http::answer::{json_body, number, Answer, Refused};
 use crate::http::paging::{self, Paging};
 use crate::http::request::RecordedRequest;
 use crate::http::response;
+use crate::http::route::{to, with, Handler};
 use crate::permissions::Permission;
 use crate::state::State;
+
+/// This file's routes, tried by the router (`routes.rs`) with every other
+/// file's; a new route here is one line and its handler below.
+#[rustfmt::skip]
+pub(crate) fn routes(method: &str, path: &[&str]) -> Option<Handler> {
+    match (method, path) {
+        ("GET", ["api", "v1", "incidentstatustype"]) => to(|c| status_types(c.request)),
+        ("POST", ["api", "v1", model]) => with(ModelType::parse(model)?, |c, model| create(c.state, model, c.request)),
+        ("PATCH", ["api", "v1", model, id]) => with((ModelType::parse(model)?, number(id)?), |c, (model, id)| update(c.state, model, id, c.request)),
+        ("DELETE", ["api", "v1", model, id]) => with((ModelType::parse(model)?, number(id)?), |c, (model, id)| delete(c.state, model, id, c.request)),
+        ("POST", ["api", "v1", model, id, "tag"]) => with((ModelType::parse(model)?, number(id)?), |c, (model, id)| tag(c.state, model, id, c.request)),
+        ("POST", ["api", "v1", model, id, "comment"]) => with((ModelType::parse(model)?, number(id)?), |c, (model, id)| comment(c.state, model, id, c.request)),
+        _ => None,
+    }
+}
 
 pub(crate) fn create(state: &State, model_type: ModelType, request: &RecordedRequest) -> Answer {
     state.denials.require(Permission::ThreatModel)?;

@@ -14,9 +14,22 @@ use crate::admin::snapshots;
 use crate::control::records::parse;
 use crate::http::answer::Answer;
 use crate::http::response;
+use crate::http::route::{to, Handler};
 use crate::state::State;
 use crate::tenant::Tenant;
 use crate::timestamp;
+
+/// This file's routes, tried by the router (`routes.rs`) with every other
+/// file's; a new route here is one line and its handler below.
+#[rustfmt::skip]
+pub(crate) fn routes(method: &str, path: &[&str]) -> Option<Handler> {
+    match (method, path) {
+        ("GET", ["__simulator", "hold"]) => to(|c| held(c.state, c.tenant)),
+        ("POST", ["__simulator", "hold"]) => to(|c| hold(c.state, c.tenant, &c.request.body)),
+        ("POST", ["__simulator", "release"]) => to(|c| release(c.state, c.tenant, &c.request.body)),
+        _ => None,
+    }
+}
 
 /// What [`crate::Simulator::hold`] keeps in `processing`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

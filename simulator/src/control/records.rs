@@ -28,10 +28,31 @@ use crate::control::feed::{self, FeedPlan};
 use crate::http::answer::{Answer, Refused};
 use crate::http::request::RecordedRequest;
 use crate::http::response;
+use crate::http::route::{to, Handler};
 use crate::intelligence::record_spec;
 use crate::intelligence::synthetic::absent_value;
 use crate::permissions::Permission;
 use crate::state::State;
+
+/// This file's routes, tried by the router (`routes.rs`) with every other
+/// file's; a new route here is one line and its handler below.
+#[rustfmt::skip]
+pub(crate) fn routes(method: &str, path: &[&str]) -> Option<Handler> {
+    match (method, path) {
+        ("GET", ["__simulator", "records"]) => to(|c| list(c.state, c.request)),
+        ("POST", ["__simulator", "records"]) => to(|c| add(c.state, &c.request.body)),
+        ("GET", ["__simulator", "feed"]) => to(|c| feed_progress(c.state)),
+        ("POST", ["__simulator", "feed"]) => to(|c| start_feed(c.state, &c.request.body)),
+        ("DELETE", ["__simulator", "feed"]) => to(|c| stop_feed(c.state)),
+        ("GET", ["__simulator", "synthetic"]) => to(|c| synthetic(c.state)),
+        ("POST", ["__simulator", "synthetic"]) => to(|c| load_synthetic(c.state, &c.request.body)),
+        ("GET", ["__simulator", "permissions"]) => to(|c| permissions(c.state)),
+        ("PUT", ["__simulator", "permissions"]) => to(|c| set_permissions(c.state, &c.request.body)),
+        ("GET", ["__simulator", "import_delay"]) => to(|c| import_delay(c.state)),
+        ("PUT", ["__simulator", "import_delay"]) => to(|c| set_import_delay(c.state, &c.request.body)),
+        _ => None,
+    }
+}
 
 /// A control route's body, or a 400 saying why it is not one.
 pub(crate) fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Refused> {

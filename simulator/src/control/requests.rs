@@ -11,8 +11,22 @@ use crate::faults::fault::{self, Queued};
 use crate::http::answer::{Answer, Refused};
 use crate::http::request::RecordedRequest;
 use crate::http::response;
+use crate::http::route::{to, Handler};
 use crate::state::State;
 use crate::tenant::Tenant;
+
+/// This file's routes, tried by the router (`routes.rs`) with every other
+/// file's; a new route here is one line and its handler below.
+#[rustfmt::skip]
+pub(crate) fn routes(method: &str, path: &[&str]) -> Option<Handler> {
+    match (method, path) {
+        ("GET", ["__simulator", "requests"]) => to(|c| list(c.state)),
+        ("DELETE", ["__simulator", "requests"]) => to(|c| forget(c.state)),
+        ("POST", ["__simulator", "faults"]) => to(|c| push_faults(c.state, c.tenant, &c.request.body)),
+        ("DELETE", ["__simulator", "faults"]) => to(|c| clear_faults(c.state, c.tenant)),
+        _ => None,
+    }
+}
 
 pub(crate) fn list(state: &State) -> Answer {
     let requests: Vec<Value> = state.requests().iter().map(request_json).collect();

@@ -9,8 +9,22 @@ use serde_json::{json, Value};
 
 use crate::http::answer::{Answer, Refused};
 use crate::http::response;
+use crate::http::route::{to, Handler};
 use crate::sandbox::detonations::{SandboxSubmission, SubmitResponse};
 use crate::tenant::Tenant;
+
+/// This file's routes, tried by the router (`routes.rs`) with every other
+/// file's; a new route here is one line and its handler below.
+#[rustfmt::skip]
+pub(crate) fn routes(method: &str, path: &[&str]) -> Option<Handler> {
+    match (method, path) {
+        ("GET", ["__simulator", "latency"]) => to(|c| latency(c.tenant)),
+        ("PUT" | "POST", ["__simulator", "latency"]) => to(|c| set_latency(c.tenant, &c.request.body)),
+        ("GET", ["__simulator", "sandbox"]) => to(|c| sandbox(c.tenant)),
+        ("PUT" | "POST", ["__simulator", "sandbox"]) => to(|c| set_sandbox(c.tenant, &c.request.body)),
+        _ => None,
+    }
+}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

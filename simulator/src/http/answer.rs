@@ -1,7 +1,7 @@
 //! What every handler answers: a response, or a refusal before anything
-//! changed. Kept apart from the route table and from any handler so that
-//! handlers depend on it, and the table on the handlers, never the other way
-//! round: a handler never imports the router that calls it.
+//! changed. Kept apart from the router and from any handler so that
+//! handlers depend on it, and the router on the handlers' tables, never the
+//! other way round: a handler never imports the router that calls it.
 
 use serde_json::Value;
 

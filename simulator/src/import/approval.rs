@@ -18,6 +18,7 @@ use crate::http::answer::Answer;
 use crate::http::form::{FormEncoding, FormFile, SubmittedForm};
 use crate::http::request::RecordedRequest;
 use crate::http::response::{self, Response};
+use crate::http::route::{to, Handler};
 use crate::import::session::{ImportSession, PROCESSING};
 use crate::intelligence::observable_record::{itype_for, Draft, TagSpec, SEVERITIES};
 use crate::intelligence::observables::{self, Found};
@@ -25,6 +26,17 @@ use crate::intelligence::search::ApiVersion;
 use crate::permissions::Permission;
 use crate::state::State;
 use crate::timestamp;
+
+/// This file's routes, tried by the router (`routes.rs`) with every other
+/// file's; a new route here is one line and its handler below.
+#[rustfmt::skip]
+pub(crate) fn routes(method: &str, path: &[&str]) -> Option<Handler> {
+    match (method, path) {
+        ("POST", ["api", "v2", "intelligence", "import"]) => to(|c| import(c.state, c.request, ApiVersion::V2)),
+        ("POST", ["api", "v1", "intelligence", "import"]) => to(|c| import(c.state, c.request, ApiVersion::V1)),
+        _ => None,
+    }
+}
 
 /// The form as received, before any judgement: its fields (a repeated one
 /// reads as its last value, [`SubmittedForm::field`]) and the `file` part.

@@ -15,8 +15,9 @@
 
 use serde_json::{json, Value};
 
-use crate::http::answer::{Answer, Refused};
+use crate::http::answer::{number, Answer, Refused};
 use crate::http::response;
+use crate::http::route::{with, Handler};
 use crate::import::approval::job_id;
 use crate::import::session::{ImportSession, PROCESSING};
 use crate::intelligence::observable_record::{Draft, OWNER_ORGANIZATION_ID};
@@ -24,6 +25,16 @@ use crate::intelligence::observables::ObservableKind;
 use crate::permissions::Permission;
 use crate::state::State;
 use crate::timestamp;
+
+/// This file's routes, tried by the router (`routes.rs`) with every other
+/// file's; a new route here is one line and its handler below.
+#[rustfmt::skip]
+pub(crate) fn routes(method: &str, path: &[&str]) -> Option<Handler> {
+    match (method, path) {
+        ("POST", ["api", "v2", "intelligence", id, "clone"]) => with(number(id)?, |c, id| clone(c.state, id)),
+        _ => None,
+    }
+}
 
 pub(crate) fn clone(state: &State, id: u64) -> Answer {
     state.denials.require(Permission::Import)?;

@@ -19,11 +19,22 @@ use serde_json::Value;
 use crate::http::answer::{json_body, Answer, Refused};
 use crate::http::request::RecordedRequest;
 use crate::http::response;
+use crate::http::route::{to, Handler};
 use crate::intelligence::observable_record::{Draft, TagSpec, SEVERITIES};
 use crate::intelligence::observables::{classify, ObservableKind};
 use crate::permissions::Permission;
 use crate::state::State;
 use crate::timestamp;
+
+/// This file's routes, tried by the router (`routes.rs`) with every other
+/// file's; a new route here is one line and its handler below.
+#[rustfmt::skip]
+pub(crate) fn routes(method: &str, path: &[&str]) -> Option<Handler> {
+    match (method, path) {
+        ("PATCH", ["api", "v1" | "v2", "intelligence"]) => to(|c| import(c.state, c.request)),
+        _ => None,
+    }
+}
 
 /// The type keys and the kinds their values must have.
 const TYPE_KEYS: [(&str, &str); 6] = [

@@ -15,12 +15,23 @@
 
 use serde_json::Value;
 
-use crate::http::answer::{json_body, Answer, Refused};
+use crate::http::answer::{json_body, number, Answer, Refused};
 use crate::http::response;
+use crate::http::route::{with, Handler};
 use crate::import::session::{session_json, ImportSession, APPROVED, APPROVING, ERRORS, REJECTED};
 use crate::permissions::Permission;
 use crate::state::State;
 use crate::timestamp;
+
+/// This file's routes, tried by the router (`routes.rs`) with every other
+/// file's; a new route here is one line and its handler below.
+#[rustfmt::skip]
+pub(crate) fn routes(method: &str, path: &[&str]) -> Option<Handler> {
+    match (method, path) {
+        ("PATCH", ["api", "v1", "importsession", id, "edit_classification"]) => with(number(id)?, |c, id| edit(c.state, c.request, id)),
+        _ => None,
+    }
+}
 
 /// What one edit asks for.
 #[derive(Debug, PartialEq, Eq)]

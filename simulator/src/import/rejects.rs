@@ -11,11 +11,22 @@
 
 use serde_json::json;
 
-use crate::http::answer::{Answer, Refused};
+use crate::http::answer::{number, Answer, Refused};
 use crate::http::paging::{self, Paging};
 use crate::http::request::RecordedRequest;
+use crate::http::route::{with, Handler};
 use crate::import::session::PROCESSING;
 use crate::state::State;
+
+/// This file's routes, tried by the router (`routes.rs`) with every other
+/// file's; a new route here is one line and its handler below.
+#[rustfmt::skip]
+pub(crate) fn routes(method: &str, path: &[&str]) -> Option<Handler> {
+    match (method, path) {
+        ("GET", ["api", "v1", "importsession", id, "rejects"]) => with(number(id)?, |c, id| list(c.state, c.request, id)),
+        _ => None,
+    }
+}
 
 /// Why a line was left out; the one reason the simulator's parser has.
 pub(crate) const NOT_AN_OBSERVABLE: &str = "No observable was found in the line.";

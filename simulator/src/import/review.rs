@@ -18,14 +18,28 @@
 
 use serde_json::json;
 
-use crate::http::answer::{Answer, Refused};
+use crate::http::answer::{number, Answer, Refused};
 use crate::http::paging::{self, Paging};
 use crate::http::request::RecordedRequest;
 use crate::http::response;
+use crate::http::route::{to, with, Handler};
 use crate::import::session::{session_json, ImportSession, Refusal};
 use crate::permissions::Permission;
 use crate::state::State;
 use crate::timestamp;
+
+/// This file's routes, tried by the router (`routes.rs`) with every other
+/// file's; a new route here is one line and its handler below.
+#[rustfmt::skip]
+pub(crate) fn routes(method: &str, path: &[&str]) -> Option<Handler> {
+    match (method, path) {
+        ("GET", ["api", "v1", "importsession"]) => to(|c| list(c.state, c.request)),
+        ("GET", ["api", "v1", "importsession", id]) => with(number(id)?, |c, id| get(c.state, c.request, id)),
+        ("DELETE", ["api", "v1", "importsession", id]) => with(number(id)?, |c, id| reject(c.state, id)),
+        ("PATCH", ["api", "v1", "importsession", id, "approve_all"]) => with(number(id)?, |c, id| approve(c.state, id)),
+        _ => None,
+    }
+}
 
 pub(crate) fn list(state: &State, request: &RecordedRequest) -> Answer {
     let pairs = request.query_pairs();

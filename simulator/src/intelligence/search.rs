@@ -25,12 +25,24 @@ use crate::http::answer::{Answer, Refused};
 use crate::http::paging::{self, Paging};
 use crate::http::request::{last_value, RecordedRequest};
 use crate::http::response;
+use crate::http::route::{to, Handler};
 use crate::intelligence::filters::{self, Expr};
 use crate::intelligence::record_key::RecordKey;
 use crate::intelligence::search_after::{self, Cursor, Order};
 use crate::intelligence::store::RecordStore;
 use crate::intelligence::v1_shape;
 use crate::state::State;
+
+/// This file's routes, tried by the router (`routes.rs`) with every other
+/// file's; a new route here is one line and its handler below.
+#[rustfmt::skip]
+pub(crate) fn routes(method: &str, path: &[&str]) -> Option<Handler> {
+    match (method, path) {
+        ("GET", ["api", "v2", "intelligence"]) => to(|c| search(c.state, c.request, ApiVersion::V2)),
+        ("GET", ["api", "v1", "intelligence"]) => to(|c| search(c.state, c.request, ApiVersion::V1)),
+        _ => None,
+    }
+}
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum ApiVersion {

@@ -27,9 +27,26 @@ use crate::http::answer::{number, Answer, Refused};
 use crate::http::paging::{self, Paging};
 use crate::http::request::RecordedRequest;
 use crate::http::response;
+use crate::http::route::{to, with, Handler};
 use crate::investigations::book::{Investigation, ELEMENT_TYPES};
 use crate::permissions::Permission;
 use crate::state::State;
+
+/// This file's routes, tried by the router (`routes.rs`) with every other
+/// file's; a new route here is one line and its handler below.
+#[rustfmt::skip]
+pub(crate) fn routes(method: &str, path: &[&str]) -> Option<Handler> {
+    match (method, path) {
+        ("GET", ["api", "v1", "investigation"]) => to(|c| list(c.state, c.request)),
+        ("POST", ["api", "v1", "investigation"]) => to(|c| create(c.state, c.request)),
+        ("GET", ["api", "v1", "investigation", id]) => with(number(id)?, |c, id| get(c.state, id, c.request)),
+        ("PATCH", ["api", "v1", "investigation", id]) => with(number(id)?, |c, id| update(c.state, id, c.request)),
+        ("DELETE", ["api", "v1", "investigation", id]) => with(number(id)?, |c, id| delete(c.state, id, c.request)),
+        ("GET", ["api", "v1", "investigationelement"]) => to(|c| elements(c.state, c.request)),
+        ("POST", ["api", "v1", "investigationelement"]) => to(|c| add_elements(c.state, c.request)),
+        _ => None,
+    }
+}
 
 const PRIORITIES: [&str; 5] = ["verylow", "low", "medium", "high", "veryhigh"];
 const STATUSES: [&str; 4] = ["unassigned", "pending", "in-progress", "completed"];

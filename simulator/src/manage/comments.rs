@@ -16,9 +16,21 @@ use serde_json::{json, Value};
 use crate::http::answer::{json_body, Answer, Refused};
 use crate::http::request::RecordedRequest;
 use crate::http::response;
+use crate::http::route::{to, Handler};
 use crate::permissions::Permission;
 use crate::state::State;
 use crate::timestamp;
+
+/// This file's routes, tried by the router (`routes.rs`) with every other
+/// file's; a new route here is one line and its handler below.
+#[rustfmt::skip]
+pub(crate) fn routes(method: &str, path: &[&str]) -> Option<Handler> {
+    match (method, path) {
+        ("GET", ["api", "v2", "intelligence", "comments"]) => to(|c| list(c.state, c.request)),
+        ("POST", ["api", "v2", "intelligence", "comments"]) => to(|c| add(c.state, c.request)),
+        _ => None,
+    }
+}
 
 /// The organization the simulated account belongs to, as a comment names it.
 const ORGANIZATION: &str = "Example Security";

@@ -9,15 +9,27 @@
 
 use serde_json::{Map, Value};
 
-use crate::http::answer::{json_body, Answer, Refused};
+use crate::http::answer::{json_body, number, Answer, Refused};
 use crate::http::request::RecordedRequest;
 use crate::http::response;
+use crate::http::route::{with, Handler};
 use crate::intelligence::observable_record::{threat_type_of, SEVERITIES};
 use crate::intelligence::search;
 use crate::intelligence::store::RecordStore;
 use crate::permissions::Permission;
 use crate::state::State;
 use crate::timestamp;
+
+/// This file's routes, tried by the router (`routes.rs`) with every other
+/// file's; a new route here is one line and its handler below.
+#[rustfmt::skip]
+pub(crate) fn routes(method: &str, path: &[&str]) -> Option<Handler> {
+    match (method, path) {
+        ("GET", ["api", "v2", "intelligence", id]) => with(number(id)?, |c, id| get(c.state, c.request, id)),
+        ("PATCH", ["api", "v2", "intelligence", id]) => with(number(id)?, |c, id| update(c.state, c.request, id)),
+        _ => None,
+    }
+}
 
 const STATUSES: [&str; 3] = ["active", "inactive", "falsepos"];
 const TLPS: [&str; 6] = ["red", "amber", "amber+strict", "green", "white", "clear"];

@@ -18,9 +18,21 @@ use serde_json::{json, Value};
 use crate::http::answer::{json_body, Answer, Refused};
 use crate::http::request::RecordedRequest;
 use crate::http::response;
+use crate::http::route::{to, Handler};
 use crate::permissions::Permission;
 use crate::state::State;
 use crate::timestamp;
+
+/// This file's routes, tried by the router (`routes.rs`) with every other
+/// file's; a new route here is one line and its handler below.
+#[rustfmt::skip]
+pub(crate) fn routes(method: &str, path: &[&str]) -> Option<Handler> {
+    match (method, path) {
+        ("POST", ["api", "v1", "falsepositive", "report"]) => to(|c| report(c.state, c.request)),
+        ("GET", ["__simulator", "false_positives"]) => to(|c| list(c.state)),
+        _ => None,
+    }
+}
 
 /// Every report received, oldest first.
 #[derive(Default)]

@@ -17,15 +17,29 @@
 
 use serde_json::{json, Value};
 
-use crate::http::answer::{ids_of, json_body, Answer, Refused};
+use crate::http::answer::{ids_of, json_body, number, Answer, Refused};
 use crate::http::request::RecordedRequest;
 use crate::http::response;
+use crate::http::route::{tag_id, to, with, Handler};
 use crate::intelligence::observable_record::TagSpec;
 use crate::intelligence::search;
 use crate::intelligence::store::RecordStore;
 use crate::permissions::Permission;
 use crate::state::State;
 use crate::timestamp;
+
+/// This file's routes, tried by the router (`routes.rs`) with every other
+/// file's; a new route here is one line and its handler below.
+#[rustfmt::skip]
+pub(crate) fn routes(method: &str, path: &[&str]) -> Option<Handler> {
+    match (method, path) {
+        ("POST", ["api", "v2", "intelligence", "bulk_tagging"]) => to(|c| bulk_tag(c.state, c.request)),
+        ("PATCH", ["api", "v2", "intelligence", "bulk_remove_tags"]) => to(|c| bulk_remove(c.state, c.request)),
+        ("POST", ["api", "v1", "intelligence", id, "tag"]) => with(number(id)?, |c, id| add(c.state, c.request, id)),
+        ("DELETE", ["api", "v1", "intelligence", id, "tag", tag]) => with((number(id)?, tag_id(tag)?), |c, (id, tag)| remove(c.state, id, &tag)),
+        _ => None,
+    }
+}
 
 pub(crate) fn bulk_tag(state: &State, request: &RecordedRequest) -> Answer {
     state.denials.require(Permission::Tag)?;

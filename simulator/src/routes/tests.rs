@@ -1,6 +1,9 @@
-//! The table's edges: exact slash paths, digit-only ids, literals before
-//! parameters, values that keep their slashes, and 405 against 404. What
-//! each route answers is tested over sockets in `simulator/tests/`.
+//! The router's edges: exact slash paths, digit-only ids, literals before
+//! parameters, values that keep their slashes, and 405 against 404. Then the
+//! tables themselves, read from the source: every line is reached through
+//! its own file's table and no other, every file's table is in [`TABLES`],
+//! and every route is documented. What each route answers is tested over
+//! sockets in `simulator/tests/`.
 
 use super::*;
 
@@ -94,19 +97,9 @@ fn model_paths_know_every_type() {
     assert!(found("GET", "/api/v1/intelligence/"), "the legacy search, not a model");
 }
 
+/// The decoding itself is tested in `http/route.rs`.
 #[test]
-fn observable_values_are_decoded_whole() {
-    let path = ["references", "http:", "", "malicious.example.net", "payload.exe"];
-    assert_eq!(
-        observable(&path[1..]).as_deref(),
-        Some("http://malicious.example.net/payload.exe")
-    );
-    assert_eq!(
-        observable(&["2001%3Adb8%3A%3Abad%3Ac0de"]).as_deref(),
-        Some("2001:db8::bad:c0de")
-    );
-    assert_eq!(observable(&["100%25%zz%4"]).as_deref(), Some("100%%zz%4"));
-    assert_eq!(observable(&[""]), None);
+fn observable_values_keep_their_slashes() {
     assert!(found(
         "GET",
         "/api/v1/inteldetails/references/http://malicious.example.net/payload.exe/"
@@ -129,36 +122,223 @@ fn control_routes_have_no_trailing_slash() {
     );
 }
 
-/// One segment of a route as the table writes it.
+/// One segment of a line's path as its table writes it.
 enum Segment {
     Literal(String),
-    /// A parameter, or literal alternatives (`"v1" | "v2"`).
-    Any,
+    /// Literal alternatives (`"v1" | "v2"`).
+    Choice(Vec<String>),
+    /// A parameter (`id`, `model`, ...), parsed by the line.
+    Param,
     /// `value @ ..`: one segment or more.
     Rest,
 }
 
-/// The path of every arm of the table, read from its source.
-fn table_paths() -> Vec<Vec<Segment>> {
-    let source = include_str!("../routes.rs");
-    let arms = source.lines().filter_map(|line| {
-        let line = line.trim_start().strip_prefix("(\"")?;
-        let (_, rest) = line.split_once("[")?;
-        Some(rest.split_once("])")?.0)
-    });
+/// One line of a table: `("GET", ["api", "v1", "rule", id]) => ...`.
+struct Line {
+    /// The file, under `simulator/src/`.
+    file: String,
+    methods: Vec<String>,
+    path: Vec<Segment>,
+    text: String,
+}
+
+/// Every `.rs` file under `simulator/src/`, with its path there and its text.
+fn sources() -> Vec<(String, String)> {
+    let root = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/src"));
+    let mut files = Vec::new();
+    let mut pending = vec![root.clone()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                let name = path.strip_prefix(&root).unwrap_or(&path).display().to_string();
+                files.push((name, std::fs::read_to_string(&path).unwrap_or_default()));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Every line of every table, read from the source: an arm that opens with a
+/// quoted method and a list of segments, `("GET", [...]) =>`.
+fn table_lines() -> Vec<Line> {
+    let quoted = |text: &str| text.trim().trim_matches('"').to_owned();
     let segment = |token: &str| match token.trim() {
         token if token.ends_with("..") => Segment::Rest,
-        token if token.starts_with('"') && !token.contains('|') => Segment::Literal(token.trim_matches('"').to_owned()),
-        _ => Segment::Any,
+        token if token.starts_with('"') && token.contains('|') => {
+            Segment::Choice(token.split('|').map(quoted).collect())
+        }
+        token if token.starts_with('"') => Segment::Literal(quoted(token)),
+        _ => Segment::Param,
     };
-    arms.map(|arm| arm.split(", ").map(segment).collect()).collect()
+    let mut lines = Vec::new();
+    for (file, text) in sources() {
+        for line in text.lines().map(str::trim) {
+            let Some((pattern, _)) = line.strip_prefix("(\"").and(line.split_once("]) =>")) else {
+                continue;
+            };
+            let Some((methods, path)) = pattern[1..].split_once(", [") else {
+                continue;
+            };
+            lines.push(Line {
+                file: file.clone(),
+                methods: methods.split('|').map(quoted).collect(),
+                path: path.split(", ").map(segment).collect(),
+                text: line.to_owned(),
+            });
+        }
+    }
+    lines
+}
+
+/// What a parameter is given when a line's path is made concrete: an id, a
+/// model type, a passive DNS kind; each parser of today's lines takes one
+/// of them (an observable or a file name takes any).
+const SAMPLES: [&str; 3] = ["7", "actor", "ip"];
+
+/// Every concrete path a line's pattern gives with [`SAMPLES`] for its
+/// parameters.
+fn sample_paths(line: &Line) -> Vec<Vec<String>> {
+    let mut paths = vec![Vec::new()];
+    for segment in &line.path {
+        let choices: Vec<String> = match segment {
+            Segment::Literal(text) => vec![text.clone()],
+            Segment::Choice(texts) => texts.clone(),
+            Segment::Param | Segment::Rest => SAMPLES.map(str::to_owned).to_vec(),
+        };
+        paths = paths
+            .iter()
+            .flat_map(|path| {
+                choices.iter().map(move |choice| {
+                    let mut longer = path.clone();
+                    longer.push(choice.clone());
+                    longer
+                })
+            })
+            .collect();
+    }
+    paths
+}
+
+/// The positions in [`TABLES`] of the tables that have a handler for this.
+fn answering(method: &str, path: &[String]) -> Vec<usize> {
+    let path: Vec<&str> = path.iter().map(String::as_str).collect();
+    let tables = TABLES.iter().enumerate();
+    tables
+        .filter(|(_, table)| table(method, &path).is_some())
+        .map(|(at, _)| at)
+        .collect()
+}
+
+/// Each line's sample paths reach one table, the same for every line of a
+/// file and a different one for each file, and there are as many files
+/// with lines as tables: so every file's table is in [`TABLES`] once, and
+/// no line is shadowed by another file's.
+#[test]
+fn every_line_is_reached_through_its_own_files_table() {
+    let lines = table_lines();
+    assert!(lines.len() > 50, "{} lines read from the tables", lines.len());
+    let mut table_of_file: std::collections::BTreeMap<&str, usize> = Default::default();
+    for line in &lines {
+        let mut reached = std::collections::BTreeSet::new();
+        for method in &line.methods {
+            for path in sample_paths(line) {
+                let tables = answering(method, &path);
+                assert!(
+                    tables.len() <= 1,
+                    "{method} /{}/ is answered by the tables at {tables:?} in TABLES, counted from 0",
+                    path.join("/")
+                );
+                reached.extend(tables);
+            }
+        }
+        let file = line.file.as_str();
+        let [table] = reached.into_iter().collect::<Vec<_>>()[..] else {
+            panic!("{file}: no table of routes.rs's TABLES, or more than one, answers `{}` (is the file's `routes` in TABLES? does a parameter need a value in SAMPLES?)", line.text);
+        };
+        let first = *table_of_file.entry(file).or_insert(table);
+        assert_eq!(
+            first, table,
+            "{file}: `{}` is answered by another file's table",
+            line.text
+        );
+    }
+    let mut tables: Vec<usize> = table_of_file.values().copied().collect();
+    tables.sort_unstable();
+    tables.dedup();
+    assert_eq!(
+        tables.len(),
+        table_of_file.len(),
+        "two files share a table: {table_of_file:?}"
+    );
+    assert_eq!(
+        TABLES.len(),
+        table_of_file.len(),
+        "TABLES lists a table twice, or one with no lines: {table_of_file:?}"
+    );
+}
+
+/// Every line's sample path with one segment changed to any segment some
+/// line spells, to a sample or to something no parser takes: still no more
+/// than one table answers. This is what makes the order of [`TABLES`] only
+/// the order to read them in: a literal in one file and a parameter in
+/// another (`intelligence/comments/`, `intelligence/<id>/`) never both take
+/// a path, since the parameter's parser refuses the literal.
+#[test]
+fn no_two_tables_answer_one_path() {
+    let lines = table_lines();
+    let mut words: Vec<String> = ["", "+1", "7x", "Actor", "a.example", "http:"]
+        .map(str::to_owned)
+        .to_vec();
+    words.extend(SAMPLES.map(str::to_owned));
+    for line in &lines {
+        for segment in &line.path {
+            match segment {
+                Segment::Literal(text) => words.push(text.clone()),
+                Segment::Choice(texts) => words.extend(texts.iter().cloned()),
+                Segment::Param | Segment::Rest => {}
+            }
+        }
+    }
+    words.sort();
+    words.dedup();
+    let mut tried = 0;
+    for line in &lines {
+        for path in sample_paths(line) {
+            for at in 0..=path.len() {
+                for word in &words {
+                    // The segment at `at` changed, or `word` added at the end.
+                    let mut near = path.clone();
+                    if at < near.len() {
+                        near[at] = word.clone();
+                    } else {
+                        near.push(word.clone());
+                    }
+                    for method in METHODS {
+                        let tables = answering(method, &near);
+                        assert!(
+                            tables.len() <= 1,
+                            "{method} /{}/ is answered by the tables at {tables:?} in TABLES, counted from 0",
+                            near.join("/")
+                        );
+                        tried += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(tried > 10_000, "{tried} paths tried");
 }
 
 fn matches(route: &[Segment], documented: &[&str]) -> bool {
     match (route.split_first(), documented.split_first()) {
         (None, None) => true,
         (Some((Segment::Rest, _)), Some(_)) => true,
-        (Some((Segment::Any, route)), Some((_, documented))) => matches(route, documented),
+        // A documented `v{1,2}` stands for `"v1" | "v2"`, as `<id>` does for a parameter.
+        (Some((Segment::Param | Segment::Choice(_), route)), Some((_, documented))) => matches(route, documented),
         (Some((Segment::Literal(literal), route)), Some((segment, documented))) => {
             literal == segment && matches(route, documented)
         }
@@ -169,22 +349,13 @@ fn matches(route: &[Segment], documented: &[&str]) -> bool {
 /// Every doc comment of the crate's source (`//!` and `///`), joined.
 fn doc_comments() -> String {
     let mut doc = Vec::new();
-    let mut pending = vec![std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/src"))];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if path.extension().is_some_and(|ext| ext == "rs") {
-                let text = std::fs::read_to_string(&path).unwrap_or_default();
-                let lines = text.lines().map(str::trim_start);
-                doc.extend(
-                    lines
-                        .filter_map(|line| line.strip_prefix("//!").or_else(|| line.strip_prefix("///")))
-                        .map(str::to_owned),
-                );
-            }
-        }
+    for (_, text) in sources() {
+        let lines = text.lines().map(str::trim_start);
+        doc.extend(
+            lines
+                .filter_map(|line| line.strip_prefix("//!").or_else(|| line.strip_prefix("///")))
+                .map(str::to_owned),
+        );
     }
     doc.join(" ")
 }
@@ -192,7 +363,7 @@ fn doc_comments() -> String {
 /// A route is documented in the crate doc's list of routes (lib.rs) or in its handler's doc comment,
 /// in the handler's file, so adding one needs no edit of lib.rs.
 #[test]
-fn every_route_of_the_table_is_documented() {
+fn every_route_of_the_tables_is_documented() {
     let doc = doc_comments();
     let documented: Vec<Vec<&str>> = doc
         .split('`')
@@ -207,21 +378,24 @@ fn every_route_of_the_table_is_documented() {
             path.trim_matches('/').split('/').collect()
         })
         .collect();
-    let routes = table_paths();
-    assert!(routes.len() > 50, "{} routes read from the table", routes.len());
-    for route in &routes {
-        let shown: Vec<String> = route
+    let lines = table_lines();
+    assert!(lines.len() > 50, "{} lines read from the tables", lines.len());
+    for line in &lines {
+        let shown: Vec<String> = line
+            .path
             .iter()
             .map(|segment| match segment {
                 Segment::Literal(text) => text.clone(),
-                Segment::Any => "*".to_owned(),
+                Segment::Choice(texts) => texts.join("|"),
+                Segment::Param => "*".to_owned(),
                 Segment::Rest => "**".to_owned(),
             })
             .collect();
         assert!(
-            documented.iter().any(|path| matches(route, path)),
-            "/{} is in the table but neither in the crate doc's list of routes nor in its handler's doc comment",
-            shown.join("/")
+            documented.iter().any(|path| matches(&line.path, path)),
+            "/{} is in {}'s table but neither in the crate doc's list of routes nor in its handler's doc comment",
+            shown.join("/"),
+            line.file
         );
     }
 }

@@ -24,13 +24,29 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Map, Value};
 
-use crate::http::answer::{Answer, Refused};
+use crate::http::answer::{number, Answer, Refused};
 use crate::http::form::{FormFile, SubmittedForm};
 use crate::http::request::RecordedRequest;
 use crate::http::response::{self, Response};
+use crate::http::route::{to, with, Handler};
+use crate::sandbox::pcap;
 use crate::sandbox::platforms::{self, Platforms};
 use crate::sandbox::report::{self as sandbox_report, Detonation, Target, Verdict};
 use crate::sandbox::submit::{self as sandbox_submit, Detonated};
+
+/// This file's routes, tried by the router (`routes.rs`) with every other
+/// file's; a new route here is one line and its handler below.
+#[rustfmt::skip]
+pub(crate) fn routes(method: &str, path: &[&str]) -> Option<Handler> {
+    match (method, path) {
+        ("POST", ["api", "v1", "submit", "new"]) => to(|c| submit(&c.tenant.sandbox, c.request)),
+        ("GET", ["api", "v1", "submit", "parameters"]) => to(|c| parameters(&c.tenant.sandbox)),
+        ("GET", ["api", "v1", "submit", id]) => with(number(id)?, |c, id| status(&c.tenant.sandbox, id)),
+        ("GET", ["api", "v1", "submit", id, "report"]) => with(number(id)?, |c, id| report(&c.tenant.sandbox, id, &c.tenant.origin(c.request))),
+        ("GET", ["userUploads", _day, file]) => with((*file).to_owned(), |c, file| pcap::download(&c.request.path, &file, |id| has_report(&c.tenant.sandbox, id))),
+        _ => None,
+    }
+}
 
 /// How long a new submission stays "processing" unless told otherwise.
 pub const DEFAULT_SANDBOX_PROCESSING: Duration = Duration::from_secs(3);
