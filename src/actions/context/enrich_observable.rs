@@ -235,8 +235,7 @@ impl Associations {
 }
 
 passed_through! {
-    /// An insight: ThreatStream's one-line finding about the observable. Only for the schema; insights
-    /// pass through as ThreatStream sent them.
+    /// An insight: ThreatStream's one-line finding about the observable, as ThreatStream sent it
     #[name = "insight"]
     struct Insight {
         /// Kind of insight, such as reputation or geolocation

@@ -20,7 +20,7 @@ use crate::threatstream::enrichment::IntelDetail;
 use crate::threatstream::Record;
 
 passed_through! {
-    /// The confidence trend. Only for the schema: the trend passes through as ThreatStream sent it.
+    /// The confidence trend of an observable, as ThreatStream sent it
     #[name = "confidence_trend"]
     pub(crate) struct ConfidenceTrend {
         /// Lowest confidence the observable has had, 0-100

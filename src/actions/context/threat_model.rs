@@ -27,8 +27,7 @@ use crate::protocol::clean;
 use crate::threatstream::{numeric_id, tag_names, ModelType, Record};
 
 passed_through! {
-    /// A threat model as outputs show it. Only for the schema: models pass through `shaped` as JSON, so
-    /// fields not listed here reach the output too.
+    /// A threat model: text under description, tags and aliases as names; fields not listed here are kept too
     #[name = "threat_model"]
     pub(crate) struct ThreatModelFields {
         /// ThreatStream's ID of the model, unique within its type

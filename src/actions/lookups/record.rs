@@ -28,7 +28,7 @@ impl JsonSchema for ResultRecord {
 }
 
 passed_through! {
-    /// Only for the schema: see `ResultRecord`.
+    /// One intelligence record, as ThreatStream sent it; fields not listed here are kept too
     #[name = "result"]
     struct ResultFields {
         /// ThreatStream's ID of the record

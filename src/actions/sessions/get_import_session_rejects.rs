@@ -53,7 +53,7 @@ pub(crate) struct GetImportSessionRejectsOutput {
 }
 
 passed_through! {
-    /// One line an import left out. Only for the schema: rejects pass through as ThreatStream sent them.
+    /// One line an import left out, as ThreatStream sent it
     #[name = "import_reject"]
     struct Reject {
         /// ThreatStream's ID of the reject
