@@ -21,8 +21,9 @@ test:
 	cargo test --workspace
 
 # Writes every file generated from the Rust types: plugin.spec.yaml below its marker line, schemas/,
-# tests/*.json, help.md's tables and examples, README.md's table of actions. `make test` fails while
-# any of them differs from what the types say.
+# tests/*.json, help.md's tables and examples, README.md's table of actions; then docs/threatstream-api.md's
+# table from the `# Contract` sections in src/threatstream/. `make test` fails while any of them differs
+# from its source.
 generate:
 	GENERATE=write cargo test --lib generated_files_are_fresh
 	GENERATE=write cargo test --test integration the_table_is_written_from_the_contracts_beside_the_calls

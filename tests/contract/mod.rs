@@ -5,10 +5,11 @@
 //! years (XSOAR's v3 and its test data, Splunk SOAR's connector, Google SecOps SOAR's ThreatFuse,
 //! FortiSOAR, Polarity, Rapid7's plugin and its unit-test responses) are the oracle. Each fixture under
 //! `tests/fixtures/<group>/` is an answer we wrote ourselves from what one of them shows, and names
-//! that source and its route; docs/threatstream-api.md is the table of routes they confirm, with a
-//! row per route the plugin calls that lists the fixtures holding it. `routes` keeps that table
-//! complete: it fails on a route the code calls without a row, a row nothing calls, and a fixture
-//! its route's row does not list.
+//! that source and its route. Each route the plugin calls has its contract beside the call that sends
+//! it (a `# Contract` section in src/threatstream/), listing the fixtures that hold it, and
+//! docs/threatstream-api.md is the table `make generate` writes from those. `routes` keeps the
+//! contract complete: it fails on a route the code calls without a contract, a contract nothing
+//! calls, and a fixture its route's contract does not list.
 //!
 //! A test serves a fixture on its route (`Fixture::serve`, a simulator fault rule that answers every
 //! request to that path) and runs the real binary against it, so the answer goes through the same
