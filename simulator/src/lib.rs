@@ -19,7 +19,7 @@
 //! `intelligence/` (records, search), `manage/` (one observable, tags,
 //! comments), `import/` (imports and import sessions), `admin/` (rules,
 //! the allowlist, users, snapshots), `sandbox/`,
-//! `context/` (threat models, enrichment), `control/` (the `/__simulator/`
+//! `context/` (threat models, enrichment), `control/` (most of the `/__simulator/`
 //! routes), `faults/`, `receiver/` (the dispatcher stand-in), `http/` (the
 //! wire every handler shares: requests, answers and refusals, forms,
 //! paging, the server, and what a route's line is written with) and
@@ -34,8 +34,8 @@
 //! or a `Refused` status and message), whose doc comment names the route
 //! (`` `GET /api/v1/...` ``) and says what it answers, and its line in the
 //! table at the top of that file. A unit test fails while a route of a
-//! table is named neither in the list below nor in a handler's doc comment,
-//! so the list needs no edit; another fails while two files' tables answer
+//! table is named, with its method, neither in the list below nor in the doc
+//! comments of its file, so the list needs no edit; another fails while two files' tables answer
 //! one path, or a file's table is missing from `TABLES` (a new file of
 //! handlers adds its `mod` line and its entry there). State the route keeps
 //! goes in `state.rs` (or beside its capability, as `import/session.rs`'s

@@ -3,9 +3,10 @@
 //! lines live in the files of their handlers, not here: every file with
 //! handlers starts (right after its imports) with `fn routes`, a `match` on
 //! the method and the path's segments, so a new route is one file: its
-//! handler and its line side by side. This file tries those tables in the
-//! order of [`TABLES`], and answers 404 before 405 for a path none of them
-//! has.
+//! handler and its line side by side (`sandbox/pcap.rs` alone keeps its line
+//! in `sandbox/detonations.rs`, and says why). This file tries those tables
+//! in the order of [`TABLES`]: a path no table has for any method is a 404,
+//! one that only other methods have is a 405.
 //!
 //! A `match` on the method and the path's segments rather than a router
 //! crate such as `matchit` (already in the tree through axum), because

@@ -13,7 +13,8 @@
 //!
 //! Records that pass through as ThreatStream sent them are `Value`s in the output type: ThreatStream's
 //! records vary by version and endpoint and carry fields no client lists, and a playbook gets them
-//! whole, keys in ThreatStream's order, nulls included. The schema still describes the fields a
+//! whole, keys in ThreatStream's order (some lightly shaped first: passive DNS drops empty fields,
+//! threat models name their tags). The schema still describes the fields a
 //! playbook most often reads, and `passed_through!` declares that description: written like a
 //! struct, a doc comment, a title and a Rust type per field, it makes a unit type (`Comment`) whose
 //! `JsonSchema` builds the record's schema field by field (`RecordSchema`), as `#[derive(JsonSchema)]`

@@ -176,7 +176,7 @@ fn changed_ids(answer: &Value) -> Option<Vec<u64>> {
 ///
 /// # Contract: GET `/api/v1/{model}/{id}/{model}/`
 ///
-/// - Capability: Threat models (`get_threat_model` with Linked Model Types; the link steps' "already linked")
+/// - Capability: Threat models (`get_threat_model` with Linked Model Types)
 /// - Parameters and body: `limit=<up to 1000>&offset=0`; `remote_api=true` for a cloud model when Remote API is
 ///   on
 /// - Answer and paging: A Tastypie page of the linked models of that type; a 404 is none. Paging: `meta.next` as

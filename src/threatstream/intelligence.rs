@@ -198,6 +198,29 @@ pub(crate) fn path(version: ApiVersion) -> String {
 /// Hands every record whose value is exactly `observable`, across all pages, to `keep`, page by page,
 /// and answers with how many there were. Records are passed on as they arrive rather than collected,
 /// so a caller that writes them out holds one page at a time, not all of them.
+pub(crate) async fn lookup(
+    client: &Client,
+    observable: &Observable,
+    mut keep: impl FnMut(Record),
+) -> Result<usize, ApiError> {
+    let mut found = 0;
+    let filters = observable.filters(client.api_version());
+    search(client, &filters, |page| {
+        let before = found;
+        for record in page.into_iter().filter(|record| observable.matches(record)) {
+            keep(record);
+            found += 1;
+        }
+        debug!("{} exact matches", found - before);
+    })
+    .await?;
+    info!("Found {} for {}", count_of(found, "record"), observable.value());
+    Ok(found)
+}
+
+/// Searches intelligence with `filters`, every page of it, handing each page's records to `page` as
+/// it arrives: the request of every lookup (`lookup`, and `batch`'s searches of many values), on the
+/// connection's API version; `probe` sends the connection test to the same route.
 ///
 /// # Contract: GET `/api/v2/intelligence/`
 ///
@@ -246,28 +269,6 @@ pub(crate) fn path(version: ApiVersion) -> String {
 /// - Fixtures: `intelligence/rapid7_v1_search`
 /// - Choice: R7 counts offsets while `next` is set → `next` followed as the v2 search follows it. The form of a
 ///   v1 `next` is unconfirmed (no public capture); an offset link works either way
-pub(crate) async fn lookup(
-    client: &Client,
-    observable: &Observable,
-    mut keep: impl FnMut(Record),
-) -> Result<usize, ApiError> {
-    let mut found = 0;
-    let filters = observable.filters(client.api_version());
-    search(client, &filters, |page| {
-        let before = found;
-        for record in page.into_iter().filter(|record| observable.matches(record)) {
-            keep(record);
-            found += 1;
-        }
-        debug!("{} exact matches", found - before);
-    })
-    .await?;
-    info!("Found {} for {}", count_of(found, "record"), observable.value());
-    Ok(found)
-}
-
-/// Searches intelligence with `filters`, every page of it, handing each page's records to `page` as
-/// it arrives.
 pub(crate) async fn search(
     client: &Client,
     filters: &[(&'static str, String)],

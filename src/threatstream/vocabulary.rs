@@ -2,7 +2,7 @@
 //! written once: the verdict reads them from records, the feeds filter by them, imports and updates
 //! set them. Their schemas are the ones the spec publishes: `Severity` in place (the verdict's
 //! `severity`, the imports' choices), `Status` under its own name (the feeds' `statuses`) and in
-//! place as Update Observable's choice (`input::Choice<Status>`).
+//! place as Update Observable's and Search Intelligence's choice (`input::Choice<Status>`).
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

@@ -97,40 +97,78 @@ fn the_table_is_written_from_the_contracts_beside_the_calls() {
 #[test]
 fn a_contract_section_is_read_whole_and_a_wrong_one_is_named() {
     let source = "//! The module.\n\
+        //!\n\
+        //! # Contract: GET `/api/v1/module/`\n\
+        //! - Capability: Whole module\n\
+        //! - Parameters and body: None\n\
+        //! - Answer and paging: A list. No paging\n\
+        //! - Confirmed by: Unconfirmed: no client calls it\n\
         /// Reads one rule.\n\
         ///\n\
         /// # Contract: GET `/api/v1/rule/{id}/`\n\
         ///\n\
         /// - Capability: Rules (`list_rules`)\n\
         /// - Parameters and body: None\n\
+        ///\n\
         /// - Answer and paging: `{status: a|b}`, the\n\
-        ///   rule. No paging\n\
+        ///   rule. No paging: one page\n\
         /// - Confirmed by: XS3 `list_rule_request`\n\
-        #[allow(clippy::x)]\n\
+        /// - Choice:\n\
+        ///   rule ids as numbers\n\
+        #[expect(\n\
+            dead_code,\n\
+            reason = \"[a] test\"\n\
+        )]\n\
         pub(crate) async fn rule(client: &Client) {}\n\
         /// # Contract: POST `/api/v1/rule/`\n\
         /// - Capability: Rules\n\
-        /// - Answers: a rule\n";
+        /// - Answers: a rule\n\
+        pub(crate) async fn create(client: &Client) {}\n\
+        /// # Contract: DELETE `/api/v1/rule/{id}/`\n\
+        /// - Capability: Rules\n\
+        /// - Parameters and body: None\n\
+        /// A note that ends the section.\n\
+        /// - Answer and paging: 204\n\
+        /// - Confirmed by: Unconfirmed\n\
+        pub(crate) async fn delete(client: &Client) {}\n\
+        /// # Contract: PATCH `/api/v1/rule/{id}/`\n\
+        /// - Capability: Rules\n\
+        /// - Parameters and body: None\n\
+        /// - Answer and paging: 202\n\
+        /// - Confirmed by: Unconfirmed\n\
+        const PATCHED: &str = \"\";\n";
     let (rows, problems) = sections("src/threatstream/rules.rs", source);
-    assert_eq!(rows.len(), 1, "{problems:?}");
-    let row = &rows[0];
-    assert_eq!(row.place, "src/threatstream/rules.rs:4");
+    assert_eq!(rows.len(), 2, "{problems:?}");
+    assert_eq!(rows[0].cell("Call"), "[`rules`](../src/threatstream/rules.rs)");
+    let row = &rows[1];
+    assert_eq!(row.place, "src/threatstream/rules.rs:10");
     assert_eq!(
         (row.method().as_str(), row.path().as_str()),
         ("GET", "/api/v1/rule/{id}/")
     );
-    assert_eq!(row.cell("Answer and paging"), "`{status: a|b}`, the rule. No paging");
+    assert_eq!(
+        row.cell("Answer and paging"),
+        "`{status: a|b}`, the rule. No paging: one page"
+    );
+    assert_eq!(row.cell("Where sources disagree → choice"), "rule ids as numbers");
     assert_eq!(row.cell("Call"), "[`rules::rule`](../src/threatstream/rules.rs)");
     assert!(
-        table(&rows).contains("`{status: a\\|b}`, the rule. No paging"),
+        table(&rows).contains("`{status: a\\|b}`, the rule. No paging: one page"),
         "{}",
         table(&rows)
     );
-    assert_eq!(problems.len(), 1, "{problems:?}");
-    assert!(
-        problems[0].starts_with("src/threatstream/rules.rs:13: `Answers` is not a contract's label"),
-        "{problems:?}"
-    );
+    let expected = [
+        "src/threatstream/rules.rs:25: `Answers` is not a contract's label",
+        "src/threatstream/rules.rs:29: `- Answer and paging:` comes after the section ended at \"A note that ends",
+        "src/threatstream/rules.rs:36: a `///` contract is written on the function that sends its route",
+    ];
+    assert_eq!(problems.len(), expected.len(), "{problems:?}");
+    for (problem, expected) in problems.iter().zip(expected) {
+        assert!(
+            problem.starts_with(expected),
+            "{problem:?} should start with {expected:?}"
+        );
+    }
 }
 
 /// The routes of the code that no row names, each with where the code builds it.

@@ -1,5 +1,6 @@
 //! Linking threat models to observables and to each other:
-//! `POST /api/v1/{model}/{id}/{target}/bulk_add/` and `.../bulk_remove/`,
+//! `POST /api/v1/{model}/{id}/{target}/bulk_add/` and
+//! `POST /api/v1/{model}/{id}/{target}/bulk_remove/`,
 //! `target` being `intelligence` or a model type.
 //!
 //! Bodies and answers as XSOAR's `add_threat_model_association_command` and

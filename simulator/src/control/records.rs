@@ -8,15 +8,17 @@
 //!   ([`crate::intelligence::record_spec`]) → 201 with the created records.
 //! - `POST /__simulator/feed` `{"per_second": 50, "total": 500,
 //!   "update_fraction": 0.1}` → 202 with the progress, whose
-//!   `after_update_id` is where the feed's changes start; `GET` the progress
-//!   (`running`, `added`, `updated`, `total`, `after_update_id`); `DELETE`
-//!   stops it.
+//!   `after_update_id` is where the feed's changes start;
+//!   `GET /__simulator/feed`: the progress (`running`, `added`, `updated`,
+//!   `total`, `after_update_id`); `DELETE /__simulator/feed` stops it.
 //! - `POST /__simulator/synthetic` `{"values": 500, "records": 2500}` → 201;
-//!   `GET` → `{"values": [{"value", "type"}...], "absent": [...],
-//!   "records": N}`, `absent` being as many values that have no record.
+//!   `GET /__simulator/synthetic` → `{"values": [{"value", "type"}...],
+//!   "absent": [...], "records": N}`, `absent` being as many values that
+//!   have no record.
 //! - `PUT /__simulator/permissions` `{"denied": ["approve_intel", ...]}`
-//!   replaces the denied set; `GET` shows it.
-//! - `PUT /__simulator/import_delay` `{"millis": 0}`; `GET` shows it.
+//!   replaces the denied set; `GET /__simulator/permissions` shows it.
+//! - `PUT /__simulator/import_delay` `{"millis": 0}`;
+//!   `GET /__simulator/import_delay` shows it.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,6 +1,7 @@
-//! The control routes for the tenant's settings: `GET` and `PUT` (or
-//! `POST`) `/__simulator/latency` and `/__simulator/sandbox`. Shapes are in
-//! the crate doc; a Rust test uses `methods/conditions.rs` instead.
+//! The control routes for the tenant's settings:
+//! `GET`, `PUT`, `POST /__simulator/latency` and
+//! `GET`, `PUT`, `POST /__simulator/sandbox` (`PUT` and `POST` alike). Shapes
+//! are in the crate doc; a Rust test uses `methods/conditions.rs` instead.
 
 use std::time::Duration;
 

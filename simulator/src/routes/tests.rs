@@ -346,41 +346,58 @@ fn matches(route: &[Segment], documented: &[&str]) -> bool {
     }
 }
 
-/// Every doc comment of the crate's source (`//!` and `///`), joined.
-fn doc_comments() -> String {
+/// The doc comments (`//!` and `///`) of the files named, joined.
+fn doc_comments(files: &[&str]) -> String {
     let mut doc = Vec::new();
-    for (_, text) in sources() {
+    for (name, text) in sources().iter().filter(|(name, _)| files.contains(&name.as_str())) {
         let lines = text.lines().map(str::trim_start);
         doc.extend(
             lines
                 .filter_map(|line| line.strip_prefix("//!").or_else(|| line.strip_prefix("///")))
                 .map(str::to_owned),
         );
+        assert!(!doc.is_empty(), "{name} has doc comments");
     }
     doc.join(" ")
 }
 
-/// A route is documented in the crate doc's list of routes (lib.rs) or in its handler's doc comment,
-/// in the handler's file, so adding one needs no edit of lib.rs.
-#[test]
-fn every_route_of_the_tables_is_documented() {
-    let doc = doc_comments();
-    let documented: Vec<Vec<&str>> = doc
+/// The routes a doc text names: each path (`/api/...`, `/__simulator/...`, `/userUploads/...`) with
+/// the methods written just before it (`GET /api/...`, or `GET`, `PATCH /api/...`).
+fn documented_routes(doc: &str) -> Vec<(Vec<String>, Vec<String>)> {
+    let words: Vec<&str> = doc
         .split('`')
         .flat_map(str::split_whitespace)
-        .filter(|word| {
-            ["/api/", "/__simulator/", "/userUploads/"]
-                .iter()
-                .any(|prefix| word.starts_with(prefix))
-        })
-        .map(|path| {
-            let path = path.split('?').next().unwrap_or_default();
-            path.trim_matches('/').split('/').collect()
-        })
+        .map(|word| word.trim_end_matches([',', ';', ':', '.', ')']))
+        .filter(|word| !word.is_empty())
         .collect();
+    let mut routes = Vec::new();
+    let mut methods: Vec<String> = Vec::new();
+    for word in words {
+        if METHODS.contains(&word) {
+            methods.push(word.to_owned());
+        } else if ["/api/", "/__simulator/", "/userUploads/"]
+            .iter()
+            .any(|prefix| word.starts_with(prefix))
+        {
+            let path = word.split('?').next().unwrap_or_default();
+            let segments = path.trim_matches('/').split('/').map(str::to_owned).collect();
+            routes.push((std::mem::take(&mut methods), segments));
+        } else if word.chars().any(char::is_alphabetic) && !matches!(word, "and" | "or") {
+            methods.clear();
+        }
+    }
+    routes
+}
+
+/// A route is documented, with its method, in the crate doc's list of routes (lib.rs) or in the doc
+/// comments of the file whose table has it (its handler's), so adding one needs no edit of lib.rs.
+#[test]
+fn every_route_of_the_tables_is_documented() {
     let lines = table_lines();
     assert!(lines.len() > 50, "{} lines read from the tables", lines.len());
+    let mut undocumented = Vec::new();
     for line in &lines {
+        let documented = documented_routes(&doc_comments(&["lib.rs", &line.file]));
         let shown: Vec<String> = line
             .path
             .iter()
@@ -391,11 +408,21 @@ fn every_route_of_the_tables_is_documented() {
                 Segment::Rest => "**".to_owned(),
             })
             .collect();
-        assert!(
-            documented.iter().any(|path| matches(&line.path, path)),
-            "/{} is in {}'s table but neither in the crate doc's list of routes nor in its handler's doc comment",
-            shown.join("/"),
-            line.file
-        );
+        for method in &line.methods {
+            let found = documented.iter().any(|(methods, path)| {
+                let path: Vec<&str> = path.iter().map(String::as_str).collect();
+                methods.contains(method) && matches(&line.path, &path)
+            });
+            if !found {
+                undocumented.push(format!("{method} /{} ({})", shown.join("/"), line.file));
+            }
+        }
     }
+    assert!(
+        undocumented.is_empty(),
+        "routes in the tables but documented, with their method, neither in the crate doc's list of routes nor \
+         in the doc comments of the file whose table has them (write `GET /api/v1/...` in the handler's doc \
+         comment):\n  {}",
+        undocumented.join("\n  ")
+    );
 }

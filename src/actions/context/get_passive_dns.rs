@@ -33,7 +33,7 @@ pub(crate) struct GetPassiveDnsInput {
     limit: usize,
 }
 
-// Only for the schema, as is `PassiveDnsRecord`: records pass through as ThreatStream sent them.
+// What `run` returns; the records pass through, described by `PassiveDnsRecord`.
 #[derive(Serialize, JsonSchema)]
 pub(crate) struct GetPassiveDnsOutput {
     /// DNS resolutions seen for the value, newest first; empty when there are none

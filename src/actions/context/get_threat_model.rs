@@ -55,7 +55,7 @@ pub(crate) struct GetThreatModelInput {
     linked_model_types: Vec<ModelType>,
 }
 
-// Only for the schema: the model and observables are written as JSON.
+// What `run` returns; the model and its observables are shaped records (`threat_model::shaped`).
 #[derive(Serialize, JsonSchema)]
 pub(crate) struct GetThreatModelOutput {
     /// Whether ThreatStream has the model and the account can see it

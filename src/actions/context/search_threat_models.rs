@@ -77,7 +77,7 @@ impl PublicationStatus {
     }
 }
 
-// Only for the schema: models are shaped as JSON by `threat_model::shaped`.
+// What `run` returns; each model is a record shaped by `threat_model::shaped`.
 #[derive(Serialize, JsonSchema)]
 pub(crate) struct SearchThreatModelsOutput {
     /// Threat models found, newest change first; empty when none match

@@ -19,8 +19,12 @@
 //! - Choice: None
 //! ```
 //!
-//! A line indented by two spaces goes on with the item above it. Every label but Fixtures and Choice
-//! is required; a `|` needs no escaping here (the table escapes it).
+//! Blank lines may part the items; a line indented by a space or more goes on with the item above
+//! it, and an item's value may start on its second line. The section ends at the next heading or the
+//! end of the doc comment; an item after a line of other prose is an error, never an item lost. Every
+//! label but Fixtures and Choice is required; a `|` needs no escaping here (the table escapes it). A
+//! `///` section is on the function that sends the route (the table's Call column names it); a `//!`
+//! section stands for its module.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -99,37 +103,55 @@ pub fn sections(file: &str, source: &str) -> (Vec<Row>, Vec<String>) {
             continue;
         };
         let place = format!("{file}:{}", at + 1);
-        match section(&place, route, &lines[at + 1..]) {
-            Ok(mut row) => {
-                row.cells.insert("Call".to_owned(), call(file, &lines[at + 1..]));
-                rows.push(row);
-            }
+        let read = section(&place, route, &lines[at + 1..]).and_then(|mut row| {
+            let call = call(file, &place, line, &lines[at + 1..])?;
+            row.cells.insert("Call".to_owned(), call);
+            Ok(row)
+        });
+        match read {
+            Ok(row) => rows.push(row),
             Err(problem) => problems.push(problem),
         }
     }
     (rows, problems)
 }
 
-/// One section: its heading's route, then its items up to the first line that is not one.
+/// One section: its heading's route, then its items, read to the end of the doc comment or the next
+/// heading. Blank lines may part items; a line indented by a space or more goes on with the item
+/// above. The section ends at the first other line, and an item after that end is an error rather
+/// than an item lost.
 fn section(place: &str, route: &str, below: &[&str]) -> Result<Row, String> {
     let (method, path) = route
         .split_once(' ')
         .filter(|(method, path)| !method.is_empty() && path.starts_with('`') && path.ends_with('`'))
         .ok_or_else(|| format!("{place}: a contract's heading is `{HEADING}METHOD `/api/...``, found {route:?}"))?;
-    let mut items: Vec<(String, String)> = Vec::new();
-    let mut lines = below
+    let block = below
         .iter()
-        .map(|line| doc_text(line))
-        .skip_while(|text| *text == Some(""));
-    while let Some(Some(text)) = lines.next() {
-        if let Some(more) = text.strip_prefix("  ").filter(|_| !items.is_empty()) {
-            let last = items.last_mut().expect("an item to go on");
-            last.1.push(' ');
-            last.1.push_str(more.trim());
-        } else if let Some((label, value)) = text.strip_prefix("- ").and_then(|item| item.split_once(": ")) {
-            items.push((label.to_owned(), value.trim().to_owned()));
-        } else {
-            break;
+        .map_while(|line| doc_text(line))
+        .take_while(|text| !text.starts_with('#'));
+    let mut items: Vec<(&str, String)> = Vec::new();
+    let mut ended: Option<&str> = None;
+    for text in block.filter(|text| !text.trim().is_empty()) {
+        match (item(text), ended) {
+            (Some(Err(label)), None) => {
+                return Err(format!(
+                    "{place}: `{label}` is not a contract's label; they are {:?}",
+                    labels()
+                ))
+            }
+            (Some(Ok((label, _))), Some(end)) => {
+                return Err(format!(
+                    "{place}: `- {label}:` comes after the section ended at {end:?}; an item's further lines \
+                     are indented"
+                ))
+            }
+            (Some(Ok((label, value))), None) => items.push((label, value.to_owned())),
+            (_, None) if text.starts_with(' ') && !items.is_empty() => {
+                let last = items.last_mut().expect("an item to go on");
+                last.1 = format!("{} {}", last.1, text.trim()).trim_start().to_owned();
+            }
+            (_, None) => ended = Some(text),
+            (_, Some(_)) => {}
         }
     }
     let mut cells = BTreeMap::from([
@@ -137,49 +159,79 @@ fn section(place: &str, route: &str, below: &[&str]) -> Result<Row, String> {
         ("Path".to_owned(), path.to_owned()),
     ]);
     for (label, value) in items {
-        let column = COLUMNS
-            .iter()
-            .find(|(known, _)| *known == label)
-            .ok_or_else(|| format!("{place}: `{label}` is not a contract's label; they are {:?}", labels()))?;
-        if cells.insert(column.1.to_owned(), value).is_some() {
+        let column = column(label).expect("items have known labels");
+        if cells.insert(column.to_owned(), value).is_some() {
             return Err(format!("{place}: `{label}` is given twice"));
         }
     }
-    let column = |label: &str| {
-        COLUMNS
-            .iter()
-            .find(|(known, _)| *known == label)
-            .map(|(_, column)| *column)
-    };
     if let Some(missing) = REQUIRED
         .iter()
         .find(|label| column(label).is_none_or(|c| !cells.contains_key(c)))
     {
         return Err(format!(
-            "{place}: the contract of {route} has no `- {missing}: ...` line"
+            "{place}: the contract of {route} has no `- {missing}: ...` item"
         ));
     }
     Ok(Row::at(place.to_owned(), cells))
 }
 
-/// The call a section documents, linked to its file: the function its doc comment is on
-/// (`rules::rule`), or the module for a section in a module's doc.
-fn call(file: &str, below: &[&str]) -> String {
+/// A line that is an item, `- Label: value` (the value may start on the next line): its known label
+/// and value, or the label it names that is no contract's (`Err`); `None` for any other line.
+fn item(text: &str) -> Option<Result<(&'static str, &str), String>> {
+    let (label, value) = text.strip_prefix("- ")?.split_once(':')?;
+    let looks_like_label =
+        !label.is_empty() && label.len() <= 40 && label.chars().all(|c| c.is_alphabetic() || c == ' ');
+    if !looks_like_label || !(value.is_empty() || value.starts_with(' ')) {
+        return None;
+    }
+    let known = COLUMNS.iter().map(|(known, _)| *known).find(|known| *known == label);
+    Some(known.map(|known| (known, value.trim())).ok_or_else(|| label.to_owned()))
+}
+
+/// The column a label fills.
+fn column(label: &str) -> Option<&'static str> {
+    COLUMNS
+        .iter()
+        .find(|(known, _)| *known == label)
+        .map(|(_, column)| *column)
+}
+
+/// The call a section documents, linked to its file: the function its `///` doc comment is on
+/// (`rules::rule`), or the module for a section in a module's `//!` doc. A `///` section on anything
+/// but a function is an error: the table would name no call.
+fn call(file: &str, place: &str, heading: &str, below: &[&str]) -> Result<String, String> {
     let module = file
         .trim_start_matches(CALLS_DIR)
         .trim_start_matches('/')
         .trim_end_matches(".rs")
         .trim_end_matches("/mod")
         .replace('/', "::");
-    let function = below
-        .iter()
-        .map(|line| line.trim_start())
-        .find(|line| !line.starts_with("//") && !line.starts_with("#["))
+    if heading.trim_start().starts_with("//!") {
+        return Ok(format!("[`{module}`](../{file})"));
+    }
+    let function = item_after(below)
         .and_then(|line| line.split_once("fn ").map(|(_, rest)| rest))
         .and_then(|rest| rest.split(|c: char| !c.is_alphanumeric() && c != '_').next())
-        .filter(|name| !name.is_empty());
-    let name = function.map_or(module.clone(), |function| format!("{module}::{function}"));
-    format!("[`{name}`](../{file})")
+        .filter(|name| !name.is_empty())
+        .ok_or_else(|| format!("{place}: a `///` contract is written on the function that sends its route"))?;
+    Ok(format!("[`{module}::{function}`](../{file})"))
+}
+
+/// The first line of the item a doc comment is on: past the rest of the comment, blank lines and
+/// attributes, however many lines an attribute takes.
+fn item_after<'a>(below: &[&'a str]) -> Option<&'a str> {
+    let mut open_brackets = 0i32;
+    for line in below.iter().map(|line| line.trim()) {
+        let in_attribute = open_brackets > 0 || line.starts_with("#[");
+        if in_attribute {
+            open_brackets += line.matches('[').count() as i32 - line.matches(']').count() as i32;
+            continue;
+        }
+        if !(line.is_empty() || line.starts_with("//")) {
+            return Some(line);
+        }
+    }
+    None
 }
 
 fn labels() -> Vec<&'static str> {
