@@ -58,7 +58,15 @@ fn doc() -> String {
 /// The contract: every `# Contract` section under `src/threatstream/`, each a route.
 fn route_table() -> Vec<Row> {
     let rows = contract_rows(&root()).unwrap_or_else(|problems| panic!("{}\n{HOW}", problems.join("\n")));
+    let mut seen: BTreeMap<(String, String, &str), &str> = BTreeMap::new();
     for row in &rows {
+        let key = (row.method(), row.path(), row.cell("Capability (steps)"));
+        if let Some(first) = seen.insert(key, &row.place) {
+            panic!(
+                "{}: the same contract as {first} (method, path and capability): keep one",
+                row.place
+            );
+        }
         let path = row.path();
         assert!(
             path.starts_with("/api/") && ["GET", "POST", "PATCH", "DELETE"].contains(&row.method().as_str()),
