@@ -17,6 +17,16 @@ pub(crate) enum Choice<T> {
     Chosen(T),
 }
 
+impl<T> Choice<T> {
+    /// The value chosen, or `None` for the empty choice.
+    pub(crate) fn value(self) -> Option<T> {
+        match self {
+            Choice::Unset => None,
+            Choice::Chosen(value) => Some(value),
+        }
+    }
+}
+
 impl<T: Serialize> Serialize for Choice<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {

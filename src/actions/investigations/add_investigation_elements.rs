@@ -18,8 +18,7 @@ use serde_json::{json, Value};
 use super::element::{example_elements, ElementSummary, OBSERVABLE};
 use super::{investigation_failure, missing, read_failure, INVESTIGATION_ID};
 use crate::actions::connection::Connection;
-use crate::actions::input::NumberId;
-use crate::actions::models::links::OptionalModelType;
+use crate::actions::input::{Choice, NumberId};
 use crate::actions::models::sent_once;
 use crate::actions::models::targets::{check_matches, Kind, NotFound, TargetInputs};
 use crate::actions::{TypedAction, TypedStep};
@@ -42,8 +41,8 @@ pub(crate) struct AddInvestigationElementsInput {
     #[schemars(title = "Observable Values", example = json!(["evil-domain.example"]))]
     observable_values: Vec<String>,
     /// Type of the threat models in Model IDs: `actor`, `campaign`, `incident`, `signature`, `tipreport`, `ttp` or `vulnerability`
-    #[schemars(title = "Model Type", example = OptionalModelType::Incident, extend("default" = ""))]
-    model_type: Option<OptionalModelType>,
+    #[schemars(title = "Model Type", example = ModelType::Incident, extend("default" = ""))]
+    model_type: Option<Choice<ModelType>>,
     /// ThreatStream IDs of threat models of Model Type to add
     #[serde(default)]
     #[schemars(title = "Model IDs", example = json!([20001]))]
@@ -100,7 +99,7 @@ impl TypedAction for AddInvestigationElements {
         input: AddInvestigationElementsInput,
     ) -> Result<AddInvestigationElementsOutput, Failure> {
         let id = input.investigation_id.read("investigation_id", INVESTIGATION_ID)?;
-        let model_type = input.model_type.and_then(OptionalModelType::model_type);
+        let model_type = input.model_type.and_then(Choice::value);
         if let Some(kind) = model_type.filter(|kind| !ELEMENT_MODELS.contains(kind)) {
             let problem = format!(
                 "an investigation holds no {}; it holds actors, campaigns, incidents, signatures, threat bulletins \

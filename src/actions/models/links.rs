@@ -10,8 +10,6 @@
 
 use std::collections::HashSet;
 
-use schemars::JsonSchema;
-use serde::Serialize;
 use serde_json::json;
 
 use super::targets::{check_matches, Found, Item, Kind, NotFound, TargetInputs, Wanted};
@@ -44,8 +42,8 @@ macro_rules! link_input {
             #[schemars(title = "Observable Values", example = serde_json::json!(["evil-domain.example"]))]
             observable_values: Vec<String>,
             #[doc = concat!("Type of the threat models in Linked Model IDs, to ", $verb, " with this one")]
-            #[schemars(title = "Linked Model Type", example = $crate::actions::models::links::OptionalModelType::Actor, extend("default" = ""))]
-            linked_model_type: Option<$crate::actions::models::links::OptionalModelType>,
+            #[schemars(title = "Linked Model Type", example = $crate::threatstream::ModelType::Actor, extend("default" = ""))]
+            linked_model_type: Option<$crate::actions::input::Choice<$crate::threatstream::ModelType>>,
             #[doc = concat!("ThreatStream IDs of the threat models of Linked Model Type to ", $verb)]
             #[serde(default)]
             #[schemars(title = "Linked Model IDs", example = serde_json::json!([3101]))]
@@ -61,7 +59,7 @@ macro_rules! link_input {
                     $crate::actions::models::targets::TargetInputs {
                         observable_ids: &self.observable_ids,
                         observable_values: &self.observable_values,
-                        model_type: self.linked_model_type.and_then(|chosen| chosen.model_type()),
+                        model_type: self.linked_model_type.and_then($crate::actions::input::Choice::value),
                         model_ids: &self.linked_model_ids,
                         model_inputs: ("linked_model_type", "linked_model_ids"),
                     },
@@ -71,41 +69,6 @@ macro_rules! link_input {
     };
 }
 pub(crate) use link_input;
-
-/// A threat model type, or the form's empty choice.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-#[schemars(inline)]
-pub(crate) enum OptionalModelType {
-    Actor,
-    AttackPattern,
-    Campaign,
-    Incident,
-    Malware,
-    Signature,
-    TipReport,
-    Ttp,
-    Vulnerability,
-    #[serde(rename = "")]
-    Unset,
-}
-
-impl OptionalModelType {
-    pub(crate) fn model_type(self) -> Option<ModelType> {
-        Some(match self {
-            OptionalModelType::Actor => ModelType::Actor,
-            OptionalModelType::AttackPattern => ModelType::AttackPattern,
-            OptionalModelType::Campaign => ModelType::Campaign,
-            OptionalModelType::Incident => ModelType::Incident,
-            OptionalModelType::Malware => ModelType::Malware,
-            OptionalModelType::Signature => ModelType::Signature,
-            OptionalModelType::TipReport => ModelType::TipReport,
-            OptionalModelType::Ttp => ModelType::Ttp,
-            OptionalModelType::Vulnerability => ModelType::Vulnerability,
-            OptionalModelType::Unset => return None,
-        })
-    }
-}
 
 /// The model's ID and what to link to it; a model is not linked to itself.
 pub(crate) fn checked(
