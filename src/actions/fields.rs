@@ -48,18 +48,12 @@ pub(crate) fn nested_text(record: &Record, field: &str, inner: &str) -> Option<S
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::threatstream::record_of;
     use serde_json::json;
-
-    fn record(value: Value) -> Record {
-        match value {
-            Value::Object(map) => map,
-            _ => unreachable!("test records are objects"),
-        }
-    }
 
     #[test]
     fn fields_are_read_whatever_json_type_carries_them() {
-        let record = record(json!({"id": "14093", "user_id": 111, "name": " ", "notes": null,
+        let record = record_of(json!({"id": "14093", "user_id": 111, "name": " ", "notes": null,
             "tags": [{"name": "apt", "tlp": "white"}, "c2", {"name": ""}], "is_enabled": true,
             "user": {"email": "analyst@example.com"}}));
         assert_eq!(number(&record, "id"), Some(14093));

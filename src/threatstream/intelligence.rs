@@ -19,6 +19,15 @@ use crate::plural::count_of;
 /// One intelligence record, passed through as ThreatStream sent it.
 pub(crate) type Record = Map<String, Value>;
 
+/// A test's record, written as a JSON object.
+#[cfg(test)]
+pub(crate) fn record_of(value: Value) -> Record {
+    match value {
+        Value::Object(map) => map,
+        _ => unreachable!("test records are objects"),
+    }
+}
+
 /// An id as ThreatStream sends ids: a number (v2) or a numeric string (v1, older answers).
 pub(crate) fn numeric_id(id: &Value) -> Option<u64> {
     match id {
@@ -325,13 +334,6 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn record(value: Value) -> Record {
-        match value {
-            Value::Object(map) => map,
-            _ => unreachable!("test records are objects"),
-        }
-    }
-
     #[test]
     fn ids_are_numbers_or_numeric_strings() {
         assert_eq!(numeric_id(&json!(1000000344)), Some(1_000_000_344));
@@ -364,21 +366,21 @@ mod tests {
     #[test]
     fn matching_is_exact_per_kind() {
         let ip = Observable::Ip("198.51.100.23".parse().unwrap());
-        assert!(ip.matches(&record(json!({"value": "198.51.100.23"}))));
-        assert!(ip.matches(&record(json!({"srcip": "198.51.100.23"}))));
-        assert!(!ip.matches(&record(json!({"value": "198.51.100.230"}))));
-        assert!(!ip.matches(&record(json!({"value": 7}))));
+        assert!(ip.matches(&record_of(json!({"value": "198.51.100.23"}))));
+        assert!(ip.matches(&record_of(json!({"srcip": "198.51.100.23"}))));
+        assert!(!ip.matches(&record_of(json!({"value": "198.51.100.230"}))));
+        assert!(!ip.matches(&record_of(json!({"value": 7}))));
         let url = Observable::Url("http://a.example/x".into());
-        assert!(url.matches(&record(json!({"url": "http://a.example/x"}))));
-        assert!(!url.matches(&record(json!({"value": "http://a.example/x?y=1"}))));
+        assert!(url.matches(&record_of(json!({"url": "http://a.example/x"}))));
+        assert!(!url.matches(&record_of(json!({"value": "http://a.example/x?y=1"}))));
         let hash = Observable::Hash("44d88612fea8a8f36de82e1278abb02f".into());
-        assert!(hash.matches(&record(json!({"value": "44D88612FEA8A8F36DE82E1278ABB02F"}))));
-        assert!(!hash.matches(&record(json!({"id": 1}))));
+        assert!(hash.matches(&record_of(json!({"value": "44D88612FEA8A8F36DE82E1278ABB02F"}))));
+        assert!(!hash.matches(&record_of(json!({"id": 1}))));
         let domain = Observable::Domain("evil-domain.example".into());
-        assert!(domain.matches(&record(json!({"domain": "EVIL-DOMAIN.example."}))));
-        assert!(!domain.matches(&record(json!({"value": "cdn.evil-domain.example"}))));
+        assert!(domain.matches(&record_of(json!({"domain": "EVIL-DOMAIN.example."}))));
+        assert!(!domain.matches(&record_of(json!({"value": "cdn.evil-domain.example"}))));
         let email = Observable::Email("phisher@example.org".into());
-        assert!(email.matches(&record(json!({"value": "Phisher@Example.org"}))));
+        assert!(email.matches(&record_of(json!({"value": "Phisher@Example.org"}))));
         assert_eq!(
             email.filters(ApiVersion::V1)[0],
             ("email", "phisher@example.org".into())
@@ -415,28 +417,31 @@ mod tests {
             ),
         ];
         for (found, expected) in cases {
-            let found = record(found);
+            let found = record_of(found);
             assert_eq!(Observable::of_record(&found), Some(expected.clone()));
             assert!(expected.matches(&found), "{expected:?}");
         }
         assert_eq!(
-            Observable::of_record(&record(json!({"type": "string", "value": "x"}))),
+            Observable::of_record(&record_of(json!({"type": "string", "value": "x"}))),
             None
         );
-        assert_eq!(Observable::of_record(&record(json!({"srcip": "198.51.100.23"}))), None);
+        assert_eq!(
+            Observable::of_record(&record_of(json!({"srcip": "198.51.100.23"}))),
+            None
+        );
     }
 
     #[test]
     fn internationalised_and_mixed_case_names_match_their_ascii_form() {
         let domain = Observable::Domain("xn--bcher-kva.example".into());
-        assert!(domain.matches(&record(json!({"value": "XN--BCHER-KVA.example"}))));
-        assert!(domain.matches(&record(json!({"value": "Bücher.example."}))));
-        assert!(!domain.matches(&record(json!({"value": "bucher.example"}))));
+        assert!(domain.matches(&record_of(json!({"value": "XN--BCHER-KVA.example"}))));
+        assert!(domain.matches(&record_of(json!({"value": "Bücher.example."}))));
+        assert!(!domain.matches(&record_of(json!({"value": "bucher.example"}))));
         let email = Observable::Email("info@xn--bcher-kva.example".into());
-        assert!(email.matches(&record(json!({"value": "Info@bücher.example"}))));
-        assert!(email.matches(&record(json!({"email": "INFO@XN--BCHER-KVA.EXAMPLE"}))));
-        assert!(!email.matches(&record(json!({"value": "info@bücher.example.net"}))));
-        assert!(!email.matches(&record(json!({"value": "info"}))));
+        assert!(email.matches(&record_of(json!({"value": "Info@bücher.example"}))));
+        assert!(email.matches(&record_of(json!({"email": "INFO@XN--BCHER-KVA.EXAMPLE"}))));
+        assert!(!email.matches(&record_of(json!({"value": "info@bücher.example.net"}))));
+        assert!(!email.matches(&record_of(json!({"value": "info"}))));
     }
 
     #[test]
@@ -448,18 +453,18 @@ mod tests {
         );
         assert!(!any("x").filters(ApiVersion::V2).iter().any(|(key, _)| *key == "type"));
         assert_eq!(any("x").filters(ApiVersion::V1)[0], ("value", "x".into()));
-        let domain = record(json!({"value": "evil.example", "type": "domain"}));
+        let domain = record_of(json!({"value": "evil.example", "type": "domain"}));
         assert!(any("Evil.Example").matches(&domain));
-        let url = record(json!({"value": "http://a.example/X", "type": "url"}));
+        let url = record_of(json!({"value": "http://a.example/X", "type": "url"}));
         assert!(!any("http://a.example/x").matches(&url), "URL paths are case-sensitive");
-        assert!(any("2001:DB8::1").matches(&record(json!({"value": "2001:db8::1", "type": "ipv6"}))));
-        assert!(any("PHISHER@EXAMPLE.COM").matches(&record(json!({"email": "phisher@example.com"}))));
-        assert!(!any("evil.example").matches(&record(json!({"value": "evil.example.net", "type": "domain"}))));
-        let v1 = record(json!({"srcip": "127.0.53.53", "domain": "window.google", "md5": "", "url": ""}));
+        assert!(any("2001:DB8::1").matches(&record_of(json!({"value": "2001:db8::1", "type": "ipv6"}))));
+        assert!(any("PHISHER@EXAMPLE.COM").matches(&record_of(json!({"email": "phisher@example.com"}))));
+        assert!(!any("evil.example").matches(&record_of(json!({"value": "evil.example.net", "type": "domain"}))));
+        let v1 = record_of(json!({"srcip": "127.0.53.53", "domain": "window.google", "md5": "", "url": ""}));
         assert!(any("window.google").matches(&v1), "any type key of a v1 record");
         assert!(any("127.0.53.53").matches(&v1));
         assert_eq!(
-            record_value(&record(json!({"md5": "", "domain": "a.example"}))),
+            record_value(&record_of(json!({"md5": "", "domain": "a.example"}))),
             Some("a.example")
         );
     }

@@ -60,6 +60,8 @@ pub(crate) use import_session::{
     approve_import_session, approver_id, edit_classification, follow_import_session, import_session,
     import_session_rejects, import_sessions, reject_import_session, Rejection, SessionFilter,
 };
+#[cfg(test)]
+pub(crate) use intelligence::record_of;
 pub(crate) use intelligence::{lookup, numeric_id, probe, record_value, search_v2, Observable, Record};
 pub(crate) use observable::{clone_observable, observable, report_false_positive, update_observable};
 pub(crate) use pool::client_for;

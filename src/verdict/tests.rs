@@ -1,19 +1,13 @@
 //! The verdict rules as a table: help.md's table, row for row, plus what the other fields gather.
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::*;
-
-fn record(value: Value) -> Record {
-    match value {
-        Value::Object(map) => map,
-        _ => unreachable!("test records are objects"),
-    }
-}
+use crate::threatstream::record_of;
 
 /// A v2 record: id, status, confidence (-1 for unknown) and `meta.severity`.
 fn rec(id: u64, status: &str, confidence: i64, severity: &str) -> Record {
-    record(
+    record_of(
         json!({"id": id, "value": "203.0.113.11", "status": status, "confidence": confidence,
         "meta": {"severity": severity}, "source": "Feed", "itype": "c2_ip"}),
     )
@@ -233,22 +227,22 @@ fn the_rule_table() {
 
 #[test]
 fn what_thresholds_compare_is_the_confidence_however_it_is_sent() {
-    let as_text = record(json!({"id": " 7 ", "status": "active", "confidence": "90"}));
+    let as_text = record_of(json!({"id": " 7 ", "status": "active", "confidence": "90"}));
     let verdict = verdict_of([&as_text], DEFAULT);
     assert_eq!(verdict.verdict, Malicious);
     assert!(verdict.reason.starts_with("Active record 7 has"), "{}", verdict.reason);
-    let fraction = record(json!({"status": "active", "confidence": 64.9}));
+    let fraction = record_of(json!({"status": "active", "confidence": 64.9}));
     assert_eq!(
         verdict_of([&fraction], DEFAULT).verdict,
         Suspicious,
         "never rounded up across a threshold"
     );
     for unknown in [json!(-1), json!(101), json!("n/a"), json!(null), json!(true)] {
-        let odd = record(json!({"status": "active", "confidence": unknown}));
+        let odd = record_of(json!({"status": "active", "confidence": unknown}));
         let verdict = verdict_of([&odd], DEFAULT);
         assert_eq!((verdict.verdict, verdict.confidence), (Unknown, -1), "{unknown}");
     }
-    let no_status = record(json!({"confidence": 70}));
+    let no_status = record_of(json!({"confidence": 70}));
     assert_eq!(
         verdict_of([&no_status], DEFAULT).verdict,
         Malicious,
@@ -258,7 +252,7 @@ fn what_thresholds_compare_is_the_confidence_however_it_is_sent() {
 
 #[test]
 fn v1_records_are_judged_alike() {
-    let v1 = record(
+    let v1 = record_of(
         json!({"id": 9, "srcip": "198.51.100.23", "state": "active", "confidence": "70",
         "severity": "high", "date_first": "2020-01-01T00:00:00", "date_last": "2020-02-01T00:00:00"}),
     );
@@ -267,28 +261,28 @@ fn v1_records_are_judged_alike() {
     assert_eq!(verdict.severity, Some(Severity::High));
     assert_eq!(verdict.first_seen.as_deref(), Some("2020-01-01T00:00:00"));
     assert_eq!(verdict.last_seen.as_deref(), Some("2020-02-01T00:00:00"));
-    let falsepos = record(json!({"state": "falsepos", "confidence": 90}));
+    let falsepos = record_of(json!({"state": "falsepos", "confidence": 90}));
     assert_eq!(verdict_of([&falsepos], DEFAULT).verdict, Benign);
 }
 
 #[test]
 fn the_other_fields_describe_the_records_that_count() {
     let records = [
-        record(
+        record_of(
             json!({"id": 1, "status": "active", "confidence": 40, "meta": {"severity": "medium"},
             "threat_type": "c2", "itype": "c2_ip", "source": "B", "tags": [{"name": "zeus"}, {"name": "botnet"}],
             "created_ts": "2024-02-01T09:00:00.000Z", "modified_ts": "2024-02-21T09:00:00.000Z"}),
         ),
-        record(
+        record_of(
             json!({"id": 2, "status": "active", "confidence": 90, "meta": {"severity": "low"},
             "threat_type": "c2", "itype": "scan_ip", "source": "A", "tags": [{"name": "botnet"}, "plain"],
             "created_ts": "2024-01-01T09:00:00.000Z", "modified_ts": "2024-03-01T09:00:00.000Z"}),
         ),
-        record(
+        record_of(
             json!({"id": 3, "status": "inactive", "confidence": 99, "meta": {"severity": "very-high"},
             "threat_type": "apt", "itype": "apt_ip", "source": "C", "created_ts": "2020-01-01T00:00:00Z"}),
         ),
-        record(json!({"id": 4, "status": "falsepos", "confidence": 5, "source": "D", "itype": "fp_ip"})),
+        record_of(json!({"id": 4, "status": "falsepos", "confidence": 5, "source": "D", "itype": "fp_ip"})),
     ];
     let verdict = verdict_of(&records, DEFAULT);
     let expected = json!({"verdict": "malicious", "score": 90, "confidence": 90, "severity": "medium",

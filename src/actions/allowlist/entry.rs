@@ -57,16 +57,15 @@ pub(crate) fn entry_of(record: &Record) -> Option<AllowlistEntry> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::threatstream::record_of;
 
     #[test]
     fn entries_read_as_xsoars_test_data_shows_them() {
-        let record = match json!({"id": 11, "value": "u", "value_type": "user-agent", "notes": null,
+        let record = record_of(
+            json!({"id": 11, "value": "u", "value_type": "user-agent", "notes": null,
             "created_ts": "2023-02-21T19:59:02.091404", "modified_ts": "2023-02-21T19:59:02.091404",
-            "resource_uri": "resource_uri"})
-        {
-            Value::Object(map) => map,
-            _ => unreachable!("an object"),
-        };
+            "resource_uri": "resource_uri"}),
+        );
         let entry = entry_of(&record).expect("an entry");
         assert_eq!(
             serde_json::to_value(&entry).unwrap(),

@@ -133,18 +133,12 @@ pub(crate) fn rule_of(record: &Record) -> Option<Rule> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn record(value: Value) -> Record {
-        match value {
-            Value::Object(map) => map,
-            _ => unreachable!("test records are objects"),
-        }
-    }
+    use crate::threatstream::record_of;
 
     #[test]
     fn a_rule_is_shown_under_the_steps_names() {
         // Rule 11111 of XSOAR's list_rule_response, shortened.
-        let shown = rule_of(&record(json!({"id": 11111, "name": "rule_1", "keyword": "keywords",
+        let shown = rule_of(&record_of(json!({"id": 11111, "name": "rule_1", "keyword": "keywords",
             "keywords": ["keywords"], "match_observables": true, "match_reportedfiles": true,
             "match_signatures": false, "match_tips": true, "match_vulnerabilities": false,
             "match_impacts": [], "exclude_impacts": ["actor_ipv6"], "create_investigation": true,
@@ -163,9 +157,9 @@ mod tests {
                 "matches": 0, "owner": "user@email.com", "created_ts": "2023-03-30T13:25:42.306343",
                 "modified_ts": "2023-03-30T13:25:42.306343"})
         );
-        assert!(rule_of(&record(json!({"name": "no id"}))).is_none());
+        assert!(rule_of(&record_of(json!({"name": "no id"}))).is_none());
         assert_eq!(
-            rule_of(&record(json!({"id": "7", "investigation": null}))).map(|r| r.id),
+            rule_of(&record_of(json!({"id": "7", "investigation": null}))).map(|r| r.id),
             Some(7)
         );
     }

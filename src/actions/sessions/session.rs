@@ -354,17 +354,11 @@ fn list<'a>(record: &'a Record, field: &str) -> impl Iterator<Item = &'a Value> 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn record(value: Value) -> Record {
-        match value {
-            Value::Object(map) => map,
-            _ => unreachable!("test records are objects"),
-        }
-    }
+    use crate::threatstream::record_of;
 
     #[test]
     fn a_session_is_shown_under_the_plugins_names_with_the_uis_status() {
-        let shown = summary(&record(json!({"id": 1000000344, "jobID": "j-1", "status": "done",
+        let shown = summary(&record_of(json!({"id": 1000000344, "jobID": "j-1", "status": "done",
             "numIndicators": 2, "numRejected": "1", "approved_by": null, "processed_ts": "2026-09-14T08:22:03Z",
             "date_modified": "2026-09-14T08:22:03Z", "messages": "", "fields": {}})));
         assert_eq!(
@@ -373,7 +367,7 @@ mod tests {
                 "num_indicators": 2, "num_rejected": 1, "processed_ts": "2026-09-14T08:22:03Z",
                 "date_modified": "2026-09-14T08:22:03Z"})
         );
-        let approved = summary(&record(json!({"id": "7", "status": "approved",
+        let approved = summary(&record_of(json!({"id": "7", "status": "approved",
             "approved_by": {"email": "lead@example.com", "id": "111"}, "approved_by_id": 111})));
         assert_eq!(approved.approved_by.as_deref(), Some("lead@example.com"));
         assert_eq!(approved.approved_by_id, Some(111));
@@ -385,7 +379,7 @@ mod tests {
     #[test]
     fn what_explains_a_session_is_kept_with_ids_read_either_way() {
         // The second item of XSOAR's list_import_job_response, with SOAR's string ids in associations.
-        let shown = summary(&record(json!({"id": 120759, "status": "errors",
+        let shown = summary(&record_of(json!({"id": 120759, "status": "errors",
             "messages": "Failed to import the URL ", "email": "submitter@example.com", "user_id": "111",
             "approved_by_id": null, "confidence": 50, "threat_type": "exploit", "tlp": null,
             "tags": [{"id": "id1", "name": "tag1", "org_id": 11}, {"id": "id2", "name": "tag2", "org_id": 11}],
@@ -409,13 +403,13 @@ mod tests {
 
     #[test]
     fn messages_sent_as_a_list_are_one_per_line() {
-        let shown = summary(&record(
+        let shown = summary(&record_of(
             json!({"messages": ["Line 3: not an observable", " ", "Line 9: too long"]}),
         ));
         assert_eq!(
             shown.messages.as_deref(),
             Some("Line 3: not an observable\nLine 9: too long")
         );
-        assert_eq!(summary(&record(json!({"messages": "  "}))).messages, None);
+        assert_eq!(summary(&record_of(json!({"messages": "  "}))).messages, None);
     }
 }

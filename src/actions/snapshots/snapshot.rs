@@ -122,17 +122,16 @@ fn file_name(link: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::threatstream::record_of;
 
     #[test]
     fn a_snapshot_shows_its_files_without_their_links() {
-        let record = match json!({"id": "7", "status": "completed", "snapshot_ts": "2026-09-14T08:21:58",
+        let record = record_of(
+            json!({"id": "7", "status": "completed", "snapshot_ts": "2026-09-14T08:21:58",
             "files": [{"download_url": "https://bucket.example/snapshots/7/part-1.json.gz?X-Amz-Signature=s",
                     "sha256": "ab", "total_count": 10},
-                {"download_url": "/api/v1/snapshot/7/download/2/", "sha256": "cd", "total_count": "5"}]})
-        {
-            Value::Object(map) => map,
-            _ => unreachable!("an object"),
-        };
+                {"download_url": "/api/v1/snapshot/7/download/2/", "sha256": "cd", "total_count": "5"}]}),
+        );
         let shown = serde_json::to_value(snapshot_of(&record, 7)).unwrap();
         assert_eq!(
             shown,
@@ -142,10 +141,7 @@ mod tests {
                 "file_count": 2, "total_count": 15})
         );
         assert!(!shown.to_string().contains("Signature"));
-        let without_id = match json!({"status": "inprogress", "files": []}) {
-            Value::Object(map) => map,
-            _ => unreachable!("an object"),
-        };
+        let without_id = record_of(json!({"status": "inprogress", "files": []}));
         assert_eq!(answered_id(&without_id), None);
         assert_eq!(answered_id(&record), Some(7));
     }

@@ -156,17 +156,13 @@ impl TypedAction for ListUsers {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::Value;
+    use crate::threatstream::record_of;
 
     #[test]
     fn users_read_as_xsoars_test_data_shows_them() {
-        let record = match json!({"user_id": "333", "email": "user3@email.com", "is_active": false,
+        let record = record_of(json!({"user_id": "333", "email": "user3@email.com", "is_active": false,
             "last_login": null, "name": "", "nickname": "", "date_joined": "2020-08-26T12:54:37",
-            "is_org_admin": false, "avatar_s3_url": ""})
-        {
-            Value::Object(map) => map,
-            _ => unreachable!("an object"),
-        };
+            "is_org_admin": false, "avatar_s3_url": ""}));
         assert_eq!(
             serde_json::to_value(user_of(&record).expect("a user")).unwrap(),
             json!({"user_id": "333", "email": "user3@email.com", "is_active": false, "is_org_admin": false,
