@@ -19,7 +19,7 @@ use serde_json::{json, Map, Value};
 
 use crate::context::model_writes::object_body;
 use crate::context::threat_models::ModelType;
-use crate::http::answer::{number, Answer, Refused};
+use crate::http::answer::{id_of, number, Answer, Refused};
 use crate::http::request::RecordedRequest;
 use crate::http::response;
 use crate::http::route::{with, word, Handler};
@@ -157,11 +157,7 @@ fn id_list(body: &Map<String, Value>, key: &str) -> Result<Option<Vec<u64>>, Ref
     let items = given.as_array().ok_or_else(refuse)?;
     items
         .iter()
-        .map(|item| {
-            item.as_u64()
-                .or_else(|| item.as_str().and_then(number))
-                .ok_or_else(refuse)
-        })
+        .map(|item| id_of(item).ok_or_else(refuse))
         .collect::<Result<Vec<u64>, Refused>>()
         .map(Some)
 }

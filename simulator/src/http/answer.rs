@@ -61,18 +61,16 @@ pub(crate) fn number(text: &str) -> Option<u64> {
         .flatten()
 }
 
+/// An id as clients send ids: a number, or its digits as text.
+pub(crate) fn id_of(value: &Value) -> Option<u64> {
+    value.as_u64().or_else(|| value.as_str().and_then(number))
+}
+
 /// `[1, "2"]` as ids: clients send both.
 pub(crate) fn ids_of(value: &Value) -> Result<Vec<u64>, Refused> {
     let refuse = || Refused::new(400, "'ids' must be a non-empty list of observable ids.");
     let items = value.as_array().filter(|items| !items.is_empty()).ok_or_else(refuse)?;
-    items
-        .iter()
-        .map(|item| {
-            item.as_u64()
-                .or_else(|| item.as_str().and_then(number))
-                .ok_or_else(refuse)
-        })
-        .collect()
+    items.iter().map(|item| id_of(item).ok_or_else(refuse)).collect()
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ use serde_json::{json, Map, Value};
 
 use crate::context::model_writes::object_body;
 use crate::context::threat_models::ModelType;
-use crate::http::answer::{number, Answer, Refused};
+use crate::http::answer::{id_of, number, Answer, Refused};
 use crate::http::paging::{self, Paging};
 use crate::http::request::RecordedRequest;
 use crate::http::response;
@@ -186,7 +186,7 @@ fn fields(body: &Map<String, Value>) -> Result<Value, Refused> {
                 .as_bool()
                 .ok_or_else(|| Refused::bad("'is_public' must be true or false."))?)),
             "assignee_id" => {
-                let id = value.as_u64().or_else(|| value.as_str().and_then(number));
+                let id = id_of(value);
                 let id = id.ok_or_else(|| Refused::bad("'assignee_id' must be a user's id."))?;
                 detail["assignee"] = json!({"assignee_type": "user", "id": id.to_string(),
                     "email": format!("user{id}@example.com"), "name": "", "resource_uri": format!("/api/v1/user/{id}/")});
@@ -241,7 +241,7 @@ fn element_list(value: &Value, investigation: Option<u64>) -> Result<Vec<(String
         .iter()
         .map(|item| {
             let r_type = item["r_type"].as_str().unwrap_or_default().to_owned();
-            let r_id = item["r_id"].as_u64().or_else(|| item["r_id"].as_str().and_then(number));
+            let r_id = id_of(&item["r_id"]);
             let r_id = r_id.ok_or_else(|| Refused::bad("Each element needs an 'r_id'."))?;
             let related = match &item["add_related_indicators"] {
                 Value::Bool(flag) => u8::from(*flag),
