@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 use threatstream_simulator::{Fault, FaultRule, Permission, Simulator};
 
-use crate::harness::{assert_untouched, run_ok, simulator, simulator_builder, Invocation, Preset};
+use crate::harness::{assert_refused_before_any_request, run_ok, simulator, simulator_builder, Invocation, Preset};
 
 const LIST: &str = "/api/v1/orgwhitelist/";
 const BULK: &str = "/api/v1/orgwhitelist/bulk/";
@@ -218,10 +218,7 @@ fn bad_allowlist_inputs_are_refused_before_any_request() {
         ),
         ("list_allowlist", json!({"limit": 100001}), "limit"),
     ];
-    for (action, input, named) in cases {
-        Invocation::run(action).input(input).against(&sim).refused_naming(named);
-    }
-    assert_untouched(&sim);
+    assert_refused_before_any_request(&sim, cases);
 }
 
 #[test]

@@ -10,7 +10,8 @@ use serde_json::{json, Value};
 use threatstream_simulator::{Fault, FaultRule, Permission, Simulator};
 
 use crate::harness::{
-    assert_untouched, run_ok, simulator, simulator_builder, simulator_processing_for, Invocation, Preset,
+    assert_refused_before_any_request, run_ok, simulator, simulator_builder, simulator_processing_for, Invocation,
+    Preset,
 };
 
 /// The seed's IPv6 record, which another organization owns: ThreatStream clones it.
@@ -348,8 +349,5 @@ fn bad_inputs_are_refused_before_any_request() {
         ),
         ("report_false_positive", json!({"reason": "r", "comment": "c"}), "'id'"),
     ];
-    for (action, input, named) in cases {
-        Invocation::run(action).input(input).against(&sim).refused_naming(named);
-    }
-    assert_untouched(&sim);
+    assert_refused_before_any_request(&sim, cases);
 }

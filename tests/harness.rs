@@ -535,6 +535,18 @@ pub fn assert_untouched(sim: &Simulator) {
     assert!(requests.is_empty(), "requests reached the simulator: {requests:?}");
 }
 
+/// Runs each `(action, input, named)`: every one refused with an error naming `named`, and not one
+/// request sent for any of them.
+pub fn assert_refused_before_any_request<'a>(
+    sim: &Simulator,
+    cases: impl IntoIterator<Item = (&'a str, Value, &'a str)>,
+) {
+    for (action, input, named) in cases {
+        Invocation::run(action).input(input).against(sim).refused_naming(named);
+    }
+    assert_untouched(sim);
+}
+
 /// Snapshots an envelope with insta, filtering out what changes between runs or releases and what
 /// another crate words: the simulator's port, the plugin's version, serde_json's parse errors.
 macro_rules! assert_event_snapshot {

@@ -3,7 +3,8 @@
 use serde_json::{json, Value};
 
 use crate::harness::{
-    assert_event_snapshot, assert_untouched, connection, simulator, simulator_builder, Invocation, CANARY_KEY,
+    assert_event_snapshot, assert_refused_before_any_request, connection, simulator, simulator_builder, Invocation,
+    CANARY_KEY,
 };
 
 fn results(output: &Value) -> &Vec<Value> {
@@ -231,10 +232,7 @@ fn bad_inputs_never_reach_threatstream() {
             "hash",
         ),
     ];
-    for (action, input, named) in cases {
-        Invocation::run(action).input(input).against(&sim).refused_naming(named);
-    }
-    assert_untouched(&sim);
+    assert_refused_before_any_request(&sim, cases);
 }
 
 #[test]
@@ -399,8 +397,5 @@ fn bad_domains_and_addresses_never_reach_threatstream() {
             "malicious_threshold",
         ),
     ];
-    for (action, input, named) in cases {
-        Invocation::run(action).input(input).against(&sim).refused_naming(named);
-    }
-    assert_untouched(&sim);
+    assert_refused_before_any_request(&sim, cases);
 }

@@ -6,7 +6,8 @@ use serde_json::{json, Value};
 use threatstream_simulator::{Fault, FaultRule, Permission, Simulator};
 
 use crate::harness::{
-    assert_untouched, records, run_ok, simulator, simulator_builder, simulator_processing_for, Invocation, Preset,
+    assert_refused_before_any_request, records, run_ok, simulator, simulator_builder, simulator_processing_for,
+    Invocation, Preset,
 };
 
 const HASH_ID: u64 = 500_000_401;
@@ -362,10 +363,7 @@ fn bad_inputs_are_refused_before_any_request() {
             "'modified_since'",
         ),
     ];
-    for (action, input, named) in cases {
-        Invocation::run(action).input(input).against(&sim).refused_naming(named);
-    }
-    assert_untouched(&sim);
+    assert_refused_before_any_request(&sim, cases);
 }
 
 #[test]

@@ -8,7 +8,7 @@
 use serde_json::{json, Value};
 use threatstream_simulator::{Fault, FaultRule, Simulator};
 
-use crate::harness::{assert_untouched, connection, run_ok, simulator, simulator_builder, Invocation};
+use crate::harness::{assert_refused_before_any_request, connection, run_ok, simulator, simulator_builder, Invocation};
 
 /// The value of every record `bulk_records` adds.
 const BULK: &str = "203.0.113.77";
@@ -283,10 +283,7 @@ fn bad_inputs_are_refused_before_any_request() {
         ("get_sandbox_pcap", json!({"report_id": "0"}), "'report_id'"),
         ("get_sandbox_platforms", json!({"platform": "WINDOWS7"}), "WINDOWS7"),
     ];
-    for (action, input, named) in cases {
-        Invocation::run(action).input(input).against(&sim).refused_naming(named);
-    }
-    assert_untouched(&sim);
+    assert_refused_before_any_request(&sim, cases);
 }
 
 fn base64_decode(text: &str) -> Vec<u8> {

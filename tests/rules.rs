@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 use threatstream_simulator::{Fault, FaultRule, Permission, Simulator};
 
-use crate::harness::{assert_untouched, run_ok, simulator, simulator_builder, Invocation, Preset};
+use crate::harness::{assert_refused_before_any_request, run_ok, simulator, simulator_builder, Invocation, Preset};
 
 fn requests_to(sim: &Simulator, method: &str, path: &str) -> Vec<Value> {
     sim.requests()
@@ -214,10 +214,7 @@ fn bad_rule_inputs_are_refused_before_any_request() {
         ("list_rules", json!({"id": "x"}), "'id'"),
         ("list_rules", json!({"limit": 10001}), "limit"),
     ];
-    for (action, input, named) in cases {
-        Invocation::run(action).input(input).against(&sim).refused_naming(named);
-    }
-    assert_untouched(&sim);
+    assert_refused_before_any_request(&sim, cases);
 }
 
 #[test]

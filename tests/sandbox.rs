@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::json;
 use threatstream_simulator::{Fault, FormEncoding, Hold, Simulator, SubmitResponse};
 
-use crate::harness::{assert_untouched, simulator, simulator_builder, Invocation, Preset};
+use crate::harness::{assert_refused_before_any_request, simulator, simulator_builder, Invocation, Preset};
 
 fn sandbox(processing: Duration) -> Simulator {
     simulator_builder().sandbox_processing(processing).start()
@@ -289,10 +289,7 @@ fn bad_inputs_are_refused_before_any_request() {
         ("get_sandbox_report", json!({"report_id": "0"}), "'report_id'"),
         ("get_sandbox_report", json!({"report_id": ""}), "report_id"),
     ];
-    for (action, input, named) in cases {
-        Invocation::run(action).input(input).against(&sim).refused_naming(named);
-    }
-    assert_untouched(&sim);
+    assert_refused_before_any_request(&sim, cases);
 }
 
 #[test]
