@@ -2,18 +2,12 @@
 //! limit), a snapshot started, followed while in progress and read with its files once completed;
 //! bad inputs refused before any request; the snapshot sent once on a 503; 403s naming Org Admin.
 
-use serde_json::{json, Value};
-use threatstream_simulator::{Fault, FaultRule, Hold, Permission, Simulator};
+use serde_json::json;
+use threatstream_simulator::{Fault, FaultRule, Hold, Permission};
 
-use crate::harness::{assert_refused_before_any_request, run_ok, simulator, simulator_builder, Invocation, Preset};
-
-fn requests_to(sim: &Simulator, method: &str, path: &str) -> Vec<Value> {
-    sim.requests()
-        .into_iter()
-        .filter(|request| request.method == method && request.path == path)
-        .map(|request| serde_json::from_slice(&request.body).unwrap_or(Value::Null))
-        .collect()
-}
+use crate::harness::{
+    assert_refused_before_any_request, bodies_to, run_ok, simulator, simulator_builder, Invocation, Preset,
+};
 
 #[test]
 fn users_are_listed_with_what_a_playbook_assigns_by() {
@@ -72,7 +66,7 @@ fn a_snapshot_is_started_followed_and_read_with_its_files() {
     let id = started["snapshot"]["id"].as_u64().expect("an ID");
     assert_eq!(started["snapshot"]["status"], "inprogress");
     assert_eq!(
-        requests_to(&sim, "POST", "/api/v1/snapshot/"),
+        bodies_to(&sim, "POST", "/api/v1/snapshot/"),
         [json!({"custom_config": {"chunk_size": "1MB", "format": "json_v2"}})]
     );
     let following = run_ok(&sim, "get_snapshot", json!({"id": id.to_string()}));
@@ -103,7 +97,7 @@ fn a_snapshot_is_started_followed_and_read_with_its_files() {
         "completed"
     );
     assert_eq!(
-        requests_to(&sim, "POST", "/api/v1/snapshot/")[1],
+        bodies_to(&sim, "POST", "/api/v1/snapshot/")[1],
         json!({"custom_config": {"chunk_size": "10MB", "format": "json_v2"}}),
         "the form's 0 is ThreatStream's default"
     );
@@ -152,7 +146,7 @@ fn a_snapshot_is_started_exactly_once_when_the_server_answers_503() {
             .contains("a second copy would start a second export"),
         "{exception:?}"
     );
-    assert_eq!(requests_to(&sim, "POST", "/api/v1/snapshot/").len(), 1);
+    assert_eq!(bodies_to(&sim, "POST", "/api/v1/snapshot/").len(), 1);
 
     let denied = simulator_builder().deny(Permission::OrgAdmin).start();
     let run = Invocation::run("create_snapshot")

@@ -5,18 +5,12 @@
 use serde_json::{json, Value};
 use threatstream_simulator::{Fault, FaultRule, Permission, Simulator};
 
-use crate::harness::{assert_refused_before_any_request, run_ok, simulator, simulator_builder, Invocation, Preset};
+use crate::harness::{
+    assert_refused_before_any_request, bodies_to, run_ok, simulator, simulator_builder, Invocation, Preset,
+};
 
 const LIST: &str = "/api/v1/orgwhitelist/";
 const BULK: &str = "/api/v1/orgwhitelist/bulk/";
-
-fn bodies(sim: &Simulator, method: &str, path: &str) -> Vec<Value> {
-    sim.requests()
-        .into_iter()
-        .filter(|request| request.method == method && request.path == path)
-        .map(|request| serde_json::from_slice(&request.body).unwrap_or(Value::Null))
-        .collect()
-}
 
 fn entry_id(sim: &Simulator, value: &str) -> u64 {
     let entries = sim.allowlist();
@@ -46,7 +40,7 @@ fn values_are_added_once_listed_noted_and_removed() {
     );
     let note = "Partner (case 4711)";
     assert_eq!(
-        bodies(&sim, "POST", BULK),
+        bodies_to(&sim, "POST", BULK),
         [json!({"whitelist": [
             {"value_type": "domain", "value": "partner.example", "notes": note},
             {"value_type": "email", "value": "alerts@partner.example", "notes": note},
@@ -86,7 +80,7 @@ fn values_are_added_once_listed_noted_and_removed() {
         json!({"success": true, "added": [],
             "already_allowlisted": [{"value": "partner.example", "value_type": "domain"}]})
     );
-    assert!(bodies(&sim, "POST", BULK).is_empty(), "nothing new, nothing written");
+    assert!(bodies_to(&sim, "POST", BULK).is_empty(), "nothing new, nothing written");
 
     let listed = run_ok(&sim, "list_allowlist", json!({"limit": 0}));
     assert_eq!(listed["count"], 6);
@@ -101,7 +95,7 @@ fn values_are_added_once_listed_noted_and_removed() {
     );
     assert_eq!(noted, json!({"success": true, "id": id, "notes": "Reviewed"}));
     assert_eq!(
-        bodies(&sim, "PATCH", &format!("{LIST}{id}/")),
+        bodies_to(&sim, "PATCH", &format!("{LIST}{id}/")),
         [json!({"notes": "Reviewed"})]
     );
     assert!(sim
@@ -126,7 +120,7 @@ fn values_are_added_once_listed_noted_and_removed() {
         "every entry of the value, newest first"
     );
     run_ok(&sim, "remove_from_allowlist", json!({"id": id}));
-    assert_eq!(bodies(&sim, "DELETE", &format!("{LIST}{id}/")).len(), 1);
+    assert_eq!(bodies_to(&sim, "DELETE", &format!("{LIST}{id}/")).len(), 1);
     let values: Vec<Value> = sim.allowlist().iter().map(|entry| entry["value"].clone()).collect();
     assert_eq!(
         values,
@@ -248,7 +242,7 @@ fn the_bulk_write_is_sent_exactly_once_when_the_server_answers_503() {
             .starts_with("List Allowlist shows which were added"),
         "{exception:?}"
     );
-    assert_eq!(bodies(&sim, "POST", BULK).len(), 1);
+    assert_eq!(bodies_to(&sim, "POST", BULK).len(), 1);
 }
 
 #[test]
@@ -289,6 +283,6 @@ fn a_note_or_a_removal_rides_out_a_503() {
         let body = "{}".to_owned();
         sim.add_fault_rule(FaultRule::new(Fault::Status { status: 503, body }).path_exact(&path));
         run_ok(&sim, action, input);
-        assert_eq!(bodies(&sim, method, &path).len(), 2, "{action} is retried once");
+        assert_eq!(bodies_to(&sim, method, &path).len(), 2, "{action} is retried once");
     }
 }

@@ -7,11 +7,11 @@
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use threatstream_simulator::{Fault, FaultRule, Permission, Simulator};
+use threatstream_simulator::{Fault, FaultRule, Permission};
 
 use crate::harness::{
-    assert_refused_before_any_request, run_ok, simulator, simulator_builder, simulator_processing_for, Invocation,
-    Preset,
+    assert_refused_before_any_request, requests_to, run_ok, simulator, simulator_builder, simulator_processing_for,
+    Invocation, Preset,
 };
 
 /// The seed's IPv6 record, which another organization owns: ThreatStream clones it.
@@ -22,13 +22,6 @@ const OURS: u64 = 500_000_101;
 
 fn clone_path(id: u64) -> String {
     format!("/api/v2/intelligence/{id}/clone/")
-}
-
-fn requests_to(sim: &Simulator, method: &str, path: &str) -> Vec<threatstream_simulator::RecordedRequest> {
-    sim.requests()
-        .into_iter()
-        .filter(|request| request.method == method && request.path == path)
-        .collect()
 }
 
 fn body_of(request: &threatstream_simulator::RecordedRequest) -> Value {

@@ -535,6 +535,22 @@ pub fn assert_untouched(sim: &Simulator) {
     assert!(requests.is_empty(), "requests reached the simulator: {requests:?}");
 }
 
+/// The requests the simulator received for `method` on `path`, in order.
+pub fn requests_to(sim: &Simulator, method: &str, path: &str) -> Vec<threatstream_simulator::RecordedRequest> {
+    sim.requests()
+        .into_iter()
+        .filter(|request| request.method == method && request.path == path)
+        .collect()
+}
+
+/// The JSON bodies of those requests (`null` for a body that is not JSON).
+pub fn bodies_to(sim: &Simulator, method: &str, path: &str) -> Vec<Value> {
+    requests_to(sim, method, path)
+        .iter()
+        .map(|request| serde_json::from_slice(&request.body).unwrap_or(Value::Null))
+        .collect()
+}
+
 /// Runs each `(action, input, named)`: every one refused with an error naming `named`, and not one
 /// request sent for any of them.
 pub fn assert_refused_before_any_request<'a>(

@@ -5,15 +5,9 @@
 use serde_json::{json, Value};
 use threatstream_simulator::{Fault, FaultRule, Permission, Simulator};
 
-use crate::harness::{assert_refused_before_any_request, run_ok, simulator, simulator_builder, Invocation, Preset};
-
-fn requests_to(sim: &Simulator, method: &str, path: &str) -> Vec<Value> {
-    sim.requests()
-        .into_iter()
-        .filter(|request| request.method == method && request.path == path)
-        .map(|request| serde_json::from_slice(&request.body).unwrap_or(Value::Null))
-        .collect()
-}
+use crate::harness::{
+    assert_refused_before_any_request, bodies_to, run_ok, simulator, simulator_builder, Invocation, Preset,
+};
 
 fn fault(sim: &Simulator, status: u16, path: &str) {
     let body = json!({"message": "refused by the test"}).to_string();
@@ -66,7 +60,7 @@ fn a_rule_is_created_listed_changed_disabled_and_deleted() {
         )
     );
     assert_eq!(
-        requests_to(&sim, "POST", "/api/v1/rule/"),
+        bodies_to(&sim, "POST", "/api/v1/rule/"),
         [
             json!({"name": "C2 domains of campaign 7", "keywords": ["evil-domain", "10\\.0\\.0\\.1"],
             "match_observables": true, "match_reportedfiles": false, "match_signatures": false, "match_tips": true,
@@ -102,7 +96,7 @@ fn a_rule_is_created_listed_changed_disabled_and_deleted() {
             "exclude_allowlisted": false, "state": "disabled"}),
     );
     assert_eq!(
-        requests_to(&sim, "PATCH", &format!("/api/v1/rule/{id}/")),
+        bodies_to(&sim, "PATCH", &format!("/api/v1/rule/{id}/")),
         [json!({"keywords": ["other-evil-domain"], "is_enabled": false})],
         "an untouched form changes nothing else"
     );
@@ -239,7 +233,7 @@ fn a_rule_is_created_exactly_once_when_the_server_answers_503() {
          second rule."
     );
     assert_eq!(
-        requests_to(&sim, "POST", "/api/v1/rule/").len(),
+        bodies_to(&sim, "POST", "/api/v1/rule/").len(),
         1,
         "a second copy would be a second rule"
     );
@@ -257,7 +251,7 @@ fn changing_or_deleting_a_rule_rides_out_a_503() {
         let body = "{}".to_owned();
         sim.add_fault_rule(FaultRule::new(Fault::Status { status: 503, body }).path_exact(&path));
         run_ok(&sim, action, input);
-        assert_eq!(requests_to(&sim, method, &path).len(), 2, "{action} is retried once");
+        assert_eq!(bodies_to(&sim, method, &path).len(), 2, "{action} is retried once");
     }
 }
 
