@@ -74,4 +74,4 @@ pub(crate) use tags::{add_tags, names as tag_names, remove_tags, Tag, DEFAULT_TL
 pub(crate) use threat_models::ModelType;
 pub(crate) use timestamp::{format_ms, now_ms};
 pub(crate) use upload::Upload;
-pub(crate) use vocabulary::{Severity, Status};
+pub(crate) use vocabulary::{RecordType, Severity, Status};

@@ -1,8 +1,9 @@
-//! The words ThreatStream's records use for an observable's severity and status, each wire name
-//! written once: the verdict reads them from records, the feeds filter by them, imports and updates
-//! set them. Their schemas are the ones the spec publishes: `Severity` in place (the verdict's
-//! `severity`, the imports' choices), `Status` under its own name (the feeds' `statuses`) and in
-//! place as Update Observable's and Search Intelligence's choice (`input::Choice<Status>`).
+//! The words ThreatStream's records use for an observable's type, severity and status, each wire
+//! name written once: the verdict reads them from records, the feeds and searches filter by them,
+//! imports and updates set them. Their schemas are the ones the spec publishes: `Severity` in place
+//! (the verdict's `severity`, the imports' choices); `RecordType` and `Status` under their own names
+//! (the feeds' `types` and `statuses`) and in place as an optional choice (`input::Choice<T>`: Search
+//! Intelligence's type and status, Update Observable's status).
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -59,6 +60,23 @@ impl Status {
             Status::Falsepos => "falsepos",
         }
     }
+}
+
+/// An observable type, as ThreatStream's v2 `type` filter takes it.
+// A record's type, not `actions::observable::ObservableType` (the kinds a value is told apart by): it
+// also has `ipv6` and `string`, and every hash under `md5`. The schema keeps its published name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[schemars(rename = "ObservableType")]
+pub(crate) enum RecordType {
+    Ip,
+    Ipv6,
+    Domain,
+    Url,
+    Email,
+    // Every hash algorithm: ThreatStream files them all under md5, the algorithm in `subtype`.
+    Md5,
+    String,
 }
 
 #[cfg(test)]

@@ -10,24 +10,7 @@ use super::observables::Observables;
 use crate::actions::input::{at_most, distinct, given, or_default, MAX_NAMES};
 use crate::actions::{names, wire_name, Names};
 use crate::protocol::Failure;
-use crate::threatstream::{FeedFilter, Severity, Status};
-
-/// An observable type, as ThreatStream's v2 `type` filter takes it.
-// A record's type, not `actions::observable::ObservableType` (the kinds a value is told apart by): it
-// also has `ipv6` and `string`, and every hash under `md5`. The schema keeps its published name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-#[schemars(rename = "ObservableType")]
-pub(crate) enum RecordType {
-    Ip,
-    Ipv6,
-    Domain,
-    Url,
-    Email,
-    // Every hash algorithm: ThreatStream files them all under md5, the algorithm in `subtype`.
-    Md5,
-    String,
-}
+use crate::threatstream::{FeedFilter, RecordType, Severity, Status};
 
 /// A severity, as ThreatStream's `meta.severity` holds it.
 // `threatstream::Severity` under the name the feeds' published schemas give it (elsewhere it is

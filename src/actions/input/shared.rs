@@ -86,7 +86,7 @@ macro_rules! step_input {
             /// Observable types to follow: `ip`, `ipv6`, `domain`, `url`, `email`, `md5` (hashes of every algorithm) or `string`; all when empty
             #[serde(default)]
             #[schemars(title = "Types", example = serde_json::json!(["ip", "domain"]))]
-            pub(crate) types: Vec<$crate::actions::feed::input::RecordType>,
+            pub(crate) types: Vec<$crate::threatstream::RecordType>,
             /// Indicator types to follow, such as c2_ip or mal_domain; all when empty
             #[serde(default)]
             #[schemars(title = "Itypes", example = serde_json::json!(["c2_ip", "mal_domain"]))]

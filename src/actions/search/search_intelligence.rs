@@ -26,7 +26,7 @@ use crate::actions::lookups::{unencodable, ResultRecord, WrittenRecords};
 use crate::actions::observable::any_value;
 use crate::actions::{chosen, itype, Streamed, Streams, TypedAction, TypedStep};
 use crate::protocol::{quoted, Failure, Output};
-use crate::threatstream::{self, Field, Lookup, Order, SearchQuery, Status};
+use crate::threatstream::{self, Field, Lookup, Order, RecordType, SearchQuery, Status};
 
 /// Records written when the input gives no limit: a page.
 const DEFAULT_LIMIT: usize = 1000;
@@ -44,8 +44,8 @@ pub(crate) struct SearchIntelligenceInput {
     value: Option<String>,
     /// Type of the observables: `ip`, `ipv6`, `domain`, `url`, `email`, `md5` (every hash algorithm) or `string`
     #[serde(rename = "type")]
-    #[schemars(title = "Type", example = ObservableKind::Ip, extend("default" = ""))]
-    kind: Option<ObservableKind>,
+    #[schemars(title = "Type", example = RecordType::Ip, extend("default" = ""))]
+    kind: Option<Choice<RecordType>>,
     /// Indicator type, such as apt_ip or phish_url
     #[schemars(title = "Itype", example = &"c2_ip")]
     itype: Option<String>,
@@ -71,23 +71,6 @@ pub(crate) struct SearchIntelligenceInput {
     #[serde(default)]
     #[schemars(title = "Limit", range(min = 0, max = MAX_LIMIT), example = DEFAULT_LIMIT)]
     limit: usize,
-}
-
-/// An observable type, as ThreatStream's v2 `type` filter takes it.
-#[derive(Clone, Copy, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-#[schemars(inline)]
-pub(crate) enum ObservableKind {
-    Ip,
-    Ipv6,
-    Domain,
-    Url,
-    Email,
-    Md5,
-    String,
-    // The form's empty choice: any type.
-    #[serde(rename = "")]
-    Any,
 }
 
 /// The orders ThreatStream sorts intelligence in, a leading `-` for newest or highest first.
