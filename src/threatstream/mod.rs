@@ -71,7 +71,7 @@ pub(crate) use sandbox::{
     DetonationState, SandboxPlatform, SandboxPlatforms, Submission, Target,
 };
 pub(crate) use tags::{add_tags, names as tag_names, remove_tags, Tag, DEFAULT_TLP};
-pub(crate) use threat_models::ModelType;
+pub(crate) use threat_models::{ModelType, PublicationStatus};
 pub(crate) use timestamp::{format_ms, now_ms};
 pub(crate) use upload::Upload;
 pub(crate) use vocabulary::{RecordType, Severity, Status};

@@ -59,6 +59,30 @@ impl ModelType {
     }
 }
 
+/// Publication status
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[schemars(rename = "publication_status")]
+pub(crate) enum PublicationStatus {
+    New,
+    PendingReview,
+    ReviewRequested,
+    Reviewed,
+    Published,
+}
+
+impl PublicationStatus {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            PublicationStatus::New => "new",
+            PublicationStatus::PendingReview => "pending_review",
+            PublicationStatus::ReviewRequested => "review_requested",
+            PublicationStatus::Reviewed => "reviewed",
+            PublicationStatus::Published => "published",
+        }
+    }
+}
+
 /// What a threat model search asks for; empty fields are left out of the query.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct ModelSearch {

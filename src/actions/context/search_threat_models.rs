@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use crate::protocol::Failure;
 use crate::threatstream::threat_models::{self, ModelSearch};
 use crate::threatstream::timestamp;
-use crate::threatstream::ModelType;
+use crate::threatstream::{ModelType, PublicationStatus};
 
 use super::threat_model::{shaped, ThreatModelFields};
 use super::{context_failure, default_limit, DEFAULT_LIMIT};
@@ -51,30 +51,6 @@ pub(crate) struct SearchThreatModelsInput {
     #[serde(default = "default_limit")]
     #[schemars(title = "Limit", range(max = 1000), example = DEFAULT_LIMIT)]
     limit: usize,
-}
-
-/// Publication status
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-#[schemars(rename = "publication_status")]
-pub(crate) enum PublicationStatus {
-    New,
-    PendingReview,
-    ReviewRequested,
-    Reviewed,
-    Published,
-}
-
-impl PublicationStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            PublicationStatus::New => "new",
-            PublicationStatus::PendingReview => "pending_review",
-            PublicationStatus::ReviewRequested => "review_requested",
-            PublicationStatus::Reviewed => "reviewed",
-            PublicationStatus::Published => "published",
-        }
-    }
 }
 
 // What `run` returns; each model is a record shaped by `threat_model::shaped`.

@@ -10,15 +10,16 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::fields::{changes, MalwareType, ModelInputs, PublicationChoice, SignatureType};
+use super::fields::{changes, MalwareType, ModelInputs, SignatureType};
 use super::{read_back, sent_once, ModelOutput};
 use crate::actions::connection::Connection;
 use crate::actions::failure::{forbidden, Permission};
 use crate::actions::import::Tlp;
+use crate::actions::input::Choice;
 use crate::actions::{TypedAction, TypedStep};
 use crate::protocol::Failure;
 use crate::threatstream::model_writes::{create_model, ModelRef};
-use crate::threatstream::{numeric_id, ModelType};
+use crate::threatstream::{numeric_id, ModelType, PublicationStatus};
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -47,8 +48,8 @@ pub(crate) struct CreateThreatModelInput {
     #[schemars(title = "Is Public", example = false)]
     is_public: bool,
     /// Publication status: `new`, `pending_review`, `review_requested`, `reviewed` or `published`; ThreatStream's default (new) when not set
-    #[schemars(title = "Publication Status", example = PublicationChoice::New, extend("default" = ""))]
-    publication_status: Option<PublicationChoice>,
+    #[schemars(title = "Publication Status", example = PublicationStatus::New, extend("default" = ""))]
+    publication_status: Option<Choice<PublicationStatus>>,
     /// Other names of the model (actors, campaigns, incidents and malware)
     #[serde(default)]
     #[schemars(title = "Aliases", example = json!(["AP-Invoice-Wave"]))]

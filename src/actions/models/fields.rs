@@ -23,29 +23,11 @@ use serde_json::{json, Map, Value};
 use super::limits::{text, written_names, MAX_MODEL_NAME_CHARS, MAX_TEXT_CHARS};
 use crate::actions::connection::Connection;
 use crate::actions::import::Tlp;
-use crate::actions::input::{given, line};
+use crate::actions::input::{given, line, Choice};
 use crate::actions::{chosen, date, wire_name};
 use crate::protocol::{quoted, Failure};
 use crate::threatstream::model_writes::incident_status_types;
-use crate::threatstream::{numeric_id, ModelType};
-
-/// Publication status; empty is not set
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize, JsonSchema)]
-#[schemars(inline)]
-pub(crate) enum PublicationChoice {
-    #[serde(rename = "new")]
-    New,
-    #[serde(rename = "pending_review")]
-    PendingReview,
-    #[serde(rename = "review_requested")]
-    ReviewRequested,
-    #[serde(rename = "reviewed")]
-    Reviewed,
-    #[serde(rename = "published")]
-    Published,
-    #[serde(rename = "")]
-    Unset,
-}
+use crate::threatstream::{numeric_id, ModelType, PublicationStatus};
 
 /// A signature's type, as XSOAR's threat model search names them; empty is not set
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize, JsonSchema)]
@@ -113,7 +95,7 @@ pub(crate) struct ModelInputs<'a> {
     pub(crate) description: Option<&'a str>,
     pub(crate) tlp: Option<Tlp>,
     pub(crate) tags: &'a [String],
-    pub(crate) publication_status: Option<PublicationChoice>,
+    pub(crate) publication_status: Option<Choice<PublicationStatus>>,
     pub(crate) aliases: &'a [String],
     pub(crate) incident_status: Option<&'a str>,
     pub(crate) signature_type: Option<SignatureType>,
@@ -260,7 +242,7 @@ mod tests {
         let inputs = ModelInputs {
             name: Some(" Bulletin "),
             description: Some("<p>x</p>"),
-            publication_status: Some(PublicationChoice::Published),
+            publication_status: Some(Choice::Chosen(PublicationStatus::Published)),
             tags: &["a".to_owned(), "A".to_owned()],
             ..ModelInputs::default()
         };

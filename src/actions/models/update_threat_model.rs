@@ -10,16 +10,16 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::fields::{changes, Changes, MalwareType, ModelInputs, PublicationChoice, SignatureType};
+use super::fields::{changes, Changes, MalwareType, ModelInputs, SignatureType};
 use super::{answered_model, model_failure, read_back, ModelOutput, MODEL_ID};
 use crate::actions::connection::Connection;
 use crate::actions::failure::Permission;
 use crate::actions::import::Tlp;
-use crate::actions::input::NumberId;
+use crate::actions::input::{Choice, NumberId};
 use crate::actions::{TypedAction, TypedStep};
 use crate::protocol::Failure;
 use crate::threatstream::model_writes::{update_model, ModelRef};
-use crate::threatstream::{numeric_id, ModelType};
+use crate::threatstream::{numeric_id, ModelType, PublicationStatus};
 
 /// Who may see the model; empty leaves it as it is
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
@@ -65,8 +65,8 @@ pub(crate) struct UpdateThreatModelInput {
     #[schemars(title = "Visibility", example = Visibility::Private, extend("default" = ""))]
     visibility: Option<Visibility>,
     /// New publication status: `new`, `pending_review`, `review_requested`, `reviewed` or `published`; unchanged when empty
-    #[schemars(title = "Publication Status", example = PublicationChoice::Published, extend("default" = ""))]
-    publication_status: Option<PublicationChoice>,
+    #[schemars(title = "Publication Status", example = PublicationStatus::Published, extend("default" = ""))]
+    publication_status: Option<Choice<PublicationStatus>>,
     /// Other names that replace the model's aliases (actors, campaigns, incidents and malware); unchanged when empty
     #[serde(default)]
     #[schemars(title = "Aliases", example = json!(["AP-Invoice-Wave"]))]
